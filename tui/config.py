@@ -1,0 +1,126 @@
+"""Settings: where state lives, which backend to use, which credentials were found.
+
+Settings come from (highest first) command-line flags, environment variables and the
+config file `config.json` in the user config dir. The API key is read from the
+environment (GEMINI_API_KEY / GOOGLE_API_KEY, as google-genai reads them) or from the
+config file the user wrote; tunedeck never writes it anywhere and only shows it masked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+
+from platformdirs import user_config_dir, user_data_dir
+
+APP_NAME = "tunedeck"
+
+# The local emulator listens on loopback only; its key is not a secret, just a guard
+# against requests meant for another server.
+LOCAL_API_KEY = "tunedeck-local"
+
+
+class BackendKind(StrEnum):
+    LOCAL = "local"
+    GEMINI = "gemini"
+
+
+def mask_secret(secret: str | None) -> str:
+    """Show only enough of a key to tell keys apart: `AIza…x9Q2`."""
+    if not secret:
+        return "(none)"
+    if len(secret) <= 8:
+        return "…" + secret[-2:]
+    return f"{secret[:4]}…{secret[-4:]}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app, the CLI and the job manager need to know about the environment."""
+
+    data_dir: Path = field(default_factory=lambda: Path(user_data_dir(APP_NAME)))
+    config_dir: Path = field(default_factory=lambda: Path(user_config_dir(APP_NAME)))
+    backend: BackendKind | None = None  # None: Gemini when a key is found, else local
+    api_key: str | None = field(default=None, repr=False)
+    api_key_source: str | None = None
+    gemini_base_url: str | None = None
+    local_url: str | None = None  # use this running emulator instead of starting one
+    bell: bool = False
+    test_mode: bool = False  # stable screens: no clocks, no blinking cursor
+
+    @property
+    def history_path(self) -> Path:
+        return self.data_dir / "history.sqlite3"
+
+    @property
+    def emulator_dir(self) -> Path:
+        return self.data_dir / "emulator"
+
+    @property
+    def active_backend(self) -> BackendKind:
+        if self.backend is not None:
+            return self.backend
+        return BackendKind.GEMINI if self.api_key else BackendKind.LOCAL
+
+    @property
+    def masked_key(self) -> str:
+        return mask_secret(self.api_key)
+
+    def with_overrides(self, **changes) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _read_config_file(config_dir: Path) -> dict:
+    path = config_dir / "config.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc}); fix or remove it") from exc
+
+
+class ConfigError(Exception):
+    """The config file or an environment variable is unusable."""
+
+
+def load_settings(
+    env: dict[str, str] | None = None,
+    data_dir: Path | None = None,
+    config_dir: Path | None = None,
+    backend: str | None = None,
+) -> Settings:
+    """Build settings from the environment and the config file."""
+    env = dict(os.environ) if env is None else env
+    base = Settings()
+    config_dir = config_dir or (Path(env["TUNEDECK_CONFIG_DIR"]) if env.get("TUNEDECK_CONFIG_DIR") else base.config_dir)
+    data_dir = data_dir or (Path(env["TUNEDECK_DATA_DIR"]) if env.get("TUNEDECK_DATA_DIR") else base.data_dir)
+    file = _read_config_file(config_dir)
+
+    api_key, source = None, None
+    for name in ("GOOGLE_API_KEY", "GEMINI_API_KEY"):  # google-genai's order: GOOGLE wins
+        if env.get(name, "").strip():
+            api_key, source = env[name].strip(), f"${name}"
+            break
+    if api_key is None and str(file.get("api_key", "")).strip():
+        api_key, source = str(file["api_key"]).strip(), str(config_dir / "config.json")
+
+    chosen = backend or env.get("TUNEDECK_BACKEND") or file.get("backend")
+    try:
+        kind = BackendKind(chosen) if chosen else None
+    except ValueError as exc:
+        raise ConfigError(f"unknown backend {chosen!r}: use 'local' or 'gemini'") from exc
+
+    return Settings(
+        data_dir=data_dir,
+        config_dir=config_dir,
+        backend=kind,
+        api_key=api_key,
+        api_key_source=source,
+        gemini_base_url=env.get("GOOGLE_GEMINI_BASE_URL") or file.get("gemini_base_url"),
+        local_url=env.get("TUNEDECK_LOCAL_URL") or file.get("local_url"),
+        bell=bool(file.get("bell", False)),
+    )

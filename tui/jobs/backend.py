@@ -1,0 +1,37 @@
+"""The TuningBackend protocol: what the job manager needs from a tuning service.
+
+There is one implementation (`tui.jobs.gemini.GeminiBackend`), used for both the real
+Gemini API and the local emulator. Every method raises `BackendError` on failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from tui.models import BaseModelInfo, Example, Job, JobSpec
+
+
+class TuningBackend(Protocol):
+    name: str  # "local" or "gemini"
+    description: str  # e.g. "local emulator at http://127.0.0.1:8765" or "Gemini API (key AIza…x9Q2)"
+
+    async def create(self, spec: JobSpec, examples: Sequence[Example]) -> Job: ...
+
+    async def get(self, name: str) -> Job: ...
+
+    async def list(self) -> list[Job]: ...
+
+    async def cancel(self, job: Job) -> Job: ...
+
+    async def delete(self, name: str) -> None: ...
+
+    async def rename(self, name: str, display_name: str) -> Job: ...
+
+    async def base_models(self) -> list[BaseModelInfo]: ...
+
+    async def generate(
+        self, model: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None
+    ) -> str: ...
+
+    async def close(self) -> None: ...

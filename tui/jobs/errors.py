@@ -1,0 +1,45 @@
+"""Domain errors for backend calls: a plain message, the HTTP status, and the next step."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    BAD_KEY = "bad-key"  # 400 API_KEY_INVALID, 401, 403 without scopes
+    SCOPES = "insufficient-scopes"  # 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT
+    NOT_FOUND = "not-found"  # 404
+    INVALID = "invalid-argument"  # other 400
+    RATE_LIMITED = "rate-limited"  # 429
+    SERVER = "server"  # 5xx
+    UNREACHABLE = "unreachable"  # connection refused, DNS
+    TIMEOUT = "timeout"
+    FAILED_PRECONDITION = "failed-precondition"
+
+
+class BackendError(Exception):
+    """A backend call failed. `str()` is safe to show: it never contains a secret."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        next_step: str = "",
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.next_step = next_step
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in (ErrorKind.RATE_LIMITED, ErrorKind.SERVER, ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT)
+
+    def __str__(self) -> str:
+        where = f"HTTP {self.status}: " if self.status else ""
+        tail = f" — {self.next_step}" if self.next_step else ""
+        return f"{where}{self.message}{tail}"

@@ -1,0 +1,73 @@
+"""Typed events the job manager publishes to its subscribers (the app, the CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.jobs.errors import BackendError
+from tui.models import Job, JobState, Snapshot
+
+
+@dataclass(frozen=True)
+class JobAdded:
+    """A job appeared: launched here, loaded from history or found on the backend."""
+
+    job: Job
+
+
+@dataclass(frozen=True)
+class JobStateChanged:
+    """A job moved from one state to another."""
+
+    job: Job
+    old: JobState
+    new: JobState
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """A job's completed steps changed."""
+
+    job: Job
+
+
+@dataclass(frozen=True)
+class SnapshotsAdded:
+    """New loss points arrived for a job (only the new ones)."""
+
+    job: Job
+    snapshots: tuple[Snapshot, ...]
+
+
+@dataclass(frozen=True)
+class JobFinished:
+    """A job reached ACTIVE, FAILED or CANCELLED."""
+
+    job: Job
+
+
+@dataclass(frozen=True)
+class JobRemoved:
+    """A job was deleted."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class BackendFailed:
+    """A call to the backend failed; polling goes on and says so here."""
+
+    error: BackendError
+    job_name: str | None = None
+
+
+@dataclass(frozen=True)
+class BackendRecovered:
+    """The backend answers again after a failure."""
+
+    job_name: str | None = None
+
+
+Event = (
+    JobAdded | JobStateChanged | JobProgress | SnapshotsAdded | JobFinished | JobRemoved | BackendFailed | BackendRecovered
+)
