@@ -9,12 +9,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from importlib import import_module
+
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 if TYPE_CHECKING:
     from tui.config import Settings
     from tui.jobs.manager import JobManager
+
+
+def _lazy_screen(path: str):
+    """A screen factory that imports its module on first use (keeps the first frame fast)."""
+
+    def build() -> Screen:
+        module, _, name = path.partition(":")
+        return getattr(import_module(module), name)()
+
+    return build
 
 
 class TuneDeckApp(App[None]):
@@ -22,11 +35,11 @@ class TuneDeckApp(App[None]):
 
     TITLE = "tunedeck"
     MODES = {
-        "datasets": "tui.screens.datasets:DatasetsScreen",
-        "configure": "tui.screens.configure:ConfigureScreen",
-        "monitor": "tui.screens.monitor:MonitorScreen",
-        "playground": "tui.screens.playground:PlaygroundScreen",
-        "models": "tui.screens.models:ModelsScreen",
+        "datasets": _lazy_screen("tui.screens.datasets:DatasetsScreen"),
+        "configure": _lazy_screen("tui.screens.configure:ConfigureScreen"),
+        "monitor": _lazy_screen("tui.screens.monitor:MonitorScreen"),
+        "playground": _lazy_screen("tui.screens.playground:PlaygroundScreen"),
+        "models": _lazy_screen("tui.screens.models:ModelsScreen"),
     }
     DEFAULT_MODE = "datasets"
     BINDINGS = [
