@@ -1,0 +1,171 @@
+"""Loss-curve analysis: per-epoch means, smoothing, downsampling and a suggested epoch count.
+
+Pure functions over `Snapshot` lists and plain numbers; no I/O, no UI. The suggestion
+follows the tuning guide's rule: stop at the lowest point of the curve just before it
+flattens (a curve that plateaus around epochs 4-6 means 4 epochs give the same result).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from tui.models import Snapshot
+
+# An epoch is on the plateau when every later epoch improves on it by at most this share
+# of the curve's total drop.
+PLATEAU_SHARE = 0.05
+# Below this relative drop (first epoch to lowest) the loss is considered not to have moved.
+FLAT_SHARE = 0.02
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What the loss curve says about the number of epochs, in numbers and in words."""
+
+    epochs: int | None  # advised epoch count for the next run; None when the curve cannot tell
+    best_epoch: int | None  # epoch with the lowest mean loss
+    plateau_epoch: int | None  # first epoch after which the loss stays flat
+    reason: str
+
+
+def epoch_means(snapshots: Iterable[Snapshot]) -> list[tuple[int, float]]:
+    """Mean loss of each epoch, in epoch order: [(epoch, mean loss), ...]."""
+    sums: dict[int, float] = {}
+    counts: dict[int, int] = {}
+    for snap in snapshots:
+        sums[snap.epoch] = sums.get(snap.epoch, 0.0) + snap.mean_loss
+        counts[snap.epoch] = counts.get(snap.epoch, 0) + 1
+    return [(epoch, sums[epoch] / counts[epoch]) for epoch in sorted(sums)]
+
+
+def ema(values: Sequence[float], alpha: float = 0.1) -> list[float]:
+    """Exponential moving average: s0 = v0, s_t = alpha * v_t + (1 - alpha) * s_(t-1)."""
+    if not 0 < alpha <= 1:
+        raise ValueError(f"alpha must be in (0, 1], got {alpha}")
+    out: list[float] = []
+    current: float | None = None
+    for value in values:
+        current = value if current is None else alpha * value + (1 - alpha) * current
+        out.append(current)
+    return out
+
+
+def downsample(xs: Sequence, ys: Sequence[float], max_points: int) -> tuple[list, list]:
+    """Reduce a curve to at most `max_points` points, keeping each bucket's min and max.
+
+    The first and last points and the global extremes always survive, so a chart of the
+    result has the same range and the same spikes as the full curve.
+    """
+    n = len(xs)
+    if n != len(ys):
+        raise ValueError(f"xs and ys differ in length ({n} vs {len(ys)})")
+    if max_points < 4:
+        raise ValueError(f"max_points must be at least 4, got {max_points}")
+    if n <= max_points:
+        return list(xs), list(ys)
+
+    import numpy as np  # lazy: the app's first frame must not wait for numpy
+
+    x = np.asarray(xs)
+    y = np.asarray(ys, dtype=float)
+    buckets = (max_points - 2) // 2
+    size = math.ceil(n / buckets)
+    buckets = math.ceil(n / size)
+    padded = buckets * size
+    low = np.full(padded, np.inf)
+    low[:n] = y
+    high = np.full(padded, -np.inf)
+    high[:n] = y
+    offsets = np.arange(buckets) * size
+    keep = np.concatenate(
+        (
+            [0, n - 1],
+            offsets + low.reshape(buckets, size).argmin(axis=1),
+            offsets + high.reshape(buckets, size).argmax(axis=1),
+        )
+    )
+    keep = np.unique(keep[keep < n])
+    return x[keep].tolist(), y[keep].tolist()
+
+
+def _plateau_epoch(means: list[tuple[int, float]], tolerance: float) -> int | None:
+    """First epoch (not the last) that no later epoch improves on by more than `tolerance`."""
+    for i in range(len(means) - 1):
+        later_best = min(loss for _, loss in means[i + 1 :])
+        if means[i][1] - later_best <= tolerance:
+            return means[i][0]
+    return None
+
+
+def suggest_epochs(snapshots: Sequence[Snapshot], epochs_run: int) -> Suggestion:
+    """Advise an epoch count from a job's loss curve.
+
+    `epochs_run` is the epoch count the job was launched with; when the snapshots stop
+    earlier the job is still training and the advice says so.
+    """
+    means = epoch_means(snapshots)
+    if len(means) < 2:
+        return Suggestion(None, means[0][0] if means else None, None, "Needs at least two epochs of loss to judge the curve.")
+
+    seen = means[-1][0]
+    running = seen < epochs_run
+    so_far = f" (epoch {seen} of {epochs_run} so far)" if running else ""
+    best_epoch, best_loss = min(means, key=lambda item: item[1])
+    first_loss = means[0][1]
+    drop = first_loss - best_loss
+
+    if drop <= FLAT_SHARE * abs(first_loss):
+        return Suggestion(
+            None,
+            best_epoch,
+            None,
+            f"The loss hardly moved ({first_loss:.3f} at epoch {means[0][0]} to {best_loss:.3f} at best){so_far}; "
+            "more epochs are unlikely to help: check the data or try a higher learning rate.",
+        )
+
+    tolerance = PLATEAU_SHARE * drop
+    plateau = _plateau_epoch(means, tolerance)
+    if plateau is None:
+        last_gain = means[-2][1] - means[-1][1]
+        share = 100 * last_gain / drop
+        if running:
+            return Suggestion(
+                None,
+                best_epoch,
+                None,
+                f"The loss is still falling{so_far}: {share:.0f}% of its drop came in the last epoch; no plateau yet.",
+            )
+        more = min(1000, epochs_run + max(2, round(epochs_run / 2)))
+        return Suggestion(
+            more,
+            best_epoch,
+            None,
+            f"The loss was still falling at the last epoch ({share:.0f}% of its drop came in epoch {seen}); "
+            f"try more epochs, e.g. {more}.",
+        )
+
+    plateau_loss = dict(means)[plateau]
+    rest = "later epochs do not improve it"
+    if plateau_loss > best_loss:
+        rest = f"later epochs lower it only to {best_loss:.3f} at epoch {best_epoch}"
+    elif means[-1][1] > best_loss + tolerance:
+        rest = f"the loss rises after epoch {best_epoch}, a sign of overfitting"
+    if running:
+        return Suggestion(
+            plateau,
+            best_epoch,
+            plateau,
+            f"The loss has been flat since epoch {plateau} (mean {plateau_loss:.3f}){so_far}; {rest}. "
+            f"{plateau} epochs would give about the same result.",
+        )
+    if plateau >= epochs_run:
+        return Suggestion(epochs_run, best_epoch, plateau, f"The loss flattens at epoch {plateau}; keep {epochs_run} epochs.")
+    return Suggestion(
+        plateau,
+        best_epoch,
+        plateau,
+        f"The loss flattens from epoch {plateau} (mean {plateau_loss:.3f}); {rest}. "
+        f"{plateau} epochs give about the same result as {epochs_run}.",
+    )
