@@ -1,23 +1,33 @@
 """The Textual app: a shell of modes (Datasets, Configure, Monitor, Playground, Models).
 
 Built by `make_app(settings, manager)` so tests and the screenshot script inject their
-own settings and job manager. Screens reach shared services as `self.app.settings` and
-`self.app.manager`; they handle their own messages.
+own settings and job manager. With `manager=None` the app opens the job manager itself,
+after the first frame, so google-genai and numpy never delay the first paint.
+
+Screens reach shared services as `self.app.settings` and `self.app.manager`, subscribe to
+`self.app.job_events` for job events, and handle their own messages. The header line under
+the title always says which backend is active and whether it answers.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from collections.abc import Iterable
 from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from textual.app import App
+from textual import work
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.signal import Signal
 
 if TYPE_CHECKING:
     from tui.config import Settings
     from tui.jobs.manager import JobManager
+    from tui.models import Job
+
+# How often the header re-checks that the backend answers.
+HEALTH_INTERVAL_S = 30.0
 
 
 def _lazy_screen(path: str):
@@ -34,6 +44,7 @@ class TuneDeckApp(App[None]):
     """tunedeck: browse datasets, configure and launch tuning jobs, monitor them, try models."""
 
     TITLE = "tunedeck"
+    CSS_PATH = "app.tcss"
     MODES = {
         "datasets": _lazy_screen("tui.screens.datasets:DatasetsScreen"),
         "configure": _lazy_screen("tui.screens.configure:ConfigureScreen"),
@@ -48,6 +59,7 @@ class TuneDeckApp(App[None]):
         Binding("3", "switch_mode('monitor')", "Monitor", id="mode.monitor"),
         Binding("4", "switch_mode('playground')", "Playground", id="mode.playground"),
         Binding("5", "switch_mode('models')", "Models", id="mode.models"),
+        Binding("question_mark", "show_keys", "Keys", key_display="?", id="app.keys"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -55,8 +67,161 @@ class TuneDeckApp(App[None]):
         super().__init__()
         self.settings = settings
         self.manager = manager
+        self._owns_manager = manager is None
+        # Every job event from the manager, re-published for screens to subscribe to.
+        self.job_events: Signal[Any] = Signal(self, "job_events")
+        # Published once with the manager when it is ready (at once if it was injected).
+        self.manager_ready: Signal[Any] = Signal(self, "manager_ready")
+        self.backend_reachable: bool | None = None
+        self._set_backend_status(None, "connecting…")
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.manager is None:
+            self.call_after_refresh(self._open_manager)
+        else:
+            self._manager_opened()
+
+    @work(exclusive=True, group="manager-open", exit_on_error=False)
+    async def _open_manager(self) -> None:
+        """Open the job manager after the first frame (this is where google-genai loads)."""
+        try:
+            from tui.jobs.service import open_manager
+
+            self.manager = await open_manager(self.settings)
+        except Exception as exc:  # noqa: BLE001 - any failure here must reach the user, not crash
+            self._set_backend_status(False, f"not available: {exc}")
+            self.notify(
+                f"Could not start the job manager: {exc}. Check `tunedeck doctor` for details.",
+                title="Backend",
+                severity="error",
+                timeout=15,
+            )
+            return
+        self._manager_opened()
+
+    def _manager_opened(self) -> None:
+        self.manager_ready.publish(self.manager)
+        self._consume_events()
+        self._check_health()
+        if not self.settings.test_mode:
+            self.set_interval(HEALTH_INTERVAL_S, self._check_health)
+
+    @work(exclusive=True, group="job-events", exit_on_error=False)
+    async def _consume_events(self) -> None:
+        """Re-publish every manager event on `job_events`; keep the header honest."""
+        from tui.jobs.events import BackendFailed, BackendRecovered
+
+        async for event in self.manager.events():
+            if isinstance(event, BackendFailed):
+                self._set_backend_status(False, str(event.error))
+            elif isinstance(event, BackendRecovered):
+                self._set_backend_status(True, "reachable")
+            self.job_events.publish(event)
+
+    @work(exclusive=True, group="health", exit_on_error=False)
+    async def _check_health(self) -> None:
+        try:
+            health = await self.manager.check()
+        except Exception as exc:  # noqa: BLE001 - the header reports it
+            self._set_backend_status(False, str(exc))
+            return
+        self._set_backend_status(bool(health.reachable), health.message or ("reachable" if health.reachable else "unreachable"))
+
+    async def action_quit(self) -> None:
+        """Quit; the manager is closed, a local emulator keeps training in its own process."""
+        if self.manager is not None and self._owns_manager:
+            close = getattr(self.manager, "close", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:  # noqa: BLE001 - quitting must always work
+                    pass
+        self.exit()
+
+    def steady(self, root) -> None:
+        """In test mode, stop cursors blinking under `root` so screenshots are stable."""
+        if self.settings.test_mode:
+            for widget in root.query("Input, TextArea"):
+                widget.cursor_blink = False
+
+    # -- backend status ---------------------------------------------------------------
+
+    @property
+    def backend_label(self) -> str:
+        """Which backend is active, with the key masked: never the key itself."""
+        if self.manager is not None and getattr(self.manager, "backend_description", None):
+            return self.manager.backend_description
+        if self.settings.active_backend == "gemini":
+            return f"Gemini API (key {self.settings.masked_key})"
+        return "local emulator"
+
+    def _set_backend_status(self, reachable: bool | None, message: str) -> None:
+        self.backend_reachable = reachable
+        mark = {True: "●", False: "✖", None: "○"}[reachable]
+        self.sub_title = f"{mark} {self.backend_label} · {message}"
+
+    # -- cross-screen calls ------------------------------------------------------------
+
+    async def open_job(self, name: str) -> None:
+        """Show a job in the monitor."""
+        await self.switch_mode("monitor")
+        select = getattr(self.screen, "select_job", None)
+        if select is not None:
+            result = select(name)
+            if hasattr(result, "__await__"):
+                await result
+
+    async def relaunch(self, job: Job, epochs: int | None = None) -> None:
+        """Open the job form pre-filled from `job` (optionally with another epoch count)."""
+        from tui.models import JobSpec
+
+        hyperparameters = job.hyperparameters
+        if epochs is not None:
+            hyperparameters = hyperparameters.model_copy(update={"epoch_count": epochs})
+        spec = JobSpec(display_name=job.display_name[:40], base_model=job.base_model, hyperparameters=hyperparameters)
+        await self.switch_mode("configure")
+        self.screen.load(spec, job.dataset_path)
+
+    async def try_model(self, name: str) -> None:
+        """Open the playground on a tuned model."""
+        await self.switch_mode("playground")
+        select = getattr(self.screen, "select_model", None)
+        if select is not None:
+            result = select(name)
+            if hasattr(result, "__await__"):
+                await result
+
+    # -- keys and commands ------------------------------------------------------------
+
+    def action_show_keys(self) -> None:
+        """Show the keys active on the current screen."""
+        from tui.screens.help import HelpScreen, collect_keys
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(collect_keys(self.screen), title=self.screen.__class__.__name__))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every binding active here is also a command in the palette."""
+        yield from super().get_system_commands(screen)
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or not active.enabled or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            namespace, action = active.node, binding.action
+            key = self.get_key_display(binding)
+            help_text = f"{binding.tooltip or binding.description} (key: {key})"
+
+            async def run(namespace=namespace, action=action) -> None:
+                await self.run_action(action, namespace)
+
+            yield SystemCommand(binding.description, help_text, run)
 
 
 def make_app(settings: Settings, manager: JobManager | None) -> TuneDeckApp:
-    """Build the app around the given settings and job manager."""
+    """Build the app around the given settings and job manager (None: open one after first paint)."""
     return TuneDeckApp(settings, manager)

@@ -1,9 +1,26 @@
-"""Open the app: build settings and the job manager, then run the Textual app."""
+"""Open the app: read settings from the command line, then run the Textual app.
+
+Only the settings and the app shell are imported here; the job manager (and with it
+google-genai and numpy) is opened by the app after its first frame.
+"""
 
 from __future__ import annotations
 
+import sys
+
 
 def run_app(args) -> int:
-    """Placeholder until the app shell lands."""
-    print("tunedeck: the terminal app is not built yet; try `tunedeck --help`.")
-    return 0
+    """Run the terminal app with the backend and data dir given on the command line."""
+    from tui.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(data_dir=getattr(args, "data_dir", None), backend=getattr(args, "backend", None))
+    except ConfigError as exc:
+        print(f"tunedeck: {exc}", file=sys.stderr)
+        return 2
+
+    from tui.app import make_app
+
+    app = make_app(settings, None)
+    app.run()
+    return int(app.return_code or 0)
