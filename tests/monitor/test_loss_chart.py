@@ -1,0 +1,104 @@
+"""LossChart on synthetic snapshots: fallback, downsampling with extremes, toggles, no needless replots."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from tests.monitor.curves import falling_curve
+from tui.jobs.curve import ema
+from tui.models import Snapshot
+from tui.widgets.loss_chart import EMPTY_MESSAGE, ChartView, Curve, LossChart
+
+
+class ChartApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LossChart(id="chart")
+
+
+def plain(chart: LossChart) -> str:
+    return chart.render().plain
+
+
+def test_curve_extend_skips_known_steps_and_smooths_incrementally():
+    snapshots = falling_curve(epochs=3, steps_per_epoch=5)
+    curve = Curve.of("job", snapshots[:7])
+    first = curve.smoothed().copy()
+    curve.extend(snapshots[5:])  # overlaps steps 6-7
+    assert curve.steps.tolist() == list(range(1, 16))
+    assert curve.version == 2
+    full = ema([s.mean_loss for s in snapshots], 0.1)
+    assert curve.smoothed().tolist() == __import__("pytest").approx(full)
+    assert curve.smoothed()[:7].tolist() == __import__("pytest").approx(first.tolist())
+    assert curve.epoch_ends() == {1: 5, 2: 10, 3: 15}
+
+
+async def test_empty_chart_shows_a_readable_fallback():
+    app = ChartApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        chart = app.query_one(LossChart)
+        chart.show([Curve("job")])
+        await pilot.pause()
+        assert plain(chart) == EMPTY_MESSAGE
+        assert chart.builds == 0
+        assert chart.has_class("-empty")
+
+
+async def test_replots_only_when_data_or_view_changes():
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chart = app.query_one(LossChart)
+        curve = Curve.of("job", falling_curve())
+        chart.show([curve], ChartView())
+        await pilot.pause()
+        plain(chart)
+        builds = chart.builds
+        assert builds == 1
+        chart.show([curve], ChartView())  # same data, same view
+        chart.refresh()
+        await pilot.pause()
+        plain(chart)
+        assert chart.builds == builds
+        chart.show([curve], ChartView(smoothing=True))
+        await pilot.pause()
+        plain(chart)
+        assert chart.builds == builds + 1
+        curve.extend([Snapshot(step=61, epoch=7, mean_loss=0.04)])
+        chart.show([curve], chart.view)
+        await pilot.pause()
+        plain(chart)
+        assert chart.builds == builds + 2
+
+
+async def test_downsamples_to_twice_the_width_and_keeps_a_spike():
+    snapshots = [Snapshot(step=i, epoch=1 + i // 20_000, mean_loss=1.0 + (i % 7) / 100) for i in range(1, 100_001)]
+    snapshots[49_999] = Snapshot(step=50_000, epoch=3, mean_loss=9.0)
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chart = app.query_one(LossChart)
+        chart.show([Curve.of("job", snapshots)])
+        await pilot.pause()
+        text = plain(chart)
+        assert chart.drawn_points[0] <= 2 * chart.size.width
+        ticks = [line.split("┤")[0].strip() for line in text.splitlines() if "┤" in line]
+        assert float(ticks[0]) == 9.0, text  # the spike sets the top of the axis
+
+
+async def test_toggles_change_the_picture_and_mark_the_suggestion():
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chart = app.query_one(LossChart)
+        curve = Curve.of("job", falling_curve(epochs=6, steps_per_epoch=10))
+        chart.show([curve], ChartView(), suggested_epochs=3)
+        await pilot.pause()
+        raw = plain(chart)
+        assert "suggested: 3 epochs" in raw
+        assert raw.count("│") > 0
+        chart.show([curve], ChartView(log_scale=True), suggested_epochs=3)
+        await pilot.pause()
+        logged = plain(chart)
+        assert logged != raw
+        chart.show([curve], ChartView(recent_steps=20))
+        await pilot.pause()
+        zoomed = plain(chart)
+        assert "41" in zoomed.splitlines()[-2] and "60" in zoomed.splitlines()[-2]
+        assert "suggested" not in zoomed  # epoch 3 ends at step 30, outside the zoom

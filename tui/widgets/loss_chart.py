@@ -1,0 +1,247 @@
+"""The loss chart: one or more jobs' loss curves drawn with plotext.
+
+`LossChart.show(curves, view, suggested_epochs=...)` is the one update method. The chart
+downsamples each curve to about twice its width (keeping the extremes, so a spike never
+disappears), draws epoch boundaries, marks the suggested epoch count, and can smooth the
+curve, use a log scale or zoom to the most recent steps. The plot is rebuilt only when the
+data, the view, the size or the theme changes; every other repaint reuses the last frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from rich.text import Text
+from textual.app import RenderResult
+from textual.color import Color
+from textual_plotext import PlotextPlot
+
+from tui.jobs.curve import downsample, ema
+
+if TYPE_CHECKING:
+    from tui.models import Snapshot
+
+SMOOTHING_ALPHA = 0.1  # weight of the newest point in the moving average
+MAX_EPOCH_LINES = 40  # more boundaries than this would hide the curve
+LOG_FLOOR = 1e-6  # a loss of 0 cannot be drawn on a log scale
+SERIES_COLOURS = ("primary", "secondary", "accent", "warning", "success", "error")
+EMPTY_MESSAGE = "No loss points yet.\nThe curve appears after the first training step."
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """How the curves are shown: smoothed or raw, linear or log scale, all steps or the last N."""
+
+    smoothing: bool = False
+    log_scale: bool = False
+    recent_steps: int | None = None  # zoom: show only the last N steps
+
+
+@dataclass
+class Curve:
+    """One job's loss points as arrays; `extend` appends new snapshots in place."""
+
+    label: str
+    steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    epochs: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    losses: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float64))
+    version: int = 0
+    _smoothed: tuple[int, np.ndarray] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, label: str, snapshots: Sequence[Snapshot]) -> Curve:
+        curve = cls(label)
+        curve.extend(snapshots)
+        return curve
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def extend(self, snapshots: Sequence[Snapshot]) -> None:
+        """Append snapshots (ignoring steps already present)."""
+        last = int(self.steps[-1]) if len(self.steps) else None
+        fresh = [s for s in snapshots if last is None or s.step > last]
+        if not fresh:
+            return
+        self.steps = np.concatenate([self.steps, np.fromiter((s.step for s in fresh), np.int64, len(fresh))])
+        self.epochs = np.concatenate([self.epochs, np.fromiter((s.epoch for s in fresh), np.int64, len(fresh))])
+        self.losses = np.concatenate([self.losses, np.fromiter((s.mean_loss for s in fresh), np.float64, len(fresh))])
+        self.version += 1
+
+    def smoothed(self) -> np.ndarray:
+        """The exponential moving average of the losses, cached until new points arrive."""
+        if self._smoothed is not None and self._smoothed[0] == self.version:
+            return self._smoothed[1]
+        done = self._smoothed[1] if self._smoothed is not None else np.empty(0, dtype=np.float64)
+        if len(done) and len(done) <= len(self.losses):
+            # The average is causal: continue it from its last value over the new points only.
+            tail = ema([float(done[-1]), *self.losses[len(done) :].tolist()], SMOOTHING_ALPHA)[1:]
+            smoothed = np.concatenate([done, np.asarray(tail, dtype=np.float64)])
+        else:
+            smoothed = np.asarray(ema(self.losses.tolist(), SMOOTHING_ALPHA), dtype=np.float64)
+        self._smoothed = (self.version, smoothed)
+        return smoothed
+
+    def epoch_ends(self) -> dict[int, int]:
+        """The last step of each epoch, by epoch number."""
+        if not len(self.epochs):
+            return {}
+        change = np.flatnonzero(np.diff(self.epochs)) if len(self.epochs) > 1 else np.empty(0, dtype=np.int64)
+        ends = np.append(change, len(self.epochs) - 1)
+        return {int(self.epochs[i]): int(self.steps[i]) for i in ends}
+
+
+def _rgb(variables: dict[str, str], name: str) -> tuple[int, int, int] | str:
+    value = variables.get(name)
+    if not value:
+        return "default"
+    try:
+        return Color.parse(value).rgb
+    except Exception:  # a theme variable plotext cannot use: fall back to the terminal's colour
+        return "default"
+
+
+def _integer_ticks(low: float, high: float, count: int = 5) -> list[int]:
+    if high <= low:
+        return [int(low)]
+    ticks = np.unique(np.linspace(low, high, count).round().astype(np.int64))
+    return [int(t) for t in ticks]
+
+
+class LossChart(PlotextPlot):
+    """Loss curves of one or more jobs, with epoch boundaries and the suggested epoch marked."""
+
+    DEFAULT_CSS = """
+    LossChart {
+        width: 1fr;
+        height: 1fr;
+        min-height: 8;
+    }
+    LossChart.-empty {
+        content-align: center middle;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._curves: tuple[Curve, ...] = ()
+        self._view = ChartView()
+        self._suggested: int | None = None
+        self._title = ""
+        self._frame_key: tuple | None = None
+        self._frame: RenderResult | None = None
+        self.builds = 0  # how many times the plot was rebuilt (the benchmark and tests read it)
+        self.drawn_points: tuple[int, ...] = ()  # points plotted per curve in the last build
+
+    @property
+    def view(self) -> ChartView:
+        return self._view
+
+    @property
+    def curves(self) -> tuple[Curve, ...]:
+        return self._curves
+
+    def show(
+        self,
+        curves: Sequence[Curve],
+        view: ChartView | None = None,
+        *,
+        suggested_epochs: int | None = None,
+        title: str = "",
+    ) -> None:
+        """Show these curves; the plot is rebuilt on the next paint only if something changed."""
+        self._curves = tuple(curves)
+        if view is not None:
+            self._view = view
+        self._suggested = suggested_epochs
+        self._title = title
+        self.set_class(not any(len(c) for c in self._curves), "-empty")
+        if self._key() != self._frame_key:
+            self.refresh()
+
+    def _key(self) -> tuple:
+        data = tuple((id(c), c.version, len(c)) for c in self._curves)
+        return (data, self._view, self._suggested, self._title, self.size.width, self.size.height, self.app.theme)
+
+    def render(self) -> RenderResult:
+        key = self._key()
+        if key != self._frame_key or self._frame is None:
+            self._frame = self._build()
+            self._frame_key = key
+        return self._frame
+
+    def _build(self) -> RenderResult:
+        width, height = self.size.width, self.size.height
+        if not any(len(c) for c in self._curves) or width < 10 or height < 4:
+            return Text(EMPTY_MESSAGE, justify="center")
+        self.builds += 1
+        plt = self._plot
+        plt.clear_figure()
+        plt.plotsize(width, height)
+        plt._set_size(width, height)  # see PlotextPlot.render: resizing needs both calls
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        variables = self.app.theme_variables
+        max_points = max(16, 2 * width)
+        low_step, high_step = self._visible_range()
+        drawn = []
+        for index, curve in enumerate(self._curves):
+            if not len(curve):
+                continue
+            mask_start = int(np.searchsorted(curve.steps, low_step, side="left"))
+            steps = curve.steps[mask_start:]
+            losses = (curve.smoothed() if self._view.smoothing else curve.losses)[mask_start:]
+            if self._view.log_scale:
+                losses = np.maximum(losses, LOG_FLOOR)
+            xs, ys = downsample(steps, losses, max_points)
+            drawn.append(len(xs))
+            colour = _rgb(variables, SERIES_COLOURS[index % len(SERIES_COLOURS)])
+            label = curve.label if len(self._curves) > 1 else None
+            plt.plot(list(map(float, xs)), list(map(float, ys)), marker="braille", color=colour, label=label)
+        self.drawn_points = tuple(drawn)
+        self._draw_epochs(plt, variables, low_step, high_step)
+        if self._view.log_scale:
+            plt.yscale("log")
+        plt.xticks(_integer_ticks(low_step, high_step))
+        plt.xlim(low_step, high_step)
+        plt.xlabel("step   (│ epoch boundary)")
+        plt.title(self._title)
+        return Text.from_ansi(plt.build())
+
+    def _visible_range(self) -> tuple[int, int]:
+        lows = [int(c.steps[0]) for c in self._curves if len(c)]
+        highs = [int(c.steps[-1]) for c in self._curves if len(c)]
+        low, high = min(lows), max(highs)
+        if self._view.recent_steps:
+            low = max(low, high - self._view.recent_steps + 1)
+        return low, max(high, low + 1)
+
+    def _draw_epochs(self, plt, variables: dict[str, str], low: int, high: int) -> None:
+        """Epoch boundaries of the first curve, and the suggested epoch count as a marked point."""
+        curve = next((c for c in self._curves if len(c)), None)
+        if curve is None:
+            return
+        ends = curve.epoch_ends()
+        boundaries = [step for epoch, step in sorted(ends.items())[:-1] if low <= step < high]
+        if len(boundaries) <= MAX_EPOCH_LINES:
+            for step in boundaries:
+                plt.vline(step + 0.5, _rgb(variables, "panel-lighten-2"))
+        if self._suggested is None or not ends:
+            return
+        first_epoch = min(ends)
+        step = ends.get(first_epoch + self._suggested - 1)
+        if step is None or not low <= step <= high:
+            return
+        index = int(np.searchsorted(curve.steps, step))
+        losses = curve.smoothed() if self._view.smoothing else curve.losses
+        loss = max(float(losses[index]), LOG_FLOOR) if self._view.log_scale else float(losses[index])
+        plt.scatter(
+            [float(step)],
+            [loss],
+            marker="●",
+            color=_rgb(variables, "success"),
+            label=f"suggested: {self._suggested} epochs",
+        )
