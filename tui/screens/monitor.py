@@ -1,16 +1,377 @@
-"""Placeholder for the Monitor screen until it is built."""
+"""The Monitor: every job with its live loss curve, summary, advice and actions.
+
+Left, the job list (newest first, `/` to filter, space to mark for comparison); right, the
+selected job's loss curve and summary. The screen listens to `app.job_events` and only
+touches the widgets an event concerns, so an idle monitor costs next to nothing.
+"""
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from tui.jobs.curve import Suggestion, suggest_epochs
+from tui.jobs.events import JobAdded, JobFinished, JobRemoved, SnapshotsAdded
+from tui.models import Job, JobState
+from tui.screens.dialogs import ConfirmDialog
+from tui.widgets.loss_chart import ZOOM_SHARES, ChartView, Curve, LossChart, describe, zoom_steps
+from tui.widgets.monitor_format import CANCEL_WARNING, job_title
+from tui.widgets.monitor_job_table import JobTable
+from tui.widgets.monitor_summary import JobSummary
+
+if TYPE_CHECKING:
+    from tui.jobs.manager import JobManager
 
 
 class MonitorScreen(Screen):
-    """Monitor (not built yet)."""
+    """Jobs, their loss curves and what to do about them."""
+
+    CSS_PATH = "monitor.tcss"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter jobs by name or state", id="monitor.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="monitor.clear_filter"),
+        Binding("space", "mark", "Mark", tooltip="Mark or unmark the job for comparison", id="monitor.mark"),
+        Binding("c", "compare", "Compare", tooltip="Overlay the marked jobs' curves", id="monitor.compare"),
+        Binding("s", "toggle_smoothing", "Smooth", tooltip="Smoothed or raw loss", id="monitor.smoothing"),
+        Binding("l", "toggle_log", "Log", tooltip="Log or linear loss scale", id="monitor.log_scale"),
+        Binding("z", "zoom", "Zoom", tooltip="Zoom to the most recent steps (press again to zoom further)", id="monitor.zoom"),
+        Binding("x", "cancel_job", "Cancel", tooltip="Cancel the job (asks first)", id="monitor.cancel"),
+        Binding("r", "relaunch", "Relaunch", tooltip="Relaunch with the suggested epochs (opens the form)", id="monitor.relaunch"),
+        Binding("d", "delete_job", "Delete", tooltip="Delete the tuned model (asks first)", id="monitor.delete"),
+        Binding("t", "try_model", "Try", tooltip="Try the tuned model in the playground", id="monitor.try"),
+        Binding("e", "export", "Export CSV", show=False, tooltip="Save the loss points as CSV", id="monitor.export"),
+        Binding("ctrl+r", "refresh_jobs", "Refresh now", show=False, tooltip="Ask the backend now", id="monitor.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._curves: dict[str, Curve] = {}
+        self._suggestions: dict[str, tuple[int, Suggestion]] = {}
+        self._view = ChartView()
+        self._zoom = 0
+        self._pending_select: str | None = None
+
+    @property
+    def manager(self) -> JobManager | None:
+        return self.app.manager
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Monitor: not built yet")
+        with Horizontal(id="monitor-body"):
+            with Vertical(id="jobs-pane"):
+                yield Static("Jobs", classes="section-title")
+                yield Input(placeholder="filter jobs by name or state", id="job-filter")
+                yield JobTable(relative_times=not self.app.settings.test_mode, id="jobs")
+                yield Static("", id="jobs-empty", classes="muted")
+            with Vertical(id="detail-pane"):
+                yield Static("", id="job-heading", classes="section-title")
+                yield LossChart(id="chart")
+                with VerticalScroll(id="summary-scroll"):
+                    yield JobSummary(id="summary")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#job-filter", Input).display = False
+        self.app.steady(self)
+        self.app.job_events.subscribe(self, self._on_job_event)
+        if self.manager is not None:
+            self._load_jobs()
+        else:
+            self.app.manager_ready.subscribe(self, lambda _manager: self._load_jobs())
+        if not self.app.settings.test_mode:
+            self.set_interval(1.0, self._tick)
+        self.query_one(JobTable).focus()
+
+    # -- public -----------------------------------------------------------------------
+
+    def select_job(self, name: str) -> None:
+        """Show this job (called by `app.open_job`)."""
+        table = self.query_one(JobTable)
+        if not table.select(name):
+            self._pending_select = name  # the job list may still be loading
+            return
+        self._show_job(name)
+
+    @property
+    def selected_job(self) -> Job | None:
+        table = self.query_one(JobTable)
+        name = table.selected_name
+        return table.job(name) if name else None
+
+    # -- events ------------------------------------------------------------------------
+
+    def _load_jobs(self) -> None:
+        table = self.query_one(JobTable)
+        table.set_jobs(list(self.manager.jobs))
+        self._update_empty()
+        if self._pending_select and table.select(self._pending_select):
+            self._pending_select = None
+        self._show_job(table.selected_name)
+
+    def _on_job_event(self, event: object) -> None:
+        table = self.query_one(JobTable)
+        if isinstance(event, JobRemoved):
+            table.remove(event.name)
+            self._curves.pop(event.name, None)
+            self._update_empty()
+            self._show_job(table.selected_name)
+            return
+        job = getattr(event, "job", None)
+        if job is None:
+            return
+        table.upsert(job)
+        if isinstance(event, SnapshotsAdded) and job.name in self._curves:
+            self._curves[job.name].extend(event.snapshots)
+        if isinstance(event, JobAdded):
+            self._update_empty()
+            if self._pending_select == job.name:
+                self.select_job(job.name)
+        if isinstance(event, JobFinished):
+            self._announce(job)
+        if job.name == table.selected_name:
+            self._show_job(job.name)
+
+    def _announce(self, job: Job) -> None:
+        severity = "information" if job.state is JobState.ACTIVE else "warning"
+        outcome = {
+            JobState.ACTIVE: "finished: the tuned model is ready. Press t to try it.",
+            JobState.FAILED: f"failed: {job.error or 'no reason given'}",
+            JobState.CANCELLED: "was cancelled.",
+        }.get(job.state, f"ended as {job.state.value}.")
+        self.app.notify(f"{job_title(job)} {outcome}", title="Job finished", severity=severity, timeout=10)
+        if self.app.settings.bell:
+            self.app.bell()
+
+    def _tick(self) -> None:
+        if self.app.screen is self:
+            self.query_one(JobTable).tick()
+
+    @on(DataTable.RowHighlighted, "#jobs")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_job(event.row_key.value if event.row_key else None)
+
+    @on(Input.Changed, "#job-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(JobTable).set_filter(event.value)
+        self._update_empty()
+
+    @on(Input.Submitted, "#job-filter")
+    def _filter_done(self) -> None:
+        self.query_one(JobTable).focus()
+
+    # -- showing a job -----------------------------------------------------------------
+
+    def _curve(self, job: Job) -> Curve:
+        curve = self._curves.get(job.name)
+        if curve is None:
+            curve = self._curves[job.name] = Curve.of(job_title(job), job.snapshots)
+        else:
+            curve.extend(job.snapshots[len(curve) :] if len(job.snapshots) > len(curve) else ())
+        return curve
+
+    def suggestion(self, job: Job) -> Suggestion:
+        """The curve's advice, recomputed only when new loss points arrived."""
+        cached = self._suggestions.get(job.name)
+        if cached is None or cached[0] != len(job.snapshots):
+            cached = (len(job.snapshots), suggest_epochs(job.snapshots, job.hyperparameters.epoch_count))
+            self._suggestions[job.name] = cached
+        return cached[1]
+
+    def _show_job(self, name: str | None) -> None:
+        table = self.query_one(JobTable)
+        job = table.job(name) if name else None
+        chart = self.query_one(LossChart)
+        heading = self.query_one("#job-heading", Static)
+        summary = self.query_one(JobSummary)
+        if job is None:
+            heading.update("No job selected")
+            chart.show([])
+            summary.show(None, None)
+            return
+        curve = self._curve(job)
+        suggestion = self.suggestion(job)
+        view = ChartView(self._view.smoothing, self._view.log_scale, zoom_steps(self._zoom, len(curve)))
+        heading.update(f"{job_title(job)}  [$text-muted]{job.name}[/]")
+        chart.show([curve], view, suggested_epochs=suggestion.epochs, title=describe(view))
+        summary.show(job, suggestion, clock=not self.app.settings.test_mode)
+
+    def _update_empty(self) -> None:
+        table = self.query_one(JobTable)
+        empty = self.query_one("#jobs-empty", Static)
+        if table.row_count:
+            empty.display = False
+            return
+        empty.display = True
+        if table.jobs:
+            empty.update("No job matches the filter. Esc clears it.")
+        elif self.manager is None:
+            empty.update("Connecting to the backend…")
+        else:
+            empty.update("No jobs yet. Launch one from Configure (press 2).")
+
+    # -- view actions --------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        field = self.query_one("#job-filter", Input)
+        field.display = True
+        field.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#job-filter", Input)
+        field.value = ""
+        field.display = False
+        self.query_one(JobTable).focus()
+
+    def action_toggle_smoothing(self) -> None:
+        self._view = ChartView(smoothing=not self._view.smoothing, log_scale=self._view.log_scale)
+        self._show_job(self.query_one(JobTable).selected_name)
+
+    def action_toggle_log(self) -> None:
+        self._view = ChartView(smoothing=self._view.smoothing, log_scale=not self._view.log_scale)
+        self._show_job(self.query_one(JobTable).selected_name)
+
+    def action_zoom(self) -> None:
+        self._zoom = (self._zoom + 1) % len(ZOOM_SHARES)
+        self._show_job(self.query_one(JobTable).selected_name)
+
+    def action_mark(self) -> None:
+        table = self.query_one(JobTable)
+        if table.selected_name:
+            table.toggle_mark(table.selected_name)
+
+    def action_compare(self) -> None:
+        from tui.screens.compare import CompareScreen
+
+        table = self.query_one(JobTable)
+        jobs = [table.job(name) for name in table.marked if table.job(name)]
+        if len(jobs) < 2:
+            self.notify("Mark two or more jobs with space, then press c to compare them.", severity="warning")
+            return
+        self.app.push_screen(CompareScreen([job.name for job in jobs], self._view))
+
+    # -- job actions -----------------------------------------------------------------------
+
+    def _require_job(self) -> Job | None:
+        job = self.selected_job
+        if job is None:
+            self.notify("Select a job first.", severity="warning")
+        elif self.manager is None:
+            self.notify("The backend is not connected yet; try again in a moment.", severity="warning")
+            return None
+        return job
+
+    def action_cancel_job(self) -> None:
+        job = self._require_job()
+        if job is None:
+            return
+        if job.state.finished:
+            self.notify(f"{job_title(job)} has already ended ({job.state.value}); nothing to cancel.", severity="warning")
+            return
+        question = f"Cancel {job_title(job)}?"
+        self.app.push_screen(
+            ConfirmDialog(question, CANCEL_WARNING, confirm_label="Cancel job", danger=True),
+            lambda yes: self._cancel(job.name) if yes else None,
+        )
+
+    @work(group="job-action", exit_on_error=False)
+    async def _cancel(self, name: str) -> None:
+        try:
+            await self.manager.cancel(name)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, who decides what next
+            self.notify(f"Could not cancel: {exc}", severity="error", timeout=10)
+        else:
+            self.notify("Cancel requested. The job stops at its next step.")
+
+    def action_delete_job(self) -> None:
+        job = self._require_job()
+        if job is None:
+            return
+        detail = f"The tuned model {job.name} is removed from the backend. This cannot be undone."
+        self.app.push_screen(
+            ConfirmDialog(f"Delete {job_title(job)}?", detail, confirm_label="Delete", danger=True),
+            lambda yes: self._delete(job.name) if yes else None,
+        )
+
+    @work(group="job-action", exit_on_error=False)
+    async def _delete(self, name: str) -> None:
+        try:
+            await self.manager.delete(name)
+        except Exception as exc:  # noqa: BLE001
+            self.notify(f"Could not delete: {exc}", severity="error", timeout=10)
+        else:
+            self.notify(f"Deleted {name}.")
+
+    async def action_relaunch(self) -> None:
+        job = self._require_job()
+        if job is None:
+            return
+        suggestion = self.suggestion(job)
+        epochs = suggestion.epochs
+        if epochs is None:
+            self.notify(f"No epoch advice yet ({suggestion.reason}) The form keeps this job's epochs.", timeout=8)
+        if not job.dataset_path:
+            self.notify("This job's dataset is not known here: pick it in the form.", severity="warning", timeout=8)
+        await self.app.relaunch(job, epochs)
+
+    async def action_try_model(self) -> None:
+        job = self._require_job()
+        if job is not None:
+            await self.app.try_model(job.name)
+
+    def action_refresh_jobs(self) -> None:
+        if self.manager is None:
+            self.notify("The backend is not connected yet.", severity="warning")
+            return
+        self._refresh()
+
+    @work(exclusive=True, group="refresh", exit_on_error=False)
+    async def _refresh(self) -> None:
+        try:
+            await self.manager.refresh()
+        except Exception as exc:  # noqa: BLE001
+            self.notify(f"Refresh failed: {exc}", severity="error", timeout=10)
+            return
+        self.query_one(JobTable).set_jobs(list(self.manager.jobs))
+        self._update_empty()
+        self._show_job(self.query_one(JobTable).selected_name)
+        self.notify("Jobs refreshed.")
+
+    def action_export(self) -> None:
+        job = self.selected_job
+        if job is None:
+            self.notify("Select a job first.", severity="warning")
+            return
+        if not job.snapshots:
+            self.notify("This job has no loss points yet; nothing to export.", severity="warning")
+            return
+        self._export(job)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self, job: Job) -> None:
+        try:
+            target = export_snapshots(job, self.app.settings.data_dir / "exports")
+        except OSError as exc:
+            message = f"Could not write the CSV: {exc}. Check that the data folder is writable."
+            self.app.call_from_thread(self.notify, message, severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self.notify, f"Saved {len(job.snapshots)} loss points to {target}", timeout=10)
+
+
+def export_snapshots(job: Job, folder: Path) -> Path:
+    """Write a job's snapshots as CSV (step, epoch, mean_loss, compute_time); returns the file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{job.id}-snapshots.csv"
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["step", "epoch", "mean_loss", "compute_time"])
+        for snap in job.snapshots:
+            writer.writerow([snap.step, snap.epoch, repr(snap.mean_loss), snap.compute_time.isoformat() if snap.compute_time else ""])
+    return target

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 SMOOTHING_ALPHA = 0.1  # weight of the newest point in the moving average
 MAX_EPOCH_LINES = 40  # more boundaries than this would hide the curve
 LOG_FLOOR = 1e-6  # a loss of 0 cannot be drawn on a log scale
-SERIES_COLOURS = ("primary", "secondary", "accent", "warning", "success", "error")
+SERIES_COLOURS = ("primary", "warning", "success", "error", "secondary", "accent")
+FALLBACK_COLOURS = ("cyan", "magenta", "orange", "white")
 EMPTY_MESSAGE = "No loss points yet.\nThe curve appears after the first training step."
 
 
@@ -38,6 +39,27 @@ class ChartView:
     smoothing: bool = False
     log_scale: bool = False
     recent_steps: int | None = None  # zoom: show only the last N steps
+
+
+# Zoom levels step through these shares of the curve (None: the whole curve).
+ZOOM_SHARES = (None, 0.5, 0.25, 0.1)
+MIN_ZOOM_STEPS = 10
+
+
+def zoom_steps(level: int, points: int) -> int | None:
+    """How many recent steps zoom level `level` shows for a curve of `points` points."""
+    share = ZOOM_SHARES[level % len(ZOOM_SHARES)]
+    return None if share is None else max(MIN_ZOOM_STEPS, int(points * share))
+
+
+def describe(view: ChartView) -> str:
+    """A chart title saying what the view shows: `loss (smoothed) · log scale · last 50 steps`."""
+    parts = ["loss (smoothed)" if view.smoothing else "loss per step"]
+    if view.log_scale:
+        parts.append("log scale")
+    if view.recent_steps:
+        parts.append(f"last {view.recent_steps} steps")
+    return " · ".join(parts)
 
 
 @dataclass
@@ -188,6 +210,7 @@ class LossChart(PlotextPlot):
         max_points = max(16, 2 * width)
         low_step, high_step = self._visible_range()
         drawn = []
+        colours = self._series_colours(variables)
         for index, curve in enumerate(self._curves):
             if not len(curve):
                 continue
@@ -198,7 +221,7 @@ class LossChart(PlotextPlot):
                 losses = np.maximum(losses, LOG_FLOOR)
             xs, ys = downsample(steps, losses, max_points)
             drawn.append(len(xs))
-            colour = _rgb(variables, SERIES_COLOURS[index % len(SERIES_COLOURS)])
+            colour = colours[index % len(colours)]
             label = curve.label if len(self._curves) > 1 else None
             plt.plot(list(map(float, xs)), list(map(float, ys)), marker="braille", color=colour, label=label)
         self.drawn_points = tuple(drawn)
@@ -211,6 +234,16 @@ class LossChart(PlotextPlot):
         plt.title(self._title)
         return Text.from_ansi(plt.build())
 
+    @staticmethod
+    def _series_colours(variables: dict[str, str]) -> list:
+        """Distinct colours from the theme (some themes share a colour between variables)."""
+        colours: list = []
+        for name in SERIES_COLOURS:
+            colour = _rgb(variables, name)
+            if colour not in colours:
+                colours.append(colour)
+        return colours + [c for c in FALLBACK_COLOURS if c not in colours]
+
     def _visible_range(self) -> tuple[int, int]:
         lows = [int(c.steps[0]) for c in self._curves if len(c)]
         highs = [int(c.steps[-1]) for c in self._curves if len(c)]
@@ -221,9 +254,10 @@ class LossChart(PlotextPlot):
 
     def _draw_epochs(self, plt, variables: dict[str, str], low: int, high: int) -> None:
         """Epoch boundaries of the first curve, and the suggested epoch count as a marked point."""
-        curve = next((c for c in self._curves if len(c)), None)
-        if curve is None:
-            return
+        shown = [c for c in self._curves if len(c)]
+        if len(shown) != 1:
+            return  # overlaid jobs have their own epoch lengths: boundaries would mislead
+        curve = shown[0]
         ends = curve.epoch_ends()
         boundaries = [step for epoch, step in sorted(ends.items())[:-1] if low <= step < high]
         if len(boundaries) <= MAX_EPOCH_LINES:

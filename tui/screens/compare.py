@@ -1,0 +1,129 @@
+"""Compare: two or more jobs' loss curves overlaid, with their settings and losses side by side."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from tui.jobs.curve import suggest_epochs
+from tui.models import Job
+from tui.widgets.loss_chart import ChartView, Curve, LossChart, describe, zoom_steps
+from tui.widgets.monitor_format import best_loss, job_title, learning_rate_text, loss_text
+
+COLUMNS = (
+    ("job", "Job"),
+    ("state", "State"),
+    ("epochs", "Epochs"),
+    ("batch", "Batch"),
+    ("rate", "Learning rate"),
+    ("steps", "Steps"),
+    ("final", "Final loss"),
+    ("best", "Best loss"),
+    ("best_epoch", "Best epoch"),
+    ("suggested", "Suggested epochs"),
+)
+
+
+def comparison_row(job: Job) -> tuple[str, ...]:
+    """One job's settings and losses as table cells."""
+    hp = job.hyperparameters
+    suggestion = suggest_epochs(job.snapshots, hp.epoch_count)
+    return (
+        job_title(job),
+        job.state.value,
+        str(hp.epoch_count),
+        str(hp.batch_size),
+        learning_rate_text(hp),
+        f"{job.completed_steps}/{job.total_steps}",
+        loss_text(job.latest_loss),
+        loss_text(best_loss(job)),
+        "—" if suggestion.best_epoch is None else str(suggestion.best_epoch),
+        "—" if suggestion.epochs is None else str(suggestion.epochs),
+    )
+
+
+class CompareScreen(Screen):
+    """Overlaid loss curves of the marked jobs; Esc goes back to the monitor."""
+
+    CSS_PATH = "compare.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="compare.back"),
+        Binding("s", "toggle_smoothing", "Smooth", tooltip="Smoothed or raw loss", id="compare.smoothing"),
+        Binding("l", "toggle_log", "Log", tooltip="Log or linear loss scale", id="compare.log_scale"),
+        Binding("z", "zoom", "Zoom", tooltip="Zoom to the most recent steps", id="compare.zoom"),
+    ]
+
+    def __init__(self, names: list[str], view: ChartView | None = None) -> None:
+        super().__init__()
+        self._names = list(names)
+        self._curves: dict[str, Curve] = {}
+        self._view = view or ChartView()
+        self._zoom = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="compare-body"):
+            yield Static("", id="compare-heading", classes="section-title")
+            yield LossChart(id="compare-chart")
+            yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#compare-table", DataTable)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        self.app.job_events.subscribe(self, self._on_job_event)
+        self._redraw()
+
+    @property
+    def jobs(self) -> list[Job]:
+        manager = self.app.manager
+        found = (manager.job(name) for name in self._names) if manager is not None else ()
+        return [job for job in found if job is not None]
+
+    def _on_job_event(self, event: object) -> None:
+        job = getattr(event, "job", None)
+        name = getattr(event, "name", None) or (job.name if job is not None else None)
+        if name in self._names:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        jobs = self.jobs
+        curves = []
+        for job in jobs:
+            curve = self._curves.get(job.name)
+            if curve is None:
+                curve = self._curves[job.name] = Curve.of(job_title(job), job.snapshots)
+            elif len(job.snapshots) > len(curve):
+                curve.extend(job.snapshots[len(curve) :])
+            curves.append(curve)
+        titles = ", ".join(job_title(job) for job in jobs)
+        self.query_one("#compare-heading", Static).update(f"Comparing {len(jobs)} jobs: {titles}")
+        self.query_one(LossChart).show(curves, self._view, title=describe(self._view))
+        table = self.query_one("#compare-table", DataTable)
+        table.clear()
+        for job in jobs:
+            table.add_row(*comparison_row(job), key=job.name)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_toggle_smoothing(self) -> None:
+        self._set_view(smoothing=not self._view.smoothing)
+
+    def action_toggle_log(self) -> None:
+        self._set_view(log_scale=not self._view.log_scale)
+
+    def action_zoom(self) -> None:
+        self._zoom += 1
+        longest = max((len(c) for c in self._curves.values()), default=0)
+        self._set_view(recent_steps=zoom_steps(self._zoom, longest))
+
+    def _set_view(self, **changes) -> None:
+        values = {"smoothing": self._view.smoothing, "log_scale": self._view.log_scale, "recent_steps": self._view.recent_steps}
+        values.update(changes)
+        self._view = ChartView(**values)
+        self._redraw()

@@ -1,0 +1,114 @@
+"""Words and numbers for jobs as the monitor, compare view and model library show them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tui.models import Hyperparameters, Job, JobState
+
+STATE_STYLE = {
+    JobState.PENDING: "$text-muted",
+    JobState.CREATING: "$text-warning",
+    JobState.ACTIVE: "$text-success",
+    JobState.FAILED: "$text-error",
+    JobState.CANCELLED: "$text-error",
+    JobState.DELETED: "$text-muted",
+}
+
+# The tuning guide's warning, shown before cancelling and on cancelled models.
+CANCEL_WARNING = (
+    "A cancelled model's answers are unpredictable, especially when it is cancelled early. "
+    "To stop at an earlier epoch, let this job finish or relaunch it with fewer epochs "
+    "instead of cancelling."
+)
+
+
+def job_title(job: Job) -> str:
+    """The name a person gave the job, else its id."""
+    return job.display_name or job.id
+
+
+def percent(job: Job) -> str:
+    return f"{job.progress * 100:.0f}%"
+
+
+def loss_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
+def duration(seconds: float | None) -> str:
+    """`42 s`, `3 min 05 s`, `2 h 07 min`."""
+    if seconds is None or seconds < 0:
+        return "—"
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def ago(moment: datetime | None, now: datetime) -> str:
+    """`3 s ago`; `—` when never."""
+    if moment is None:
+        return "—"
+    return f"{duration(max(0.0, (now - _aware(moment)).total_seconds()))} ago"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def elapsed(job: Job, now: datetime | None) -> float | None:
+    """Seconds of training: start to completion, or start to `now` while running."""
+    if job.started is None:
+        return None
+    end = job.completed or (now if not job.state.finished else None)
+    if end is None:
+        return None
+    return (_aware(end) - _aware(job.started)).total_seconds()
+
+
+def eta(job: Job, now: datetime | None) -> float | None:
+    """Seconds left while running, from the pace so far; None when it cannot be told."""
+    if job.state.finished or not job.total_steps or job.completed_steps <= 0:
+        return None
+    spent = elapsed(job, now)
+    if spent is None:
+        return None
+    return spent / job.completed_steps * (job.total_steps - job.completed_steps)
+
+
+def hyperparameters_text(hp: Hyperparameters) -> str:
+    rate = (
+        f"learning-rate multiplier {hp.learning_rate_multiplier:g}"
+        if hp.learning_rate_multiplier is not None
+        else f"learning rate {hp.effective_learning_rate:g}"
+    )
+    return f"{hp.epoch_count} epochs · batch size {hp.batch_size} · {rate}"
+
+
+def learning_rate_text(hp: Hyperparameters) -> str:
+    if hp.learning_rate_multiplier is not None:
+        return f"×{hp.learning_rate_multiplier:g}"
+    return f"{hp.effective_learning_rate:g}"
+
+
+def fingerprint(job: Job) -> str:
+    """Which data the job was tuned on: sha256 prefix, example count and file."""
+    if not job.dataset_sha256 and not job.dataset_path:
+        return "unknown (job found on the backend)"
+    parts = []
+    if job.dataset_sha256:
+        parts.append(f"sha256 {job.dataset_sha256[:12]}")
+    if job.dataset_examples is not None:
+        parts.append(f"{job.dataset_examples} examples")
+    if job.dataset_path:
+        parts.append(job.dataset_path)
+    return " · ".join(parts)
+
+
+def best_loss(job: Job) -> float | None:
+    return min((s.mean_loss for s in job.snapshots), default=None)

@@ -1,0 +1,151 @@
+"""The monitor's job list: newest first, filterable, with marks for the compare view."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from tui.models import Job
+from tui.widgets.monitor_format import ago, job_title, loss_text, percent
+
+COLUMNS = (("mark", " "), ("job", "Job"), ("state", "State"), ("progress", "Done"), ("loss", "Loss"), ("updated", "Updated"))
+# Theme variables, so the states stay readable in every theme.
+STATE_COLOURS = {
+    "PENDING": "text-muted",
+    "CREATING": "text-warning",
+    "ACTIVE": "text-success",
+    "FAILED": "text-error",
+    "CANCELLED": "text-error",
+    "DELETED": "text-muted",
+}
+MARK = "●"
+
+
+def _newest_first(job: Job) -> tuple[float, str]:
+    created = job.created.timestamp() if job.created else 0.0
+    return (-created, job.name)
+
+
+class JobTable(DataTable):
+    """Jobs with state, progress, latest loss and when they were last heard of."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="jobs.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="jobs.up"),
+    ]
+
+    def __init__(self, *, relative_times: bool = True, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.relative_times = relative_times
+        self._jobs: dict[str, Job] = {}
+        self._filter = ""
+        self.marked: list[str] = []
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+
+    # -- content ---------------------------------------------------------------------
+
+    @property
+    def jobs(self) -> list[Job]:
+        return sorted(self._jobs.values(), key=_newest_first)
+
+    @property
+    def visible(self) -> list[Job]:
+        return [job for job in self.jobs if self._matches(job)]
+
+    @property
+    def selected_name(self) -> str | None:
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+
+    def job(self, name: str) -> Job | None:
+        return self._jobs.get(name)
+
+    def set_jobs(self, jobs: list[Job]) -> None:
+        self._jobs = {job.name: job for job in jobs}
+        self.marked = [name for name in self.marked if name in self._jobs]
+        self._rebuild()
+
+    def upsert(self, job: Job) -> None:
+        """Add a job or update its row in place."""
+        known = job.name in self._jobs
+        self._jobs[job.name] = job
+        if known and job.name in self.rows and self._matches(job):
+            for key, value in self._cells(job).items():
+                self.update_cell(job.name, key, value)
+        else:
+            self._rebuild()
+
+    def remove(self, name: str) -> None:
+        if self._jobs.pop(name, None) is not None:
+            if name in self.marked:
+                self.marked.remove(name)
+            self._rebuild()
+
+    def set_filter(self, text: str) -> None:
+        self._filter = text.strip().lower()
+        self._rebuild()
+
+    def toggle_mark(self, name: str) -> bool:
+        """Mark or unmark a job for comparison; True when it is now marked."""
+        if name in self.marked:
+            self.marked.remove(name)
+        else:
+            self.marked.append(name)
+        if name in self.rows:
+            self.update_cell(name, "mark", MARK if name in self.marked else "")
+        return name in self.marked
+
+    def select(self, name: str) -> bool:
+        """Move the cursor to a job (clearing the filter if it hides the job)."""
+        if name not in self._jobs:
+            return False
+        if name not in self.rows:
+            self.set_filter("")
+        self.move_cursor(row=self.get_row_index(name))
+        return True
+
+    def tick(self) -> None:
+        """Refresh the 'updated … ago' column (once a second while the monitor is shown)."""
+        if not self.relative_times:
+            return
+        now = datetime.now(UTC)
+        for job in self._jobs.values():
+            if job.name in self.rows:
+                self.update_cell(job.name, "updated", ago(job.last_polled or job.updated, now))
+
+    # -- internals -------------------------------------------------------------------
+
+    def _matches(self, job: Job) -> bool:
+        if not self._filter:
+            return True
+        return any(self._filter in text.lower() for text in (job_title(job), job.name, job.state.value))
+
+    def _cells(self, job: Job) -> dict[str, object]:
+        updated = ago(job.last_polled or job.updated, datetime.now(UTC)) if self.relative_times else ""
+        return {
+            "mark": MARK if job.name in self.marked else "",
+            "job": job_title(job),
+            "state": Text(job.state.value, style=self._state_style(job)),
+            "progress": percent(job),
+            "loss": loss_text(job.latest_loss),
+            "updated": updated,
+        }
+
+    def _state_style(self, job: Job) -> str:
+        colour = self.app.theme_variables.get(STATE_COLOURS.get(job.state.value, ""), "")
+        return "dim" if not colour.startswith("#") else colour  # "auto 60%" is Textual-only
+
+    def _rebuild(self) -> None:
+        selected = self.selected_name
+        self.clear()
+        for job in self.visible:
+            self.add_row(*self._cells(job).values(), key=job.name)
+        if selected is not None and selected in self.rows:
+            self.move_cursor(row=self.get_row_index(selected), animate=False)
