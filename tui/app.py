@@ -73,6 +73,9 @@ class TuneDeckApp(App[None]):
         # Published once with the manager when it is ready (at once if it was injected).
         self.manager_ready: Signal[Any] = Signal(self, "manager_ready")
         self.backend_reachable: bool | None = None
+        # The dataset open on the Datasets screen (an OpenedDataset), announced when it changes.
+        self.dataset: Any = None
+        self.dataset_changed: Signal[Any] = Signal(self, "dataset_changed")
         self._set_backend_status(None, "connecting…")
 
     # -- lifecycle -------------------------------------------------------------------

@@ -1,16 +1,238 @@
-"""Placeholder for the Configure screen until it is built."""
+"""The Configure screen: the job form, the computed steps, the exact call, and Launch.
+
+Launch is refused, with the reason, while the open dataset has lint errors; the job
+manager checks again on its side. After a launch the Monitor opens on the new job.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Button, Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from tui.models import JobSpec
+from tui.screens.datasets import OpenedDataset, WorkProgress, read_and_check
+from tui.widgets.job_form import JobForm
+
+SMALL_DATASET = 100  # below this, the guide's advice is a smaller learning rate
+
+
+def steps_text(spec: JobSpec | None, dataset: OpenedDataset | None) -> str:
+    """Total steps as the API counts them: ceil(examples × epochs / batch size)."""
+    if dataset is None:
+        return "Steps: open a dataset to see how many training steps this job takes."
+    if spec is None:
+        return f"Steps: fix the marked fields ({dataset.examples:,} examples)."
+    hyper = spec.hyperparameters
+    per_epoch = hyper.total_steps(dataset.examples) / hyper.epoch_count
+    return (
+        f"Steps: {hyper.total_steps(dataset.examples):,} in total = ⌈{dataset.examples:,} examples × "
+        f"{hyper.epoch_count} epochs ÷ batch {hyper.batch_size}⌉ (≈{per_epoch:,.1f} per epoch) · "
+        f"learning rate {hyper.effective_learning_rate:g}"
+    )
+
+
+def refusal(dataset: OpenedDataset | None) -> str | None:
+    """Why launching must wait, or None when the dataset may be used."""
+    if dataset is None:
+        return "Open a dataset first: press 1 for Datasets and pick a sample or a file."
+    errors = dataset.errors
+    if errors:
+        first = errors[0]
+        where = f"{dataset.path.name}:{first.line}" if first.line else dataset.path.name
+        return (
+            f"Launch refused: {dataset.path.name} has {len(errors)} lint error(s), e.g. {where}: {first.message}. "
+            "Fix them (1 → f lists them), then reload the file with r."
+        )
+    return None
 
 
 class ConfigureScreen(Screen):
-    """Configure (not built yet)."""
+    """Fill in a tuning job and launch it on the active backend."""
+
+    CSS_PATH = "configure.tcss"
+    BINDINGS = [
+        Binding("ctrl+l", "launch", "Launch", tooltip="Start the tuning job on the active backend", id="configure.launch"),
+        Binding("ctrl+o", "show_call", "Show call", tooltip="The exact request the launch sends", id="configure.show-call"),
+        Binding("ctrl+r", "reset", "Defaults", tooltip="Put the guide's defaults back", id="configure.defaults"),
+        Binding("escape", "leave_field", "Leave field", tooltip="Stop typing so 1-5 switch screens", show=False, id="configure.leave-field"),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Configure: not built yet")
+        with Horizontal(id="configure-body"):
+            with VerticalScroll(id="form-column"):
+                yield Static("Tuning job", classes="section-title")
+                yield JobForm(id="job-form")
+            with Vertical(id="summary-column"):
+                yield Static("Dataset", classes="section-title")
+                yield Static("", id="configure-dataset")
+                yield Static("", id="configure-steps")
+                yield Static("", id="launch-status")
+                with Horizontal(id="configure-buttons"):
+                    yield Button("Launch (^l)", id="launch", variant="primary")
+                    yield Button("Show call (^o)", id="show-call")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.steady(self)
+        self.app.dataset_changed.subscribe(self, self._dataset_changed)
+        self.app.manager_ready.subscribe(self, lambda _manager: self._load_base_models())
+        if self.app.manager is not None:
+            self._load_base_models()
+        self._refresh_summary()
+        self.query_one("#display_name").focus()
+
+    # -- dataset and summary ----------------------------------------------------------------
+
+    @property
+    def dataset(self) -> OpenedDataset | None:
+        return self.app.dataset
+
+    def _dataset_changed(self, _dataset: Any) -> None:
+        self._refresh_summary()
+
+    def _refresh_summary(self) -> None:
+        dataset = self.dataset
+        form = self.query_one(JobForm)
+        spec, errors = form.validate()
+        form.show_errors(errors)
+        if dataset is None:
+            text = "No dataset open. Press 1 for Datasets."
+        else:
+            text = f"{dataset.path}\n{dataset.examples:,} examples · {len(dataset.errors)} lint errors"
+        self.query_one("#configure-dataset", Static).update(text)
+        self.query_one("#configure-steps", Static).update(steps_text(spec, dataset))
+        note = ""
+        if dataset is not None and dataset.examples < SMALL_DATASET:
+            note = f"This dataset is small ({dataset.examples} examples): consider a rate below the default."
+        form.set_advice_note("rate", note)
+        reason = refusal(dataset)
+        status = self.query_one("#launch-status", Static)
+        status.update(reason or "Ready to launch on " + self.app.backend_label + ".")
+        status.set_class(reason is not None and dataset is not None, "error-text")
+
+    @on(JobForm.Changed)
+    def _form_changed(self) -> None:
+        self._refresh_summary()
+
+    # -- base models ---------------------------------------------------------------------------
+
+    @work(exclusive=True, group="base-models", exit_on_error=False)
+    async def _load_base_models(self) -> None:
+        models = await self.app.manager.base_models()
+        self.query_one(JobForm).set_base_models([model.name for model in models])
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "base-models":
+            self.query_one(JobForm).set_advice_note("base_model", f"Could not list base models: {error}")
+        elif event.worker.group == "launch":
+            self._launch_failed(error)
+        elif event.worker.group == "dataset":
+            self.notify(f"Could not open the job's dataset: {error}", title="Dataset", severity="error", timeout=10)
+
+    # -- the public entry used by relaunch ----------------------------------------------------
+
+    def load(self, spec: JobSpec, dataset_path: str | None) -> None:
+        """Fill the form from `spec` and open `dataset_path` if it is not the open dataset."""
+        self.query_one(JobForm).load(spec)
+        if dataset_path and (self.dataset is None or Path(dataset_path) != self.dataset.path):
+            self._open_dataset(Path(dataset_path))
+        self._refresh_summary()
+
+    @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
+    def _open_dataset(self, path: Path) -> None:
+        opened = read_and_check(path, None, self)
+        self.app.call_from_thread(self._dataset_opened, opened)
+
+    def _dataset_opened(self, opened: OpenedDataset) -> None:
+        self.app.dataset = opened
+        self.app.dataset_changed.publish(opened)
+
+    def on_work_progress(self, message: WorkProgress) -> None:
+        self.query_one("#configure-dataset", Static).update(f"{message.stage}…")
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def action_leave_field(self) -> None:
+        self.set_focus(None)
+
+    def action_reset(self) -> None:
+        self.query_one(JobForm).load(JobSpec(display_name=self.query_one("#display_name").value))
+        self._refresh_summary()
+
+    def action_show_call(self) -> None:
+        spec, errors = self.query_one(JobForm).validate()
+        if spec is None:
+            self.query_one(JobForm).show_errors(errors)
+            self.notify("Fix the marked fields to see the call.", title="Show call", severity="warning")
+            return
+        from tui.screens.dialogs import TextDialog
+        from tui.widgets.call_preview import request_preview
+
+        try:
+            text = request_preview(spec, self.dataset, self.app.backend_label)
+        except Exception as exc:  # noqa: BLE001 - a broken file must not crash the app
+            self.notify(f"Could not build the call: {exc}", title="Show call", severity="error")
+            return
+        self.app.push_screen(TextDialog("The launch request", text))
+
+    def action_launch(self) -> None:
+        form = self.query_one(JobForm)
+        spec, errors = form.validate()
+        form.show_errors(errors)
+        if spec is None:
+            self.notify("Some fields are not valid: see the messages under them.", title="Launch", severity="error")
+            return
+        reason = refusal(self.dataset)
+        if reason is not None:
+            self.query_one("#launch-status", Static).update(reason)
+            self.notify(reason, title="Launch", severity="error", timeout=10)
+            return
+        if self.app.manager is None:
+            self.notify("The backend is still starting; try again in a moment.", title="Launch", severity="warning")
+            return
+        self.query_one("#launch-status", Static).update("Launching…")
+        self.query_one("#launch", Button).disabled = True
+        self._launch(spec, str(self.dataset.path))
+
+    @work(exclusive=True, group="launch", exit_on_error=False)
+    async def _launch(self, spec: JobSpec, dataset_path: str) -> None:
+        job = await self.app.manager.launch(spec, dataset_path)
+        self.query_one("#launch", Button).disabled = False
+        self.query_one("#launch-status", Static).update(f"Launched {job.display_name or job.name}.")
+        self.notify(f"Launched {job.display_name or job.name} ({job.name}).", title="Launch")
+        await self.app.open_job(job.name)
+
+    def _launch_failed(self, error: BaseException) -> None:
+        self.query_one("#launch", Button).disabled = False
+        report = getattr(error, "report", None)
+        if report is not None:
+            errors = [f for f in report.findings if str(f.severity) == "error"]
+            first = errors[0] if errors else None
+            detail = f" e.g. line {first.line}: {first.message}" if first is not None else ""
+            message = f"Launch refused: the dataset has {len(errors)} lint error(s).{detail} Fix them and reload the file."
+        else:
+            message = f"Launch failed: {error}"
+        status = self.query_one("#launch-status", Static)
+        status.update(message)
+        status.add_class("error-text")
+        self.notify(message, title="Launch", severity="error", timeout=15)
+
+    @on(Button.Pressed, "#launch")
+    def _launch_pressed(self) -> None:
+        self.action_launch()
+
+    @on(Button.Pressed, "#show-call")
+    def _show_call_pressed(self) -> None:
+        self.action_show_call()

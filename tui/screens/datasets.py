@@ -1,16 +1,301 @@
-"""Placeholder for the Datasets screen until it is built."""
+"""The Datasets screen: open a dataset, page through its examples, read its findings and stats.
+
+Reading and linting run in a thread worker with a progress bar, so a large file never
+freezes the UI. The opened dataset (path, reader, lint report) is kept on the app as
+`app.dataset` for the Configure screen, and announced on `app.dataset_changed`.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Button, Footer, Header, OptionList, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from tui.widgets.dataset_stats import DatasetStatsView
+from tui.widgets.example_table import ExampleTable
+from tui.widgets.example_viewer import ExampleViewer
+from tui.widgets.findings_list import FindingsTable
+from tui.widgets.path_input import PathInput
+
+
+@dataclass(frozen=True)
+class OpenedDataset:
+    """A dataset the user opened: where it is, its lazy reader and its lint report."""
+
+    path: Path
+    reader: Any
+    report: Any
+
+    @property
+    def examples(self) -> int:
+        return len(self.reader)
+
+    @property
+    def errors(self) -> list[Any]:
+        return [f for f in self.report.findings if str(f.severity) == "error"]
+
+
+@dataclass
+class WorkProgress(Message):
+    """How far indexing or linting has got (a newer one replaces a queued older one)."""
+
+    stage: str
+    done: float
+    total: float | None
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, WorkProgress)
+
+
+@dataclass
+class DatasetIndexed(Message):
+    """The file is indexed: its first page can be shown."""
+
+    path: Path
+    reader: Any
+
+
+@dataclass
+class DatasetLinted(Message):
+    """The lint finished for the dataset at `path`."""
+
+    path: Path
+    reader: Any
+    report: Any
+
+
+def count_by_severity(findings: list[Any]) -> dict[str, int]:
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for finding in findings:
+        counts[str(finding.severity)] = counts.get(str(finding.severity), 0) + 1
+    return counts
 
 
 class DatasetsScreen(Screen):
-    """Datasets (not built yet)."""
+    """Open a dataset and inspect it before tuning on it."""
+
+    CSS_PATH = "datasets.tcss"
+    AUTO_FOCUS = "#samples"
+    BINDINGS = [
+        Binding("o", "focus_path", "Open path", tooltip="Type a path (→ completes)", id="datasets.open-path"),
+        Binding("b", "browse", "Browse", tooltip="Pick a file in a directory tree", id="datasets.browse"),
+        Binding("s", "focus_samples", "Samples", tooltip="The datasets shipped with tunedeck", id="datasets.samples"),
+        Binding("e", "show_tab('examples')", "Examples", id="datasets.examples"),
+        Binding("f", "show_tab('findings')", "Findings", id="datasets.findings"),
+        Binding("t", "show_tab('stats')", "Stats", id="datasets.stats"),
+        Binding("right_square_bracket", "next_tab", "Next panel", key_display="]", show=False, id="datasets.next-tab"),
+        Binding("left_square_bracket", "previous_tab", "Previous panel", key_display="[", show=False, id="datasets.previous-tab"),
+        Binding("r", "reload", "Reload", tooltip="Read and check the file again", id="datasets.reload"),
+        Binding("c", "configure", "Configure job", tooltip="Set up a tuning job on this dataset", id="datasets.configure"),
+    ]
+    TABS = ("examples", "findings", "stats")
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Datasets: not built yet")
+        with Horizontal(id="open-bar"):
+            yield PathInput(id="path")
+            yield Button("Browse…", id="browse")
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield Static("Samples", classes="section-title")
+                yield OptionList(id="samples")
+                yield Static("Dataset", classes="section-title")
+                yield Static("Open a sample or a file to start.", id="dataset-summary")
+            with TabbedContent(id="dataset-tabs", initial="examples"):
+                with TabPane("Examples", id="examples"):
+                    yield ExampleTable(id="example-table")
+                    yield ExampleViewer(id="example-viewer")
+                with TabPane("Findings", id="findings"):
+                    yield FindingsTable(id="findings-table")
+                with TabPane("Stats", id="stats"):
+                    yield DatasetStatsView(id="stats-view")
+        with Horizontal(id="progress-bar"):
+            yield Static("", id="progress-label")
+            yield ProgressBar(id="progress", show_eta=False)
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.steady(self)
+        self.query_one("#progress-bar").display = False
+        self.call_after_refresh(self._list_samples)
+
+    def _list_samples(self) -> None:
+        from tui.datasets import sample_paths
+
+        samples = self.query_one("#samples", OptionList)
+        samples.clear_options()
+        for path in sample_paths():
+            samples.add_option(Option(Path(path).name, id=str(path)))
+        if samples.option_count:
+            samples.highlighted = 0
+            if self.app.dataset is None and self.app.focused is None:
+                samples.focus()
+
+    # -- opening ----------------------------------------------------------------------
+
+    def open_path(self, path: str | Path, format: str | None = None) -> None:
+        """Read and check the dataset at `path` in the background."""
+        path = Path(path).expanduser()
+        self.query_one("#path", PathInput).value = str(path)
+        self._set_summary(f"Reading {path.name}…", "muted")
+        self._open(path, format)
+
+    @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
+    def _open(self, path: Path, format: str | None) -> None:
+        opened = read_and_check(path, format, self, indexed=lambda reader: self.post_message(DatasetIndexed(path, reader)))
+        self.post_message(DatasetLinted(path, opened.reader, opened.report))
+
+    def on_work_progress(self, message: WorkProgress) -> None:
+        self.query_one("#progress-bar").display = True
+        self.query_one("#progress-label", Static).update(message.stage)
+        self.query_one("#progress", ProgressBar).update(total=message.total, progress=message.done)
+
+    def on_dataset_indexed(self, message: DatasetIndexed) -> None:
+        table = self.query_one(ExampleTable)
+        table.show(message.reader)
+        self._set_summary(f"{message.path.name}\n{len(message.reader):,} examples · checking…", "muted")
+
+    def on_dataset_linted(self, message: DatasetLinted) -> None:
+        self.query_one("#progress-bar").display = False
+        opened = OpenedDataset(message.path, message.reader, message.report)
+        self.app.dataset = opened
+        findings = list(message.report.findings)
+        self.query_one(FindingsTable).show(findings)
+        self.query_one(DatasetStatsView).show(message.report.stats, getattr(message.report, "profile", None))
+        counts = count_by_severity(findings)
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("findings").label = f"Findings ({len(findings)})"
+        dataset = message.reader.dataset
+        lines = [
+            message.path.name,
+            f"{dataset.format} · {len(message.reader):,} examples · {dataset.size_bytes / 1024:,.1f} KiB",
+            f"{counts['error']} errors · {counts['warning']} warnings · {counts['info']} info",
+        ]
+        if counts["error"]:
+            lines.append("Fix the errors before launching (f: findings).")
+            self._set_summary("\n".join(lines), "error-text")
+        else:
+            lines.append("Ready to tune: press c.")
+            self._set_summary("\n".join(lines), "success-text")
+        self.app.dataset_changed.publish(opened)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "dataset" or event.state is not WorkerState.ERROR:
+            return
+        self.query_one("#progress-bar").display = False
+        error = event.worker.error
+        self._set_summary(f"Could not open the dataset:\n{error}", "error-text")
+        self.notify(f"{error}\nCheck the path and the file's format, then open it again.", title="Dataset", severity="error", timeout=10)
+
+    def _set_summary(self, text: str, style: str) -> None:
+        summary = self.query_one("#dataset-summary", Static)
+        summary.update(text)
+        summary.set_classes(style)
+
+    # -- events from widgets ------------------------------------------------------------
+
+    @on(PathInput.Submitted, "#path")
+    def _path_submitted(self, event: PathInput.Submitted) -> None:
+        if event.value.strip():
+            self.open_path(event.value.strip())
+
+    @on(OptionList.OptionSelected, "#samples")
+    def _sample_selected(self, event: OptionList.OptionSelected) -> None:
+        self.open_path(event.option.id)
+
+    @on(Button.Pressed, "#browse")
+    def _browse_pressed(self) -> None:
+        self.action_browse()
+
+    def on_example_table_example_highlighted(self, message: ExampleTable.ExampleHighlighted) -> None:
+        self.query_one(ExampleViewer).show(message.row, self.query_one("#path", PathInput).value)
+
+    def on_findings_table_finding_chosen(self, message: FindingsTable.FindingChosen) -> None:
+        finding = message.finding
+        table = self.query_one(ExampleTable)
+        if finding.line is None or table.reader is None:
+            self.notify("This finding is about the whole file, not one example.", title="Findings")
+            return
+        self.query_one(TabbedContent).active = "examples"
+        table.go_to(index_of_line(table.reader, finding.line))
+        table.focus()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_focus_path(self) -> None:
+        self.query_one("#path", PathInput).focus()
+
+    def action_focus_samples(self) -> None:
+        self.query_one("#samples", OptionList).focus()
+
+    def action_browse(self) -> None:
+        from tui.screens.dialogs import OpenFileDialog
+
+        start = Path(self.query_one("#path", PathInput).value or ".").expanduser()
+        self.app.push_screen(OpenFileDialog(start if start.is_dir() else start.parent), self._browsed)
+
+    def _browsed(self, path: Path | None) -> None:
+        if path is not None:
+            self.open_path(path)
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_next_tab(self) -> None:
+        self._step_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._step_tab(-1)
+
+    def _step_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = self.TABS[(self.TABS.index(tabs.active) + step) % len(self.TABS)]
+
+    def action_reload(self) -> None:
+        value = self.query_one("#path", PathInput).value.strip()
+        if value:
+            self.open_path(value)
+        else:
+            self.notify("Open a dataset first (o: type a path, s: samples).", title="Reload")
+
+    def action_configure(self) -> None:
+        self.app.switch_mode("configure")
+
+
+def read_and_check(path: Path, format: str | None, poster: Any, indexed=None) -> OpenedDataset:
+    """Index and lint a dataset (blocking: call it in a thread worker), posting progress to `poster`."""
+    from tui.datasets import lint, open_dataset
+
+    def progress(stage: str):
+        def report(done: float, total: float | None = None) -> None:
+            poster.post_message(WorkProgress(stage, done, total))
+
+        return report
+
+    reader = open_dataset(path, format=format, progress=progress("Indexing"))
+    if indexed is not None:
+        indexed(reader)
+    report = lint(reader, progress=progress("Checking"))
+    return OpenedDataset(Path(path), reader, report)
+
+
+def index_of_line(reader: Any, line: int) -> int:
+    """The index of the example at (or just before) `line`: binary search over the lazy reader."""
+    low, high = 0, len(reader) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if reader.page(middle, 1)[0].line <= line:
+            low = middle
+        else:
+            high = middle - 1
+    return max(0, low)

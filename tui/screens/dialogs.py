@@ -1,12 +1,16 @@
-"""Modal dialogs any screen may use: confirm an action, show an error with the next step."""
+"""Modal dialogs any screen may use: confirm an action, show an error with the next step,
+pick a dataset file."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, DirectoryTree, Static, TextArea
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -73,6 +77,85 @@ class ErrorDialog(ModalScreen[None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+DATASET_SUFFIXES = {".jsonl", ".json", ".csv", ".tsv", ".ndjson"}
+
+
+class OpenFileDialog(ModalScreen["Path | None"]):
+    """Pick a dataset file in a directory tree; dismisses with the path or None."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="open-file.cancel"),
+        Binding("backspace", "parent", "Parent folder", id="open-file.parent"),
+    ]
+
+    def __init__(self, start: Path) -> None:
+        super().__init__()
+        self._start = start if start.is_dir() else Path.cwd()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -browser"):
+            yield Static("Open a dataset", classes="dialog-title")
+            yield Static(str(self._start.resolve()), id="browser-root", classes="muted", markup=False)
+            yield DatasetTree(self._start, id="browser-tree")
+            yield Static("Enter opens · Backspace goes up · Esc cancels", classes="muted")
+
+    def on_mount(self) -> None:
+        self.query_one(DatasetTree).focus()
+
+    def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
+        event.stop()
+        self.dismiss(Path(event.path))
+
+    def action_parent(self) -> None:
+        tree = self.query_one(DatasetTree)
+        parent = Path(tree.path).resolve().parent
+        tree.path = parent
+        self.query_one("#browser-root", Static).update(str(parent))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class DatasetTree(DirectoryTree):
+    """A directory tree showing folders and dataset files only."""
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        return [
+            path
+            for path in paths
+            if not path.name.startswith(".") and (path.is_dir() or path.suffix.lower() in DATASET_SUFFIXES)
+        ]
+
+
+class TextDialog(ModalScreen[None]):
+    """Show a long read-only text (e.g. a request body) that can be scrolled and copied."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "close", "Close", id="text.close")]
+
+    def __init__(self, title: str, text: str, language: str | None = None) -> None:
+        super().__init__()
+        self._title = title
+        self._text = text
+        self._language = language
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -text"):
+            yield Static(self._title, classes="dialog-title")
+            yield TextArea(self._text, read_only=True, language=self._language, id="dialog-text", show_line_numbers=False)
+            yield Static("Esc closes · select text and ctrl+c copies", classes="muted")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        if self.app.settings.test_mode:
+            area.cursor_blink = False
+        area.focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,100 @@
+"""Numbers about a dataset: counts, lengths, labels, the detected preamble and markers,
+and a histogram of input and output lengths drawn with plotext.
+
+plotext is imported only when the first histogram is drawn, never before the first frame.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+
+def _lengths(label: str, summary: Any) -> str:
+    if not summary or not summary.count:
+        return f"{label:<8} –"
+    return (
+        f"{label:<8} min {summary.min:,} · median {summary.p50:,} · mean {summary.mean:,.0f} · "
+        f"p95 {summary.p95:,} · max {summary.max:,} chars"
+    )
+
+
+def describe_stats(stats: Any) -> str:
+    """The stats as a few lines of plain text."""
+    lines = [
+        f"examples {stats.examples:,}",
+        _lengths("input", stats.input_chars),
+        _lengths("output", stats.output_chars),
+        f"tokens   ≈{stats.estimated_tokens:,} (estimate: characters / 4, not a tokenizer count)",
+        f"inline   {stats.inline_bytes / 1024:,.1f} KiB of 4,096 KiB allowed in one request",
+        f"repeats  {stats.duplicates:,} exact duplicates · {stats.conflicting_inputs:,} inputs with different outputs",
+    ]
+    if stats.labels:
+        total = sum(stats.labels.values()) or 1
+        top = sorted(stats.labels.items(), key=lambda item: -item[1])[:8]
+        labels = " · ".join(f"{name} {count} ({100 * count / total:.0f}%)" for name, count in top)
+        lines.append(f"labels   {labels}")
+    return "\n".join(lines)
+
+
+def describe_profile(profile: Any) -> str:
+    """The detected preamble and markers: what production prompts must repeat."""
+    if profile is None:
+        return "No format profile."
+    preamble = getattr(profile, "preamble", None)
+    markers = list(getattr(profile, "markers", None) or [])
+    lines = [f"preamble {preamble!r}" if preamble else "preamble none detected"]
+    lines.append("markers  " + (" → ".join(markers) if markers else "none detected"))
+    if preamble or markers:
+        lines.append("Prompts sent to the tuned model must use the same preamble and markers, in this order.")
+    return "\n".join(lines)
+
+
+class DatasetStatsView(VerticalScroll):
+    """Stats text, the format profile and a length histogram."""
+
+    DEFAULT_CSS = """
+    DatasetStatsView { padding: 0 1; }
+    DatasetStatsView .stats-label { color: $text-accent; text-style: bold; margin-top: 1; }
+    DatasetStatsView #stats-histogram { height: 16; min-height: 12; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("No dataset open.", id="stats-text", markup=False)
+        yield Static("format", classes="stats-label")
+        yield Static("", id="stats-profile", markup=False)
+        yield Static("length histogram", classes="stats-label")
+
+    def show(self, stats: Any, profile: Any = None) -> None:
+        """Show the stats of a linted dataset."""
+        self.query_one("#stats-text", Static).update(describe_stats(stats))
+        self.query_one("#stats-profile", Static).update(describe_profile(profile))
+        self._draw_histogram(stats)
+
+    def _draw_histogram(self, stats: Any) -> None:
+        from textual_plotext import PlotextPlot
+
+        plots = self.query("#stats-histogram")
+        if plots:
+            plot = plots.first(PlotextPlot)
+        else:
+            plot = PlotextPlot(id="stats-histogram")
+            self.mount(plot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        drawn = False
+        for label, summary in (("input", stats.input_chars), ("output", stats.output_chars)):
+            if summary and summary.histogram and len(summary.bin_edges) >= 2:
+                centres = [(a + b) / 2 for a, b in zip(summary.bin_edges, summary.bin_edges[1:])]
+                plt.plot(centres[: len(summary.histogram)], list(summary.histogram), label=f"{label} chars", marker="braille")
+                drawn = True
+        if drawn:
+            plt.title("examples by length (characters)")
+            plt.xlabel("characters")
+        else:
+            plt.title("no lengths to plot yet")
+        plot.refresh()

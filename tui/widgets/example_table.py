@@ -1,0 +1,134 @@
+"""A table of examples that pages over a lazy dataset reader instead of loading every row.
+
+Only one window of rows (`WINDOW` examples) lives in the table at a time; moving the
+cursor past either end loads the neighbouring window, so a 200 MB file scrolls as fast as
+a small one. The reader must offer `len(reader)` and `reader.page(start, count)` returning
+rows with `.index`, `.line`, `.example` (or None) and `.error` (or None).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+WINDOW = 200
+CELL_CHARS = 60
+
+
+def _one_line(text: str, width: int = CELL_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+class ExampleTable(DataTable):
+    """Examples of one dataset, one window at a time; Enter shows the full example."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="examples.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="examples.up"),
+        Binding("G", "last", "Last example", show=False, id="examples.last"),
+    ]
+
+    @dataclass
+    class ExampleHighlighted(Message):
+        """The cursor moved onto an example (index in the dataset, the reader's row)."""
+
+        table: ExampleTable
+        index: int
+        row: Any
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.reader: Any = None
+        self.window_start = 0
+        self._rows: list[Any] = []
+        self.total = 0
+
+    def on_mount(self) -> None:
+        self.add_column("#", key="index", width=7)
+        self.add_column("line", key="line", width=7)
+        self.add_column("input", key="input")
+        self.add_column("output", key="output")
+
+    def show(self, reader: Any, index: int = 0) -> None:
+        """Show `reader`'s examples with the cursor on `index`."""
+        self.reader = reader
+        self.total = len(reader) if reader is not None else 0
+        self.go_to(index)
+
+    def go_to(self, index: int) -> None:
+        """Move the cursor to example `index`, loading its window if needed."""
+        if not self.total:
+            self.clear()
+            self._rows = []
+            return
+        index = max(0, min(index, self.total - 1))
+        if not (self.window_start <= index < self.window_start + len(self._rows)):
+            self._load_window(max(0, index - WINDOW // 4))
+        self.move_cursor(row=index - self.window_start, animate=False)
+
+    @property
+    def current_index(self) -> int | None:
+        if not self._rows:
+            return None
+        return self.window_start + self.cursor_row
+
+    def _load_window(self, start: int) -> None:
+        start = max(0, min(start, max(0, self.total - WINDOW)))
+        self._rows = list(self.reader.page(start, WINDOW))
+        self.window_start = start
+        self.clear()
+        for row in self._rows:
+            if row.example is not None:
+                cells = (_one_line(row.example.text_input), _one_line(row.example.output))
+            else:
+                cells = ("✖ " + _one_line(str(row.error or "unreadable")), "")
+            self.add_row(str(row.index + 1), str(row.line), *cells, key=str(row.index))
+
+    def action_cursor_down(self) -> None:
+        at_end = self.cursor_row >= len(self._rows) - 1
+        if at_end and self.window_start + len(self._rows) < self.total:
+            self.go_to(self.window_start + len(self._rows))
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.cursor_row <= 0 and self.window_start > 0:
+            self.go_to(self.window_start - 1)
+            return
+        super().action_cursor_up()
+
+    def action_page_down(self) -> None:
+        step = max(1, self.scrollable_content_region.height - 1)
+        current = self.current_index or 0
+        if self.cursor_row + step >= len(self._rows) and self.window_start + len(self._rows) < self.total:
+            self.go_to(current + step)
+            return
+        super().action_page_down()
+
+    def action_page_up(self) -> None:
+        step = max(1, self.scrollable_content_region.height - 1)
+        current = self.current_index or 0
+        if self.cursor_row - step < 0 and self.window_start > 0:
+            self.go_to(current - step)
+            return
+        super().action_page_up()
+
+    def action_scroll_top(self) -> None:
+        self.go_to(0)
+
+    def action_scroll_bottom(self) -> None:
+        self.go_to(self.total - 1)
+
+    def action_last(self) -> None:
+        self.go_to(self.total - 1)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        if 0 <= event.cursor_row < len(self._rows):
+            row = self._rows[event.cursor_row]
+            self.post_message(self.ExampleHighlighted(self, self.window_start + event.cursor_row, row))

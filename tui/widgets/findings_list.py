@@ -1,0 +1,55 @@
+"""The lint findings of a dataset as a table; Enter on a finding asks to show its example."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+class FindingsTable(DataTable):
+    """Findings sorted by severity then line; selecting one posts `FindingChosen`."""
+
+    @dataclass
+    class FindingChosen(Message):
+        """The user picked a finding (Enter or click)."""
+
+        finding: Any
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self._findings: list[Any] = []
+
+    def on_mount(self) -> None:
+        self.add_column("severity", key="severity", width=8)
+        self.add_column("line", key="line", width=7)
+        self.add_column("rule", key="rule", width=22)
+        self.add_column("message", key="message")
+
+    def show(self, findings: list[Any]) -> None:
+        """Replace the rows with `findings` (domain `Finding` objects)."""
+        self._findings = sorted(
+            findings, key=lambda f: (SEVERITY_ORDER.get(str(f.severity), 3), f.line or 0)
+        )
+        self.clear()
+        for index, finding in enumerate(self._findings):
+            severity = str(finding.severity)
+            message = finding.message + (f" — {finding.hint}" if finding.hint else "")
+            self.add_row(
+                Text(severity, style=SEVERITY_STYLE.get(severity, "")),
+                str(finding.line) if finding.line else "–",
+                finding.rule,
+                message,
+                key=str(index),
+            )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if 0 <= event.cursor_row < len(self._findings):
+            self.post_message(self.FindingChosen(self._findings[event.cursor_row]))
