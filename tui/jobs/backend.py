@@ -7,18 +7,33 @@ Gemini API and the local emulator. Every method raises `BackendError` on failure
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from tui.models import BaseModelInfo, Example, Job, JobSpec
+
+
+@dataclass(frozen=True)
+class OperationStatus:
+    """What a tuned model's create operation says: progress, and the failure if any."""
+
+    completed_steps: int = 0
+    total_steps: int = 0
+    done: bool = False
+    error: str | None = None
 
 
 class TuningBackend(Protocol):
     name: str  # "local" or "gemini"
     description: str  # e.g. "local emulator at http://127.0.0.1:8765" or "Gemini API (key AIza…x9Q2)"
 
-    async def create(self, spec: JobSpec, examples: Sequence[Example]) -> Job: ...
+    async def create(self, spec: JobSpec, examples: Sequence[Example], tuned_model_id: str | None = None) -> Job: ...
 
     async def get(self, name: str) -> Job: ...
+
+    async def operation_status(self, operation: str) -> OperationStatus: ...
+
+    async def find_operation(self, name: str) -> str | None: ...
 
     async def list(self) -> list[Job]: ...
 

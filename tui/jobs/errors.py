@@ -43,3 +43,25 @@ class BackendError(Exception):
         where = f"HTTP {self.status}: " if self.status else ""
         tail = f" — {self.next_step}" if self.next_step else ""
         return f"{where}{self.message}{tail}"
+
+
+class LaunchRefused(Exception):
+    """The dataset has lint errors, so the job was not submitted (pass force=True to override).
+
+    `report` is the lint report from `tui.datasets.lint`; `str()` names the first errors
+    with their file and line.
+    """
+
+    def __init__(self, report, path: str = "") -> None:
+        self.report = report
+        errors = [f for f in getattr(report, "findings", []) if str(getattr(f, "severity", "")) == "error"]
+        lines = []
+        for finding in errors[:5]:
+            where = finding.path or path
+            if finding.line:
+                where = f"{where}:{finding.line}"
+            lines.append(f"  {where}: {finding.message}" + (f" ({finding.hint})" if finding.hint else ""))
+        more = f"\n  … and {len(errors) - 5} more" if len(errors) > 5 else ""
+        super().__init__(
+            f"{path or 'the dataset'} has {len(errors)} error(s); fix them or launch with force\n" + "\n".join(lines) + more
+        )

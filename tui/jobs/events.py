@@ -47,6 +47,13 @@ class JobFinished:
 
 
 @dataclass(frozen=True)
+class JobUpdated:
+    """A job's details changed without a state change (e.g. it was renamed)."""
+
+    job: Job
+
+
+@dataclass(frozen=True)
 class JobRemoved:
     """A job was deleted."""
 
@@ -69,5 +76,13 @@ class BackendRecovered:
 
 
 Event = (
-    JobAdded | JobStateChanged | JobProgress | SnapshotsAdded | JobFinished | JobRemoved | BackendFailed | BackendRecovered
+    JobAdded
+    | JobStateChanged
+    | JobProgress
+    | SnapshotsAdded
+    | JobFinished
+    | JobUpdated
+    | JobRemoved
+    | BackendFailed
+    | BackendRecovered
 )

@@ -1,0 +1,219 @@
+"""The one tuning backend: the Gemini tuning protocol over google-genai's async client.
+
+Used both for Google's Gemini API and for the local emulator, which differ only in base
+URL and key. Calls the SDK drops data on go through `tui.jobs.raw`; everything else uses
+the typed API. Every failure becomes a `BackendError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from tui.jobs import raw
+from tui.jobs.backend import OperationStatus
+from tui.jobs.errors import BackendError, ErrorKind
+from tui.jobs.translate import from_exception
+from tui.models import BaseModelInfo, Example, Hyperparameters, Job, JobSpec, JobState, Snapshot
+
+T = TypeVar("T")
+
+STATES = {"CREATING": JobState.CREATING, "ACTIVE": JobState.ACTIVE, "FAILED": JobState.FAILED}
+DEFAULT_TIMEOUT_S = 30.0
+
+
+def _time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _hyperparameters(body: dict) -> Hyperparameters:
+    fields = {"epoch_count": body.get("epochCount"), "batch_size": body.get("batchSize")}
+    if body.get("learningRateMultiplier") is not None:
+        fields["learning_rate_multiplier"] = body["learningRateMultiplier"]
+    elif body.get("learningRate") is not None:
+        fields["learning_rate"] = body["learningRate"]
+    try:
+        return Hyperparameters(**{k: v for k, v in fields.items() if v is not None})
+    except ValueError:
+        return Hyperparameters()
+
+
+def job_from_tuned_model(body: dict, backend: str) -> Job:
+    """A Job from a TunedModel JSON object (camelCase, defaults omitted)."""
+    task = body.get("tuningTask") or {}
+    snapshots = [
+        Snapshot(
+            step=int(s.get("step", 0)),
+            epoch=int(s.get("epoch", 0)),
+            mean_loss=float(s.get("meanLoss", 0.0)),
+            compute_time=_time(s.get("computeTime")),
+        )
+        for s in task.get("snapshots") or []
+    ]
+    return Job(
+        name=body["name"],
+        backend=backend,
+        display_name=body.get("displayName", ""),
+        base_model=body.get("baseModel") or (body.get("tunedModelSource") or {}).get("baseModel") or "",
+        state=STATES.get(body.get("state", ""), JobState.PENDING),
+        hyperparameters=_hyperparameters(task.get("hyperparameters") or {}),
+        completed_steps=max((s.step for s in snapshots), default=0),
+        snapshots=snapshots,
+        created=_time(body.get("createTime")),
+        updated=_time(body.get("updateTime")),
+        started=_time(task.get("startTime")),
+        completed=_time(task.get("completeTime")),
+    )
+
+
+def tuned_model_body(spec: JobSpec, examples: Sequence[Example]) -> dict:
+    """The camelCase TunedModel body of a create request, examples inline."""
+    body: dict[str, Any] = {
+        "baseModel": spec.base_model,
+        "tuningTask": {
+            "hyperparameters": spec.hyperparameters.to_api(),
+            "trainingData": {"examples": {"examples": [{"textInput": e.text_input, "output": e.output} for e in examples]}},
+        },
+    }
+    if spec.display_name:
+        body["displayName"] = spec.display_name
+    if spec.description:
+        body["description"] = spec.description
+    return body
+
+
+class GeminiBackend:
+    """TuningBackend over google-genai (`HttpOptions(base_url=..., api_version='v1beta')`)."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        name: str = "gemini",
+        description: str = "Gemini API",
+        timeout: float = DEFAULT_TIMEOUT_S,
+        unreachable_hint: str = "check your network connection",
+    ) -> None:
+        from google import genai
+        from google.genai import types
+
+        self.name = name
+        self.description = description
+        self.base_url = base_url
+        self._api_key = api_key
+        self._unreachable_hint = unreachable_hint
+        self._where = "the local emulator" if name == "local" else "the Gemini API"
+        options = types.HttpOptions(
+            base_url=base_url,
+            api_version="v1beta",
+            timeout=int(timeout * 1000),
+            # One attempt per call: the job manager owns retries, backoff and Retry-After.
+            retry_options=types.HttpRetryOptions(attempts=1),
+        )
+        self._client = genai.Client(api_key=api_key, http_options=options)
+
+    async def _guard(self, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except Exception as exc:  # noqa: BLE001 - every failure is translated (cancellation passes through)
+            raise from_exception(exc, self._where, self._unreachable_hint, self._api_key) from None
+
+    async def create(self, spec: JobSpec, examples: Sequence[Example], tuned_model_id: str | None = None) -> Job:
+        operation = await self._guard(raw.create_tuned_model(self._client, tuned_model_body(spec, examples), tuned_model_id))
+        meta = operation.get("metadata") or {}
+        name = meta.get("tunedModel") or operation.get("name", "").split("/operations/")[0]
+        if not name:
+            raise BackendError(ErrorKind.SERVER, f"{self._where} accepted the job but did not name it", "run `tunedeck jobs list`")
+        return Job(
+            name=name,
+            backend=self.name,
+            display_name=spec.display_name,
+            base_model=spec.base_model,
+            state=JobState.CREATING,
+            operation=operation.get("name"),
+            hyperparameters=spec.hyperparameters,
+            total_steps=int(meta.get("totalSteps", 0) or spec.hyperparameters.total_steps(len(examples))),
+        )
+
+    async def get(self, name: str) -> Job:
+        return job_from_tuned_model(await self._guard(raw.get_tuned_model(self._client, name)), self.name)
+
+    async def operation_status(self, operation: str) -> OperationStatus:
+        """Steps done and total, and the failure message, from the create operation."""
+        body = await self._guard(raw.get_operation(self._client, operation))
+        meta = body.get("metadata") or {}
+        error = body.get("error") or None
+        return OperationStatus(
+            completed_steps=int(meta.get("completedSteps", 0) or 0),
+            total_steps=int(meta.get("totalSteps", 0) or 0),
+            done=bool(body.get("done")),
+            error=(error.get("message") or f"code {error.get('code')}") if error else None,
+        )
+
+    async def find_operation(self, name: str) -> str | None:
+        """The create operation of a tuned model not launched here (None if the backend keeps none)."""
+        operations = await self._guard(raw.list_operations(self._client, name))
+        return operations[0].get("name") if operations else None
+
+    async def list(self) -> list[Job]:
+        return [job_from_tuned_model(body, self.name) for body in await self._guard(raw.list_tuned_models(self._client))]
+
+    async def cancel(self, job: Job) -> Job:
+        operation = job.operation or await self.find_operation(job.name)
+        if not operation:
+            raise BackendError(
+                ErrorKind.FAILED_PRECONDITION,
+                f"{self._where} lists no operation for {job.name}, so it cannot be cancelled",
+                "delete the tuned model instead",
+            )
+        await self._guard(raw.cancel_operation(self._client, operation))
+        cancelled = await self.get(job.name)
+        return cancelled.model_copy(update={"operation": operation})
+
+    async def delete(self, name: str) -> None:
+        await self._guard(self._client.aio.models.delete(model=name))
+
+    async def rename(self, name: str, display_name: str) -> Job:
+        await self._guard(self._client.aio.models.update(model=name, config={"display_name": display_name}))
+        return await self.get(name)
+
+    async def base_models(self) -> list[BaseModelInfo]:
+        async def collect() -> list[BaseModelInfo]:
+            found = []
+            async for model in await self._client.aio.models.list(config={"page_size": 100}):
+                if "createTunedModel" in (model.supported_actions or []):
+                    found.append(
+                        BaseModelInfo(
+                            name=model.name or "",
+                            display_name=model.display_name or "",
+                            input_token_limit=model.input_token_limit,
+                            output_token_limit=model.output_token_limit,
+                        )
+                    )
+            return found
+
+        return await self._guard(collect())
+
+    async def generate(
+        self, model: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None
+    ) -> str:
+        config: dict[str, Any] = {}
+        if temperature is not None:
+            config["temperature"] = temperature
+        if max_output_tokens is not None:
+            config["max_output_tokens"] = max_output_tokens
+        response = await self._guard(self._client.aio.models.generate_content(model=model, contents=prompt, config=config or None))
+        return response.text or ""
+
+    async def close(self) -> None:
+        try:
+            await self._client.aio.aclose()
+        except Exception:  # noqa: BLE001 - closing must never fail the caller
+            pass

@@ -1,0 +1,374 @@
+"""The job manager: launches, watches and remembers tuning jobs, and tells subscribers.
+
+An asyncio service over one `TuningBackend` and the SQLite `History`. One watcher task per
+unfinished job polls it (one request in flight per job, a semaphore bounding requests
+across jobs), merges what the backend reports into the known job without ever dropping a
+snapshot, records it, and publishes typed events. Failures are published and retried with
+backoff; a watcher never dies of a backend error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from tui.jobs.backend import OperationStatus, TuningBackend
+from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
+from tui.jobs.events import (
+    BackendFailed, BackendRecovered, Event, JobAdded, JobFinished, JobProgress, JobRemoved, JobStateChanged,
+    JobUpdated, SnapshotsAdded,
+)
+from tui.jobs.history import History
+from tui.jobs.polling import PollPolicy
+from tui.jobs.subscription import Broadcaster, Subscription
+from tui.models import BaseModelInfo, Job, JobSpec, JobState
+
+T = TypeVar("T")
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Health:
+    """Result of `JobManager.check()`."""
+
+    reachable: bool
+    message: str
+    base_models: tuple[BaseModelInfo, ...] = ()
+
+
+def _load_dataset(path: Path, format):
+    from tui.datasets import lint, open_dataset
+
+    reader = open_dataset(path, format=format)
+    report = lint(reader)
+    return reader.dataset, list(reader.iter_examples()), report
+
+
+class JobManager:
+    """Launch, watch, cancel, delete and rename jobs on one backend; publish what happens."""
+
+    def __init__(self, settings, backend: TuningBackend, history: History, *, policy: PollPolicy | None = None) -> None:
+        self.settings = settings
+        self.backend = backend
+        self.history = history
+        self.policy = policy or PollPolicy()
+        self.emulator = None  # the RunningEmulator in use, when the backend is local
+        self.requests_sent = 0
+        self._jobs: dict[str, Job] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._watchers: dict[str, asyncio.Task] = {}
+        self._looked_up: set[str] = set()
+        self._broadcast = Broadcaster()
+        self._semaphore: asyncio.Semaphore | None = None
+        self._not_before = 0.0
+        self._discovery: asyncio.Task | None = None
+
+    # -- reading -------------------------------------------------------------------------
+
+    @property
+    def backend_description(self) -> str:
+        return self.backend.description
+
+    @property
+    def jobs(self) -> list[Job]:
+        """All known jobs, newest first."""
+        return sorted(self._jobs.values(), key=lambda job: job.created or _EPOCH, reverse=True)
+
+    def job(self, name: str) -> Job | None:
+        return self._jobs.get(name) or self._jobs.get(f"tunedModels/{name}")
+
+    def events(self) -> Subscription:
+        """A new subscription; it receives every event published from now on."""
+        return self._broadcast.subscribe()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load history, resume watching unfinished jobs, start looking for jobs made elsewhere."""
+        self._semaphore = asyncio.Semaphore(self.policy.max_concurrency)
+        for job in self.history.load(self.backend.name):
+            self._jobs[job.name] = job
+            self._publish(JobAdded(job))
+            if not job.state.finished:
+                self._watch(job.name)
+        self._discovery = asyncio.create_task(self._discover_loop(), name="tunedeck-discover")
+
+    async def close(self) -> None:
+        """Stop polling and release the backend; a detached emulator keeps running."""
+        tasks = [*self._watchers.values(), *([self._discovery] if self._discovery else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._watchers.clear()
+        await self.backend.close()
+        self.history.close()
+        self._broadcast.close()
+
+    # -- actions -------------------------------------------------------------------------
+
+    async def launch(self, spec: JobSpec, dataset_path, *, format=None, force: bool = False) -> Job:
+        """Lint the dataset, refuse when it has errors (unless forced), then create the job."""
+        path = Path(dataset_path)
+        dataset, examples, report = await asyncio.to_thread(_load_dataset, path, format)
+        if report.has_errors and not force:
+            raise LaunchRefused(report, str(path))
+        job = await self._call(lambda: self.backend.create(spec, examples))
+        job = job.model_copy(
+            update={
+                "dataset_path": str(path.resolve()),
+                "dataset_sha256": dataset.sha256,
+                "dataset_examples": len(examples),
+                "launched_here": True,
+                "created": job.created or datetime.now(UTC),
+            }
+        )
+        self._jobs[job.name] = job
+        self.history.save(job)
+        self._publish(JobAdded(job))
+        self._watch(job.name)
+        return job
+
+    async def cancel(self, name: str) -> Job:
+        """Cancel a training job; it shows as CANCELLED from now on, whatever the backend says."""
+        job = self._require(name)
+        if job.state.finished:
+            raise BackendError(ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state})", "nothing to cancel")
+        async with self._lock(job.name):
+            fetched = await self._call(lambda: self.backend.cancel(self._jobs[job.name]))
+            self.history.mark_cancelled(self.backend.name, job.name)
+            return self._merge(job.name, fetched, None, cancelled=True)
+
+    async def delete(self, name: str) -> None:
+        """Delete the tuned model on the backend and drop it from the list (history keeps a DELETED row)."""
+        job = self.job(name)
+        full = job.name if job else (name if name.startswith("tunedModels/") else f"tunedModels/{name}")
+        async with self._lock(full):
+            try:
+                await self._call(lambda: self.backend.delete(full))
+            except BackendError as exc:
+                if exc.kind is not ErrorKind.NOT_FOUND or job is None:
+                    raise
+        watcher = self._watchers.pop(full, None)
+        if watcher:
+            watcher.cancel()
+        if job := self._jobs.pop(full, None):
+            self.history.save(job.model_copy(update={"state": JobState.DELETED, "updated": datetime.now(UTC)}))
+        self._publish(JobRemoved(full))
+
+    async def rename(self, name: str, display_name: str) -> Job:
+        if len(display_name) > 40:
+            raise BackendError(
+                ErrorKind.INVALID, f"display name is {len(display_name)} characters; the API allows at most 40", "shorten it"
+            )
+        job = self._require(name)
+        fetched = await self._call(lambda: self.backend.rename(job.name, display_name))
+        renamed = self._jobs[job.name].model_copy(update={"display_name": fetched.display_name or display_name})
+        self._jobs[job.name] = renamed
+        self.history.save(renamed)
+        self._publish(JobUpdated(renamed))
+        return renamed
+
+    async def refresh(self, name: str | None = None) -> None:
+        """Poll now: one job, or look for new jobs and poll every unfinished one."""
+        if name is not None:
+            try:
+                await self._poll(self._require(name).name)
+            except BackendError as exc:
+                self._publish(BackendFailed(exc, name))
+                raise
+            return
+        await self._discover()
+        names = [job.name for job in self._jobs.values() if not job.state.finished]
+        results = await asyncio.gather(*(self._poll(n) for n in names), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def base_models(self) -> list[BaseModelInfo]:
+        return await self._call(self.backend.base_models)
+
+    async def generate(self, model: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None) -> str:
+        return await self._call(lambda: self.backend.generate(model, prompt, temperature, max_output_tokens))
+
+    async def check(self) -> Health:
+        """Is the backend reachable, and does it offer a tunable base model?"""
+        try:
+            models = await self.base_models()
+        except BackendError as exc:
+            return Health(False, str(exc))
+        if not models:
+            return Health(True, f"{self.backend_description} answers, but offers no tunable base model")
+        names = ", ".join(m.name for m in models)
+        return Health(True, f"{self.backend_description} answers; tunable base models: {names}", tuple(models))
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _publish(self, event: Event) -> None:
+        self._broadcast.publish(event)
+
+    def _require(self, name: str) -> Job:
+        job = self.job(name)
+        if job is None:
+            raise BackendError(ErrorKind.NOT_FOUND, f"no job named {name}", "see `tunedeck jobs list` for the names")
+        return job
+
+    def _lock(self, name: str) -> asyncio.Lock:
+        return self._locks.setdefault(name, asyncio.Lock())
+
+    async def _call(self, make: Callable[[], Awaitable[T]]) -> T:
+        """One backend request: waits out a Retry-After, then runs under the concurrency bound."""
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.policy.max_concurrency)
+        loop = asyncio.get_running_loop()
+        while (wait := self._not_before - loop.time()) > 0:
+            await asyncio.sleep(wait)
+        async with self._semaphore:
+            self.requests_sent += 1
+            try:
+                return await make()
+            except BackendError as exc:
+                if exc.kind is ErrorKind.RATE_LIMITED and exc.retry_after:
+                    self._not_before = max(self._not_before, loop.time() + exc.retry_after)
+                raise
+
+    def _watch(self, name: str) -> None:
+        task = self._watchers.get(name)
+        if task is None or task.done():
+            self._watchers[name] = asyncio.create_task(self._watch_loop(name), name=f"tunedeck-watch-{name}")
+
+    async def _watch_loop(self, name: str) -> None:
+        interval, failures = self.policy.fast, 0
+        while (job := self._jobs.get(name)) is not None and not job.state.finished:
+            try:
+                changed = await self._poll(name)
+            except Exception as exc:  # noqa: BLE001 - a watcher outlives every failure
+                failures += 1
+                error = exc if isinstance(exc, BackendError) else BackendError(ErrorKind.SERVER, f"polling {name} failed: {exc!r}")
+                self._publish(BackendFailed(error, name))
+                delay = self.policy.backoff(failures, error.retry_after)
+            else:
+                if failures:
+                    self._publish(BackendRecovered(name))
+                failures = 0
+                interval = self.policy.next_interval(interval, changed)
+                delay = interval
+            if (job := self._jobs.get(name)) is None or job.state.finished:
+                break
+            await asyncio.sleep(delay)
+        self._watchers.pop(name, None)
+
+    async def _poll(self, name: str) -> bool:
+        """Fetch one job and merge it; returns whether anything changed."""
+        async with self._lock(name):
+            if (job := self._jobs.get(name)) is None:
+                return False
+            try:
+                fetched = await self._call(lambda: self.backend.get(name))
+            except BackendError as exc:
+                if exc.kind is not ErrorKind.NOT_FOUND:
+                    raise
+                gone = job.model_copy(update={"error": "the backend no longer has this tuned model", "snapshots": []})
+                self._merge(name, gone.model_copy(update={"state": JobState.DELETED}), None)
+                return True
+            status = await self._operation_status(self._jobs[name], fetched)
+            before = self._jobs[name]
+            after = self._merge(name, fetched, status)
+            return (before.state, before.completed_steps, len(before.snapshots)) != (
+                after.state, after.completed_steps, len(after.snapshots),
+            )
+
+    async def _operation_status(self, job: Job, fetched: Job) -> OperationStatus | None:
+        """Ask the create operation for totals (once) and for the reason a job failed."""
+        if job.operation is None and job.name not in self._looked_up:
+            self._looked_up.add(job.name)
+            try:
+                operation = await self._call(lambda: self.backend.find_operation(job.name))
+            except BackendError as exc:
+                if exc.retryable:
+                    self._looked_up.discard(job.name)
+                    raise
+                operation = None
+            if operation:
+                job = self._jobs[job.name] = job.model_copy(update={"operation": operation})
+        needs = not job.total_steps or (fetched.state is JobState.FAILED and not job.error)
+        if not (job.operation and needs):
+            return None
+        try:
+            return await self._call(lambda: self.backend.operation_status(job.operation))
+        except BackendError as exc:
+            if exc.retryable:
+                raise
+            return None
+
+    def _merge(self, name: str, fetched: Job, status: OperationStatus | None, cancelled: bool = False) -> Job:
+        """Fold a fetched job into the known one, record it and publish what changed."""
+        old = self._jobs.get(name) or fetched
+        last = old.snapshots[-1].step if old.snapshots else -1
+        new_snaps = sorted((s for s in fetched.snapshots if s.step > last), key=lambda s: s.step)
+        state = JobState.CANCELLED if cancelled or old.state is JobState.CANCELLED else fetched.state
+        total = (status.total_steps if status and status.total_steps else 0) or old.total_steps or fetched.total_steps
+        completed = max(old.completed_steps, fetched.completed_steps, status.completed_steps if status else 0)
+        if state is JobState.ACTIVE and total:
+            completed = total
+        new = old.model_copy(
+            update={
+                "state": state,
+                "display_name": fetched.display_name or old.display_name,
+                "base_model": fetched.base_model or old.base_model,
+                "hyperparameters": old.hyperparameters if old.launched_here else fetched.hyperparameters,
+                "operation": old.operation or fetched.operation,
+                "total_steps": total,
+                "completed_steps": completed,
+                "snapshots": [*old.snapshots, *new_snaps],
+                "error": (status.error if status and status.error else None) or fetched.error or old.error,
+                "created": old.created or fetched.created,
+                "updated": fetched.updated or old.updated,
+                "started": fetched.started or old.started,
+                "completed": fetched.completed or old.completed,
+                "last_polled": datetime.now(UTC),
+            }
+        )
+        self._jobs[name] = new
+        self.history.save(new)
+        self.history.add_snapshots(new.backend, name, new_snaps)
+        if new_snaps:
+            self._publish(SnapshotsAdded(new, tuple(new_snaps)))
+        if new.completed_steps != old.completed_steps:
+            self._publish(JobProgress(new))
+        if new.state is not old.state:
+            self._publish(JobStateChanged(new, old.state, new.state))
+            if new.state.finished and not old.state.finished:
+                self._publish(JobFinished(new))
+        return new
+
+    async def _discover(self) -> None:
+        """List the backend: add jobs made elsewhere, fold in news about known ones."""
+        for fetched in await self._call(self.backend.list):
+            if fetched.name not in self._jobs:
+                self._jobs[fetched.name] = fetched
+                self.history.save(fetched)
+                self.history.add_snapshots(fetched.backend, fetched.name, fetched.snapshots)
+                self._publish(JobAdded(fetched))
+            elif self._jobs[fetched.name].state is not JobState.DELETED:
+                self._merge(fetched.name, fetched, None)
+            if not self._jobs[fetched.name].state.finished:
+                self._watch(fetched.name)
+
+    async def _discover_loop(self) -> None:
+        failing = False
+        while True:
+            try:
+                await self._discover()
+            except Exception as exc:  # noqa: BLE001 - discovery keeps going
+                error = exc if isinstance(exc, BackendError) else BackendError(ErrorKind.SERVER, f"listing jobs failed: {exc!r}")
+                self._publish(BackendFailed(error))
+                failing = True
+            else:
+                if failing:
+                    self._publish(BackendRecovered())
+                failing = False
+            await asyncio.sleep(self.policy.discover_every)

@@ -1,0 +1,38 @@
+"""How often to poll a job and how long to back off after a failure.
+
+Frequent while a job trains and its loss curve moves, slower while nothing changes, never
+for a finished job; exponential backoff with jitter after failures, and at least the
+server's Retry-After after a 429.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """Polling intervals in seconds."""
+
+    fast: float = 2.0  # while a job changes between polls
+    slow: float = 30.0  # ceiling while nothing changes
+    growth: float = 1.5  # interval multiplier after a poll with no change
+    backoff_base: float = 1.0  # first delay after a failure
+    backoff_max: float = 60.0
+    discover_every: float = 60.0  # how often to list the backend for jobs made elsewhere
+    max_concurrency: int = 8  # requests in flight across all jobs
+
+    def next_interval(self, current: float, changed: bool) -> float:
+        """The wait before the next poll of a job that is still training."""
+        if changed:
+            return self.fast
+        return min(self.slow, max(self.fast, current * self.growth))
+
+    def backoff(self, failures: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
+        """Delay after `failures` consecutive failures: half fixed, half random ("equal jitter")."""
+        ceiling = min(self.backoff_max, self.backoff_base * 2 ** max(0, failures - 1))
+        delay = ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return delay

@@ -1,0 +1,78 @@
+"""Open a job manager for the active settings: Gemini with a key, else the local emulator.
+
+With no credentials (or `--backend local`) the manager talks to a local emulator: the one
+at `settings.local_url` if given, else one already running for `settings.emulator_dir`,
+else a new detached one on a free loopback port, so jobs keep training after the app
+exits and are there when it comes back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from tui.config import LOCAL_API_KEY, BackendKind, Settings
+from tui.jobs.errors import BackendError, ErrorKind
+from tui.jobs.gemini import GeminiBackend
+from tui.jobs.history import History
+from tui.jobs.manager import JobManager
+from tui.jobs.polling import PollPolicy
+from tui.jobs.translate import KEY_HELP
+
+LOCAL_UNREACHABLE = "start it with `tunedeck emulator serve` or run without TUNEDECK_LOCAL_URL to let tunedeck start one"
+
+
+def gemini_backend(settings: Settings) -> GeminiBackend:
+    if not settings.api_key:
+        raise BackendError(ErrorKind.BAD_KEY, "the Gemini backend was chosen but no API key was found", KEY_HELP)
+    where = f" at {settings.gemini_base_url}" if settings.gemini_base_url else ""
+    return GeminiBackend(
+        settings.api_key,
+        base_url=settings.gemini_base_url,
+        name=BackendKind.GEMINI.value,
+        description=f"Gemini API{where} (key {settings.masked_key}, from {settings.api_key_source or 'settings'})",
+    )
+
+
+def local_backend(url: str) -> GeminiBackend:
+    return GeminiBackend(
+        LOCAL_API_KEY,
+        base_url=url,
+        name=BackendKind.LOCAL.value,
+        description=f"local emulator at {url}",
+        unreachable_hint=LOCAL_UNREACHABLE,
+    )
+
+
+async def ensure_emulator(settings: Settings):
+    """The emulator serving `settings.emulator_dir`: reused if running, else started detached."""
+    from tui.emulator.process import find_running, start_emulator
+
+    running = await asyncio.to_thread(find_running, settings.emulator_dir)
+    if running is not None:
+        return running
+    try:
+        return await asyncio.to_thread(
+            start_emulator, settings.emulator_dir, port=0, api_key=LOCAL_API_KEY, detached=True
+        )
+    except Exception as exc:  # noqa: BLE001 - any start failure is shown the same way
+        raise BackendError(
+            ErrorKind.UNREACHABLE,
+            f"could not start the local emulator under {settings.emulator_dir} ({exc})",
+            "run `tunedeck emulator serve` to see why, or set TUNEDECK_LOCAL_URL to a running one",
+        ) from exc
+
+
+async def open_manager(settings: Settings, *, policy: PollPolicy | None = None) -> JobManager:
+    """A started JobManager on the backend the settings choose."""
+    emulator = None
+    if settings.active_backend is BackendKind.GEMINI:
+        backend = gemini_backend(settings)
+    elif settings.local_url:
+        backend = local_backend(settings.local_url.rstrip("/"))
+    else:
+        emulator = await ensure_emulator(settings)
+        backend = local_backend(emulator.url.rstrip("/"))
+    manager = JobManager(settings, backend, History(settings.history_path), policy=policy)
+    manager.emulator = emulator
+    await manager.start()
+    return manager
