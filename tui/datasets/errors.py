@@ -1,0 +1,20 @@
+"""The error raised when a dataset file cannot be read at all, or its format is unknown.
+
+Problems inside a readable file are not errors but lint findings (see `lint.py`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class DatasetError(Exception):
+    """A dataset that cannot be opened; `str()` reads like `PATH:LINE: message`."""
+
+    def __init__(self, path: str | Path, message: str, *, line: int | None = None, hint: str = "") -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        self.hint = hint
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")

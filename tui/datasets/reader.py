@@ -1,0 +1,204 @@
+"""Opening a dataset: one indexing pass, then pages of rows parsed on demand.
+
+A reader holds only the index and metadata; every call opens its own file handle, so
+one reader can serve several threads at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from tui.datasets.detect import check_text, detect_format, read_head, resolve_columns
+from tui.datasets.errors import DatasetError
+from tui.datasets.index import RecordIndex, index_json_array, index_lines
+from tui.datasets.progress import ProgressCallback
+from tui.datasets.records import RecordProblem, parse_csv, parse_json, split_csv
+from tui.models import Dataset, DatasetFormat, Example, Finding, Severity
+
+PAGE_READ = 64 * 1024
+STREAM_READ = 1 << 20
+DELIMITERS = {DatasetFormat.CSV: ",", DatasetFormat.TSV: "\t"}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One record as the browser shows it: a valid example, or the error that stops it."""
+
+    index: int
+    line: int
+    example: Example | None
+    error: Finding | None
+
+
+def open_dataset(path: str | Path, format: DatasetFormat | str | None = None, input_column: str | None = None,
+                 output_column: str | None = None, progress: ProgressCallback | None = None) -> DatasetReader:
+    """Index a dataset file (one streaming pass) and return a reader for it."""
+    path = Path(path)
+    head = read_head(path)
+    check_text(path, head)
+    if format is None:
+        fmt = detect_format(path, head)
+    else:
+        try:
+            fmt = DatasetFormat(str(format).lower())
+        except ValueError:
+            names = ", ".join(f.value for f in DatasetFormat)
+            raise DatasetError(path, f"unknown format {format!r}", hint=f"use one of: {names}") from None
+    if fmt is DatasetFormat.JSON:
+        index = index_json_array(path, progress=progress)
+    else:
+        index = index_lines(path, quote_aware=fmt in DELIMITERS, progress=progress)
+    return DatasetReader(path, fmt, index, input_column, output_column)
+
+
+class DatasetReader:
+    """Random access to the records of an indexed dataset file."""
+
+    def __init__(self, path: Path, fmt: DatasetFormat, index: RecordIndex, input_column: str | None = None,
+                 output_column: str | None = None) -> None:
+        self.path = path
+        self.format = fmt
+        self.index = index
+        self._skip = 0  # records before the data (a CSV header)
+        columns: tuple[str | None, str | None] = (None, None)
+        if fmt in DELIMITERS:
+            self._skip = 1
+            delimiter = DELIMITERS[fmt]
+            header = self._header(delimiter) if index.records else []
+            if header:
+                picked = resolve_columns(path, header, input_column, output_column)
+                columns = (header[picked[0]], header[picked[1]])
+                self._parse: Callable[[bytes, int], tuple[str, str]] = partial(
+                    parse_csv, delimiter=delimiter, width=len(header), columns=picked)
+            else:
+                self._skip = 0
+                self._parse = partial(parse_csv, delimiter=delimiter, width=2, columns=(0, 1))
+        else:
+            self._parse = parse_json
+        self.dataset = Dataset(path=path, format=fmt, size_bytes=index.size, examples=len(self), sha256=index.sha256,
+                               input_column=columns[0], output_column=columns[1])
+
+    def __len__(self) -> int:
+        return max(0, self.index.records - self._skip)
+
+    def __repr__(self) -> str:
+        return f"<DatasetReader {self.path} {self.format.value} {len(self)} records>"
+
+    def _header(self, delimiter: str) -> list[str]:
+        for line, offset, raw in self._raw_from(0, PAGE_READ):
+            try:
+                return split_csv(raw, offset, delimiter)
+            except RecordProblem as exc:
+                raise DatasetError(self.path, f"unreadable header: {exc.message}", line=line, hint=exc.hint) from None
+        return []
+
+    # ------------------------------------------------------------------ raw records
+    def raw_records(self, start: int = 0, read_size: int = STREAM_READ) -> Iterator[tuple[int, int, bytes]]:
+        """(line, byte offset, bytes) of each data record from data record `start` on."""
+        return self._raw_from(start + self._skip, read_size)
+
+    def _raw_from(self, record: int, read_size: int) -> Iterator[tuple[int, int, bytes]]:
+        index = self.index
+        if record >= index.records:
+            return
+        if index.ends is not None:
+            yield from self._json_elements(record)
+            return
+        first, offset, line = index.checkpoint(record)
+        records = self._line_records(offset, line, read_size)
+        for _ in range(record - first):
+            next(records, None)
+        yield from records
+
+    def _json_elements(self, record: int) -> Iterator[tuple[int, int, bytes]]:
+        starts, ends, lines = self.index.offsets, self.index.ends, self.index.line_numbers
+        with open(self.path, "rb") as f:
+            for i in range(record, len(starts)):
+                f.seek(starts[i])
+                yield lines[i], starts[i], f.read(ends[i] - starts[i])
+
+    def _line_records(self, offset: int, line: int, read_size: int) -> Iterator[tuple[int, int, bytes]]:
+        if self.format not in DELIMITERS:
+            for ln, off, part in self._physical_lines(offset, line, read_size):
+                if part and part != b"\r":
+                    yield ln, off, part
+            return
+        pending: list[bytes] = []
+        start_line = start_offset = parity = 0
+        for ln, off, part in self._physical_lines(offset, line, read_size):
+            if not pending:
+                if not part or part == b"\r":
+                    continue
+                if not part.count(b'"') & 1:
+                    yield ln, off, part.removesuffix(b"\r")
+                    continue
+                pending, start_line, start_offset, parity = [part], ln, off, 1
+            else:
+                pending.append(part)
+                parity ^= part.count(b'"') & 1
+                if not parity:
+                    yield start_line, start_offset, b"\n".join(pending).replace(b"\r\n", b"\n").removesuffix(b"\r")
+                    pending = []
+        if pending:  # an open quote runs to the end of the file
+            yield start_line, start_offset, b"\n".join(pending)
+
+    def _physical_lines(self, offset: int, line: int, read_size: int) -> Iterator[tuple[int, int, bytes]]:
+        with open(self.path, "rb") as f:
+            f.seek(offset)
+            carry: list[bytes] = []
+            while chunk := f.read(read_size):
+                if b"\n" not in chunk:
+                    carry.append(chunk)
+                    continue
+                if carry:
+                    carry.append(chunk)
+                    chunk = b"".join(carry)
+                parts = chunk.split(b"\n")
+                carry = [parts.pop()]
+                for part in parts:
+                    yield line, offset, part
+                    line += 1
+                    offset += len(part) + 1
+            tail = b"".join(carry)
+            if tail:
+                yield line, offset, tail
+
+    # ------------------------------------------------------------------ parsed rows
+    def parse(self, raw: bytes, offset: int) -> tuple[str, str]:
+        """(input, output) of one raw record; raises RecordProblem."""
+        return self._parse(raw, offset)
+
+    def finding(self, problem: RecordProblem, line: int) -> Finding:
+        return Finding(rule=problem.rule, severity=Severity.ERROR, message=problem.message, hint=problem.hint,
+                       path=str(self.path), line=line, column=problem.column, field=problem.field)
+
+    def rows(self, start: int = 0, read_size: int = STREAM_READ) -> Iterator[Row]:
+        """Every record from `start` on, parsed."""
+        parse = self._parse
+        for i, (line, offset, raw) in enumerate(self.raw_records(start, read_size), start):
+            try:
+                text_input, output = parse(raw, offset)
+            except RecordProblem as problem:
+                yield Row(i, line, None, self.finding(problem, line))
+            else:
+                yield Row(i, line, Example.model_construct(text_input=text_input, output=output, line=line), None)
+
+    def page(self, start: int, count: int) -> list[Row]:
+        """Rows start .. start+count-1 (fewer at the end of the file)."""
+        if start < 0 or count <= 0:
+            return []
+        out = []
+        for row in self.rows(start, PAGE_READ):
+            out.append(row)
+            if len(out) == count:
+                break
+        return out
+
+    def iter_examples(self) -> Iterator[Example]:
+        """Valid examples in file order, streamed (records with errors are skipped)."""
+        for row in self.rows():
+            if row.example is not None:
+                yield row.example
