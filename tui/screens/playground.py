@@ -1,16 +1,338 @@
-"""Placeholder for the Playground screen until it is built."""
+"""The Playground: send prompts to a tuned model and read its answers.
+
+Before a prompt is sent it is checked against the format of the dataset the model was
+tuned on (same preamble, same markers in the same order): a tuned model learned that
+pattern, and a prompt that breaks it gets worse answers. Each model keeps a short history
+of prompts and answers across sessions.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.validation import Integer, Number
+from textual.widgets import Footer, Header, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from tui.models import Job, JobState
+from tui.screens.playground_history import Exchange, PlaygroundHistory
+from tui.widgets.monitor_format import CANCEL_WARNING, job_title
+from tui.widgets.playground_transcript import Transcript
+
+if TYPE_CHECKING:
+    from tui.jobs.manager import JobManager
+
+CHECK_DELAY_S = 0.3  # check the prompt this long after the last key press
+
+
+def model_note(job: Job) -> tuple[str, bool]:
+    """What to expect from this model, and whether it can answer at all."""
+    match job.state:
+        case JobState.ACTIVE:
+            return "Ready.", True
+        case JobState.CANCELLED:
+            return f"Cancelled. {CANCEL_WARNING}", True
+        case JobState.FAILED:
+            return f"This job failed ({job.error or 'no reason given'}); there is no model to answer. Relaunch it from the Monitor.", False
+        case JobState.DELETED:
+            return "This tuned model was deleted.", False
+        case _:
+            return f"Still training ({job.progress * 100:.0f}%). It can answer once it is ACTIVE.", False
+
+
+def finding_text(finding: Any) -> str:
+    """A format finding as one line (findings carry a message and maybe a hint)."""
+    message = getattr(finding, "message", None) or str(finding)
+    hint = getattr(finding, "hint", "")
+    return f"{message} {hint}".strip()
 
 
 class PlaygroundScreen(Screen):
-    """Playground (not built yet)."""
+    """Pick a tuned model, type a prompt, read the answer."""
+
+    CSS_PATH = "playground.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", tooltip="Send the prompt to the selected model", id="playground.send"),
+        Binding("ctrl+l", "clear_history", "Clear history", tooltip="Forget this model's prompts and answers", id="playground.clear"),
+        Binding("ctrl+o", "focus_models", "Models", tooltip="Focus the list of tuned models", id="playground.models"),
+        Binding("ctrl+t", "focus_prompt", "Prompt", show=False, tooltip="Focus the prompt", id="playground.prompt"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._model: str | None = None
+        self._profiles: dict[str, Any] = {}  # dataset path -> format profile (None: unreadable)
+        self._findings: list[str] = []
+        self._warned_for: str | None = None  # a prompt the user was warned about once
+        self._pending: str | None = None
+        self.answers = 0  # answers received (tests read it)
+
+    @property
+    def manager(self) -> JobManager | None:
+        return self.app.manager
+
+    @property
+    def history(self) -> PlaygroundHistory:
+        return PlaygroundHistory(Path(self.app.settings.data_dir) / "playground.sqlite3")
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Playground: not built yet")
+        with Horizontal(id="playground-body"):
+            with Vertical(id="models-pane"):
+                yield Static("Tuned models", classes="section-title")
+                yield OptionList(id="model-list")
+            with Vertical(id="chat-pane"):
+                yield Static("", id="model-heading", classes="section-title")
+                yield Static("", id="model-note")
+                yield Static("", id="format-note", classes="muted")
+                yield Transcript(id="transcript")
+                with Horizontal(id="settings-row"):
+                    yield Label("Temperature", classes="field-label")
+                    yield Input(placeholder="default", id="temperature", validators=[Number(0.0, 2.0)])
+                    yield Label("Max output tokens", classes="field-label")
+                    yield Input(placeholder="default", id="max-tokens", validators=[Integer(1, 8192)])
+                yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False)
+                yield Static("", id="prompt-check")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.steady(self)
+        self.query_one("#prompt", TextArea).border_title = "Prompt (ctrl+s sends)"
+        self.app.job_events.subscribe(self, self._on_job_event)
+        if self.manager is not None:
+            self._fill_models()
+        else:
+            self.app.manager_ready.subscribe(self, lambda _manager: self._fill_models())
+        self._show_model()
+
+    # -- public -------------------------------------------------------------------------
+
+    def select_model(self, name: str) -> None:
+        """Open this tuned model (called by `app.try_model`)."""
+        options = self.query_one("#model-list", OptionList)
+        try:
+            index = options.get_option_index(name)
+        except Exception:  # not listed yet: pick it once the list has it
+            self._pending = name
+            return
+        options.highlighted = index
+        self._model = name
+        self._show_model()
+        self.query_one("#prompt", TextArea).focus()
+
+    # -- model list -----------------------------------------------------------------------
+
+    def _jobs(self) -> list[Job]:
+        jobs = [job for job in self.manager.jobs if job.state is not JobState.DELETED] if self.manager else []
+        # Ready models first, then the rest, each newest first (the manager's order).
+        return [job for job in jobs if job.state is JobState.ACTIVE] + [job for job in jobs if job.state is not JobState.ACTIVE]
+
+    def _fill_models(self) -> None:
+        options = self.query_one("#model-list", OptionList)
+        current = self._model
+        options.clear_options()
+        for job in self._jobs():
+            label = job_title(job) if job.state is JobState.ACTIVE else f"{job_title(job)}  ({job.state.value})"
+            options.add_option(Option(label, id=job.name))
+        wanted = self._pending or current
+        if wanted is not None and any(job.name == wanted for job in self._jobs()):
+            self._pending = None
+            self.select_model(wanted)
+        elif options.option_count and current is None:
+            options.highlighted = 0
+            self._model = options.get_option_at_index(0).id
+            self._show_model()
+
+    def _on_job_event(self, event: object) -> None:
+        job = getattr(event, "job", None)
+        name = getattr(event, "name", None)
+        if job is not None and job.state is JobState.CREATING and type(event).__name__ in ("JobProgress", "SnapshotsAdded"):
+            return  # training progress does not change this screen
+        if name is not None and name == self._model:
+            self._model = None
+        self._fill_models()
+        if job is not None and job.name == self._model:
+            self._show_model()
+
+    @on(OptionList.OptionHighlighted, "#model-list")
+    def _model_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id != self._model:
+            self._model = event.option.id
+            self._show_model()
+
+    @on(OptionList.OptionSelected, "#model-list")
+    def _model_selected(self) -> None:
+        self.query_one("#prompt", TextArea).focus()
+
+    # -- the selected model -------------------------------------------------------------------
+
+    @property
+    def model_job(self) -> Job | None:
+        return self.manager.job(self._model) if self.manager and self._model else None
+
+    def _show_model(self) -> None:
+        job = self.model_job
+        heading = self.query_one("#model-heading", Static)
+        note = self.query_one("#model-note", Static)
+        transcript = self.query_one(Transcript)
+        if job is None:
+            heading.update("No tuned model selected")
+            note.update("Tuned models appear here once a job is launched (Configure, key 2).")
+            self.query_one("#format-note", Static).update("")
+            transcript.show([])
+            return
+        heading.update(f"{job_title(job)}  [$text-muted]{job.name}[/]")
+        text, usable = model_note(job)
+        note.update(text)
+        note.set_class(not usable or job.state is JobState.CANCELLED, "warning-text")
+        self._load_model_context(job)
+
+    @work(thread=True, exclusive=True, group="playground-model", exit_on_error=False)
+    def _load_model_context(self, job: Job) -> None:
+        """Read the model's history and its dataset's format profile (off the UI thread)."""
+        exchanges = self.history.recent(job.name)
+        profile, problem = self._profile(job.dataset_path)
+        self.app.call_from_thread(self._context_loaded, job.name, exchanges, profile, problem)
+
+    def _profile(self, path: str | None) -> tuple[Any, str]:
+        if not path:
+            return None, "The dataset of this model is not known here, so prompts cannot be checked against its format."
+        if path in self._profiles:
+            return self._profiles[path], ""
+        try:
+            from tui.datasets import lint, open_dataset
+
+            profile = lint(open_dataset(path)).profile
+        except Exception as exc:  # noqa: BLE001 - the check is advice; the playground still works
+            return None, f"Cannot read the dataset {path} to check prompts ({exc})."
+        self._profiles[path] = profile
+        return profile, ""
+
+    def _context_loaded(self, name: str, exchanges: list[Exchange], profile: Any, problem: str) -> None:
+        if name != self._model:
+            return
+        self.query_one(Transcript).show(exchanges)
+        note = self.query_one("#format-note", Static)
+        if profile is None:
+            note.update(problem)
+        else:
+            note.update(self._format_hint(profile))
+        self._check_prompt()
+
+    @staticmethod
+    def _format_hint(profile: Any) -> str:
+        parts = []
+        preamble = getattr(profile, "preamble", None)
+        markers = list(getattr(profile, "markers", None) or ())
+        if preamble:
+            parts.append(f"starts with the preamble “{preamble.strip()[:60]}”")
+        if markers:
+            parts.append("uses the markers " + " → ".join(f"“{m}”" for m in markers))
+        if not parts:
+            return "Training prompts follow no fixed preamble or markers."
+        return "Training prompts " + " and ".join(parts) + "; write prompts the same way."
+
+    # -- the prompt --------------------------------------------------------------------------
+
+    @on(TextArea.Changed, "#prompt")
+    def _prompt_changed(self) -> None:
+        self._warned_for = None
+        self.set_timer(CHECK_DELAY_S, self._check_prompt, name="prompt-check")
+
+    def _check_prompt(self) -> list[str]:
+        """Check the prompt against the dataset's format; show and return what is off."""
+        job = self.model_job
+        prompt = self.query_one("#prompt", TextArea).text
+        profile = self._profiles.get(job.dataset_path) if job and job.dataset_path else None
+        findings = [finding_text(f) for f in profile.check_prompt(prompt)] if profile is not None and prompt.strip() else []
+        self._findings = findings
+        check = self.query_one("#prompt-check", Static)
+        check.update("\n".join(f"⚠ {text}" for text in findings))
+        check.set_class(bool(findings), "warning-text")
+        return findings
+
+    def _settings(self) -> tuple[float | None, int | None] | None:
+        temperature = self.query_one("#temperature", Input)
+        tokens = self.query_one("#max-tokens", Input)
+        for field, label in ((temperature, "Temperature must be a number from 0 to 2"), (tokens, "Max output tokens must be a whole number from 1 to 8192")):
+            if field.value.strip() and not field.validate(field.value).is_valid:
+                self.notify(f"{label} (or empty for the model's default).", severity="error")
+                field.focus()
+                return None
+        return (
+            float(temperature.value) if temperature.value.strip() else None,
+            int(tokens.value) if tokens.value.strip() else None,
+        )
+
+    def action_send(self) -> None:
+        job = self.model_job
+        prompt = self.query_one("#prompt", TextArea).text
+        if job is None or self.manager is None:
+            self.notify("Pick a tuned model first (ctrl+o).", severity="warning")
+            return
+        text, usable = model_note(job)
+        if not usable:
+            self.notify(text, severity="warning", timeout=8)
+            return
+        if not prompt.strip():
+            self.notify("Type a prompt first.", severity="warning")
+            return
+        settings = self._settings()
+        if settings is None:
+            return
+        if self._check_prompt() and self._warned_for != prompt:
+            self._warned_for = prompt
+            self.notify(
+                "This prompt does not follow the training format (see the warnings under it). "
+                "Fix it, or press ctrl+s again to send it anyway.",
+                severity="warning",
+                timeout=8,
+            )
+            return
+        self._send(job.name, prompt, *settings)
+
+    @work(exclusive=True, group="playground-send", exit_on_error=False)
+    async def _send(self, model: str, prompt: str, temperature: float | None, max_tokens: int | None) -> None:
+        transcript = self.query_one(Transcript)
+        transcript.waiting(prompt)
+        try:
+            answer = await self.manager.generate(model, prompt, temperature=temperature, max_output_tokens=max_tokens)
+        except Exception as exc:  # noqa: BLE001 - shown where the user is looking
+            transcript.failed(f"No answer: {exc}")
+            return
+        exchange = Exchange(model, prompt, answer, temperature, max_tokens)
+        self.answers += 1
+        if model == self._model:
+            transcript.answered(exchange)
+            self.query_one("#prompt", TextArea).clear()
+        self._store(exchange)
+
+    @work(thread=True, group="playground-store", exit_on_error=False)
+    def _store(self, exchange: Exchange) -> None:
+        try:
+            self.history.add(exchange)
+        except Exception as exc:  # noqa: BLE001 - losing history must not lose the answer
+            self.app.call_from_thread(self.notify, f"Could not save the playground history: {exc}", severity="warning")
+
+    def action_clear_history(self) -> None:
+        if self._model is None:
+            return
+        self._clear(self._model)
+
+    @work(thread=True, group="playground-store", exit_on_error=False)
+    def _clear(self, model: str) -> None:
+        removed = self.history.clear(model)
+        self.app.call_from_thread(self.query_one(Transcript).show, [])
+        self.app.call_from_thread(self.notify, f"Forgot {removed} prompts and answers for this model.")
+
+    def action_focus_models(self) -> None:
+        self.query_one("#model-list", OptionList).focus()
+
+    def action_focus_prompt(self) -> None:
+        self.query_one("#prompt", TextArea).focus()
