@@ -66,6 +66,7 @@ class JobManager:
         self._semaphore: asyncio.Semaphore | None = None
         self._not_before = 0.0
         self._discovery: asyncio.Task | None = None
+        self._background = True
 
     # -- reading -------------------------------------------------------------------------
 
@@ -87,15 +88,26 @@ class JobManager:
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Load history, resume watching unfinished jobs, start looking for jobs made elsewhere."""
+    async def start(self, background: bool = True) -> None:
+        """Load history; with `background`, resume watching unfinished jobs and look for new ones.
+
+        One-shot commands pass `background=False` and call `refresh()` or `watch()` themselves.
+        """
         self._semaphore = asyncio.Semaphore(self.policy.max_concurrency)
+        self._background = background
         for job in self.history.load(self.backend.name):
             self._jobs[job.name] = job
             self._publish(JobAdded(job))
-            if not job.state.finished:
+            if background and not job.state.finished:
                 self._watch(job.name)
-        self._discovery = asyncio.create_task(self._discover_loop(), name="tunedeck-discover")
+        if background:
+            self._discovery = asyncio.create_task(self._discover_loop(), name="tunedeck-discover")
+
+    def watch(self, name: str) -> None:
+        """Poll this job in the background until it finishes (no-op if it has finished)."""
+        job = self._require(name)
+        if not job.state.finished:
+            self._watch(job.name)
 
     async def close(self) -> None:
         """Stop polling and release the backend; a detached emulator keeps running."""
@@ -129,7 +141,8 @@ class JobManager:
         self._jobs[job.name] = job
         self.history.save(job)
         self._publish(JobAdded(job))
-        self._watch(job.name)
+        if self._background:
+            self._watch(job.name)
         return job
 
     async def cancel(self, name: str) -> Job:
@@ -181,8 +194,8 @@ class JobManager:
                 self._publish(BackendFailed(exc, name))
                 raise
             return
-        await self._discover()
-        names = [job.name for job in self._jobs.values() if not job.state.finished]
+        listed = await self._discover()  # a listing carries state and snapshots of every job in it
+        names = [job.name for job in self._jobs.values() if not job.state.finished and job.name not in listed]
         results = await asyncio.gather(*(self._poll(n) for n in names), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
@@ -345,9 +358,10 @@ class JobManager:
                 self._publish(JobFinished(new))
         return new
 
-    async def _discover(self) -> None:
+    async def _discover(self) -> set[str]:
         """List the backend: add jobs made elsewhere, fold in news about known ones."""
-        for fetched in await self._call(self.backend.list):
+        listed = await self._call(self.backend.list)
+        for fetched in listed:
             if fetched.name not in self._jobs:
                 self._jobs[fetched.name] = fetched
                 self.history.save(fetched)
@@ -355,8 +369,9 @@ class JobManager:
                 self._publish(JobAdded(fetched))
             elif self._jobs[fetched.name].state is not JobState.DELETED:
                 self._merge(fetched.name, fetched, None)
-            if not self._jobs[fetched.name].state.finished:
+            if self._background and not self._jobs[fetched.name].state.finished:
                 self._watch(fetched.name)
+        return {job.name for job in listed}
 
     async def _discover_loop(self) -> None:
         failing = False

@@ -62,8 +62,8 @@ async def ensure_emulator(settings: Settings):
         ) from exc
 
 
-async def open_manager(settings: Settings, *, policy: PollPolicy | None = None) -> JobManager:
-    """A started JobManager on the backend the settings choose."""
+async def open_manager(settings: Settings, *, policy: PollPolicy | None = None, background: bool = True) -> JobManager:
+    """A started JobManager on the backend the settings choose (see `JobManager.start`)."""
     emulator = None
     if settings.active_backend is BackendKind.GEMINI:
         backend = gemini_backend(settings)
@@ -74,5 +74,5 @@ async def open_manager(settings: Settings, *, policy: PollPolicy | None = None) 
         backend = local_backend(emulator.url.rstrip("/"))
     manager = JobManager(settings, backend, History(settings.history_path), policy=policy)
     manager.emulator = emulator
-    await manager.start()
+    await manager.start(background=background)
     return manager

@@ -1,0 +1,97 @@
+"""Plain-text renderings of jobs for the headless CLI: table rows, details, a progress line."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tui.jobs.curve import epoch_means, suggest_epochs
+from tui.models import Job, JobState
+
+BAR_FULL, BAR_EMPTY = "█", "░"
+
+
+def progress_bar(fraction: float, width: int = 24) -> str:
+    fraction = min(1.0, max(0.0, fraction))
+    filled = round(fraction * width)
+    return BAR_FULL * filled + BAR_EMPTY * (width - filled)
+
+
+def when(value: datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def loss(value: float | None) -> str:
+    return f"{value:.4f}" if value is not None else "-"
+
+
+def current_epoch(job: Job) -> int:
+    return job.snapshots[-1].epoch if job.snapshots else 0
+
+
+def progress_line(job: Job, width: int = 24) -> str:
+    """`[████░░] 40%  step 20/50  epoch 2/5  loss 0.4121  CREATING`"""
+    steps = f"step {job.completed_steps}/{job.total_steps or '?'}"
+    epoch = f"epoch {current_epoch(job)}/{job.hyperparameters.epoch_count}"
+    return f"[{progress_bar(job.progress, width)}] {job.progress:4.0%}  {steps}  {epoch}  loss {loss(job.latest_loss)}  {job.state}"
+
+
+def table(jobs: list[Job]) -> str:
+    """Aligned columns: id, display name, state, progress, latest loss, base model, created."""
+    header = ("ID", "NAME", "STATE", "PROGRESS", "LOSS", "BASE MODEL", "CREATED", "")
+    rows = [header] + [
+        (
+            job.id,
+            job.display_name or "-",
+            str(job.state),
+            f"{job.progress:.0%}",
+            loss(job.latest_loss),
+            job.base_model.removeprefix("models/"),
+            when(job.created),
+            "" if job.launched_here else "(not launched here)",
+        )
+        for job in jobs
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def details(job: Job) -> str:
+    """Everything known about one job, as `label: value` lines."""
+    hp = job.hyperparameters
+    rate = f"multiplier {hp.learning_rate_multiplier}" if hp.learning_rate_multiplier is not None else f"{hp.effective_learning_rate:g}"
+    lines = [
+        ("name", job.name),
+        ("display name", job.display_name or "-"),
+        ("state", str(job.state)),
+        ("backend", job.backend),
+        ("base model", job.base_model or "-"),
+        ("hyperparameters", f"{hp.epoch_count} epochs, batch size {hp.batch_size}, learning rate {rate}"),
+        ("progress", progress_line(job)),
+        ("dataset", job.dataset_path or "-"),
+        ("dataset sha256", job.dataset_sha256 or "-"),
+        ("examples", str(job.dataset_examples) if job.dataset_examples is not None else "-"),
+        ("created", when(job.created)),
+        ("started", when(job.started)),
+        ("completed", when(job.completed)),
+        ("snapshots", str(len(job.snapshots))),
+    ]
+    if job.error:
+        lines.append(("error", job.error))
+    means = epoch_means(job.snapshots)
+    if means:
+        lines.append(("loss by epoch", "  ".join(f"{e}: {m:.4f}" for e, m in means)))
+    if len(means) >= 2:
+        lines.append(("advice", suggest_epochs(job.snapshots, hp.epoch_count).reason))
+    width = max(len(label) for label, _ in lines)
+    return "\n".join(f"{label.rjust(width)}  {value}" for label, value in lines)
+
+
+def outcome(job: Job) -> str:
+    """One sentence for the end of a watch."""
+    if job.state is JobState.ACTIVE:
+        return f"{job.name} is ready: try it with `tunedeck try {job.id} \"...\"`"
+    if job.state is JobState.CANCELLED:
+        return f"{job.name} was cancelled; its quality is unpredictable. Launch again with fewer epochs to stop earlier."
+    if job.state is JobState.DELETED:
+        return f"{job.name} is gone from the backend."
+    return f"{job.name} failed" + (f": {job.error}" if job.error else "")
