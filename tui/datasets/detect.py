@@ -59,7 +59,7 @@ def detect_format(path: Path, head: bytes) -> DatasetFormat:
             return DatasetFormat.TSV
         if b"," in first_line:
             return DatasetFormat.CSV
-    raise DatasetError(path, "unknown dataset format", line=1, hint=FORMAT_HINT)
+    raise DatasetError(path, "unknown dataset format", line=1, hint=FORMAT_HINT, rule="unknown-format")
 
 
 def json_line_format(body: bytes) -> DatasetFormat:

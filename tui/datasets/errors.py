@@ -11,8 +11,10 @@ from pathlib import Path
 class DatasetError(Exception):
     """A dataset that cannot be opened; `str()` reads like `PATH:LINE: message`."""
 
-    def __init__(self, path: str | Path, message: str, *, line: int | None = None, hint: str = "") -> None:
+    def __init__(self, path: str | Path, message: str, *, line: int | None = None, hint: str = "",
+                 rule: str = "unreadable-file") -> None:
         self.path = str(path)
+        self.rule = rule  # "unreadable-file" or "unknown-format"
         self.line = line
         self.message = message
         self.hint = hint

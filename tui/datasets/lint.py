@@ -252,7 +252,7 @@ def _profile(out: _Findings, reader: DatasetReader, line_at: np.ndarray, first_h
         out.add("preamble", Severity.INFO, f"shared preamble {preamble!r} ({preamble_share:.0%} of inputs)",
                 "prompts sent to the tuned model must start with it")
     if markers:
-        out.add("markers", Severity.INFO, f"format markers {' '.join(markers)}",
+        out.add("markers", Severity.INFO, f"format markers used by most inputs: {' '.join(markers)}",
                 "prompts sent to the tuned model must use these markers in this order")
     return profile
 
@@ -267,10 +267,10 @@ def _find_first_line(reader: DatasetReader, wanted: int) -> str | None:
 
 def _dataset_rules(out: _Findings, reader: DatasetReader, count: int, payload: int, task: Task, guessed: bool,
                    labels: dict[str, int] | None, target: str) -> None:
-    out.add("format", Severity.INFO, f"format {reader.format.value}, {count:,} valid examples of {len(reader):,} records",
+    out.add("format", Severity.INFO, f"detected format {reader.format.value}, {count:,} valid examples of {len(reader):,} records",
             "" if reader.dataset.input_column is None else
             f"input column {reader.dataset.input_column!r}, output column {reader.dataset.output_column!r}")
-    out.add("task", Severity.INFO, f"task {task.value}" + (" (guessed from the outputs)" if guessed else ""),
+    out.add("task", Severity.INFO, f"tuning task {task.value}" + (" (guessed from the outputs)" if guessed else " (given)"),
             "name the task with --task if the guess is wrong" if guessed else "")
     if count < MIN_EXAMPLES:
         out.add("too-few-examples", Severity.ERROR, f"{count} valid examples; tuning needs at least {MIN_EXAMPLES}",

@@ -46,7 +46,8 @@ def open_dataset(path: str | Path, format: DatasetFormat | str | None = None, in
             fmt = DatasetFormat(str(format).lower())
         except ValueError:
             names = ", ".join(f.value for f in DatasetFormat)
-            raise DatasetError(path, f"unknown format {format!r}", hint=f"use one of: {names}") from None
+            raise DatasetError(path, f"unknown format {format!r}", hint=f"use one of: {names}",
+                               rule="unknown-format") from None
     if fmt is DatasetFormat.JSON:
         index = index_json_array(path, progress=progress)
     else:
