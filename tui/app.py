@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 # How often the header re-checks that the backend answers.
 HEALTH_INTERVAL_S = 30.0
+# Worker groups that run for the app's whole life (tests wait for all the others).
+BACKGROUND_GROUPS = frozenset({"job-events"})
 
 
 def _lazy_screen(path: str):
@@ -142,6 +144,14 @@ class TuneDeckApp(App[None]):
                 except Exception:  # noqa: BLE001 - quitting must always work
                     pass
         self.exit()
+
+    async def settle(self) -> None:
+        """Wait for every short-lived worker to finish (tests and the screenshot script)."""
+        while True:
+            pending = [w for w in self.workers if w.group not in BACKGROUND_GROUPS and not w.is_finished]
+            if not pending:
+                return
+            await self.workers.wait_for_complete(pending)
 
     def steady(self, root) -> None:
         """In test mode, stop cursors blinking under `root` so screenshots are stable."""

@@ -90,15 +90,16 @@ class DatasetsScreen(Screen):
         Binding("o", "focus_path", "Open path", tooltip="Type a path (→ completes)", id="datasets.open-path"),
         Binding("b", "browse", "Browse", tooltip="Pick a file in a directory tree", id="datasets.browse"),
         Binding("s", "focus_samples", "Samples", tooltip="The datasets shipped with tunedeck", id="datasets.samples"),
-        Binding("e", "show_tab('examples')", "Examples", id="datasets.examples"),
-        Binding("f", "show_tab('findings')", "Findings", id="datasets.findings"),
-        Binding("t", "show_tab('stats')", "Stats", id="datasets.stats"),
+        Binding("e", "show_tab('examples')", "Examples", show=False, id="datasets.examples"),
+        Binding("f", "show_tab('findings')", "Findings", show=False, id="datasets.findings"),
+        Binding("t", "show_tab('stats')", "Stats", show=False, id="datasets.stats"),
         Binding("right_square_bracket", "next_tab", "Next panel", key_display="]", show=False, id="datasets.next-tab"),
         Binding("left_square_bracket", "previous_tab", "Previous panel", key_display="[", show=False, id="datasets.previous-tab"),
         Binding("r", "reload", "Reload", tooltip="Read and check the file again", id="datasets.reload"),
         Binding("c", "configure", "Configure job", tooltip="Set up a tuning job on this dataset", id="datasets.configure"),
     ]
     TABS = ("examples", "findings", "stats")
+    TAB_FOCUS = {"examples": "#example-table", "findings": "#findings-table", "stats": "#stats-view"}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -117,6 +118,7 @@ class DatasetsScreen(Screen):
                     yield ExampleViewer(id="example-viewer")
                 with TabPane("Findings", id="findings"):
                     yield FindingsTable(id="findings-table")
+                    yield Static("Enter on a finding shows its example.", id="finding-detail", markup=False)
                 with TabPane("Stats", id="stats"):
                     yield DatasetStatsView(id="stats-view")
         with Horizontal(id="progress-bar"):
@@ -172,7 +174,7 @@ class DatasetsScreen(Screen):
         findings = list(message.report.findings)
         self.query_one(FindingsTable).show(findings)
         self.query_one(DatasetStatsView).show(message.report.stats, getattr(message.report, "profile", None))
-        counts = count_by_severity(findings)
+        counts = {**count_by_severity(findings), **getattr(message.report, "counts", {})}
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("findings").label = f"Findings ({len(findings)})"
         dataset = message.reader.dataset
@@ -220,13 +222,22 @@ class DatasetsScreen(Screen):
     def on_example_table_example_highlighted(self, message: ExampleTable.ExampleHighlighted) -> None:
         self.query_one(ExampleViewer).show(message.row, self.query_one("#path", PathInput).value)
 
+    def on_findings_table_finding_highlighted(self, message: FindingsTable.FindingHighlighted) -> None:
+        finding = message.finding
+        where = f"{Path(finding.path).name if finding.path else 'file'}:{finding.line}" if finding.line else "whole file"
+        field = f" · field {finding.field}" if finding.field else ""
+        text = f"{finding.severity} {finding.rule} · {where}{field}\n{finding.message}"
+        if finding.hint:
+            text += f"\nWhat to do: {finding.hint}"
+        self.query_one("#finding-detail", Static).update(text)
+
     def on_findings_table_finding_chosen(self, message: FindingsTable.FindingChosen) -> None:
         finding = message.finding
         table = self.query_one(ExampleTable)
         if finding.line is None or table.reader is None:
             self.notify("This finding is about the whole file, not one example.", title="Findings")
             return
-        self.query_one(TabbedContent).active = "examples"
+        self.action_show_tab("examples")
         table.go_to(index_of_line(table.reader, finding.line))
         table.focus()
 
@@ -249,7 +260,10 @@ class DatasetsScreen(Screen):
             self.open_path(path)
 
     def action_show_tab(self, tab: str) -> None:
+        # Focus moves into the shown panel: a focused widget left in a hidden panel
+        # would pull the tabs back to its own panel.
         self.query_one(TabbedContent).active = tab
+        self.query_one(self.TAB_FOCUS[tab]).focus()
 
     def action_next_tab(self) -> None:
         self._step_tab(1)
@@ -259,7 +273,7 @@ class DatasetsScreen(Screen):
 
     def _step_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)
-        tabs.active = self.TABS[(self.TABS.index(tabs.active) + step) % len(self.TABS)]
+        self.action_show_tab(self.TABS[(self.TABS.index(tabs.active) + step) % len(self.TABS)])
 
     def action_reload(self) -> None:
         value = self.query_one("#path", PathInput).value.strip()

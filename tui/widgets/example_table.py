@@ -3,7 +3,7 @@
 Only one window of rows (`WINDOW` examples) lives in the table at a time; moving the
 cursor past either end loads the neighbouring window, so a 200 MB file scrolls as fast as
 a small one. The reader must offer `len(reader)` and `reader.page(start, count)` returning
-rows with `.index`, `.line`, `.example` (or None) and `.error` (or None).
+rows with `.index`, `.line`, `.example` (or None) and `.error` (a Finding, or None).
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 WINDOW = 200
-CELL_CHARS = 60
+INPUT_CHARS = 52
+OUTPUT_CHARS = 36
 
 
-def _one_line(text: str, width: int = CELL_CHARS) -> str:
+def _one_line(text: str, width: int) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
@@ -49,8 +50,8 @@ class ExampleTable(DataTable):
         self.total = 0
 
     def on_mount(self) -> None:
-        self.add_column("#", key="index", width=7)
-        self.add_column("line", key="line", width=7)
+        self.add_column("#", key="index", width=6)
+        self.add_column("line", key="line", width=6)
         self.add_column("input", key="input")
         self.add_column("output", key="output")
 
@@ -84,9 +85,9 @@ class ExampleTable(DataTable):
         self.clear()
         for row in self._rows:
             if row.example is not None:
-                cells = (_one_line(row.example.text_input), _one_line(row.example.output))
+                cells = (_one_line(row.example.text_input, INPUT_CHARS), _one_line(row.example.output, OUTPUT_CHARS))
             else:
-                cells = ("✖ " + _one_line(str(row.error or "unreadable")), "")
+                cells = ("✖ " + _one_line(getattr(row.error, "message", None) or "unreadable", INPUT_CHARS), "")
             self.add_row(str(row.index + 1), str(row.line), *cells, key=str(row.index))
 
     def action_cursor_down(self) -> None:

@@ -35,7 +35,9 @@ class ExampleViewer(VerticalScroll):
             self.query_one("#viewer-output", Static).update(row.example.output or "(empty)")
             self.query_one("#viewer-input").remove_class("viewer-error")
         else:
-            self.query_one("#viewer-input", Static).update(f"Unreadable: {row.error}")
+            error = row.error
+            text = f"Unreadable: {error.message}" + (f"\n{error.hint}" if error.hint else "") if error else "Unreadable."
+            self.query_one("#viewer-input", Static).update(text)
             self.query_one("#viewer-input").add_class("viewer-error")
             self.query_one("#viewer-output", Static).update("")
         self.scroll_home(animate=False)

@@ -1,4 +1,6 @@
-"""The lint findings of a dataset as a table; Enter on a finding asks to show its example."""
+"""The lint findings of a dataset as a table; Enter on a finding asks to show its example.
+
+The message column is cut to the width; the screen shows the highlighted finding in full."""
 
 from __future__ import annotations
 
@@ -22,6 +24,12 @@ class FindingsTable(DataTable):
 
         finding: Any
 
+    @dataclass
+    class FindingHighlighted(Message):
+        """The cursor moved onto a finding."""
+
+        finding: Any
+
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self._findings: list[Any] = []
@@ -40,7 +48,7 @@ class FindingsTable(DataTable):
         self.clear()
         for index, finding in enumerate(self._findings):
             severity = str(finding.severity)
-            message = finding.message + (f" — {finding.hint}" if finding.hint else "")
+            message = finding.message
             self.add_row(
                 Text(severity, style=SEVERITY_STYLE.get(severity, "")),
                 str(finding.line) if finding.line else "–",
@@ -48,6 +56,11 @@ class FindingsTable(DataTable):
                 message,
                 key=str(index),
             )
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        if 0 <= event.cursor_row < len(self._findings):
+            self.post_message(self.FindingHighlighted(self._findings[event.cursor_row]))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
