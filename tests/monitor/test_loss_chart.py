@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from rich.console import Console
+from rich.text import Text
 from textual.app import App, ComposeResult
 
 from tests.monitor.curves import falling_curve
@@ -27,8 +30,8 @@ def test_curve_extend_skips_known_steps_and_smooths_incrementally():
     assert curve.steps.tolist() == list(range(1, 16))
     assert curve.version == 2
     full = ema([s.mean_loss for s in snapshots], 0.1)
-    assert curve.smoothed().tolist() == __import__("pytest").approx(full)
-    assert curve.smoothed()[:7].tolist() == __import__("pytest").approx(first.tolist())
+    assert curve.smoothed().tolist() == pytest.approx(full)
+    assert curve.smoothed()[:7].tolist() == pytest.approx(first.tolist())
     assert curve.epoch_ends() == {1: 5, 2: 10, 3: 15}
 
 
@@ -102,3 +105,18 @@ async def test_toggles_change_the_picture_and_mark_the_suggestion():
         zoomed = plain(chart)
         assert "41" in zoomed.splitlines()[-2] and "60" in zoomed.splitlines()[-2]
         assert "suggested" not in zoomed  # epoch 3 ends at step 30, outside the zoom
+
+
+async def test_matrix_text_matches_plotexts_own_ansi_output():
+    app = ChartApp()
+    async with app.run_test(size=(70, 20)) as pilot:
+        chart = app.query_one(LossChart)
+        chart.show([Curve.of("job", falling_curve())], ChartView(log_scale=True), suggested_epochs=3, title="t")
+        await pilot.pause()
+        fast = chart.render()
+        reference = Text.from_ansi(chart._plot.monitor.matrix.set_canvas())
+        assert fast.plain == reference.plain.rstrip("\n")
+        # Same style on every cell (sampled across the canvas).
+        console = Console(width=1, color_system="truecolor")
+        for offset in range(0, len(fast.plain), 37):
+            assert fast.get_style_at_offset(console, offset) == reference.get_style_at_offset(console, offset), offset

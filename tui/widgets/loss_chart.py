@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+from rich.console import Console
+from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
 from textual.color import Color
@@ -29,6 +32,7 @@ MAX_EPOCH_LINES = 40  # more boundaries than this would hide the curve
 LOG_FLOOR = 1e-6  # a loss of 0 cannot be drawn on a log scale
 SERIES_COLOURS = ("primary", "warning", "success", "error", "secondary", "accent")
 FALLBACK_COLOURS = ("cyan", "magenta", "orange", "white")
+_CONSOLE = Console(width=1, color_system="truecolor")  # only used to resolve parsed styles
 EMPTY_MESSAGE = "No loss points yet.\nThe curve appears after the first training step."
 
 
@@ -124,6 +128,40 @@ def _rgb(variables: dict[str, str], name: str) -> tuple[int, int, int] | str:
         return Color.parse(value).rgb
     except Exception:  # a theme variable plotext cannot use: fall back to the terminal's colour
         return "default"
+
+
+@lru_cache(maxsize=256)
+def _cell_style(fullground, style, background) -> Style:
+    """The Rich style of a plotext cell colour triple (parsed once per distinct triple)."""
+    from plotext._utility import colors_to_ansi
+
+    ansi = colors_to_ansi(fullground, style, background)
+    text = Text.from_ansi(f"{ansi}x")
+    return text.get_style_at_offset(_CONSOLE, 0) if ansi else Style.null()
+
+
+def _matrix_text(matrix) -> Text:
+    """A plotext canvas as Rich text, read straight from its cell matrix.
+
+    plotext would join the cells into an ANSI string that Rich then parses back; reading
+    the matrix directly gives the same picture at a fraction of the cost.
+    """
+    text = Text(no_wrap=True, overflow="crop")
+    last_row = matrix.rows - 1
+    for row in range(last_row, -1, -1):  # plotext stores the bottom row first
+        markers, fg, st, bg = matrix.marker[row], matrix.fullground[row], matrix.style[row], matrix.background[row]
+        start = 0
+        for col in range(1, matrix.cols + 1):
+            if col == matrix.cols or fg[col] != fg[start] or st[col] != st[start] or bg[col] != bg[start]:
+                text.append("".join(markers[start:col]), _cell_style(_hashable(fg[start]), st[start], _hashable(bg[start])))
+                start = col
+        if row:
+            text.append("\n")
+    return text
+
+
+def _hashable(colour):
+    return tuple(colour) if isinstance(colour, list) else colour
 
 
 def _integer_ticks(low: float, high: float, count: int = 5) -> list[int]:
@@ -232,7 +270,8 @@ class LossChart(PlotextPlot):
         plt.xlim(low_step, high_step)
         plt.xlabel("step   (│ epoch boundary)")
         plt.title(self._title)
-        return Text.from_ansi(plt.build())
+        plt._build_matrix()  # what plt.build() does before joining the cells into ANSI text
+        return _matrix_text(plt.monitor.matrix)
 
     @staticmethod
     def _series_colours(variables: dict[str, str]) -> list:

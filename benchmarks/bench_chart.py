@@ -1,0 +1,204 @@
+"""Cost of the monitor: loss-chart render time and the app's idle CPU while jobs train.
+
+    .venv/bin/python benchmarks/bench_chart.py            # both parts
+    .venv/bin/python benchmarks/bench_chart.py --render   # chart only (no emulator)
+
+Render: `LossChart` rebuilds its plot for 1k, 10k and 100k snapshots at 120x34 cells,
+against a baseline in the same run that hands plotext every point (no downsampling).
+A repaint with nothing changed must reuse the last frame.
+
+Idle CPU: a child process opens a job manager on a local emulator (slow steps, so the
+jobs keep training), launches 5 jobs and measures its own CPU time over a window, first
+with the manager alone (baseline) and then with the app running headless on the Monitor.
+Targets: render <= 15 ms at 100k snapshots; idle CPU <= 1 % of a core with 5 jobs training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SIZES = (1_000, 10_000, 100_000)
+CHART_SIZE = (120, 34)
+REPEATS = 15
+RENDER_TARGET_MS = 15.0
+IDLE_TARGET_PERCENT = 1.0
+
+
+def synthetic(n: int, steps_per_epoch: int | None = None):
+    """A falling, noisy loss curve of n snapshots over 5 epochs."""
+    from tui.models import Snapshot
+
+    per_epoch = steps_per_epoch or max(1, n // 5)
+    return [
+        Snapshot(step=i, epoch=1 + (i - 1) // per_epoch, mean_loss=0.05 + 2 * math.exp(-i / (n / 6)) + 0.03 * math.sin(i * 1.3))
+        for i in range(1, n + 1)
+    ]
+
+
+async def measure_render() -> dict:
+    from textual.app import App, ComposeResult
+
+    from tui.widgets.loss_chart import ChartView, Curve, LossChart
+
+    class ChartApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LossChart()
+
+    results: dict = {}
+    app = ChartApp()
+    async with app.run_test(size=CHART_SIZE) as pilot:
+        chart = app.query_one(LossChart)
+        for n in SIZES:
+            curve = Curve.of("job", synthetic(n))
+            row = {}
+            for label, view in (("raw", ChartView()), ("smoothed", ChartView(smoothing=True)), ("log", ChartView(log_scale=True))):
+                chart.show([curve], view, suggested_epochs=3, title="bench")
+                await pilot.pause()
+                times = []
+                for _ in range(REPEATS):
+                    chart._frame_key = None  # force a rebuild: what a new snapshot or a toggle costs
+                    start = time.perf_counter()
+                    chart.render()
+                    times.append((time.perf_counter() - start) * 1000)
+                row[label] = statistics.median(times)
+            start = time.perf_counter()
+            for _ in range(1000):
+                chart.render()  # unchanged: the cached frame
+            row["unchanged_us"] = (time.perf_counter() - start) * 1000
+            row["points_drawn"] = chart.drawn_points[0]
+            results[n] = row
+        results["baseline_100k_ms"] = _baseline(chart, synthetic(100_000))
+    return results
+
+
+def _baseline(chart, snapshots) -> float:
+    """plotext given every point, the way a chart without downsampling would draw it."""
+    from rich.text import Text
+
+    plt = chart._plot
+    xs = [s.step for s in snapshots]
+    ys = [s.mean_loss for s in snapshots]
+    start = time.perf_counter()
+    plt.clear_figure()
+    plt.plotsize(*chart.size)
+    plt.plot(xs, ys, marker="braille")
+    Text.from_ansi(plt.build())
+    return (time.perf_counter() - start) * 1000
+
+
+# -- idle CPU ------------------------------------------------------------------------------
+
+
+async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app: bool) -> dict:
+    """In the child: manager (+ app on the Monitor) with `jobs` jobs training; CPU over the window."""
+    from tui.config import load_settings
+    from tui.jobs.service import open_manager
+    from tui.models import Hyperparameters, JobSpec
+
+    settings = replace(load_settings(env={}, data_dir=Path(data_dir)), local_url=url)
+    manager = await open_manager(settings)
+    sample = ROOT / "tui" / "samples" / "number-increment.jsonl"
+    for index in range(jobs):
+        spec = JobSpec(display_name=f"bench {index}", hyperparameters=Hyperparameters(epoch_count=50, batch_size=4))
+        await manager.launch(spec, sample)
+    app = None
+    if with_app:
+        from tui.app import make_app
+
+        app = make_app(settings, manager)
+        app.DEFAULT_MODE = "monitor"
+        runner = asyncio.create_task(app.run_async(headless=True, size=(140, 45)))
+    await asyncio.sleep(3.0)  # warm up: first polls, first paint
+    trained_before = sum(job.completed_steps for job in manager.jobs)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    await asyncio.sleep(window)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    trained = sum(job.completed_steps for job in manager.jobs) - trained_before
+    training = sum(1 for job in manager.jobs if not job.state.finished)
+    if app is not None:
+        app.exit()
+        await runner
+    for job in manager.jobs:
+        if not job.state.finished:
+            await manager.cancel(job.name)
+    await manager.close()
+    return {"cpu_percent": 100 * cpu / wall, "steps_seen": trained, "jobs_training": training}
+
+
+def measure_idle(window: float, jobs: int) -> dict:
+    from tui.config import LOCAL_API_KEY
+    from tui.emulator.process import start_emulator
+
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="tunedeck-bench-") as tmp:
+        emulator = start_emulator(Path(tmp) / "emulator", port=0, api_key=LOCAL_API_KEY, detached=False, extra_args=("--step-delay", "0.5"))
+        try:
+            for label, with_app in (("manager_only", False), ("app_on_monitor", True)):
+                data = Path(tmp) / label
+                out = subprocess.run(
+                    [sys.executable, __file__, "--idle-child", emulator.url, str(data), str(window), str(jobs), str(int(with_app))],
+                    capture_output=True, text=True, timeout=window + 120, check=False,
+                )
+                if out.returncode != 0:
+                    raise RuntimeError(f"idle child failed ({label}):\n{out.stderr[-3000:]}")
+                results[label] = json.loads(out.stdout.strip().splitlines()[-1])
+        finally:
+            emulator.stop()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--render", action="store_true", help="only the chart render part")
+    parser.add_argument("--window", type=float, default=20.0, help="seconds of idle CPU measurement")
+    parser.add_argument("--idle-child", nargs=5, metavar=("URL", "DATA_DIR", "WINDOW", "JOBS", "WITH_APP"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.idle_child:
+        url, data_dir, window, jobs, with_app = args.idle_child
+        print(json.dumps(asyncio.run(idle_child(url, data_dir, float(window), int(jobs), with_app == "1"))))
+        return 0
+
+    render = asyncio.run(measure_render())
+    print(f"Chart render at {CHART_SIZE[0]}x{CHART_SIZE[1]} cells (median of {REPEATS} rebuilds):")
+    for n in SIZES:
+        row = render[n]
+        print(
+            f"  {n:>7,} snapshots: raw {row['raw']:.1f} ms · smoothed {row['smoothed']:.1f} ms · log {row['log']:.1f} ms"
+            f" · {row['points_drawn']} points drawn · unchanged repaint {row['unchanged_us']:.1f} µs"
+        )
+    worst = max(render[100_000][k] for k in ("raw", "smoothed", "log"))
+    base = render["baseline_100k_ms"]
+    print(f"  baseline (plotext given all 100,000 points): {base:.0f} ms → downsampled chart is {base / worst:.0f}x faster")
+    ok = worst <= RENDER_TARGET_MS
+    print(f"  target ≤ {RENDER_TARGET_MS:.0f} ms at 100k: {'met' if ok else 'NOT met'} ({worst:.1f} ms)")
+    if args.render:
+        return 0 if ok else 1
+
+    idle = measure_idle(args.window, 5)
+    manager_only, with_app = idle["manager_only"], idle["app_on_monitor"]
+    print(f"Idle CPU over {args.window:.0f} s with 5 jobs training (process CPU time / wall time):")
+    print(f"  manager alone (baseline): {manager_only['cpu_percent']:.2f} % of a core · {manager_only['steps_seen']} steps seen")
+    print(f"  app on the Monitor:       {with_app['cpu_percent']:.2f} % of a core · {with_app['steps_seen']} steps seen "
+          f"· {with_app['jobs_training']} jobs still training")
+    extra = with_app["cpu_percent"] - manager_only["cpu_percent"]
+    print(f"  the UI adds {extra:.2f} points ({with_app['cpu_percent'] / max(manager_only['cpu_percent'], 1e-9):.1f}x the baseline)")
+    idle_ok = with_app["cpu_percent"] <= IDLE_TARGET_PERCENT
+    print(f"  target ≤ {IDLE_TARGET_PERCENT:.0f} % of a core: {'met' if idle_ok else 'NOT met'}")
+    return 0 if ok and idle_ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
