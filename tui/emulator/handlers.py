@@ -1,0 +1,365 @@
+"""Request handlers: tuned models, operations, base models, generation, admin switches."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from tui.emulator import resources as res
+from tui.emulator.generation import WeightsCache, collect, generate, not_ready, parse_request, response_json
+from tui.emulator.pool import TrainingPool
+from tui.emulator.store import Store
+from tui.emulator.wire import RPC_CODES, ApiError, camel_keys, error_info, failed_precondition, invalid, not_found, now, timestamp
+
+MAX_STEPS = 1_000_000
+MODEL_ID = r"{model_id:[a-z][a-z0-9-]*}"
+OP_ID = r"{op_id:[a-z0-9]+}"
+BASE = r"{base:[^/:]+}"
+
+
+@dataclass
+class State:
+    root: Path
+    config: Any
+    trainers: int
+    store: Store | None = None
+    pool: TrainingPool | None = None
+    weights: WeightsCache = field(default_factory=WeightsCache)
+
+    async def start(self, app: web.Application) -> None:
+        self.store = Store(self.root / "state.sqlite3")
+        self.pool = TrainingPool(self.store, self.root, self.trainers, lambda: self.config.step_delay)
+        self.pool.start()
+        for model_id in self.store.ids_in_state("CREATING"):  # interrupted by a stop: resume
+            self.pool.submit(model_id)
+
+    async def stop(self, app: web.Application) -> None:
+        if self.pool is not None:
+            await self.pool.shutdown()
+        if self.store is not None:
+            self.store.close()
+
+
+async def read_json(request: web.Request) -> Any:
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        return camel_keys(orjson.loads(raw))
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, f"Invalid JSON payload received. {exc}") from exc
+
+
+def _page_size(request: web.Request, default: int) -> int:
+    raw = request.query.get("pageSize", "")
+    if raw == "":
+        return default
+    try:
+        size = int(raw)
+    except ValueError:
+        raise invalid("pageSize", f"must be an integer, got {raw!r}") from None
+    if size < 0:
+        raise invalid("pageSize", f"must not be negative, got {size}")
+    return min(size or default, 1000)
+
+
+def _encode_token(after: int, query: dict) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps({"after": after, **query})).decode().rstrip("=")
+
+
+def _decode_token(request: web.Request, query: dict) -> int:
+    token = request.query.get("pageToken", "")
+    if not token:
+        return 0
+    try:
+        data = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        after = int(data.pop("after"))
+    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+        raise invalid("pageToken", "is not a token this server gave out; start again without pageToken") from None
+    if data != query:
+        raise invalid("pageToken", "belongs to a request with another pageSize or filter; send the same ones or start again")
+    return after
+
+
+def _filter(text: str) -> tuple[list[str], bool]:
+    """Full-text terms of a list filter, and whether anything can match (readers:everyone cannot)."""
+    try:
+        tokens = shlex.split(text)
+    except ValueError as exc:
+        raise invalid("filter", f"cannot be parsed ({exc})") from None
+    terms, possible = [], True
+    for token in tokens:
+        if ":" in token:
+            if token in ("owner:me", "writers:me", "readers:me"):
+                continue  # every model here belongs to the caller
+            if token == "readers:everyone":
+                possible = False  # nothing here is shared with everyone
+                continue
+            raise invalid("filter", f"unknown operator {token!r}; use owner:me, writers:me, readers:me or readers:everyone")
+        terms.append(token.lower())
+    return terms, possible
+
+
+def add_routes(app: web.Application, state: State) -> None:
+    def store() -> Store:
+        return state.store
+
+    def record_of(request: web.Request) -> dict:
+        model_id = request.match_info["model_id"]
+        record = store().get_model(model_id)
+        if record is None:
+            raise not_found(f"Tuned model tunedModels/{model_id} does not exist.")
+        return record
+
+    def tuned_model(record: dict) -> dict:
+        return res.tuned_model_json(record, store().snapshots(record["id"]))
+
+    def operation_of(request: web.Request) -> dict:
+        record = record_of(request)
+        if request.match_info["op_id"] != record["operation_id"]:
+            raise not_found(f"Operation tunedModels/{record['id']}/operations/{request.match_info['op_id']} does not exist.")
+        return record
+
+    # -- base models --------------------------------------------------------------------
+    async def list_models(request: web.Request) -> web.Response:
+        size = _page_size(request, 50)
+        after = _decode_token(request, {"pageSize": size})
+        page = res.BASE_MODELS[after : after + size]
+        body: dict = {"models": page}
+        if after + size < len(res.BASE_MODELS):
+            body["nextPageToken"] = _encode_token(after + size, {"pageSize": size})
+        return _json(body)
+
+    async def get_model(request: web.Request) -> web.Response:
+        model = res.find_base_model(request.match_info["base"])
+        if model is None:
+            raise not_found(f"models/{request.match_info['base']} is not found for API version {request.path.split('/')[1]}.")
+        return _json(model)
+
+    async def base_generate(request: web.Request) -> web.Response:
+        name = f"models/{request.match_info['base']}"
+        raise not_found(
+            f"{name} is not found for API version {request.path.split('/')[1]}, or is not supported for "
+            "generateContent. The local emulator answers only from tuned models: call tunedModels/{id}:generateContent."
+        )
+
+    # -- tuned models -------------------------------------------------------------------
+    async def create(request: web.Request) -> web.Response:
+        if state.config.deny_scopes:
+            raise ApiError(
+                403,
+                "Request had insufficient authentication scopes.",
+                details=[error_info("ACCESS_TOKEN_SCOPE_INSUFFICIENT", "ModelService.CreateTunedModel")],
+            )
+        fields, examples = res.parse_create(await read_json(request))
+        steps = res.total_steps(len(examples), fields["hyperparameters"])
+        if steps > MAX_STEPS:
+            raise invalid("tuningTask.hyperparameters.epochCount", f"this job would take {steps} steps; the local emulator's limit is {MAX_STEPS}")
+        wanted = request.query.get("tunedModelId")
+        if wanted is not None:
+            if not res.ID_PATTERN.fullmatch(wanted):
+                raise invalid("tunedModelId", "must be 1-40 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen")
+            if store().exists(wanted):
+                raise ApiError(409, f"Tuned model tunedModels/{wanted} already exists.")
+            model_id = wanted
+        else:
+            model_id = res.new_model_id(fields["display_name"])
+            while store().exists(model_id):
+                model_id = res.new_model_id(fields["display_name"])
+        stamp = timestamp(now())
+        record = {
+            "id": model_id, "operation_id": res.new_operation_id(), "state": "CREATING",
+            "create_time": stamp, "update_time": stamp, "start_time": None, "complete_time": None,
+            "example_count": len(examples), "total_steps": steps, "completed_steps": 0, "error": None, "cancelled": 0,
+            **fields,
+        }  # fmt: skip
+        store().insert_model(record, examples)
+        state.pool.submit(model_id)
+        return _json(res.operation_json(record, [], created=True))
+
+    async def list_tuned(request: web.Request) -> web.Response:
+        size = _page_size(request, 10)
+        text = request.query.get("filter", "")
+        terms, possible = _filter(text)
+        after = _decode_token(request, {"pageSize": size, "filter": text})
+        found: list[dict] = []
+        more = False
+        if possible:
+            for record in store().list_models(after):
+                haystack = f"{record['display_name']}\n{record['description']}".lower()
+                if all(term in haystack for term in terms):
+                    if len(found) == size:
+                        more = True
+                        break
+                    found.append(record)
+        body: dict = {"tunedModels": [tuned_model(r) for r in found]}
+        if more:
+            body["nextPageToken"] = _encode_token(found[-1]["seq"], {"pageSize": size, "filter": text})
+        return _json(body)
+
+    async def get_tuned(request: web.Request) -> web.Response:
+        return _json(tuned_model(record_of(request)))
+
+    async def patch_tuned(request: web.Request) -> web.Response:
+        record = record_of(request)
+        changes = res.parse_update(await read_json(request), request.query.get("updateMask"))
+        store().update_model(record["id"], **changes, update_time=timestamp(now()))
+        return _json(tuned_model(store().get_model(record["id"])))
+
+    async def delete_tuned(request: web.Request) -> web.Response:
+        record = record_of(request)
+        state.pool.forget(record["id"])
+        store().delete_model(record["id"])
+        state.weights.drop(state.pool.weights_path(record["id"]))
+        return _json({})
+
+    async def generate_content(request: web.Request) -> web.StreamResponse:
+        record = record_of(request)
+        name = f"tunedModels/{record['id']}"
+        gen = parse_request(await read_json(request), record, name)
+        if len(gen.prompt) > res.MAX_INPUT_CHARS:
+            raise invalid("contents", f"the prompt is {len(gen.prompt)} characters; tuned models take at most {res.MAX_INPUT_CHARS}")
+        if record["state"] != "ACTIVE":
+            raise not_ready(name, record["state"])
+        path = state.pool.weights_path(record["id"])
+        if not path.exists():
+            raise ApiError(500, f"The trained weights of {name} are missing from the emulator's data directory; tune it again.")
+
+        def run() -> list:
+            return list(generate(state.weights.get(path), gen))
+
+        pieces = await asyncio.to_thread(run)
+        prompt_tokens = len(gen.prompt.encode("utf-8"))
+        if not request.path.endswith(":streamGenerateContent"):
+            return _json(response_json(collect(iter(pieces)), prompt_tokens, name))
+        chunks = [response_json([p], prompt_tokens, name, final=i == len(pieces) - 1) for i, p in enumerate(pieces)]
+        if request.query.get("alt") != "sse":
+            return _json(chunks)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await response.prepare(request)
+        for chunk in chunks:
+            await response.write(b"data: " + orjson.dumps(chunk) + b"\r\n\r\n")
+        await response.write_eof()
+        return response
+
+    # -- operations ---------------------------------------------------------------------
+    def _done_filter(request: web.Request) -> bool | None:
+        text = request.query.get("filter", "").replace(" ", "").lower()
+        if text in ("",):
+            return None
+        if text in ("done=true", "done=false"):
+            return text.endswith("true")
+        raise invalid("filter", f"unsupported operations filter {request.query['filter']!r}; use done=true or done=false")
+
+    def _operation(record: dict) -> dict:
+        return res.operation_json(record, store().snapshots(record["id"]))
+
+    async def get_operation(request: web.Request) -> web.Response:
+        return _json(_operation(operation_of(request)))
+
+    async def list_operations(request: web.Request) -> web.Response:
+        done = _done_filter(request)
+        size = _page_size(request, 10)
+        query = {"pageSize": size, "filter": request.query.get("filter", "")}
+        after = _decode_token(request, query)
+        if "model_id" in request.match_info:
+            records = [record_of(request)] if after == 0 else []
+        else:
+            records = list(store().list_models(after))
+        ops, more = [], False
+        for record in records:
+            if done is not None and (record["state"] in ("ACTIVE", "FAILED")) != done:
+                continue
+            if len(ops) == size:
+                more = True
+                break
+            ops.append((record["seq"], _operation(record)))
+        body: dict = {"operations": [op for _, op in ops]}
+        if more:
+            body["nextPageToken"] = _encode_token(ops[-1][0], query)
+        return _json(body)
+
+    async def cancel_operation(request: web.Request) -> web.Response:
+        record = operation_of(request)
+        if record["state"] != "CREATING":
+            raise failed_precondition(f"Operation {res.operation_name(record)} has already finished (tuned model state {record['state']}).")
+        if not state.pool.cancel(record["id"]):  # still waiting for a trainer: end it here
+            stamp = timestamp(now())
+            error = {"code": RPC_CODES["CANCELLED"], "message": "Operation cancelled by the caller before training started."}
+            store().update_model(record["id"], state="FAILED", error=error, cancelled=1, complete_time=stamp, update_time=stamp)
+            return _json({})
+        for _ in range(250):  # the trainer ends within a step; answer once it has
+            await asyncio.sleep(0.02)
+            current = store().get_model(record["id"])
+            if current is None or current["state"] != "CREATING":
+                break
+        return _json({})
+
+    # -- admin --------------------------------------------------------------------------
+    async def health(request: web.Request) -> web.Response:
+        import os
+
+        return _json({"status": "ok", "pid": os.getpid(), "dataDir": str(state.root)})
+
+    async def get_config(request: web.Request) -> web.Response:
+        return _json(state.config.public())
+
+    async def set_config(request: web.Request) -> web.Response:
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            raise invalid("", "the body must be a JSON object")
+        config = state.config
+        for key in body:
+            if key not in ("denyScopes", "faultRate", "faultCodes", "stepDelay", "faultSeed"):
+                raise invalid(key, "unknown switch; use denyScopes, faultRate, faultCodes, stepDelay or faultSeed")
+        if "denyScopes" in body:
+            config.deny_scopes = bool(body["denyScopes"])
+        if "faultRate" in body:
+            config.fault_rate = res._number(body["faultRate"], "faultRate", 0.0, 1.0)
+        if "faultCodes" in body:
+            codes = body["faultCodes"]
+            if not isinstance(codes, list) or not codes:
+                raise invalid("faultCodes", "must be a non-empty list of HTTP status codes")
+            config.fault_codes = tuple(res._integer(c, "faultCodes", 400, 599) for c in codes)
+        if "faultSeed" in body:
+            import random
+
+            config.fault_seed = body["faultSeed"]
+            config.rng = random.Random(config.fault_seed)
+        if "stepDelay" in body:
+            config.step_delay = res._number(body["stepDelay"], "stepDelay", 0.0, 60.0)
+            state.pool.set_step_delay(config.step_delay)
+        return _json(config.public())
+
+    routes = web.RouteTableDef()
+    for v in ("v1beta", "v1"):
+        routes.get(f"/{v}/models")(list_models)
+        routes.get(f"/{v}/models/{BASE}")(get_model)
+        routes.post(f"/{v}/models/{BASE}:generateContent")(base_generate)
+        routes.post(f"/{v}/models/{BASE}:streamGenerateContent")(base_generate)
+        routes.post(f"/{v}/tunedModels/{MODEL_ID}:generateContent")(generate_content)
+        routes.post(f"/{v}/tunedModels/{MODEL_ID}:streamGenerateContent")(generate_content)
+        routes.get(f"/{v}/tunedModels/{MODEL_ID}/operations")(list_operations)
+        routes.get(f"/{v}/tunedModels/{MODEL_ID}/operations/{OP_ID}")(get_operation)
+    routes.post("/v1beta/tunedModels")(create)
+    routes.get("/v1beta/tunedModels")(list_tuned)
+    routes.get(f"/v1beta/tunedModels/{MODEL_ID}")(get_tuned)
+    routes.patch(f"/v1beta/tunedModels/{MODEL_ID}")(patch_tuned)
+    routes.delete(f"/v1beta/tunedModels/{MODEL_ID}")(delete_tuned)
+    routes.post(f"/v1/tunedModels/{MODEL_ID}/operations/{OP_ID}:cancel")(cancel_operation)
+    routes.get("/v1/operations")(list_operations)
+    routes.get("/_emulator/health")(health)
+    routes.get("/_emulator/config")(get_config)
+    routes.post("/_emulator/config")(set_config)
+    app.add_routes(routes)
+
+
+def _json(body: object, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")

@@ -1,0 +1,123 @@
+"""Running the emulator in the foreground: lock the data dir, listen, announce, stop cleanly.
+
+The first stdout line is exactly `listening on http://HOST:PORT` (flushed); nothing else is
+ever written to stdout, so a parent may stop reading it. Logs go to stderr. While serving,
+`<data dir>/server.json` holds {"pid", "url"} (never the key); a clean exit removes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import orjson
+
+from tui.emulator.server import EmulatorConfig, make_app
+
+log = logging.getLogger("tunedeck.emulator")
+
+
+class AlreadyServing(Exception):
+    """Another emulator holds the data directory."""
+
+
+def _lock(root: Path):
+    handle = open(root / "server.lock", "a+")  # noqa: SIM115 - held for the life of the process
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        running = ""
+        try:
+            info = orjson.loads((root / "server.json").read_bytes())
+            running = f" at {info['url']} (pid {info['pid']})"
+        except (OSError, ValueError, KeyError):
+            pass
+        raise AlreadyServing(
+            f"another emulator is already serving {root}{running}; "
+            "stop it with `tunedeck emulator stop` or pick another --data-dir"
+        ) from None
+    return handle
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+async def _serve(root: Path, host: str, port: int, api_key: str, config: EmulatorConfig, trainers: int | None, exit_with_parent: bool) -> None:
+    from aiohttp import web
+
+    app = make_app(root, api_key, config, trainers)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, reuse_address=True)
+    await site.start()
+    bound = runner.addresses[0][1]
+    url = _url(host, bound)
+    info = root / "server.json"
+    tmp = root / "server.json.tmp"
+    tmp.write_bytes(orjson.dumps({"pid": os.getpid(), "url": url}))
+    tmp.replace(info)
+    print(f"listening on {url}", flush=True)
+    devnull = os.open(os.devnull, os.O_WRONLY)  # the parent may stop reading our stdout now
+    os.dup2(devnull, sys.stdout.fileno())
+    log.info("serving %s from %s", url, root)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, stop.set)
+    parent = os.getppid()
+
+    async def watch_parent() -> None:
+        while not stop.is_set():
+            await asyncio.sleep(0.5)
+            if os.getppid() != parent:
+                log.info("the process that started the emulator is gone; stopping")
+                stop.set()
+
+    watcher = asyncio.create_task(watch_parent()) if exit_with_parent else None
+    try:
+        await stop.wait()
+    finally:
+        if watcher:
+            watcher.cancel()
+        log.info("stopping: checkpointing running jobs")
+        await runner.cleanup()
+        try:
+            if orjson.loads(info.read_bytes()).get("pid") == os.getpid():
+                info.unlink()
+        except (OSError, ValueError):
+            pass
+
+
+def serve(
+    root: Path,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    api_key: str = "",
+    config: EmulatorConfig | None = None,
+    trainers: int | None = None,
+    exit_with_parent: bool = False,
+) -> int:
+    """Serve until SIGINT/SIGTERM. Returns the process exit code."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = _lock(root)
+    except AlreadyServing as exc:
+        print(f"tunedeck emulator: {exc}", file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(_serve(root, host, port, api_key, config or EmulatorConfig(), trainers, exit_with_parent))
+    except OSError as exc:
+        print(f"tunedeck emulator: cannot listen on {_url(host, port)}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    finally:
+        lock.close()
+    return 0

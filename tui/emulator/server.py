@@ -1,0 +1,138 @@
+"""The aiohttp application: routes of the Gemini tuning API under /v1beta (and /v1).
+
+Auth, fault injection and the error envelope are middlewares; handlers live in
+`handlers.py`. Test switches (`EmulatorConfig`) can be changed at runtime through
+`POST /_emulator/config` (same API key), read back with `GET /_emulator/config`.
+`GET /_emulator/health` needs no key and tells a client which process answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import secrets
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import orjson
+from aiohttp import web
+
+from tui.emulator.wire import ApiError, error_info
+
+log = logging.getLogger("tunedeck.emulator")
+
+CONFIG_KEY = web.AppKey("config", object)
+STATE_KEY = web.AppKey("state", object)
+
+
+@dataclass
+class EmulatorConfig:
+    """Switches for testing how a client copes with the API's failure modes."""
+
+    deny_scopes: bool = False  # create answers 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT
+    fault_rate: float = 0.0  # share of API requests answered with a fault code
+    fault_codes: tuple[int, ...] = (429, 503)
+    step_delay: float = 0.0  # seconds each training step sleeps
+    fault_seed: int | None = None
+    rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.fault_seed)
+
+    def public(self) -> dict:
+        data = asdict(self)
+        data.pop("rng")
+        data["fault_codes"] = list(self.fault_codes)
+        return {"denyScopes": data["deny_scopes"], "faultRate": data["fault_rate"], "faultCodes": data["fault_codes"],
+                "stepDelay": data["step_delay"], "faultSeed": data["fault_seed"]}  # fmt: skip
+
+
+def json_response(body: object, status: int = 200, headers: dict | None = None) -> web.Response:
+    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json", headers=headers)
+
+
+def error_response(error: ApiError) -> web.Response:
+    return json_response(error.body(), status=error.code, headers=error.headers)
+
+
+def _missing_key() -> ApiError:
+    return ApiError(
+        403,
+        "Method doesn't allow unregistered callers (callers without established identity). "
+        "Please use API Key or other form of API consumer identity to call this API.",
+        details=[error_info("CREDENTIALS_MISSING")],
+    )
+
+
+def _bad_key() -> ApiError:
+    return ApiError(400, "API key not valid. Please pass a valid API key.", details=[error_info("API_KEY_INVALID")])
+
+
+def _bearer_only() -> ApiError:
+    return ApiError(
+        401,
+        "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other "
+        "valid authentication credential. The local emulator accepts API keys only (x-goog-api-key).",
+        details=[error_info("ACCESS_TOKEN_TYPE_UNSUPPORTED")],
+    )
+
+
+def check_key(request: web.Request, api_key: str) -> None:
+    given = request.headers.get("x-goog-api-key") or request.query.get("key")
+    if not given:
+        raise _bearer_only() if request.headers.get("Authorization", "").startswith("Bearer ") else _missing_key()
+    if not secrets.compare_digest(given.encode(), api_key.encode()):
+        raise _bad_key()
+
+
+def _fault(config: EmulatorConfig) -> ApiError | None:
+    if config.fault_rate <= 0 or config.rng.random() >= config.fault_rate:
+        return None
+    code = config.rng.choice(config.fault_codes)
+    if code == 429:
+        return ApiError(
+            429,
+            "Resource has been exhausted (e.g. check quota).",
+            details=[error_info("RATE_LIMIT_EXCEEDED")],
+            headers={"Retry-After": "1"},
+        )
+    if code == 503:
+        return ApiError(503, "The service is currently unavailable.")
+    return ApiError(code, f"Injected fault (HTTP {code}).")
+
+
+def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | None = None) -> web.Application:
+    """The emulator as an aiohttp application over the state in `root`."""
+    from tui.emulator import handlers
+
+    @web.middleware
+    async def envelope(request: web.Request, handler):
+        try:
+            path = request.path
+            if path.startswith(("/v1beta/", "/v1/")) or path in ("/v1beta", "/v1"):
+                check_key(request, api_key)
+                fault = _fault(config)
+                if fault is not None:
+                    raise fault
+            elif path.startswith("/_emulator/") and path != "/_emulator/health":
+                check_key(request, api_key)
+            return await handler(request)
+        except ApiError as error:
+            return error_response(error)
+        except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+            return error_response(ApiError(404, f"The requested URL {request.path} was not found on this server."))
+        except web.HTTPException:
+            raise
+        except Exception:
+            log.exception("unexpected error answering %s %s", request.method, request.path)
+            return error_response(ApiError(500, "Internal error encountered."))
+
+    app = web.Application(middlewares=[envelope], client_max_size=64 * 1024 * 1024)
+    app[CONFIG_KEY] = config
+    state = handlers.State(root=root, config=config, trainers=trainers or max(1, (os.cpu_count() or 2) - 1))
+    app[STATE_KEY] = state
+    app.on_startup.append(state.start)
+    app.on_shutdown.append(state.stop)
+    handlers.add_routes(app, state)
+    return app

@@ -1,0 +1,174 @@
+"""The emulator's state in SQLite: tuned models, their training data and their snapshots.
+
+One connection, owned by the server's event loop (every query is a few hundred
+microseconds). Trainer processes only read training data, through their own read-only
+connection (`read_examples`). WAL mode, so readers never wait on the writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tuned_models (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    operation_id TEXT NOT NULL,
+    display_name TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    base_model TEXT NOT NULL,
+    state TEXT NOT NULL,
+    create_time TEXT NOT NULL,
+    update_time TEXT NOT NULL,
+    start_time TEXT,
+    complete_time TEXT,
+    temperature REAL,
+    top_p REAL,
+    top_k INTEGER,
+    hyperparameters TEXT NOT NULL,
+    example_count INTEGER NOT NULL,
+    total_steps INTEGER NOT NULL,
+    completed_steps INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    cancelled INTEGER NOT NULL DEFAULT 0,
+    reader_project_numbers TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS training_data (
+    model_id TEXT PRIMARY KEY REFERENCES tuned_models(id) ON DELETE CASCADE,
+    examples BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    model_id TEXT NOT NULL REFERENCES tuned_models(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    mean_loss REAL NOT NULL,
+    compute_time TEXT NOT NULL,
+    PRIMARY KEY (model_id, step)
+) WITHOUT ROWID;
+"""
+
+JSON_COLUMNS = ("hyperparameters", "error", "reader_project_numbers")
+
+
+def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    else:
+        conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def read_examples(path: Path, model_id: str) -> list[tuple[str, str]]:
+    """The training examples of a tuned model as (text_input, output) pairs."""
+    conn = _connect(path, readonly=True)
+    try:
+        row = conn.execute("SELECT examples FROM training_data WHERE model_id = ?", (model_id,)).fetchone()
+    finally:
+        conn.close()
+    if row is None:
+        raise LookupError(f"no training data stored for tunedModels/{model_id}")
+    return [(str(a), str(b)) for a, b in orjson.loads(row["examples"])]
+
+
+class Store:
+    """Tuned models, training data and snapshots in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = _connect(path)
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @staticmethod
+    def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
+        if row is None:
+            return None
+        record = dict(row)
+        for column in JSON_COLUMNS:
+            if record.get(column) is not None:
+                record[column] = orjson.loads(record[column])
+        return record
+
+    def insert_model(self, record: dict[str, Any], examples: Sequence[tuple[str, str]]) -> None:
+        values = {k: (orjson.dumps(v).decode() if k in JSON_COLUMNS and v is not None else v) for k, v in record.items()}
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        with self.conn:
+            self.conn.execute("BEGIN")
+            self.conn.execute(f"INSERT INTO tuned_models ({columns}) VALUES ({marks})", tuple(values.values()))
+            self.conn.execute(
+                "INSERT INTO training_data (model_id, examples) VALUES (?, ?)",
+                (record["id"], orjson.dumps([list(e) for e in examples])),
+            )
+
+    def exists(self, model_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM tuned_models WHERE id = ?", (model_id,)).fetchone() is not None
+
+    def get_model(self, model_id: str) -> dict[str, Any] | None:
+        return self._row(self.conn.execute("SELECT * FROM tuned_models WHERE id = ?", (model_id,)).fetchone())
+
+    def list_models(self, after_seq: int = 0) -> Iterable[dict[str, Any]]:
+        """Models in creation order, starting after `after_seq`."""
+        cursor = self.conn.execute("SELECT * FROM tuned_models WHERE seq > ? ORDER BY seq", (after_seq,))
+        for row in cursor:
+            yield self._row(row)
+
+    def ids_in_state(self, state: str) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM tuned_models WHERE state = ? ORDER BY seq", (state,))]
+
+    def update_model(self, model_id: str, **fields: Any) -> None:
+        values = {k: (orjson.dumps(v).decode() if k in JSON_COLUMNS and v is not None else v) for k, v in fields.items()}
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        with self.conn:
+            self.conn.execute(f"UPDATE tuned_models SET {assignments} WHERE id = ?", (*values.values(), model_id))
+
+    def delete_model(self, model_id: str) -> bool:
+        with self.conn:
+            cursor = self.conn.execute("DELETE FROM tuned_models WHERE id = ?", (model_id,))
+        return cursor.rowcount > 0
+
+    def snapshots(self, model_id: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT step, epoch, mean_loss, compute_time FROM snapshots WHERE model_id = ? ORDER BY step", (model_id,)
+        )
+        return [{"step": r[0], "epoch": r[1], "meanLoss": r[2], "computeTime": r[3]} for r in rows]
+
+    def add_snapshots(self, model_id: str, snapshots: Sequence[dict[str, Any]], completed_steps: int, update_time: str) -> None:
+        """Record snapshots (replacing any with the same step) and the progress they mean."""
+        with self.conn:
+            self.conn.execute("BEGIN")
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO snapshots (model_id, step, epoch, mean_loss, compute_time) VALUES (?, ?, ?, ?, ?)",
+                [(model_id, s["step"], s["epoch"], s["meanLoss"], s["computeTime"]) for s in snapshots],
+            )
+            self.conn.execute(
+                "UPDATE tuned_models SET completed_steps = ?, update_time = ? WHERE id = ?",
+                (completed_steps, update_time, model_id),
+            )
+
+    def replace_snapshots(self, model_id: str, snapshots: Sequence[dict[str, Any]], update_time: str) -> None:
+        """Make the stored curve exactly `snapshots` (used when a trainer resumes from a checkpoint)."""
+        completed = max((s["step"] for s in snapshots), default=0)
+        with self.conn:
+            self.conn.execute("BEGIN")
+            self.conn.execute("DELETE FROM snapshots WHERE model_id = ?", (model_id,))
+            self.conn.executemany(
+                "INSERT INTO snapshots (model_id, step, epoch, mean_loss, compute_time) VALUES (?, ?, ?, ?, ?)",
+                [(model_id, s["step"], s["epoch"], s["meanLoss"], s["computeTime"]) for s in snapshots],
+            )
+            self.conn.execute(
+                "UPDATE tuned_models SET completed_steps = ?, update_time = ? WHERE id = ?",
+                (completed, update_time, model_id),
+            )

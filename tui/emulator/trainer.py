@@ -1,0 +1,326 @@
+"""The model the emulator tunes: a byte-level MLP over hashed character n-grams.
+
+The input prompt becomes a bag of hashed character 1-5-grams and words (sub-linear
+counts, L2-normalised), pooled through an embedding table. Each output byte is predicted
+from that pooled vector plus embeddings of the last `context` output bytes and of the
+position, through one ReLU layer and a softmax over 256 bytes + end-of-text.
+
+Training is plain minibatch cross-entropy with Adam (lazy rows for the n-gram table), a
+cosine-decaying step size and gradient clipping. The API's learning rate is mapped to
+Adam's step size by `LR_SCALE` (0.001 -> 0.02). A step's loss is the true mean
+cross-entropy per output byte of that step's batch, before its update.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+EOS = 256  # the end-of-text class
+BOS = 256  # "before the start" in the context window
+VOCAB = 257
+LR_SCALE = 20.0  # Adam step size = API learning rate x LR_SCALE
+FINAL_LR_FRACTION = 0.05  # the cosine schedule ends at this fraction of the start value
+CLIP_NORM = 5.0
+_WORD = re.compile(r"\w+")
+_FNV = np.uint64(0x100000001B3)
+_MIX = np.uint64(0xFF51AFD7ED558CCD)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Sizes of the model."""
+
+    buckets: int = 1 << 14
+    hidden: int = 128
+    context: int = 8
+    positions: int = 64
+    max_ngram: int = 5
+
+
+def featurize(text: str, shape: Shape) -> tuple[np.ndarray, np.ndarray]:
+    """Hashed n-gram bucket ids of a prompt and their weights (L2-normalised)."""
+    data = np.frombuffer(b"\x02" + text.encode("utf-8") + b"\x03", dtype=np.uint8).astype(np.uint64)
+    parts = []
+    with np.errstate(over="ignore"):
+        for n in range(1, shape.max_ngram + 1):
+            if len(data) < n:
+                break
+            h = np.full(len(data) - n + 1, np.uint64(n) * _GOLDEN, dtype=np.uint64)
+            for j in range(n):
+                h = (h ^ data[j : len(data) - n + 1 + j]) * _FNV
+            h ^= h >> np.uint64(31)
+            h *= _MIX
+            h ^= h >> np.uint64(29)
+            parts.append(h % np.uint64(shape.buckets))
+    words = [zlib.crc32(b"w:" + w.encode("utf-8")) % shape.buckets for w in _WORD.findall(text.lower())]
+    if words:
+        parts.append(np.asarray(words, dtype=np.uint64))
+    ids, counts = np.unique(np.concatenate(parts).astype(np.int64), return_counts=True)
+    weights = 1.0 + np.log(counts.astype(np.float32))
+    weights /= np.sqrt(np.sum(weights * weights))
+    return ids, weights.astype(np.float32)
+
+
+def learning_rate_schedule(base: float, step: int, total: int) -> float:
+    """Adam step size at a 0-based step: API rate x LR_SCALE, cosine-decayed to 5 %."""
+    start = base * LR_SCALE
+    progress = step / max(1, total - 1)
+    return start * (FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+class Model:
+    """The weights, and inference with them."""
+
+    NAMES = ("E", "C", "P", "b1", "W", "b2")
+
+    def __init__(self, shape: Shape, params: dict[str, np.ndarray], max_output_bytes: int = 256) -> None:
+        self.shape = shape
+        self.params = params
+        self.max_output_bytes = max_output_bytes
+
+    @classmethod
+    def initial(cls, shape: Shape, rng: np.random.Generator, max_output_bytes: int) -> Model:
+        h = shape.hidden
+        params = {
+            "E": (rng.standard_normal((shape.buckets, h)) * 0.1).astype(np.float32),
+            "C": (rng.standard_normal((shape.context, VOCAB, h)) * 0.1).astype(np.float32),
+            "P": (rng.standard_normal((shape.positions, h)) * 0.1).astype(np.float32),
+            "b1": np.zeros(h, np.float32),
+            "W": (rng.standard_normal((h, VOCAB)) * math.sqrt(2.0 / h)).astype(np.float32),
+            "b2": np.zeros(VOCAB, np.float32),
+        }
+        return cls(shape, params, max_output_bytes)
+
+    def save(self, path: Path, extra: dict[str, np.ndarray] | None = None) -> None:
+        """Write atomically (temp file, then rename)."""
+        tmp = path.with_name(path.name + ".tmp")
+        meta = np.frombuffer(
+            repr({"shape": asdict(self.shape), "max_output_bytes": self.max_output_bytes}).encode(), dtype=np.uint8
+        )
+        with open(tmp, "wb") as fh:
+            np.savez(fh, __meta__=meta, **self.params, **(extra or {}))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> tuple[Model, dict[str, np.ndarray]]:
+        """The model in a file, and any extra arrays saved with it."""
+        import ast
+
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        meta = ast.literal_eval(arrays.pop("__meta__").tobytes().decode())
+        params = {k: arrays.pop(k) for k in cls.NAMES}
+        return cls(Shape(**meta["shape"]), params, int(meta["max_output_bytes"])), arrays
+
+    def encode(self, text: str) -> np.ndarray:
+        """The pooled prompt vector."""
+        ids, weights = featurize(text, self.shape)
+        return weights @ self.params["E"][ids]
+
+    def step_logits(self, pooled: np.ndarray, produced: Sequence[int]) -> np.ndarray:
+        p, k = self.params, self.shape.context
+        pre = pooled + p["P"][min(len(produced), self.shape.positions - 1)] + p["b1"]
+        for j in range(k):
+            prev = produced[-1 - j] if len(produced) > j else BOS
+            pre = pre + p["C"][j, prev]
+        return np.maximum(pre, 0.0) @ p["W"] + p["b2"]
+
+    def sample(
+        self,
+        text: str,
+        max_bytes: int | None = None,
+        temperature: float = 0.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> Iterator[tuple[int | None, float]]:
+        """Yield (byte, log-probability) one at a time; a final (None, lp) means end-of-text."""
+        rng = rng or np.random.default_rng()
+        pooled = self.encode(text)
+        produced: list[int] = []
+        limit = self.max_output_bytes if max_bytes is None else max_bytes
+        while len(produced) < limit:
+            logits = self.step_logits(pooled, produced).astype(np.float64)
+            logp = logits - logits.max()
+            logp -= np.log(np.exp(logp).sum())
+            if temperature <= 0 or top_k == 1:
+                choice = int(np.argmax(logp))
+            else:
+                choice = _sample(logp / temperature, top_k, top_p, rng)
+            if choice == EOS:
+                yield None, float(logp[choice])
+                return
+            produced.append(choice)
+            yield choice, float(logp[choice])
+
+
+def _sample(logits: np.ndarray, top_k: int | None, top_p: float | None, rng: np.random.Generator) -> int:
+    order = np.argsort(-logits)
+    if top_k:
+        order = order[:top_k]
+    probs = np.exp(logits[order] - logits[order].max())
+    probs /= probs.sum()
+    if top_p is not None and 0 < top_p < 1:
+        keep = int(np.searchsorted(np.cumsum(probs), top_p) + 1)
+        order, probs = order[:keep], probs[:keep] / probs[:keep].sum()
+    return int(order[rng.choice(len(order), p=probs)])
+
+
+@dataclass
+class _Encoded:
+    ids: np.ndarray
+    weights: np.ndarray
+    targets: np.ndarray  # output bytes + EOS
+    contexts: np.ndarray  # (len(targets), context) previous bytes, BOS-padded
+    positions: np.ndarray
+
+
+def _encode_example(text_input: str, output: str, shape: Shape) -> _Encoded:
+    ids, weights = featurize(text_input, shape)
+    out = list(output.encode("utf-8"))
+    targets = np.asarray(out + [EOS], dtype=np.int64)
+    padded = [BOS] * shape.context + out
+    n = len(targets)
+    contexts = np.empty((n, shape.context), dtype=np.int64)
+    for j in range(shape.context):  # column j holds the byte j+1 places back
+        contexts[:, j] = padded[shape.context - 1 - j : shape.context - 1 - j + n]
+    positions = np.minimum(np.arange(n), shape.positions - 1)
+    return _Encoded(ids, weights, targets, contexts, positions)
+
+
+class Trainer:
+    """Minibatch training of a `Model` on (text_input, output) examples, step by step."""
+
+    def __init__(
+        self,
+        examples: Sequence[tuple[str, str]],
+        epochs: int,
+        batch_size: int,
+        learning_rate: float,
+        seed: int = 0,
+        shape: Shape | None = None,
+    ) -> None:
+        if not examples:
+            raise ValueError("no training examples")
+        self.shape = shape or Shape()
+        self.examples = [_encode_example(a, b, self.shape) for a, b in examples]
+        self.epochs, self.batch_size, self.learning_rate, self.seed = epochs, batch_size, learning_rate, seed
+        self.total_steps = math.ceil(len(examples) * epochs / batch_size)
+        longest = max(len(e.targets) for e in self.examples)
+        self.model = Model.initial(self.shape, np.random.default_rng(seed), max_output_bytes=min(8192, 2 * longest + 16))
+        self.moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in self.model.params.items()}
+        self.step = 0  # steps done
+        self._order_cache: dict[int, np.ndarray] = {}
+
+    # -- data order -----------------------------------------------------------------
+    def _order(self, epoch: int) -> np.ndarray:
+        if epoch not in self._order_cache:
+            self._order_cache = {epoch: np.random.default_rng((self.seed, epoch)).permutation(len(self.examples))}
+        return self._order_cache[epoch]
+
+    def batch_indices(self, step: int) -> list[int]:
+        """Examples of a 0-based step: the epochs' shuffles laid end to end, cut in batches."""
+        n = len(self.examples)
+        start, stop = step * self.batch_size, min((step + 1) * self.batch_size, n * self.epochs)
+        return [int(self._order(i // n)[i % n]) for i in range(start, stop)]
+
+    def epoch_of(self, step: int) -> int:
+        """1-based epoch a 0-based step belongs to (the one its batch starts in)."""
+        return min(self.epochs, step * self.batch_size // len(self.examples) + 1)
+
+    # -- one step -------------------------------------------------------------------
+    def train_step(self) -> float:
+        """Train on the next batch; return that batch's mean loss before the update."""
+        p, shape = self.model.params, self.shape
+        batch = [self.examples[i] for i in self.batch_indices(self.step)]
+        ids = np.concatenate([e.ids for e in batch])
+        weights = np.concatenate([e.weights for e in batch])
+        id_starts = np.cumsum([0] + [len(e.ids) for e in batch[:-1]])
+        owner_of_feature = np.repeat(np.arange(len(batch)), [len(e.ids) for e in batch])
+        targets = np.concatenate([e.targets for e in batch])
+        contexts = np.concatenate([e.contexts for e in batch])
+        positions = np.concatenate([e.positions for e in batch])
+        owner = np.repeat(np.arange(len(batch)), [len(e.targets) for e in batch])
+        count = len(targets)
+
+        rows = p["E"][ids] * weights[:, None]
+        pooled = np.add.reduceat(rows, id_starts, axis=0)
+        pre = pooled[owner] + p["P"][positions] + p["b1"]
+        for j in range(shape.context):
+            pre += p["C"][j][contexts[:, j]]
+        hidden = np.maximum(pre, 0.0)
+        logits = hidden @ p["W"] + p["b2"]
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        probs = exp / exp.sum(axis=1, keepdims=True)
+        picked = probs[np.arange(count), targets]
+        loss = float(-np.mean(np.log(np.maximum(picked, 1e-30))))
+
+        grad_logits = probs
+        grad_logits[np.arange(count), targets] -= 1.0
+        grad_logits /= count
+        grads: dict[str, np.ndarray] = {"W": hidden.T @ grad_logits, "b2": grad_logits.sum(axis=0)}
+        grad_pre = (grad_logits @ p["W"].T) * (pre > 0)
+        grads["b1"] = grad_pre.sum(axis=0)
+        grads["P"] = np.zeros_like(p["P"])
+        np.add.at(grads["P"], positions, grad_pre)
+        grads["C"] = np.zeros_like(p["C"])
+        for j in range(shape.context):
+            np.add.at(grads["C"][j], contexts[:, j], grad_pre)
+        grad_pooled = np.zeros((len(batch), shape.hidden), np.float32)
+        np.add.at(grad_pooled, owner, grad_pre)
+        unique_ids, inverse = np.unique(ids, return_inverse=True)
+        grad_rows = np.zeros((len(unique_ids), shape.hidden), np.float32)
+        np.add.at(grad_rows, inverse, grad_pooled[owner_of_feature] * weights[:, None])
+
+        norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()) + float(np.sum(grad_rows * grad_rows)))
+        scale = min(1.0, CLIP_NORM / (norm + 1e-12))
+        lr = learning_rate_schedule(self.learning_rate, self.step, self.total_steps)
+        t = self.step + 1
+        for name, grad in grads.items():
+            self._adam(name, grad * scale, lr, t)
+        self._adam("E", grad_rows * scale, lr, t, rows=unique_ids)
+        self.step += 1
+        return loss
+
+    def _adam(self, name: str, grad: np.ndarray, lr: float, t: int, rows: np.ndarray | None = None) -> None:
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        m, v = self.moments[name]
+        param = self.model.params[name]
+        if rows is None:
+            m *= b1
+            m += (1 - b1) * grad
+            v *= b2
+            v += (1 - b2) * grad * grad
+            param -= (lr * math.sqrt(1 - b2**t) / (1 - b1**t)) * m / (np.sqrt(v) + eps)
+        else:  # lazy Adam: only the rows this batch touched
+            m[rows] = b1 * m[rows] + (1 - b1) * grad
+            v[rows] = b2 * v[rows] + (1 - b2) * grad * grad
+            param[rows] -= (lr * math.sqrt(1 - b2**t) / (1 - b1**t)) * m[rows] / (np.sqrt(v[rows]) + eps)
+
+    # -- checkpoints ----------------------------------------------------------------
+    def save_checkpoint(self, path: Path, snapshots_json: bytes) -> None:
+        extra = {f"m_{k}": m for k, (m, _) in self.moments.items()}
+        extra |= {f"v_{k}": v for k, (_, v) in self.moments.items()}
+        extra["step"] = np.asarray([self.step, self.total_steps, self.seed], dtype=np.int64)
+        extra["snapshots"] = np.frombuffer(snapshots_json, dtype=np.uint8)
+        self.model.save(path, extra)
+
+    def load_checkpoint(self, path: Path) -> bytes:
+        """Restore weights, optimiser state and step; return the snapshots saved with them."""
+        model, extra = Model.load(path)
+        step, total, seed = (int(x) for x in extra["step"])
+        if total != self.total_steps or seed != self.seed or model.shape != self.shape:
+            raise ValueError(f"checkpoint {path.name} belongs to a different run (steps {total}, seed {seed})")
+        self.model.params = model.params
+        self.moments = {k: (extra[f"m_{k}"], extra[f"v_{k}"]) for k in Model.NAMES}
+        self.step = step
+        return extra["snapshots"].tobytes()
