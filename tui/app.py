@@ -11,6 +11,7 @@ the title always says which backend is active and whether it answers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
@@ -132,7 +133,10 @@ class TuneDeckApp(App[None]):
         except Exception as exc:  # noqa: BLE001 - the header reports it
             self._set_backend_status(False, str(exc))
             return
-        self._set_backend_status(bool(health.reachable), health.message or ("reachable" if health.reachable else "unreachable"))
+        if health.reachable:
+            self._set_backend_status(True, "reachable")
+        else:
+            self._set_backend_status(False, f"unreachable: {health.message}")
 
     async def action_quit(self) -> None:
         """Quit; the manager is closed, a local emulator keeps training in its own process."""
@@ -165,7 +169,11 @@ class TuneDeckApp(App[None]):
     def backend_label(self) -> str:
         """Which backend is active, with the key masked: never the key itself."""
         if self.manager is not None and getattr(self.manager, "backend_description", None):
-            return self.manager.backend_description
+            label = self.manager.backend_description
+            if self.settings.test_mode:
+                # A test emulator listens on a random port; keep snapshots identical.
+                label = re.sub(r"(127\.0\.0\.1|localhost):\d+", r"\1:PORT", label)
+            return label
         if self.settings.active_backend == "gemini":
             return f"Gemini API (key {self.settings.masked_key})"
         return "local emulator"

@@ -18,7 +18,7 @@ from textual.widgets import Button, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from tui.models import JobSpec
-from tui.screens.datasets import OpenedDataset, WorkProgress, read_and_check
+from tui.screens.datasets import OpenedDataset, WorkProgress, display_path, read_and_check
 from tui.widgets.job_form import JobForm
 
 SMALL_DATASET = 100  # below this, the guide's advice is a smaller learning rate
@@ -107,7 +107,7 @@ class ConfigureScreen(Screen):
         if dataset is None:
             text = "No dataset open. Press 1 for Datasets."
         else:
-            text = f"{dataset.path}\n{dataset.examples:,} examples · {len(dataset.errors)} lint errors"
+            text = f"{display_path(dataset.path)}\n{dataset.examples:,} examples · {len(dataset.errors)} lint errors"
         self.query_one("#configure-dataset", Static).update(text)
         self.query_one("#configure-steps", Static).update(steps_text(spec, dataset))
         note = ""
@@ -224,6 +224,11 @@ class ConfigureScreen(Screen):
             message = f"Launch refused: the dataset has {len(errors)} lint error(s).{detail} Fix them and reload the file."
         else:
             message = f"Launch failed: {error}"
+            next_step = getattr(error, "next_step", "")
+            if next_step:
+                from tui.screens.dialogs import ErrorDialog
+
+                self.app.push_screen(ErrorDialog("Launch failed", getattr(error, "message", str(error)), next_step))
         status = self.query_one("#launch-status", Static)
         status.update(message)
         status.add_class("error-text")

@@ -74,6 +74,19 @@ class DatasetLinted(Message):
     report: Any
 
 
+def display_path(path: str | Path) -> str:
+    """A path as short as it can be said: relative to the working directory, or with ~."""
+    path = Path(path).expanduser()
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        pass
+    try:
+        return "~/" + str(path.resolve().relative_to(Path.home().resolve()))
+    except (ValueError, OSError, RuntimeError):
+        return str(path)
+
+
 def count_by_severity(findings: list[Any]) -> dict[str, int]:
     counts = {"error": 0, "warning": 0, "info": 0}
     for finding in findings:
@@ -148,7 +161,7 @@ class DatasetsScreen(Screen):
     def open_path(self, path: str | Path, format: str | None = None) -> None:
         """Read and check the dataset at `path` in the background."""
         path = Path(path).expanduser()
-        self.query_one("#path", PathInput).value = str(path)
+        self.query_one("#path", PathInput).value = display_path(path)
         self._set_summary(f"Reading {path.name}…", "muted")
         self._open(path, format)
 
@@ -210,6 +223,7 @@ class DatasetsScreen(Screen):
     def _path_submitted(self, event: PathInput.Submitted) -> None:
         if event.value.strip():
             self.open_path(event.value.strip())
+            self.query_one(ExampleTable).focus()  # so single-letter keys work at once
 
     @on(OptionList.OptionSelected, "#samples")
     def _sample_selected(self, event: OptionList.OptionSelected) -> None:
@@ -300,7 +314,7 @@ def read_and_check(path: Path, format: str | None, poster: Any, indexed=None) ->
     if indexed is not None:
         indexed(reader)
     report = lint(reader, progress=progress("Checking"))
-    return OpenedDataset(Path(path), reader, report)
+    return OpenedDataset(Path(path).resolve(), reader, report)
 
 
 def index_of_line(reader: Any, line: int) -> int:

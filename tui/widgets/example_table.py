@@ -59,6 +59,7 @@ class ExampleTable(DataTable):
         """Show `reader`'s examples with the cursor on `index`."""
         self.reader = reader
         self.total = len(reader) if reader is not None else 0
+        self._rows = []  # forget the previous file's window
         self.go_to(index)
 
     def go_to(self, index: int) -> None:
@@ -71,6 +72,13 @@ class ExampleTable(DataTable):
         if not (self.window_start <= index < self.window_start + len(self._rows)):
             self._load_window(max(0, index - WINDOW // 4))
         self.move_cursor(row=index - self.window_start, animate=False)
+        # The cursor may not have moved (same row of a new window): announce it anyway.
+        self._announce(index - self.window_start)
+
+    def _announce(self, cursor_row: int) -> None:
+        if 0 <= cursor_row < len(self._rows):
+            row = self._rows[cursor_row]
+            self.post_message(self.ExampleHighlighted(self, self.window_start + cursor_row, row))
 
     @property
     def current_index(self) -> int | None:
@@ -130,6 +138,4 @@ class ExampleTable(DataTable):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        if 0 <= event.cursor_row < len(self._rows):
-            row = self._rows[event.cursor_row]
-            self.post_message(self.ExampleHighlighted(self, self.window_start + event.cursor_row, row))
+        self._announce(event.cursor_row)
