@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from tui.models import Hyperparameters, Job, JobState
 
@@ -106,8 +107,19 @@ def fingerprint(job: Job) -> str:
     if job.dataset_examples is not None:
         parts.append(f"{job.dataset_examples} examples")
     if job.dataset_path:
-        parts.append(job.dataset_path)
+        parts.append(short_path(job.dataset_path))
     return " · ".join(parts)
+
+
+def short_path(path: str) -> str:
+    """A path relative to the working directory when it is under it, else with ~ for home."""
+    full = Path(path)
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+        try:
+            return prefix + str(full.relative_to(base))
+        except ValueError:
+            continue
+    return path
 
 
 def best_loss(job: Job) -> float | None:

@@ -1,0 +1,171 @@
+"""Monitor flows on the real app, manager and emulator: live curve, toggles, compare, actions."""
+
+from __future__ import annotations
+
+import csv
+
+from tests.monitor.conftest import SIZE, finished, launch, settle, wait_for
+from tui.app import make_app
+from tui.jobs.curve import suggest_epochs
+from tui.models import JobState
+from tui.screens.compare import CompareScreen
+from tui.screens.dialogs import ConfirmDialog
+from tui.screens.monitor import MonitorScreen
+from tui.widgets.loss_chart import LossChart
+from tui.widgets.monitor_job_table import JobTable
+
+
+async def open_monitor(app, pilot) -> MonitorScreen:
+    await pilot.press("3")
+    await settle(app, pilot)
+    assert isinstance(app.screen, MonitorScreen)
+    return app.screen
+
+
+async def test_watch_a_curve_grow_to_active(settings, manager):
+    job = await launch(manager, "grows", epochs=4)
+    app = make_app(settings, manager)
+    notes = []
+    async with app.run_test(size=SIZE, message_hook=None) as pilot:
+        app.notify = lambda message, **kw: notes.append((message, kw))  # record what the user is told
+        screen = await open_monitor(app, pilot)
+        chart = screen.query_one(LossChart)
+        await wait_for(pilot, lambda: chart.curves and len(chart.curves[0]) >= 3, what="the first loss points")
+        early = len(chart.curves[0])
+        await wait_for(pilot, lambda: manager.job(job.name).state is JobState.ACTIVE, timeout=60, what="ACTIVE")
+        await settle(app, pilot)
+        final = manager.job(job.name)
+        assert len(chart.curves[0]) == len(final.snapshots) == final.total_steps > early
+        table = screen.query_one(JobTable)
+        assert str(table.get_cell(job.name, "state")) == "ACTIVE"
+        assert table.get_cell(job.name, "progress") == "100%"
+        assert any("grows finished" in message for message, _ in notes)
+        summary = str(screen.query_one("#summary").render())
+        assert "ACTIVE" in summary and f"{final.total_steps}/{final.total_steps} steps" in summary
+        assert "Advice" in summary
+
+
+async def test_toggles_replot_and_say_what_they_show(settings, manager):
+    job = await finished(manager, (await launch(manager, "toggles")).name)
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(app, pilot)
+        screen.select_job(job.name)
+        await settle(app, pilot)
+        chart = screen.query_one(LossChart)
+        builds = chart.builds
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert chart.view.smoothing and chart.builds == builds + 1
+        assert "loss (smoothed)" in chart.render().plain
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert chart.view.log_scale and chart.builds == builds + 2
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert chart.view.recent_steps == max(10, len(job.snapshots) // 2)
+        assert f"last {chart.view.recent_steps} steps" in chart.render().plain
+        await pilot.press("s", "l", "z", "z", "z")
+        await settle(app, pilot)
+        assert chart.view.smoothing is False and chart.view.log_scale is False and chart.view.recent_steps is None
+
+
+async def test_compare_two_jobs(settings, manager):
+    first = await launch(manager, "compare a", epochs=2)
+    second = await launch(manager, "compare b", epochs=3, batch=8)
+    await finished(manager, first.name)
+    await finished(manager, second.name)
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(app, pilot)
+        await pilot.press("c")  # nothing marked yet: a hint, no screen
+        await settle(app, pilot)
+        assert app.screen is screen
+        screen.select_job(first.name)
+        await pilot.press("space")
+        screen.select_job(second.name)
+        await pilot.press("space", "c")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CompareScreen)
+        chart = app.screen.query_one(LossChart)
+        assert [c.label for c in chart.curves] == ["compare a", "compare b"]
+        table = app.screen.query_one("#compare-table")
+        assert table.row_count == 2
+        row = table.get_row(second.name)
+        assert row[0] == "compare b" and row[2] == "3" and row[3] == "8"
+        assert "compare a" in chart.render().plain  # the legend names each job
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen
+
+
+async def test_cancel_asks_with_the_guides_warning(settings, manager):
+    job = await launch(manager, "to cancel", epochs=40)
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(app, pilot)
+        screen.select_job(job.name)
+        await wait_for(pilot, lambda: manager.job(job.name).completed_steps > 0, what="training to start")
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "unpredictable" in text and "fewer epochs" in text
+        await pilot.press("n")  # changed my mind
+        await settle(app, pilot)
+        assert not manager.job(job.name).state.finished
+        await pilot.press("x")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: manager.job(job.name).state is JobState.CANCELLED, what="CANCELLED")
+        await settle(app, pilot)
+        assert str(screen.query_one(JobTable).get_cell(job.name, "state")) == "CANCELLED"
+        assert "unpredictable" in str(screen.query_one("#summary").render())
+
+
+async def test_relaunch_prefills_the_form_with_the_suggested_epochs(settings, manager):
+    job = await finished(manager, (await launch(manager, "relaunch me", epochs=5)).name)
+    suggestion = suggest_epochs(job.snapshots, job.hyperparameters.epoch_count)
+    expected = suggestion.epochs or job.hyperparameters.epoch_count
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(app, pilot)
+        screen.select_job(job.name)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.current_mode == "configure"
+        assert app.screen.query_one("#epochs").value == str(expected)
+        assert app.screen.query_one("#display_name").value == "relaunch me"
+
+
+async def test_delete_export_and_filter(settings, manager, tmp_path):
+    keep = await finished(manager, (await launch(manager, "keep me")).name)
+    drop = await finished(manager, (await launch(manager, "drop me")).name)
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(app, pilot)
+        table = screen.query_one(JobTable)
+        await pilot.press("slash", *"keep")
+        await settle(app, pilot)
+        assert [job.name for job in table.visible] == [keep.name]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert table.row_count == len(manager.jobs)
+
+        screen.select_job(keep.name)
+        await pilot.press("e")
+        await settle(app, pilot)
+        exported = settings.data_dir / "exports" / f"{keep.id}-snapshots.csv"
+        rows = list(csv.reader(exported.open(encoding="utf-8")))
+        assert rows[0] == ["step", "epoch", "mean_loss", "compute_time"]
+        assert [int(r[0]) for r in rows[1:]] == [s.step for s in keep.snapshots]
+        assert float(rows[-1][2]) == keep.snapshots[-1].mean_loss
+
+        screen.select_job(drop.name)
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: manager.job(drop.name) is None, what="the delete")
+        await settle(app, pilot)
+        assert drop.name not in table.rows and keep.name in table.rows
