@@ -10,6 +10,8 @@ backoff; a watcher never dies of a backend error.
 from __future__ import annotations
 
 import asyncio
+import re
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +24,7 @@ from tui.jobs.events import (
     BackendFailed, BackendRecovered, Event, JobAdded, JobFinished, JobProgress, JobRemoved, JobStateChanged,
     JobUpdated, SnapshotsAdded,
 )
+from tui.jobs.fold import fold
 from tui.jobs.history import History
 from tui.jobs.polling import PollPolicy
 from tui.jobs.subscription import Broadcaster, Subscription
@@ -29,6 +32,16 @@ from tui.models import BaseModelInfo, Job, JobSpec, JobState
 
 T = TypeVar("T")
 _EPOCH = datetime.min.replace(tzinfo=UTC)
+LAUNCH_ATTEMPTS = 4
+
+
+def new_model_id(display_name: str) -> str:
+    """A tunedModelId like the API's own: the display name's words plus a random suffix."""
+    words = re.findall(r"[a-z0-9]+", display_name.lower())
+    stem = "-".join(words)[:30].strip("-")
+    if not stem or not stem[0].isalpha():
+        stem = ("job-" + stem).strip("-")[:30].strip("-")
+    return f"{stem}-{secrets.token_hex(3)}"
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,7 @@ class JobManager:
         self._not_before = 0.0
         self._discovery: asyncio.Task | None = None
         self._background = True
+        self._closed = False
 
     # -- reading -------------------------------------------------------------------------
 
@@ -111,6 +125,9 @@ class JobManager:
 
     async def close(self) -> None:
         """Stop polling and release the backend; a detached emulator keeps running."""
+        if self._closed:
+            return
+        self._closed = True
         tasks = [*self._watchers.values(), *([self._discovery] if self._discovery else [])]
         for task in tasks:
             task.cancel()
@@ -128,7 +145,7 @@ class JobManager:
         dataset, examples, report = await asyncio.to_thread(_load_dataset, path, format)
         if report.has_errors and not force:
             raise LaunchRefused(report, str(path))
-        job = await self._call(lambda: self.backend.create(spec, examples))
+        job = await self._create(spec, examples)
         job = job.model_copy(
             update={
                 "dataset_path": str(path.resolve()),
@@ -144,6 +161,23 @@ class JobManager:
         if self._background:
             self._watch(job.name)
         return job
+
+    async def _create(self, spec: JobSpec, examples: list) -> Job:
+        """Create with a chosen id, retrying transient failures; a 409 on a retry means an earlier try got through."""
+        model_id = new_model_id(spec.display_name)
+        for attempt in range(1, LAUNCH_ATTEMPTS + 1):
+            try:
+                return await self._call(lambda: self.backend.create(spec, examples, model_id))
+            except BackendError as exc:
+                if exc.status == 409 and attempt > 1:
+                    job = await self._call(lambda: self.backend.get(f"tunedModels/{model_id}"))
+                    total = spec.hyperparameters.total_steps(len(examples))
+                    return job.model_copy(update={"total_steps": total, "hyperparameters": spec.hyperparameters})
+                if not exc.retryable or attempt == LAUNCH_ATTEMPTS:
+                    raise
+                self._publish(BackendFailed(exc))
+                await asyncio.sleep(self.policy.backoff(attempt, exc.retry_after))
+        raise AssertionError("unreachable")
 
     async def cancel(self, name: str) -> Job:
         """Cancel a training job; it shows as CANCELLED from now on, whatever the backend says."""
@@ -320,31 +354,7 @@ class JobManager:
     def _merge(self, name: str, fetched: Job, status: OperationStatus | None, cancelled: bool = False) -> Job:
         """Fold a fetched job into the known one, record it and publish what changed."""
         old = self._jobs.get(name) or fetched
-        last = old.snapshots[-1].step if old.snapshots else -1
-        new_snaps = sorted((s for s in fetched.snapshots if s.step > last), key=lambda s: s.step)
-        state = JobState.CANCELLED if cancelled or old.state is JobState.CANCELLED else fetched.state
-        total = (status.total_steps if status and status.total_steps else 0) or old.total_steps or fetched.total_steps
-        completed = max(old.completed_steps, fetched.completed_steps, status.completed_steps if status else 0)
-        if state is JobState.ACTIVE and total:
-            completed = total
-        new = old.model_copy(
-            update={
-                "state": state,
-                "display_name": fetched.display_name or old.display_name,
-                "base_model": fetched.base_model or old.base_model,
-                "hyperparameters": old.hyperparameters if old.launched_here else fetched.hyperparameters,
-                "operation": old.operation or fetched.operation,
-                "total_steps": total,
-                "completed_steps": completed,
-                "snapshots": [*old.snapshots, *new_snaps],
-                "error": (status.error if status and status.error else None) or fetched.error or old.error,
-                "created": old.created or fetched.created,
-                "updated": fetched.updated or old.updated,
-                "started": fetched.started or old.started,
-                "completed": fetched.completed or old.completed,
-                "last_polled": datetime.now(UTC),
-            }
-        )
+        new, new_snaps = fold(old, fetched, status, cancelled)
         self._jobs[name] = new
         self.history.save(new)
         self.history.add_snapshots(new.backend, name, new_snaps)
