@@ -61,6 +61,7 @@ class PlaygroundScreen(Screen):
         Binding("ctrl+s", "send", "Send", tooltip="Send the prompt to the selected model", id="playground.send"),
         Binding("ctrl+l", "clear_history", "Clear history", tooltip="Forget this model's prompts and answers", id="playground.clear"),
         Binding("ctrl+o", "focus_models", "Models", tooltip="Focus the list of tuned models", id="playground.models"),
+        Binding("escape", "focus_models", "Leave prompt", show=False, tooltip="Leave the prompt (then 1-5 switch screens)", id="playground.leave"),
         Binding("ctrl+t", "focus_prompt", "Prompt", show=False, tooltip="Focus the prompt", id="playground.prompt"),
     ]
 
