@@ -181,7 +181,8 @@ class TuneDeckApp(App[None]):
     def _set_backend_status(self, reachable: bool | None, message: str) -> None:
         self.backend_reachable = reachable
         mark = {True: "●", False: "✖", None: "○"}[reachable]
-        self.sub_title = f"{mark} {self.backend_label} · {message}"
+        # The state first: a narrow terminal cuts the end of the line, never the state.
+        self.sub_title = f"{mark} {message} · {self.backend_label}"
 
     # -- cross-screen calls ------------------------------------------------------------
 
