@@ -11,27 +11,29 @@ from tests.emulator.helpers import classification_examples, create, create_body,
 def test_create_poll_active_list_generate_rename_delete(emulator):
     client = emulator.client()
     examples = tiny_examples(12)
-    operation = create(client, create_body(examples, "Colour Namer", epochCount=3, batchSize=5))
+    operation = create(client, create_body(examples, "Colour Namer", epochCount=20, batchSize=5))
 
     name = operation["metadata"]["tunedModel"]
     assert name.startswith("tunedModels/colour-namer-")
     assert operation["name"].startswith(name + "/operations/")
-    assert operation["metadata"]["totalSteps"] == 8  # ceil(12 * 3 / 5)
+    assert operation["metadata"]["totalSteps"] == 48  # ceil(12 * 20 / 5)
     assert "done" not in operation
 
     model = wait_for(client, name)
     assert model["state"] == "ACTIVE"
     task = model["tuningTask"]
-    assert [s["step"] for s in task["snapshots"]] == list(range(1, 9))
-    assert [s["epoch"] for s in task["snapshots"]] == [1, 1, 1, 2, 2, 3, 3, 3]
+    assert [s["step"] for s in task["snapshots"]] == list(range(1, 49))
+    # a step belongs to the epoch its batch starts in: 12 examples, batches of 5
+    assert [s["epoch"] for s in task["snapshots"][:8]] == [1, 1, 1, 2, 2, 3, 3, 3]
+    assert task["snapshots"][-1]["epoch"] == 20
     assert all(s["meanLoss"] > 0 and s["computeTime"].endswith("Z") for s in task["snapshots"])
-    assert task["hyperparameters"] == {"epochCount": 3, "batchSize": 5, "learningRate": 0.001}
+    assert task["hyperparameters"] == {"epochCount": 20, "batchSize": 5, "learningRate": 0.001}
     assert task["startTime"] <= task["completeTime"]
     assert "trainingData" not in task
 
     finished = raw(client, "get", operation["name"])
     assert finished["done"] is True
-    assert finished["metadata"]["completedSteps"] == 8
+    assert finished["metadata"]["completedSteps"] == 48
     assert finished["metadata"]["completedPercent"] == 100
     assert finished["response"]["name"] == name
     assert finished["response"]["@type"].endswith("v1beta.TunedModel")

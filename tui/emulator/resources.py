@@ -174,6 +174,7 @@ def reader_projects(value: Any) -> list[str]:
 def parse_hyperparameters(value: Any) -> dict[str, Any]:
     """Hyperparameters as received, with the API's defaults for what is missing."""
     hp = _object(value if value is not None else {}, "tuningTask.hyperparameters")
+    hp = {k: v for k, v in hp.items() if v is not None}  # proto3 JSON: null means "not set"
     _unknown(hp, _HP_FIELDS, "tuned_model.tuning_task.hyperparameters")
     where = "tuningTask.hyperparameters."
     out: dict[str, Any] = {
