@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
+import queue
 import re
+import threading
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,9 +66,7 @@ def _checked_open(path: Path):
 def index_lines(path: Path, *, quote_aware: bool, progress: ProgressCallback | None = None) -> RecordIndex:
     """Index records of a line-based file; `quote_aware` joins lines inside "..." (CSV)."""
     offsets, line_numbers = array("q"), array("q")
-    sha = hashlib.sha256()
-    buf = bytearray(CHUNK)
-    with _checked_open(path) as f:
+    with _checked_open(path) as f, _Hasher() as sha:
         size = os.fstat(f.fileno()).st_size
         throttle = Throttle(progress, size)
         base = start = seg_start = 0
@@ -74,12 +74,13 @@ def index_lines(path: Path, *, quote_aware: bool, progress: ProgressCallback | N
         records = newlines = parity = 0
         prev_last = -1
         first = True
-        while n := f.readinto(buf):
-            sha.update(memoryview(buf)[:n])
-            arr = np.frombuffer(buf, np.uint8, count=n)
+        while buf := f.read(CHUNK):
+            sha.update(buf)
+            n = len(buf)
+            arr = np.frombuffer(buf, np.uint8)
             if first:
                 first = False
-                if bytes(buf[:3]) == BOM:
+                if buf[:3] == BOM:
                     start = seg_start = 3
             nl = np.flatnonzero(arr == NEWLINE)
             if quote_aware:
@@ -128,7 +129,33 @@ def index_lines(path: Path, *, quote_aware: bool, progress: ProgressCallback | N
                 line_numbers.append(seg_line)
             records += 1
     throttle.finish()
-    return RecordIndex(size, start, records, STRIDE, offsets, line_numbers, sha.hexdigest())
+    return RecordIndex(size, start, records, STRIDE, offsets, line_numbers, sha.digest)
+
+
+class _Hasher:
+    """SHA-256 computed on a second thread (hashlib releases the GIL) while numpy finds newlines."""
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self._thread = threading.Thread(target=self._run, name="dataset-sha256", daemon=True)
+        self.digest = ""
+
+    def _run(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            self._sha.update(chunk)
+
+    def update(self, chunk: bytes) -> None:
+        self._chunks.put(chunk)
+
+    def __enter__(self) -> _Hasher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._chunks.put(None)
+        self._thread.join()
+        self.digest = self._sha.hexdigest()
 
 
 _JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*+"|[\[\]{},]')

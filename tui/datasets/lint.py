@@ -18,26 +18,20 @@ Rules (id: severity):
 from __future__ import annotations
 
 from array import array
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from tui.datasets.profile import FormatProfile, first_line, marker_signature
+from tui.datasets.profile import FormatProfile
 from tui.datasets.progress import ProgressCallback, Throttle
 from tui.datasets.reader import DatasetReader
-from tui.datasets.records import RecordProblem
-from tui.datasets.stats import (MAX_LABEL_CHARS, MAX_LABELS, categorical_labels, estimate_tokens, guess_task,
-                                imbalance, length_summary)
-from tui.models import (MAX_INLINE_BYTES, MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, MIN_EXAMPLES, DatasetStats, Finding,
-                        Severity, Task)
+from tui.datasets.scan import Findings, Scan
+from tui.datasets.stats import categorical_labels, estimate_tokens, guess_task, imbalance, length_summary
+from tui.models import MAX_INLINE_BYTES, MIN_EXAMPLES, DatasetStats, Finding, Severity, Task
 
-MAX_PER_RULE = 200
-MAX_SIGNATURES = 4096
 SHARED = 0.5  # a preamble or marker used by more than this share of inputs is the norm
 ADVISED = {Task.CLASSIFICATION: 100, Task.SUMMARIZATION: 100, Task.DOCUMENT_SEARCH: 100}
 IMBALANCE_RATIO = 4.0
-PAYLOAD_OVERHEAD = len('{"textInput":"","output":""},')
 
 
 @dataclass
@@ -57,118 +51,29 @@ class LintReport:
         return self.counts.get(Severity.ERROR.value, 0) > 0
 
 
-class _Findings:
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.kept: list[Finding] = []
-        self.rules: Counter[str] = Counter()
-        self.severity: Counter[str] = Counter()
-
-    def add(self, rule: str, severity: Severity, message: str, hint: str = "", line: int | None = None,
-            field: str | None = None, column: int | None = None) -> None:
-        self.rules[rule] += 1
-        self.severity[severity.value] += 1
-        if self.rules[rule] <= MAX_PER_RULE:
-            self.kept.append(Finding(rule=rule, severity=severity, message=message, hint=hint, path=self.path,
-                                     line=line, column=column, field=field))
-
-    def add_finding(self, finding: Finding) -> None:
-        self.rules[finding.rule] += 1
-        self.severity[finding.severity.value] += 1
-        if self.rules[finding.rule] <= MAX_PER_RULE:
-            self.kept.append(finding)
-
-    def sorted(self) -> list[Finding]:
-        out = list(self.kept)
-        for rule, total in self.rules.items():
-            if total > MAX_PER_RULE:
-                severity = next(f.severity for f in self.kept if f.rule == rule)
-                out.append(Finding(rule=rule, severity=severity, path=self.path,
-                                   message=f"{total - MAX_PER_RULE} more {rule} findings not listed ({total} in all)"))
-        return sorted(out, key=lambda f: (f.line or 0, f.severity != Severity.INFO))
-
-
 def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "gemini",
          progress: ProgressCallback | None = None) -> LintReport:
     """Check every example of `reader` and the dataset as a whole."""
-    out = _Findings(str(reader.path))
-    lines, in_lens, out_lens = array("q"), array("q"), array("q")
-    in_hashes, pair_hashes, first_hashes, signature_ids = array("q"), array("q"), array("q"), array("l")
-    signatures: dict[tuple[str, ...], int] = {(): 0}
-    first_texts: dict[int, str] = {}
-    labels: dict[str, int] | None = {}
-    payload = 0
+    out = Findings(str(reader.path))
+    scan = Scan(reader, out)
     throttle = Throttle(progress, reader.index.size)
-    parse = reader.parse
-
-    for n, (line, offset, raw) in enumerate(reader.raw_records()):
-        try:
-            text_input, output = parse(raw, offset)
-        except RecordProblem as problem:
-            out.add_finding(reader.finding(problem, line))
-            continue
-        li, lo = len(text_input), len(output)
-        lines.append(line)
-        in_lens.append(li)
-        out_lens.append(lo)
-        in_hashes.append(hash(text_input))
-        pair_hashes.append(hash((text_input, output)))
-        payload += PAYLOAD_OVERHEAD + (li if text_input.isascii() else len(text_input.encode()))
-        payload += lo if output.isascii() else len(output.encode())
-        if not lo:
-            out.add("empty-output", Severity.ERROR, "output is empty", "give the output the model should produce", line, "output")
-        elif lo > MAX_OUTPUT_CHARS:
-            out.add("output-too-long", Severity.ERROR, f"output has {lo:,} characters; the limit is {MAX_OUTPUT_CHARS:,}",
-                    "shorten the output or split the example", line, "output")
-        if not li:
-            out.add("empty-input", Severity.ERROR, "input is empty", "give the prompt this output answers", line, "text_input")
-        elif li > MAX_INPUT_CHARS:
-            out.add("input-too-long", Severity.ERROR, f"input has {li:,} characters; the limit is {MAX_INPUT_CHARS:,}",
-                    "shorten the input or split the example", line, "text_input")
-        if text_input.strip() is not text_input and li:
-            out.add("whitespace", Severity.WARNING, "input has leading or trailing whitespace",
-                    "strip it, or production prompts must carry the same whitespace", line, "text_input")
-        if output.strip() is not output and lo:
-            out.add("whitespace", Severity.WARNING, "output has leading or trailing whitespace",
-                    "strip it, or the model learns to emit it", line, "output")
-        head = first_line(text_input) if "\n" in text_input else None
-        if head is None:
-            first_hashes.append(0)
-        else:
-            h = hash(head) or 1
-            first_hashes.append(h)
-            if len(first_texts) < 256:
-                first_texts.setdefault(h, head)
-        signature = marker_signature(text_input)
-        sid = signatures.get(signature)
-        if sid is None:
-            sid = len(signatures) if len(signatures) < MAX_SIGNATURES else -1
-            if sid >= 0:
-                signatures[signature] = sid
-        signature_ids.append(sid)
-        if labels is not None:
-            if lo <= MAX_LABEL_CHARS and (output in labels or len(labels) < MAX_LABELS):
-                labels[output] = labels.get(output, 0) + 1
-            else:
-                labels = None
-        if not n & 0x3FF:
-            throttle(offset)
+    scan.run(throttle)
     throttle.finish()
 
-    count = len(lines)
-    input_chars, output_chars = length_summary(in_lens), length_summary(out_lens)
-    label_counts = categorical_labels(labels, count)
+    count = len(scan.lines)
+    input_chars, output_chars = length_summary(scan.in_lens), length_summary(scan.out_lens)
+    label_counts = categorical_labels(scan.labels, count)
     given = Task(task) if task is not None else None
     chosen = given or guess_task(label_counts, input_chars, output_chars)
-    line_at = np.frombuffer(lines, dtype=np.int64) if count else np.zeros(0, np.int64)
+    line_at = np.frombuffer(scan.lines, dtype=np.int64) if count else np.zeros(0, np.int64)
 
-    duplicates, conflicts = _duplicates(out, line_at, in_hashes, pair_hashes)
-    _dataset_rules(out, reader, count, payload, chosen, given is None, label_counts, target)
-    profile = _profile(out, reader, line_at, first_hashes, first_texts, signatures, signature_ids)
+    duplicates, conflicts = _duplicates(out, line_at, scan.in_hashes, scan.pair_hashes)
+    _dataset_rules(out, reader, count, scan.payload, chosen, given is None, label_counts, target)
+    profile = _profile(out, line_at, scan)
 
     stats = DatasetStats(examples=count, input_chars=input_chars, output_chars=output_chars,
                          estimated_tokens=estimate_tokens(input_chars, output_chars), duplicates=duplicates,
-                         conflicting_inputs=conflicts, labels=label_counts, inline_bytes=payload)
+                         conflicting_inputs=conflicts, labels=label_counts, inline_bytes=scan.payload)
     return LintReport(findings=out.sorted(), stats=stats, profile=profile, task=chosen, task_guessed=given is None,
                       counts={s.value: out.severity.get(s.value, 0) for s in Severity}, rule_counts=dict(out.rules))
 
@@ -183,7 +88,7 @@ def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return order, new, head
 
 
-def _duplicates(out: _Findings, line_at: np.ndarray, in_hashes: array, pair_hashes: array) -> tuple[int, int]:
+def _duplicates(out: Findings, line_at: np.ndarray, in_hashes: array, pair_hashes: array) -> tuple[int, int]:
     if len(line_at) < 2:
         return 0, 0
     pairs = np.frombuffer(pair_hashes, dtype=np.int64)
@@ -202,51 +107,35 @@ def _duplicates(out: _Findings, line_at: np.ndarray, in_hashes: array, pair_hash
     return duplicates, len(conflicted_heads)
 
 
-def _profile(out: _Findings, reader: DatasetReader, line_at: np.ndarray, first_hashes: array,
-             first_texts: dict[int, str], signatures: dict[tuple[str, ...], int], signature_ids: array) -> FormatProfile:
+def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:
     count = len(line_at)
     preamble, preamble_share = None, 0.0
-    if count >= 5:
-        heads = np.frombuffer(first_hashes, dtype=np.int64)
-        values, counts = np.unique(heads[heads != 0], return_counts=True)
-        if len(values) and counts.max() > SHARED * count and counts.max() >= 2:
-            top = int(values[counts.argmax()])
-            preamble = first_texts.get(top) or _find_first_line(reader, top)
-            preamble_share = float(counts.max()) / count
-            for row in np.flatnonzero(heads != top).tolist():
+    if scan.preamble is not None and count >= 5:
+        has = np.frombuffer(scan.has_preamble, dtype=np.int8).astype(bool)
+        share = float(has.mean())
+        if share > SHARED:
+            preamble, preamble_share = scan.preamble.strip(), share
+            for row in np.flatnonzero(~has).tolist():
                 out.add("missing-preamble", Severity.WARNING, f"input lacks the preamble {preamble!r} that "
-                        f"{preamble_share:.0%} of inputs start with", "start this input with the same preamble line",
+                        f"{share:.0%} of inputs start with", "start this input with the same preamble line",
                         int(line_at[row]), "text_input")
     markers: tuple[str, ...] = ()
     shares: tuple[float, ...] = ()
-    if count >= 5 and len(signatures) > 1:
-        ids = np.frombuffer(signature_ids, dtype=np.dtype(f"i{signature_ids.itemsize}"))
-        per_signature = np.bincount(ids[ids >= 0], minlength=len(signatures))
-        use: Counter[str] = Counter()
-        for signature, sid in signatures.items():
-            for marker in signature:
-                use[marker] += int(per_signature[sid])
-        common = {m for m, c in use.items() if c > SHARED * count}
-        if common:
-            dominant = max(signatures, key=lambda s: (len(common.intersection(s)), per_signature[signatures[s]]))
-            markers = tuple(m for m in dominant if m in common)
-            markers += tuple(sorted(common.difference(markers)))
-            shares = tuple(use[m] / count for m in markers)
-            for signature, sid in signatures.items():
-                used = [m for m in signature if m in common]
-                missing = [m for m in markers if m not in used]
-                expected = [m for m in markers if m in used]
-                if not missing and used == expected:
-                    continue
-                for row in np.flatnonzero(ids == sid).tolist():
-                    if missing:
-                        out.add("missing-marker", Severity.WARNING, f"input lacks {', '.join(missing)} "
-                                f"that most inputs use", f"use the dataset's markers in order: {' '.join(markers)}",
-                                int(line_at[row]), "text_input")
-                    if used != expected:
-                        out.add("marker-order", Severity.WARNING, f"markers in the order {' '.join(used)}; most "
-                                f"inputs use {' '.join(markers)}", "put the markers in the dataset's order",
-                                int(line_at[row]), "text_input")
+    if scan.markers and count >= 5:
+        bits = np.frombuffer(scan.marker_bits, dtype=np.int64)
+        used = [(bits >> j) & 1 == 1 for j in range(len(scan.markers))]
+        kept = [j for j, u in enumerate(used) if u.mean() > SHARED]
+        markers = tuple(scan.markers[j] for j in kept)
+        shares = tuple(float(used[j].mean()) for j in kept)
+        disorder = np.frombuffer(scan.marker_disorder, dtype=np.int8).astype(bool) if kept else np.zeros(count, bool)
+        for row in np.flatnonzero(disorder).tolist():
+            out.add("marker-order", Severity.WARNING, f"markers appear in another order than most inputs use "
+                    f"({' '.join(markers)})", "put the markers in the dataset's order", int(line_at[row]), "text_input")
+        for j in kept:
+            for row in np.flatnonzero(~used[j]).tolist():
+                out.add("missing-marker", Severity.WARNING, f"input lacks {scan.markers[j]} that "
+                        f"{float(used[j].mean()):.0%} of inputs use", f"use the dataset's markers in order: "
+                        f"{' '.join(markers)}", int(line_at[row]), "text_input")
     profile = FormatProfile(preamble, markers, preamble_share, shares)
     if preamble:
         out.add("preamble", Severity.INFO, f"shared preamble {preamble!r} ({preamble_share:.0%} of inputs)",
@@ -257,15 +146,7 @@ def _profile(out: _Findings, reader: DatasetReader, line_at: np.ndarray, first_h
     return profile
 
 
-def _find_first_line(reader: DatasetReader, wanted: int) -> str | None:
-    for example in reader.iter_examples():
-        head = first_line(example.text_input)
-        if head is not None and (hash(head) or 1) == wanted:
-            return head
-    return None
-
-
-def _dataset_rules(out: _Findings, reader: DatasetReader, count: int, payload: int, task: Task, guessed: bool,
+def _dataset_rules(out: Findings, reader: DatasetReader, count: int, payload: int, task: Task, guessed: bool,
                    labels: dict[str, int] | None, target: str) -> None:
     out.add("format", Severity.INFO, f"detected format {reader.format.value}, {count:,} valid examples of {len(reader):,} records",
             "" if reader.dataset.input_column is None else

@@ -13,19 +13,30 @@ from dataclasses import dataclass
 
 from tui.models import Finding, Severity
 
-_MARKER = re.compile(
-    r"(?:^|(?<=\n))[ \t]*([A-Za-z][\w'-]*(?: [\w'-]+){0,3}):(?=\s|$)"
-    r"|(?<=\s)([a-z][a-z_]{1,24}):(?=\s)"
-)
+_LINE_LABEL = re.compile(r"[A-Za-z][\w'-]*(?: [\w'-]+){0,3}")
+_INLINE_WORD = re.compile(r"[a-z][a-z_]{1,24}")
+MAX_LABEL_CHARS = 40
 
 
 def marker_signature(text: str) -> tuple[str, ...]:
     """Distinct markers of `text`, in order of first use (e.g. ("question:", "context:"))."""
-    if ":" not in text:
+    pos = text.find(":")
+    if pos < 0:
         return ()
     seen: dict[str, None] = {}
-    for match in _MARKER.finditer(text):
-        seen.setdefault((match.group(1) or match.group(2)) + ":")
+    while pos >= 0:
+        after = text[pos + 1:pos + 2]
+        if not after or after.isspace():
+            label = text[text.rfind("\n", 0, pos) + 1:pos]
+            head = label.lstrip(" \t")
+            if len(head) <= MAX_LABEL_CHARS and _LINE_LABEL.fullmatch(head):
+                seen.setdefault(head + ":")
+            else:
+                cut = max(label.rfind(" "), label.rfind("\t"))
+                word = label[cut + 1:]
+                if cut >= 0 and _INLINE_WORD.fullmatch(word):
+                    seen.setdefault(word + ":")
+        pos = text.find(":", pos + 1)
     return tuple(seen)
 
 

@@ -146,6 +146,29 @@ class DatasetReader:
         if pending:  # an open quote runs to the end of the file
             yield start_line, start_offset, b"\n".join(pending)
 
+    def line_chunks(self, read_size: int = 4 * STREAM_READ) -> Iterator[tuple[int, int, list[bytes]]]:
+        """Physical lines of a line-based file, a chunk at a time: (first line, its byte offset, lines)."""
+        line, offset = 1, self.index.start
+        with open(self.path, "rb") as f:
+            f.seek(offset)
+            carry: list[bytes] = []
+            while chunk := f.read(read_size):
+                if b"\n" not in chunk:
+                    carry.append(chunk)
+                    continue
+                if carry:
+                    carry.append(chunk)
+                    chunk = b"".join(carry)
+                parts = chunk.split(b"\n")
+                tail = parts.pop()
+                carry = [tail]
+                yield line, offset, parts
+                line += len(parts)
+                offset += len(chunk) - len(tail)
+            tail = b"".join(carry)
+            if tail:
+                yield line, offset, [tail]
+
     def _physical_lines(self, offset: int, line: int, read_size: int) -> Iterator[tuple[int, int, bytes]]:
         with open(self.path, "rb") as f:
             f.seek(offset)
