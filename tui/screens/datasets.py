@@ -144,17 +144,20 @@ class DatasetsScreen(Screen):
         self.query_one("#progress-bar").display = False
         self.call_after_refresh(self._list_samples)
 
+    @work(thread=True, group="samples", exit_on_error=False)
     def _list_samples(self) -> None:
+        # tui.datasets loads numpy: import it off the UI thread, after the first frame.
         from tui.datasets import sample_paths
 
+        self.app.call_from_thread(self._show_samples, sample_paths())
+
+    def _show_samples(self, paths: list[Path]) -> None:
         samples = self.query_one("#samples", OptionList)
         samples.clear_options()
-        for path in sample_paths():
+        for path in paths:
             samples.add_option(Option(Path(path).name, id=str(path)))
         if samples.option_count:
             samples.highlighted = 0
-            if self.app.dataset is None and self.app.focused is None:
-                samples.focus()
 
     # -- opening ----------------------------------------------------------------------
 
