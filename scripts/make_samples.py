@@ -48,7 +48,7 @@ def roman(n: int) -> str:
 def number_increment() -> list[dict]:
     rng = random.Random(7)
     rows: list[tuple[str, str]] = []
-    for n in sorted(rng.sample(range(0, 1000), 30)):
+    for n in sorted(set(rng.sample(range(0, 1000), 30)) | {7}):
         rows.append((str(n), str(n + 1)))
     for n in sorted(set(rng.sample(range(0, 120), 24)) | {7}):
         rows.append((number_word(n), number_word(n + 1)))
@@ -137,12 +137,10 @@ def classification() -> list[dict]:
                 continue
             seen.add(key)
             by_label[label].append(body)
-    rows = []
-    # Interleave labels so any regular split (e.g. every 5th example) stays balanced.
-    for i in range(per_label):
-        block = [(label, by_label[label][i]) for label in labels]
-        rng.shuffle(block)
-        rows.extend(block)
+    # Cycle through the labels so a regular split (e.g. every 5th example) stays balanced.
+    rng.shuffle(labels)
+    rows = [(labels[p % len(labels)], by_label[labels[p % len(labels)]][p // len(labels)])
+            for p in range(per_label * len(labels))]
     return [{"text_input": f"{CLASSIFY_PREAMBLE}\nticket: {body}", "output": label} for label, body in rows]
 
 

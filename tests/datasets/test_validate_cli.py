@@ -1,0 +1,67 @@
+"""`tunedeck validate` as a subprocess: output lines, JSON document and exit codes 0/1/2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.datasets.conftest import jsonl, pairs
+from tui.datasets import sample_paths
+
+
+def validate(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui", "validate", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_clean_file_exits_0_with_a_summary():
+    path = sample_paths()[1]
+    result = validate(str(path))
+    assert result.returncode == 0, result.stderr
+    assert f"{path}: info: format: detected format jsonl" in result.stdout
+    assert "0 errors, 0 warnings" in result.stdout and "labels: " in result.stdout
+    assert "estimate" in result.stdout
+
+
+def test_warnings_alone_exit_0(write):
+    path = write("w.jsonl", jsonl(pairs(25) + [{"text_input": "question 1", "output": "answer 1"}]))
+    result = validate(str(path))
+    assert result.returncode == 0
+    assert f"{path}:26: warning: duplicate: exact duplicate of line 2" in result.stdout
+    assert "\n  hint: " in result.stdout
+
+
+def test_errors_exit_1_and_name_file_line_severity_rule(write):
+    path = write("e.jsonl", jsonl(pairs(25)) + '{"text_input": "x", "output": ""}\n{"bad json\n')
+    result = validate(str(path))
+    assert result.returncode == 1
+    assert f"{path}:26: error: empty-output: output is empty" in result.stdout
+    assert f"{path}:27: error: invalid-json: invalid JSON at column" in result.stdout
+
+
+def test_json_output_is_one_document(write):
+    path = write("j.csv", "question,answer\n" + "".join(f"q{i},a{i}\n" for i in range(5)))
+    result = validate(str(path), "--json", "--task", "classification")
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert {"format", "examples", "findings", "stats"} <= document.keys()
+    assert (document["format"], document["examples"], document["task"]) == ("csv", 5, "classification")
+    rule = next(f for f in document["findings"] if f["rule"] == "too-few-examples")
+    assert set(rule) >= {"rule", "severity", "line", "field", "message", "hint"} and rule["severity"] == "error"
+    assert document["stats"]["input_chars"]["max"] == 2
+
+
+def test_unreadable_or_unknown_files_exit_2(write, tmp_path):
+    result = validate(str(tmp_path / "missing.jsonl"))
+    assert result.returncode == 2 and "error: unreadable-file: no such file" in result.stderr and result.stdout == ""
+    binary = write("b.bin", bytes(range(256)))
+    assert validate(str(binary)).returncode == 2
+    unknown = write("notes.txt", "some words\n")
+    result = validate(str(unknown), "--json")
+    assert result.returncode == 2 and json.loads(result.stdout)["error"]["rule"] == "unknown-format"
+
+
+def test_format_option_overrides_detection(write):
+    path = write("data.jsonl", "input,output\n" + "".join(f"q{i},a{i}\n" for i in range(21)))
+    assert validate(str(path)).returncode == 2
+    assert validate(str(path), "--format", "csv").returncode == 0
