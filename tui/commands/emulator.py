@@ -93,6 +93,8 @@ def _api_key(args: argparse.Namespace) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")  # small matrices: threads only contend with the trainers
     from tui.emulator.serve import serve
     from tui.emulator.server import EmulatorConfig
 

@@ -241,21 +241,30 @@ class Trainer:
         """Train on the next batch; return that batch's mean loss before the update."""
         p, shape = self.model.params, self.shape
         batch = [self.examples[i] for i in self.batch_indices(self.step)]
+        size = len(batch)
         ids = np.concatenate([e.ids for e in batch])
-        weights = np.concatenate([e.weights for e in batch])
-        id_starts = np.cumsum([0] + [len(e.ids) for e in batch[:-1]])
-        owner_of_feature = np.repeat(np.arange(len(batch)), [len(e.ids) for e in batch])
+        feature_owner = np.repeat(np.arange(size), [len(e.ids) for e in batch])
         targets = np.concatenate([e.targets for e in batch])
-        contexts = np.concatenate([e.contexts for e in batch])
+        context_rows = np.concatenate([e.contexts for e in batch]) + np.arange(shape.context) * VOCAB
         positions = np.concatenate([e.positions for e in batch])
-        owner = np.repeat(np.arange(len(batch)), [len(e.targets) for e in batch])
+        lengths = [len(e.targets) for e in batch]
+        owner = np.repeat(np.arange(size), lengths)
+        starts = np.cumsum([0] + lengths[:-1])
         count = len(targets)
 
-        rows = p["E"][ids] * weights[:, None]
-        pooled = np.add.reduceat(rows, id_starts, axis=0)
-        pre = pooled[owner] + p["P"][positions] + p["b1"]
-        for j in range(shape.context):
-            pre += p["C"][j][contexts[:, j]]
+        # The n-gram rows and context rows this batch touches, and sparse maps onto them.
+        rows_e, inverse_e = np.unique(ids, return_inverse=True)
+        pool = np.zeros((len(rows_e), size), np.float32)  # ids are unique within an example
+        pool[inverse_e, feature_owner] = np.concatenate([e.weights for e in batch])
+        rows_c, inverse_c = np.unique(context_rows, return_inverse=True)
+        pick_c = np.zeros((len(rows_c), count), np.float32)  # context rows differ per column
+        pick_c[inverse_c.reshape(count, shape.context), np.arange(count)[:, None]] = 1.0
+        pick_p = np.zeros((shape.positions, count), np.float32)
+        pick_p[positions, np.arange(count)] = 1.0
+        table_c = p["C"].reshape(-1, shape.hidden)
+
+        pooled = pool.T @ p["E"][rows_e]
+        pre = pooled[owner] + pick_p.T @ p["P"] + pick_c.T @ table_c[rows_c] + p["b1"]
         hidden = np.maximum(pre, 0.0)
         logits = hidden @ p["W"] + p["b2"]
         logits -= logits.max(axis=1, keepdims=True)
@@ -267,27 +276,24 @@ class Trainer:
         grad_logits = probs
         grad_logits[np.arange(count), targets] -= 1.0
         grad_logits /= count
-        grads: dict[str, np.ndarray] = {"W": hidden.T @ grad_logits, "b2": grad_logits.sum(axis=0)}
         grad_pre = (grad_logits @ p["W"].T) * (pre > 0)
-        grads["b1"] = grad_pre.sum(axis=0)
-        grads["P"] = np.zeros_like(p["P"])
-        np.add.at(grads["P"], positions, grad_pre)
-        grads["C"] = np.zeros_like(p["C"])
-        for j in range(shape.context):
-            np.add.at(grads["C"][j], contexts[:, j], grad_pre)
-        grad_pooled = np.zeros((len(batch), shape.hidden), np.float32)
-        np.add.at(grad_pooled, owner, grad_pre)
-        unique_ids, inverse = np.unique(ids, return_inverse=True)
-        grad_rows = np.zeros((len(unique_ids), shape.hidden), np.float32)
-        np.add.at(grad_rows, inverse, grad_pooled[owner_of_feature] * weights[:, None])
+        dense = {
+            "W": hidden.T @ grad_logits,
+            "b2": grad_logits.sum(axis=0),
+            "b1": grad_pre.sum(axis=0),
+            "P": pick_p @ grad_pre,
+        }
+        grad_e = pool @ np.add.reduceat(grad_pre, starts, axis=0)
+        grad_c = pick_c @ grad_pre
 
-        norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()) + float(np.sum(grad_rows * grad_rows)))
+        norm = math.sqrt(sum(float(np.vdot(g, g)) for g in (*dense.values(), grad_e, grad_c)))
         scale = min(1.0, CLIP_NORM / (norm + 1e-12))
         lr = learning_rate_schedule(self.learning_rate, self.step, self.total_steps)
         t = self.step + 1
-        for name, grad in grads.items():
+        for name, grad in dense.items():
             self._adam(name, grad * scale, lr, t)
-        self._adam("E", grad_rows * scale, lr, t, rows=unique_ids)
+        self._adam("E", grad_e * scale, lr, t, rows=rows_e)
+        self._adam("C", grad_c * scale, lr, t, rows=rows_c)
         self.step += 1
         return loss
 
@@ -295,16 +301,21 @@ class Trainer:
         b1, b2, eps = 0.9, 0.999, 1e-8
         m, v = self.moments[name]
         param = self.model.params[name]
+        step = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
         if rows is None:
             m *= b1
             m += (1 - b1) * grad
             v *= b2
             v += (1 - b2) * grad * grad
-            param -= (lr * math.sqrt(1 - b2**t) / (1 - b1**t)) * m / (np.sqrt(v) + eps)
-        else:  # lazy Adam: only the rows this batch touched
-            m[rows] = b1 * m[rows] + (1 - b1) * grad
-            v[rows] = b2 * v[rows] + (1 - b2) * grad * grad
-            param[rows] -= (lr * math.sqrt(1 - b2**t) / (1 - b1**t)) * m[rows] / (np.sqrt(v[rows]) + eps)
+            param -= step * m / (np.sqrt(v) + eps)
+            return
+        # Lazy Adam: only the rows this batch touched (tables are viewed as 2-D row sets).
+        m2, v2, p2 = (a.reshape(-1, a.shape[-1]) for a in (m, v, param))
+        m_rows = b1 * m2[rows] + (1 - b1) * grad
+        v_rows = b2 * v2[rows] + (1 - b2) * grad * grad
+        m2[rows] = m_rows
+        v2[rows] = v_rows
+        p2[rows] -= step * m_rows / (np.sqrt(v_rows) + eps)
 
     # -- checkpoints ----------------------------------------------------------------
     def save_checkpoint(self, path: Path, snapshots_json: bytes) -> None:
