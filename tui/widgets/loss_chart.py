@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 SMOOTHING_ALPHA = 0.1  # weight of the newest point in the moving average
 MAX_EPOCH_LINES = 40  # more boundaries than this would hide the curve
 LOG_FLOOR = 1e-6  # a loss of 0 cannot be drawn on a log scale
+CURVE_MARKER = "braille"  # 2x4 dots per cell: the finest line plotext draws
 SERIES_COLOURS = ("primary", "warning", "success", "error", "secondary", "accent")
 FALLBACK_COLOURS = ("cyan", "magenta", "orange", "white")
 _CONSOLE = Console(width=1, color_system="truecolor")  # only used to resolve parsed styles
@@ -164,6 +165,15 @@ def _hashable(colour):
     return tuple(colour) if isinstance(colour, list) else colour
 
 
+def _log_ticks(y_range: tuple[float, float], count: int = 5) -> tuple[list[float], list[str]]:
+    """Tick positions (log10 of the loss) and their labels in loss units."""
+    low, high = y_range
+    if high - low < 1e-9:
+        low, high = low - 0.5, high + 0.5
+    positions = [float(p) for p in np.linspace(low, high, count)]
+    return positions, [f"{10 ** p:.3g}" for p in positions]
+
+
 def _integer_ticks(low: float, high: float, count: int = 5) -> list[int]:
     if high <= low:
         return [int(low)]
@@ -241,13 +251,12 @@ class LossChart(PlotextPlot):
         self.builds += 1
         plt = self._plot
         plt.clear_figure()
-        plt.plotsize(width, height)
-        plt._set_size(width, height)  # see PlotextPlot.render: resizing needs both calls
         plt.theme(self._get_plotext_theme_name(self.app.theme))
         variables = self.app.theme_variables
         max_points = max(16, 2 * width)
         low_step, high_step = self._visible_range()
-        drawn = []
+        drawn: list[int] = []
+        y_range = (0.0, 0.0)
         colours = self._series_colours(variables)
         for index, curve in enumerate(self._curves):
             if not len(curve):
@@ -256,21 +265,30 @@ class LossChart(PlotextPlot):
             steps = curve.steps[mask_start:]
             losses = (curve.smoothed() if self._view.smoothing else curve.losses)[mask_start:]
             if self._view.log_scale:
-                losses = np.maximum(losses, LOG_FLOOR)
+                # Plotted as log10 on a linear axis with labels in loss units: the same
+                # picture as plotext's log scale at a third of the cost.
+                losses = np.log10(np.maximum(losses, LOG_FLOOR))
             xs, ys = downsample(steps, losses, max_points)
             drawn.append(len(xs))
+            low, high = float(np.min(ys)), float(np.max(ys))
+            y_range = (low, high) if not drawn[:-1] else (min(y_range[0], low), max(y_range[1], high))
             colour = colours[index % len(colours)]
             label = curve.label if len(self._curves) > 1 else None
-            plt.plot(list(map(float, xs)), list(map(float, ys)), marker="braille", color=colour, label=label)
+            plt.plot(list(map(float, xs)), list(map(float, ys)), marker=CURVE_MARKER, color=colour, label=label)
         self.drawn_points = tuple(drawn)
+        self._y_range = y_range
         self._draw_epochs(plt, variables, low_step, high_step)
-        if self._view.log_scale:
-            plt.yscale("log")
+        if self._view.log_scale and drawn:
+            plt.yticks(*_log_ticks(self._y_range))
         plt.xticks(_integer_ticks(low_step, high_step))
         plt.xlim(low_step, high_step)
         plt.xlabel("step   (│ epoch boundary)")
         plt.title(self._title)
-        plt._build_matrix()  # what plt.build() does before joining the cells into ANSI text
+        plt.plotsize(width, height)
+        plt._set_size(width, height)  # see PlotextPlot.render: resizing needs both calls
+        # What plt.build() does before it joins the cells into ANSI text.
+        plt._set_sizes()
+        plt._build_matrix()
         return _matrix_text(plt.monitor.matrix)
 
     @staticmethod
@@ -310,7 +328,7 @@ class LossChart(PlotextPlot):
             return
         index = int(np.searchsorted(curve.steps, step))
         losses = curve.smoothed() if self._view.smoothing else curve.losses
-        loss = max(float(losses[index]), LOG_FLOOR) if self._view.log_scale else float(losses[index])
+        loss = float(np.log10(max(float(losses[index]), LOG_FLOOR))) if self._view.log_scale else float(losses[index])
         plt.scatter(
             [float(step)],
             [loss],

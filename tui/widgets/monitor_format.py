@@ -52,10 +52,14 @@ def duration(seconds: float | None) -> str:
 
 
 def ago(moment: datetime | None, now: datetime) -> str:
-    """`3 s ago`; `—` when never."""
+    """`3 s ago`, `12 min ago`, `5 h ago`, `2 d ago`; `—` when never."""
     if moment is None:
         return "—"
-    return f"{duration(max(0.0, (now - _aware(moment)).total_seconds()))} ago"
+    seconds = int(max(0.0, (now - _aware(moment)).total_seconds()))
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return f"{seconds} s ago"
 
 
 def _aware(moment: datetime) -> datetime:

@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from tui.models import Job
 from tui.widgets.monitor_format import ago, job_title, loss_text, percent
 
-COLUMNS = (("mark", " "), ("job", "Job"), ("state", "State"), ("progress", "Done"), ("loss", "Loss"), ("updated", "Updated"))
+COLUMNS = (("mark", " ", 1), ("job", "Job", 20), ("state", "State", 9), ("progress", "Done", 4), ("loss", "Loss", 6), ("updated", "Updated", 10))
 # Theme variables, so the states stay readable in every theme.
 STATE_COLOURS = {
     "PENDING": "text-muted",
@@ -45,8 +45,10 @@ class JobTable(DataTable):
         self.marked: list[str] = []
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
+        for key, label, width in COLUMNS:
+            if key == "updated" and not self.relative_times:
+                continue  # test mode: no clocks on screen
+            self.add_column(label, key=key, width=width)
 
     # -- content ---------------------------------------------------------------------
 
@@ -78,7 +80,7 @@ class JobTable(DataTable):
         self._jobs[job.name] = job
         if known and job.name in self.rows and self._matches(job):
             for key, value in self._cells(job).items():
-                self.update_cell(job.name, key, value)
+                self._set(job.name, key, value)
         else:
             self._rebuild()
 
@@ -111,6 +113,11 @@ class JobTable(DataTable):
         self.move_cursor(row=self.get_row_index(name))
         return True
 
+    def _set(self, name: str, column: str, value: object) -> None:
+        if column == "updated" and not self.relative_times:
+            return
+        self.update_cell(name, column, value)
+
     def tick(self) -> None:
         """Refresh the 'updated … ago' column (once a second while the monitor is shown)."""
         if not self.relative_times:
@@ -128,15 +135,16 @@ class JobTable(DataTable):
         return any(self._filter in text.lower() for text in (job_title(job), job.name, job.state.value))
 
     def _cells(self, job: Job) -> dict[str, object]:
-        updated = ago(job.last_polled or job.updated, datetime.now(UTC)) if self.relative_times else ""
-        return {
+        cells: dict[str, object] = {
             "mark": MARK if job.name in self.marked else "",
             "job": job_title(job),
             "state": Text(job.state.value, style=self._state_style(job)),
             "progress": percent(job),
             "loss": loss_text(job.latest_loss),
-            "updated": updated,
         }
+        if self.relative_times:
+            cells["updated"] = ago(job.last_polled or job.updated, datetime.now(UTC))
+        return cells
 
     def _state_style(self, job: Job) -> str:
         colour = self.app.theme_variables.get(STATE_COLOURS.get(job.state.value, ""), "")
