@@ -13,7 +13,7 @@ from tui.models import Severity, Task
 
 
 def check(write, rows_or_text, name="d.jsonl", **options):
-    text = rows_or_text if isinstance(rows_or_text, str) else jsonl(rows_or_text)
+    text = rows_or_text if isinstance(rows_or_text, (str, bytes)) else jsonl(rows_or_text)
     return lint(open_dataset(write(name, text)), **options)
 
 
@@ -200,3 +200,12 @@ def test_lint_reports_progress(write):
     calls = []
     check(write, pairs(30), progress=lambda done, total: calls.append((done, total)))
     assert calls[-1][0] == calls[-1][1]
+
+
+def test_invalid_utf8_offset_through_the_lint_pass(write):
+    good = ("\n" + jsonl(pairs(21))).encode()
+    bad = b'{"text_input": "\xff", "output": "x"}\n'
+    report = check(write, good + bad + b"\n" + jsonl(pairs(1, "other")).encode())
+    finding = found(report, "invalid-utf8")[0]
+    offset = len(good) + bad.index(b"\xff")
+    assert finding.line == 23 and f"byte offset {offset}" in finding.message

@@ -226,3 +226,16 @@ def test_progress_is_reported_and_reaches_the_total(write):
     open_dataset(path, progress=lambda done, total: calls.append((done, total)))
     assert calls and calls[-1] == (path.stat().st_size, path.stat().st_size)
     assert all(done <= total for done, total in calls)
+
+
+def test_line_chunks_offsets_and_lines_agree_with_the_file(write):
+    body = b"\xef\xbb\xbf" + b"first\n\nthird line is longer than a chunk\r\nfourth\nlast"
+    reader = open_dataset(write("c.jsonl", body), format="jsonl")
+    seen = [(line + i, offset, part) for line, offset, parts in reader.line_chunks(read_size=7)
+            for i, part in enumerate(parts)]
+    assert [(n, part) for n, _, part in seen] == [(1, b"first"), (2, b""), (3, b"third line is longer than a chunk\r"),
+                                                  (4, b"fourth"), (5, b"last")]
+    first_line, first_offset, _ = seen[0]
+    assert first_offset == 3
+    line, offset, parts = list(reader.line_chunks(read_size=7))[-1]
+    assert body[offset:].startswith(parts[0])

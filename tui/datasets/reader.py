@@ -151,21 +151,19 @@ class DatasetReader:
         line, offset = 1, self.index.start
         with open(self.path, "rb") as f:
             f.seek(offset)
-            carry: list[bytes] = []
+            tail = b""
             while chunk := f.read(read_size):
-                if b"\n" not in chunk:
-                    carry.append(chunk)
-                    continue
-                if carry:
-                    carry.append(chunk)
-                    chunk = b"".join(carry)
                 parts = chunk.split(b"\n")
+                if len(parts) == 1:  # inside a line longer than a chunk
+                    tail += chunk
+                    continue
+                consumed = len(tail) + len(chunk)
+                if tail:
+                    parts[0] = tail + parts[0]
                 tail = parts.pop()
-                carry = [tail]
                 yield line, offset, parts
                 line += len(parts)
-                offset += len(chunk) - len(tail)
-            tail = b"".join(carry)
+                offset += consumed - len(tail)
             if tail:
                 yield line, offset, [tail]
 
