@@ -229,16 +229,17 @@ class TuneDeckApp(App[None]):
         """Every binding active here is also a command in the palette."""
         yield from super().get_system_commands(screen)
         seen: set[str] = set()
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if not binding.description or not active.enabled or binding.action in seen:
+        # The app's own bindings are always offered, even while a text field takes the keys.
+        entries = [(active.node, active.binding, active.enabled) for active in screen.active_bindings.values()]
+        entries += [(self, binding, True) for binding in self.BINDINGS if isinstance(binding, Binding)]
+        for namespace, binding, enabled in entries:
+            if not binding.description or not enabled or binding.action in seen:
                 continue
             seen.add(binding.action)
-            namespace, action = active.node, binding.action
             key = self.get_key_display(binding)
             help_text = f"{binding.tooltip or binding.description} (key: {key})"
 
-            async def run(namespace=namespace, action=action) -> None:
+            async def run(namespace=namespace, action=binding.action) -> None:
                 await self.run_action(action, namespace)
 
             yield SystemCommand(binding.description, help_text, run)

@@ -144,3 +144,30 @@ async def test_help_lists_the_keys_of_the_current_screen(manager, app_settings):
         rows = [app.screen.query_one("#help-keys").get_row_at(i) for i in range(app.screen.query_one("#help-keys").row_count)]
         actions = {row[1] for row in rows}
         assert {"Launch", "Show call", "Defaults"} <= actions and "Open path" not in actions
+
+
+async def test_relaunch_fills_the_form_and_palette_offers_screen_actions(manager, app_settings):
+    from tui.models import Hyperparameters, Job
+
+    app = make_app(app_settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        job = Job(
+            name="tunedModels/earlier-1",
+            display_name="earlier",
+            hyperparameters=Hyperparameters(epoch_count=8, batch_size=2, learning_rate_multiplier=0.5),
+            dataset_path=str(DATA.parents[2] / "tui" / "samples" / "number-increment.jsonl"),
+        )
+        await app.relaunch(job, epochs=3)
+        await settle(app, pilot)
+        screen = app.screen
+        assert app.current_mode == "configure"
+        assert screen.query_one("#display_name").value == "earlier"
+        assert screen.query_one("#epochs").value == "3"
+        assert screen.query_one("#batch_size").value == "2"
+        assert screen.query_one("#rate-kind-multiplier").value is True
+        assert screen.query_one("#rate_value").value == "0.5"
+        assert app.dataset is not None and app.dataset.path.name == "number-increment.jsonl"
+
+        names = {command.title for command in app.get_system_commands(screen)}
+        assert {"Launch", "Show call", "Datasets", "Quit"} <= names

@@ -85,6 +85,8 @@ class JobForm(Vertical):
 
         form: JobForm
 
+    _loaded_kind: bool | None = None
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="field"):
             with Horizontal(classes="field-row"):
@@ -153,6 +155,8 @@ class JobForm(Vertical):
         self.query_one("#epochs", Input).value = str(hyper.epoch_count)
         self.query_one("#batch_size", Input).value = str(hyper.batch_size)
         multiplier = hyper.learning_rate_multiplier is not None
+        # The radio set reports this change later; it must not reset the value loaded here.
+        self._loaded_kind = multiplier if multiplier != self.uses_multiplier else None
         self.query_one("#rate-kind-multiplier", RadioButton).value = multiplier
         self.query_one("#rate-kind-rate", RadioButton).value = not multiplier
         value = hyper.learning_rate_multiplier if multiplier else hyper.effective_learning_rate
@@ -210,6 +214,10 @@ class JobForm(Vertical):
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
+        if self._loaded_kind is not None and self._loaded_kind == self.uses_multiplier:
+            self._loaded_kind = None
+            self.post_message(self.Changed(self))
+            return
         rate = self.query_one("#rate_value", Input)
         if self.uses_multiplier:
             rate.value = "1"
