@@ -86,20 +86,17 @@ class TrainingPool:
             self._send(model_id, "cancel")
         stderr_task = asyncio.create_task(process.stderr.read())
         final: dict | None = None
-        completed = record["completed_steps"]
         try:
             while line := await process.stdout.readline():
                 event = orjson.loads(line)
                 kind = event.pop("event")
-                if kind == "snapshot":
-                    completed = event["step"]
-                    self._record(model_id, [event], completed)
+                if kind == "snapshots":
+                    self._record(model_id, event["items"])
                 elif kind in ("started", "resumed"):
                     self.store.replace_snapshots(model_id, event["snapshots"], timestamp(now()))
-                    completed = max((s["step"] for s in event["snapshots"]), default=0)
                     if kind == "started":
                         self.store.update_model(model_id, start_time=record["start_time"] or timestamp(now()))
-                elif kind != "checkpoint":
+                else:
                     final = {"event": kind, **event}
             code = await process.wait()
             stderr = (await stderr_task).decode("utf-8", "replace").strip()
@@ -110,9 +107,9 @@ class TrainingPool:
                 await process.wait()
         self._finish(model_id, final, code, stderr)
 
-    def _record(self, model_id: str, snapshots: list[dict], completed: int) -> None:
-        if self.store.exists(model_id):
-            self.store.add_snapshots(model_id, snapshots, completed, timestamp(now()))
+    def _record(self, model_id: str, snapshots: list[dict]) -> None:
+        if snapshots and self.store.exists(model_id):
+            self.store.add_snapshots(model_id, snapshots, snapshots[-1]["step"], timestamp(now()))
 
     def _finish(self, model_id: str, final: dict | None, code: int, stderr: str) -> None:
         requested = self.outcome.pop(model_id, None)

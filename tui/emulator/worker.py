@@ -1,8 +1,9 @@
 """A trainer process: `python -m tui.emulator.worker --db ... --model ID ...`.
 
 Trains one tuned model and reports on stdout, one JSON object per line:
-`{"event": "started"|"resumed", "snapshots": [...]}`, `{"event": "snapshot", ...}`,
-`{"event": "checkpoint", "step": n}`, then one of `done`, `cancelled` (with `step`),
+`{"event": "started"|"resumed", "snapshots": [...]}`, `{"event": "snapshots", "items": [...]}`
+(new snapshots, sent at most every `REPORT_SECONDS` unless steps are slowed down),
+then one of `done`, `cancelled` (with `step`),
 `stopped` or `failed` (with `message`). It reads commands on stdin, one per line:
 `cancel` (save the weights as they are and end), `stop` (save a checkpoint and end; the
 server resumes from it later), `delay SECONDS`. End of stdin means the server is gone:
@@ -28,6 +29,7 @@ from pathlib import Path  # noqa: E402
 import orjson  # noqa: E402
 
 CHECKPOINT_SECONDS = 5.0
+REPORT_SECONDS = 0.05
 
 
 class Controls:
@@ -84,12 +86,24 @@ def train(args: argparse.Namespace, controls: Controls) -> None:
         emit({"event": "started", "snapshots": []})
 
     last_checkpoint, last_epoch = time.monotonic(), trainer.epoch_of(trainer.step)
+    unsent: list[dict] = []
+    last_report = time.monotonic()
+
+    def report() -> None:
+        nonlocal last_report
+        if unsent:
+            emit({"event": "snapshots", "items": unsent})
+            unsent.clear()
+        last_report = time.monotonic()
+
     while trainer.step < trainer.total_steps:
         if controls.command == "stop":
+            report()
             trainer.save_checkpoint(args.checkpoint, orjson.dumps(snapshots))
             emit({"event": "stopped", "step": trainer.step})
             return
         if controls.command == "cancel":
+            report()
             if trainer.step:
                 trainer.model.save(args.output)
             args.checkpoint.unlink(missing_ok=True)
@@ -99,18 +113,20 @@ def train(args: argparse.Namespace, controls: Controls) -> None:
         loss = trainer.train_step()
         snapshot = {"step": trainer.step, "epoch": epoch, "meanLoss": loss, "computeTime": now()}
         snapshots.append(snapshot)
-        emit({"event": "snapshot", **snapshot})
+        unsent.append(snapshot)
+        if controls.step_delay > 0 or time.monotonic() - last_report >= REPORT_SECONDS:
+            report()
         next_epoch = trainer.epoch_of(trainer.step)
         if trainer.step < trainer.total_steps and (
             next_epoch != last_epoch or time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS
         ):
             trainer.save_checkpoint(args.checkpoint, orjson.dumps(snapshots))
-            emit({"event": "checkpoint", "step": trainer.step})
             last_checkpoint, last_epoch = time.monotonic(), next_epoch
         if controls.step_delay > 0 and controls.command is None:
             controls.wake.clear()
             controls.wake.wait(controls.step_delay)
     trainer.model.save(args.output)
+    report()
     args.checkpoint.unlink(missing_ok=True)
     emit({"event": "done", "step": trainer.step})
 
@@ -126,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learning-rate", type=float, required=True)
     parser.add_argument("--step-delay", type=float, default=0.0)
     args = parser.parse_args(argv)
+    try:
+        os.nice(10)  # requests to the server come first; training takes the leftover CPU
+    except OSError:
+        pass
     controls = Controls(args.step_delay)
     threading.Thread(target=controls.listen, daemon=True).start()
     try:
