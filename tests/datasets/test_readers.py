@@ -239,3 +239,15 @@ def test_line_chunks_offsets_and_lines_agree_with_the_file(write):
     assert first_offset == 3
     line, offset, parts = list(reader.line_chunks(read_size=7))[-1]
     assert body[offset:].startswith(parts[0])
+
+
+def test_pretty_printed_json_object_is_refused_not_read_as_lines(write):
+    with pytest.raises(DatasetError, match="array of examples") as info:
+        open_dataset(write("wrapped.json", json.dumps({"examples": pairs(3)}, indent=2)))
+    assert info.value.line == 1
+    assert len(open_dataset(write("lines.json", jsonl(pairs(3))))) == 3
+
+
+def test_csv_with_bom_and_prompt_completion_header(write):
+    reader = open_dataset(write("b.csv", b"\xef\xbb\xbfprompt,completion\r\nhi,there\r\n"))
+    assert (reader.dataset.input_column, rows_of(reader)) == ("prompt", [(2, "hi", "there")])

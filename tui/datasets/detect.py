@@ -50,6 +50,9 @@ def detect_format(path: Path, head: bytes) -> DatasetFormat:
     if body.startswith(b"["):
         return DatasetFormat.JSON
     if body.startswith(b"{"):
+        if suffix == ".json" and not _first_line_is_json(body):
+            raise DatasetError(path, "a JSON file must hold an array of examples (or one example object per line)",
+                               line=1, hint="wrap the examples in [ ... ], or save one object per line as .jsonl")
         return json_line_format(body)
     if not body and suffix in JSON_LINE_EXTENSIONS:
         return DatasetFormat.JSON if suffix == ".json" else DatasetFormat.JSONL
@@ -60,6 +63,14 @@ def detect_format(path: Path, head: bytes) -> DatasetFormat:
         if b"," in first_line:
             return DatasetFormat.CSV
     raise DatasetError(path, "unknown dataset format", line=1, hint=FORMAT_HINT, rule="unknown-format")
+
+
+def _first_line_is_json(body: bytes) -> bool:
+    try:
+        orjson.loads(body.split(b"\n", 1)[0])
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 def json_line_format(body: bytes) -> DatasetFormat:
