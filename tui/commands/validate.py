@@ -123,7 +123,8 @@ def _print_human(reader, report) -> None:
     out.write("\n")
     out.write(f"{reader.path}: {reader.format.value}, {stats.examples:,} valid examples of {len(reader):,} records, "
               f"{reader.dataset.size_bytes:,} bytes, sha256 {reader.dataset.sha256[:12]}\n")
-    out.write(f"  findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info\n")
+    out.write(f"  findings: {_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
+              f"{counts['info']} info\n")
     out.write(f"  task: {report.task.value}{' (guessed)' if report.task_guessed else ''}\n")
     for name, summary in (("input", stats.input_chars), ("output", stats.output_chars)):
         if summary.count:
@@ -131,7 +132,15 @@ def _print_human(reader, report) -> None:
                       f"p95 {summary.p95:,}, max {summary.max:,}\n")
     out.write(f"  tokens: ~{stats.estimated_tokens:,} (estimate: characters / 4)\n")
     out.write(f"  duplicates: {stats.duplicates:,}; inputs with conflicting outputs: {stats.conflicting_inputs:,}\n")
-    out.write(f"  inline payload: ~{stats.inline_bytes / 1024:,.0f} KiB\n")
+    out.write(f"  inline payload: ~{_size(stats.inline_bytes)} (the Gemini API takes up to 4 MB)\n")
     if stats.labels:
         out.write("  labels: " + ", ".join(f"{k} {v}" for k, v in stats.labels.items()) + "\n")
     out.write(f"  format profile: {report.profile.describe()}\n")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1048576:,.1f} MB" if n >= 1048576 else f"{n / 1024:,.0f} KiB"
