@@ -41,13 +41,18 @@ class EmulatorError(Exception):
 
 
 def _alive(pid: int) -> bool:
+    """True while the process runs (a zombie, exited but not yet reaped by its parent, is not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc here: trust the signal check
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def _request(url: str, method: str = "GET", body: dict | None = None, api_key: str | None = None, timeout: float = 5.0) -> Any:
