@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         train(args, controls)
     except BrokenPipeError:  # the server went away; the last checkpoint stands
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush to
         return 0
     except Exception as exc:
         try:
