@@ -26,7 +26,7 @@ from tui.datasets.errors import DatasetError
 from tui.datasets.progress import ProgressCallback, Throttle
 
 STRIDE = 32
-CHUNK = 4 << 20
+CHUNK = 1 << 20
 BOM = b"\xef\xbb\xbf"
 NEWLINE, QUOTE, CR = 10, 34, 13
 

@@ -146,7 +146,7 @@ class DatasetReader:
         if pending:  # an open quote runs to the end of the file
             yield start_line, start_offset, b"\n".join(pending)
 
-    def line_chunks(self, read_size: int = 4 * STREAM_READ) -> Iterator[tuple[int, int, list[bytes]]]:
+    def line_chunks(self, read_size: int = STREAM_READ) -> Iterator[tuple[int, int, list[bytes]]]:
         """Physical lines of a line-based file, a chunk at a time: (first line, its byte offset, lines)."""
         line, offset = 1, self.index.start
         with open(self.path, "rb") as f:
