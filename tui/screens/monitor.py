@@ -127,6 +127,8 @@ class MonitorScreen(Screen):
         job = getattr(event, "job", None)
         if job is None:
             return
+        # Events are delivered after the fact; the manager's current view of the job wins.
+        job = (self.manager.job(job.name) if self.manager is not None else None) or job
         table.upsert(job)
         if isinstance(event, SnapshotsAdded) and job.name in self._curves:
             self._curves[job.name].extend(event.snapshots)

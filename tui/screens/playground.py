@@ -48,9 +48,10 @@ def model_note(job: Job) -> tuple[str, bool]:
 
 def finding_text(finding: Any) -> str:
     """A format finding as one line (findings carry a message and maybe a hint)."""
-    message = getattr(finding, "message", None) or str(finding)
-    hint = getattr(finding, "hint", "")
-    return f"{message} {hint}".strip()
+    message = (getattr(finding, "message", None) or str(finding)).strip().rstrip(".")
+    hint = (getattr(finding, "hint", "") or "").strip().rstrip(".")
+    text = message[:1].upper() + message[1:] + "."
+    return f"{text} {hint[:1].upper() + hint[1:]}." if hint else text
 
 
 class PlaygroundScreen(Screen):
@@ -228,16 +229,18 @@ class PlaygroundScreen(Screen):
 
     @staticmethod
     def _format_hint(profile: Any) -> str:
-        parts = []
-        preamble = getattr(profile, "preamble", None)
+        preamble = (getattr(profile, "preamble", None) or "").strip()
         markers = list(getattr(profile, "markers", None) or ())
+        parts = []
         if preamble:
-            parts.append(f"starts with the preamble “{preamble.strip()[:60]}”")
+            shown = preamble if len(preamble) <= 80 else preamble[:79] + "…"
+            parts.append(f"start with the preamble “{shown}”")
         if markers:
-            parts.append("uses the markers " + " → ".join(f"“{m}”" for m in markers))
+            noun = "marker" if len(markers) == 1 else "markers, in this order,"
+            parts.append(f"use the {noun} " + " ".join(f"“{m}”" for m in markers))
         if not parts:
             return "Training prompts follow no fixed preamble or markers."
-        return "Training prompts " + " and ".join(parts) + "; write prompts the same way."
+        return "Training prompts " + " and ".join(parts) + ": write prompts the same way."
 
     # -- the prompt --------------------------------------------------------------------------
 

@@ -277,12 +277,12 @@ class LossChart(PlotextPlot):
             plt.plot(list(map(float, xs)), list(map(float, ys)), marker=CURVE_MARKER, color=colour, label=label)
         self.drawn_points = tuple(drawn)
         self._y_range = y_range
-        self._draw_epochs(plt, variables, low_step, high_step)
+        boundaries = self._draw_epochs(plt, variables, low_step, high_step)
         if self._view.log_scale and drawn:
             plt.yticks(*_log_ticks(self._y_range))
         plt.xticks(_integer_ticks(low_step, high_step))
         plt.xlim(low_step, high_step)
-        plt.xlabel("step   (│ epoch boundary)")
+        plt.xlabel("step   (│ epoch boundary)" if boundaries else "step")
         plt.title(self._title)
         plt.plotsize(width, height)
         plt._set_size(width, height)  # see PlotextPlot.render: resizing needs both calls
@@ -309,23 +309,27 @@ class LossChart(PlotextPlot):
             low = max(low, high - self._view.recent_steps + 1)
         return low, max(high, low + 1)
 
-    def _draw_epochs(self, plt, variables: dict[str, str], low: int, high: int) -> None:
-        """Epoch boundaries of the first curve, and the suggested epoch count as a marked point."""
+    def _draw_epochs(self, plt, variables: dict[str, str], low: int, high: int) -> bool:
+        """Epoch boundaries of a single curve and the suggested epoch count as a marked point.
+
+        Returns whether boundaries were drawn.
+        """
         shown = [c for c in self._curves if len(c)]
         if len(shown) != 1:
-            return  # overlaid jobs have their own epoch lengths: boundaries would mislead
+            return False  # overlaid jobs have their own epoch lengths: boundaries would mislead
         curve = shown[0]
         ends = curve.epoch_ends()
         boundaries = [step for epoch, step in sorted(ends.items())[:-1] if low <= step < high]
-        if len(boundaries) <= MAX_EPOCH_LINES:
+        drawn = bool(boundaries) and len(boundaries) <= MAX_EPOCH_LINES
+        if drawn:
             for step in boundaries:
                 plt.vline(step + 0.5, _rgb(variables, "panel-lighten-2"))
         if self._suggested is None or not ends:
-            return
+            return drawn
         first_epoch = min(ends)
         step = ends.get(first_epoch + self._suggested - 1)
         if step is None or not low <= step <= high:
-            return
+            return drawn
         index = int(np.searchsorted(curve.steps, step))
         losses = curve.smoothed() if self._view.smoothing else curve.losses
         loss = float(np.log10(max(float(losses[index]), LOG_FLOOR))) if self._view.log_scale else float(losses[index])
@@ -336,3 +340,4 @@ class LossChart(PlotextPlot):
             color=_rgb(variables, "success"),
             label=f"suggested: {self._suggested} epochs",
         )
+        return drawn
