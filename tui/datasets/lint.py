@@ -1,9 +1,9 @@
 """The lint engine: one streaming pass over a dataset, then whole-dataset rules.
 
-Per-example facts are kept as compact arrays (lengths, 64-bit hashes of inputs, of
-input+output pairs and of first lines, a marker-signature id), never as strings, so
-memory stays bounded on large files. At most MAX_PER_RULE findings of one rule are kept;
-`counts` always holds the true totals.
+The pass (`scan.py`) keeps per-example facts as compact arrays (lengths, 64-bit hashes
+of inputs and of input+output pairs, preamble and marker flags), never the strings, so
+memory stays bounded on large files: about 50 bytes per example. At most 200 findings
+of one rule are kept; `counts` always holds the true totals.
 
 Rules (id: severity):
   errors   unreadable rows (invalid-json, invalid-csv, invalid-utf8, not-an-object,
