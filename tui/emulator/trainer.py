@@ -28,6 +28,7 @@ VOCAB = 257
 LR_SCALE = 20.0  # Adam step size = API learning rate x LR_SCALE
 FINAL_LR_FRACTION = 0.05  # the cosine schedule ends at this fraction of the start value
 CLIP_NORM = 5.0
+CHUNK_POSITIONS = 8192  # output bytes per forward/backward pass; bigger batches are chunked
 _WORD = re.compile(r"\w+")
 _FNV = np.uint64(0x100000001B3)
 _MIX = np.uint64(0xFF51AFD7ED558CCD)
@@ -162,6 +163,16 @@ class Model:
             yield choice, float(logp[choice])
 
 
+def _merge_rows(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sum row gradients from several chunks into one (rows, gradients) pair."""
+    if len(pairs) == 1:
+        return pairs[0]
+    rows, inverse = np.unique(np.concatenate([r for r, _ in pairs]), return_inverse=True)
+    merged = np.zeros((len(rows), pairs[0][1].shape[1]), np.float32)
+    np.add.at(merged, inverse, np.concatenate([g for _, g in pairs]))
+    return rows, merged
+
+
 def _sample(logits: np.ndarray, top_k: int | None, top_p: float | None, rng: np.random.Generator) -> int:
     order = np.argsort(-logits)
     if top_k:
@@ -238,9 +249,45 @@ class Trainer:
 
     # -- one step -------------------------------------------------------------------
     def train_step(self) -> float:
-        """Train on the next batch; return that batch's mean loss before the update."""
-        p, shape = self.model.params, self.shape
+        """Train on the next batch; return that batch's mean loss before the update.
+
+        Big batches are split into chunks of at most `CHUNK_POSITIONS` output bytes whose
+        gradients are summed, so memory stays bounded whatever the batch size.
+        """
         batch = [self.examples[i] for i in self.batch_indices(self.step)]
+        count = sum(len(e.targets) for e in batch)
+        chunks, current, filled = [], [], 0
+        for example in batch:
+            if current and filled + len(example.targets) > CHUNK_POSITIONS:
+                chunks.append(current)
+                current, filled = [], 0
+            current.append(example)
+            filled += len(example.targets)
+        chunks.append(current)
+        loss, dense, sparse = 0.0, {}, {"E": [], "C": []}
+        for chunk in chunks:
+            chunk_loss, chunk_dense, chunk_sparse = self._gradients(chunk, count)
+            loss += chunk_loss
+            for name, grad in chunk_dense.items():
+                dense[name] = dense[name] + grad if name in dense else grad
+            for name, pair in chunk_sparse.items():
+                sparse[name].append(pair)
+        merged = {name: _merge_rows(pairs) for name, pairs in sparse.items()}
+
+        norm = math.sqrt(sum(float(np.vdot(g, g)) for g in (*dense.values(), *(g for _, g in merged.values()))))
+        scale = min(1.0, CLIP_NORM / (norm + 1e-12))
+        lr = learning_rate_schedule(self.learning_rate, self.step, self.total_steps)
+        t = self.step + 1
+        for name, grad in dense.items():
+            self._adam(name, grad * scale, lr, t)
+        for name, (rows, grad) in merged.items():
+            self._adam(name, grad * scale, lr, t, rows=rows)
+        self.step += 1
+        return loss / count
+
+    def _gradients(self, batch: list[_Encoded], count_all: int) -> tuple[float, dict, dict]:
+        """Summed loss of `batch`, and gradients of the mean loss over `count_all` positions."""
+        p, shape = self.model.params, self.shape
         size = len(batch)
         ids = np.concatenate([e.ids for e in batch])
         feature_owner = np.repeat(np.arange(size), [len(e.ids) for e in batch])
@@ -271,11 +318,11 @@ class Trainer:
         exp = np.exp(logits)
         probs = exp / exp.sum(axis=1, keepdims=True)
         picked = probs[np.arange(count), targets]
-        loss = float(-np.mean(np.log(np.maximum(picked, 1e-30))))
+        loss = float(-np.sum(np.log(np.maximum(picked, 1e-30))))
 
         grad_logits = probs
         grad_logits[np.arange(count), targets] -= 1.0
-        grad_logits /= count
+        grad_logits /= count_all
         grad_pre = (grad_logits @ p["W"].T) * (pre > 0)
         dense = {
             "W": hidden.T @ grad_logits,
@@ -283,19 +330,8 @@ class Trainer:
             "b1": grad_pre.sum(axis=0),
             "P": pick_p @ grad_pre,
         }
-        grad_e = pool @ np.add.reduceat(grad_pre, starts, axis=0)
-        grad_c = pick_c @ grad_pre
-
-        norm = math.sqrt(sum(float(np.vdot(g, g)) for g in (*dense.values(), grad_e, grad_c)))
-        scale = min(1.0, CLIP_NORM / (norm + 1e-12))
-        lr = learning_rate_schedule(self.learning_rate, self.step, self.total_steps)
-        t = self.step + 1
-        for name, grad in dense.items():
-            self._adam(name, grad * scale, lr, t)
-        self._adam("E", grad_e * scale, lr, t, rows=rows_e)
-        self._adam("C", grad_c * scale, lr, t, rows=rows_c)
-        self.step += 1
-        return loss
+        sparse = {"E": (rows_e, pool @ np.add.reduceat(grad_pre, starts, axis=0)), "C": (rows_c, pick_c @ grad_pre)}
+        return loss, dense, sparse
 
     def _adam(self, name: str, grad: np.ndarray, lr: float, t: int, rows: np.ndarray | None = None) -> None:
         b1, b2, eps = 0.9, 0.999, 1e-8

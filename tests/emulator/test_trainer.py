@@ -1,0 +1,91 @@
+"""The numpy trainer on its own: data order, the loss it reports, checkpoints, chunking."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from tui.emulator import trainer as trainer_module
+from tui.emulator.trainer import EOS, Model, Trainer, featurize, Shape
+
+EXAMPLES = [(f"question {i}: what is {i % 5} plus one?", str(i % 5 + 1)) for i in range(23)]
+
+
+def test_every_example_once_per_epoch_and_total_steps():
+    trainer = Trainer(EXAMPLES, epochs=3, batch_size=4, learning_rate=0.001, seed=1)
+    assert trainer.total_steps == math.ceil(23 * 3 / 4)
+    seen = [i for step in range(trainer.total_steps) for i in trainer.batch_indices(step)]
+    assert len(seen) == 69
+    for epoch in range(3):
+        assert sorted(seen[epoch * 23 : (epoch + 1) * 23]) == list(range(23))
+    assert [trainer.epoch_of(s) for s in (0, 5, 6, 11, 17)] == [1, 1, 2, 2, 3]
+
+
+def test_reported_loss_is_the_true_mean_loss_of_the_batch():
+    trainer = Trainer(EXAMPLES, epochs=2, batch_size=4, learning_rate=0.001, seed=2)
+    for _ in range(3):
+        trainer.train_step()
+    model = Model(trainer.shape, {k: v.copy() for k, v in trainer.model.params.items()})
+    batch = [EXAMPLES[i] for i in trainer.batch_indices(trainer.step)]
+    losses = []
+    for prompt, output in batch:
+        pooled = model.encode(prompt)
+        produced: list[int] = []
+        for target in [*output.encode(), EOS]:
+            logits = model.step_logits(pooled, produced).astype(np.float64)
+            logp = logits - logits.max() - np.log(np.exp(logits - logits.max()).sum())
+            losses.append(-logp[target])
+            produced.append(target)
+    assert trainer.train_step() == pytest.approx(float(np.mean(losses)), rel=1e-4)
+
+
+def test_resuming_from_a_checkpoint_matches_an_uninterrupted_run(tmp_path):
+    straight = Trainer(EXAMPLES, epochs=4, batch_size=3, learning_rate=0.002, seed=3)
+    straight_losses = [straight.train_step() for _ in range(straight.total_steps)]
+
+    first = Trainer(EXAMPLES, epochs=4, batch_size=3, learning_rate=0.002, seed=3)
+    losses = [first.train_step() for _ in range(13)]
+    first.save_checkpoint(tmp_path / "c.npz", b'[{"step": 13}]')
+    second = Trainer(EXAMPLES, epochs=4, batch_size=3, learning_rate=0.002, seed=3)
+    assert second.load_checkpoint(tmp_path / "c.npz") == b'[{"step": 13}]'
+    losses += [second.train_step() for _ in range(second.total_steps - 13)]
+    assert losses == pytest.approx(straight_losses, rel=1e-5)
+
+    other = Trainer(EXAMPLES, epochs=5, batch_size=3, learning_rate=0.002, seed=3)
+    with pytest.raises(ValueError, match="different run"):
+        other.load_checkpoint(tmp_path / "c.npz")
+
+
+def test_chunked_batches_give_the_same_update(monkeypatch):
+    long_examples = [(f"item {i}", f"answer {i % 3} " * 20) for i in range(16)]
+    whole = Trainer(long_examples, epochs=1, batch_size=8, learning_rate=0.001, seed=4)
+    chunked = Trainer(long_examples, epochs=1, batch_size=8, learning_rate=0.001, seed=4)
+    whole_loss = whole.train_step()
+    monkeypatch.setattr(trainer_module, "CHUNK_POSITIONS", 200)
+    assert chunked.train_step() == pytest.approx(whole_loss, rel=1e-5)
+    for name in whole.model.params:
+        np.testing.assert_allclose(whole.model.params[name], chunked.model.params[name], atol=1e-5)
+
+
+def test_learns_and_answers(tmp_path):
+    trainer = Trainer(EXAMPLES, epochs=40, batch_size=4, learning_rate=0.001, seed=5)
+    losses = [trainer.train_step() for _ in range(trainer.total_steps)]
+    assert losses[-1] < 0.05 * losses[0]
+    trainer.model.save(tmp_path / "m.npz")
+    model, _ = Model.load(tmp_path / "m.npz")
+    answers = Counter(
+        bytes(b for b, _ in model.sample(prompt) if b is not None).decode() == output for prompt, output in EXAMPLES
+    )
+    assert answers[True] == len(EXAMPLES)
+
+
+def test_features_are_deterministic_and_normalised():
+    ids, weights = featurize("Hello, world", Shape())
+    again, _ = featurize("Hello, world", Shape())
+    assert np.array_equal(ids, again) and len(np.unique(ids)) == len(ids)
+    assert float(np.sum(weights * weights)) == pytest.approx(1.0, rel=1e-5)
+    empty_ids, _ = featurize("", Shape())
+    assert len(empty_ids) > 0  # the start and end markers still give a feature
