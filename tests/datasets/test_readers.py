@@ -251,3 +251,10 @@ def test_pretty_printed_json_object_is_refused_not_read_as_lines(write):
 def test_csv_with_bom_and_prompt_completion_header(write):
     reader = open_dataset(write("b.csv", b"\xef\xbb\xbfprompt,completion\r\nhi,there\r\n"))
     assert (reader.dataset.input_column, rows_of(reader)) == ("prompt", [(2, "hi", "there")])
+
+
+def test_csv_unbalanced_quote_names_the_lines_it_swallowed(write):
+    body = 'input,output\n5" screen,size\nnext,row\nlast,"one"\n'
+    rows = open_dataset(write("q.csv", body)).page(0, 10)
+    assert rows[0].line == 2 and rows[0].error.rule == "invalid-csv"
+    assert "runs over the next" in rows[0].error.message

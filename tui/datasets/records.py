@@ -149,7 +149,7 @@ def parse_csv(raw: bytes, offset: int, delimiter: str, width: int, columns: tupl
     """Parse one CSV/TSV record (possibly several physical lines) into (input, output)."""
     fields = split_csv(raw, offset, delimiter)
     if len(fields) != width:
-        raise RecordProblem("invalid-csv", f"expected {width} fields, found {len(fields)}",
+        raise RecordProblem("invalid-csv", f"expected {width} fields, found {len(fields)}{_spanned(raw)}",
                             "quote fields that contain the delimiter, and check for a missing or extra field")
     return fields[columns[0]], fields[columns[1]]
 
@@ -162,7 +162,15 @@ def split_csv(raw: bytes, offset: int, delimiter: str) -> list[str]:
     try:
         rows = list(csv.reader(text.splitlines(keepends=True), delimiter=delimiter, strict=True))
     except csv.Error as exc:
-        raise RecordProblem("invalid-csv", f"invalid CSV: {exc}", 'wrap fields containing quotes in "..." and double inner quotes') from None
+        raise RecordProblem("invalid-csv", f"invalid CSV: {exc}{_spanned(raw)}",
+                            'wrap fields containing quotes in "..." and double inner quotes') from None
     if len(rows) != 1:
-        raise RecordProblem("invalid-csv", f"invalid CSV: record splits into {len(rows)} rows", "check the quoting on this line")
+        raise RecordProblem("invalid-csv", f"invalid CSV: record splits into {len(rows)} rows{_spanned(raw)}",
+                            'check the quoting: a field with a " must be wrapped in "..." with inner quotes doubled')
     return rows[0]
+
+
+def _spanned(raw: bytes) -> str:
+    """For a record read across lines: say so, since an unbalanced quote is the usual cause."""
+    extra = raw.count(b"\n")
+    return f" (a quote opened here runs over the next {extra} line{'s' if extra > 1 else ''})" if extra else ""
