@@ -258,3 +258,17 @@ def test_csv_unbalanced_quote_names_the_lines_it_swallowed(write):
     rows = open_dataset(write("q.csv", body)).page(0, 10)
     assert rows[0].line == 2 and rows[0].error.rule == "invalid-csv"
     assert "runs over the next" in rows[0].error.message
+
+
+def test_one_reader_serves_several_threads(write):
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = STRIDE * 8
+    reader = open_dataset(write("t.jsonl", jsonl(pairs(n))))
+
+    def read(start: int) -> list[str]:
+        return [r.example.text_input for r in reader.page(start, 7)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(read, range(0, n, 3)))
+    assert results == [[f"question {i}" for i in range(s, min(n, s + 7))] for s in range(0, n, 3)]
