@@ -75,6 +75,7 @@ class JobManager:
         self._locks: dict[str, asyncio.Lock] = {}
         self._watchers: dict[str, asyncio.Task] = {}
         self._looked_up: set[str] = set()
+        self._cancelling: set[str] = set()
         self._broadcast = Broadcaster()
         self._semaphore: asyncio.Semaphore | None = None
         self._not_before = 0.0
@@ -185,7 +186,11 @@ class JobManager:
         if job.state.finished:
             raise BackendError(ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state})", "nothing to cancel")
         async with self._lock(job.name):
-            fetched = await self._call(lambda: self.backend.cancel(self._jobs[job.name]))
+            self._cancelling.add(job.name)
+            try:
+                fetched = await self._call(lambda: self.backend.cancel(self._jobs[job.name]))
+            finally:
+                self._cancelling.discard(job.name)
             self.history.mark_cancelled(self.backend.name, job.name)
             return self._merge(job.name, fetched, None, cancelled=True)
 
@@ -354,6 +359,8 @@ class JobManager:
     def _merge(self, name: str, fetched: Job, status: OperationStatus | None, cancelled: bool = False) -> Job:
         """Fold a fetched job into the known one, record it and publish what changed."""
         old = self._jobs.get(name) or fetched
+        if name in self._cancelling and fetched.state.finished:
+            fetched = fetched.model_copy(update={"state": old.state})  # the cancel's own answer decides
         new, new_snaps = fold(old, fetched, status, cancelled)
         self._jobs[name] = new
         self.history.save(new)
