@@ -53,8 +53,8 @@ def test_last_line_without_newline(write):
 
 
 def test_alternative_keys(write):
-    body = jsonl([{"input": "a", "output": "b"}, {"prompt": "c", "completion": "d"}])
-    assert rows_of(open_dataset(write("keys.jsonl", body))) == [(1, "a", "b"), (2, "c", "d")]
+    body = jsonl([{"input": "a", "output": "b"}, {"prompt": "c", "completion": "d"}, {"textInput": "e", "output": "f"}])
+    assert rows_of(open_dataset(write("keys.jsonl", body))) == [(1, "a", "b"), (2, "c", "d"), (3, "e", "f")]
 
 
 def test_truncated_line_is_an_invalid_json_row_with_a_column(write):

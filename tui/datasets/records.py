@@ -1,7 +1,7 @@
 """Turning one record's bytes into an (input, output) pair, or a precise problem.
 
-Accepted shapes of a JSON record: `{"text_input", "output"}`, `{"input", "output"}`,
-`{"prompt", "completion"}`, Vertex `{"contents": [...], "systemInstruction"?}` and chat
+Accepted shapes of a JSON record: `{"text_input", "output"}` (or the API's `textInput`),
+`{"input", "output"}`, `{"prompt", "completion"}`, Vertex `{"contents": [...], "systemInstruction"?}` and chat
 `{"messages": [{"role", "content"}]}`. The shape is read from each record's keys, so
 every JSON-based format shares one parser.
 """
@@ -12,7 +12,7 @@ import csv
 
 import orjson
 
-PAIR_KEYS = (("text_input", "output"), ("input", "output"), ("prompt", "completion"))
+PAIR_KEYS = (("text_input", "output"), ("textInput", "output"), ("input", "output"), ("prompt", "completion"))
 SYSTEM_JOIN = "\n\n"
 
 
@@ -69,7 +69,7 @@ def extract(obj: dict) -> tuple[str, str]:
         if in_key in obj:
             return _text(obj, in_key, "input"), _text(obj, out_key, "output")
     field = "prompt" if "completion" in obj else "text_input"
-    raise RecordProblem("missing-input", f'missing "{field}" (the input; also accepted: "input", "prompt")',
+    raise RecordProblem("missing-input", f'missing "{field}" (the input; also accepted: "textInput", "input", "prompt")',
                         'give every example a "text_input" and an "output"', field=field)
 
 
