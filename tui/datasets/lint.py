@@ -65,7 +65,7 @@ def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "g
     label_counts = categorical_labels(scan.labels, count)
     given = Task(task) if task is not None else None
     chosen = given or guess_task(label_counts, input_chars, output_chars)
-    line_at = np.frombuffer(scan.lines, dtype=np.int64) if count else np.zeros(0, np.int64)
+    line_at = np.frombuffer(scan.lines, dtype=np.uint32) if count else np.zeros(0, np.uint32)
 
     duplicates, conflicts = _duplicates(out, line_at, scan.in_hashes, scan.pair_hashes)
     _dataset_rules(out, reader, count, scan.payload, chosen, given is None, label_counts, target)
@@ -122,7 +122,7 @@ def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:
     markers: tuple[str, ...] = ()
     shares: tuple[float, ...] = ()
     if scan.markers and count >= 5:
-        bits = np.frombuffer(scan.marker_bits, dtype=np.int64)
+        bits = np.frombuffer(scan.marker_bits, dtype=np.uint8)
         used = [(bits >> j) & 1 == 1 for j in range(len(scan.markers))]
         kept = [j for j, u in enumerate(used) if u.mean() > SHARED]
         markers = tuple(scan.markers[j] for j in kept)

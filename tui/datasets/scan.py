@@ -75,12 +75,12 @@ class Scan:
     def __init__(self, reader: DatasetReader, findings: Findings) -> None:
         self.reader = reader
         self.out = findings
-        self.lines, self.in_lens, self.out_lens = array("q"), array("q"), array("q")
+        self.lines, self.in_lens, self.out_lens = array("I"), array("I"), array("I")  # 4 bytes each
         self.in_hashes, self.pair_hashes = array("q"), array("q")
         self.preamble: str | None = None  # candidate learnt from the first batch
         self.has_preamble = array("b")
         self.markers: tuple[str, ...] = ()  # candidates learnt from the first batch, in their usual order
-        self.marker_bits = array("q")  # bit j set: the input uses markers[j]
+        self.marker_bits = array("B")  # bit j set: the input uses markers[j] (at most 8)
         self.marker_disorder = array("b")  # 1: the input uses the markers in another order
         self.labels: dict[str, int] | None = {}
         self.payload = 0
@@ -134,8 +134,8 @@ class Scan:
             return
         if not self._learnt:
             self._learn(inputs)
-        in_lens, out_lens = array("q", map(len, inputs)), array("q", map(len, outputs))
-        self.lines.extend(array("q", lines))
+        in_lens, out_lens = array("I", map(len, inputs)), array("I", map(len, outputs))
+        self.lines.extend(array("I", lines))
         self.in_lens.extend(in_lens)
         self.out_lens.extend(out_lens)
         self.pair_hashes.extend(array("q", map(hash, zip(inputs, outputs))))
@@ -182,11 +182,11 @@ class Scan:
         bits = (present << np.arange(len(self.markers))).sum(axis=1)
         earlier = np.maximum.accumulate(positions, axis=1)
         disorder = (present[:, 1:] & (positions[:, 1:] < earlier[:, :-1])).any(axis=1)
-        self.marker_bits.frombytes(bits.astype(np.int64).tobytes())
+        self.marker_bits.frombytes(bits.astype(np.uint8).tobytes())
         self.marker_disorder.frombytes(disorder.astype(np.int8).tobytes())
 
     def _lengths(self, lines: Sequence[int], in_lens: array, out_lens: array) -> None:
-        ins, outs = np.frombuffer(in_lens, np.int64), np.frombuffer(out_lens, np.int64)
+        ins, outs = np.frombuffer(in_lens, np.uint32), np.frombuffer(out_lens, np.uint32)
         for i in np.flatnonzero((ins == 0) | (ins > MAX_INPUT_CHARS) | (outs == 0) | (outs > MAX_OUTPUT_CHARS)).tolist():
             line, li, lo = lines[i], int(ins[i]), int(outs[i])
             if not li:

@@ -17,7 +17,7 @@ CHARS_PER_TOKEN = 4  # a rough estimate, not a tokenizer
 def length_summary(lengths: array) -> LengthSummary:
     if not len(lengths):
         return LengthSummary()
-    values = np.frombuffer(lengths, dtype=np.int64) if lengths.typecode == "q" else np.asarray(lengths, dtype=np.int64)
+    values = np.asarray(lengths, dtype=np.int64)
     counts, edges = np.histogram(values, bins=HISTOGRAM_BINS)
     return LengthSummary(
         count=len(values), min=int(values.min()), max=int(values.max()), mean=round(float(values.mean()), 1),
