@@ -269,12 +269,13 @@ def tuned_model_json(record: dict, snapshots: list[dict]) -> dict:
             "tuningTask": {
                 "startTime": record["start_time"],
                 "completeTime": record["complete_time"],
-                "snapshots": snapshots,
                 "hyperparameters": record["hyperparameters"],
             },
             "readerProjectNumbers": record["reader_project_numbers"],
         }
     )
+    if snapshots:  # already in output form; not walked by compact() (hundreds of them)
+        body["tuningTask"] = {**body["tuningTask"], "snapshots": snapshots}
     # temperature, topP and topK are `optional` in the proto: present even when 0.
     for key, column in (("temperature", "temperature"), ("topP", "top_p"), ("topK", "top_k")):
         if record[column] is not None:
@@ -294,8 +295,9 @@ def operation_json(record: dict, snapshots: list[dict], created: bool = False) -
         completed = total if record["state"] == "ACTIVE" and not record["cancelled"] else record["completed_steps"]
         metadata["completedSteps"] = completed
         metadata["completedPercent"] = round(100.0 * completed / total, 4) if total else 0.0
-        metadata["snapshots"] = snapshots
     body: dict[str, Any] = {"name": operation_name(record), "metadata": compact(metadata)}
+    if not created and snapshots:
+        body["metadata"]["snapshots"] = snapshots
     if record["state"] in ("ACTIVE", "FAILED"):
         body["done"] = True
         if record["error"]:

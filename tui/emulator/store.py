@@ -87,6 +87,7 @@ class Store:
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.executescript(SCHEMA)
+        self._curves: dict[str, list[dict[str, Any]]] = {}  # model id -> snapshots, kept in step with the table
 
     def close(self) -> None:
         self.conn.close()
@@ -137,13 +138,19 @@ class Store:
     def delete_model(self, model_id: str) -> bool:
         with self.conn:
             cursor = self.conn.execute("DELETE FROM tuned_models WHERE id = ?", (model_id,))
+        self._curves.pop(model_id, None)
         return cursor.rowcount > 0
 
     def snapshots(self, model_id: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            "SELECT step, epoch, mean_loss, compute_time FROM snapshots WHERE model_id = ? ORDER BY step", (model_id,)
-        )
-        return [{"step": r[0], "epoch": r[1], "meanLoss": r[2], "computeTime": r[3]} for r in rows]
+        """The loss curve, oldest step first. Shared with the cache: do not modify it."""
+        curve = self._curves.get(model_id)
+        if curve is None:
+            rows = self.conn.execute(
+                "SELECT step, epoch, mean_loss, compute_time FROM snapshots WHERE model_id = ? ORDER BY step", (model_id,)
+            )
+            curve = [{"step": r[0], "epoch": r[1], "meanLoss": r[2], "computeTime": r[3]} for r in rows]
+            self._curves[model_id] = curve
+        return curve
 
     def add_snapshots(self, model_id: str, snapshots: Sequence[dict[str, Any]], completed_steps: int, update_time: str) -> None:
         """Record snapshots (replacing any with the same step) and the progress they mean."""
@@ -157,6 +164,12 @@ class Store:
                 "UPDATE tuned_models SET completed_steps = ?, update_time = ? WHERE id = ?",
                 (completed_steps, update_time, model_id),
             )
+        curve = self._curves.get(model_id)
+        if curve is not None:
+            if all(s["step"] > (curve[-1]["step"] if curve else 0) for s in snapshots[:1]):
+                curve.extend(dict(s) for s in snapshots)
+            else:
+                self._curves.pop(model_id)
 
     def replace_snapshots(self, model_id: str, snapshots: Sequence[dict[str, Any]], update_time: str) -> None:
         """Make the stored curve exactly `snapshots` (used when a trainer resumes from a checkpoint)."""
@@ -172,3 +185,4 @@ class Store:
                 "UPDATE tuned_models SET completed_steps = ?, update_time = ? WHERE id = ?",
                 (completed, update_time, model_id),
             )
+        self._curves.pop(model_id, None)
