@@ -177,7 +177,7 @@ def index_json_array(path: Path, *, progress: ProgressCallback | None = None) ->
             start = 3 if mm[:3] == BOM else 0
             newline_at = np.flatnonzero(np.frombuffer(mm, np.uint8) == NEWLINE)
             starts, ends = array("q"), array("q")
-            depth = 0
+            depth = tokens = 0
             elem_start = -1
             for match in _JSON_TOKEN.finditer(mm, start):
                 token = match.group()
@@ -199,7 +199,8 @@ def index_json_array(path: Path, *, progress: ProgressCallback | None = None) ->
                 elif ch == b"," and depth == 1:
                     _add_element(mm, elem_start, match.start(), starts, ends, allow_empty=False)
                     elem_start = match.end()
-                if match.start() & 0xFFFFF < 64:
+                tokens += 1
+                if not tokens & 0xFFF:
                     throttle(match.start())
             if elem_start >= 0:  # unterminated array: keep what is left as a (broken) element
                 _add_element(mm, elem_start, size, starts, ends, allow_empty=True)
