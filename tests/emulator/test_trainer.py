@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from tui.emulator import trainer as trainer_module
-from tui.emulator.trainer import EOS, Model, Trainer, featurize, Shape
+from tui.emulator.model import EOS, Model, Shape, featurize
+from tui.emulator.trainer import Trainer
 
 EXAMPLES = [(f"question {i}: what is {i % 5} plus one?", str(i % 5 + 1)) for i in range(23)]
 

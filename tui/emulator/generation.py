@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.emulator.resources import _integer, _number
+from tui.emulator.resources import as_integer, as_number
 from tui.emulator.wire import ApiError, invalid
 
 MAX_CANDIDATES = 8
@@ -63,7 +63,7 @@ def parse_request(body: Any, model: dict, name: str) -> GenerationRequest:
     if config.get("responseSchema") or config.get("responseJsonSchema"):
         raise invalid("generationConfig.responseSchema", "JSON mode is not supported by tuned models")
     pick = lambda key, default: config[key] if config.get(key) is not None else default  # noqa: E731
-    temperature = _number(pick("temperature", model["temperature"] if model["temperature"] is not None else 1.0), "generationConfig.temperature", 0.0, 2.0)
+    temperature = as_number(pick("temperature", model["temperature"] if model["temperature"] is not None else 1.0), "generationConfig.temperature", 0.0, 2.0)
     top_k = pick("topK", model["top_k"])
     top_p = pick("topP", model["top_p"])
     max_tokens = config.get("maxOutputTokens")
@@ -73,12 +73,12 @@ def parse_request(body: Any, model: dict, name: str) -> GenerationRequest:
     return GenerationRequest(
         prompt="".join(texts),
         temperature=temperature,
-        top_k=_integer(top_k, "generationConfig.topK", 0, 1000) or None if top_k is not None else None,
-        top_p=_number(top_p, "generationConfig.topP", 0.0, 1.0) if top_p is not None else None,
-        max_output_tokens=_integer(max_tokens, "generationConfig.maxOutputTokens", 1, 8192) if max_tokens is not None else None,
-        candidate_count=_integer(pick("candidateCount", 1), "generationConfig.candidateCount", 1, MAX_CANDIDATES),
+        top_k=as_integer(top_k, "generationConfig.topK", 0, 1000) or None if top_k is not None else None,
+        top_p=as_number(top_p, "generationConfig.topP", 0.0, 1.0) if top_p is not None else None,
+        max_output_tokens=as_integer(max_tokens, "generationConfig.maxOutputTokens", 1, 8192) if max_tokens is not None else None,
+        candidate_count=as_integer(pick("candidateCount", 1), "generationConfig.candidateCount", 1, MAX_CANDIDATES),
         stop_sequences=tuple(s for s in stops if s),
-        seed=_integer(config["seed"], "generationConfig.seed", -(2**31), 2**31 - 1) if config.get("seed") is not None else None,
+        seed=as_integer(config["seed"], "generationConfig.seed", -(2**31), 2**31 - 1) if config.get("seed") is not None else None,
     )
 
 
@@ -90,7 +90,7 @@ class WeightsCache:
         self._lock = threading.Lock()
 
     def get(self, path: Path):
-        from tui.emulator.trainer import Model
+        from tui.emulator.model import Model
 
         mtime = path.stat().st_mtime
         with self._lock:

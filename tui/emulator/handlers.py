@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,11 +10,14 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from tui.emulator import admin
+from tui.emulator.bodies import json_body, read_json
 from tui.emulator import resources as res
 from tui.emulator.generation import WeightsCache, collect, generate, not_ready, parse_request, response_json
+from tui.emulator.paging import decode_token, encode_token, page_size, parse_filter
 from tui.emulator.pool import TrainingPool
 from tui.emulator.store import Store
-from tui.emulator.wire import RPC_CODES, ApiError, camel_keys, error_info, failed_precondition, invalid, not_found, now, timestamp
+from tui.emulator.wire import RPC_CODES, ApiError, error_info, failed_precondition, invalid, not_found, now, timestamp
 
 MAX_STEPS = 1_000_000
 MODEL_ID = r"{model_id:[a-z][a-z0-9-]*}"
@@ -47,66 +48,6 @@ class State:
             self.store.close()
 
 
-async def read_json(request: web.Request) -> Any:
-    raw = await request.read()
-    if not raw.strip():
-        return {}
-    try:
-        return camel_keys(orjson.loads(raw))
-    except orjson.JSONDecodeError as exc:
-        raise ApiError(400, f"Invalid JSON payload received. {exc}") from exc
-
-
-def _page_size(request: web.Request, default: int) -> int:
-    raw = request.query.get("pageSize", "")
-    if raw == "":
-        return default
-    try:
-        size = int(raw)
-    except ValueError:
-        raise invalid("pageSize", f"must be an integer, got {raw!r}") from None
-    if size < 0:
-        raise invalid("pageSize", f"must not be negative, got {size}")
-    return min(size or default, 1000)
-
-
-def _encode_token(after: int, query: dict) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps({"after": after, **query})).decode().rstrip("=")
-
-
-def _decode_token(request: web.Request, query: dict) -> int:
-    token = request.query.get("pageToken", "")
-    if not token:
-        return 0
-    try:
-        data = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        after = int(data.pop("after"))
-    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
-        raise invalid("pageToken", "is not a token this server gave out; start again without pageToken") from None
-    if data != query:
-        raise invalid("pageToken", "belongs to a request with another pageSize or filter; send the same ones or start again")
-    return after
-
-
-def _filter(text: str) -> tuple[list[str], bool]:
-    """Full-text terms of a list filter, and whether anything can match (readers:everyone cannot)."""
-    try:
-        tokens = shlex.split(text)
-    except ValueError as exc:
-        raise invalid("filter", f"cannot be parsed ({exc})") from None
-    terms, possible = [], True
-    for token in tokens:
-        if ":" in token:
-            if token in ("owner:me", "writers:me", "readers:me"):
-                continue  # every model here belongs to the caller
-            if token == "readers:everyone":
-                possible = False  # nothing here is shared with everyone
-                continue
-            raise invalid("filter", f"unknown operator {token!r}; use owner:me, writers:me, readers:me or readers:everyone")
-        terms.append(token.lower())
-    return terms, possible
-
-
 def add_routes(app: web.Application, state: State) -> None:
     def store() -> Store:
         return state.store
@@ -129,19 +70,19 @@ def add_routes(app: web.Application, state: State) -> None:
 
     # -- base models --------------------------------------------------------------------
     async def list_models(request: web.Request) -> web.Response:
-        size = _page_size(request, 50)
-        after = _decode_token(request, {"pageSize": size})
+        size = page_size(request, 50)
+        after = decode_token(request, {"pageSize": size})
         page = res.BASE_MODELS[after : after + size]
         body: dict = {"models": page}
         if after + size < len(res.BASE_MODELS):
-            body["nextPageToken"] = _encode_token(after + size, {"pageSize": size})
-        return _json(body)
+            body["nextPageToken"] = encode_token(after + size, {"pageSize": size})
+        return json_body(body)
 
     async def get_model(request: web.Request) -> web.Response:
         model = res.find_base_model(request.match_info["base"])
         if model is None:
             raise not_found(f"models/{request.match_info['base']} is not found for API version {request.path.split('/')[1]}.")
-        return _json(model)
+        return json_body(model)
 
     async def base_generate(request: web.Request) -> web.Response:
         name = f"models/{request.match_info['base']}"
@@ -182,13 +123,13 @@ def add_routes(app: web.Application, state: State) -> None:
         }  # fmt: skip
         store().insert_model(record, examples)
         state.pool.submit(model_id)
-        return _json(res.operation_json(record, [], created=True))
+        return json_body(res.operation_json(record, [], created=True))
 
     async def list_tuned(request: web.Request) -> web.Response:
-        size = _page_size(request, 10)
+        size = page_size(request, 10)
         text = request.query.get("filter", "")
-        terms, possible = _filter(text)
-        after = _decode_token(request, {"pageSize": size, "filter": text})
+        terms, possible = parse_filter(text)
+        after = decode_token(request, {"pageSize": size, "filter": text})
         found: list[dict] = []
         more = False
         if possible:
@@ -201,24 +142,24 @@ def add_routes(app: web.Application, state: State) -> None:
                     found.append(record)
         body: dict = {"tunedModels": [tuned_model(r) for r in found]}
         if more:
-            body["nextPageToken"] = _encode_token(found[-1]["seq"], {"pageSize": size, "filter": text})
-        return _json(body)
+            body["nextPageToken"] = encode_token(found[-1]["seq"], {"pageSize": size, "filter": text})
+        return json_body(body)
 
     async def get_tuned(request: web.Request) -> web.Response:
-        return _json(tuned_model(record_of(request)))
+        return json_body(tuned_model(record_of(request)))
 
     async def patch_tuned(request: web.Request) -> web.Response:
         record = record_of(request)
         changes = res.parse_update(await read_json(request), request.query.get("updateMask"))
         store().update_model(record["id"], **changes, update_time=timestamp(now()))
-        return _json(tuned_model(store().get_model(record["id"])))
+        return json_body(tuned_model(store().get_model(record["id"])))
 
     async def delete_tuned(request: web.Request) -> web.Response:
         record = record_of(request)
         state.pool.forget(record["id"])
         store().delete_model(record["id"])
         state.weights.drop(state.pool.weights_path(record["id"]))
-        return _json({})
+        return json_body({})
 
     async def generate_content(request: web.Request) -> web.StreamResponse:
         record = record_of(request)
@@ -238,10 +179,10 @@ def add_routes(app: web.Application, state: State) -> None:
         pieces = await asyncio.to_thread(run)
         prompt_tokens = len(gen.prompt.encode("utf-8"))
         if not request.path.endswith(":streamGenerateContent"):
-            return _json(response_json(collect(iter(pieces)), prompt_tokens, name))
+            return json_body(response_json(collect(iter(pieces)), prompt_tokens, name))
         chunks = [response_json([p], prompt_tokens, name, final=i == len(pieces) - 1) for i, p in enumerate(pieces)]
         if request.query.get("alt") != "sse":
-            return _json(chunks)
+            return json_body(chunks)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await response.prepare(request)
         for chunk in chunks:
@@ -262,13 +203,13 @@ def add_routes(app: web.Application, state: State) -> None:
         return res.operation_json(record, store().snapshots(record["id"]))
 
     async def get_operation(request: web.Request) -> web.Response:
-        return _json(_operation(operation_of(request)))
+        return json_body(_operation(operation_of(request)))
 
     async def list_operations(request: web.Request) -> web.Response:
         done = _done_filter(request)
-        size = _page_size(request, 10)
+        size = page_size(request, 10)
         query = {"pageSize": size, "filter": request.query.get("filter", "")}
-        after = _decode_token(request, query)
+        after = decode_token(request, query)
         if "model_id" in request.match_info:
             records = [record_of(request)] if after == 0 else []
         else:
@@ -283,8 +224,8 @@ def add_routes(app: web.Application, state: State) -> None:
             ops.append((record["seq"], _operation(record)))
         body: dict = {"operations": [op for _, op in ops]}
         if more:
-            body["nextPageToken"] = _encode_token(ops[-1][0], query)
-        return _json(body)
+            body["nextPageToken"] = encode_token(ops[-1][0], query)
+        return json_body(body)
 
     async def cancel_operation(request: web.Request) -> web.Response:
         record = operation_of(request)
@@ -294,49 +235,13 @@ def add_routes(app: web.Application, state: State) -> None:
             stamp = timestamp(now())
             error = {"code": RPC_CODES["CANCELLED"], "message": "Operation cancelled by the caller before training started."}
             store().update_model(record["id"], state="FAILED", error=error, cancelled=1, complete_time=stamp, update_time=stamp)
-            return _json({})
+            return json_body({})
         for _ in range(250):  # the trainer ends within a step; answer once it has
             await asyncio.sleep(0.02)
             current = store().get_model(record["id"])
             if current is None or current["state"] != "CREATING":
                 break
-        return _json({})
-
-    # -- admin --------------------------------------------------------------------------
-    async def health(request: web.Request) -> web.Response:
-        import os
-
-        return _json({"status": "ok", "pid": os.getpid(), "dataDir": str(state.root)})
-
-    async def get_config(request: web.Request) -> web.Response:
-        return _json(state.config.public())
-
-    async def set_config(request: web.Request) -> web.Response:
-        body = await read_json(request)
-        if not isinstance(body, dict):
-            raise invalid("", "the body must be a JSON object")
-        config = state.config
-        for key in body:
-            if key not in ("denyScopes", "faultRate", "faultCodes", "stepDelay", "faultSeed"):
-                raise invalid(key, "unknown switch; use denyScopes, faultRate, faultCodes, stepDelay or faultSeed")
-        if "denyScopes" in body:
-            config.deny_scopes = bool(body["denyScopes"])
-        if "faultRate" in body:
-            config.fault_rate = res._number(body["faultRate"], "faultRate", 0.0, 1.0)
-        if "faultCodes" in body:
-            codes = body["faultCodes"]
-            if not isinstance(codes, list) or not codes:
-                raise invalid("faultCodes", "must be a non-empty list of HTTP status codes")
-            config.fault_codes = tuple(res._integer(c, "faultCodes", 400, 599) for c in codes)
-        if "faultSeed" in body:
-            import random
-
-            config.fault_seed = body["faultSeed"]
-            config.rng = random.Random(config.fault_seed)
-        if "stepDelay" in body:
-            config.step_delay = res._number(body["stepDelay"], "stepDelay", 0.0, 60.0)
-            state.pool.set_step_delay(config.step_delay)
-        return _json(config.public())
+        return json_body({})
 
     routes = web.RouteTableDef()
     for v in ("v1beta", "v1"):
@@ -355,11 +260,5 @@ def add_routes(app: web.Application, state: State) -> None:
     routes.delete(f"/v1beta/tunedModels/{MODEL_ID}")(delete_tuned)
     routes.post(f"/v1/tunedModels/{MODEL_ID}/operations/{OP_ID}:cancel")(cancel_operation)
     routes.get("/v1/operations")(list_operations)
-    routes.get("/_emulator/health")(health)
-    routes.get("/_emulator/config")(get_config)
-    routes.post("/_emulator/config")(set_config)
+    admin.add_routes(routes, state)
     app.add_routes(routes)
-
-
-def _json(body: object, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")

@@ -12,6 +12,7 @@ import secrets
 import string
 from typing import Any
 
+from tui.emulator.base_models import BASE_MODELS, find_base_model
 from tui.emulator.wire import ApiError, compact, invalid
 
 TUNED_MODEL_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.TunedModel"
@@ -22,58 +23,6 @@ MAX_INPUT_CHARS = 40_000
 MAX_OUTPUT_CHARS = 5_000
 MAX_EXAMPLES = 100_000
 ID_PATTERN = re.compile(r"[a-z]([a-z0-9-]{0,38}[a-z0-9])?")
-
-_TUNING_METHODS = ["createTunedModel"]
-BASE_MODELS: list[dict[str, Any]] = [
-    {
-        "name": "models/gemini-1.5-flash-001-tuning",
-        "baseModelId": "gemini-1.5-flash-001-tuning",
-        "version": "001",
-        "displayName": "Gemini 1.5 Flash 001 Tuning",
-        "description": "Version of Gemini 1.5 Flash that supports tuning (local emulator).",
-        "inputTokenLimit": 16384,
-        "outputTokenLimit": 8192,
-        "supportedGenerationMethods": _TUNING_METHODS,
-        "temperature": 1.0,
-        "maxTemperature": 2.0,
-        "topP": 0.95,
-        "topK": 64,
-    },
-    {
-        "name": "models/gemini-1.0-pro-001",
-        "baseModelId": "gemini-1.0-pro",
-        "version": "001",
-        "displayName": "Gemini 1.0 Pro 001 (Tuning)",
-        "description": "The historic tunable Gemini 1.0 Pro (local emulator).",
-        "inputTokenLimit": 30720,
-        "outputTokenLimit": 2048,
-        "supportedGenerationMethods": _TUNING_METHODS,
-        "temperature": 0.9,
-        "topP": 1.0,
-        "topK": 1,
-    },
-    {
-        "name": "models/text-bison-001",
-        "baseModelId": "text-bison",
-        "version": "001",
-        "displayName": "PaLM 2 (Legacy)",
-        "description": "The historic tunable PaLM text model (local emulator).",
-        "inputTokenLimit": 8196,
-        "outputTokenLimit": 1024,
-        "supportedGenerationMethods": _TUNING_METHODS,
-        "temperature": 0.7,
-        "topP": 0.95,
-        "topK": 40,
-    },
-]
-BASE_MODEL_ALIASES = {"models/gemini-1.5-flash-001": "models/gemini-1.5-flash-001-tuning"}
-
-
-def find_base_model(name: str) -> dict[str, Any] | None:
-    full = name if name.startswith("models/") else f"models/{name}"
-    full = BASE_MODEL_ALIASES.get(full, full)
-    return next((m for m in BASE_MODELS if m["name"] == full), None)
-
 
 # -- ids --------------------------------------------------------------------------------
 _ALPHABET = string.ascii_lowercase + string.digits
@@ -115,13 +64,13 @@ def _unknown(obj: dict, allowed: set[str], where: str) -> None:
             raise ApiError(400, f"Invalid JSON payload received. Unknown name \"{key}\" at '{where}': Cannot find field.")
 
 
-def _object(value: Any, field: str) -> dict:
+def as_object(value: Any, field: str) -> dict:
     if not isinstance(value, dict):
         raise invalid(field, "must be a JSON object")
     return value
 
 
-def _integer(value: Any, field: str, low: int, high: int) -> int:
+def as_integer(value: Any, field: str, low: int, high: int) -> int:
     if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
         value = int(value)
     if isinstance(value, float) and value.is_integer():
@@ -133,7 +82,7 @@ def _integer(value: Any, field: str, low: int, high: int) -> int:
     return value
 
 
-def _number(value: Any, field: str, low: float, high: float, open_low: bool = False) -> float:
+def as_number(value: Any, field: str, low: float, high: float, open_low: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise invalid(field, f"must be a number, got {value!r}")
     value = float(value)
@@ -143,7 +92,7 @@ def _number(value: Any, field: str, low: float, high: float, open_low: bool = Fa
     return value
 
 
-def _text(value: Any, field: str, max_chars: int | None = None) -> str:
+def as_text(value: Any, field: str, max_chars: int | None = None) -> str:
     if not isinstance(value, str):
         raise invalid(field, f"must be a string, got {type(value).__name__}")
     if max_chars is not None and len(value) > max_chars:
@@ -157,36 +106,36 @@ def sampling_fields(body: dict, base: dict | None) -> dict[str, Any]:
     if base is not None:
         out = {"temperature": base.get("temperature"), "top_p": base.get("topP"), "top_k": base.get("topK")}
     if body.get("temperature") is not None:
-        out["temperature"] = _number(body["temperature"], "temperature", 0.0, 2.0)
+        out["temperature"] = as_number(body["temperature"], "temperature", 0.0, 2.0)
     if body.get("topP") is not None:
-        out["top_p"] = _number(body["topP"], "topP", 0.0, 1.0)
+        out["top_p"] = as_number(body["topP"], "topP", 0.0, 1.0)
     if body.get("topK") is not None:
-        out["top_k"] = _integer(body["topK"], "topK", 0, 1000)
+        out["top_k"] = as_integer(body["topK"], "topK", 0, 1000)
     return out
 
 
 def reader_projects(value: Any) -> list[str]:
     if not isinstance(value, list):
         raise invalid("readerProjectNumbers", "must be a list of project numbers")
-    return [str(_integer(v, f"readerProjectNumbers[{i}]", 0, 2**63 - 1)) for i, v in enumerate(value)]
+    return [str(as_integer(v, f"readerProjectNumbers[{i}]", 0, 2**63 - 1)) for i, v in enumerate(value)]
 
 
 def parse_hyperparameters(value: Any) -> dict[str, Any]:
     """Hyperparameters as received, with the API's defaults for what is missing."""
-    hp = _object(value if value is not None else {}, "tuningTask.hyperparameters")
+    hp = as_object(value if value is not None else {}, "tuningTask.hyperparameters")
     hp = {k: v for k, v in hp.items() if v is not None}  # proto3 JSON: null means "not set"
     _unknown(hp, _HP_FIELDS, "tuned_model.tuning_task.hyperparameters")
     where = "tuningTask.hyperparameters."
     out: dict[str, Any] = {
-        "epochCount": _integer(hp.get("epochCount", 5), where + "epochCount", 1, 1000),
-        "batchSize": _integer(hp.get("batchSize", 4), where + "batchSize", 1, 1024),
+        "epochCount": as_integer(hp.get("epochCount", 5), where + "epochCount", 1, 1000),
+        "batchSize": as_integer(hp.get("batchSize", 4), where + "batchSize", 1, 1024),
     }
     if hp.get("learningRate") is not None and hp.get("learningRateMultiplier") is not None:
         raise invalid(where + "learningRateMultiplier", "learningRate and learningRateMultiplier are one of a kind; give one")
     if hp.get("learningRateMultiplier") is not None:
-        out["learningRateMultiplier"] = _number(hp["learningRateMultiplier"], where + "learningRateMultiplier", 0, 100, True)
+        out["learningRateMultiplier"] = as_number(hp["learningRateMultiplier"], where + "learningRateMultiplier", 0, 100, True)
     else:
-        out["learningRate"] = _number(hp.get("learningRate", 0.001), where + "learningRate", 0, 1, True)
+        out["learningRate"] = as_number(hp.get("learningRate", 0.001), where + "learningRate", 0, 1, True)
     return out
 
 
@@ -194,9 +143,9 @@ def parse_examples(task: dict) -> list[tuple[str, str]]:
     where = "tuningTask.trainingData"
     if task.get("trainingData") is None:
         raise invalid(where, "is required: give the examples inline as tuningTask.trainingData.examples.examples[]")
-    data = _object(task["trainingData"], where)
+    data = as_object(task["trainingData"], where)
     _unknown(data, {"examples"}, "tuned_model.tuning_task.training_data")
-    holder = _object(data.get("examples"), where + ".examples")
+    holder = as_object(data.get("examples"), where + ".examples")
     _unknown(holder, {"examples"}, "tuned_model.tuning_task.training_data.examples")
     items = holder.get("examples")
     if not isinstance(items, list) or not items:
@@ -206,12 +155,12 @@ def parse_examples(task: dict) -> list[tuple[str, str]]:
     examples = []
     for i, item in enumerate(items):
         field = f"{where}.examples.examples[{i}]"
-        item = _object(item, field)
+        item = as_object(item, field)
         _unknown(item, {"textInput", "output"}, f"tuned_model.tuning_task.training_data.examples.examples[{i}]")
         if "output" not in item:
             raise invalid(field + ".output", f"is required (example {i})")
-        text_input = _text(item.get("textInput", ""), field + ".textInput", MAX_INPUT_CHARS)
-        output = _text(item["output"], field + ".output", MAX_OUTPUT_CHARS)
+        text_input = as_text(item.get("textInput", ""), field + ".textInput", MAX_INPUT_CHARS)
+        output = as_text(item["output"], field + ".output", MAX_OUTPUT_CHARS)
         if not output:
             raise invalid(field + ".output", f"is empty (example {i}); every example needs the expected output")
         examples.append((text_input, output))
@@ -220,25 +169,25 @@ def parse_examples(task: dict) -> list[tuple[str, str]]:
 
 def parse_create(body: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Validate a CreateTunedModel body; return the fields to store and the examples."""
-    body = _object(body, "tunedModel")
+    body = as_object(body, "tunedModel")
     _unknown(body, _TUNED_MODEL_FIELDS | _OUTPUT_ONLY, "tuned_model")
     if body.get("tunedModelSource") is not None:
         raise invalid("tunedModelSource", "tuning from a tuned model is not supported by the local emulator; give baseModel")
     if not body.get("baseModel"):
         raise invalid("baseModel", "is required, e.g. models/gemini-1.5-flash-001-tuning")
-    base = find_base_model(_text(body["baseModel"], "baseModel"))
+    base = find_base_model(as_text(body["baseModel"], "baseModel"))
     if base is None:
         names = ", ".join(m["name"] for m in BASE_MODELS)
         raise invalid("baseModel", f"{body['baseModel']} is not a base model that can be tuned; use one of {names}")
-    task = _object(body.get("tuningTask"), "tuningTask") if body.get("tuningTask") is not None else None
+    task = as_object(body.get("tuningTask"), "tuningTask") if body.get("tuningTask") is not None else None
     if task is None:
         raise invalid("tuningTask", "is required, with trainingData and (optionally) hyperparameters")
     _unknown(task, _TASK_FIELDS | _TASK_OUTPUT_ONLY, "tuned_model.tuning_task")
     examples = parse_examples(task)
     hyperparameters = parse_hyperparameters(task.get("hyperparameters"))
     fields = {
-        "display_name": _text(body.get("displayName", ""), "displayName", MAX_DISPLAY_NAME),
-        "description": _text(body.get("description", ""), "description"),
+        "display_name": as_text(body.get("displayName", ""), "displayName", MAX_DISPLAY_NAME),
+        "description": as_text(body.get("description", ""), "description"),
         "base_model": _full(body["baseModel"]),
         "hyperparameters": hyperparameters,
         "reader_project_numbers": reader_projects(body.get("readerProjectNumbers", [])),
@@ -321,7 +270,7 @@ _IMMUTABLE = {"name", "state", "createTime", "updateTime", "baseModel", "tunedMo
 
 def parse_update(body: Any, update_mask: str | None) -> dict[str, Any]:
     """Columns to set from a PATCH body. See docs/emulator.md for the updateMask rules."""
-    body = _object(body, "tunedModel")
+    body = as_object(body, "tunedModel")
     _unknown(body, set(UPDATABLE) | _IMMUTABLE, "tuned_model")
     if update_mask is None or update_mask.strip() == "":
         paths = [k for k in body if k in UPDATABLE]
@@ -341,9 +290,9 @@ def parse_update(body: Any, update_mask: str | None) -> dict[str, Any]:
         value = body.get(path)
         column = UPDATABLE[path]
         if path == "displayName":
-            changes[column] = _text(value or "", "displayName", MAX_DISPLAY_NAME)
+            changes[column] = as_text(value or "", "displayName", MAX_DISPLAY_NAME)
         elif path == "description":
-            changes[column] = _text(value or "", "description")
+            changes[column] = as_text(value or "", "description")
         elif path == "readerProjectNumbers":
             changes[column] = reader_projects(value or [])
         elif value is None:

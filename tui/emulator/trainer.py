@@ -1,73 +1,28 @@
-"""The model the emulator tunes: a byte-level MLP over hashed character n-grams.
+"""Training the emulator's model (`tui.emulator.model`) on (text_input, output) examples.
 
-The input prompt becomes a bag of hashed character 1-5-grams and words (sub-linear
-counts, L2-normalised), pooled through an embedding table. Each output byte is predicted
-from that pooled vector plus embeddings of the last `context` output bytes and of the
-position, through one ReLU layer and a softmax over 256 bytes + end-of-text.
-
-Training is plain minibatch cross-entropy with Adam (lazy rows for the n-gram table), a
-cosine-decaying step size and gradient clipping. The API's learning rate is mapped to
-Adam's step size by `LR_SCALE` (0.001 -> 0.02). A step's loss is the true mean
+Plain minibatch cross-entropy with Adam (lazy rows for the sparse n-gram and context
+tables), gradient clipping and a cosine-decaying step size. The API's learning rate is
+mapped to Adam's step size by `LR_SCALE` (0.001 -> 0.02). A step's loss is the true mean
 cross-entropy per output byte of that step's batch, before its update.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import zlib
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-EOS = 256  # the end-of-text class
-BOS = 256  # "before the start" in the context window
-VOCAB = 257
+from tui.emulator.model import BOS, EOS, VOCAB, Model, Shape, featurize
+
 LR_SCALE = 20.0  # Adam step size = API learning rate x LR_SCALE
 FINAL_LR_FRACTION = 0.05  # the cosine schedule ends at this fraction of the start value
 CLIP_NORM = 5.0
 CHUNK_POSITIONS = 8192  # output bytes per forward/backward pass; bigger batches are chunked
-_WORD = re.compile(r"\w+")
-_FNV = np.uint64(0x100000001B3)
-_MIX = np.uint64(0xFF51AFD7ED558CCD)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
-
-@dataclass(frozen=True)
-class Shape:
-    """Sizes of the model."""
-
-    buckets: int = 1 << 14
-    hidden: int = 128
-    context: int = 8
-    positions: int = 64
-    max_ngram: int = 5
-
-
-def featurize(text: str, shape: Shape) -> tuple[np.ndarray, np.ndarray]:
-    """Hashed n-gram bucket ids of a prompt and their weights (L2-normalised)."""
-    data = np.frombuffer(b"\x02" + text.encode("utf-8") + b"\x03", dtype=np.uint8).astype(np.uint64)
-    parts = []
-    with np.errstate(over="ignore"):
-        for n in range(1, shape.max_ngram + 1):
-            if len(data) < n:
-                break
-            h = np.full(len(data) - n + 1, np.uint64(n) * _GOLDEN, dtype=np.uint64)
-            for j in range(n):
-                h = (h ^ data[j : len(data) - n + 1 + j]) * _FNV
-            h ^= h >> np.uint64(31)
-            h *= _MIX
-            h ^= h >> np.uint64(29)
-            parts.append(h % np.uint64(shape.buckets))
-    words = [zlib.crc32(b"w:" + w.encode("utf-8")) % shape.buckets for w in _WORD.findall(text.lower())]
-    if words:
-        parts.append(np.asarray(words, dtype=np.uint64))
-    ids, counts = np.unique(np.concatenate(parts).astype(np.int64), return_counts=True)
-    weights = 1.0 + np.log(counts.astype(np.float32))
-    weights /= np.sqrt(np.sum(weights * weights))
-    return ids, weights.astype(np.float32)
+__all__ = ["EOS", "Model", "Shape", "Trainer", "featurize", "learning_rate_schedule"]
 
 
 def learning_rate_schedule(base: float, step: int, total: int) -> float:
@@ -75,92 +30,6 @@ def learning_rate_schedule(base: float, step: int, total: int) -> float:
     start = base * LR_SCALE
     progress = step / max(1, total - 1)
     return start * (FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-class Model:
-    """The weights, and inference with them."""
-
-    NAMES = ("E", "C", "P", "b1", "W", "b2")
-
-    def __init__(self, shape: Shape, params: dict[str, np.ndarray], max_output_bytes: int = 256) -> None:
-        self.shape = shape
-        self.params = params
-        self.max_output_bytes = max_output_bytes
-
-    @classmethod
-    def initial(cls, shape: Shape, rng: np.random.Generator, max_output_bytes: int) -> Model:
-        h = shape.hidden
-        params = {
-            "E": (rng.standard_normal((shape.buckets, h)) * 0.1).astype(np.float32),
-            "C": (rng.standard_normal((shape.context, VOCAB, h)) * 0.1).astype(np.float32),
-            "P": (rng.standard_normal((shape.positions, h)) * 0.1).astype(np.float32),
-            "b1": np.zeros(h, np.float32),
-            "W": (rng.standard_normal((h, VOCAB)) * math.sqrt(2.0 / h)).astype(np.float32),
-            "b2": np.zeros(VOCAB, np.float32),
-        }
-        return cls(shape, params, max_output_bytes)
-
-    def save(self, path: Path, extra: dict[str, np.ndarray] | None = None) -> None:
-        """Write atomically (temp file, then rename)."""
-        tmp = path.with_name(path.name + ".tmp")
-        meta = np.frombuffer(
-            repr({"shape": asdict(self.shape), "max_output_bytes": self.max_output_bytes}).encode(), dtype=np.uint8
-        )
-        with open(tmp, "wb") as fh:
-            np.savez(fh, __meta__=meta, **self.params, **(extra or {}))
-        tmp.replace(path)
-
-    @classmethod
-    def load(cls, path: Path) -> tuple[Model, dict[str, np.ndarray]]:
-        """The model in a file, and any extra arrays saved with it."""
-        import ast
-
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-        meta = ast.literal_eval(arrays.pop("__meta__").tobytes().decode())
-        params = {k: arrays.pop(k) for k in cls.NAMES}
-        return cls(Shape(**meta["shape"]), params, int(meta["max_output_bytes"])), arrays
-
-    def encode(self, text: str) -> np.ndarray:
-        """The pooled prompt vector."""
-        ids, weights = featurize(text, self.shape)
-        return weights @ self.params["E"][ids]
-
-    def step_logits(self, pooled: np.ndarray, produced: Sequence[int]) -> np.ndarray:
-        p, k = self.params, self.shape.context
-        pre = pooled + p["P"][min(len(produced), self.shape.positions - 1)] + p["b1"]
-        for j in range(k):
-            prev = produced[-1 - j] if len(produced) > j else BOS
-            pre = pre + p["C"][j, prev]
-        return np.maximum(pre, 0.0) @ p["W"] + p["b2"]
-
-    def sample(
-        self,
-        text: str,
-        max_bytes: int | None = None,
-        temperature: float = 0.0,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        rng: np.random.Generator | None = None,
-    ) -> Iterator[tuple[int | None, float]]:
-        """Yield (byte, log-probability) one at a time; a final (None, lp) means end-of-text."""
-        rng = rng or np.random.default_rng()
-        pooled = self.encode(text)
-        produced: list[int] = []
-        limit = self.max_output_bytes if max_bytes is None else max_bytes
-        while len(produced) < limit:
-            logits = self.step_logits(pooled, produced).astype(np.float64)
-            logp = logits - logits.max()
-            logp -= np.log(np.exp(logp).sum())
-            if temperature <= 0 or top_k == 1:
-                choice = int(np.argmax(logp))
-            else:
-                choice = _sample(logp / temperature, top_k, top_p, rng)
-            if choice == EOS:
-                yield None, float(logp[choice])
-                return
-            produced.append(choice)
-            yield choice, float(logp[choice])
 
 
 def _merge_rows(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -171,18 +40,6 @@ def _merge_rows(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray,
     merged = np.zeros((len(rows), pairs[0][1].shape[1]), np.float32)
     np.add.at(merged, inverse, np.concatenate([g for _, g in pairs]))
     return rows, merged
-
-
-def _sample(logits: np.ndarray, top_k: int | None, top_p: float | None, rng: np.random.Generator) -> int:
-    order = np.argsort(-logits)
-    if top_k:
-        order = order[:top_k]
-    probs = np.exp(logits[order] - logits[order].max())
-    probs /= probs.sum()
-    if top_p is not None and 0 < top_p < 1:
-        keep = int(np.searchsorted(np.cumsum(probs), top_p) + 1)
-        order, probs = order[:keep], probs[:keep] / probs[:keep].sum()
-    return int(order[rng.choice(len(order), p=probs)])
 
 
 @dataclass
