@@ -80,6 +80,10 @@ def _handler(command):
             return _fail(f"tunedeck: {exc}", EXIT_NOT_FOUND if exc.kind is ErrorKind.NOT_FOUND else EXIT_BACKEND)
         except _DatasetProblem as exc:
             return _fail(f"tunedeck: {exc}", EXIT_USAGE)
+        except KeyboardInterrupt:
+            if getattr(args, "watch", False) or getattr(args, "action", None) == "watch":
+                print("\nstopped watching; the job keeps training (`tunedeck jobs watch ID` to follow it again)", file=sys.stderr)
+            return 130
 
     return run
 
