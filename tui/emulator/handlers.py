@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from tui.emulator import admin
+from tui.emulator import admin, permissions
 from tui.emulator.bodies import json_body, read_json
 from tui.emulator import resources as res
 from tui.emulator.generation import WeightsCache, collect, generate, not_ready, parse_request, response_json
@@ -122,24 +122,27 @@ def add_routes(app: web.Application, state: State) -> None:
             **fields,
         }  # fmt: skip
         store().insert_model(record, examples)
+        permissions.grant_owner(store(), model_id)
         state.pool.submit(model_id)
         return json_body(res.operation_json(record, [], created=True))
 
     async def list_tuned(request: web.Request) -> web.Response:
         size = page_size(request, 10)
         text = request.query.get("filter", "")
-        terms, possible = parse_filter(text)
+        terms, everyone = parse_filter(text)
         after = decode_token(request, {"pageSize": size, "filter": text})
         found: list[dict] = []
         more = False
-        if possible:
-            for record in store().list_models(after):
-                haystack = f"{record['display_name']}\n{record['description']}".lower()
-                if all(term in haystack for term in terms):
-                    if len(found) == size:
-                        more = True
-                        break
-                    found.append(record)
+        for record in store().list_models(after):
+            haystack = f"{record['display_name']}\n{record['description']}".lower()
+            if not all(term in haystack for term in terms):
+                continue
+            if everyone and not store().shared_with_everyone(record["id"]):
+                continue
+            if len(found) == size:
+                more = True
+                break
+            found.append(record)
         body: dict = {"tunedModels": [tuned_model(r) for r in found]}
         if more:
             body["nextPageToken"] = encode_token(found[-1]["seq"], {"pageSize": size, "filter": text})
@@ -261,4 +264,5 @@ def add_routes(app: web.Application, state: State) -> None:
     routes.post(f"/v1/tunedModels/{MODEL_ID}/operations/{OP_ID}:cancel")(cancel_operation)
     routes.get("/v1/operations")(list_operations)
     admin.add_routes(routes, state)
+    permissions.add_routes(routes, state)
     app.add_routes(routes)

@@ -43,19 +43,19 @@ def decode_token(request: web.Request, query: dict) -> int:
 
 
 def parse_filter(text: str) -> tuple[list[str], bool]:
-    """Full-text terms of a list filter, and whether anything can match (readers:everyone cannot)."""
+    """Full-text terms of a tuned-model filter, and whether only models shared with everyone match."""
     try:
         tokens = shlex.split(text)
     except ValueError as exc:
         raise invalid("filter", f"cannot be parsed ({exc})") from None
-    terms, possible = [], True
+    terms, everyone = [], False
     for token in tokens:
         if ":" in token:
             if token in ("owner:me", "writers:me", "readers:me"):
                 continue  # every model here belongs to the caller
             if token == "readers:everyone":
-                possible = False  # nothing here is shared with everyone
+                everyone = True
                 continue
             raise invalid("filter", f"unknown operator {token!r}; use owner:me, writers:me, readers:me or readers:everyone")
         terms.append(token.lower())
-    return terms, possible
+    return terms, everyone

@@ -50,6 +50,15 @@ CREATE TABLE IF NOT EXISTS snapshots (
     compute_time TEXT NOT NULL,
     PRIMARY KEY (model_id, step)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS permissions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    model_id TEXT NOT NULL REFERENCES tuned_models(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    grantee_type TEXT NOT NULL,
+    email TEXT,
+    role TEXT NOT NULL,
+    UNIQUE (model_id, id)
+);
 """
 
 JSON_COLUMNS = ("hyperparameters", "error", "reader_project_numbers")
@@ -141,6 +150,31 @@ class Store:
         self._curves.pop(model_id, None)
         return cursor.rowcount > 0
 
+    # -- permissions --------------------------------------------------------------------
+    def permissions(self, model_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT * FROM permissions WHERE model_id = ? AND seq > ? ORDER BY seq", (model_id, after_seq))
+        return [dict(r) for r in rows]
+
+    def shared_with_everyone(self, model_id: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM permissions WHERE model_id = ? AND grantee_type = 'EVERYONE'", (model_id,))
+        return row.fetchone() is not None
+
+    def add_permission(self, model_id: str, permission_id: str, grantee_type: str, email: str | None, role: str) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO permissions (model_id, id, grantee_type, email, role) VALUES (?, ?, ?, ?, ?)",
+                (model_id, permission_id, grantee_type, email, role),
+            )
+
+    def set_permission_role(self, model_id: str, permission_id: str, role: str) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE permissions SET role = ? WHERE model_id = ? AND id = ?", (role, model_id, permission_id))
+
+    def delete_permission(self, model_id: str, permission_id: str) -> None:
+        with self.conn:
+            self.conn.execute("DELETE FROM permissions WHERE model_id = ? AND id = ?", (model_id, permission_id))
+
+    # -- snapshots ----------------------------------------------------------------------
     def snapshots(self, model_id: str) -> list[dict[str, Any]]:
         """The loss curve, oldest step first. Shared with the cache: do not modify it."""
         curve = self._curves.get(model_id)
