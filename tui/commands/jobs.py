@@ -82,7 +82,8 @@ def _handler(command):
             return _fail(f"tunedeck: {exc}", EXIT_USAGE)
         except KeyboardInterrupt:
             if getattr(args, "watch", False) or getattr(args, "action", None) == "watch":
-                print("\nstopped watching; the job keeps training (`tunedeck jobs watch ID` to follow it again)", file=sys.stderr)
+                job_id = getattr(args, "watched", None) or getattr(args, "id", "ID")
+                print(f"\nstopped watching; the job keeps training (`tunedeck jobs watch {job_id}` to follow it again)", file=sys.stderr)
             return 130
 
     return run
@@ -149,6 +150,7 @@ async def _tune(args, settings) -> int:
             raise _DatasetProblem(f"{exc} — {exc.hint}" if exc.hint else str(exc)) from exc
         except OSError as exc:
             raise _DatasetProblem(f"{args.dataset}: {exc.strerror or exc}") from exc
+        args.watched = job.id
         if not args.json:
             print(f"launched {job.name} on {manager.backend_description}: {job.dataset_examples} examples, {job.total_steps} steps")
         elif not args.watch:

@@ -128,22 +128,16 @@ def suggest_epochs(snapshots: Sequence[Snapshot], epochs_run: int) -> Suggestion
     tolerance = PLATEAU_SHARE * drop
     plateau = _plateau_epoch(means, tolerance)
     if plateau is None:
-        last_gain = means[-2][1] - means[-1][1]
-        share = 100 * last_gain / drop
+        previous, last = means[-2][1], means[-1][1]
+        fall = f"mean {previous:.3f} at epoch {means[-2][0]} to {last:.3f} at epoch {seen}"
         if running:
-            return Suggestion(
-                None,
-                best_epoch,
-                None,
-                f"The loss is still falling{so_far}: {share:.0f}% of its drop came in the last epoch; no plateau yet.",
-            )
+            return Suggestion(None, best_epoch, None, f"The loss is still falling{so_far} ({fall}); no plateau yet.")
         more = min(1000, epochs_run + max(2, round(epochs_run / 2)))
         return Suggestion(
             more,
             best_epoch,
             None,
-            f"The loss was still falling at the last epoch ({share:.0f}% of its drop came in epoch {seen}); "
-            f"try more epochs, e.g. {more}.",
+            f"The loss was still falling at the last epoch ({fall}); try more epochs, e.g. {more}.",
         )
 
     plateau_loss = dict(means)[plateau]
