@@ -161,3 +161,32 @@ def test_hyperparameters_change_the_run(emulator):
     assert losses["fast"][-1] < losses["multiplier"][-1]
     hp = raw(client, "get", multiplied["metadata"]["tunedModel"])["tuningTask"]["hyperparameters"]
     assert hp == {"epochCount": 3, "batchSize": 4, "learningRateMultiplier": 0.01}
+
+
+def test_tuning_a_tuned_model_starts_from_its_weights(emulator):
+    client = emulator.client()
+    examples = tiny_examples(16)
+    first = create(client, create_body(examples, "first", epochCount=20))["metadata"]["tunedModel"]
+    trained = wait_for(client, first)
+    body = create_body(examples, "second", epochCount=1)
+    del body["baseModel"]
+    body["tunedModelSource"] = {"tunedModel": first}
+    second = create(client, body)["metadata"]["tunedModel"]
+    model = wait_for(client, second)
+    assert model["state"] == "ACTIVE"
+    assert model["tunedModelSource"] == {"tunedModel": first, "baseModel": "models/gemini-1.5-flash-001-tuning"}
+    assert "baseModel" not in model
+    assert model["temperature"] == trained["temperature"]
+    fresh = create(client, create_body(examples, "fresh", epochCount=1))["metadata"]["tunedModel"]
+    fresh_loss = wait_for(client, fresh)["tuningTask"]["snapshots"][0]["meanLoss"]
+    assert model["tuningTask"]["snapshots"][0]["meanLoss"] < 0.2 * fresh_loss  # it already knew the task
+    assert not list((emulator.data_dir / "checkpoints").iterdir())
+
+    body["tunedModelSource"] = {"tunedModel": "tunedModels/nobody"}
+    with pytest.raises(errors.ClientError) as caught:
+        create(client, body)
+    assert caught.value.code == 400 and "tunedModelSource.tunedModel" in caught.value.message
+    body["baseModel"] = "models/gemini-1.5-flash-001-tuning"
+    with pytest.raises(errors.ClientError) as caught:
+        create(client, body)
+    assert "one of a kind" in caught.value.message

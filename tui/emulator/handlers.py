@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,6 +102,16 @@ def add_routes(app: web.Application, state: State) -> None:
                 details=[error_info("ACCESS_TOKEN_SCOPE_INSUFFICIENT", "ModelService.CreateTunedModel")],
             )
         fields, examples = res.parse_create(await read_json(request))
+        source = None
+        if fields["source_model"]:
+            source = store().get_model(fields["source_model"].removeprefix("tunedModels/"))
+            if source is None:
+                raise invalid("tunedModelSource.tunedModel", f"{fields['source_model']} does not exist")
+            if source["state"] != "ACTIVE":
+                raise failed_precondition(f"tunedModelSource.tunedModel: {fields['source_model']} is {source['state']}; only an ACTIVE tuned model can be tuned further")
+            fields["base_model"] = source["base_model"]
+            for column in ("temperature", "top_p", "top_k"):
+                fields.setdefault(column, source[column])
         steps = res.total_steps(len(examples), fields["hyperparameters"])
         if steps > MAX_STEPS:
             raise invalid("tuningTask.hyperparameters.epochCount", f"this job would take {steps} steps; the local emulator's limit is {MAX_STEPS}")
@@ -121,6 +133,8 @@ def add_routes(app: web.Application, state: State) -> None:
             "example_count": len(examples), "total_steps": steps, "completed_steps": 0, "error": None, "cancelled": 0,
             **fields,
         }  # fmt: skip
+        if source is not None:
+            _link(state.pool.weights_path(source["id"]), state.pool.source_path(model_id))
         store().insert_model(record, examples)
         permissions.grant_owner(store(), model_id)
         state.pool.submit(model_id)
@@ -266,3 +280,11 @@ def add_routes(app: web.Application, state: State) -> None:
     admin.add_routes(routes, state)
     permissions.add_routes(routes, state)
     app.add_routes(routes)
+
+
+def _link(source: Path, target: Path) -> None:
+    """Keep the source model's weights for a job that starts from them (a hard link if possible)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)

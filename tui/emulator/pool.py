@@ -45,6 +45,16 @@ class TrainingPool:
     def checkpoint_path(self, model_id: str) -> Path:
         return self.root / "checkpoints" / f"{model_id}.npz"
 
+    def source_path(self, model_id: str) -> Path:
+        """A copy of the source tuned model's weights, for a job tuning a tuned model."""
+        return self.root / "checkpoints" / f"{model_id}.source.npz"
+
+    def _drop_files(self, model_id: str, weights: bool) -> None:
+        if weights:
+            self.weights_path(model_id).unlink(missing_ok=True)
+        self.checkpoint_path(model_id).unlink(missing_ok=True)
+        self.source_path(model_id).unlink(missing_ok=True)
+
     def start(self) -> None:
         self.tasks = [asyncio.create_task(self._run_forever(i)) for i in range(self.size)]
 
@@ -72,12 +82,17 @@ class TrainingPool:
         model_id = record["id"]
         hp = record["hyperparameters"]
         learning_rate = hp.get("learningRate") or 0.001 * hp.get("learningRateMultiplier", 1.0)
+        source = self.source_path(model_id)
+        extra = ("--start-from", str(source)) if record.get("source_model") else ()
+        if extra and not source.exists() and not self.checkpoint_path(model_id).exists():
+            self._fail(model_id, f"the weights of the source model {record['source_model']} are missing; tune again")
+            return
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tui.emulator.worker",
             "--db", str(self.store.path), "--model", model_id,
             "--output", str(self.weights_path(model_id)), "--checkpoint", str(self.checkpoint_path(model_id)),
             "--epochs", str(hp["epochCount"]), "--batch-size", str(hp["batchSize"]),
-            "--learning-rate", repr(float(learning_rate)), "--step-delay", repr(self.step_delay()),
+            "--learning-rate", repr(float(learning_rate)), "--step-delay", repr(self.step_delay()), *extra,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
         )  # fmt: skip
@@ -114,10 +129,11 @@ class TrainingPool:
     def _finish(self, model_id: str, final: dict | None, code: int, stderr: str) -> None:
         requested = self.outcome.pop(model_id, None)
         if requested == "delete" or not self.store.exists(model_id):
-            self.weights_path(model_id).unlink(missing_ok=True)
-            self.checkpoint_path(model_id).unlink(missing_ok=True)
+            self._drop_files(model_id, weights=True)
             return
         kind = final["event"] if final else None
+        if kind in ("done", "cancelled", "failed"):
+            self.source_path(model_id).unlink(missing_ok=True)
         if kind == "done":
             stamp = timestamp(now())
             self.store.update_model(model_id, state="ACTIVE", complete_time=stamp, update_time=stamp)
@@ -147,7 +163,7 @@ class TrainingPool:
             stamp = timestamp(now())
             error = {"code": RPC_CODES["INTERNAL"], "message": message}
             self.store.update_model(model_id, state="FAILED", error=error, complete_time=stamp, update_time=stamp)
-        self.checkpoint_path(model_id).unlink(missing_ok=True)
+        self._drop_files(model_id, weights=False)
 
     def _send(self, model_id: str, command: str) -> None:
         process = self.running.get(model_id)
@@ -171,8 +187,7 @@ class TrainingPool:
             self.outcome[model_id] = "delete"
             self._send(model_id, "cancel")
         else:
-            self.weights_path(model_id).unlink(missing_ok=True)
-            self.checkpoint_path(model_id).unlink(missing_ok=True)
+            self._drop_files(model_id, weights=True)
 
     def set_step_delay(self, seconds: float) -> None:
         for model_id in list(self.running):

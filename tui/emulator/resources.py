@@ -171,14 +171,23 @@ def parse_create(body: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Validate a CreateTunedModel body; return the fields to store and the examples."""
     body = as_object(body, "tunedModel")
     _unknown(body, _TUNED_MODEL_FIELDS | _OUTPUT_ONLY, "tuned_model")
+    source = None
     if body.get("tunedModelSource") is not None:
-        raise invalid("tunedModelSource", "tuning from a tuned model is not supported by the local emulator; give baseModel")
-    if not body.get("baseModel"):
-        raise invalid("baseModel", "is required, e.g. models/gemini-1.5-flash-001-tuning")
-    base = find_base_model(as_text(body["baseModel"], "baseModel"))
-    if base is None:
-        names = ", ".join(m["name"] for m in BASE_MODELS)
-        raise invalid("baseModel", f"{body['baseModel']} is not a base model that can be tuned; use one of {names}")
+        source_body = as_object(body["tunedModelSource"], "tunedModelSource")
+        _unknown(source_body, {"tunedModel", "baseModel"}, "tuned_model.tuned_model_source")
+        source = as_text(source_body.get("tunedModel", ""), "tunedModelSource.tunedModel")
+        if not re.fullmatch(r"tunedModels/[a-z][a-z0-9-]*", source):
+            raise invalid("tunedModelSource.tunedModel", "is required, e.g. tunedModels/my-model-ab12c")
+        if body.get("baseModel"):
+            raise invalid("baseModel", "baseModel and tunedModelSource are one of a kind; give one")
+        base = None
+    else:
+        if not body.get("baseModel"):
+            raise invalid("baseModel", "is required, e.g. models/gemini-1.5-flash-001-tuning (or give tunedModelSource)")
+        base = find_base_model(as_text(body["baseModel"], "baseModel"))
+        if base is None:
+            names = ", ".join(m["name"] for m in BASE_MODELS)
+            raise invalid("baseModel", f"{body['baseModel']} is not a base model that can be tuned; use one of {names}")
     task = as_object(body.get("tuningTask"), "tuningTask") if body.get("tuningTask") is not None else None
     if task is None:
         raise invalid("tuningTask", "is required, with trainingData and (optionally) hyperparameters")
@@ -188,7 +197,8 @@ def parse_create(body: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     fields = {
         "display_name": as_text(body.get("displayName", ""), "displayName", MAX_DISPLAY_NAME),
         "description": as_text(body.get("description", ""), "description"),
-        "base_model": _full(body["baseModel"]),
+        "base_model": _full(body["baseModel"]) if source is None else "",
+        "source_model": source,
         "hyperparameters": hyperparameters,
         "reader_project_numbers": reader_projects(body.get("readerProjectNumbers", [])),
         **sampling_fields(body, base),
@@ -214,7 +224,10 @@ def tuned_model_json(record: dict, snapshots: list[dict]) -> dict:
             "state": record["state"],
             "createTime": record["create_time"],
             "updateTime": record["update_time"],
-            "baseModel": record["base_model"],
+            "baseModel": None if record.get("source_model") else record["base_model"],
+            "tunedModelSource": (
+                {"tunedModel": record["source_model"], "baseModel": record["base_model"]} if record.get("source_model") else None
+            ),
             "tuningTask": {
                 "startTime": record["start_time"],
                 "completeTime": record["complete_time"],

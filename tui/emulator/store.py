@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS tuned_models (
     completed_steps INTEGER NOT NULL DEFAULT 0,
     error TEXT,
     cancelled INTEGER NOT NULL DEFAULT 0,
-    reader_project_numbers TEXT NOT NULL DEFAULT '[]'
+    reader_project_numbers TEXT NOT NULL DEFAULT '[]',
+    source_model TEXT
 );
 CREATE TABLE IF NOT EXISTS training_data (
     model_id TEXT PRIMARY KEY REFERENCES tuned_models(id) ON DELETE CASCADE,
@@ -96,6 +97,9 @@ class Store:
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.executescript(SCHEMA)
+        columns = {row[1] for row in self.conn.execute("PRAGMA table_info(tuned_models)")}
+        if "source_model" not in columns:  # state written by an earlier version
+            self.conn.execute("ALTER TABLE tuned_models ADD COLUMN source_model TEXT")
         self._curves: dict[str, list[dict[str, Any]]] = {}  # model id -> snapshots, kept in step with the table
 
     def close(self) -> None:

@@ -75,15 +75,22 @@ class Trainer:
         learning_rate: float,
         seed: int = 0,
         shape: Shape | None = None,
+        start_from: Model | None = None,
     ) -> None:
+        """`start_from`: continue from these weights (tuning a tuned model) instead of random ones."""
         if not examples:
             raise ValueError("no training examples")
-        self.shape = shape or Shape()
+        self.shape = start_from.shape if start_from is not None else (shape or Shape())
         self.examples = [_encode_example(a, b, self.shape) for a, b in examples]
         self.epochs, self.batch_size, self.learning_rate, self.seed = epochs, batch_size, learning_rate, seed
         self.total_steps = math.ceil(len(examples) * epochs / batch_size)
         longest = max(len(e.targets) for e in self.examples)
-        self.model = Model.initial(self.shape, np.random.default_rng(seed), max_output_bytes=min(8192, 2 * longest + 16))
+        max_output = min(8192, 2 * longest + 16)
+        if start_from is not None:
+            params = {k: v.copy() for k, v in start_from.params.items()}
+            self.model = Model(self.shape, params, max(max_output, start_from.max_output_bytes))
+        else:
+            self.model = Model.initial(self.shape, np.random.default_rng(seed), max_output_bytes=max_output)
         self.moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in self.model.params.items()}
         self.step = 0  # steps done
         self._order_cache: dict[int, np.ndarray] = {}

@@ -63,16 +63,25 @@ def now() -> str:
 
 
 def train(args: argparse.Namespace, controls: Controls) -> None:
+    from tui.emulator.model import Model
     from tui.emulator.store import read_examples
     from tui.emulator.trainer import Trainer
 
     examples = read_examples(args.db, args.model)
+    start_from = None
+    if args.start_from is not None and not args.checkpoint.exists():
+        try:
+            start_from, _ = Model.load(args.start_from)
+        except Exception as exc:
+            emit({"event": "failed", "message": f"cannot read the source tuned model's weights: {exc}"})
+            return
     trainer = Trainer(
         examples,
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         seed=zlib.crc32(args.model.encode()),
+        start_from=start_from,
     )
     snapshots: list[dict] = []
     if args.checkpoint.exists():
@@ -141,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, required=True)
     parser.add_argument("--learning-rate", type=float, required=True)
     parser.add_argument("--step-delay", type=float, default=0.0)
+    parser.add_argument("--start-from", type=Path, help="weights to start from (tuning a tuned model)")
     args = parser.parse_args(argv)
     try:
         os.nice(10)  # requests to the server come first; training takes the leftover CPU
