@@ -103,3 +103,13 @@ def test_generate_from_v1_too(trained):
         model=name, contents="weather north", config={"temperature": 0, "http_options": {"api_version": "v1"}}
     )
     assert answer.text == PHRASES["north"]
+
+
+def test_legacy_generate_text(trained):
+    emu, client, name = trained
+    from tests.emulator.helpers import raw
+
+    answer = raw(client, "post", f"{name}:generateText", {"prompt": {"text": "weather south"}, "temperature": 0, "candidateCount": 2})
+    assert answer == {"candidates": [{"output": PHRASES["south"]}, {"output": PHRASES["south"]}]}
+    with pytest.raises(Exception, match="prompt.text"):
+        raw(client, "post", f"{name}:generateText", {"prompt": "weather south"})

@@ -82,6 +82,17 @@ def parse_request(body: Any, model: dict, name: str) -> GenerationRequest:
     )
 
 
+def parse_text_request(body: Any, model: dict, name: str) -> GenerationRequest:
+    """A legacy GenerateTextRequest, checked as the matching GenerateContentRequest."""
+    if not isinstance(body, dict):
+        raise invalid("", "the request body must be a JSON object")
+    prompt = body.get("prompt")
+    if not isinstance(prompt, dict) or not isinstance(prompt.get("text"), str):
+        raise invalid("prompt.text", "is required")
+    config = {k: body[k] for k in ("temperature", "topP", "topK", "maxOutputTokens", "candidateCount", "stopSequences") if k in body}
+    return parse_request({"contents": [{"parts": [{"text": prompt["text"]}]}], "generationConfig": config}, model, name)
+
+
 class WeightsCache:
     """Trained models loaded from disk, most recently used kept."""
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from tui.emulator import admin, permissions
 from tui.emulator.bodies import json_body, read_json
 from tui.emulator import resources as res
-from tui.emulator.generation import WeightsCache, collect, generate, not_ready, parse_request, response_json
+from tui.emulator.generation import WeightsCache, collect, generate, not_ready, parse_request, parse_text_request, response_json
 from tui.emulator.paging import decode_token, encode_token, page_size, parse_filter
 from tui.emulator.pool import TrainingPool
 from tui.emulator.store import Store
@@ -178,10 +178,8 @@ def add_routes(app: web.Application, state: State) -> None:
         state.weights.drop(state.pool.weights_path(record["id"]))
         return json_body({})
 
-    async def generate_content(request: web.Request) -> web.StreamResponse:
-        record = record_of(request)
+    async def sample(record: dict, gen) -> list:
         name = f"tunedModels/{record['id']}"
-        gen = parse_request(await read_json(request), record, name)
         if len(gen.prompt) > res.MAX_INPUT_CHARS:
             raise invalid("contents", f"the prompt is {len(gen.prompt)} characters; tuned models take at most {res.MAX_INPUT_CHARS}")
         if record["state"] != "ACTIVE":
@@ -189,11 +187,19 @@ def add_routes(app: web.Application, state: State) -> None:
         path = state.pool.weights_path(record["id"])
         if not path.exists():
             raise ApiError(500, f"The trained weights of {name} are missing from the emulator's data directory; tune it again.")
+        return await asyncio.to_thread(lambda: list(generate(state.weights.get(path), gen)))
 
-        def run() -> list:
-            return list(generate(state.weights.get(path), gen))
+    async def generate_text(request: web.Request) -> web.Response:
+        """The legacy PaLM call: `{prompt: {text}, temperature, ...}` -> `{candidates: [{output}]}`."""
+        record = record_of(request)
+        pieces = await sample(record, parse_text_request(await read_json(request), record, f"tunedModels/{record['id']}"))
+        return json_body({"candidates": [{"output": p.text} for p in collect(iter(pieces))]})
 
-        pieces = await asyncio.to_thread(run)
+    async def generate_content(request: web.Request) -> web.StreamResponse:
+        record = record_of(request)
+        name = f"tunedModels/{record['id']}"
+        gen = parse_request(await read_json(request), record, name)
+        pieces = await sample(record, gen)
         prompt_tokens = len(gen.prompt.encode("utf-8"))
         if not request.path.endswith(":streamGenerateContent"):
             return json_body(response_json(collect(iter(pieces)), prompt_tokens, name))
@@ -270,6 +276,7 @@ def add_routes(app: web.Application, state: State) -> None:
         routes.post(f"/{v}/tunedModels/{MODEL_ID}:streamGenerateContent")(generate_content)
         routes.get(f"/{v}/tunedModels/{MODEL_ID}/operations")(list_operations)
         routes.get(f"/{v}/tunedModels/{MODEL_ID}/operations/{OP_ID}")(get_operation)
+    routes.post(f"/v1beta/tunedModels/{MODEL_ID}:generateText")(generate_text)
     routes.post("/v1beta/tunedModels")(create)
     routes.get("/v1beta/tunedModels")(list_tuned)
     routes.get(f"/v1beta/tunedModels/{MODEL_ID}")(get_tuned)
