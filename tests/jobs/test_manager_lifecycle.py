@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 
 import pytest
@@ -128,3 +129,25 @@ async def test_jobs_made_elsewhere_are_found(emulator, make_manager, tmp_path):
     found = manager.job(made.name)
     assert found.display_name == "elsewhere"
     assert [j.name for j in manager.jobs] == [made.name]
+
+
+async def test_polling_slows_when_idle_and_stops_when_finished(emulator_factory, make_manager):
+    from tui.jobs.polling import PollPolicy
+
+    emulator = emulator_factory(step_delay=30)  # the first step takes 30 s: nothing changes meanwhile
+    policy = PollPolicy(fast=0.05, slow=0.4, growth=2.0, discover_every=600)
+    manager = await make_manager(emulator.url, policy=policy)
+    events = manager.events()
+    job = await manager.launch(spec(epochs=1), NUMBERS)
+    await next_event(events, SnapshotsAdded)  # step 1; step 2 is 30 s away
+    await asyncio.sleep(1.0)  # intervals 0.05, 0.1, 0.2, 0.4: the watcher has slowed down
+    before = manager.requests_sent
+    await asyncio.sleep(2.0)
+    idle = manager.requests_sent - before
+    assert 2 <= idle <= 8  # about one poll every 0.4 s; polling every 0.05 s would be 40
+
+    emulator.configure(step_delay=0)
+    await next_event(events, JobFinished, timeout=60)
+    done = manager.requests_sent
+    await asyncio.sleep(1.0)
+    assert manager.requests_sent == done  # a finished job is not polled
