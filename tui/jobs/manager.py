@@ -10,8 +10,6 @@ backoff; a watcher never dies of a backend error.
 from __future__ import annotations
 
 import asyncio
-import re
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,22 +24,13 @@ from tui.jobs.events import (
 )
 from tui.jobs.fold import fold
 from tui.jobs.history import History
+from tui.jobs.launching import create_job, read_dataset
 from tui.jobs.polling import PollPolicy
 from tui.jobs.subscription import Broadcaster, Subscription
 from tui.models import BaseModelInfo, Job, JobSpec, JobState
 
 T = TypeVar("T")
 _EPOCH = datetime.min.replace(tzinfo=UTC)
-LAUNCH_ATTEMPTS = 4
-
-
-def new_model_id(display_name: str) -> str:
-    """A tunedModelId like the API's own: the display name's words plus a random suffix."""
-    words = re.findall(r"[a-z0-9]+", display_name.lower())
-    stem = "-".join(words)[:30].strip("-")
-    if not stem or not stem[0].isalpha():
-        stem = ("job-" + stem).strip("-")[:30].strip("-")
-    return f"{stem}-{secrets.token_hex(3)}"
 
 
 @dataclass(frozen=True)
@@ -51,14 +40,6 @@ class Health:
     reachable: bool
     message: str
     base_models: tuple[BaseModelInfo, ...] = ()
-
-
-def _load_dataset(path: Path, format):
-    from tui.datasets import lint, open_dataset
-
-    reader = open_dataset(path, format=format)
-    report = lint(reader)
-    return reader.dataset, list(reader.iter_examples()), report
 
 
 class JobManager:
@@ -143,10 +124,10 @@ class JobManager:
     async def launch(self, spec: JobSpec, dataset_path, *, format=None, force: bool = False) -> Job:
         """Lint the dataset, refuse when it has errors (unless forced), then create the job."""
         path = Path(dataset_path)
-        dataset, examples, report = await asyncio.to_thread(_load_dataset, path, format)
+        dataset, examples, report = await asyncio.to_thread(read_dataset, path, format)
         if report.has_errors and not force:
             raise LaunchRefused(report, str(path))
-        job = await self._create(spec, examples)
+        job = await create_job(self._call, self.backend, spec, examples, self.policy, lambda e: self._publish(BackendFailed(e)))
         job = job.model_copy(
             update={
                 "dataset_path": str(path.resolve()),
@@ -162,23 +143,6 @@ class JobManager:
         if self._background:
             self._watch(job.name)
         return job
-
-    async def _create(self, spec: JobSpec, examples: list) -> Job:
-        """Create with a chosen id, retrying transient failures; a 409 on a retry means an earlier try got through."""
-        model_id = new_model_id(spec.display_name)
-        for attempt in range(1, LAUNCH_ATTEMPTS + 1):
-            try:
-                return await self._call(lambda: self.backend.create(spec, examples, model_id))
-            except BackendError as exc:
-                if exc.status == 409 and attempt > 1:
-                    job = await self._call(lambda: self.backend.get(f"tunedModels/{model_id}"))
-                    total = spec.hyperparameters.total_steps(len(examples))
-                    return job.model_copy(update={"total_steps": total, "hyperparameters": spec.hyperparameters})
-                if not exc.retryable or attempt == LAUNCH_ATTEMPTS:
-                    raise
-                self._publish(BackendFailed(exc))
-                await asyncio.sleep(self.policy.backoff(attempt, exc.retry_after))
-        raise AssertionError("unreachable")
 
     async def cancel(self, name: str) -> Job:
         """Cancel a training job; it shows as CANCELLED from now on, whatever the backend says."""
