@@ -39,6 +39,9 @@ def test_tune_watch_list_show_try(local_env, capsys):
     job_id = jobs[0]["id"]
     assert jobs[0]["advice"]["reason"]
 
+    code, out, _ = run(capsys, "jobs", "watch", job_id)  # already finished: answers at once
+    assert code == 0 and "is ready" in out
+
     code, out, _ = run(capsys, "jobs", "show", job_id)
     assert code == 0 and "dataset sha256" in out and "loss by epoch" in out
 

@@ -169,15 +169,21 @@ async def _follow(manager, name: str, as_json: bool) -> int:
     from tui.jobs.curve import suggest_epochs
     from tui.models import JobState
 
-    live = sys.stdout.isatty() and not as_json
     subscription = manager.events()
     manager.watch(name)
     job = manager.job(name)
-    if not as_json:
+    live = sys.stdout.isatty() and not as_json and not job.state.finished
+    if job.state.finished:
+        subscription.close()
+        if as_json:
+            print(json.dumps(_event_json(ev.JobFinished(job)), ensure_ascii=False))
+    elif not as_json:
         print(text.progress_line(job), end="\r" if live else "\n", flush=True)
     last_line = ""
     async for event in subscription:
         if getattr(event, "job", None) is not None and event.job.name != name:
+            continue
+        if getattr(event, "job_name", None) not in (None, name):
             continue
         if as_json:
             print(json.dumps(_event_json(event), ensure_ascii=False), flush=True)
