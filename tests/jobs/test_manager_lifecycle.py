@@ -126,8 +126,11 @@ async def test_jobs_made_elsewhere_are_found(emulator, make_manager, tmp_path):
     added, _ = await next_event(events, JobAdded, where=lambda e: e.job.name == made.name)
     assert not added.job.launched_here
     await manager.refresh()
+    await manager.refresh(made.name)
     found = manager.job(made.name)
     assert found.display_name == "elsewhere"
+    assert found.operation == made.operation  # looked up on the backend
+    assert found.total_steps == made.total_steps
     assert [j.name for j in manager.jobs] == [made.name]
 
 
