@@ -11,6 +11,7 @@ the title always says which backend is active and whether it answers.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable
 from importlib import import_module
@@ -71,6 +72,8 @@ class TuneDeckApp(App[None]):
         self.settings = settings
         self.manager = manager
         self._owns_manager = manager is None
+        self._first_painted = False
+        self._after_first_paint: list = []
         # Every job event from the manager, re-published for screens to subscribe to.
         self.job_events: Signal[Any] = Signal(self, "job_events")
         # Published once with the manager when it is ready (at once if it was injected).
@@ -83,9 +86,23 @@ class TuneDeckApp(App[None]):
 
     # -- lifecycle -------------------------------------------------------------------
 
+    def after_first_paint(self, callback) -> None:
+        """Run `callback` once the first frame is on screen (at once if it already is)."""
+        if self._first_painted:
+            self.call_later(callback)
+        else:
+            self._after_first_paint.append(callback)
+
+    def on_ready(self) -> None:
+        """The first frame is on screen: now start what may take a while."""
+        self._first_painted = True
+        callbacks, self._after_first_paint = self._after_first_paint, []
+        for callback in callbacks:
+            callback()
+
     def on_mount(self) -> None:
         if self.manager is None:
-            self.call_after_refresh(self._open_manager)
+            self.after_first_paint(self._open_manager)
         else:
             self._manager_opened()
 
@@ -93,9 +110,9 @@ class TuneDeckApp(App[None]):
     async def _open_manager(self) -> None:
         """Open the job manager after the first frame (this is where google-genai loads)."""
         try:
-            from tui.jobs.service import open_manager
-
-            self.manager = await open_manager(self.settings)
+            # google-genai takes a while to import: do it in a thread so keys keep working.
+            service = await asyncio.to_thread(import_module, "tui.jobs.service")
+            self.manager = await service.open_manager(self.settings)
         except Exception as exc:  # noqa: BLE001 - any failure here must reach the user, not crash
             self._set_backend_status(False, f"not available: {exc}")
             self.notify(

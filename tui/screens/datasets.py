@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,15 +17,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, OptionList, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from tui.widgets.dataset_stats import DatasetStatsView
-from tui.widgets.example_table import ExampleTable
-from tui.widgets.example_viewer import ExampleViewer
-from tui.widgets.findings_list import FindingsTable
-from tui.widgets.path_input import PathInput
+if TYPE_CHECKING:
+    from tui.widgets.example_table import ExampleTable
+    from tui.widgets.findings_list import FindingsTable
+    from tui.widgets.path_input import PathInput
 
 
 @dataclass(frozen=True)
@@ -115,34 +114,35 @@ class DatasetsScreen(Screen):
     TAB_FOCUS = {"examples": "#example-table", "findings": "#findings-table", "stats": "#stats-view"}
 
     def compose(self) -> ComposeResult:
+        # The first frame is the header and the samples: the rest is mounted right after it
+        # (see `_build`), so the app shows up as fast as a bare Textual app.
         yield Header()
-        with Horizontal(id="open-bar"):
-            yield PathInput(id="path")
-            yield Button("Browse…", id="browse")
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield Static("Samples", classes="section-title")
                 yield OptionList(id="samples")
                 yield Static("Dataset", classes="section-title")
                 yield Static("Open a sample or a file to start.", id="dataset-summary")
-            with TabbedContent(id="dataset-tabs", initial="examples"):
-                with TabPane("Examples", id="examples"):
-                    yield ExampleTable(id="example-table")
-                    yield ExampleViewer(id="example-viewer")
-                with TabPane("Findings", id="findings"):
-                    yield FindingsTable(id="findings-table")
-                    yield Static("Enter on a finding shows its example.", id="finding-detail", markup=False)
-                with TabPane("Stats", id="stats"):
-                    yield DatasetStatsView(id="stats-view")
-        with Horizontal(id="progress-bar"):
-            yield Static("", id="progress-label")
-            yield ProgressBar(id="progress", show_eta=False)
-        yield Footer()
+            yield Vertical(id="main")
+
+    def _build(self) -> None:
+        """Mount the path bar, the example/findings/stats panels, the progress bar and footer."""
+        from textual.widgets import Button, Footer, ProgressBar
+
+        from tui.widgets.dataset_panels import DatasetPanels
+        from tui.widgets.path_input import PathInput
+
+        self.mount(Horizontal(PathInput(id="path"), Button("Browse…", id="browse"), id="open-bar"), before="#body")
+        self.query_one("#main").mount(DatasetPanels())
+        progress = Horizontal(Static("", id="progress-label"), ProgressBar(id="progress", show_eta=False), id="progress-bar")
+        progress.display = False
+        self.mount(progress, Footer())
+        self.call_after_refresh(self.app.steady, self)
+        self.call_after_refresh(self.refresh_bindings)  # a footer mounted late must hear of the keys
 
     def on_mount(self) -> None:
-        self.app.steady(self)
-        self.query_one("#progress-bar").display = False
-        self.call_after_refresh(self._list_samples)
+        self.app.after_first_paint(self._build)
+        self.app.after_first_paint(self._list_samples)
 
     @work(thread=True, group="samples", exit_on_error=False)
     def _list_samples(self) -> None:
@@ -164,7 +164,7 @@ class DatasetsScreen(Screen):
     def open_path(self, path: str | Path, format: str | None = None) -> None:
         """Read and check the dataset at `path` in the background."""
         path = Path(path).expanduser()
-        self.query_one("#path", PathInput).value = display_path(path)
+        self.query_one("#path").value = display_path(path)
         self._set_summary(f"Reading {path.name}…", "muted")
         self._open(path, format)
 
@@ -176,10 +176,10 @@ class DatasetsScreen(Screen):
     def on_work_progress(self, message: WorkProgress) -> None:
         self.query_one("#progress-bar").display = True
         self.query_one("#progress-label", Static).update(message.stage)
-        self.query_one("#progress", ProgressBar).update(total=message.total, progress=message.done)
+        self.query_one("#progress").update(total=message.total, progress=message.done)
 
     def on_dataset_indexed(self, message: DatasetIndexed) -> None:
-        table = self.query_one(ExampleTable)
+        table = self.query_one("#example-table")
         table.show(message.reader)
         self._set_summary(f"{message.path.name}\n{len(message.reader):,} examples · checking…", "muted")
 
@@ -188,10 +188,10 @@ class DatasetsScreen(Screen):
         opened = OpenedDataset(message.path, message.reader, message.report)
         self.app.dataset = opened
         findings = list(message.report.findings)
-        self.query_one(FindingsTable).show(findings)
-        self.query_one(DatasetStatsView).show(message.report.stats, getattr(message.report, "profile", None))
+        self.query_one("#findings-table").show(findings)
+        self.query_one("#stats-view").show(message.report.stats, getattr(message.report, "profile", None))
         counts = {**count_by_severity(findings), **getattr(message.report, "counts", {})}
-        tabs = self.query_one(TabbedContent)
+        tabs = self.query_one("#dataset-tabs")
         tabs.get_tab("findings").label = f"Findings ({len(findings)})"
         dataset = message.reader.dataset
         lines = [
@@ -222,22 +222,21 @@ class DatasetsScreen(Screen):
 
     # -- events from widgets ------------------------------------------------------------
 
-    @on(PathInput.Submitted, "#path")
-    def _path_submitted(self, event: PathInput.Submitted) -> None:
-        if event.value.strip():
+    def on_input_submitted(self, event) -> None:
+        if event.input.id == "path" and event.value.strip():
             self.open_path(event.value.strip())
-            self.query_one(ExampleTable).focus()  # so single-letter keys work at once
+            self.query_one("#example-table").focus()  # so single-letter keys work at once
 
     @on(OptionList.OptionSelected, "#samples")
     def _sample_selected(self, event: OptionList.OptionSelected) -> None:
         self.open_path(event.option.id)
 
-    @on(Button.Pressed, "#browse")
-    def _browse_pressed(self) -> None:
-        self.action_browse()
+    def on_button_pressed(self, event) -> None:
+        if event.button.id == "browse":
+            self.action_browse()
 
     def on_example_table_example_highlighted(self, message: ExampleTable.ExampleHighlighted) -> None:
-        self.query_one(ExampleViewer).show(message.row, self.query_one("#path", PathInput).value)
+        self.query_one("#example-viewer").show(message.row, self.query_one("#path").value)
 
     def on_findings_table_finding_highlighted(self, message: FindingsTable.FindingHighlighted) -> None:
         finding = message.finding
@@ -250,7 +249,7 @@ class DatasetsScreen(Screen):
 
     def on_findings_table_finding_chosen(self, message: FindingsTable.FindingChosen) -> None:
         finding = message.finding
-        table = self.query_one(ExampleTable)
+        table = self.query_one("#example-table")
         if finding.line is None or table.reader is None:
             self.notify("This finding is about the whole file, not one example.", title="Findings")
             return
@@ -261,7 +260,7 @@ class DatasetsScreen(Screen):
     # -- actions ---------------------------------------------------------------------------
 
     def action_focus_path(self) -> None:
-        self.query_one("#path", PathInput).focus()
+        self.query_one("#path").focus()
 
     def action_focus_samples(self) -> None:
         self.query_one("#samples", OptionList).focus()
@@ -269,7 +268,7 @@ class DatasetsScreen(Screen):
     def action_browse(self) -> None:
         from tui.screens.dialogs import OpenFileDialog
 
-        start = Path(self.query_one("#path", PathInput).value or ".").expanduser()
+        start = Path(self.query_one("#path").value or ".").expanduser()
         self.app.push_screen(OpenFileDialog(start if start.is_dir() else start.parent), self._browsed)
 
     def _browsed(self, path: Path | None) -> None:
@@ -279,7 +278,7 @@ class DatasetsScreen(Screen):
     def action_show_tab(self, tab: str) -> None:
         # Focus moves into the shown panel: a focused widget left in a hidden panel
         # would pull the tabs back to its own panel.
-        self.query_one(TabbedContent).active = tab
+        self.query_one("#dataset-tabs").active = tab
         self.query_one(self.TAB_FOCUS[tab]).focus()
 
     def action_next_tab(self) -> None:
@@ -289,11 +288,11 @@ class DatasetsScreen(Screen):
         self._step_tab(-1)
 
     def _step_tab(self, step: int) -> None:
-        tabs = self.query_one(TabbedContent)
+        tabs = self.query_one("#dataset-tabs")
         self.action_show_tab(self.TABS[(self.TABS.index(tabs.active) + step) % len(self.TABS)])
 
     def action_reload(self) -> None:
-        value = self.query_one("#path", PathInput).value.strip()
+        value = self.query_one("#path").value.strip()
         if value:
             self.open_path(value)
         else:

@@ -1,0 +1,31 @@
+"""The three panels of the Datasets screen: examples (table + viewer), findings, stats."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static, TabbedContent, TabPane
+
+from tui.widgets.dataset_stats import DatasetStatsView
+from tui.widgets.example_table import ExampleTable
+from tui.widgets.example_viewer import ExampleViewer
+from tui.widgets.findings_list import FindingsTable
+
+
+class DatasetPanels(Vertical):
+    """Tabs over the open dataset; the screen fills the widgets by id."""
+
+    DEFAULT_CSS = """
+    DatasetPanels { width: 1fr; height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="dataset-tabs", initial="examples"):
+            with TabPane("Examples", id="examples"):
+                yield ExampleTable(id="example-table")
+                yield ExampleViewer(id="example-viewer")
+            with TabPane("Findings", id="findings"):
+                yield FindingsTable(id="findings-table")
+                yield Static("Enter on a finding shows its example.", id="finding-detail", markup=False)
+            with TabPane("Stats", id="stats"):
+                yield DatasetStatsView(id="stats-view")
