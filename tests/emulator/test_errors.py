@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from google import genai
 from google.genai import errors, types
@@ -196,3 +198,28 @@ def test_generate_request_checks(emulator):
     assert error.code == 400 and "candidateCount" in error.message
     error = _error(lambda: client.models.generate_content(model="models/gemini-1.5-flash-001-tuning", contents="x"))
     assert error.code == 404
+
+
+def test_malformed_bodies_and_methods(emulator):
+    import urllib.error
+    import urllib.request
+
+    def call(method: str, path: str, data: bytes | None) -> tuple[int, dict]:
+        request = urllib.request.Request(f"{emulator.url}{path}", data=data, method=method,
+                                         headers={"x-goog-api-key": emulator.api_key})  # fmt: skip
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    status, body = call("POST", "/v1beta/tunedModels", b"{not json")
+    assert status == 400 and body["error"]["status"] == "INVALID_ARGUMENT" and "Invalid JSON" in body["error"]["message"]
+    status, body = call("POST", "/v1beta/tunedModels", b"[1, 2]")
+    assert status == 400 and "tunedModel" in body["error"]["message"]
+    status, body = call("PUT", "/v1beta/tunedModels/abc", b"{}")
+    assert status == 404 and body["error"]["status"] == "NOT_FOUND"
+    status, body = call("GET", "/v1/tunedModels", None)  # v1 has no tunedModels collection
+    assert status == 404
+    status, body = call("GET", "/nowhere", None)
+    assert status == 404 and set(body["error"]) == {"code", "message", "status", "details"}
