@@ -16,11 +16,15 @@ from pathlib import Path
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_REFUSED, EXIT_BACKEND, EXIT_NOT_FOUND = 0, 1, 2, 3, 4, 5
 FORMATS = ["jsonl", "json", "csv", "tsv", "vertex", "chat"]
+EXIT_CODES = (
+    "exit codes: 0 success; 1 the job did not end ACTIVE, or a doctor check failed; 2 bad usage, configuration "
+    "or unreadable dataset; 3 the dataset has errors, nothing submitted; 4 the backend failed; 5 no such job; 130 interrupted"
+)
 
 
 def register(subparsers) -> None:
     """Add this module's subcommands to the `tunedeck` parser."""
-    tune = subparsers.add_parser("tune", help="lint a dataset and launch a tuning job", description="Lint DATASET and launch a tuning job on the active backend.")
+    tune = subparsers.add_parser("tune", epilog=EXIT_CODES, help="lint a dataset and launch a tuning job", description="Lint DATASET and launch a tuning job on the active backend.")
     tune.add_argument("dataset", type=Path, help="training examples (JSONL, JSON, CSV, TSV, Vertex or chat JSONL)")
     tune.add_argument("--format", choices=FORMATS, help="dataset format (default: detected)")
     tune.add_argument("--base-model", help="base model to tune (default: models/gemini-1.5-flash-001-tuning)")
@@ -36,7 +40,7 @@ def register(subparsers) -> None:
     tune.add_argument("--json", action="store_true", help="print JSON (with --watch: one event per line)")
     tune.set_defaults(handler=_handler(_tune))
 
-    jobs = subparsers.add_parser("jobs", help="list, show, watch, cancel, delete or rename tuning jobs", description="Tuning jobs on the active backend and in local history.")
+    jobs = subparsers.add_parser("jobs", epilog=EXIT_CODES, help="list, show, watch, cancel, delete or rename tuning jobs", description="Tuning jobs on the active backend and in local history.")
     jobs.add_argument("--json", action="store_true", help="print JSON")
     actions = jobs.add_subparsers(dest="action", metavar="ACTION")
     listing = actions.add_parser("list", help="all jobs, newest first (the default)")
@@ -51,7 +55,7 @@ def register(subparsers) -> None:
         sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     jobs.set_defaults(handler=_handler(_jobs))
 
-    try_ = subparsers.add_parser("try", help="send a prompt to a model", description="Send PROMPT to MODEL (a tuned model id or models/NAME) and print the answer.")
+    try_ = subparsers.add_parser("try", epilog=EXIT_CODES, help="send a prompt to a model", description="Send PROMPT to MODEL (a tuned model id or models/NAME) and print the answer.")
     try_.add_argument("model")
     try_.add_argument("prompt")
     try_.add_argument("--temperature", type=float)
@@ -59,7 +63,7 @@ def register(subparsers) -> None:
     try_.add_argument("--json", action="store_true", help="print JSON")
     try_.set_defaults(handler=_handler(_try))
 
-    doctor = subparsers.add_parser("doctor", help="check credentials, the backend and tunable base models")
+    doctor = subparsers.add_parser("doctor", epilog=EXIT_CODES, help="check credentials, the backend and tunable base models")
     doctor.add_argument("--json", action="store_true", help="print JSON")
     doctor.set_defaults(handler=_handler(_doctor))
 

@@ -117,7 +117,7 @@ class GeminiBackend:
             # One attempt per call: the job manager owns retries, backoff and Retry-After.
             retry_options=types.HttpRetryOptions(attempts=1),
         )
-        self._client = genai.Client(api_key=api_key, http_options=options)
+        self._client = genai.Client(vertexai=False, api_key=api_key, http_options=options)
 
     async def _guard(self, call: Awaitable[T]) -> T:
         try:
