@@ -119,9 +119,12 @@ async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app
         from tui.app import make_app
 
         app = make_app(settings, manager)
-        app.DEFAULT_MODE = "monitor"
         runner = asyncio.create_task(app.run_async(headless=True, size=(140, 45)))
-    await asyncio.sleep(3.0)  # warm up: first polls, first paint
+        await asyncio.sleep(1.0)
+        app.call_later(app.switch_mode, "monitor")
+    await asyncio.sleep(4.0)  # warm up: first polls, first paint of the monitor
+    if app is not None:
+        assert type(app.screen).__name__ == "MonitorScreen", app.screen
     trained_before = sum(job.completed_steps for job in manager.jobs)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     await asyncio.sleep(window)
@@ -144,7 +147,7 @@ def measure_idle(window: float, jobs: int) -> dict:
 
     results = {}
     with tempfile.TemporaryDirectory(prefix="tunedeck-bench-") as tmp:
-        emulator = start_emulator(Path(tmp) / "emulator", port=0, api_key=LOCAL_API_KEY, detached=False, extra_args=("--step-delay", "0.5"))
+        emulator = start_emulator(Path(tmp) / "emulator", port=0, api_key=LOCAL_API_KEY, detached=False, extra_args=("--step-delay", "0.5", "--trainers", "5"))
         try:
             for label, with_app in (("manager_only", False), ("app_on_monitor", True)):
                 data = Path(tmp) / label

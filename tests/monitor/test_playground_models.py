@@ -107,7 +107,7 @@ async def test_models_rename_open_try_and_delete(settings, manager):
         table = app.screen.query_one("#models-table")
         assert job.name in table.rows
         row = table.get_row(job.name)
-        assert row[0] == "library" and str(row[2]) == "ACTIVE" and row[5] == "yes"
+        assert row[0] == "library" and str(row[1]) == "ACTIVE" and row[2] == "yes" and row[5] == job.id
         table.move_cursor(row=table.get_row_index(job.name))
 
         await pilot.press("n")

@@ -24,7 +24,14 @@ from tui.widgets.monitor_job_table import STATE_COLOURS
 if TYPE_CHECKING:
     from tui.jobs.manager import JobManager
 
-COLUMNS = (("name", "Tuned model"), ("id", "Name"), ("state", "State"), ("base", "Base model"), ("created", "Created (UTC)"), ("here", "Launched here"))
+COLUMNS = (
+    ("name", "Tuned model"),
+    ("state", "State"),
+    ("here", "Launched here"),
+    ("created", "Created (UTC)"),
+    ("base", "Base model"),
+    ("id", "Name"),
+)
 # Events that change what this table shows (progress and loss points do not).
 RELEVANT = {"JobAdded", "JobStateChanged", "JobFinished", "JobRemoved", "JobUpdated"}
 
@@ -94,7 +101,8 @@ class ModelsScreen(Screen):
             colour = self.app.theme_variables.get(STATE_COLOURS.get(job.state.value, ""), "")
             state = Text(job.state.value, style=colour if colour.startswith("#") else "dim")
             here = "yes" if job.launched_here else "no"
-            table.add_row(job_title(job), job.id, state, job.base_model.removeprefix("models/"), created_text(job), here, key=job.name)
+            base = job.base_model.removeprefix("models/")
+            table.add_row(job_title(job), state, here, created_text(job), base, job.id, key=job.name)
         if current is not None and current.name in table.rows:
             table.move_cursor(row=table.get_row_index(current.name), animate=False)
         empty = self.query_one("#models-empty", Static)

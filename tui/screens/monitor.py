@@ -30,6 +30,8 @@ from tui.widgets.monitor_summary import JobSummary
 if TYPE_CHECKING:
     from tui.jobs.manager import JobManager
 
+NARROW_COLUMNS = 100
+
 
 class MonitorScreen(Screen):
     """Jobs, their loss curves and what to do about them."""
@@ -58,6 +60,7 @@ class MonitorScreen(Screen):
         self._view = ChartView()
         self._zoom = 0
         self._pending_select: str | None = None
+        self._heading = ""
 
     @property
     def manager(self) -> JobManager | None:
@@ -89,6 +92,10 @@ class MonitorScreen(Screen):
         if not self.app.settings.test_mode:
             self.set_interval(1.0, self._tick)
         self.query_one(JobTable).focus()
+
+    def on_resize(self, event) -> None:
+        # Below 100 columns the list goes above the chart so its columns stay readable.
+        self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
 
     # -- public -----------------------------------------------------------------------
 
@@ -194,6 +201,7 @@ class MonitorScreen(Screen):
         heading = self.query_one("#job-heading", Static)
         summary = self.query_one(JobSummary)
         if job is None:
+            self._heading = ""
             heading.update("No job selected")
             chart.show([])
             summary.show(None, None)
@@ -201,7 +209,10 @@ class MonitorScreen(Screen):
         curve = self._curve(job)
         suggestion = self.suggestion(job)
         view = ChartView(self._view.smoothing, self._view.log_scale, zoom_steps(self._zoom, len(curve)))
-        heading.update(f"{job_title(job)}  [$text-muted]{job.name}[/]")
+        title = f"{job_title(job)}  [$text-muted]{job.name}[/]"
+        if title != self._heading:
+            self._heading = title
+            heading.update(title)
         chart.show([curve], view, suggested_epochs=suggestion.epochs, title=describe(view))
         summary.show(job, suggestion, clock=not self.app.settings.test_mode)
 

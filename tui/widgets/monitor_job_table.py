@@ -42,6 +42,7 @@ class JobTable(DataTable):
         self.relative_times = relative_times
         self._jobs: dict[str, Job] = {}
         self._filter = ""
+        self._shown: dict[tuple[str, str], str] = {}  # (row, column) -> text on screen
         self.marked: list[str] = []
 
     def on_mount(self) -> None:
@@ -101,7 +102,7 @@ class JobTable(DataTable):
         else:
             self.marked.append(name)
         if name in self.rows:
-            self.update_cell(name, "mark", MARK if name in self.marked else "")
+            self._set(name, "mark", MARK if name in self.marked else "")
         return name in self.marked
 
     def select(self, name: str) -> bool:
@@ -114,8 +115,13 @@ class JobTable(DataTable):
         return True
 
     def _set(self, name: str, column: str, value: object) -> None:
+        """Update a cell only when its text changes: every update repaints the whole table."""
         if column == "updated" and not self.relative_times:
             return
+        text = str(value)
+        if self._shown.get((name, column)) == text:
+            return
+        self._shown[(name, column)] = text
         self.update_cell(name, column, value)
 
     def tick(self) -> None:
@@ -125,7 +131,7 @@ class JobTable(DataTable):
         now = datetime.now(UTC)
         for job in self._jobs.values():
             if job.name in self.rows:
-                self.update_cell(job.name, "updated", ago(job.last_polled or job.updated, now))
+                self._set(job.name, "updated", ago(job.last_polled or job.updated, now))
 
     # -- internals -------------------------------------------------------------------
 
@@ -153,7 +159,10 @@ class JobTable(DataTable):
     def _rebuild(self) -> None:
         selected = self.selected_name
         self.clear()
+        self._shown.clear()
         for job in self.visible:
-            self.add_row(*self._cells(job).values(), key=job.name)
+            cells = self._cells(job)
+            self.add_row(*cells.values(), key=job.name)
+            self._shown.update({(job.name, column): str(value) for column, value in cells.items()})
         if selected is not None and selected in self.rows:
             self.move_cursor(row=self.get_row_index(selected), animate=False)

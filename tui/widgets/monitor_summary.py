@@ -64,8 +64,13 @@ class JobSummary(Static):
     }
     """
 
+    _markup = ""
+
     def show(self, job: Job | None, suggestion: Suggestion | None, *, clock: bool = True) -> None:
         if job is None:
-            self.update("[$text-muted]No job selected. Launch one from Configure (2), or wait for the list to load.[/]")
-            return
-        self.update(summary_markup(job, suggestion, datetime.now(UTC) if clock else None))
+            markup = "[$text-muted]No job selected. Launch one from Configure (2), or wait for the list to load.[/]"
+        else:
+            markup = summary_markup(job, suggestion, datetime.now(UTC) if clock else None)
+        if markup != self._markup:  # an update re-lays out the screen: skip it when nothing changed
+            self._markup = markup
+            self.update(markup)
