@@ -45,6 +45,9 @@ def test_open_sample_configure_launch_in_tmux(terminal, tmp_path):
 
         term.send("C-q")
         term.wait_for("tunedeck exited with 0", timeout=15)
+        # Quitting leaves the emulator started for the user running, with its jobs.
+        emulator = find_running(data_dir / "emulator")
+        assert emulator is not None and emulator.alive()
     finally:
         emulator = find_running(data_dir / "emulator")
         if emulator is not None:

@@ -31,7 +31,8 @@ class ExampleTable(DataTable):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="examples.down"),
         Binding("k", "cursor_up", "Up", show=False, id="examples.up"),
-        Binding("G", "last", "Last example", show=False, id="examples.last"),
+        Binding("end,G", "last", "Last example", show=False, id="examples.last"),
+        Binding("home,g", "first", "First example", show=False, id="examples.first"),
     ]
 
     @dataclass
@@ -132,6 +133,9 @@ class ExampleTable(DataTable):
 
     def action_scroll_bottom(self) -> None:
         self.go_to(self.total - 1)
+
+    def action_first(self) -> None:
+        self.go_to(0)
 
     def action_last(self) -> None:
         self.go_to(self.total - 1)

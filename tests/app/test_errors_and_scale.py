@@ -1,0 +1,73 @@
+"""Errors land where the user is (the 403 scopes case explains OAuth user credentials), and
+a large file is paged and indexed with progress instead of loaded into the table."""
+
+from __future__ import annotations
+
+import json
+
+from tests.app.conftest import SIZE, open_path, open_sample, settle
+from tui.app import make_app
+from tui.screens.datasets import WorkProgress
+from tui.screens.dialogs import ErrorDialog
+from tui.widgets.example_table import WINDOW
+
+
+async def test_launch_denied_for_scopes_explains_oauth(manager, app_settings, app_emulator):
+    app_emulator.configure(deny_scopes=True)
+    try:
+        app = make_app(app_settings, manager)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await open_sample(app, pilot, "number-increment.jsonl")
+            await pilot.press("2")
+            await settle(app, pilot)
+            await pilot.press("escape", "ctrl+l")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ErrorDialog)
+            shown = " ".join(str(widget.render()) for widget in app.screen.query("Static"))
+            assert "403" in shown or "scopes" in shown
+            assert "OAuth" in shown
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert "Launch failed" in str(app.screen.query_one("#launch-status").render())
+            assert manager.jobs == []
+            assert app.is_running
+    finally:
+        app_emulator.configure(deny_scopes=False)
+
+
+async def test_large_file_is_paged_with_progress(manager, app_settings, tmp_path):
+    path = tmp_path / "large.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(40_000):
+            out.write(json.dumps({"text_input": f"question: what comes after {n}?", "output": str(n + 1)}) + "\n")
+    progress: list[WorkProgress] = []
+
+    def hook(message) -> None:
+        if isinstance(message, WorkProgress):
+            progress.append(message)
+
+    app = make_app(app_settings, manager)
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await settle(app, pilot)
+        await open_path(app, pilot, str(path))
+        table = app.screen.query_one("#example-table")
+        assert table.total == 40_000
+        assert table.row_count <= WINDOW
+        assert {message.stage for message in progress} >= {"Indexing", "Checking"}
+        assert any(message.total and message.done < message.total for message in progress)
+        assert not app.screen.query_one("#progress-bar").display  # hidden again when done
+
+        # Jump to the end and step back across a window boundary: rows load as needed.
+        table.focus()
+        await pilot.press("end")
+        await settle(app, pilot)
+        assert table.current_index == 39_999 and table.row_count <= WINDOW
+        assert "what comes after 39999?" in str(app.screen.query_one("#viewer-input").render())
+        first_loaded = table.window_start
+        table.go_to(first_loaded)
+        await pilot.press("up", "up", "up")
+        await settle(app, pilot)
+        assert table.current_index == first_loaded - 3
+        assert table.window_start < first_loaded and table.row_count <= WINDOW
+        assert f"what comes after {first_loaded - 3}?" in str(app.screen.query_one("#viewer-input").render())
