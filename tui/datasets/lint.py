@@ -67,44 +67,48 @@ def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "g
     chosen = given or guess_task(label_counts, input_chars, output_chars)
     line_at = np.frombuffer(scan.lines, dtype=np.uint32) if count else np.zeros(0, np.uint32)
 
-    duplicates, conflicts = _duplicates(out, line_at, scan.in_hashes, scan.pair_hashes)
-    _dataset_rules(out, reader, count, scan.payload, chosen, given is None, label_counts, target)
+    payload = scan.payload
+    duplicates, conflicts = _duplicates(out, line_at, scan.in_hashes, scan.out_hashes)
+    _dataset_rules(out, reader, count, payload, chosen, given is None, label_counts, target)
     profile = _profile(out, line_at, scan)
 
     stats = DatasetStats(examples=count, input_chars=input_chars, output_chars=output_chars,
                          estimated_tokens=estimate_tokens(input_chars, output_chars), duplicates=duplicates,
-                         conflicting_inputs=conflicts, labels=label_counts, inline_bytes=scan.payload)
+                         conflicting_inputs=conflicts, labels=label_counts, inline_bytes=payload)
     return LintReport(findings=out.sorted(), stats=stats, profile=profile, task=chosen, task_guessed=given is None,
                       counts={s.value: out.severity.get(s.value, 0) for s in Severity}, rule_counts=dict(out.rules))
 
 
-def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stable sort order, whether each sorted position starts a group, and each position's group head."""
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    new = np.ones(len(keys), dtype=bool)
-    new[1:] = ordered[1:] != ordered[:-1]
-    head = order[np.maximum.accumulate(np.where(new, np.arange(len(keys)), 0))]
-    return order, new, head
-
-
-def _duplicates(out: Findings, line_at: np.ndarray, in_hashes: array, pair_hashes: array) -> tuple[int, int]:
-    if len(line_at) < 2:
+def _duplicates(out: Findings, line_at: np.ndarray, in_hashes: array, out_hashes: array) -> tuple[int, int]:
+    """Exact duplicates and inputs given different outputs, by (input hash, output hash); findings in file order."""
+    count = len(line_at)
+    if count < 2:
         return 0, 0
-    pairs = np.frombuffer(pair_hashes, dtype=np.int64)
-    order, new, head = _groups(pairs)
-    for row, first in zip(order[~new].tolist(), head[~new].tolist(), strict=True):
-        out.add("duplicate", Severity.WARNING, f"exact duplicate of line {line_at[first]}",
-                "remove repeated examples; they weigh that example more", int(line_at[row]))
-    duplicates = int(np.count_nonzero(~new))
     inputs = np.frombuffer(in_hashes, dtype=np.int64)
-    order, new, head = _groups(inputs)
-    differs = pairs[order] != pairs[head]
-    conflicted_heads = set(head[differs].tolist())
-    for row, first in zip(order[differs].tolist(), head[differs].tolist(), strict=True):
-        out.add("conflicting-output", Severity.WARNING, f"same input as line {line_at[first]} with a different output",
-                "keep one output per input, or make the inputs differ", int(line_at[row]))
-    return duplicates, len(conflicted_heads)
+    ordered = np.sort(inputs)
+    if not (ordered[1:] == ordered[:-1]).any():  # every input differs: no duplicates, no conflicts
+        return 0, 0
+    outputs = np.frombuffer(out_hashes, dtype=np.int64)
+    order = np.lexsort((outputs, inputs))  # by input, then output, then file order
+    new_input = np.ones(count, dtype=bool)
+    new_input[1:] = inputs[order[1:]] != inputs[order[:-1]]
+    new_pair = new_input.copy()
+    new_pair[1:] |= outputs[order[1:]] != outputs[order[:-1]]
+    at = np.arange(count)
+    pair_first = order[np.maximum.accumulate(np.where(new_pair, at, 0))]  # the earliest row of the same example
+    group_starts = np.flatnonzero(new_input)
+    input_first = np.minimum.reduceat(order, group_starts)[np.cumsum(new_input) - 1]  # earliest row of the same input
+    repeated = ~new_pair
+    rows, firsts = order[repeated], pair_first[repeated]
+    for i in np.argsort(rows, kind="stable").tolist():
+        out.add("duplicate", Severity.WARNING, f"exact duplicate of line {line_at[firsts[i]]}",
+                "remove repeated examples; they weigh that example more", int(line_at[rows[i]]))
+    differs = outputs[order] != outputs[input_first]
+    rows, firsts = order[differs], input_first[differs]
+    for i in np.argsort(rows, kind="stable").tolist():
+        out.add("conflicting-output", Severity.WARNING, f"same input as line {line_at[firsts[i]]} with a different output",
+                "keep one output per input, or make the inputs differ", int(line_at[rows[i]]))
+    return int(np.count_nonzero(repeated)), len(np.unique(firsts))
 
 
 def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:

@@ -146,26 +146,21 @@ class DatasetReader:
         if pending:  # an open quote runs to the end of the file
             yield start_line, start_offset, b"\n".join(pending)
 
-    def line_chunks(self, read_size: int = STREAM_READ) -> Iterator[tuple[int, int, list[bytes]]]:
-        """Physical lines of a line-based file, a chunk at a time: (first line, its byte offset, lines)."""
+    def line_batches(self, read_size: int = STREAM_READ) -> Iterator[tuple[int, int, list[bytes]]]:
+        """Physical lines of a line-based file, about `read_size` bytes at a time: (first line, its byte
+        offset, lines). Each line keeps its b"\n" (the last one may lack it); a blank line is b"\n" or b"\r\n"."""
         line, offset = 1, self.index.start
-        with open(self.path, "rb") as f:
+        with open(self.path, "rb", buffering=read_size) as f:
             f.seek(offset)
-            tail = b""
-            while chunk := f.read(read_size):
-                parts = chunk.split(b"\n")
-                if len(parts) == 1:  # inside a line longer than a chunk
-                    tail += chunk
-                    continue
-                consumed = len(tail) + len(chunk)
-                if tail:
-                    parts[0] = tail + parts[0]
-                tail = parts.pop()
-                yield line, offset, parts
-                line += len(parts)
-                offset += consumed - len(tail)
-            if tail:
-                yield line, offset, [tail]
+            while lines := f.readlines(read_size):
+                yield line, offset, lines
+                line += len(lines)
+                offset = f.tell()
+
+    def line_chunks(self, read_size: int = STREAM_READ) -> Iterator[tuple[int, int, list[bytes]]]:
+        """Like `line_batches`, with the b"\n" taken off each line."""
+        for line, offset, lines in self.line_batches(read_size):
+            yield line, offset, [part[:-1] if part[-1:] == b"\n" else part for part in lines]
 
     def _physical_lines(self, offset: int, line: int, read_size: int) -> Iterator[tuple[int, int, bytes]]:
         with open(self.path, "rb") as f:

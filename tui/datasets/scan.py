@@ -10,8 +10,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Sequence
-from itertools import accumulate, compress, islice, repeat
-from operator import is_not
+from itertools import accumulate, islice, repeat
 
 import numpy as np
 import orjson
@@ -29,6 +28,10 @@ MAX_MARKERS = 8
 LEARN_SHARE = 0.3  # a candidate preamble or marker appears in this share of the first batch
 PAYLOAD_OVERHEAD = len('{"textInput":"","output":""},')
 LINE_JSON = (DatasetFormat.JSONL, DatasetFormat.VERTEX, DatasetFormat.CHAT)
+BLANK, CRLF, CR = b"\n", b"\r\n", b"\r"
+BLANKS = (BLANK, CRLF, CR)
+PAIR = {2}
+Stripped = tuple[list[str], list[str]]  # inputs and outputs with str.strip applied
 
 
 class Findings:
@@ -76,28 +79,25 @@ class Scan:
         self.reader = reader
         self.out = findings
         self.lines, self.in_lens, self.out_lens = array("I"), array("I"), array("I")  # 4 bytes each
-        self.in_hashes, self.pair_hashes = array("q"), array("q")
+        self.in_hashes, self.out_hashes = array("q"), array("q")  # str hashes: 64-bit SipHash
         self.preamble: str | None = None  # candidate learnt from the first batch
         self.has_preamble = array("b")
         self.markers: tuple[str, ...] = ()  # candidates learnt from the first batch, in their usual order
         self.marker_bits = array("B")  # bit j set: the input uses markers[j] (at most 8)
         self.marker_disorder = array("b")  # 1: the input uses the markers in another order
         self.labels: dict[str, int] | None = {}
-        self.payload = 0
+        self.utf8_extra = 0  # UTF-8 bytes beyond one per character
         self._learnt = False
 
     def run(self, throttle: Throttle) -> None:
         if self.reader.format in LINE_JSON:
-            for line, offset, parts in self.reader.line_chunks():
-                if b"" in parts or b"\r" in parts:  # blank lines are not records
-                    kept = [i for i, part in enumerate(parts) if part and part != b"\r"]
-                    lines, raws = [line + i for i in kept], [parts[i] for i in kept]
+            for line, offset, raws in self.reader.line_batches():
+                if BLANK in raws or CRLF in raws or CR in raws:  # blank lines are not records
+                    kept = [i for i, raw in enumerate(raws) if raw not in BLANKS]
+                    lines, kept_raws = [line + i for i in kept], [raws[i] for i in kept]
                 else:
-                    lines, raws = range(line, line + len(parts)), parts
-                for at in range(0, len(raws), BATCH):  # small batches stay in the CPU cache between checks
-                    some_lines, some_raws = lines[at:at + BATCH], raws[at:at + BATCH]
-                    self._check(*self._parse(some_lines, some_raws,
-                                             lambda: _offsets(offset, parts, some_lines, line)))  # noqa: B023
+                    lines, kept_raws = range(line, line + len(raws)), raws
+                self._check(*self._parse(lines, kept_raws, lambda: _offsets(offset, raws, lines, line)))  # noqa: B023
                 throttle(offset)
             return
         records = self.reader.raw_records()
@@ -106,52 +106,65 @@ class Scan:
             self._check(*self._parse(lines, raws, lambda: offsets))
             throttle(batch[-1][1])
 
-    def _parse(self, lines, raws, offsets) -> tuple[Sequence[int], list[str], list[str]]:
+    def _parse(self, lines, raws, offsets) -> tuple[Sequence[int], list[str], list[str], Stripped | None]:
+        """(lines, inputs, outputs, maybe them stripped) of the valid examples; findings for the others."""
         if self.reader.format in LINE_JSON or self.reader.format is DatasetFormat.JSON:
-            try:
+            try:  # the usual case: every record a plain {"text_input", "output"} object
                 objects = list(map(orjson.loads, raws))
                 inputs = list(map(dict.get, objects, repeat("text_input")))
                 outputs = list(map(dict.get, objects, repeat("output")))
-                if set(map(type, inputs)) == {str} and set(map(type, outputs)) == {str}:
-                    return lines, inputs, outputs
+                bare = list(map(str.strip, inputs)), list(map(str.strip, outputs))  # TypeError unless all strings
+                if set(map(len, objects)) == PAIR or not any(map(_other_shape, objects)):
+                    return lines, inputs, outputs, bare
             except (orjson.JSONDecodeError, TypeError):
                 pass
         kept_lines, inputs, outputs = [], [], []
         parse = self.reader.parse
         for line, offset, raw in zip(lines, offsets(), raws, strict=True):
             try:
-                text_input, output = parse(raw, offset)
+                text_input, output = parse(raw[:-1] if raw[-1:] == b"\n" else raw, offset)
             except RecordProblem as problem:
                 self.out.add_finding(self.reader.finding(problem, line))
                 continue
             kept_lines.append(line)
             inputs.append(text_input)
             outputs.append(output)
-        return kept_lines, inputs, outputs
+        return kept_lines, inputs, outputs, None
 
-    def _check(self, lines: Sequence[int], inputs: list[str], outputs: list[str]) -> None:
-        if not inputs:
+    def _check(self, lines: Sequence[int], inputs: list[str], outputs: list[str], bare: Stripped | None) -> None:
+        count = len(inputs)
+        if not count:
             return
         if not self._learnt:
-            self._learn(inputs)
+            self._learn(inputs[:BATCH])
         in_lens, out_lens = array("I", map(len, inputs)), array("I", map(len, outputs))
-        self.lines.extend(array("I", lines))
+        if type(lines) is range:
+            self.lines.frombytes(np.arange(lines.start, lines.stop, dtype=np.uint32).view(np.uint8))
+        else:
+            self.lines.extend(lines)
         self.in_lens.extend(in_lens)
         self.out_lens.extend(out_lens)
-        self.pair_hashes.extend(array("q", map(hash, zip(inputs, outputs))))
-        self.in_hashes.extend(array("q", map(hash, inputs)))  # cached by the line above
+        self.in_hashes.frombytes(np.fromiter(map(hash, inputs), np.int64, count).view(np.uint8))
+        self.out_hashes.frombytes(np.fromiter(map(hash, outputs), np.int64, count).view(np.uint8))
         self._lengths(lines, in_lens, out_lens)
-        self._whitespace(lines, inputs, "text_input", "strip it, or production prompts must carry the same whitespace")
-        self._whitespace(lines, outputs, "output", "strip it, or the model learns to emit it")
-        self.payload += sum(in_lens) + sum(out_lens) + PAYLOAD_OVERHEAD * len(inputs)
+        bare_in, bare_out = bare or (list(map(str.strip, inputs)), list(map(str.strip, outputs)))
+        self._whitespace(lines, inputs, bare_in, "text_input", "strip it, or production prompts must carry the same whitespace")
+        self._whitespace(lines, outputs, bare_out, "output", "strip it, or the model learns to emit it")
         for texts in (inputs, outputs):
             if not all(map(str.isascii, texts)):
-                self.payload += sum(len(t.encode()) - len(t) for t in texts if not t.isascii())
+                self.utf8_extra += sum(len(t.encode()) - len(t) for t in texts if not t.isascii())
         if self.preamble is not None:
-            self.has_preamble.extend(array("b", map(str.startswith, inputs, repeat(self.preamble + "\n"))))
+            self.has_preamble.frombytes(bytes(map(str.startswith, inputs, repeat(self.preamble + "\n"))))
         if self.markers:
             self._check_markers(inputs)
         self._labels(outputs, out_lens)
+
+    @property
+    def payload(self) -> int:
+        """Bytes of the examples as the Gemini API's inline JSON (UTF-8), an estimate of the request body."""
+        chars = int(np.frombuffer(self.in_lens, np.uint32).sum(dtype=np.int64)
+                    + np.frombuffer(self.out_lens, np.uint32).sum(dtype=np.int64)) if self.in_lens else 0
+        return chars + self.utf8_extra + PAYLOAD_OVERHEAD * len(self.in_lens)
 
     def _learn(self, inputs: list[str]) -> None:
         """Pick the preamble and marker candidates from the first batch of inputs."""
@@ -202,13 +215,12 @@ class Scan:
                 self.out.add("output-too-long", Severity.ERROR, f"output has {lo:,} characters; the limit is "
                              f"{MAX_OUTPUT_CHARS:,}", "shorten the output or split the example", line, "output")
 
-    def _whitespace(self, lines: Sequence[int], texts: list[str], field: str, hint: str) -> None:
-        flags = list(map(is_not, texts, map(str.strip, texts)))
-        if not any(flags):
+    def _whitespace(self, lines: Sequence[int], texts: list[str], stripped: list[str], field: str, hint: str) -> None:
+        if stripped == texts:  # str.strip returns the string itself when there is nothing to strip
             return
         what = "input" if field == "text_input" else "output"
-        for line, text in compress(zip(lines, texts), flags):
-            if text.strip():
+        for line, text, bare in zip(lines, texts, stripped, strict=True):
+            if text is not bare and bare:
                 self.out.add("whitespace", Severity.WARNING, f"{what} has leading or trailing whitespace", hint, line, field)
 
     def _labels(self, outputs: list[str], out_lens: array) -> None:
@@ -223,7 +235,12 @@ class Scan:
             self.labels = None
 
 
-def _offsets(offset: int, parts: list[bytes], lines: Sequence[int], first_line: int) -> list[int]:
-    """Byte offsets of the kept lines of a chunk (computed only when a record needs one)."""
-    starts = list(accumulate((len(p) + 1 for p in parts[:-1]), initial=offset))
+def _other_shape(obj: dict) -> bool:
+    """An object that `extract` reads as Vertex or chat even though it has "text_input" too."""
+    return "contents" in obj or "messages" in obj
+
+
+def _offsets(offset: int, raws: list[bytes], lines: Sequence[int], first_line: int) -> list[int]:
+    """Byte offsets of the kept lines of a batch (computed only when a record needs one)."""
+    starts = list(accumulate(map(len, raws[:-1]), initial=offset))
     return [starts[line - first_line] for line in lines]
