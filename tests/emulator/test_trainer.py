@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tui.emulator import trainer as trainer_module
-from tui.emulator.model import EOS, Model, Shape, featurize
+from tui.emulator.model import COPY_END, COPY_NONE, EOS, CopyTracker, Model, Shape, featurize
 from tui.emulator.trainer import Trainer
 
 EXAMPLES = [(f"question {i}: what is {i % 5} plus one?", str(i % 5 + 1)) for i in range(23)]
@@ -34,12 +34,15 @@ def test_reported_loss_is_the_true_mean_loss_of_the_batch():
     losses = []
     for prompt, output in batch:
         pooled = model.encode(prompt)
+        tracker = CopyTracker(prompt.encode())
         produced: list[int] = []
         for target in [*output.encode(), EOS]:
-            logits = model.step_logits(pooled, produced).astype(np.float64)
+            logits = model.step_logits(pooled, produced, tracker.row()).astype(np.float64)
             logp = logits - logits.max() - np.log(np.exp(logits - logits.max()).sum())
             losses.append(-logp[target])
             produced.append(target)
+            if target != EOS:
+                tracker.push(target)
     assert trainer.train_step() == pytest.approx(float(np.mean(losses)), rel=1e-4)
 
 
@@ -90,3 +93,33 @@ def test_features_are_deterministic_and_normalised():
     assert float(np.sum(weights * weights)) == pytest.approx(1.0, rel=1e-5)
     empty_ids, _ = featurize("", Shape())
     assert len(empty_ids) > 0  # the start and end markers still give a feature
+
+
+def test_copy_tracker_follows_the_prompt():
+    tracker = CopyTracker(b"abcXabd. Ana")
+    assert tracker.row() % 258 == ord("a")  # nothing produced yet: the prompt's first byte
+    seen = []
+    for byte in b"abd; AnZ":
+        tracker.push(byte)
+        seen.append((tracker.index, tracker.length, tracker.row() % 258))
+    assert seen[0] == (0, 1, ord("b"))
+    assert seen[1] == (0, 2, ord("c"))
+    assert seen[2] == (4, 3, ord("."))  # "abd" broke the first match; found again at 4
+    assert seen[3] == (8, 0, ord(" "))  # ";" for "." keeps the alignment
+    assert seen[4:7] == [(8, 1, ord("A")), (8, 2, ord("n")), (8, 3, ord("a"))]
+    assert seen[7][2] == COPY_END  # "Z" for the last "a": aligned past the end
+    assert CopyTracker(b"").row() % 258 == COPY_END
+    lone = CopyTracker(b"xy")
+    lone.push(ord("q"))
+    lone.push(ord("r"))
+    lone.push(ord("s"))
+    assert lone.row() % 258 == COPY_NONE
+
+
+def test_weights_saved_without_the_copy_table_still_load(tmp_path):
+    trainer = Trainer(EXAMPLES, epochs=1, batch_size=4, learning_rate=0.001, seed=6)
+    params = {k: v for k, v in trainer.model.params.items() if k not in ("Q", "G", "g0")}
+    Model(trainer.shape, params).save(tmp_path / "old.npz")
+    model, _ = Model.load(tmp_path / "old.npz")
+    assert not model.params["Q"].any() and not model.params["G"].any() and not model.params["g0"].any()
+    assert len(list(model.sample("question 1", max_bytes=3))) >= 1

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tui.emulator.model import BOS, EOS, VOCAB, Model, Shape, featurize
+from tui.emulator.model import BOS, COPY_GATES, COPY_NONE, EOS, VOCAB, Model, Shape, copy_rows, featurize
 
 LR_SCALE = 20.0  # Adam step size = API learning rate x LR_SCALE
 FINAL_LR_FRACTION = 0.05  # the cosine schedule ends at this fraction of the start value
@@ -49,6 +49,7 @@ class _Encoded:
     targets: np.ndarray  # output bytes + EOS
     contexts: np.ndarray  # (len(targets), context) previous bytes, BOS-padded
     positions: np.ndarray
+    copies: np.ndarray  # copy-table row at each position
 
 
 def _encode_example(text_input: str, output: str, shape: Shape) -> _Encoded:
@@ -61,7 +62,7 @@ def _encode_example(text_input: str, output: str, shape: Shape) -> _Encoded:
     for j in range(shape.context):  # column j holds the byte j+1 places back
         contexts[:, j] = padded[shape.context - 1 - j : shape.context - 1 - j + n]
     positions = np.minimum(np.arange(n), shape.positions - 1)
-    return _Encoded(ids, weights, targets, contexts, positions)
+    return _Encoded(ids, weights, targets, contexts, positions, copy_rows(text_input, bytes(out)))
 
 
 class Trainer:
@@ -128,7 +129,7 @@ class Trainer:
             current.append(example)
             filled += len(example.targets)
         chunks.append(current)
-        loss, dense, sparse = 0.0, {}, {"E": [], "C": []}
+        loss, dense, sparse = 0.0, {}, {"E": [], "C": [], "Q": []}
         for chunk in chunks:
             chunk_loss, chunk_dense, chunk_sparse = self._gradients(chunk, count)
             loss += chunk_loss
@@ -172,12 +173,23 @@ class Trainer:
         pick_c[inverse_c.reshape(count, shape.context), np.arange(count)[:, None]] = 1.0
         pick_p = np.zeros((shape.positions, count), np.float32)
         pick_p[positions, np.arange(count)] = 1.0
+        rows_q, inverse_q = np.unique(np.concatenate([e.copies for e in batch]), return_inverse=True)
+        pick_q = np.zeros((len(rows_q), count), np.float32)
+        pick_q[inverse_q, np.arange(count)] = 1.0
         table_c = p["C"].reshape(-1, shape.hidden)
 
         pooled = pool.T @ p["E"][rows_e]
-        pre = pooled[owner] + pick_p.T @ p["P"] + pick_c.T @ table_c[rows_c] + p["b1"]
+        pre = pooled[owner] + pick_p.T @ p["P"] + pick_c.T @ table_c[rows_c] + pick_q.T @ p["Q"][rows_q] + p["b1"]
         hidden = np.maximum(pre, 0.0)
         logits = hidden @ p["W"] + p["b2"]
+        # Pointer gate: boost the copy candidate's logit (the prompt's end boosts end-of-text).
+        copies = np.concatenate([e.copies for e in batch])
+        gate_rows, candidates = copies // 258, copies % 258
+        boosted = np.nonzero(candidates < COPY_NONE)[0]
+        pick_g = np.zeros((COPY_GATES, count), np.float32)
+        pick_g[gate_rows, np.arange(count)] = 1.0
+        gate = p["g0"][gate_rows] + np.einsum("nh,nh->n", hidden, p["G"][gate_rows])
+        logits[boosted, candidates[boosted]] += gate[boosted]
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         probs = exp / exp.sum(axis=1, keepdims=True)
@@ -187,14 +199,22 @@ class Trainer:
         grad_logits = probs
         grad_logits[np.arange(count), targets] -= 1.0
         grad_logits /= count_all
-        grad_pre = (grad_logits @ p["W"].T) * (pre > 0)
+        grad_gate = np.zeros(count, np.float32)
+        grad_gate[boosted] = grad_logits[boosted, candidates[boosted]]
+        grad_pre = (grad_logits @ p["W"].T + grad_gate[:, None] * p["G"][gate_rows]) * (pre > 0)
         dense = {
             "W": hidden.T @ grad_logits,
             "b2": grad_logits.sum(axis=0),
             "b1": grad_pre.sum(axis=0),
             "P": pick_p @ grad_pre,
+            "G": pick_g @ (grad_gate[:, None] * hidden),
+            "g0": pick_g @ grad_gate,
         }
-        sparse = {"E": (rows_e, pool @ np.add.reduceat(grad_pre, starts, axis=0)), "C": (rows_c, pick_c @ grad_pre)}
+        sparse = {
+            "E": (rows_e, pool @ np.add.reduceat(grad_pre, starts, axis=0)),
+            "C": (rows_c, pick_c @ grad_pre),
+            "Q": (rows_q, pick_q @ grad_pre),
+        }
         return loss, dense, sparse
 
     def _adam(self, name: str, grad: np.ndarray, lr: float, t: int, rows: np.ndarray | None = None) -> None:
@@ -232,6 +252,9 @@ class Trainer:
         if total != self.total_steps or seed != self.seed or model.shape != self.shape:
             raise ValueError(f"checkpoint {path.name} belongs to a different run (steps {total}, seed {seed})")
         self.model.params = model.params
-        self.moments = {k: (extra[f"m_{k}"], extra[f"v_{k}"]) for k in Model.NAMES}
+        self.moments = {
+            k: (extra[f"m_{k}"], extra[f"v_{k}"]) if f"m_{k}" in extra else (np.zeros_like(v), np.zeros_like(v))
+            for k, v in model.params.items()
+        }
         self.step = step
         return extra["snapshots"].tobytes()
