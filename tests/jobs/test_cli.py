@@ -98,3 +98,17 @@ def test_doctor(local_env, capsys, monkeypatch):
     assert code == 1
     assert "AIza…x9Q2" in out and "AIzaFAKEKEY" not in out
     assert "rejected the API key" in out
+
+
+def test_unreachable_backend_still_shows_history(local_env, capsys, monkeypatch):
+    code, out, _ = run(capsys, "tune", str(NUMBERS), "--epochs", "1", "--display-name", "offline", "--json")
+    assert code == 0
+    job_id = json.loads(out)["id"]
+    local_env.stop()
+
+    code, out, err = run(capsys, "jobs", "list")
+    assert code == 4
+    assert job_id in out and "cannot reach the local emulator" in err and "local history" in err
+
+    code, out, err = run(capsys, "jobs", "show", job_id)
+    assert code == 4 and "dataset sha256" in out

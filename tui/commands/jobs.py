@@ -224,12 +224,18 @@ def _event_json(event) -> dict:
 
 async def _jobs(args, settings) -> int:
     from tui.jobs import text
+    from tui.jobs.errors import BackendError, ErrorKind
 
     action = args.action or "list"
     manager = await _open(settings)
     try:
         if action == "list":
-            await manager.refresh()
+            status = EXIT_OK
+            try:
+                await manager.refresh()
+            except BackendError as exc:  # still show what history knows
+                print(f"tunedeck: {exc}\nshowing the last known state from local history", file=sys.stderr)
+                status = EXIT_BACKEND
             jobs = manager.jobs
             if getattr(args, "all", False):
                 seen = {job.name for job in jobs}
@@ -240,14 +246,22 @@ async def _jobs(args, settings) -> int:
                 print(text.table(jobs))
             else:
                 print(f"no jobs on {manager.backend_description}; launch one with `tunedeck tune DATASET`")
-            return EXIT_OK
+            return status
         name = _full_name(args.id)
         if manager.job(name) is None:
             await manager.refresh()
         if action == "show":
-            await manager.refresh(name)
+            status = EXIT_OK
+            try:
+                await manager.refresh(name)
+            except BackendError as exc:
+                if exc.kind is ErrorKind.NOT_FOUND or manager.job(name) is None:
+                    raise
+                print(f"tunedeck: {exc}\nshowing the last known state from local history", file=sys.stderr)
+                status = EXIT_BACKEND
             job = manager.job(name)
             _dump(_job_json(job)) if args.json else print(text.details(job))
+            return status
         elif action == "watch":
             return await _follow(manager, name, args.json)
         elif action == "cancel":
