@@ -61,7 +61,8 @@ class LaunchRefused(Exception):
             if finding.line:
                 where = f"{where}:{finding.line}"
             lines.append(f"  {where}: {finding.message}" + (f" ({finding.hint})" if finding.hint else ""))
-        more = f"\n  … and {len(errors) - 5} more" if len(errors) > 5 else ""
+        total = max(len(errors), int((getattr(report, "counts", None) or {}).get("error", 0)))
+        more = f"\n  … and {total - len(lines)} more" if total > len(lines) else ""
         super().__init__(
-            f"{path or 'the dataset'} has {len(errors)} error(s); fix them or launch with force\n" + "\n".join(lines) + more
+            f"{path or 'the dataset'} has {total} error(s); fix them or launch with force\n" + "\n".join(lines) + more
         )
