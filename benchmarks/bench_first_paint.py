@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import socket
 import statistics
@@ -41,6 +42,7 @@ class Bare(App):
 Bare().run()
 '''
 POLL_S = 0.005
+PASSED_ENV = ("TERM", "TUNEDECK_LOCAL_URL", "TUNEDECK_CONFIG_DIR", "PYTHONPATH")
 TIMEOUT_S = 20.0
 
 
@@ -53,7 +55,9 @@ def free_port() -> int:
 def first_paint(command: list[str], marker: str, env: dict[str, str]) -> float:
     """Seconds from starting `command` in a new tmux session until `marker` is on screen."""
     session = f"bench-{uuid.uuid4().hex[:8]}"
-    shell_command = " ".join(f"'{part}'" for part in command)
+    # The tmux server may predate this process: pass the environment on the command line.
+    exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items() if key in PASSED_ENV)
+    shell_command = f"env -u GEMINI_API_KEY -u GOOGLE_API_KEY {exports} {shlex.join(command)}"
     start = time.perf_counter()
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", shell_command],
@@ -85,7 +89,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         bare = Path(tmp) / "bare_app.py"
         bare.write_text(BARE_APP, encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TMUX")}
+        env = {k: v for k, v in os.environ.items() if k != "TMUX"}
         env.update(
             TERM="xterm-256color",
             TUNEDECK_LOCAL_URL=f"http://127.0.0.1:{free_port()}",

@@ -48,7 +48,9 @@ class TuneDeckApp(App[None]):
     """tunedeck: browse datasets, configure and launch tuning jobs, monitor them, try models."""
 
     TITLE = "tunedeck"
-    CSS_PATH = "app.tcss"
+    # The first screen's styles are read with the app's, in one parse: a screen's own
+    # CSS_PATH makes Textual re-parse every rule when it mounts, before the first frame.
+    CSS_PATH = ["app.tcss", "screens/datasets.tcss"]
     MODES = {
         "datasets": _lazy_screen("tui.screens.datasets:DatasetsScreen"),
         "configure": _lazy_screen("tui.screens.configure:ConfigureScreen"),

@@ -96,7 +96,7 @@ def count_by_severity(findings: list[Any]) -> dict[str, int]:
 class DatasetsScreen(Screen):
     """Open a dataset and inspect it before tuning on it."""
 
-    CSS_PATH = "datasets.tcss"
+    # Styles: datasets.tcss, loaded by the app with its own (see TuneDeckApp.CSS_PATH).
     AUTO_FOCUS = "#samples"
     BINDINGS = [
         Binding("o", "focus_path", "Open path", tooltip="Type a path (→ completes)", id="datasets.open-path"),
