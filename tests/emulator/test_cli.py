@@ -97,3 +97,10 @@ def test_emulator_core_does_not_import_textual():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_busy_port_is_explained(emulator, tmp_path):
+    port = emulator.url.rsplit(":", 1)[1]
+    busy = tunedeck("emulator", "serve", "--port", port, "--data-dir", str(tmp_path))
+    assert busy.returncode == 1 and "cannot listen" in busy.stderr and "--port" in busy.stderr
+    assert busy.stdout == "" and not (tmp_path / "server.json").exists()

@@ -40,7 +40,10 @@ class State:
         self.store = Store(self.root / "state.sqlite3")
         self.pool = TrainingPool(self.store, self.root, self.trainers, lambda: self.config.step_delay)
         self.pool.start()
-        for model_id in self.store.ids_in_state("CREATING"):  # interrupted by a stop: resume
+
+    def resume_interrupted(self) -> None:
+        """Queue the jobs a previous server left CREATING (called once the server listens)."""
+        for model_id in self.store.ids_in_state("CREATING"):
             self.pool.submit(model_id)
 
     async def stop(self, app: web.Application) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 
-from tui.emulator.server import EmulatorConfig, make_app
+from tui.emulator.server import STATE_KEY, EmulatorConfig, make_app
 
 log = logging.getLogger("tunedeck.emulator")
 
@@ -56,7 +56,12 @@ async def _serve(root: Path, host: str, port: int, api_key: str, config: Emulato
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)
-    await site.start()
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    app[STATE_KEY].resume_interrupted()
     bound = runner.addresses[0][1]
     url = _url(host, bound)
     info = root / "server.json"
@@ -116,7 +121,8 @@ def serve(
     try:
         asyncio.run(_serve(root, host, port, api_key, config or EmulatorConfig(), trainers, exit_with_parent))
     except OSError as exc:
-        print(f"tunedeck emulator: cannot listen on {_url(host, port)}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"tunedeck emulator: cannot listen on {_url(host, port)}: {exc.strerror or exc}; "
+              "pick another --port (0 picks a free one)", file=sys.stderr)  # fmt: skip
         return 1
     finally:
         lock.close()
