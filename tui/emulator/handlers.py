@@ -1,4 +1,4 @@
-"""Request handlers: tuned models, operations, base models, generation, admin switches."""
+"""Request handlers: base models, tuned models, generation and operations (the core of the API)."""
 
 from __future__ import annotations
 
@@ -137,6 +137,8 @@ def add_routes(app: web.Application, state: State) -> None:
             **fields,
         }  # fmt: skip
         if source is not None:
+            if not state.pool.weights_path(source["id"]).exists():
+                raise failed_precondition(f"tunedModelSource.tunedModel: the weights of {fields['source_model']} are missing")
             _link(state.pool.weights_path(source["id"]), state.pool.source_path(model_id))
         store().insert_model(record, examples)
         permissions.grant_owner(store(), model_id)

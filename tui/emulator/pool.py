@@ -33,6 +33,7 @@ class TrainingPool:
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.queued: set[str] = set()
         self.running: dict[str, asyncio.subprocess.Process] = {}
+        self.starting: set[str] = set()  # trainer processes being spawned
         self.outcome: dict[str, str] = {}  # model id -> "cancel" | "delete" requested
         self.tasks: list[asyncio.Task] = []
         self.stopping = False
@@ -87,7 +88,18 @@ class TrainingPool:
         if extra and not source.exists() and not self.checkpoint_path(model_id).exists():
             self._fail(model_id, f"the weights of the source model {record['source_model']} are missing; tune again")
             return
-        process = await asyncio.create_subprocess_exec(
+        self.starting.add(model_id)
+        try:
+            process = await self._spawn(model_id, hp, learning_rate, extra)
+        finally:
+            self.starting.discard(model_id)
+        self.running[model_id] = process
+        if model_id in self.outcome:  # cancelled or deleted while the process started
+            self._send(model_id, "cancel")
+        await self._watch(model_id, record, process)
+
+    async def _spawn(self, model_id: str, hp: dict, learning_rate: float, extra: tuple) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tui.emulator.worker",
             "--db", str(self.store.path), "--model", model_id,
             "--output", str(self.weights_path(model_id)), "--checkpoint", str(self.checkpoint_path(model_id)),
@@ -96,9 +108,8 @@ class TrainingPool:
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
         )  # fmt: skip
-        self.running[model_id] = process
-        if model_id in self.outcome:  # cancelled or deleted while the process started
-            self._send(model_id, "cancel")
+
+    async def _watch(self, model_id: str, record: dict, process: asyncio.subprocess.Process) -> None:
         stderr_task = asyncio.create_task(process.stderr.read())
         final: dict | None = None
         try:
@@ -107,11 +118,11 @@ class TrainingPool:
                 kind = event.pop("event")
                 if kind == "snapshots":
                     self._record(model_id, event["items"])
-                elif kind in ("started", "resumed"):
+                elif kind in ("started", "resumed") and self.store.exists(model_id):
                     self.store.replace_snapshots(model_id, event["snapshots"], timestamp(now()))
                     if kind == "started":
                         self.store.update_model(model_id, start_time=record["start_time"] or timestamp(now()))
-                else:
+                elif kind not in ("started", "resumed"):
                     final = {"event": kind, **event}
             code = await process.wait()
             stderr = (await stderr_task).decode("utf-8", "replace").strip()
@@ -132,6 +143,10 @@ class TrainingPool:
             self._drop_files(model_id, weights=True)
             return
         kind = final["event"] if final else None
+        current = self.store.get_model(model_id)
+        if current is None or current["state"] != "CREATING":  # ended by the server meanwhile
+            self._drop_files(model_id, weights=current is None or current["state"] == "FAILED")
+            return
         if kind in ("done", "cancelled", "failed"):
             self.source_path(model_id).unlink(missing_ok=True)
         if kind == "done":
@@ -175,6 +190,9 @@ class TrainingPool:
 
     def cancel(self, model_id: str) -> bool:
         """Ask a job to end now. False if it is waiting in the queue (the caller ends it)."""
+        if model_id in self.starting:
+            self.outcome[model_id] = "cancel"
+            return True
         if model_id in self.running:
             self.outcome[model_id] = "cancel"
             self._send(model_id, "cancel")
@@ -183,7 +201,9 @@ class TrainingPool:
 
     def forget(self, model_id: str) -> None:
         """The tuned model is being deleted: stop its trainer and drop its files."""
-        if model_id in self.running:
+        if model_id in self.starting:
+            self.outcome[model_id] = "delete"
+        elif model_id in self.running:
             self.outcome[model_id] = "delete"
             self._send(model_id, "cancel")
         else:
