@@ -252,6 +252,7 @@ class Trainer:
         if total != self.total_steps or seed != self.seed or model.shape != self.shape:
             raise ValueError(f"checkpoint {path.name} belongs to a different run (steps {total}, seed {seed})")
         self.model.params = model.params
+        self.model.max_output_bytes = model.max_output_bytes
         self.moments = {
             k: (extra[f"m_{k}"], extra[f"v_{k}"]) if f"m_{k}" in extra else (np.zeros_like(v), np.zeros_like(v))
             for k, v in model.params.items()

@@ -28,7 +28,7 @@ from pathlib import Path  # noqa: E402
 
 import orjson  # noqa: E402
 
-CHECKPOINT_SECONDS = 5.0
+CHECKPOINT_SECONDS = 5.0  # a crash loses at most this much training; a clean stop loses nothing
 REPORT_SECONDS = 0.05
 
 
@@ -94,7 +94,7 @@ def train(args: argparse.Namespace, controls: Controls) -> None:
     else:
         emit({"event": "started", "snapshots": []})
 
-    last_checkpoint, last_epoch = time.monotonic(), trainer.epoch_of(trainer.step)
+    last_checkpoint = time.monotonic()
     unsent: list[dict] = []
     last_report = time.monotonic()
 
@@ -125,12 +125,9 @@ def train(args: argparse.Namespace, controls: Controls) -> None:
         unsent.append(snapshot)
         if controls.step_delay > 0 or time.monotonic() - last_report >= REPORT_SECONDS:
             report()
-        next_epoch = trainer.epoch_of(trainer.step)
-        if trainer.step < trainer.total_steps and (
-            next_epoch != last_epoch or time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS
-        ):
+        if trainer.step < trainer.total_steps and time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
             trainer.save_checkpoint(args.checkpoint, orjson.dumps(snapshots))
-            last_checkpoint, last_epoch = time.monotonic(), next_epoch
+            last_checkpoint = time.monotonic()
         if controls.step_delay > 0 and controls.command is None:
             controls.wake.clear()
             controls.wake.wait(controls.step_delay)
