@@ -102,14 +102,23 @@ def test_crash_restart_never_leaves_the_job_creating(emulator_factory):
     emu = emulator_factory(step_delay=0.05)
     client = emu.client()
     name = create(client, create_body(tiny_examples(12), epochCount=6, batchSize=2))["metadata"]["tunedModel"]
-    wait_steps(client, name, 4)
+    before = wait_steps(client, name, 4)["tuningTask"]["snapshots"]
     emu.kill()
+    # The orphaned trainer notices its server is gone and checkpoints before it exits.
+    checkpoint = emu.data_dir / "checkpoints" / f"{name.removeprefix('tunedModels/')}.npz"
+    deadline = time.monotonic() + 10
+    while not checkpoint.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert checkpoint.exists()
+    time.sleep(0.3)  # let it finish exiting
 
     again = emulator_factory(data_dir=emu.data_dir)
     client = again.client()
     model = wait_for(client, name)
     assert model["state"] == "ACTIVE"
-    assert [s["step"] for s in model["tuningTask"]["snapshots"]] == list(range(1, 37))
+    snapshots = model["tuningTask"]["snapshots"]
+    assert [s["step"] for s in snapshots] == list(range(1, 37))
+    assert snapshots[: len(before)] == before  # resumed, not retrained: same compute times
 
 
 def test_damaged_checkpoint_fails_with_a_clear_message(emulator_factory):

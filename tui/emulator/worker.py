@@ -106,9 +106,9 @@ def train(args: argparse.Namespace, controls: Controls) -> None:
         last_report = time.monotonic()
 
     while trainer.step < trainer.total_steps:
-        if controls.command == "stop":
-            report()
+        if controls.command == "stop":  # checkpoint first: the server may already be gone
             trainer.save_checkpoint(args.checkpoint, orjson.dumps(snapshots))
+            report()
             emit({"event": "stopped", "step": trainer.step})
             return
         if controls.command == "cancel":
