@@ -52,21 +52,22 @@ def register(subparsers) -> None:
     serve = commands.add_parser("serve", help="serve in the foreground until Ctrl-C")
     data_dir_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
-    serve.add_argument("--api-key", help="key clients must send (default: $TUNEDECK_EMULATOR_API_KEY or 'tunedeck-local')")
+    serve.add_argument("--port", type=int, default=8765, metavar="N", help="port (default 8765; 0 picks a free one)")
+    serve.add_argument("--api-key", metavar="KEY", help="key clients must send (default: $TUNEDECK_EMULATOR_API_KEY, "
+                       "which other users cannot see in the process list, or 'tunedeck-local')")  # fmt: skip
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (anyone who can reach it can use it)")
-    serve.add_argument("--trainers", type=int, help="jobs that train at once (default: CPU cores - 1, at least 1)")
+    serve.add_argument("--trainers", type=int, metavar="N", help="jobs that train at once (default: CPU cores - 1, at least 1)")
     serve.add_argument("--deny-scopes", action="store_true", help="answer create with 403 insufficient authentication scopes")
     serve.add_argument("--fault-rate", type=_rate, default=0.0, metavar="R", help="share of API requests answered with a fault")
     serve.add_argument("--fault-codes", type=_codes, default=(429, 503), metavar="CODES", help="fault statuses (default 429,503)")
-    serve.add_argument("--fault-seed", type=int, help="seed for fault injection, for repeatable runs")
+    serve.add_argument("--fault-seed", type=int, metavar="N", help="seed for fault injection, for repeatable runs")
     serve.add_argument("--step-delay", type=_seconds, default=0.0, metavar="SECONDS", help="sleep per training step (demos, tests)")
     serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(handler=run_serve)
 
     start = commands.add_parser("start", help="start in the background (keeps running after this command)")
     data_dir_option(start)
-    start.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    start.add_argument("--port", type=int, default=8765, metavar="N", help="port (default 8765; 0 picks a free one)")
     start.set_defaults(handler=run_start)
 
     status = commands.add_parser("status", help="say whether an emulator is serving the data directory")
