@@ -22,6 +22,7 @@ from tui.emulator.wire import ApiError, error_info
 
 log = logging.getLogger("tunedeck.emulator")
 
+MAX_BODY_BYTES = 64 * 1024 * 1024
 CONFIG_KEY = web.AppKey("config", object)
 STATE_KEY = web.AppKey("state", object)
 
@@ -122,13 +123,15 @@ def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | N
             return error_response(error)
         except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
             return error_response(ApiError(404, f"The requested URL {request.path} was not found on this server."))
-        except web.HTTPException:
-            raise
+        except web.HTTPRequestEntityTooLarge:
+            return error_response(ApiError(400, f"Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes."))
+        except web.HTTPException as exc:  # anything else aiohttp refuses, still in the API's shape
+            return error_response(ApiError(exc.status, exc.reason))
         except Exception:
             log.exception("unexpected error answering %s %s", request.method, request.path)
             return error_response(ApiError(500, "Internal error encountered."))
 
-    app = web.Application(middlewares=[envelope], client_max_size=64 * 1024 * 1024)
+    app = web.Application(middlewares=[envelope], client_max_size=MAX_BODY_BYTES)
     app[CONFIG_KEY] = config
     state = handlers.State(root=root, config=config, trainers=trainers or max(1, (os.cpu_count() or 2) - 1))
     app[STATE_KEY] = state
