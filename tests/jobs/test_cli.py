@@ -112,3 +112,11 @@ def test_unreachable_backend_still_shows_history(local_env, capsys, monkeypatch)
 
     code, out, err = run(capsys, "jobs", "show", job_id)
     assert code == 4 and "dataset sha256" in out
+
+
+def test_warnings_do_not_stop_a_launch_but_are_mentioned(local_env, capsys, tmp_path):
+    rows = [{"text_input": str(i), "output": str(i + 1)} for i in range(25)] + [{"text_input": "1", "output": "2"}] * 3
+    dataset = write_jsonl(tmp_path / "dupes.jsonl", rows)
+    code, out, err = run(capsys, "tune", str(dataset), "--epochs", "1")
+    assert code == 0 and "launched" in out
+    assert "lint warning" in err and "duplicate" in err and "tunedeck validate" in err

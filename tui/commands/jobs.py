@@ -149,7 +149,7 @@ async def _tune(args, settings) -> int:
         from tui.datasets import DatasetError
 
         try:
-            job = await manager.launch(spec, args.dataset, format=args.format, force=args.force)
+            job = await manager.launch(spec, args.dataset, format=args.format, force=args.force, on_lint=lambda report: _note_warnings(report, args.dataset))
         except DatasetError as exc:
             raise _DatasetProblem(f"{exc} — {exc.hint}" if exc.hint else str(exc)) from exc
         except OSError as exc:
@@ -164,6 +164,16 @@ async def _tune(args, settings) -> int:
         return await _follow(manager, job.name, args.json)
     finally:
         await manager.close()
+
+
+def _note_warnings(report, path) -> None:
+    """One line on stderr about lint warnings, which do not stop a launch."""
+    warnings = int(report.counts.get("warning", 0))
+    if warnings and not report.has_errors:
+        worst = sorted(((n, rule) for rule, n in report.rule_counts.items()
+                        if any(f.rule == rule and f.severity == "warning" for f in report.findings)), reverse=True)[:3]
+        rules = ", ".join(f"{rule} ×{n}" for n, rule in worst)
+        print(f"note: {warnings} lint warning(s) ({rules}); see `tunedeck validate {path}`", file=sys.stderr)
 
 
 async def _follow(manager, name: str, as_json: bool) -> int:

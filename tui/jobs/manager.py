@@ -121,10 +121,15 @@ class JobManager:
 
     # -- actions -------------------------------------------------------------------------
 
-    async def launch(self, spec: JobSpec, dataset_path, *, format=None, force: bool = False) -> Job:
-        """Lint the dataset, refuse when it has errors (unless forced), then create the job."""
+    async def launch(self, spec: JobSpec, dataset_path, *, format=None, force: bool = False, on_lint=None) -> Job:
+        """Lint the dataset, refuse when it has errors (unless forced), then create the job.
+
+        `on_lint(report)` is called with the lint report before anything is submitted.
+        """
         path = Path(dataset_path)
         dataset, examples, report = await asyncio.to_thread(read_dataset, path, format)
+        if on_lint is not None:
+            on_lint(report)
         if report.has_errors and not force:
             raise LaunchRefused(report, str(path))
         job = await create_job(self._call, self.backend, spec, examples, self.policy, lambda e: self._publish(BackendFailed(e)))
