@@ -120,3 +120,18 @@ def test_warnings_do_not_stop_a_launch_but_are_mentioned(local_env, capsys, tmp_
     code, out, err = run(capsys, "tune", str(dataset), "--epochs", "1")
     assert code == 0 and "launched" in out
     assert "lint warning" in err and "duplicate" in err and "tunedeck validate" in err
+
+
+def test_cancel_and_rename(local_env, capsys):
+    local_env.configure(step_delay=0.05)
+    code, out, _ = run(capsys, "tune", str(NUMBERS), "--epochs", "5", "--json")
+    job_id = json.loads(out)["id"]
+    code, out, _ = run(capsys, "jobs", "rename", job_id, "renamed run")
+    assert code == 0 and "renamed run" in out
+    code, out, _ = run(capsys, "jobs", "cancel", job_id)
+    assert code == 0 and f"cancelled tunedModels/{job_id}" in out and "unpredictable" in out
+    code, out, err = run(capsys, "jobs", "cancel", job_id)
+    assert code == 4 and "already finished" in err
+    code, out, _ = run(capsys, "jobs", "show", job_id, "--json")
+    shown = json.loads(out)
+    assert (shown["state"], shown["display_name"]) == ("CANCELLED", "renamed run")
