@@ -104,3 +104,15 @@ def test_busy_port_is_explained(emulator, tmp_path):
     busy = tunedeck("emulator", "serve", "--port", port, "--data-dir", str(tmp_path))
     assert busy.returncode == 1 and "cannot listen" in busy.stderr and "--port" in busy.stderr
     assert busy.stdout == "" and not (tmp_path / "server.json").exists()
+
+
+def test_request_log_never_shows_the_key(emulator_factory):
+    import urllib.request
+
+    emu = emulator_factory(log_requests=True)
+    with urllib.request.urlopen(f"{emu.url}/v1beta/tunedModels?key={emu.api_key}") as response:
+        assert response.status == 200
+    emu.stop()
+    log = (emu.data_dir / "server.log").read_text()
+    assert "GET /v1beta/tunedModels -> 200" in log
+    assert emu.api_key not in log

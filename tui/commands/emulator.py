@@ -62,6 +62,7 @@ def register(subparsers) -> None:
     serve.add_argument("--fault-codes", type=_codes, default=(429, 503), metavar="CODES", help="fault statuses (default 429,503)")
     serve.add_argument("--fault-seed", type=int, metavar="N", help="seed for fault injection, for repeatable runs")
     serve.add_argument("--step-delay", type=_seconds, default=0.0, metavar="SECONDS", help="sleep per training step (demos, tests)")
+    serve.add_argument("--log-requests", action="store_true", help="log every request (method, path, status, time) to stderr")
     serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(handler=run_serve)
 
@@ -114,7 +115,8 @@ def run_serve(args: argparse.Namespace) -> int:
         deny_scopes=args.deny_scopes, fault_rate=args.fault_rate, fault_codes=args.fault_codes,
         step_delay=args.step_delay, fault_seed=args.fault_seed,
     )  # fmt: skip
-    return serve(_emulator_dir(args), args.host, args.port, _api_key(args), config, args.trainers, args.exit_with_parent)
+    return serve(_emulator_dir(args), args.host, args.port, _api_key(args), config, args.trainers,
+                 args.exit_with_parent, args.log_requests)  # fmt: skip
 
 
 def run_start(args: argparse.Namespace) -> int:

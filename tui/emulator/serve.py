@@ -22,6 +22,20 @@ from tui.emulator.server import STATE_KEY, EmulatorConfig, make_app
 log = logging.getLogger("tunedeck.emulator")
 
 
+class RequestLog:
+    """One line per request: method, path (never the query: it may hold `?key=`), status, time."""
+
+    def __init__(self, logger: logging.Logger, log_format: str) -> None:
+        self.logger = logger
+
+    def log(self, request, response, elapsed: float) -> None:
+        self.logger.info("%s %s -> %s in %.1f ms", request.method, request.path, response.status, elapsed * 1000)
+
+    @property
+    def enabled(self) -> bool:
+        return True
+
+
 class AlreadyServing(Exception):
     """Another emulator holds the data directory."""
 
@@ -49,11 +63,17 @@ def _url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-async def _serve(root: Path, host: str, port: int, api_key: str, config: EmulatorConfig, trainers: int | None, exit_with_parent: bool) -> None:
+async def _serve(root: Path, host: str, port: int, api_key: str, config: EmulatorConfig, trainers: int | None,
+                 exit_with_parent: bool, log_requests: bool) -> None:  # fmt: skip
     from aiohttp import web
+    from aiohttp.abc import AbstractAccessLogger
 
     app = make_app(root, api_key, config, trainers)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    if log_requests:
+        access = type("EmulatorAccessLog", (RequestLog, AbstractAccessLogger), {})
+        runner = web.AppRunner(app, access_log=log, access_log_class=access, handle_signals=False)
+    else:
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)
     try:
@@ -109,6 +129,7 @@ def serve(
     config: EmulatorConfig | None = None,
     trainers: int | None = None,
     exit_with_parent: bool = False,
+    log_requests: bool = False,
 ) -> int:
     """Serve until SIGINT/SIGTERM. Returns the process exit code."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
@@ -119,7 +140,7 @@ def serve(
         print(f"tunedeck emulator: {exc}", file=sys.stderr)
         return 1
     try:
-        asyncio.run(_serve(root, host, port, api_key, config or EmulatorConfig(), trainers, exit_with_parent))
+        asyncio.run(_serve(root, host, port, api_key, config or EmulatorConfig(), trainers, exit_with_parent, log_requests))
     except OSError as exc:
         print(f"tunedeck emulator: cannot listen on {_url(host, port)}: {exc.strerror or exc}; "
               "pick another --port (0 picks a free one)", file=sys.stderr)  # fmt: skip
