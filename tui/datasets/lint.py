@@ -18,6 +18,7 @@ Rules (id: severity):
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,7 +69,7 @@ def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "g
     line_at = np.frombuffer(scan.lines, dtype=np.uint32) if count else np.zeros(0, np.uint32)
 
     payload = scan.payload
-    duplicates, conflicts = _duplicates(out, line_at, scan.in_hashes, scan.out_hashes)
+    duplicates, conflicts = _duplicates(out, line_at, scan.in_hashes, scan.output_hashes)
     _dataset_rules(out, reader, count, payload, chosen, given is None, label_counts, target)
     profile = _profile(out, line_at, scan)
 
@@ -79,36 +80,48 @@ def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "g
                       counts={s.value: out.severity.get(s.value, 0) for s in Severity}, rule_counts=dict(out.rules))
 
 
-def _duplicates(out: Findings, line_at: np.ndarray, in_hashes: array, out_hashes: array) -> tuple[int, int]:
-    """Exact duplicates and inputs given different outputs, by (input hash, output hash); findings in file order."""
+def _duplicates(out: Findings, line_at: np.ndarray, in_hashes: array,
+                output_hashes: Callable[[np.ndarray], np.ndarray]) -> tuple[int, int]:
+    """Exact duplicates and inputs given different outputs; findings in file order.
+
+    Examples are compared by the 64-bit hashes of input and output; outputs are fetched
+    (`output_hashes`) only for examples whose input occurs more than once.
+    """
     count = len(line_at)
     if count < 2:
         return 0, 0
     inputs = np.frombuffer(in_hashes, dtype=np.int64)
-    ordered = np.sort(inputs)
-    if not (ordered[1:] == ordered[:-1]).any():  # every input differs: no duplicates, no conflicts
+    order = np.argsort(inputs)
+    same = inputs[order[1:]] == inputs[order[:-1]]
+    if not same.any():  # every input differs: no duplicates, no conflicts
         return 0, 0
-    outputs = np.frombuffer(out_hashes, dtype=np.int64)
+    shared = np.zeros(count, dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    rows = np.sort(order[shared])  # examples whose input occurs more than once, in file order
+    inputs, outputs = inputs[rows], output_hashes(rows)
+    count = len(rows)
     order = np.lexsort((outputs, inputs))  # by input, then output, then file order
     new_input = np.ones(count, dtype=bool)
     new_input[1:] = inputs[order[1:]] != inputs[order[:-1]]
     new_pair = new_input.copy()
     new_pair[1:] |= outputs[order[1:]] != outputs[order[:-1]]
-    at = np.arange(count)
-    pair_first = order[np.maximum.accumulate(np.where(new_pair, at, 0))]  # the earliest row of the same example
-    group_starts = np.flatnonzero(new_input)
-    input_first = np.minimum.reduceat(order, group_starts)[np.cumsum(new_input) - 1]  # earliest row of the same input
+    pair_first = order[np.maximum.accumulate(np.where(new_pair, np.arange(count), 0))]  # earliest same example
+    input_first = np.minimum.reduceat(order, np.flatnonzero(new_input))[np.cumsum(new_input) - 1]  # earliest same input
     repeated = ~new_pair
-    rows, firsts = order[repeated], pair_first[repeated]
-    for i in np.argsort(rows, kind="stable").tolist():
-        out.add("duplicate", Severity.WARNING, f"exact duplicate of line {line_at[firsts[i]]}",
-                "remove repeated examples; they weigh that example more", int(line_at[rows[i]]))
+    _report(out, "duplicate", line_at, rows[order[repeated]], rows[pair_first[repeated]],
+            "exact duplicate of line {}", "remove repeated examples; they weigh that example more")
     differs = outputs[order] != outputs[input_first]
-    rows, firsts = order[differs], input_first[differs]
+    _report(out, "conflicting-output", line_at, rows[order[differs]], rows[input_first[differs]],
+            "same input as line {} with a different output", "keep one output per input, or make the inputs differ")
+    return int(np.count_nonzero(repeated)), len(np.unique(input_first[differs]))
+
+
+def _report(out: Findings, rule: str, line_at: np.ndarray, rows: np.ndarray, firsts: np.ndarray, message: str,
+            hint: str) -> None:
+    """A warning at each of `rows` naming the line of the matching entry of `firsts`, in file order."""
     for i in np.argsort(rows, kind="stable").tolist():
-        out.add("conflicting-output", Severity.WARNING, f"same input as line {line_at[firsts[i]]} with a different output",
-                "keep one output per input, or make the inputs differ", int(line_at[rows[i]]))
-    return int(np.count_nonzero(repeated)), len(np.unique(firsts))
+        out.add(rule, Severity.WARNING, message.format(line_at[firsts[i]]), hint, int(line_at[rows[i]]))
 
 
 def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:

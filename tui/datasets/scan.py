@@ -7,6 +7,7 @@ that concern one example. Whole-dataset rules run afterwards in `lint.py`.
 
 from __future__ import annotations
 
+import gc
 from array import array
 from collections import Counter
 from collections.abc import Sequence
@@ -17,12 +18,15 @@ import orjson
 
 from tui.datasets.profile import marker_signature
 from tui.datasets.progress import Throttle
-from tui.datasets.reader import DatasetReader
+from tui.datasets.index import STRIDE
+from tui.datasets.reader import PAGE_READ, DatasetReader
 from tui.datasets.records import RecordProblem
 from tui.datasets.stats import MAX_LABEL_CHARS, MAX_LABELS
 from tui.models import MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, DatasetFormat, Finding, Severity
 
 BATCH = 512
+RESTART = 4 * STRIDE  # re-reading outputs: walk at most this many records, else start from a checkpoint
+READ = 1 << 20  # bytes of lines checked together
 MAX_PER_RULE = 200
 MAX_MARKERS = 8
 LEARN_SHARE = 0.3  # a candidate preamble or marker appears in this share of the first batch
@@ -79,7 +83,8 @@ class Scan:
         self.reader = reader
         self.out = findings
         self.lines, self.in_lens, self.out_lens = array("I"), array("I"), array("I")  # 4 bytes each
-        self.in_hashes, self.out_hashes = array("q"), array("q")  # str hashes: 64-bit SipHash
+        self.records = array("I")  # the record number `reader.raw_records` starts at, to read an example again
+        self.in_hashes = array("q")  # str hashes of the inputs: 64-bit SipHash
         self.preamble: str | None = None  # candidate learnt from the first batch
         self.has_preamble = array("b")
         self.markers: tuple[str, ...] = ()  # candidates learnt from the first batch, in their usual order
@@ -88,26 +93,43 @@ class Scan:
         self.labels: dict[str, int] | None = {}
         self.utf8_extra = 0  # UTF-8 bytes beyond one per character
         self._learnt = False
+        self._seen = 0  # records read so far, valid or not
 
     def run(self, throttle: Throttle) -> None:
+        collecting = gc.isenabled()
+        gc.disable()  # the pass makes many short-lived dicts and no reference cycles
+        try:
+            self._run(throttle)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self, throttle: Throttle) -> None:
         if self.reader.format in LINE_JSON:
-            for line, offset, raws in self.reader.line_batches():
+            for line, offset, raws in self.reader.line_batches(READ):
                 if BLANK in raws or CRLF in raws or CR in raws:  # blank lines are not records
                     kept = [i for i, raw in enumerate(raws) if raw not in BLANKS]
                     lines, kept_raws = [line + i for i in kept], [raws[i] for i in kept]
                 else:
                     lines, kept_raws = range(line, line + len(raws)), raws
-                self._check(*self._parse(lines, kept_raws, lambda: _offsets(offset, raws, lines, line)))  # noqa: B023
+                self._check(lines, self._numbers(len(kept_raws)),
+                            *self._parse(lines, kept_raws, lambda: _offsets(offset, raws, lines, line)))  # noqa: B023
                 throttle(offset)
             return
         records = self.reader.raw_records()
         while batch := list(islice(records, BATCH)):
             lines, offsets, raws = zip(*batch, strict=True)
-            self._check(*self._parse(lines, raws, lambda: offsets))
+            self._check(lines, self._numbers(len(raws)), *self._parse(lines, raws, lambda: offsets))
             throttle(batch[-1][1])
 
-    def _parse(self, lines, raws, offsets) -> tuple[Sequence[int], list[str], list[str], Stripped | None]:
-        """(lines, inputs, outputs, maybe them stripped) of the valid examples; findings for the others."""
+    def _numbers(self, count: int) -> range:
+        """Record numbers of the next `count` records."""
+        self._seen += count
+        return range(self._seen - count, self._seen)
+
+    def _parse(self, lines, raws, offsets) -> tuple[list[int] | None, list[str], list[str], Stripped | None]:
+        """(positions of the valid records or None for all, their inputs, outputs, maybe these stripped);
+        findings for the invalid records."""
         if self.reader.format in LINE_JSON or self.reader.format is DatasetFormat.JSON:
             try:  # the usual case: every record a plain {"text_input", "output"} object
                 objects = list(map(orjson.loads, raws))
@@ -115,26 +137,29 @@ class Scan:
                 outputs = list(map(dict.get, objects, repeat("output")))
                 bare = list(map(str.strip, inputs)), list(map(str.strip, outputs))  # TypeError unless all strings
                 if set(map(len, objects)) == PAIR or not any(map(_other_shape, objects)):
-                    return lines, inputs, outputs, bare
+                    return None, inputs, outputs, bare
             except (orjson.JSONDecodeError, TypeError):
                 pass
-        kept_lines, inputs, outputs = [], [], []
+        valid, inputs, outputs = [], [], []
         parse = self.reader.parse
-        for line, offset, raw in zip(lines, offsets(), raws, strict=True):
+        for i, (line, offset, raw) in enumerate(zip(lines, offsets(), raws, strict=True)):
             try:
                 text_input, output = parse(raw[:-1] if raw[-1:] == b"\n" else raw, offset)
             except RecordProblem as problem:
                 self.out.add_finding(self.reader.finding(problem, line))
                 continue
-            kept_lines.append(line)
+            valid.append(i)
             inputs.append(text_input)
             outputs.append(output)
-        return kept_lines, inputs, outputs, None
+        return valid, inputs, outputs, None
 
-    def _check(self, lines: Sequence[int], inputs: list[str], outputs: list[str], bare: Stripped | None) -> None:
+    def _check(self, lines: Sequence[int], records: range, valid: list[int] | None, inputs: list[str],
+               outputs: list[str], bare: Stripped | None) -> None:
         count = len(inputs)
         if not count:
             return
+        if valid is not None:
+            lines, records = [lines[i] for i in valid], [records[i] for i in valid]
         if not self._learnt:
             self._learn(inputs[:BATCH])
         in_lens, out_lens = array("I", map(len, inputs)), array("I", map(len, outputs))
@@ -142,10 +167,13 @@ class Scan:
             self.lines.frombytes(np.arange(lines.start, lines.stop, dtype=np.uint32).view(np.uint8))
         else:
             self.lines.extend(lines)
+        if type(records) is range:
+            self.records.frombytes(np.arange(records.start, records.stop, dtype=np.uint32).view(np.uint8))
+        else:
+            self.records.extend(records)
         self.in_lens.extend(in_lens)
         self.out_lens.extend(out_lens)
         self.in_hashes.frombytes(np.fromiter(map(hash, inputs), np.int64, count).view(np.uint8))
-        self.out_hashes.frombytes(np.fromiter(map(hash, outputs), np.int64, count).view(np.uint8))
         self._lengths(lines, in_lens, out_lens)
         bare_in, bare_out = bare or (list(map(str.strip, inputs)), list(map(str.strip, outputs)))
         self._whitespace(lines, inputs, bare_in, "text_input", "strip it, or production prompts must carry the same whitespace")
@@ -158,6 +186,34 @@ class Scan:
         if self.markers:
             self._check_markers(inputs)
         self._labels(outputs, out_lens)
+
+    def output_hashes(self, rows: np.ndarray) -> np.ndarray:
+        """Hashes of the outputs of examples `rows` (ascending), read again from the file.
+
+        Only examples whose input occurs more than once need their output compared, so the
+        pass hashes inputs only; the few outputs needed are read here, walking the file from
+        index checkpoints.
+        """
+        wanted = np.frombuffer(self.records, np.uint32)[rows].tolist()
+        hashes = np.empty(len(wanted), np.int64)
+        parse = self.reader.parse
+        done = 0
+        while done < len(wanted):
+            start = done
+            for number, (_, offset, raw) in enumerate(self.reader.raw_records(wanted[done], PAGE_READ), wanted[done]):
+                if number < wanted[done]:
+                    continue
+                try:
+                    hashes[done] = hash(parse(raw, offset)[1])
+                except RecordProblem:  # the file changed since the pass: count the example as distinct
+                    hashes[done] = hash((number, offset))
+                done += 1
+                if done == len(wanted) or wanted[done] - number > RESTART:
+                    break
+            if done == start:  # the file is shorter than it was during the pass
+                hashes[done:] = np.arange(done, len(wanted)) ^ np.int64(0x5DEECE66D)
+                break
+        return hashes
 
     @property
     def payload(self) -> int:
@@ -187,16 +243,21 @@ class Scan:
             self.markers = tuple(ordered[:MAX_MARKERS])
 
     def _check_markers(self, inputs: list[str]) -> None:
-        n = len(inputs)
-        positions = np.empty((n, len(self.markers)), np.int64)
+        count = len(inputs)
+        bits = np.zeros(count, np.uint8)  # bit j: the input uses markers[j]
+        disorder = np.zeros(count, bool)  # a marker first appears before one listed ahead of it
+        latest = None  # the furthest first position among the markers listed so far
         for j, marker in enumerate(self.markers):
-            positions[:, j] = np.fromiter(map(str.find, inputs, repeat(marker)), np.int64, n)
-        present = positions >= 0
-        bits = (present << np.arange(len(self.markers))).sum(axis=1)
-        earlier = np.maximum.accumulate(positions, axis=1)
-        disorder = (present[:, 1:] & (positions[:, 1:] < earlier[:, :-1])).any(axis=1)
-        self.marker_bits.frombytes(bits.astype(np.uint8).tobytes())
-        self.marker_disorder.frombytes(disorder.astype(np.int8).tobytes())
+            at = np.fromiter(map(str.find, inputs, repeat(marker)), np.int64, count)
+            present = at >= 0
+            bits |= present.view(np.uint8) << j
+            if latest is None:
+                latest = at
+            else:
+                disorder |= present & (at < latest)
+                np.maximum(latest, at, out=latest)
+        self.marker_bits.frombytes(bits)
+        self.marker_disorder.frombytes(disorder.view(np.uint8))
 
     def _lengths(self, lines: Sequence[int], in_lens: array, out_lens: array) -> None:
         ins, outs = np.frombuffer(in_lens, np.uint32), np.frombuffer(out_lens, np.uint32)
