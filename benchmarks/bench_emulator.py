@@ -80,11 +80,13 @@ def get_latencies(api: Api, name: str, seconds: float, stop: threading.Event | N
     return latencies
 
 
-def main() -> None:
+def main(trainers: int | None = None) -> None:
     classification = samples("classification")
     five_hundred = [{"textInput": f"{e['textInput']} (#{i})", "output": e["output"]} for i, e in enumerate(classification * 3)][:500]
     with tempfile.TemporaryDirectory() as tmp:
-        emu = start_emulator(Path(tmp) / "emulator", port=0)
+        extra = ("--trainers", str(trainers)) if trainers else ()
+        emu = start_emulator(Path(tmp) / "emulator", port=0, extra_args=extra)
+        print(f"-- trainers at once: {trainers or 'default'}")
         try:
             api = Api(emu.url, emu.api_key)
             _, op = api.call("POST", "tunedModels", body(classification, "idle reference"))
@@ -132,4 +134,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(trainers=1)  # the second job waits for the first
+    main(trainers=2)  # both jobs train at once: every core busy

@@ -56,7 +56,7 @@ def register(subparsers) -> None:
     serve.add_argument("--api-key", metavar="KEY", help="key clients must send (default: $TUNEDECK_EMULATOR_API_KEY, "
                        "which other users cannot see in the process list, or 'tunedeck-local')")  # fmt: skip
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (anyone who can reach it can use it)")
-    serve.add_argument("--trainers", type=int, metavar="N", help="jobs that train at once (default: CPU cores - 1, at least 1)")
+    serve.add_argument("--trainers", type=int, metavar="N", help="jobs that train at once (default: CPU cores, at most 4)")
     serve.add_argument("--deny-scopes", action="store_true", help="answer create with 403 insufficient authentication scopes")
     serve.add_argument("--fault-rate", type=_rate, default=0.0, metavar="R", help="share of API requests answered with a fault")
     serve.add_argument("--fault-codes", type=_codes, default=(429, 503), metavar="CODES", help="fault statuses (default 429,503)")

@@ -133,7 +133,7 @@ def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | N
 
     app = web.Application(middlewares=[envelope], client_max_size=MAX_BODY_BYTES)
     app[CONFIG_KEY] = config
-    state = handlers.State(root=root, config=config, trainers=trainers or max(1, (os.cpu_count() or 2) - 1))
+    state = handlers.State(root=root, config=config, trainers=trainers or min(4, os.cpu_count() or 1))
     app[STATE_KEY] = state
     app.on_startup.append(state.start)
     app.on_shutdown.append(state.stop)
