@@ -223,3 +223,15 @@ def test_malformed_bodies_and_methods(emulator):
     assert status == 404
     status, body = call("GET", "/nowhere", None)
     assert status == 404 and set(body["error"]) == {"code", "message", "status", "details"}
+
+
+def test_nulls_mean_not_set(emulator):
+    client = emulator.client()
+    body = create_body(tiny_examples(4))
+    body.update(description=None, temperature=None)
+    body["tuningTask"]["trainingData"]["examples"]["examples"][0]["textInput"] = None
+    model = raw(client, "get", create(client, body)["metadata"]["tunedModel"])
+    assert model["temperature"] == 1.0 and "description" not in model
+    body["tuningTask"]["trainingData"]["examples"]["examples"][1]["output"] = None
+    error = _error(lambda: create(client, body))
+    assert "examples[1].output" in error.message

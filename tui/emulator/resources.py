@@ -155,7 +155,7 @@ def parse_examples(task: dict) -> list[tuple[str, str]]:
     examples = []
     for i, item in enumerate(items):
         field = f"{where}.examples.examples[{i}]"
-        item = as_object(item, field)
+        item = {k: v for k, v in as_object(item, field).items() if v is not None}
         _unknown(item, {"textInput", "output"}, f"tuned_model.tuning_task.training_data.examples.examples[{i}]")
         if "output" not in item:
             raise invalid(field + ".output", f"is required (example {i})")
@@ -169,7 +169,7 @@ def parse_examples(task: dict) -> list[tuple[str, str]]:
 
 def parse_create(body: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Validate a CreateTunedModel body; return the fields to store and the examples."""
-    body = as_object(body, "tunedModel")
+    body = {k: v for k, v in as_object(body, "tunedModel").items() if v is not None}  # null means "not set"
     _unknown(body, _TUNED_MODEL_FIELDS | _OUTPUT_ONLY, "tuned_model")
     source = None
     if body.get("tunedModelSource") is not None:
