@@ -91,10 +91,11 @@ def _duplicates(out: Findings, line_at: np.ndarray, in_hashes: array,
     if count < 2:
         return 0, 0
     inputs = np.frombuffer(in_hashes, dtype=np.int64)
+    ordered = np.sort(inputs)
+    if not (ordered[1:] == ordered[:-1]).any():  # every input differs: no duplicates, no conflicts
+        return 0, 0
     order = np.argsort(inputs)
     same = inputs[order[1:]] == inputs[order[:-1]]
-    if not same.any():  # every input differs: no duplicates, no conflicts
-        return 0, 0
     shared = np.zeros(count, dtype=bool)
     shared[1:] |= same
     shared[:-1] |= same

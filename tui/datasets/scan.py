@@ -12,6 +12,7 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from itertools import accumulate, islice, repeat
+from operator import itemgetter
 
 import numpy as np
 import orjson
@@ -35,6 +36,7 @@ LINE_JSON = (DatasetFormat.JSONL, DatasetFormat.VERTEX, DatasetFormat.CHAT)
 BLANK, CRLF, CR = b"\n", b"\r\n", b"\r"
 BLANKS = (BLANK, CRLF, CR)
 PAIR = {2}
+INPUT, OUTPUT = itemgetter("text_input"), itemgetter("output")
 Stripped = tuple[list[str], list[str]]  # inputs and outputs with str.strip applied
 
 
@@ -107,7 +109,7 @@ class Scan:
     def _run(self, throttle: Throttle) -> None:
         if self.reader.format in LINE_JSON:
             for line, offset, raws in self.reader.line_batches(READ):
-                if BLANK in raws or CRLF in raws or CR in raws:  # blank lines are not records
+                if BLANK in raws or CRLF in raws or raws[-1] == CR:  # blank lines are not records (a lone \r ends the file)
                     kept = [i for i, raw in enumerate(raws) if raw not in BLANKS]
                     lines, kept_raws = [line + i for i in kept], [raws[i] for i in kept]
                 else:
@@ -133,12 +135,11 @@ class Scan:
         if self.reader.format in LINE_JSON or self.reader.format is DatasetFormat.JSON:
             try:  # the usual case: every record a plain {"text_input", "output"} object
                 objects = list(map(orjson.loads, raws))
-                inputs = list(map(dict.get, objects, repeat("text_input")))
-                outputs = list(map(dict.get, objects, repeat("output")))
+                inputs, outputs = list(map(INPUT, objects)), list(map(OUTPUT, objects))
                 bare = list(map(str.strip, inputs)), list(map(str.strip, outputs))  # TypeError unless all strings
                 if set(map(len, objects)) == PAIR or not any(map(_other_shape, objects)):
                     return None, inputs, outputs, bare
-            except (orjson.JSONDecodeError, TypeError):
+            except (orjson.JSONDecodeError, TypeError, KeyError):
                 pass
         valid, inputs, outputs = [], [], []
         parse = self.reader.parse
@@ -182,7 +183,7 @@ class Scan:
             if not all(map(str.isascii, texts)):
                 self.utf8_extra += sum(len(t.encode()) - len(t) for t in texts if not t.isascii())
         if self.preamble is not None:
-            self.has_preamble.frombytes(bytes(map(str.startswith, inputs, repeat(self.preamble + "\n"))))
+            self._check_preamble(inputs)
         if self.markers:
             self._check_markers(inputs)
         self._labels(outputs, out_lens)
@@ -241,6 +242,15 @@ class Scan:
             for signature, _ in signatures.most_common():
                 ordered.extend(m for m in signature if m in common and m not in ordered)
             self.markers = tuple(ordered[:MAX_MARKERS])
+
+    def _check_preamble(self, inputs: list[str]) -> None:
+        """Which inputs start with the preamble line; all of them at once when every input sorts between
+        `preamble + "\\n"` and `preamble + "\\x0b"` (exactly the strings that start with the former)."""
+        head = self.preamble + "\n"
+        if min(inputs) >= head and max(inputs) < self.preamble + "\x0b":
+            self.has_preamble.frombytes(b"\x01" * len(inputs))
+        else:
+            self.has_preamble.frombytes(bytes(map(str.startswith, inputs, repeat(head))))
 
     def _check_markers(self, inputs: list[str]) -> None:
         count = len(inputs)
