@@ -95,6 +95,7 @@ class Scan:
         self.labels: dict[str, int] | None = {}
         self.utf8_extra = 0  # UTF-8 bytes beyond one per character
         self._learnt = False
+        self._shared = False  # whether to look for the prefix each batch's inputs share
         self._seen = 0  # records read so far, valid or not
 
     def run(self, throttle: Throttle) -> None:
@@ -182,10 +183,11 @@ class Scan:
         for texts in (inputs, outputs):
             if not all(map(str.isascii, texts)):
                 self.utf8_extra += sum(len(t.encode()) - len(t) for t in texts if not t.isascii())
+        shared = common_prefix(inputs) if self._shared else ""
         if self.preamble is not None:
-            self._check_preamble(inputs)
+            self._check_preamble(inputs, shared)
         if self.markers:
-            self._check_markers(inputs)
+            self._check_markers(inputs, shared)
         self._labels(outputs, out_lens)
 
     def output_hashes(self, rows: np.ndarray) -> np.ndarray:
@@ -242,23 +244,30 @@ class Scan:
             for signature, _ in signatures.most_common():
                 ordered.extend(m for m in signature if m in common and m not in ordered)
             self.markers = tuple(ordered[:MAX_MARKERS])
+        # templated inputs share a prefix (an instruction, a first marker) that can be checked once per batch
+        self._shared = self.preamble is not None or any(m in common_prefix(inputs) for m in self.markers)
 
-    def _check_preamble(self, inputs: list[str]) -> None:
-        """Which inputs start with the preamble line; all of them at once when every input sorts between
-        `preamble + "\\n"` and `preamble + "\\x0b"` (exactly the strings that start with the former)."""
+    def _check_preamble(self, inputs: list[str], shared: str) -> None:
+        """Which inputs start with the preamble line (all of them when the prefix they share does)."""
         head = self.preamble + "\n"
-        if min(inputs) >= head and max(inputs) < self.preamble + "\x0b":
+        if shared.startswith(head):
             self.has_preamble.frombytes(b"\x01" * len(inputs))
         else:
             self.has_preamble.frombytes(bytes(map(str.startswith, inputs, repeat(head))))
 
-    def _check_markers(self, inputs: list[str]) -> None:
+    def _check_markers(self, inputs: list[str], shared: str) -> None:
+        """Which markers each input uses, and whether in another order; a marker inside the prefix all
+        inputs share is first used at the same place in each."""
         count = len(inputs)
         bits = np.zeros(count, np.uint8)  # bit j: the input uses markers[j]
         disorder = np.zeros(count, bool)  # a marker first appears before one listed ahead of it
         latest = None  # the furthest first position among the markers listed so far
         for j, marker in enumerate(self.markers):
-            at = np.fromiter(map(str.find, inputs, repeat(marker)), np.int64, count)
+            place = shared.find(marker)
+            if place >= 0:
+                at = np.full(count, place, np.int64)
+            else:
+                at = np.fromiter(map(str.find, inputs, repeat(marker)), np.int64, count)
             present = at >= 0
             bits |= present.view(np.uint8) << j
             if latest is None:
@@ -304,6 +313,19 @@ class Scan:
         labels.update((k, labels.get(k, 0) + v) for k, v in Counter(outputs).items())
         if len(labels) > MAX_LABELS:
             self.labels = None
+
+
+def common_prefix(texts: list[str]) -> str:
+    """The longest prefix of all `texts`: that of the first and last in sorted order."""
+    first, last = min(texts), max(texts)
+    low, high = 0, min(len(first), len(last))
+    while low < high:  # first[:low] == last[:low]; halve the rest
+        middle = (low + high + 1) // 2
+        if first[low:middle] == last[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return first[:low]
 
 
 def _other_shape(obj: dict) -> bool:
