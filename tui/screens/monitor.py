@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from tui.jobs.curve import Suggestion, suggest_epochs
-from tui.jobs.events import JobAdded, JobFinished, JobRemoved, SnapshotsAdded
+from tui.jobs.events import JobAdded, JobFinished, JobRemoved
 from tui.models import Job, JobState
 from tui.screens.dialogs import ConfirmDialog
 from tui.widgets.loss_chart import ZOOM_SHARES, ChartView, Curve, LossChart, describe, zoom_steps
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from tui.jobs.manager import JobManager
 
 NARROW_COLUMNS = 100
+FLUSH_S = 2.0  # job updates are applied at most this often (the manager polls every 2 s at best)
 
 
 class MonitorScreen(Screen):
@@ -61,6 +62,9 @@ class MonitorScreen(Screen):
         self._zoom = 0
         self._pending_select: str | None = None
         self._heading = ""
+        self._dirty: set[str] = set()
+        self._flush_timer_set = False
+        self._ticking = False
 
     @property
     def manager(self) -> JobManager | None:
@@ -89,8 +93,9 @@ class MonitorScreen(Screen):
             self._load_jobs()
         else:
             self.app.manager_ready.subscribe(self, lambda _manager: self._load_jobs())
-        if not self.app.settings.test_mode:
-            self.set_interval(1.0, self._tick)
+        self._ticking = not self.app.settings.test_mode
+        if self._ticking:
+            self.set_interval(FLUSH_S, self._tick)
         self.query_one(JobTable).focus()
 
     def on_resize(self, event) -> None:
@@ -128,25 +133,44 @@ class MonitorScreen(Screen):
         if isinstance(event, JobRemoved):
             table.remove(event.name)
             self._curves.pop(event.name, None)
+            self._dirty.discard(event.name)
             self._update_empty()
             self._show_job(table.selected_name)
             return
         job = getattr(event, "job", None)
         if job is None:
             return
-        # Events are delivered after the fact; the manager's current view of the job wins.
-        job = (self.manager.job(job.name) if self.manager is not None else None) or job
-        table.upsert(job)
-        if isinstance(event, SnapshotsAdded) and job.name in self._curves:
-            self._curves[job.name].extend(event.snapshots)
-        if isinstance(event, JobAdded):
-            self._update_empty()
-            if self._pending_select == job.name:
-                self.select_job(job.name)
-        if isinstance(event, JobFinished):
-            self._announce(job)
-        if job.name == table.selected_name:
-            self._show_job(job.name)
+        if isinstance(event, (JobAdded, JobFinished)):
+            self._dirty.add(job.name)
+            self._flush()  # new and finished jobs show at once
+            if isinstance(event, JobAdded):
+                self._update_empty()
+                if self._pending_select == job.name:
+                    self.select_job(job.name)
+            else:
+                self._announce(job)
+            return
+        # Progress and loss points arrive several per poll and job: they are applied
+        # together, at most once per FLUSH_S, so a busy backend costs one repaint.
+        self._dirty.add(job.name)
+        if not self._ticking and not self._flush_timer_set:  # the 1 s tick flushes when it runs
+            self._flush_timer_set = True
+            self.set_timer(FLUSH_S, self._flush)
+
+    def _flush(self) -> None:
+        """Apply the jobs that changed since the last flush: list rows, curve, summary."""
+        self._flush_timer_set = False
+        if not self._dirty or self.manager is None:
+            return
+        table = self.query_one(JobTable)
+        dirty, self._dirty = self._dirty, set()
+        for name in dirty:
+            # The manager's current view of the job wins over the copies events carry.
+            job = self.manager.job(name)
+            if job is not None:
+                table.upsert(job)
+        if table.selected_name in dirty:
+            self._show_job(table.selected_name)
 
     def _announce(self, job: Job) -> None:
         severity = "information" if job.state is JobState.ACTIVE else "warning"
@@ -160,7 +184,9 @@ class MonitorScreen(Screen):
             self.app.bell()
 
     def _tick(self) -> None:
+        """Once a second while the monitor is shown: apply job updates, age the 'updated' column."""
         if self.app.screen is self:
+            self._flush()
             self.query_one(JobTable).tick()
 
     @on(DataTable.RowHighlighted, "#jobs")

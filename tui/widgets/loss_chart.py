@@ -274,7 +274,11 @@ class LossChart(PlotextPlot):
             y_range = (low, high) if not drawn[:-1] else (min(y_range[0], low), max(y_range[1], high))
             colour = colours[index % len(colours)]
             label = curve.label if len(self._curves) > 1 else None
-            plt.plot(list(map(float, xs)), list(map(float, ys)), marker=CURVE_MARKER, color=colour, label=label)
+            # Dense curves arrive as each bucket's minimum and maximum, two points per column:
+            # dots draw that band faithfully, while lines would fill every bucket's full
+            # range pixel by pixel (the slow part of plotext) and show no more.
+            draw = plt.scatter if len(steps) > max_points else plt.plot
+            draw(list(map(float, xs)), list(map(float, ys)), marker=CURVE_MARKER, color=colour, label=label)
         self.drawn_points = tuple(drawn)
         self._y_range = y_range
         boundaries = self._draw_epochs(plt, variables, low_step, high_step)

@@ -52,14 +52,18 @@ def duration(seconds: float | None) -> str:
 
 
 def ago(moment: datetime | None, now: datetime) -> str:
-    """`3 s ago`, `12 min ago`, `5 h ago`, `2 d ago`; `—` when never."""
+    """`just now` (under 5 s), `15 s ago`, `12 min ago`, `5 h ago`, `2 d ago`; `—` when never.
+
+    Seconds count in steps of 5: a job polled every few seconds stays `just now` instead
+    of flickering, and a stalled one visibly ages.
+    """
     if moment is None:
         return "—"
     seconds = int(max(0.0, (now - _aware(moment)).total_seconds()))
     for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
         if seconds >= size:
             return f"{seconds // size} {unit} ago"
-    return f"{seconds} s ago"
+    return "just now" if seconds < 5 else f"{seconds - seconds % 5} s ago"
 
 
 def _aware(moment: datetime) -> datetime:

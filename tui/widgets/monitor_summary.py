@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Static
 
@@ -65,12 +66,22 @@ class JobSummary(Static):
     """
 
     _markup = ""
+    _height = -1
 
     def show(self, job: Job | None, suggestion: Suggestion | None, *, clock: bool = True) -> None:
         if job is None:
             markup = "[$text-muted]No job selected. Launch one from Configure (2), or wait for the list to load.[/]"
         else:
             markup = summary_markup(job, suggestion, datetime.now(UTC) if clock else None)
-        if markup != self._markup:  # an update re-lays out the screen: skip it when nothing changed
-            self._markup = markup
-            self.update(markup)
+        if markup == self._markup:
+            return
+        # A layout pass costs more than the repaint: skip it when the text wraps to the
+        # same number of lines (the usual case while a job trains).
+        height = self._height_of(markup)
+        self._markup = markup
+        self.update(markup, layout=height != self._height)
+        self._height = height
+
+    def _height_of(self, markup: str) -> int:
+        width = self.content_region.width
+        return len(Content.from_markup(markup).wrap(width)) if width > 0 else -1
