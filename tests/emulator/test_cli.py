@@ -116,3 +116,28 @@ def test_request_log_never_shows_the_key(emulator_factory):
     log = (emu.data_dir / "server.log").read_text()
     assert "GET /v1beta/tunedModels -> 200" in log
     assert emu.api_key not in log
+
+
+@pytest.mark.parametrize("detached", [False, True])
+def test_only_a_detached_server_outlives_its_starter(tmp_path, detached):
+    code = (
+        "import os, sys; from pathlib import Path; from tui.emulator.process import start_emulator; "
+        f"emu = start_emulator(Path({str(tmp_path)!r}), port=0, detached={detached}); "
+        "print(emu.pid, flush=True); os._exit(0)"
+    )
+    starter = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    pid = int(starter.stdout.strip())
+    import time
+
+    from tui.emulator.process import _alive
+
+    deadline = time.monotonic() + (3 if detached else 15)  # it checks its parent twice a second
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        assert _alive(pid) is detached
+        assert (find_running(tmp_path) is not None) is detached
+    finally:
+        running = find_running(tmp_path)
+        if running is not None:
+            running.stop()

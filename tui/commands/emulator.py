@@ -63,7 +63,7 @@ def register(subparsers) -> None:
     serve.add_argument("--fault-seed", type=int, metavar="N", help="seed for fault injection, for repeatable runs")
     serve.add_argument("--step-delay", type=_seconds, default=0.0, metavar="SECONDS", help="sleep per training step (demos, tests)")
     serve.add_argument("--log-requests", action="store_true", help="log every request (method, path, status, time) to stderr")
-    serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
+    serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # stop when this process is gone
     serve.set_defaults(handler=run_serve)
 
     start = commands.add_parser("start", help="start in the background (keeps running after this command)")
@@ -116,7 +116,7 @@ def run_serve(args: argparse.Namespace) -> int:
         step_delay=args.step_delay, fault_seed=args.fault_seed,
     )  # fmt: skip
     return serve(_emulator_dir(args), args.host, args.port, _api_key(args), config, args.trainers,
-                 args.exit_with_parent, args.log_requests)  # fmt: skip
+                 args.parent_pid, args.log_requests)  # fmt: skip
 
 
 def run_start(args: argparse.Namespace) -> int:

@@ -166,7 +166,7 @@ def start_emulator(
     command = [sys.executable, "-m", "tui", "emulator", "serve", "--data-dir", str(data_dir),
                "--host", host, "--port", str(port), *extra_args]  # fmt: skip
     if not detached:
-        command.append("--exit-with-parent")
+        command += ["--parent-pid", str(os.getpid())]
     env = dict(os.environ, **{KEY_ENV: api_key})
     with open(log_path, "ab") as log:
         process = subprocess.Popen(

@@ -64,7 +64,7 @@ def _url(host: str, port: int) -> str:
 
 
 async def _serve(root: Path, host: str, port: int, api_key: str, config: EmulatorConfig, trainers: int | None,
-                 exit_with_parent: bool, log_requests: bool) -> None:  # fmt: skip
+                 parent_pid: int | None, log_requests: bool) -> None:  # fmt: skip
     from aiohttp import web
     from aiohttp.abc import AbstractAccessLogger
 
@@ -97,16 +97,14 @@ async def _serve(root: Path, host: str, port: int, api_key: str, config: Emulato
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
-    parent = os.getppid()
-
     async def watch_parent() -> None:
         while not stop.is_set():
             await asyncio.sleep(0.5)
-            if os.getppid() != parent:
+            if os.getppid() != parent_pid:
                 log.info("the process that started the emulator is gone; stopping")
                 stop.set()
 
-    watcher = asyncio.create_task(watch_parent()) if exit_with_parent else None
+    watcher = asyncio.create_task(watch_parent()) if parent_pid else None
     try:
         await stop.wait()
     finally:
@@ -128,10 +126,10 @@ def serve(
     api_key: str = "",
     config: EmulatorConfig | None = None,
     trainers: int | None = None,
-    exit_with_parent: bool = False,
+    parent_pid: int | None = None,
     log_requests: bool = False,
 ) -> int:
-    """Serve until SIGINT/SIGTERM. Returns the process exit code."""
+    """Serve until SIGINT/SIGTERM, or until process `parent_pid` is no longer our parent."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     root.mkdir(parents=True, exist_ok=True)
     try:
@@ -140,7 +138,7 @@ def serve(
         print(f"tunedeck emulator: {exc}", file=sys.stderr)
         return 1
     try:
-        asyncio.run(_serve(root, host, port, api_key, config or EmulatorConfig(), trainers, exit_with_parent, log_requests))
+        asyncio.run(_serve(root, host, port, api_key, config or EmulatorConfig(), trainers, parent_pid, log_requests))
     except OSError as exc:
         print(f"tunedeck emulator: cannot listen on {_url(host, port)}: {exc.strerror or exc}; "
               "pick another --port (0 picks a free one)", file=sys.stderr)  # fmt: skip
