@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 
 # How often the header re-checks that the backend answers.
 HEALTH_INTERVAL_S = 30.0
-# Worker groups that run for the app's whole life (tests wait for all the others).
-BACKGROUND_GROUPS = frozenset({"job-events"})
+# Worker groups that live as long as their owner (tests wait for all the others):
+# the job-event consumer, and the directory browser's loader queue (Textual's).
+BACKGROUND_GROUPS = frozenset({"job-events", "_loader"})
 
 
 def _lazy_screen(path: str):
