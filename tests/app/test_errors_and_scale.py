@@ -7,7 +7,7 @@ import json
 
 from tests.app.conftest import SIZE, open_path, open_sample, settle
 from tui.app import make_app
-from tui.screens.datasets import WorkProgress
+from tui.widgets.opened_dataset import WorkProgress
 from tui.screens.dialogs import ErrorDialog
 from tui.widgets.example_table import WINDOW
 

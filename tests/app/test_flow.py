@@ -169,5 +169,10 @@ async def test_relaunch_fills_the_form_and_palette_offers_screen_actions(manager
         assert screen.query_one("#rate_value").value == "0.5"
         assert app.dataset is not None and app.dataset.path.name == "number-increment.jsonl"
 
+        await pilot.press("escape", "1")
+        await settle(app, pilot)
+        assert app.screen.query_one("#path").value.endswith("number-increment.jsonl")
+        assert app.screen.query_one("#example-table").total == app.dataset.examples
+
         names = {command.title for command in app.get_system_commands(screen)}
         assert {"Launch", "Show call", "Datasets", "Quit"} <= names

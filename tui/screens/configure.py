@@ -18,7 +18,7 @@ from textual.widgets import Button, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from tui.models import JobSpec
-from tui.screens.datasets import OpenedDataset, WorkProgress, display_path, read_and_check
+from tui.widgets.opened_dataset import OpenedDataset, WorkProgress, display_path, read_and_check
 from tui.widgets.job_form import JobForm
 
 SMALL_DATASET = 100  # below this, the guide's advice is a smaller learning rate

@@ -7,7 +7,6 @@ freezes the UI. The opened dataset (path, reader, lint report) is kept on the ap
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,82 +14,26 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from tui.widgets.opened_dataset import (
+    DatasetIndexed,
+    DatasetLinted,
+    OpenedDataset,
+    WorkProgress,
+    count_by_severity,
+    display_path,
+    index_of_line,
+    read_and_check,
+)
+
 if TYPE_CHECKING:
     from tui.widgets.example_table import ExampleTable
     from tui.widgets.findings_list import FindingsTable
     from tui.widgets.path_input import PathInput
-
-
-@dataclass(frozen=True)
-class OpenedDataset:
-    """A dataset the user opened: where it is, its lazy reader and its lint report."""
-
-    path: Path
-    reader: Any
-    report: Any
-
-    @property
-    def examples(self) -> int:
-        return len(self.reader)
-
-    @property
-    def errors(self) -> list[Any]:
-        return [f for f in self.report.findings if str(f.severity) == "error"]
-
-
-@dataclass
-class WorkProgress(Message):
-    """How far indexing or linting has got (a newer one replaces a queued older one)."""
-
-    stage: str
-    done: float
-    total: float | None
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, WorkProgress)
-
-
-@dataclass
-class DatasetIndexed(Message):
-    """The file is indexed: its first page can be shown."""
-
-    path: Path
-    reader: Any
-
-
-@dataclass
-class DatasetLinted(Message):
-    """The lint finished for the dataset at `path`."""
-
-    path: Path
-    reader: Any
-    report: Any
-
-
-def display_path(path: str | Path) -> str:
-    """A path as short as it can be said: relative to the working directory, or with ~."""
-    path = Path(path).expanduser()
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
-        pass
-    try:
-        return "~/" + str(path.resolve().relative_to(Path.home().resolve()))
-    except (ValueError, OSError, RuntimeError):
-        return str(path)
-
-
-def count_by_severity(findings: list[Any]) -> dict[str, int]:
-    counts = {"error": 0, "warning": 0, "info": 0}
-    for finding in findings:
-        counts[str(finding.severity)] = counts.get(str(finding.severity), 0) + 1
-    return counts
 
 
 class DatasetsScreen(Screen):
@@ -140,7 +83,10 @@ class DatasetsScreen(Screen):
         self.call_after_refresh(self.app.steady, self)
         self.call_after_refresh(self.refresh_bindings)  # a footer mounted late must hear of the keys
 
+    _shown: OpenedDataset | None = None
+
     def on_mount(self) -> None:
+        self.app.dataset_changed.subscribe(self, self._dataset_changed)
         self.app.after_first_paint(self._build)
         self.app.after_first_paint(self._list_samples)
 
@@ -186,17 +132,31 @@ class DatasetsScreen(Screen):
     def on_dataset_linted(self, message: DatasetLinted) -> None:
         self.query_one("#progress-bar").display = False
         opened = OpenedDataset(message.path, message.reader, message.report)
+        self._shown = opened
         self.app.dataset = opened
-        findings = list(message.report.findings)
+        self._show_report(opened)
+        self.app.dataset_changed.publish(opened)
+
+    def _dataset_changed(self, opened: OpenedDataset) -> None:
+        """A dataset opened elsewhere (a relaunch from the monitor): show it here too."""
+        if opened is not self._shown and self.query("#example-table"):
+            self._shown = opened
+            self.query_one("#path").value = display_path(opened.path)
+            self.query_one("#example-table").show(opened.reader)
+            self._show_report(opened)
+
+    def _show_report(self, opened: OpenedDataset) -> None:
+        report = opened.report
+        findings = list(report.findings)
         self.query_one("#findings-table").show(findings)
-        self.query_one("#stats-view").show(message.report.stats, getattr(message.report, "profile", None))
-        counts = {**count_by_severity(findings), **getattr(message.report, "counts", {})}
+        self.query_one("#stats-view").show(report.stats, getattr(report, "profile", None))
+        counts = {**count_by_severity(findings), **getattr(report, "counts", {})}
         tabs = self.query_one("#dataset-tabs")
         tabs.get_tab("findings").label = f"Findings ({len(findings)})"
-        dataset = message.reader.dataset
+        dataset = opened.reader.dataset
         lines = [
-            message.path.name,
-            f"{dataset.format} · {len(message.reader):,} examples · {dataset.size_bytes / 1024:,.1f} KiB",
+            opened.path.name,
+            f"{dataset.format} · {opened.examples:,} examples · {dataset.size_bytes / 1024:,.1f} KiB",
             f"{counts['error']} errors · {counts['warning']} warnings · {counts['info']} info",
         ]
         if counts["error"]:
@@ -205,7 +165,6 @@ class DatasetsScreen(Screen):
         else:
             lines.append("Ready to tune: press c.")
             self._set_summary("\n".join(lines), "success-text")
-        self.app.dataset_changed.publish(opened)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "dataset" or event.state is not WorkerState.ERROR:
@@ -300,32 +259,3 @@ class DatasetsScreen(Screen):
 
     def action_configure(self) -> None:
         self.app.switch_mode("configure")
-
-
-def read_and_check(path: Path, format: str | None, poster: Any, indexed=None) -> OpenedDataset:
-    """Index and lint a dataset (blocking: call it in a thread worker), posting progress to `poster`."""
-    from tui.datasets import lint, open_dataset
-
-    def progress(stage: str):
-        def report(done: float, total: float | None = None) -> None:
-            poster.post_message(WorkProgress(stage, done, total))
-
-        return report
-
-    reader = open_dataset(path, format=format, progress=progress("Indexing"))
-    if indexed is not None:
-        indexed(reader)
-    report = lint(reader, progress=progress("Checking"))
-    return OpenedDataset(Path(path).resolve(), reader, report)
-
-
-def index_of_line(reader: Any, line: int) -> int:
-    """The index of the example at (or just before) `line`: binary search over the lazy reader."""
-    low, high = 0, len(reader) - 1
-    while low < high:
-        middle = (low + high + 1) // 2
-        if reader.page(middle, 1)[0].line <= line:
-            low = middle
-        else:
-            high = middle - 1
-    return max(0, low)
