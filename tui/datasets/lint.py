@@ -77,7 +77,7 @@ def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "g
                          estimated_tokens=estimate_tokens(input_chars, output_chars), duplicates=duplicates,
                          conflicting_inputs=conflicts, labels=label_counts, inline_bytes=payload)
     return LintReport(findings=out.sorted(), stats=stats, profile=profile, task=chosen, task_guessed=given is None,
-                      counts={s.value: out.severity.get(s.value, 0) for s in Severity}, rule_counts=dict(out.rules))
+                      counts={s.value: out.severity.get(s, 0) for s in Severity}, rule_counts=dict(out.rules))
 
 
 def _duplicates(out: Findings, line_at: np.ndarray, in_hashes: array,
@@ -121,8 +121,10 @@ def _duplicates(out: Findings, line_at: np.ndarray, in_hashes: array,
 def _report(out: Findings, rule: str, line_at: np.ndarray, rows: np.ndarray, firsts: np.ndarray, message: str,
             hint: str) -> None:
     """A warning at each of `rows` naming the line of the matching entry of `firsts`, in file order."""
-    for i in np.argsort(rows, kind="stable").tolist():
+    room = out.room(rule)
+    for i in np.argsort(rows, kind="stable")[:room].tolist():
         out.add(rule, Severity.WARNING, message.format(line_at[firsts[i]]), hint, int(line_at[rows[i]]))
+    out.tally(rule, Severity.WARNING, len(rows) - room)
 
 
 def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:
@@ -133,10 +135,8 @@ def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:
         share = float(has.mean())
         if share > SHARED:
             preamble, preamble_share = scan.preamble.strip(), share
-            for row in np.flatnonzero(~has).tolist():
-                out.add("missing-preamble", Severity.WARNING, f"input lacks the preamble {preamble!r} that "
-                        f"{share:.0%} of inputs start with", "start this input with the same preamble line",
-                        int(line_at[row]), "text_input")
+            _warn_rows(out, "missing-preamble", line_at, np.flatnonzero(~has), f"input lacks the preamble {preamble!r} "
+                       f"that {share:.0%} of inputs start with", "start this input with the same preamble line")
     markers: tuple[str, ...] = ()
     shares: tuple[float, ...] = ()
     if scan.markers and count >= 5:
@@ -146,14 +146,11 @@ def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:
         markers = tuple(scan.markers[j] for j in kept)
         shares = tuple(float(used[j].mean()) for j in kept)
         disorder = np.frombuffer(scan.marker_disorder, dtype=np.int8).astype(bool) if kept else np.zeros(count, bool)
-        for row in np.flatnonzero(disorder).tolist():
-            out.add("marker-order", Severity.WARNING, f"markers appear in another order than most inputs use "
-                    f"({' '.join(markers)})", "put the markers in the dataset's order", int(line_at[row]), "text_input")
+        _warn_rows(out, "marker-order", line_at, np.flatnonzero(disorder), "markers appear in another order than most "
+                   f"inputs use ({' '.join(markers)})", "put the markers in the dataset's order")
         for j in kept:
-            for row in np.flatnonzero(~used[j]).tolist():
-                out.add("missing-marker", Severity.WARNING, f"input lacks {scan.markers[j]} that "
-                        f"{float(used[j].mean()):.0%} of inputs use", f"use the dataset's markers in order: "
-                        f"{' '.join(markers)}", int(line_at[row]), "text_input")
+            _warn_rows(out, "missing-marker", line_at, np.flatnonzero(~used[j]), f"input lacks {scan.markers[j]} that "
+                       f"{float(used[j].mean()):.0%} of inputs use", f"use the dataset's markers in order: {' '.join(markers)}")
     profile = FormatProfile(preamble, markers, preamble_share, shares)
     if preamble:
         out.add("preamble", Severity.INFO, f"shared preamble {preamble!r} ({preamble_share:.0%} of inputs)",
@@ -162,6 +159,14 @@ def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:
         out.add("markers", Severity.INFO, f"format markers used by most inputs: {' '.join(markers)}",
                 "prompts sent to the tuned model must use these markers in this order")
     return profile
+
+
+def _warn_rows(out: Findings, rule: str, line_at: np.ndarray, rows: np.ndarray, message: str, hint: str) -> None:
+    """The same warning about the input at each of `rows` (ascending)."""
+    room = out.room(rule)
+    for line in line_at[rows[:room]].tolist():
+        out.add(rule, Severity.WARNING, message, hint, line, "text_input")
+    out.tally(rule, Severity.WARNING, len(rows) - room)
 
 
 def _dataset_rules(out: Findings, reader: DatasetReader, count: int, payload: int, task: Task, guessed: bool,

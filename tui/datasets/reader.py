@@ -6,7 +6,7 @@ one reader can serve several threads at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -21,6 +21,16 @@ from tui.models import Dataset, DatasetFormat, Example, Finding, Severity
 PAGE_READ = 64 * 1024
 STREAM_READ = 1 << 20
 DELIMITERS = {DatasetFormat.CSV: ",", DatasetFormat.TSV: "\t"}
+LINE_JSON = (DatasetFormat.JSONL, DatasetFormat.VERTEX, DatasetFormat.CHAT)  # one JSON record a line
+BLANKS = (b"\n", b"\r\n", b"\r")  # blank lines are not records (a lone b"\r" can only end the file)
+
+
+def non_blank(line: int, lines: list[bytes]) -> tuple[Sequence[int], list[bytes]]:
+    """Line numbers and bytes of the records among `lines` from `line` on (a batch of `line_batches`)."""
+    if b"\n" in lines or b"\r\n" in lines or lines[-1] == b"\r":
+        kept = [i for i, raw in enumerate(lines) if raw not in BLANKS]
+        return [line + i for i in kept], [lines[i] for i in kept]
+    return range(line, line + len(lines)), lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +156,12 @@ class DatasetReader:
         if pending:  # an open quote runs to the end of the file
             yield start_line, start_offset, b"\n".join(pending)
 
-    def line_batches(self, read_size: int = STREAM_READ) -> Iterator[tuple[int, int, list[bytes]]]:
+    def line_batches(self, read_size: int = STREAM_READ, offset: int | None = None,
+                     line: int = 1) -> Iterator[tuple[int, int, list[bytes]]]:
         """Physical lines of a line-based file, about `read_size` bytes at a time: (first line, its byte
-        offset, lines). Each line keeps its b"\n" (the last one may lack it); a blank line is b"\n" or b"\r\n"."""
-        line, offset = 1, self.index.start
+        offset, lines), from the start or from `offset` (the start of `line`). Each line keeps its b"\n"
+        (the last one may lack it); see `non_blank`."""
+        offset = self.index.start if offset is None else offset
         with open(self.path, "rb", buffering=read_size) as f:
             f.seek(offset)
             while lines := f.readlines(read_size):

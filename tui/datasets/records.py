@@ -9,11 +9,15 @@ every JSON-based format shares one parser.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
+from operator import itemgetter
 
 import orjson
 
 PAIR_KEYS = (("text_input", "output"), ("textInput", "output"), ("input", "output"), ("prompt", "completion"))
 SYSTEM_JOIN = "\n\n"
+_INPUT, _OUTPUT = itemgetter("text_input"), itemgetter("output")
+_PAIR = {2}
 
 
 class RecordProblem(Exception):
@@ -57,6 +61,26 @@ def parse_json(raw: bytes, offset: int) -> tuple[str, str]:
         raise RecordProblem("not-an-object", f"expected a JSON object, found {type(obj).__name__}",
                             'write each example as {"text_input": "...", "output": "..."}')
     return extract(obj)
+
+
+def plain_batch(raws: Sequence[bytes]) -> tuple[list[str], list[str], list[str], list[str]] | None:
+    """For a batch of JSON records that are all plain {"text_input": str, "output": str} objects (other
+    keys allowed, but not "contents" or "messages"): inputs, outputs, and both with str.strip applied,
+    the same as `parse_json` gives each record. None when any record is anything else."""
+    try:
+        objects = list(map(orjson.loads, raws))
+        inputs, outputs = list(map(_INPUT, objects)), list(map(_OUTPUT, objects))
+        bare_inputs, bare_outputs = list(map(str.strip, inputs)), list(map(str.strip, outputs))  # strings only
+    except (orjson.JSONDecodeError, TypeError, KeyError):
+        return None
+    if set(map(len, objects)) != _PAIR and any(map(_other_shape, objects)):
+        return None
+    return inputs, outputs, bare_inputs, bare_outputs
+
+
+def _other_shape(obj: dict) -> bool:
+    """An object that `extract` reads as Vertex or chat though it has "text_input" too."""
+    return "contents" in obj or "messages" in obj
 
 
 def extract(obj: dict) -> tuple[str, str]:

@@ -12,31 +12,23 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from itertools import accumulate, islice, repeat
-from operator import itemgetter
 
 import numpy as np
-import orjson
 
 from tui.datasets.profile import marker_signature
 from tui.datasets.progress import Throttle
-from tui.datasets.index import STRIDE
-from tui.datasets.reader import PAGE_READ, DatasetReader
-from tui.datasets.records import RecordProblem
+from tui.datasets.outputs import output_hashes
+from tui.datasets.reader import LINE_JSON, DatasetReader, non_blank
+from tui.datasets.records import RecordProblem, plain_batch
 from tui.datasets.stats import MAX_LABEL_CHARS, MAX_LABELS
 from tui.models import MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, DatasetFormat, Finding, Severity
 
 BATCH = 512
-RESTART = 4 * STRIDE  # re-reading outputs: walk at most this many records, else start from a checkpoint
 READ = 1 << 20  # bytes of lines checked together
 MAX_PER_RULE = 200
 MAX_MARKERS = 8
 LEARN_SHARE = 0.3  # a candidate preamble or marker appears in this share of the first batch
 PAYLOAD_OVERHEAD = len('{"textInput":"","output":""},')
-LINE_JSON = (DatasetFormat.JSONL, DatasetFormat.VERTEX, DatasetFormat.CHAT)
-BLANK, CRLF, CR = b"\n", b"\r\n", b"\r"
-BLANKS = (BLANK, CRLF, CR)
-PAIR = {2}
-INPUT, OUTPUT = itemgetter("text_input"), itemgetter("output")
 Stripped = tuple[list[str], list[str]]  # inputs and outputs with str.strip applied
 
 
@@ -47,21 +39,31 @@ class Findings:
         self.path = path
         self.kept: list[Finding] = []
         self.rules: Counter[str] = Counter()
-        self.severity: Counter[str] = Counter()
+        self.severity: Counter[Severity] = Counter()
 
     def add(self, rule: str, severity: Severity, message: str, hint: str = "", line: int | None = None,
             field: str | None = None, column: int | None = None) -> None:
         self.rules[rule] += 1
-        self.severity[severity.value] += 1
+        self.severity[severity] += 1
         if self.rules[rule] <= MAX_PER_RULE:
             self.kept.append(Finding(rule=rule, severity=severity, message=message, hint=hint, path=self.path,
                                      line=line, column=column, field=field))
 
     def add_finding(self, finding: Finding) -> None:
         self.rules[finding.rule] += 1
-        self.severity[finding.severity.value] += 1
+        self.severity[finding.severity] += 1
         if self.rules[finding.rule] <= MAX_PER_RULE:
             self.kept.append(finding)
+
+    def room(self, rule: str) -> int:
+        """How many more findings of `rule` are kept; callers `tally` the rest instead of adding them."""
+        return max(0, MAX_PER_RULE - self.rules[rule])
+
+    def tally(self, rule: str, severity: Severity, count: int) -> None:
+        """Count `count` findings of `rule` beyond those kept."""
+        if count > 0:
+            self.rules[rule] += count
+            self.severity[severity] += count
 
     def sorted(self) -> list[Finding]:
         out = list(self.kept)
@@ -110,11 +112,7 @@ class Scan:
     def _run(self, throttle: Throttle) -> None:
         if self.reader.format in LINE_JSON:
             for line, offset, raws in self.reader.line_batches(READ):
-                if BLANK in raws or CRLF in raws or raws[-1] == CR:  # blank lines are not records (a lone \r ends the file)
-                    kept = [i for i, raw in enumerate(raws) if raw not in BLANKS]
-                    lines, kept_raws = [line + i for i in kept], [raws[i] for i in kept]
-                else:
-                    lines, kept_raws = range(line, line + len(raws)), raws
+                lines, kept_raws = non_blank(line, raws)
                 self._check(lines, self._numbers(len(kept_raws)),
                             *self._parse(lines, kept_raws, lambda: _offsets(offset, raws, lines, line)))  # noqa: B023
                 throttle(offset)
@@ -134,14 +132,10 @@ class Scan:
         """(positions of the valid records or None for all, their inputs, outputs, maybe these stripped);
         findings for the invalid records."""
         if self.reader.format in LINE_JSON or self.reader.format is DatasetFormat.JSON:
-            try:  # the usual case: every record a plain {"text_input", "output"} object
-                objects = list(map(orjson.loads, raws))
-                inputs, outputs = list(map(INPUT, objects)), list(map(OUTPUT, objects))
-                bare = list(map(str.strip, inputs)), list(map(str.strip, outputs))  # TypeError unless all strings
-                if set(map(len, objects)) == PAIR or not any(map(_other_shape, objects)):
-                    return None, inputs, outputs, bare
-            except (orjson.JSONDecodeError, TypeError, KeyError):
-                pass
+            plain = plain_batch(raws)  # the usual case
+            if plain is not None:
+                inputs, outputs, bare_inputs, bare_outputs = plain
+                return None, inputs, outputs, (bare_inputs, bare_outputs)
         valid, inputs, outputs = [], [], []
         parse = self.reader.parse
         for i, (line, offset, raw) in enumerate(zip(lines, offsets(), raws, strict=True)):
@@ -191,32 +185,8 @@ class Scan:
         self._labels(outputs, out_lens)
 
     def output_hashes(self, rows: np.ndarray) -> np.ndarray:
-        """Hashes of the outputs of examples `rows` (ascending), read again from the file.
-
-        Only examples whose input occurs more than once need their output compared, so the
-        pass hashes inputs only; the few outputs needed are read here, walking the file from
-        index checkpoints.
-        """
-        wanted = np.frombuffer(self.records, np.uint32)[rows].tolist()
-        hashes = np.empty(len(wanted), np.int64)
-        parse = self.reader.parse
-        done = 0
-        while done < len(wanted):
-            start = done
-            for number, (_, offset, raw) in enumerate(self.reader.raw_records(wanted[done], PAGE_READ), wanted[done]):
-                if number < wanted[done]:
-                    continue
-                try:
-                    hashes[done] = hash(parse(raw, offset)[1])
-                except RecordProblem:  # the file changed since the pass: count the example as distinct
-                    hashes[done] = hash((number, offset))
-                done += 1
-                if done == len(wanted) or wanted[done] - number > RESTART:
-                    break
-            if done == start:  # the file is shorter than it was during the pass
-                hashes[done:] = np.arange(done, len(wanted)) ^ np.int64(0x5DEECE66D)
-                break
-        return hashes
+        """hash() of the outputs of examples `rows` (ascending), read again from the file."""
+        return output_hashes(self.reader, np.frombuffer(self.records, np.uint32)[rows].tolist())
 
     @property
     def payload(self) -> int:
@@ -298,10 +268,12 @@ class Scan:
     def _whitespace(self, lines: Sequence[int], texts: list[str], stripped: list[str], field: str, hint: str) -> None:
         if stripped == texts:  # str.strip returns the string itself when there is nothing to strip
             return
-        what = "input" if field == "text_input" else "output"
-        for line, text, bare in zip(lines, texts, stripped, strict=True):
-            if text is not bare and bare:
-                self.out.add("whitespace", Severity.WARNING, f"{what} has leading or trailing whitespace", hint, line, field)
+        padded = [line for line, text, bare in zip(lines, texts, stripped, strict=True) if text is not bare and bare]
+        room = self.out.room("whitespace")
+        message = f"{'input' if field == 'text_input' else 'output'} has leading or trailing whitespace"
+        for line in padded[:room]:
+            self.out.add("whitespace", Severity.WARNING, message, hint, line, field)
+        self.out.tally("whitespace", Severity.WARNING, len(padded) - room)
 
     def _labels(self, outputs: list[str], out_lens: array) -> None:
         labels = self.labels
@@ -326,11 +298,6 @@ def common_prefix(texts: list[str]) -> str:
         else:
             high = middle - 1
     return first[:low]
-
-
-def _other_shape(obj: dict) -> bool:
-    """An object that `extract` reads as Vertex or chat even though it has "text_input" too."""
-    return "contents" in obj or "messages" in obj
 
 
 def _offsets(offset: int, raws: list[bytes], lines: Sequence[int], first_line: int) -> list[int]:
