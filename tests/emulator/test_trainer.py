@@ -123,3 +123,19 @@ def test_weights_saved_without_the_copy_table_still_load(tmp_path):
     model, _ = Model.load(tmp_path / "old.npz")
     assert not model.params["Q"].any() and not model.params["G"].any() and not model.params["g0"].any()
     assert len(list(model.sample("question 1", max_bytes=3))) >= 1
+
+
+def test_multibyte_answers_come_out_whole():
+    from tui.emulator.generation import GenerationRequest, collect, generate
+
+    examples = [("ความรู้สึก: ดีมาก", "บวก"), ("ความรู้สึก: แย่มาก", "ลบ"), ("feeling: 😀", "emoji 😀 ok")] * 6
+    trainer = Trainer(examples, epochs=20, batch_size=3, learning_rate=0.001, seed=7)
+    for _ in range(trainer.total_steps):
+        trainer.train_step()
+    request = GenerationRequest(prompt="feeling: 😀", temperature=0.0, top_k=None, top_p=None, max_output_tokens=None,
+                                candidate_count=1, stop_sequences=(), seed=None)  # fmt: skip
+    pieces = list(generate(trainer.model, request, chunk_chars=2))
+    assert len(pieces) > 2 and "\ufffd" not in "".join(p.text for p in pieces)
+    assert collect(iter(pieces))[0].text == "emoji 😀 ok"
+    thai = GenerationRequest(**{**request.__dict__, "prompt": "ความรู้สึก: ดีมาก"})
+    assert collect(generate(trainer.model, thai))[0].text == "บวก"
