@@ -35,6 +35,7 @@ def test_serve_announces_itself_and_status_stop_find_it(tmp_path):
 
         status = tunedeck("emulator", "status", "--data-dir", str(root))
         assert status.returncode == 0 and url in status.stdout and str(process.pid) in status.stdout
+        assert "no tuned models yet" in status.stdout
         running = find_running(root, api_key="k-123")
         assert running is not None and running.url == url
         client = running.client()
@@ -141,3 +142,14 @@ def test_only_a_detached_server_outlives_its_starter(tmp_path, detached):
         running = find_running(tmp_path)
         if running is not None:
             running.stop()
+
+
+def test_status_counts_tuned_models(emulator):
+    from tests.emulator.helpers import create, create_body, tiny_examples, wait_for
+
+    client = emulator.client()
+    wait_for(client, create(client, create_body(tiny_examples(4), epochCount=1))["metadata"]["tunedModel"])
+    emulator.configure(step_delay=1.0)
+    create(client, create_body(tiny_examples(4), epochCount=5))
+    status = tunedeck("emulator", "status", "--data-dir", str(emulator.data_dir))
+    assert status.returncode == 0 and "tuned models: 1 training, 1 active" in status.stdout

@@ -148,8 +148,17 @@ def run_status(args: argparse.Namespace) -> int:
         extra = f" (stale {root / 'server.json'} names pid {stale['pid']})" if stale else ""
         print(f"not running{extra}; data in {root}; start it with `tunedeck emulator start`")
         return 1
-    print(f"running at {running.url} (pid {running.pid}), data in {root}")
+    print(f"running at {running.url} (pid {running.pid}), data in {root}{_jobs(root)}")
     return 0
+
+
+def _jobs(root: Path) -> str:
+    from tui.emulator.store import count_states
+
+    counts = count_states(root / "state.sqlite3")
+    names = {"CREATING": "training", "ACTIVE": "active", "FAILED": "failed"}
+    parts = [f"{counts[state]} {word}" for state, word in names.items() if counts.get(state)]
+    return "; tuned models: " + ", ".join(parts) if parts else "; no tuned models yet"
 
 
 def run_stop(args: argparse.Namespace) -> int:

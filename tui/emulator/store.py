@@ -87,6 +87,19 @@ def read_examples(path: Path, model_id: str) -> list[tuple[str, str]]:
     return [(str(a), str(b)) for a, b in orjson.loads(row["examples"])]
 
 
+def count_states(path: Path) -> dict[str, int]:
+    """Tuned models per state, read without disturbing a running server ({} if no state yet)."""
+    if not path.exists():
+        return {}
+    conn = _connect(path, readonly=True)
+    try:
+        return {r[0]: r[1] for r in conn.execute("SELECT state, COUNT(*) FROM tuned_models GROUP BY state")}
+    except sqlite3.Error:
+        return {}
+    finally:
+        conn.close()
+
+
 class Store:
     """Tuned models, training data and snapshots in one SQLite file."""
 
