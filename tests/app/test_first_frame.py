@@ -16,7 +16,7 @@ PROBE = textwrap.dedent(
     from dataclasses import replace
     from pathlib import Path
     from tui.config import load_settings
-    from tui.app import make_app
+    from tui.app import TuneDeckApp
 
     HEAVY = ("google.genai", "numpy", "plotext", "aiohttp")
     seen = {}
@@ -25,12 +25,14 @@ PROBE = textwrap.dedent(
         tmp = Path(tempfile.mkdtemp())
         settings = replace(load_settings(env={}, data_dir=tmp / "data", config_dir=tmp / "config"),
                            local_url="http://127.0.0.1:9", test_mode=True)
-        app = make_app(settings, None)
+        class Probe(TuneDeckApp):
+            CSS_PATH = [str(Path("tui/app.tcss").resolve()), str(Path("tui/screens/datasets.tcss").resolve())]
 
-        def first_frame():
-            seen.update({name: name in sys.modules for name in HEAVY})
+            def on_ready(self):
+                # Runs when the first frame is out, before TuneDeckApp.on_ready starts the rest.
+                seen.update({name: name in sys.modules for name in HEAVY})
 
-        app.call_after_refresh(first_frame)
+        app = Probe(settings, None)
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
         print(json.dumps(seen))
