@@ -44,7 +44,7 @@ def test_max_output_tokens_cuts_the_answer(trained):
 
 def test_candidates_and_seeded_sampling(trained):
     _, client, name = trained
-    config = {"temperature": 2.0, "top_k": 0, "top_p": 1.0, "candidate_count": 4, "seed": 11, "max_output_tokens": 30}
+    config = {"temperature": 2.0, "top_k": 0, "top_p": 1.0, "candidate_count": 4, "seed": -11, "max_output_tokens": 30}
     first = client.models.generate_content(model=name, contents="weather south", config=config)
     again = client.models.generate_content(model=name, contents="weather south", config=config)
     assert len(first.candidates) == 4

@@ -137,7 +137,7 @@ def generate(model: Any, request: GenerationRequest, chunk_chars: int = 16) -> I
     import numpy as np
 
     for index in range(request.candidate_count):
-        rng = np.random.default_rng(None if request.seed is None else request.seed + index)
+        rng = np.random.default_rng(None if request.seed is None else (request.seed + index) % 2**32)
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         text, sent, tokens, logprob, reason = "", 0, 0, 0.0, "MAX_TOKENS"
         hold = max((len(s) for s in request.stop_sequences), default=1) - 1  # a stop sequence may be forming
