@@ -71,3 +71,24 @@ async def test_large_file_is_paged_with_progress(manager, app_settings, tmp_path
         assert table.current_index == first_loaded - 3
         assert table.window_start < first_loaded and table.row_count <= WINDOW
         assert f"what comes after {first_loaded - 3}?" in str(app.screen.query_one("#viewer-input").render())
+
+
+async def test_gemini_without_a_key_is_explained_in_the_header(app_settings):
+    from dataclasses import replace
+
+    from tui.config import BackendKind
+
+    settings = replace(app_settings, backend=BackendKind.GEMINI, api_key=None, local_url=None)
+    app = make_app(settings, None)  # the app opens its own manager, after the first frame
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.manager is None
+        assert app.sub_title.startswith("✖ not available")
+        assert "no API key" in app.sub_title
+        notes = [note.message for note in app._notifications]
+        assert any("doctor" in note for note in notes)
+        await pilot.press("2")
+        await settle(app, pilot)
+        await pilot.press("escape", "ctrl+l")
+        await settle(app, pilot)
+        assert app.is_running
