@@ -1,9 +1,10 @@
 """The lint engine: one streaming pass over a dataset, then whole-dataset rules.
 
-The pass (`scan.py`) keeps per-example facts as compact arrays (lengths, 64-bit hashes
-of inputs and of input+output pairs, preamble and marker flags), never the strings, so
-memory stays bounded on large files: about 50 bytes per example. At most 200 findings
-of one rule are kept; `counts` always holds the true totals.
+The pass (`scan.py`) keeps per-example facts as compact arrays (line and record numbers,
+lengths, a 64-bit hash of the input, preamble and marker flags), never the strings, so
+memory stays bounded on large files: about 30 bytes per example. Outputs are compared
+only for examples whose input repeats, read again from the file (`outputs.py`). At most
+200 findings of one rule are kept; `counts` always holds the true totals.
 
 Rules (id: severity):
   errors   unreadable rows (invalid-json, invalid-csv, invalid-utf8, not-an-object,
