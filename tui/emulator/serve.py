@@ -74,6 +74,10 @@ async def _serve(root: Path, host: str, port: int, api_key: str, config: Emulato
         runner = web.AppRunner(app, access_log=log, access_log_class=access, handle_signals=False)
     else:
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # before announcing: a stop right away is clean
+        loop.add_signal_handler(sig, stop.set)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)
     try:
@@ -93,10 +97,7 @@ async def _serve(root: Path, host: str, port: int, api_key: str, config: Emulato
     os.dup2(devnull, sys.stdout.fileno())
     log.info("serving %s from %s", url, root)
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        loop.add_signal_handler(sig, stop.set)
+
     async def watch_parent() -> None:
         while not stop.is_set():
             await asyncio.sleep(0.5)
