@@ -1,0 +1,44 @@
+"""Words and numbers the monitor shows: ages, durations, ETA, fingerprints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tui.models import Hyperparameters, Job, JobState
+from tui.widgets.monitor_format import ago, duration, elapsed, eta, fingerprint, hyperparameters_text
+
+NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+
+
+def test_ago_is_calm_for_fresh_polls_and_counts_up_when_stalled():
+    assert ago(None, NOW) == "—"
+    assert ago(NOW - timedelta(seconds=4), NOW) == "just now"
+    assert ago(NOW - timedelta(seconds=17), NOW) == "15 s ago"
+    assert ago(NOW - timedelta(minutes=12, seconds=30), NOW) == "12 min ago"
+    assert ago(NOW - timedelta(hours=5), NOW) == "5 h ago"
+    assert ago((NOW - timedelta(days=2)).replace(tzinfo=None), NOW) == "2 d ago"  # naive means UTC
+
+
+def test_duration_words():
+    assert duration(None) == "—"
+    assert duration(42) == "42 s"
+    assert duration(185) == "3 min 05 s"
+    assert duration(2 * 3600 + 7 * 60) == "2 h 07 min"
+
+
+def test_elapsed_and_eta_follow_the_pace_so_far():
+    running = Job(name="tunedModels/a", state=JobState.CREATING, total_steps=100, completed_steps=25, started=NOW - timedelta(seconds=50))
+    assert elapsed(running, NOW) == 50
+    assert eta(running, NOW) == 150  # 2 s per step, 75 steps left
+    assert eta(running, None) is None  # no clock (test mode): no ETA
+    done = running.model_copy(update={"state": JobState.ACTIVE, "completed": NOW - timedelta(seconds=10)})
+    assert elapsed(done, None) == 40 and eta(done, NOW) is None
+
+
+def test_fingerprint_and_settings_text():
+    job = Job(name="tunedModels/a", dataset_sha256="ab" * 32, dataset_examples=80, dataset_path="/elsewhere/data.jsonl")
+    assert fingerprint(job) == "sha256 abababababab · 80 examples · /elsewhere/data.jsonl"
+    assert fingerprint(Job(name="tunedModels/b")) == "unknown (job found on the backend)"
+    assert hyperparameters_text(Hyperparameters(epoch_count=3, batch_size=8, learning_rate_multiplier=2)) == (
+        "3 epochs · batch size 8 · learning-rate multiplier 2"
+    )
