@@ -67,9 +67,8 @@ elif what == "orjson":
     n = 0
     t0, c0 = time.perf_counter(), cpu()  # timed from here, as lint is timed from after opening
     with open(path, "rb") as f:
-        for line in f:
+        for n, line in enumerate(f, 1):  # nothing but the parse in the loop
             orjson.loads(line)
-            n += 1
     result = {"seconds": time.perf_counter() - t0, "cpu_seconds": cpu() - c0, "records": n}
 elif what == "lint":
     from tui.datasets import lint, open_dataset
