@@ -19,18 +19,10 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from tui.widgets.opened_dataset import (
-    DatasetIndexed,
-    DatasetLinted,
-    OpenedDataset,
-    WorkProgress,
-    count_by_severity,
-    display_path,
-    index_of_line,
-    read_and_check,
-)
+# tui.widgets.opened_dataset is imported where it is used: it is not needed for the first frame.
 
 if TYPE_CHECKING:
+    from tui.widgets.opened_dataset import DatasetIndexed, DatasetLinted, OpenedDataset, WorkProgress
     from tui.widgets.example_table import ExampleTable
     from tui.widgets.findings_list import FindingsTable
     from tui.widgets.path_input import PathInput
@@ -110,12 +102,16 @@ class DatasetsScreen(Screen):
     def open_path(self, path: str | Path, format: str | None = None) -> None:
         """Read and check the dataset at `path` in the background."""
         path = Path(path).expanduser()
+        from tui.widgets.opened_dataset import display_path
+
         self.query_one("#path").value = display_path(path)
         self._set_summary(f"Reading {path.name}…", "muted")
         self._open(path, format)
 
     @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
     def _open(self, path: Path, format: str | None) -> None:
+        from tui.widgets.opened_dataset import DatasetIndexed, DatasetLinted, read_and_check
+
         opened = read_and_check(path, format, self, indexed=lambda reader: self.post_message(DatasetIndexed(path, reader)))
         self.post_message(DatasetLinted(path, opened.reader, opened.report))
 
@@ -131,6 +127,8 @@ class DatasetsScreen(Screen):
 
     def on_dataset_linted(self, message: DatasetLinted) -> None:
         self.query_one("#progress-bar").display = False
+        from tui.widgets.opened_dataset import OpenedDataset
+
         opened = OpenedDataset(message.path, message.reader, message.report)
         self._shown = opened
         self.app.dataset = opened
@@ -141,6 +139,8 @@ class DatasetsScreen(Screen):
         """A dataset opened elsewhere (a relaunch from the monitor): show it here too."""
         if opened is not self._shown and self.query("#example-table"):
             self._shown = opened
+            from tui.widgets.opened_dataset import display_path
+
             self.query_one("#path").value = display_path(opened.path)
             self.query_one("#example-table").show(opened.reader)
             self._show_report(opened)
@@ -150,6 +150,8 @@ class DatasetsScreen(Screen):
         findings = list(report.findings)
         self.query_one("#findings-table").show(findings)
         self.query_one("#stats-view").show(report.stats, getattr(report, "profile", None))
+        from tui.widgets.opened_dataset import count_by_severity
+
         counts = {**count_by_severity(findings), **getattr(report, "counts", {})}
         tabs = self.query_one("#dataset-tabs")
         tabs.get_tab("findings").label = f"Findings ({len(findings)})"
@@ -213,6 +215,8 @@ class DatasetsScreen(Screen):
             self.notify("This finding is about the whole file, not one example.", title="Findings")
             return
         self.action_show_tab("examples")
+        from tui.widgets.opened_dataset import index_of_line
+
         table.go_to(index_of_line(table.reader, finding.line))
         table.focus()
 
