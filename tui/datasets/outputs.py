@@ -9,12 +9,13 @@ file from the index checkpoint before each run of them.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 
 import numpy as np
 
 from tui.datasets.index import STRIDE
 from tui.datasets.reader import LINE_JSON, PAGE_READ, DatasetReader, non_blank
-from tui.datasets.records import RecordProblem, plain_batch
+from tui.datasets.records import RecordProblem, load_batch, parse_object, plain_pairs
 
 RESTART = 4 * STRIDE  # a wanted record further on than this is reached from its checkpoint, not by walking
 
@@ -42,8 +43,15 @@ def _walk_lines(reader: DatasetReader, records: list[int], done: int, hashes: np
         stop = bisect_left(records, end, done)
         if stop > done:
             picked = [raws[record - number] for record in records[done:stop]]
-            plain = plain_batch(picked)
-            outputs = plain[1] if plain is not None else [_output(reader, raw.removesuffix(b"\n"), 0) for raw in picked]
+            objects = load_batch(picked)
+            plain = plain_pairs(objects) if objects is not None else None
+            if plain is not None:
+                outputs = plain[1]
+            elif objects is not None:
+                outputs = [_output(parse_object, n, obj) for n, obj in zip(records[done:stop], objects, strict=True)]
+            else:
+                outputs = [_output(reader.parse, n, raw.removesuffix(b"\n"), 0)
+                           for n, raw in zip(records[done:stop], picked, strict=True)]
             hashes[done:stop] = np.fromiter(map(hash, outputs), np.int64, stop - done)
             done = stop
         number = end
@@ -57,16 +65,17 @@ def _walk_records(reader: DatasetReader, records: list[int], done: int, hashes: 
     for number, (_, offset, raw) in enumerate(reader.raw_records(records[done], PAGE_READ), records[done]):
         if number < records[done]:
             continue
-        hashes[done] = hash(_output(reader, raw, offset))
+        hashes[done] = hash(_output(reader.parse, number, raw, offset))
         done += 1
         if done == len(records) or records[done] - number > RESTART:
             break
     return done
 
 
-def _output(reader: DatasetReader, raw: bytes, offset: int) -> object:
-    """The output of one record; if it no longer parses (the file changed), something no output equals."""
+def _output(parse: Callable[..., tuple[str, str]], number: int, *arguments: object) -> object:
+    """The output `parse(*arguments)` gives of record `number`; if it no longer parses (the file
+    changed), something no output equals."""
     try:
-        return reader.parse(raw, offset)[1]
+        return parse(*arguments)[1]
     except RecordProblem:
-        return ("unreadable", raw)
+        return ("unreadable", number)

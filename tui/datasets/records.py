@@ -57,21 +57,33 @@ def parse_json(raw: bytes, offset: int) -> tuple[str, str]:
         raise RecordProblem("invalid-json", f"invalid JSON at column {exc.colno}: {message}",
                             "fix the JSON on this line (a truncated line or a missing quote or comma is typical)",
                             column=exc.colno) from None
+    return parse_object(obj)
+
+
+def parse_object(obj: object) -> tuple[str, str]:
+    """(input, output) of one parsed JSON record."""
     if type(obj) is not dict:
         raise RecordProblem("not-an-object", f"expected a JSON object, found {type(obj).__name__}",
                             'write each example as {"text_input": "...", "output": "..."}')
     return extract(obj)
 
 
-def plain_batch(raws: Sequence[bytes]) -> tuple[list[str], list[str], list[str], list[str]] | None:
-    """For a batch of JSON records that are all plain {"text_input": str, "output": str} objects (other
-    keys allowed, but not "contents" or "messages"): inputs, outputs, and both with str.strip applied,
-    the same as `parse_json` gives each record. None when any record is anything else."""
+def load_batch(raws: Sequence[bytes]) -> list[object] | None:
+    """The parsed JSON of every record of a batch, or None if any is not valid JSON."""
     try:
-        objects = list(map(orjson.loads, raws))
+        return list(map(orjson.loads, raws))
+    except orjson.JSONDecodeError:
+        return None
+
+
+def plain_pairs(objects: list[object]) -> tuple[list[str], list[str], list[str], list[str]] | None:
+    """When parsed records are all plain {"text_input": str, "output": str} objects (other keys allowed,
+    but not "contents" or "messages"): inputs, outputs, and both with str.strip applied, the same as
+    `parse_object` gives each. None when any record is anything else."""
+    try:
         inputs, outputs = list(map(_INPUT, objects)), list(map(_OUTPUT, objects))
         bare_inputs, bare_outputs = list(map(str.strip, inputs)), list(map(str.strip, outputs))  # strings only
-    except (orjson.JSONDecodeError, TypeError, KeyError):
+    except (TypeError, KeyError):
         return None
     if set(map(len, objects)) != _PAIR and any(map(_other_shape, objects)):
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate, islice, repeat
 
 import numpy as np
@@ -20,7 +20,7 @@ from tui.datasets.profile import marker_signature
 from tui.datasets.progress import Throttle
 from tui.datasets.outputs import output_hashes
 from tui.datasets.reader import LINE_JSON, DatasetReader, non_blank
-from tui.datasets.records import RecordProblem, plain_batch
+from tui.datasets.records import RecordProblem, load_batch, parse_object, plain_pairs
 from tui.datasets.stats import MAX_LABEL_CHARS, MAX_LABELS
 from tui.models import MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, DatasetFormat, Finding, Severity
 
@@ -134,22 +134,31 @@ class Scan:
         """(positions of the valid records or None for all, their inputs, outputs, maybe these stripped);
         findings for the invalid records."""
         if self.reader.format in LINE_JSON or self.reader.format is DatasetFormat.JSON:
-            plain = plain_batch(raws)  # the usual case
-            if plain is not None:
-                inputs, outputs, bare_inputs, bare_outputs = plain
-                return None, inputs, outputs, (bare_inputs, bare_outputs)
-        valid, inputs, outputs = [], [], []
+            objects = load_batch(raws)
+            if objects is not None:
+                plain = plain_pairs(objects)  # the usual case
+                if plain is not None:
+                    inputs, outputs, bare_inputs, bare_outputs = plain
+                    return None, inputs, outputs, (bare_inputs, bare_outputs)
+                return *self._each(lines, objects, parse_object), None
         parse = self.reader.parse
-        for i, (line, offset, raw) in enumerate(zip(lines, offsets(), raws, strict=True)):
+        return *self._each(lines, zip(raws, offsets(), strict=True),
+                           lambda item: parse(item[0][:-1] if item[0][-1:] == b"\n" else item[0], item[1])), None
+
+    def _each(self, lines: Sequence[int], items: Iterable, parse: Callable[[object], tuple[str, str]]
+              ) -> tuple[list[int], list[str], list[str]]:
+        """Records parsed one at a time: positions of the valid ones, their inputs and outputs."""
+        valid, inputs, outputs = [], [], []
+        for i, (line, item) in enumerate(zip(lines, items)):
             try:
-                text_input, output = parse(raw[:-1] if raw[-1:] == b"\n" else raw, offset)
+                text_input, output = parse(item)
             except RecordProblem as problem:
                 self.out.add_finding(self.reader.finding(problem, line))
                 continue
             valid.append(i)
             inputs.append(text_input)
             outputs.append(output)
-        return valid, inputs, outputs, None
+        return valid, inputs, outputs
 
     def _check(self, lines: Sequence[int], records: range, valid: list[int] | None, inputs: list[str],
                outputs: list[str], bare: Stripped | None) -> None:
