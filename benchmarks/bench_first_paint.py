@@ -57,7 +57,10 @@ def first_paint(command: list[str], marker: str, env: dict[str, str]) -> float:
     session = f"bench-{uuid.uuid4().hex[:8]}"
     # The tmux server may predate this process: pass the environment on the command line.
     exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items() if key in PASSED_ENV)
-    shell_command = f"env -u GEMINI_API_KEY -u GOOGLE_API_KEY {exports} {shlex.join(command)}"
+    # Bytecode caching as users have it (a sandbox may switch it off): the warm-up run
+    # writes tunedeck's .pyc files, as textual's came with its install.
+    unset = "-u GEMINI_API_KEY -u GOOGLE_API_KEY -u PYTHONDONTWRITEBYTECODE"
+    shell_command = f"env {unset} {exports} {shlex.join(command)}"
     start = time.perf_counter()
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", shell_command],
