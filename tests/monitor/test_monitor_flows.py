@@ -23,7 +23,7 @@ async def open_monitor(app, pilot) -> MonitorScreen:
 
 
 async def test_watch_a_curve_grow_to_active(settings, manager):
-    job = await launch(manager, "grows", epochs=4)
+    job = await launch(manager, "grows", epochs=12)  # about 7 s of training: the curve is redrawn every 5 s
     app = make_app(settings, manager)
     notes = []
     async with app.run_test(size=SIZE, message_hook=None) as pilot:

@@ -7,6 +7,7 @@ touches the widgets an event concerns, so an idle monitor costs next to nothing.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from tui.jobs.manager import JobManager
 
 NARROW_COLUMNS = 100
+CHART_EVERY_S = 5.0  # a training job's curve is redrawn at most this often
 FLUSH_S = 2.0  # job updates are applied at most this often (the manager polls every 2 s at best)
 
 
@@ -63,6 +65,7 @@ class MonitorScreen(JobActions, Screen):
         self._dirty: set[str] = set()
         self._flush_timer_set = False
         self._ticking = False
+        self._charted = 0.0
 
     @property
     def manager(self) -> JobManager | None:
@@ -167,8 +170,12 @@ class MonitorScreen(JobActions, Screen):
             job = self.manager.job(name)
             if job is not None:
                 table.upsert(job)
-        if table.selected_name in dirty:
-            self._show_job(table.selected_name)
+        selected = table.selected_name
+        if selected in dirty:
+            # A training curve is redrawn every CHART_EVERY_S; the numbers every flush.
+            job = table.job(selected)
+            due = time.monotonic() - self._charted >= CHART_EVERY_S or (job is not None and job.state.finished)
+            self._show_job(selected, redraw_curve=due)
 
     def _announce(self, job: Job) -> None:
         severity = "information" if job.state is JobState.ACTIVE else "warning"
@@ -218,7 +225,7 @@ class MonitorScreen(JobActions, Screen):
             self._suggestions[job.name] = cached
         return cached[1]
 
-    def _show_job(self, name: str | None) -> None:
+    def _show_job(self, name: str | None, *, redraw_curve: bool = True) -> None:
         table = self.query_one(JobTable)
         job = table.job(name) if name else None
         chart = self.query_one(LossChart)
@@ -230,15 +237,18 @@ class MonitorScreen(JobActions, Screen):
             chart.show([])
             summary.show(None, None)
             return
-        curve = self._curve(job)
         suggestion = self.suggestion(job)
-        view = ChartView(self._view.smoothing, self._view.log_scale, zoom_steps(self._zoom, len(curve)))
         title = f"{job_title(job)}  [$text-muted]{job.name}[/]"
         if title != self._heading:
             self._heading = title
             heading.update(title)
-        chart.show([curve], view, suggested_epochs=suggestion.epochs, title=describe(view))
         summary.show(job, suggestion, clock=not self.app.settings.test_mode)
+        if not redraw_curve:
+            return
+        curve = self._curve(job)
+        view = ChartView(self._view.smoothing, self._view.log_scale, zoom_steps(self._zoom, len(curve)))
+        chart.show([curve], view, suggested_epochs=suggestion.epochs, title=describe(view))
+        self._charted = time.monotonic()
 
     def _update_empty(self) -> None:
         table = self.query_one(JobTable)
