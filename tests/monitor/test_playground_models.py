@@ -10,7 +10,8 @@ from tui.models import Job, JobState
 from tui.screens.dialogs import ConfirmDialog
 from tui.screens.monitor import MonitorScreen
 from tui.screens.monitor_dialogs import RenameDialog
-from tui.screens.playground import PlaygroundScreen, model_note
+from tui.screens.playground import PlaygroundScreen
+from tui.widgets.playground_format import model_note
 from tui.screens.playground_history import KEEP_PER_MODEL, Exchange, PlaygroundHistory
 from tui.widgets.playground_transcript import Transcript
 

@@ -22,36 +22,14 @@ from textual.widgets.option_list import Option
 
 from tui.models import Job, JobState
 from tui.screens.playground_history import Exchange, PlaygroundHistory
-from tui.widgets.monitor_format import CANCEL_WARNING, job_title
+from tui.widgets.monitor_format import job_title
+from tui.widgets.playground_format import finding_text, format_hint, model_note
 from tui.widgets.playground_transcript import Transcript
 
 if TYPE_CHECKING:
     from tui.jobs.manager import JobManager
 
 CHECK_DELAY_S = 0.3  # check the prompt this long after the last key press
-
-
-def model_note(job: Job) -> tuple[str, bool]:
-    """What to expect from this model, and whether it can answer at all."""
-    match job.state:
-        case JobState.ACTIVE:
-            return "Ready.", True
-        case JobState.CANCELLED:
-            return f"Cancelled. {CANCEL_WARNING}", True
-        case JobState.FAILED:
-            return f"This job failed ({job.error or 'no reason given'}); there is no model to answer. Relaunch it from the Monitor.", False
-        case JobState.DELETED:
-            return "This tuned model was deleted.", False
-        case _:
-            return f"Still training ({job.progress * 100:.0f}%). It can answer once it is ACTIVE.", False
-
-
-def finding_text(finding: Any) -> str:
-    """A format finding as one line (findings carry a message and maybe a hint)."""
-    message = (getattr(finding, "message", None) or str(finding)).strip().rstrip(".")
-    hint = (getattr(finding, "hint", "") or "").strip().rstrip(".")
-    text = message[:1].upper() + message[1:] + "."
-    return f"{text} {hint[:1].upper() + hint[1:]}." if hint else text
 
 
 class PlaygroundScreen(Screen):
@@ -224,23 +202,8 @@ class PlaygroundScreen(Screen):
         if profile is None:
             note.update(problem)
         else:
-            note.update(self._format_hint(profile))
+            note.update(format_hint(profile))
         self._check_prompt()
-
-    @staticmethod
-    def _format_hint(profile: Any) -> str:
-        preamble = (getattr(profile, "preamble", None) or "").strip()
-        markers = list(getattr(profile, "markers", None) or ())
-        parts = []
-        if preamble:
-            shown = preamble if len(preamble) <= 80 else preamble[:79] + "…"
-            parts.append(f"start with the preamble “{shown}”")
-        if markers:
-            noun = "marker" if len(markers) == 1 else "markers, in this order,"
-            parts.append(f"use the {noun} " + " ".join(f"“{m}”" for m in markers))
-        if not parts:
-            return "Training prompts follow no fixed preamble or markers."
-        return "Training prompts " + " and ".join(parts) + ": write prompts the same way."
 
     # -- the prompt --------------------------------------------------------------------------
 
