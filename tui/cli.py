@@ -1,37 +1,60 @@
 """The `tunedeck` command: with no subcommand it opens the app; subcommands work headless.
 
 Each command group lives in its own module under `tui/commands/` and exposes
-`register(subparsers)`; a command's handler imports what it needs when it runs, so
-`tunedeck --help` and the app's first frame stay fast.
+`register(subparsers)`; a command's handler imports what it needs when it runs. Opening
+the app (no command given) parses only the global options and imports no command module,
+so the first frame does not wait for them.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from importlib import import_module
 from pathlib import Path
 
-from tui.commands import emulator, jobs, validate
+# command name -> the module that registers it
+COMMANDS = {
+    "validate": "tui.commands.validate",
+    "emulator": "tui.commands.emulator",
+    "tune": "tui.commands.jobs",
+    "jobs": "tui.commands.jobs",
+    "try": "tui.commands.jobs",
+    "doctor": "tui.commands.jobs",
+}
 
-COMMAND_MODULES = (validate, emulator, jobs)
 
-
-def build_parser() -> argparse.ArgumentParser:
+def _global_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tunedeck",
         description="Tune Gemini models from the terminal. With no command, opens the app.",
+        add_help=add_help,
     )
     parser.add_argument("--backend", choices=["local", "gemini"], help="which tuning service to use (default: gemini when an API key is set, else the local emulator)")
     parser.add_argument("--data-dir", type=Path, help="where history and the local emulator's state live")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(subparsers)
     return parser
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with every command registered."""
+    parser = _global_parser()
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in dict.fromkeys(COMMANDS.values()):
+        import_module(module).register(subparsers)
+    return parser
+
+
+def _names_a_command(argv: list[str]) -> bool:
+    return any(arg in COMMANDS or arg in ("-h", "--help") for arg in argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not _names_a_command(argv):
+        from tui.launch import run_app
+
+        return run_app(_global_parser().parse_args(argv))
+    args = build_parser().parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         from tui.launch import run_app
