@@ -177,8 +177,7 @@ def _log_ticks(y_range: tuple[float, float], count: int = 5) -> tuple[list[float
 def _integer_ticks(low: float, high: float, count: int = 5) -> list[int]:
     if high <= low:
         return [int(low)]
-    ticks = np.unique(np.linspace(low, high, count).round().astype(np.int64))
-    return [int(t) for t in ticks]
+    return sorted({round(low + (high - low) * i / (count - 1)) for i in range(count)})
 
 
 class LossChart(PlotextPlot):
