@@ -99,6 +99,7 @@ class CompareScreen(Screen):
                 curve = self._curves[job.name] = Curve.of(job_title(job), job.snapshots)
             elif len(job.snapshots) > len(curve):
                 curve.extend(job.snapshots[len(curve) :])
+            curve.label = job_title(job)
             curves.append(curve)
         titles = ", ".join(job_title(job) for job in jobs)
         self.query_one("#compare-heading", Static).update(f"Comparing {len(jobs)} jobs: {titles}")

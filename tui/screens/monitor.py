@@ -215,6 +215,7 @@ class MonitorScreen(JobActions, Screen):
             curve = self._curves[job.name] = Curve.of(job_title(job), job.snapshots)
         else:
             curve.extend(job.snapshots[len(curve) :] if len(job.snapshots) > len(curve) else ())
+            curve.label = job_title(job)  # renamed jobs keep their curve
         return curve
 
     def suggestion(self, job: Job) -> Suggestion:

@@ -233,7 +233,7 @@ class LossChart(PlotextPlot):
             self.refresh()
 
     def _key(self) -> tuple:
-        data = tuple((id(c), c.version, len(c)) for c in self._curves)
+        data = tuple((id(c), c.version, len(c), c.label) for c in self._curves)
         return (data, self._view, self._suggested, self._title, self.size.width, self.size.height, self.app.theme)
 
     def render(self) -> RenderResult:
