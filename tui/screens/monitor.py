@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tui.jobs.manager import JobManager
 
 NARROW_COLUMNS = 100
+JOB_ACTIONS = frozenset({"mark", "cancel_job", "relaunch", "delete_job", "export", "try_model"})
 CHART_EVERY_S = 5.0  # a training job's curve is redrawn at most this often
 FLUSH_S = 2.0  # job updates are applied at most this often (the manager polls every 2 s at best)
 
@@ -113,6 +114,25 @@ class MonitorScreen(JobActions, Screen):
             return
         self._show_job(name)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Grey out the job actions that do not apply to the selected job (None: disabled)."""
+        if action not in JOB_ACTIONS and action != "compare":
+            return True
+        try:
+            table = self.query_one(JobTable)
+        except Exception:  # not composed yet
+            return True
+        if action == "compare":
+            return True if len(table.marked) >= 2 else None
+        job = self.selected_job
+        if job is None:
+            return None
+        if action == "cancel_job" and job.state.finished:
+            return None
+        if action == "export" and not job.snapshots:
+            return None
+        return True
+
     @property
     def selected_job(self) -> Job | None:
         table = self.query_one(JobTable)
@@ -150,6 +170,7 @@ class MonitorScreen(JobActions, Screen):
                     self.select_job(job.name)
             else:
                 self._announce(job)
+                self.refresh_bindings()  # a finished job can no longer be cancelled
             return
         # Progress and loss points arrive several per poll and job: they are applied
         # together, at most once per FLUSH_S, so a busy backend costs one repaint.
@@ -197,6 +218,7 @@ class MonitorScreen(JobActions, Screen):
     @on(DataTable.RowHighlighted, "#jobs")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_job(event.row_key.value if event.row_key else None)
+        self.refresh_bindings()
 
     @on(Input.Changed, "#job-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -294,6 +316,7 @@ class MonitorScreen(JobActions, Screen):
         table = self.query_one(JobTable)
         if table.selected_name:
             table.toggle_mark(table.selected_name)
+            self.refresh_bindings()
 
     def action_compare(self) -> None:
         from tui.screens.compare import CompareScreen
