@@ -18,10 +18,10 @@ INPUT_NAMES = ("text_input", "input", "prompt", "question", "text_input:", "inpu
 OUTPUT_NAMES = ("output", "completion", "answer", "response", "target", "label", "output:", "completion:")
 
 
-def read_head(path: Path) -> bytes:
+def open_checked(path: Path, buffering: int = -1):
+    """Open a dataset file for binary reading, turning OS errors into a DatasetError."""
     try:
-        with open(path, "rb") as f:
-            return f.read(SNIFF_BYTES)
+        return open(path, "rb", buffering=buffering)  # noqa: SIM115 - closed by the caller's `with`
     except IsADirectoryError:
         raise DatasetError(path, "is a directory, not a dataset file", hint="give the path of a .jsonl, .json, .csv or .tsv file") from None
     except FileNotFoundError:
@@ -30,6 +30,11 @@ def read_head(path: Path) -> bytes:
         raise DatasetError(path, "permission denied", hint="check the file's permissions") from None
     except OSError as exc:
         raise DatasetError(path, f"cannot read the file: {exc.strerror or exc}") from None
+
+
+def read_head(path: Path) -> bytes:
+    with open_checked(path) as f:
+        return f.read(SNIFF_BYTES)
 
 
 def check_text(path: Path, head: bytes) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tui.datasets.detect import open_checked
 from tui.datasets.errors import DatasetError
 from tui.datasets.progress import ProgressCallback, Throttle
 
@@ -50,23 +51,10 @@ class RecordIndex:
         return k * self.stride, self.offsets[k], self.line_numbers[k]
 
 
-def _checked_open(path: Path):
-    try:
-        return open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the caller's `with`
-    except IsADirectoryError:
-        raise DatasetError(path, "is a directory, not a dataset file", hint="give the path of a .jsonl, .json, .csv or .tsv file") from None
-    except FileNotFoundError:
-        raise DatasetError(path, "no such file", hint="check the path") from None
-    except PermissionError:
-        raise DatasetError(path, "permission denied", hint="check the file's permissions") from None
-    except OSError as exc:
-        raise DatasetError(path, f"cannot read the file: {exc.strerror or exc}") from None
-
-
 def index_lines(path: Path, *, quote_aware: bool, progress: ProgressCallback | None = None) -> RecordIndex:
     """Index records of a line-based file; `quote_aware` joins lines inside "..." (CSV)."""
     offsets, line_numbers = array("q"), array("q")
-    with _checked_open(path) as f, _Hasher() as sha:
+    with open_checked(path, buffering=0) as f, _Hasher() as sha:
         size = os.fstat(f.fileno()).st_size
         throttle = Throttle(progress, size)
         base = start = seg_start = 0
@@ -164,7 +152,7 @@ _WHITESPACE = b" \t\r\n"
 
 def index_json_array(path: Path, *, progress: ProgressCallback | None = None) -> RecordIndex:
     """Index the elements of a top-level JSON array (a truncated last element is kept)."""
-    with _checked_open(path) as f:
+    with open_checked(path, buffering=0) as f:
         size = os.fstat(f.fileno()).st_size
         throttle = Throttle(progress, size)
         sha = hashlib.sha256()
