@@ -40,7 +40,16 @@ def _lazy_screen(path: str):
 
     def build() -> Screen:
         module, _, name = path.partition(":")
-        return getattr(import_module(module), name)()
+        screen = getattr(import_module(module), name)()
+        app = screen.app
+        if not any(app._screen_stacks.values()):
+            # The first mode's screen: Textual would re-read every rule twice (a full CSS
+            # refresh) before the first frame, though nothing changed since the app read
+            # them. Style the app now, which is all that refresh changes here (the screen
+            # inherits from it), and mark the screen's styles current.
+            app.stylesheet.update(app)
+            screen._css_update_count = app._css_update_count
+        return screen
 
     return build
 
