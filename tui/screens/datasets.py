@@ -19,6 +19,8 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from tui.samples import sample_paths
+
 # tui.widgets.opened_dataset is imported where it is used: it is not needed for the first frame.
 
 if TYPE_CHECKING:
@@ -49,13 +51,13 @@ class DatasetsScreen(Screen):
     TAB_FOCUS = {"examples": "#example-table", "findings": "#findings-table", "stats": "#stats-view"}
 
     def compose(self) -> ComposeResult:
-        # The first frame is the header and the samples: the rest is mounted right after it
+        # The first frame is the header and the samples list: the rest is mounted right after it
         # (see `_build`), so the app shows up as fast as a bare Textual app.
         yield Header()
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield Static("Samples", classes="section-title")
-                yield OptionList(id="samples")
+                yield OptionList(*[Option(path.name, id=str(path)) for path in sample_paths()], id="samples")
                 yield Static("Dataset", classes="section-title")
                 yield Static("Open a sample or a file to start.", id="dataset-summary")
             yield Vertical(id="main")
@@ -80,22 +82,6 @@ class DatasetsScreen(Screen):
     def on_mount(self) -> None:
         self.app.dataset_changed.subscribe(self, self._dataset_changed)
         self.app.after_first_paint(self._build)
-        self.app.after_first_paint(self._list_samples)
-
-    @work(thread=True, group="samples", exit_on_error=False)
-    def _list_samples(self) -> None:
-        # tui.datasets loads numpy: import it off the UI thread, after the first frame.
-        from tui.datasets import sample_paths
-
-        self.app.call_from_thread(self._show_samples, sample_paths())
-
-    def _show_samples(self, paths: list[Path]) -> None:
-        samples = self.query_one("#samples", OptionList)
-        samples.clear_options()
-        for path in paths:
-            samples.add_option(Option(Path(path).name, id=str(path)))
-        if samples.option_count:
-            samples.highlighted = 0
 
     # -- opening ----------------------------------------------------------------------
 
