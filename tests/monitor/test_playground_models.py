@@ -12,7 +12,7 @@ from tui.screens.monitor import MonitorScreen
 from tui.screens.monitor_dialogs import RenameDialog
 from tui.screens.playground import PlaygroundScreen
 from tui.widgets.playground_format import model_note
-from tui.screens.playground_history import KEEP_PER_MODEL, Exchange, PlaygroundHistory
+from tui.jobs.playground_history import KEEP_PER_MODEL, Exchange, PlaygroundHistory
 from tui.widgets.playground_transcript import Transcript
 
 

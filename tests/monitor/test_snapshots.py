@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from tests.monitor.conftest import SIZE, T0, app_ready, settle
 from tui.app import make_app
-from tui.screens.playground_history import Exchange, PlaygroundHistory
+from tui.jobs.playground_history import Exchange, PlaygroundHistory
 
 NEWEST, MIDDLE, OLDEST = "tunedModels/increment-g7h8i9", "tunedModels/increment-d4e5f6", "tunedModels/increment-a1b2c3"
 

@@ -21,7 +21,7 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Static, Te
 from textual.widgets.option_list import Option
 
 from tui.models import Job, JobState
-from tui.screens.playground_history import Exchange, PlaygroundHistory
+from tui.jobs.playground_history import Exchange, PlaygroundHistory
 from tui.widgets.monitor_format import job_title
 from tui.widgets.playground_format import finding_text, format_hint, model_note
 from tui.widgets.playground_transcript import Transcript

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from tui.screens.playground_history import Exchange
+    from tui.jobs.playground_history import Exchange
 
 EMPTY = "No prompts yet. Type one below and press ctrl+s."
 
