@@ -6,11 +6,24 @@ google-genai and numpy) is opened by the app after its first frame.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 
 def run_app(args) -> int:
     """Run the terminal app with the backend and data dir given on the command line."""
+    # Until the first frame, the process only builds long-lived things (modules, classes,
+    # styles, widgets): the cyclic garbage collector would walk them again and again and
+    # find nothing to free. It is paused until the first frame is on screen, then those
+    # objects are set aside (`gc.freeze`) so its later passes skip them.
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        gc.enable()
+
+
+def _run(args) -> int:
     from tui.config import ConfigError, load_settings
 
     try:
@@ -22,5 +35,11 @@ def run_app(args) -> int:
     from tui.app import make_app
 
     app = make_app(settings, None)
+    app.after_first_paint(_resume_gc)
     app.run()
     return int(app.return_code or 0)
+
+
+def _resume_gc() -> None:
+    gc.freeze()
+    gc.enable()

@@ -1,9 +1,11 @@
 """The first frame never waits for heavy imports: google-genai, numpy and plotext load
-after it, when the job manager opens and the first dataset is read."""
+after it, when the job manager opens and the first dataset is read. Opening the app pauses
+the garbage collector only until that frame is out."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -48,3 +50,65 @@ def test_no_heavy_module_before_the_first_frame():
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(loaded) == {"google.genai", "numpy", "plotext", "aiohttp"}
     assert not any(loaded.values()), f"imported before the first frame: {[k for k, v in loaded.items() if v]}"
+
+
+# `tunedeck` as the command runs it (tui.launch.run_app), headless: the garbage collector is
+# paused while the first frame is built and running again, with the startup objects frozen,
+# once the first frame is out; the first frame lists the shipped samples.
+LAUNCH_PROBE = textwrap.dedent(
+    """
+    import argparse, gc, json, tempfile
+    from pathlib import Path
+    from textual.app import App
+    from tui import launch
+    from tui.app import TuneDeckApp
+
+    seen = {}
+
+    def run_headless(self):
+        App.run(self, headless=True, size=(100, 30))
+
+    def on_ready(self):
+        seen["gc_on_before_first_frame"] = gc.isenabled()
+        seen["samples"] = [self.screen.query_one("#samples").get_option_at_index(i).prompt
+                           for i in range(self.screen.query_one("#samples").option_count)]
+        original_on_ready(self)
+        self.call_later(check_after)
+
+    def check_after():
+        app = TuneDeckApp.running
+        seen["gc_on_after_first_frame"] = gc.isenabled()
+        seen["frozen"] = gc.get_freeze_count()
+        app.exit()
+
+    original_on_ready = TuneDeckApp.on_ready
+    original_init = TuneDeckApp.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        TuneDeckApp.running = self
+
+    TuneDeckApp.__init__ = init
+    TuneDeckApp.run = run_headless
+    TuneDeckApp.on_ready = on_ready
+    tmp = Path(tempfile.mkdtemp())
+    code = launch.run_app(argparse.Namespace(data_dir=tmp / "data", backend="local"))
+    seen["gc_on_after_exit"] = gc.isenabled()
+    print(json.dumps({"code": code, **seen}))
+    """
+)
+
+
+def test_launch_pauses_the_garbage_collector_only_until_the_first_frame(tmp_path):
+    env = {**os.environ, "TUNEDECK_CONFIG_DIR": str(tmp_path / "config"), "TUNEDECK_LOCAL_URL": "http://127.0.0.1:9"}
+    env.pop("GEMINI_API_KEY", None)
+    env.pop("GOOGLE_API_KEY", None)
+    result = subprocess.run([sys.executable, "-c", LAUNCH_PROBE], capture_output=True, text=True, cwd=REPO, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["code"] == 0
+    assert seen["samples"] == ["number-increment.jsonl", "classification.jsonl", "summarization.jsonl"]
+    assert seen["gc_on_before_first_frame"] is False
+    assert seen["gc_on_after_first_frame"] is True
+    assert seen["frozen"] > 1000
+    assert seen["gc_on_after_exit"] is True
