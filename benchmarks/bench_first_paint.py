@@ -166,7 +166,10 @@ def main() -> int:
             TUNEDECK_CONFIG_DIR=str(Path(tmp) / "config"),
             PYTHONPATH=str(ROOT),
         )
-        tunedeck = [python, "-m", "tui", "--data-dir", str(Path(tmp) / "data")]
+        # The installed `tunedeck` command, as users start it (`python -m tui` where it is missing).
+        command = Path(python).with_name("tunedeck")
+        launcher = [str(command)] if command.exists() else [python, "-m", "tui"]
+        tunedeck = [*launcher, "--data-dir", str(Path(tmp) / "data")]
         programs = {
             "bare Textual app": ([python, str(bare)], "bare app ready"),
             # The first frame: the header and the samples list, with its first sample.
