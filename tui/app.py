@@ -42,7 +42,9 @@ def _lazy_screen(path: str):
         module, _, name = path.partition(":")
         screen = getattr(import_module(module), name)()
         app = screen.app
-        if not any(app._screen_stacks.values()):
+        # Textual internals (8.x): without them, Textual simply does its full refresh.
+        stacks = getattr(app, "_screen_stacks", None)
+        if isinstance(stacks, dict) and not any(stacks.values()) and hasattr(screen, "_css_update_count"):
             # The first mode's screen: Textual would re-read every rule twice (a full CSS
             # refresh) before the first frame, though nothing changed since the app read
             # them. Style the app now, which is all that refresh changes here (the screen

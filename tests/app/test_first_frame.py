@@ -54,7 +54,8 @@ def test_no_heavy_module_before_the_first_frame():
 
 # `tunedeck` as the command runs it (tui.launch.run_app), headless: the garbage collector is
 # paused while the first frame is built and running again, with the startup objects frozen,
-# once the first frame is out; the first frame lists the shipped samples.
+# once the first frame is out; the first frame lists the shipped samples; the stylesheet is
+# not re-read before it.
 LAUNCH_PROBE = textwrap.dedent(
     """
     import argparse, gc, json, tempfile
@@ -63,13 +64,23 @@ LAUNCH_PROBE = textwrap.dedent(
     from tui import launch
     from tui.app import TuneDeckApp
 
-    seen = {}
+    from textual.css.stylesheet import Stylesheet
+
+    seen = {"css_reparses": 0}
+    original_reparse = Stylesheet.reparse
+
+    def counting_reparse(self):
+        seen["css_reparses"] += 1
+        original_reparse(self)
+
+    Stylesheet.reparse = counting_reparse
 
     def run_headless(self):
         App.run(self, headless=True, size=(100, 30))
 
     def on_ready(self):
         seen["gc_on_before_first_frame"] = gc.isenabled()
+        seen["css_reparses_before_first_frame"] = seen["css_reparses"]
         seen["samples"] = [self.screen.query_one("#samples").get_option_at_index(i).prompt
                            for i in range(self.screen.query_one("#samples").option_count)]
         original_on_ready(self)
@@ -99,7 +110,7 @@ LAUNCH_PROBE = textwrap.dedent(
 )
 
 
-def test_launch_pauses_the_garbage_collector_only_until_the_first_frame(tmp_path):
+def test_launch_builds_the_first_frame_without_gc_passes_or_css_rereads(tmp_path):
     env = {**os.environ, "TUNEDECK_CONFIG_DIR": str(tmp_path / "config"), "TUNEDECK_LOCAL_URL": "http://127.0.0.1:9"}
     env.pop("GEMINI_API_KEY", None)
     env.pop("GOOGLE_API_KEY", None)
@@ -112,3 +123,5 @@ def test_launch_pauses_the_garbage_collector_only_until_the_first_frame(tmp_path
     assert seen["gc_on_after_first_frame"] is True
     assert seen["frozen"] > 1000
     assert seen["gc_on_after_exit"] is True
+    # The stylesheet is read once: no full CSS refresh before the first frame.
+    assert seen["css_reparses_before_first_frame"] == 0
