@@ -79,7 +79,7 @@ def _handler(command):
         except ConfigError as exc:
             return _fail(f"tunedeck: {exc}", EXIT_USAGE)
         except LaunchRefused as exc:
-            return _fail(f"tunedeck: not launched: {exc}", EXIT_REFUSED)
+            return _fail(f"tunedeck: not launched: {exc}\n(`--force` submits anyway, leaving unreadable records out)", EXIT_REFUSED)
         except BackendError as exc:
             return _fail(f"tunedeck: {exc}", EXIT_NOT_FOUND if exc.kind is ErrorKind.NOT_FOUND else EXIT_BACKEND)
         except _DatasetProblem as exc:
