@@ -1,5 +1,6 @@
 """Errors land where the user is (the 403 scopes case explains OAuth user credentials), and
-a large file is paged and indexed with progress instead of loaded into the table."""
+a large file is paged and indexed with progress instead of loaded into the table, and the
+progress bar exists only while a file is read."""
 
 from __future__ import annotations
 
@@ -56,7 +57,9 @@ async def test_large_file_is_paged_with_progress(manager, app_settings, tmp_path
         assert table.row_count <= WINDOW
         assert {message.stage for message in progress} >= {"Indexing", "Checking"}
         assert any(message.total and message.done < message.total for message in progress)
-        assert not app.screen.query_one("#progress-bar").display  # hidden again when done
+        await pilot.pause()
+        assert not app.screen.query(".progress-bar")  # gone when done: an idle bar would keep animating
+        assert [w for w in app.screen.walk_children() if w.auto_refresh] == []
 
         # Jump to the end and step back across a window boundary: rows load as needed.
         table.focus()
@@ -92,3 +95,15 @@ async def test_gemini_without_a_key_is_explained_in_the_header(app_settings):
         await pilot.press("escape", "ctrl+l")
         await settle(app, pilot)
         assert app.is_running
+
+
+async def test_datasets_screen_at_rest_animates_nothing(manager, app_settings):
+    """No progress bar before a file is read: an idle one animates about 15 times a second."""
+    from textual.widgets import ProgressBar
+
+    app = make_app(app_settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.screen.query("#example-table")  # the screen is fully built
+        assert not app.screen.query(ProgressBar)
+        assert [w for w in app.screen.walk_children() if w.auto_refresh] == []

@@ -1,13 +1,15 @@
 """The Datasets screen: open a dataset, page through its examples, read its findings and stats.
 
 Reading and linting run in a thread worker with a progress bar, so a large file never
-freezes the UI. The opened dataset (path, reader, lint report) is kept on the app as
+freezes the UI. The bar exists only while a file is being read: an idle bar would keep
+animating (and waking the app) for the whole session. The opened dataset (path, reader, lint report) is kept on the app as
 `app.dataset` for the Configure screen, and announced on `app.dataset_changed`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -63,21 +65,20 @@ class DatasetsScreen(Screen):
             yield Vertical(id="main")
 
     def _build(self) -> None:
-        """Mount the path bar, the example/findings/stats panels, the progress bar and footer."""
-        from textual.widgets import Button, Footer, ProgressBar
+        """Mount the path bar, the example/findings/stats panels and the footer."""
+        from textual.widgets import Button, Footer
 
         from tui.widgets.dataset_panels import DatasetPanels
         from tui.widgets.path_input import PathInput
 
         self.mount(Horizontal(PathInput(id="path"), Button("Browse…", id="browse"), id="open-bar"), before="#body")
         self.query_one("#main").mount(DatasetPanels())
-        progress = Horizontal(Static("", id="progress-label"), ProgressBar(id="progress", show_eta=False), id="progress-bar")
-        progress.display = False
-        self.mount(progress, Footer())
+        self.mount(Footer())
         self.call_after_refresh(self.app.steady, self)
         self.call_after_refresh(self.refresh_bindings)  # a footer mounted late must hear of the keys
 
     _shown: OpenedDataset | None = None
+    _progress: tuple[Horizontal, Static, Any] | None = None  # (row, stage label, bar) while a file is read
 
     def on_mount(self) -> None:
         self.app.dataset_changed.subscribe(self, self._dataset_changed)
@@ -96,15 +97,39 @@ class DatasetsScreen(Screen):
 
     @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
     def _open(self, path: Path, format: str | None) -> None:
+        from textual.worker import get_current_worker
+
         from tui.widgets.opened_dataset import DatasetIndexed, DatasetLinted, read_and_check
 
-        opened = read_and_check(path, format, self, indexed=lambda reader: self.post_message(DatasetIndexed(path, reader)))
-        self.post_message(DatasetLinted(path, opened.reader, opened.report))
+        worker = get_current_worker()
+
+        def post(message) -> None:
+            if not worker.is_cancelled:  # a newer open replaced this one: its messages win
+                self.post_message(message)
+
+        opened = read_and_check(path, format, SimpleNamespace(post_message=post), indexed=lambda reader: post(DatasetIndexed(path, reader)))
+        post(DatasetLinted(path, opened.reader, opened.report))
 
     def on_work_progress(self, message: WorkProgress) -> None:
-        self.query_one("#progress-bar").display = True
-        self.query_one("#progress-label", Static).update(message.stage)
-        self.query_one("#progress").update(total=message.total, progress=message.done)
+        """Show how far reading has got, mounting the progress bar on the first report."""
+        from textual.widgets import Footer, ProgressBar
+
+        if self._progress is None:
+            label, bar = Static("", id="progress-label"), ProgressBar(id="progress", show_eta=False)
+            # A class, not an id: a bar being removed may still be in the DOM when the next one mounts.
+            row = Horizontal(label, bar, classes="progress-bar")
+            self._progress = (row, label, bar)
+            footers = self.query(Footer)
+            self.mount(row, before=footers.first() if footers else None)
+        _row, label, bar = self._progress
+        label.update(message.stage)
+        bar.update(total=message.total, progress=message.done)
+
+    def _end_progress(self) -> None:
+        """Remove the progress bar: it animates while it exists, even when hidden."""
+        if self._progress is not None:
+            self._progress[0].remove()
+            self._progress = None
 
     def on_dataset_indexed(self, message: DatasetIndexed) -> None:
         table = self.query_one("#example-table")
@@ -112,7 +137,7 @@ class DatasetsScreen(Screen):
         self._set_summary(f"{message.path.name}\n{len(message.reader):,} examples · checking…", "muted")
 
     def on_dataset_linted(self, message: DatasetLinted) -> None:
-        self.query_one("#progress-bar").display = False
+        self._end_progress()
         from tui.widgets.opened_dataset import OpenedDataset
 
         opened = OpenedDataset(message.path, message.reader, message.report)
@@ -155,9 +180,9 @@ class DatasetsScreen(Screen):
             self._set_summary("\n".join(lines), "success-text")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "dataset" or event.state is not WorkerState.ERROR:
+        if event.worker.group != "dataset" or event.state is not WorkerState.ERROR or event.worker.is_cancelled:
             return
-        self.query_one("#progress-bar").display = False
+        self._end_progress()
         error = event.worker.error
         self._set_summary(f"Could not open the dataset:\n{error}", "error-text")
         self.notify(f"{error}\nCheck the path and the file's format, then open it again.", title="Dataset", severity="error", timeout=10)
