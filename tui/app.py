@@ -6,7 +6,8 @@ after the first frame, so google-genai and numpy never delay the first paint.
 
 Screens reach shared services as `self.app.settings` and `self.app.manager`, subscribe to
 `self.app.job_events` for job events, and handle their own messages. The header line under
-the title always says which backend is active and whether it answers.
+the title always says which backend is active and whether it answers. When a job finishes
+the app says so (and rings the terminal bell if `settings.bell`), whatever screen is shown.
 """
 
 from __future__ import annotations
@@ -147,15 +148,33 @@ class TuneDeckApp(App[None]):
 
     @work(exclusive=True, group="job-events", exit_on_error=False)
     async def _consume_events(self) -> None:
-        """Re-publish every manager event on `job_events`; keep the header honest."""
-        from tui.jobs.events import BackendFailed, BackendRecovered
+        """Re-publish every manager event on `job_events`; keep the header honest; announce
+        finished jobs."""
+        from tui.jobs.events import BackendFailed, BackendRecovered, JobFinished
 
         async for event in self.manager.events():
             if isinstance(event, BackendFailed):
                 self._set_backend_status(False, str(event.error))
             elif isinstance(event, BackendRecovered):
                 self._set_backend_status(True, "reachable")
+            elif isinstance(event, JobFinished):
+                self._announce_finished(event.job)
             self.job_events.publish(event)
+
+    def _announce_finished(self, job: Job) -> None:
+        """A notification (and the bell, if enabled) that a job finished, on any screen."""
+        from tui.models import JobState
+        from tui.widgets.monitor_format import job_title
+
+        severity = "information" if job.state is JobState.ACTIVE else "warning"
+        outcome = {
+            JobState.ACTIVE: "finished: the tuned model is ready. Try it in the Playground (4).",
+            JobState.FAILED: f"failed: {job.error or 'no reason given'}",
+            JobState.CANCELLED: "was cancelled.",
+        }.get(job.state, f"ended as {job.state.value}.")
+        self.notify(f"{job_title(job)} {outcome}", title="Job finished", severity=severity, timeout=10)
+        if self.settings.bell:
+            self.bell()
 
     @work(exclusive=True, group="health", exit_on_error=False)
     async def _check_health(self) -> None:

@@ -39,10 +39,35 @@ async def test_watch_a_curve_grow_to_active(settings, manager):
         table = screen.query_one(JobTable)
         assert str(table.get_cell(job.name, "state")) == "ACTIVE"
         assert table.get_cell(job.name, "progress") == "100%"
-        assert any("grows finished" in message for message, _ in notes)
+        # Announced once, by the app: the monitor does not repeat it.
+        assert [message for message, _ in notes if "grows finished" in message] == [
+            "grows finished: the tuned model is ready. Try it in the Playground (4)."
+        ]
         summary = str(screen.query_one("#summary").render())
         assert "ACTIVE" in summary and f"{final.total_steps}/{final.total_steps} steps" in summary
         assert "Advice" in summary
+
+
+async def test_a_job_finishing_elsewhere_is_announced_with_the_bell(settings, manager):
+    """The notice comes from the app: the Monitor need never have been opened."""
+    from dataclasses import replace
+
+    job = await launch(manager, "elsewhere", epochs=2)
+    app = make_app(replace(settings, bell=True), manager)
+    bells = []
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.bell = lambda: bells.append(app.screen.__class__.__name__)
+        await settle(app, pilot)
+        assert app.screen.__class__.__name__ == "DatasetsScreen"
+        await wait_for(pilot, lambda: manager.job(job.name).state is JobState.ACTIVE, timeout=60, what="ACTIVE")
+        await wait_for(pilot, lambda: app._notifications, what="the notification")
+        await settle(app, pilot)
+        notes = [(note.title, note.message, note.severity) for note in app._notifications]
+        assert notes == [("Job finished", "elsewhere finished: the tuned model is ready. Try it in the Playground (4).", "information")]
+        assert bells == ["DatasetsScreen"]
+        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        assert len(toasts) == 1 and "elsewhere finished" in toasts[0]  # shown over the Datasets screen
+        assert "monitor" not in app._screen_stacks or not app._screen_stacks.get("monitor")
 
 
 async def test_toggles_replot_and_say_what_they_show(settings, manager):

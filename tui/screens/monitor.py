@@ -2,12 +2,13 @@
 
 Left, the job list (newest first, `/` to filter, space to mark for comparison); right, the
 selected job's loss curve and summary. The screen listens to `app.job_events` and only
-touches the widgets an event concerns, so an idle monitor costs next to nothing.
+touches the widgets an event concerns, so an idle monitor costs next to nothing: training
+progress is applied in one pass every few seconds, and the "updated … ago" column wakes
+the screen only when one of its labels is due to change.
 """
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -19,7 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from tui.jobs.curve import Suggestion, suggest_epochs
 from tui.jobs.events import JobAdded, JobFinished, JobRemoved
-from tui.models import Job, JobState
+from tui.models import Job
 from tui.screens.monitor_actions import JobActions
 from tui.widgets.loss_chart import ZOOM_SHARES, ChartView, Curve, LossChart, describe, zoom_steps
 from tui.widgets.monitor_format import job_title
@@ -27,12 +28,15 @@ from tui.widgets.monitor_job_table import JobTable
 from tui.widgets.monitor_summary import JobSummary
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from tui.jobs.manager import JobManager
 
 NARROW_COLUMNS = 100
 JOB_ACTIONS = frozenset({"mark", "cancel_job", "relaunch", "delete_job", "export", "try_model"})
-CHART_EVERY_S = 5.0  # a training job's curve is redrawn at most this often
-FLUSH_S = 2.0  # job updates are applied at most this often (the manager polls every 2 s at best)
+# Training progress and new loss points (list rows, summary, curve) are applied together
+# at most this often: one repaint per pass. New, finished and removed jobs show at once.
+UPDATE_S = 5.0
 
 
 class MonitorScreen(JobActions, Screen):
@@ -64,9 +68,8 @@ class MonitorScreen(JobActions, Screen):
         self._pending_select: str | None = None
         self._heading = ""
         self._dirty: set[str] = set()
-        self._flush_timer_set = False
-        self._ticking = False
-        self._charted = 0.0
+        self._flush_timer: Timer | None = None
+        self._age_timer: Timer | None = None
 
     @property
     def manager(self) -> JobManager | None:
@@ -95,10 +98,17 @@ class MonitorScreen(JobActions, Screen):
             self._load_jobs()
         else:
             self.app.manager_ready.subscribe(self, lambda _manager: self._load_jobs())
-        self._ticking = not self.app.settings.test_mode
-        if self._ticking:
-            self.set_interval(FLUSH_S, self._tick)
         self.query_one(JobTable).focus()
+
+    def on_screen_resume(self) -> None:
+        """Shown again: apply what arrived meanwhile and bring the ages up to date."""
+        self._flush()
+        self._age()
+
+    def on_screen_suspend(self) -> None:
+        if self._age_timer is not None:
+            self._age_timer.stop()
+            self._age_timer = None
 
     def on_resize(self, event) -> None:
         # Below 100 columns the list goes above the chart so its columns stay readable.
@@ -148,6 +158,7 @@ class MonitorScreen(JobActions, Screen):
         if self._pending_select and table.select(self._pending_select):
             self._pending_select = None
         self._show_job(table.selected_name)
+        self._age()
 
     def _on_job_event(self, event: object) -> None:
         table = self.query_one(JobTable)
@@ -168,22 +179,25 @@ class MonitorScreen(JobActions, Screen):
                 self._update_empty()
                 if self._pending_select == job.name:
                     self.select_job(job.name)
-            else:
-                self._announce(job)
+            else:  # the app announces it (on every screen); here only the keys change
                 self.refresh_bindings()  # a finished job can no longer be cancelled
             return
         # Progress and loss points arrive several per poll and job: they are applied
-        # together, at most once per FLUSH_S, so a busy backend costs one repaint.
+        # together, at most once per UPDATE_S, so a busy backend costs one repaint.
         self._dirty.add(job.name)
-        if not self._ticking and not self._flush_timer_set:  # the 1 s tick flushes when it runs
-            self._flush_timer_set = True
-            self.set_timer(FLUSH_S, self._flush)
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(UPDATE_S, self._flush)
+            if self._age_timer is not None:  # the pass ages the list too
+                self._age_timer.stop()
+                self._age_timer = None
 
     def _flush(self) -> None:
         """Apply the jobs that changed since the last flush: list rows, curve, summary."""
-        self._flush_timer_set = False
-        if not self._dirty or self.manager is None:
-            return
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        if not self._dirty or self.manager is None or self.app.screen is not self:
+            return  # a hidden monitor catches up when it is shown again
         table = self.query_one(JobTable)
         dirty, self._dirty = self._dirty, set()
         for name in dirty:
@@ -193,27 +207,21 @@ class MonitorScreen(JobActions, Screen):
                 table.upsert(job)
         selected = table.selected_name
         if selected in dirty:
-            # A training curve is redrawn every CHART_EVERY_S; the numbers every flush.
-            job = table.job(selected)
-            due = time.monotonic() - self._charted >= CHART_EVERY_S or (job is not None and job.state.finished)
-            self._show_job(selected, redraw_curve=due)
+            self._show_job(selected)
+        self._age()
 
-    def _announce(self, job: Job) -> None:
-        severity = "information" if job.state is JobState.ACTIVE else "warning"
-        outcome = {
-            JobState.ACTIVE: "finished: the tuned model is ready. Press t to try it.",
-            JobState.FAILED: f"failed: {job.error or 'no reason given'}",
-            JobState.CANCELLED: "was cancelled.",
-        }.get(job.state, f"ended as {job.state.value}.")
-        self.app.notify(f"{job_title(job)} {outcome}", title="Job finished", severity=severity, timeout=10)
-        if self.app.settings.bell:
-            self.app.bell()
-
-    def _tick(self) -> None:
-        """Once a second while the monitor is shown: apply job updates, age the 'updated' column."""
-        if self.app.screen is self:
-            self._flush()
-            self.query_one(JobTable).tick()
+    def _age(self) -> None:
+        """Age the 'updated' column, and wake again when one of its labels next changes
+        (or with the next update pass, when one is due)."""
+        if self._age_timer is not None:
+            self._age_timer.stop()
+            self._age_timer = None
+        if self.app.screen is not self:
+            return
+        wait = self.query_one(JobTable).tick(self.manager.job if self.manager is not None else None)
+        # While jobs train, the next update pass ages the list with the rest (one repaint).
+        if wait is not None and self._flush_timer is None:
+            self._age_timer = self.set_timer(wait + 0.05, self._age)
 
     @on(DataTable.RowHighlighted, "#jobs")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -224,6 +232,7 @@ class MonitorScreen(JobActions, Screen):
     def _filter_changed(self, event: Input.Changed) -> None:
         self.query_one(JobTable).set_filter(event.value)
         self._update_empty()
+        self._age()
 
     @on(Input.Submitted, "#job-filter")
     def _filter_done(self) -> None:
@@ -248,7 +257,7 @@ class MonitorScreen(JobActions, Screen):
             self._suggestions[job.name] = cached
         return cached[1]
 
-    def _show_job(self, name: str | None, *, redraw_curve: bool = True) -> None:
+    def _show_job(self, name: str | None) -> None:
         table = self.query_one(JobTable)
         job = table.job(name) if name else None
         chart = self.query_one(LossChart)
@@ -266,12 +275,9 @@ class MonitorScreen(JobActions, Screen):
             self._heading = title
             heading.update(title)
         summary.show(job, suggestion, clock=not self.app.settings.test_mode)
-        if not redraw_curve:
-            return
         curve = self._curve(job)
         view = ChartView(self._view.smoothing, self._view.log_scale, zoom_steps(self._zoom, len(curve)))
         chart.show([curve], view, suggested_epochs=suggestion.epochs, title=describe(view))
-        self._charted = time.monotonic()
 
     def _update_empty(self) -> None:
         table = self.query_one(JobTable)

@@ -66,6 +66,15 @@ def ago(moment: datetime | None, now: datetime) -> str:
     return "just now" if seconds < 5 else f"{seconds - seconds % 5} s ago"
 
 
+def ago_changes_in(moment: datetime | None, now: datetime) -> float | None:
+    """Seconds until `ago(moment, now)` says something else; None when it never will."""
+    if moment is None:
+        return None
+    seconds = max(0.0, (now - _aware(moment)).total_seconds())
+    step = 5 if seconds < 60 else 60 if seconds < 3_600 else 3_600 if seconds < 86_400 else 86_400
+    return (seconds // step + 1) * step - seconds
+
+
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rich.text import Text
@@ -9,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from tui.models import Job
-from tui.widgets.monitor_format import ago, job_title, loss_text, percent
+from tui.widgets.monitor_format import ago, ago_changes_in, job_title, loss_text, percent
 
 COLUMNS = (("mark", " ", 1), ("job", "Job", 20), ("state", "State", 9), ("progress", "Done", 4), ("loss", "Loss", 6), ("updated", "Updated", 10))
 # Theme variables, so the states stay readable in every theme.
@@ -22,6 +23,7 @@ STATE_COLOURS = {
     "DELETED": "text-muted",
 }
 MARK = "●"
+AGE_SLACK_S = 1.0  # an "updated" label may lag this much so that labels change together
 
 
 def _newest_first(job: Job) -> tuple[float, str]:
@@ -124,14 +126,30 @@ class JobTable(DataTable):
         self._shown[(name, column)] = text
         self.update_cell(name, column, value)
 
-    def tick(self) -> None:
-        """Refresh the 'updated … ago' column (once a second while the monitor is shown)."""
+    def tick(self, latest: Callable[[str], Job | None] | None = None) -> float | None:
+        """Refresh the 'updated … ago' column; returns the seconds until it should be again.
+
+        `latest` gives the current view of a job when the rows may lag behind it (its other
+        cells are updated in batches). The wait covers every label due to change within
+        AGE_SLACK_S of the soonest one, so rows ageing together cost one repaint (None:
+        nothing on screen will age).
+        """
         if not self.relative_times:
-            return
+            return None
         now = datetime.now(UTC)
+        changes: list[float] = []
         for job in self._jobs.values():
             if job.name in self.rows:
-                self._set(job.name, "updated", ago(job.last_polled or job.updated, now))
+                current = (latest(job.name) if latest is not None else None) or job
+                moment = current.last_polled or current.updated
+                self._set(job.name, "updated", ago(moment, now))
+                change = ago_changes_in(moment, now)
+                if change is not None:
+                    changes.append(change)
+        if not changes:
+            return None
+        soonest = min(changes)
+        return max(change for change in changes if change <= soonest + AGE_SLACK_S)
 
     # -- internals -------------------------------------------------------------------
 
