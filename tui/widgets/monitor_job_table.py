@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from tui.models import Job
 from tui.widgets.monitor_format import ago, ago_changes_in, job_title, loss_text, percent
@@ -124,7 +125,18 @@ class JobTable(DataTable):
         if self._shown.get((name, column)) == text:
             return
         self._shown[(name, column)] = text
-        self.update_cell(name, column, value)
+        self._set_cell(name, column, value)
+
+    def _set_cell(self, name: str, column: str, value: object) -> None:
+        """`update_cell`, repainting only the row: Textual's version repaints every row."""
+        data = getattr(self, "_data", None)
+        row = self._row_locations.get(RowKey(name)) if data is not None else None
+        if row is None or not isinstance(getattr(self, "_update_count", None), int):
+            self.update_cell(name, column, value)  # Textual internals changed: repaint it all
+            return
+        data[RowKey(name)][ColumnKey(column)] = value
+        self._update_count += 1  # the cell caches are keyed on it
+        self.refresh_row(row)
 
     def tick(self, latest: Callable[[str], Job | None] | None = None) -> float | None:
         """Refresh the 'updated … ago' column; returns the seconds until it should be again.
