@@ -10,7 +10,8 @@ A repaint with nothing changed must reuse the last frame.
 Idle CPU: a child process opens a job manager on a local emulator (slow steps, so the
 jobs keep training), launches 5 jobs and measures its own CPU time over a window, first
 with the manager alone (baseline), then the app running headless on the Monitor with no
-jobs, then the app on the Monitor with the 5 jobs training (polled every 2 s), each after a
+jobs launched (it lists the first run's jobs, cancelled, found on the backend), then the
+app on the Monitor with 5 jobs training (polled every 2 s) besides those, each after a
 warm-up past the monitor's first update pass.
 Targets: render <= 15 ms at 100k snapshots; idle CPU <= 1 % of a core with 5 jobs training.
 """
@@ -211,7 +212,7 @@ def report_idle(window: float) -> bool:
     manager_only, with_app, empty = idle["manager_only"], idle["app_on_monitor"], idle["app_no_jobs"]
     print(f"Idle CPU over {window:.0f} s with 5 jobs training (process CPU time / wall time):")
     print(f"  manager alone (baseline): {manager_only['cpu_percent']:.2f} % of a core · {manager_only['steps_seen']} steps seen")
-    print(f"  app on the Monitor, no jobs: {empty['cpu_percent']:.2f} % of a core (Textual and the app at rest)")
+    print(f"  app on the Monitor, no jobs launched: {empty['cpu_percent']:.2f} % of a core (at rest; lists the cancelled jobs of the first run)")
     print(f"  app on the Monitor:       {with_app['cpu_percent']:.2f} % of a core · {with_app['steps_seen']} steps seen "
           f"· {with_app['jobs_training']} jobs still training")
     extra = with_app["cpu_percent"] - manager_only["cpu_percent"]
