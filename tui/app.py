@@ -265,6 +265,18 @@ class TuneDeckApp(App[None]):
             if hasattr(result, "__await__"):
                 await result
 
+    async def refresh_jobs(self) -> bool:
+        """Ask the backend now (the screens' ctrl+r); say so where the user is if it fails."""
+        if self.manager is None:
+            self.notify("The backend is not connected yet.", severity="warning")
+            return False
+        try:
+            await self.manager.refresh()
+        except Exception as exc:  # noqa: BLE001 - any failure is shown, the app goes on
+            self.notify(f"Refresh failed: {exc}", severity="error", timeout=10)
+            return False
+        return True
+
     # -- keys and commands ------------------------------------------------------------
 
     def action_show_keys(self) -> None:

@@ -137,3 +137,25 @@ async def test_models_rename_open_try_and_delete(settings, manager):
         await wait_for(pilot, lambda: manager.job(job.name) is None, what="the delete")
         await settle(app, pilot)
         assert job.name not in table.rows
+
+
+async def test_refresh_now_finds_a_model_made_elsewhere(settings, manager, monitor_emulator):
+    """ctrl+r asks the backend at once: a tuned model created by another client appears."""
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await settle(app, pilot)
+        client = monitor_emulator.client()
+        body = {"displayName": "made elsewhere", "baseModel": "models/gemini-1.5-flash-001-tuning",
+                "tuningTask": {"hyperparameters": {"epochCount": 1, "batchSize": 4},
+                               "trainingData": {"examples": {"examples": [
+                                   {"textInput": str(i), "output": str(i + 1)} for i in range(20)]}}}}
+        created = client._api_client.request("post", "tunedModels?tunedModelId=made-elsewhere", body)
+        assert "made-elsewhere" in created.body
+        assert manager.job("tunedModels/made-elsewhere") is None
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: manager.job("tunedModels/made-elsewhere") is not None, what="refreshed list")
+        await settle(app, pilot)
+        table = app.screen.query_one("DataTable")
+        rows = " ".join(str(cell) for i in range(table.row_count) for cell in table.get_row_at(i))
+        assert "made elsewhere" in rows

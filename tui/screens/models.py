@@ -187,16 +187,9 @@ class ModelsScreen(Screen):
         self.notify(f"Deleted {name}.")
 
     def action_refresh_models(self) -> None:
-        if self.manager is None:
-            self.notify("The backend is not connected yet.", severity="warning")
-            return
         self._refresh()
 
     @work(exclusive=True, group="models-refresh", exit_on_error=False)
     async def _refresh(self) -> None:
-        try:
-            await self.manager.refresh()
-        except Exception as exc:  # noqa: BLE001
-            self.notify(f"Refresh failed: {exc}", severity="error", timeout=10)
-            return
-        self._fill()
+        if await self.app.refresh_jobs():
+            self._fill()

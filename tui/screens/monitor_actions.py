@@ -89,17 +89,11 @@ class JobActions:
             await self.app.try_model(job.name)
 
     def action_refresh_jobs(self) -> None:
-        if self.manager is None:
-            self.notify("The backend is not connected yet.", severity="warning")
-            return
         self._refresh()
 
     @work(exclusive=True, group="refresh", exit_on_error=False)
     async def _refresh(self) -> None:
-        try:
-            await self.manager.refresh()
-        except Exception as exc:  # noqa: BLE001
-            self.notify(f"Refresh failed: {exc}", severity="error", timeout=10)
+        if not await self.app.refresh_jobs():
             return
         self.query_one(JobTable).set_jobs(list(self.manager.jobs))
         self._update_empty()
