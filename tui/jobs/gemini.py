@@ -44,9 +44,14 @@ def _hyperparameters(body: dict) -> Hyperparameters:
         return Hyperparameters()
 
 
-def job_from_tuned_model(body: dict, backend: str) -> Job:
-    """A Job from a TunedModel JSON object (camelCase, defaults omitted)."""
+def job_from_tuned_model(body: dict, backend: str, after_step: int = -1) -> Job:
+    """A Job from a TunedModel JSON object (camelCase, defaults omitted).
+
+    Only snapshots after `after_step` are built: a poll already holds the earlier ones,
+    and building every point of a long curve on every poll is most of its cost.
+    """
     task = body.get("tuningTask") or {}
+    raw_snapshots = task.get("snapshots") or []
     snapshots = [
         Snapshot(
             step=int(s.get("step", 0)),
@@ -54,7 +59,8 @@ def job_from_tuned_model(body: dict, backend: str) -> Job:
             mean_loss=float(s.get("meanLoss", 0.0)),
             compute_time=_time(s.get("computeTime")),
         )
-        for s in task.get("snapshots") or []
+        for s in raw_snapshots
+        if int(s.get("step", 0)) > after_step
     ]
     return Job(
         name=body["name"],
@@ -63,7 +69,7 @@ def job_from_tuned_model(body: dict, backend: str) -> Job:
         base_model=body.get("baseModel") or (body.get("tunedModelSource") or {}).get("baseModel") or "",
         state=STATES.get(body.get("state", ""), JobState.PENDING),
         hyperparameters=_hyperparameters(task.get("hyperparameters") or {}),
-        completed_steps=max((s.step for s in snapshots), default=0),
+        completed_steps=max((int(s.get("step", 0)) for s in raw_snapshots), default=0),
         snapshots=snapshots,
         created=_time(body.get("createTime")),
         updated=_time(body.get("updateTime")),
@@ -142,8 +148,9 @@ class GeminiBackend:
             total_steps=int(meta.get("totalSteps", 0) or spec.hyperparameters.total_steps(len(examples))),
         )
 
-    async def get(self, name: str) -> Job:
-        return job_from_tuned_model(await self._guard(raw.get_tuned_model(self._client, name)), self.name)
+    async def get(self, name: str, after_step: int = -1) -> Job:
+        body = await self._guard(raw.get_tuned_model(self._client, name))
+        return job_from_tuned_model(body, self.name, after_step)
 
     async def operation_status(self, operation: str) -> OperationStatus:
         """Steps done and total, and the failure message, from the create operation."""

@@ -288,7 +288,8 @@ class JobManager:
             if (job := self._jobs.get(name)) is None:
                 return False
             try:
-                fetched = await self._call(lambda: self.backend.get(name))
+                known = job.snapshots[-1].step if job.snapshots else -1
+                fetched = await self._call(lambda: self.backend.get(name, after_step=known))
             except BackendError as exc:
                 if exc.kind is not ErrorKind.NOT_FOUND:
                     raise
