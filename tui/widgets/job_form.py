@@ -87,6 +87,15 @@ class JobForm(Vertical):
 
     _loaded_kind: bool | None = None
 
+    def _integer_field(self, label: str, name: str, default: int) -> ComposeResult:
+        """A labelled whole-number input with its advice and its error line."""
+        with Vertical(classes="field"):
+            with Horizontal(classes="field-row"):
+                yield Label(label, classes="field-label")
+                yield Input(str(default), id=name, type="integer", compact=True)
+            yield Static(ADVICE[name], classes="field-advice")
+            yield Static("", id=f"{name}-error", classes="field-error")
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="field"):
             with Horizontal(classes="field-row"):
@@ -102,18 +111,8 @@ class JobForm(Vertical):
                 )
             yield Static(ADVICE["base_model"], classes="field-advice", id="base_model-advice")
             yield Static("", id="base_model-error", classes="field-error")
-        with Vertical(classes="field"):
-            with Horizontal(classes="field-row"):
-                yield Label("Epochs", classes="field-label")
-                yield Input(str(DEFAULT_EPOCHS), id="epochs", type="integer", compact=True)
-            yield Static(ADVICE["epochs"], classes="field-advice")
-            yield Static("", id="epochs-error", classes="field-error")
-        with Vertical(classes="field"):
-            with Horizontal(classes="field-row"):
-                yield Label("Batch size", classes="field-label")
-                yield Input(str(DEFAULT_BATCH_SIZE), id="batch_size", type="integer", compact=True)
-            yield Static(ADVICE["batch_size"], classes="field-advice")
-            yield Static("", id="batch_size-error", classes="field-error")
+        yield from self._integer_field("Epochs", "epochs", DEFAULT_EPOCHS)
+        yield from self._integer_field("Batch size", "batch_size", DEFAULT_BATCH_SIZE)
         with Vertical(classes="field"):
             with Horizontal(classes="field-row"):
                 yield Label("Rate given as", classes="field-label")
