@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -97,6 +98,8 @@ class TuneDeckApp(App[None]):
         # The dataset open on the Datasets screen (an OpenedDataset), announced when it changes.
         self.dataset: Any = None
         self.dataset_changed: Signal[Any] = Signal(self, "dataset_changed")
+        self._shown_screen: Any = None
+        self._resting_cursors: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()  # hidden screen -> its paused cursor
         self._set_backend_status(None, "connecting…")
 
     # -- lifecycle -------------------------------------------------------------------
@@ -116,6 +119,8 @@ class TuneDeckApp(App[None]):
             callback()
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._rest_hidden_cursor)
+        self._shown_screen = self.screen
         if self.manager is None:
             self.after_first_paint(self._open_manager)
         else:
@@ -206,6 +211,19 @@ class TuneDeckApp(App[None]):
             if not pending:
                 return
             await self.workers.wait_for_complete(pending)
+
+    def _rest_hidden_cursor(self, screen) -> None:
+        """Pause the text cursor of the screen just left: blinking where nobody sees it
+        would wake the app twice a second for as long as the screen stays hidden."""
+        left, self._shown_screen = self._shown_screen, screen
+        if left is not None and left is not screen:
+            focused = left.focused
+            if getattr(focused, "cursor_blink", False):
+                focused.cursor_blink = False
+                self._resting_cursors[left] = focused
+        cursor = self._resting_cursors.pop(screen, None)
+        if cursor is not None and cursor.is_mounted:
+            cursor.cursor_blink = True
 
     def steady(self, root) -> None:
         """In test mode, stop cursors blinking under `root` so screenshots are stable."""

@@ -107,3 +107,22 @@ async def test_datasets_screen_at_rest_animates_nothing(manager, app_settings):
         assert app.screen.query("#example-table")  # the screen is fully built
         assert not app.screen.query(ProgressBar)
         assert [w for w in app.screen.walk_children() if w.auto_refresh] == []
+
+
+async def test_a_hidden_screen_stops_blinking_its_cursor(manager, app_settings):
+    """A text cursor left focused on a screen nobody sees must not wake the app twice a second."""
+    from textual.widgets import Input
+
+    app = make_app(app_settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.run_action("switch_mode('configure')")
+        await settle(app, pilot)
+        field = app.focused
+        assert isinstance(field, Input)
+        field.cursor_blink = True  # test mode stills cursors for stable screenshots; a user's blinks
+        await app.run_action("switch_mode('monitor')")
+        await settle(app, pilot)
+        assert field.cursor_blink is False
+        await app.run_action("switch_mode('configure')")
+        await settle(app, pilot)
+        assert app.focused is field and field.cursor_blink is True

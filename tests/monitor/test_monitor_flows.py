@@ -70,6 +70,18 @@ async def test_a_job_finishing_elsewhere_is_announced_with_the_bell(settings, ma
         assert "monitor" not in app._screen_stacks or not app._screen_stacks.get("monitor")
 
 
+async def test_keys_reach_the_monitor_before_any_job_exists(settings, manager):
+    """An empty job list still takes the focus: the hidden filter must not swallow the keys."""
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(app, pilot)
+        assert isinstance(app.focused, JobTable)
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert screen.query_one(LossChart).view.smoothing
+        assert screen.query_one("#job-filter").value == ""
+
+
 async def test_toggles_replot_and_say_what_they_show(settings, manager):
     job = await finished(manager, (await launch(manager, "toggles")).name)
     app = make_app(settings, manager)
@@ -172,7 +184,7 @@ async def test_delete_export_and_filter(settings, manager, tmp_path):
         table = screen.query_one(JobTable)
         await pilot.press("slash", *"keep")
         await settle(app, pilot)
-        assert [job.name for job in table.visible] == [keep.name]
+        assert [job.name for job in table.matching] == [keep.name]
         await pilot.press("escape")
         await settle(app, pilot)
         assert table.row_count == len(manager.jobs)

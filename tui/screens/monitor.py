@@ -43,6 +43,7 @@ class MonitorScreen(JobActions, Screen):
     """Jobs, their loss curves and what to do about them."""
 
     CSS_PATH = "monitor.tcss"
+    AUTO_FOCUS = "#jobs"  # the job list; the filter is hidden until `/`
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter jobs by name or state", id="monitor.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="monitor.clear_filter"),
@@ -80,7 +81,9 @@ class MonitorScreen(JobActions, Screen):
         with Horizontal(id="monitor-body"):
             with Vertical(id="jobs-pane"):
                 yield Static("Jobs", classes="section-title")
-                yield Input(placeholder="filter jobs by name or state", id="job-filter")
+                job_filter = Input(placeholder="filter jobs by name or state", id="job-filter")
+                job_filter.display = False
+                yield job_filter
                 yield JobTable(relative_times=not self.app.settings.test_mode, id="jobs")
                 yield Static("", id="jobs-empty", classes="muted")
             with Vertical(id="detail-pane"):
@@ -91,7 +94,6 @@ class MonitorScreen(JobActions, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#job-filter", Input).display = False
         self.app.steady(self)
         self.app.job_events.subscribe(self, self._on_job_event)
         if self.manager is not None:

@@ -61,7 +61,8 @@ class JobTable(DataTable):
         return sorted(self._jobs.values(), key=_newest_first)
 
     @property
-    def visible(self) -> list[Job]:
+    def matching(self) -> list[Job]:
+        """The jobs the filter lets through, newest first (not `visible`: that is Textual's)."""
         return [job for job in self.jobs if self._matches(job)]
 
     @property
@@ -190,7 +191,7 @@ class JobTable(DataTable):
         selected = self.selected_name
         self.clear()
         self._shown.clear()
-        for job in self.visible:
+        for job in self.matching:
             cells = self._cells(job)
             self.add_row(*cells.values(), key=job.name)
             self._shown.update({(job.name, column): str(value) for column, value in cells.items()})
