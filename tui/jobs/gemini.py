@@ -7,6 +7,7 @@ the typed API. Every failure becomes a `BackendError`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 from tui.jobs import raw
 from tui.jobs.backend import OperationStatus
 from tui.jobs.errors import BackendError, ErrorKind
+from tui.jobs.http import client_session
 from tui.jobs.translate import from_exception
 from tui.models import BaseModelInfo, Example, Hyperparameters, Job, JobSpec, JobState, Snapshot
 
@@ -107,23 +109,39 @@ class GeminiBackend:
         timeout: float = DEFAULT_TIMEOUT_S,
         unreachable_hint: str = "check your network connection",
     ) -> None:
-        from google import genai
-        from google.genai import types
+        # Loaded now, where the app expects the cost (it opens the manager off the UI's
+        # critical path), rather than on the first call.
+        from google import genai  # noqa: F401
 
         self.name = name
         self.description = description
         self.base_url = base_url
         self._api_key = api_key
+        self._timeout = timeout
         self._unreachable_hint = unreachable_hint
         self._where = "the local emulator" if name == "local" else "the Gemini API"
-        options = types.HttpOptions(
-            base_url=base_url,
-            api_version="v1beta",
-            timeout=int(timeout * 1000),
-            # One attempt per call: the job manager owns retries, backoff and Retry-After.
-            retry_options=types.HttpRetryOptions(attempts=1),
-        )
-        self._client = genai.Client(vertexai=False, api_key=api_key, http_options=options)
+        self._bound: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None  # loop, client, session
+
+    @property
+    def _client(self) -> Any:
+        """google-genai's client on this event loop's HTTP session (made on first use)."""
+        loop = asyncio.get_running_loop()
+        if self._bound is None or self._bound[0] is not loop:
+            from google import genai
+            from google.genai import types
+
+            session = client_session(self.base_url)
+            options = types.HttpOptions(
+                base_url=self.base_url,
+                api_version="v1beta",
+                timeout=int(self._timeout * 1000),
+                # One attempt per call: the job manager owns retries, backoff and Retry-After.
+                retry_options=types.HttpRetryOptions(attempts=1),
+                aiohttp_client=session,
+            )
+            client = genai.Client(vertexai=False, api_key=self._api_key, http_options=options)
+            self._bound = (loop, client, session)
+        return self._bound[1]
 
     async def _guard(self, call: Awaitable[T]) -> T:
         try:
@@ -220,7 +238,12 @@ class GeminiBackend:
         return response.text or ""
 
     async def close(self) -> None:
+        bound, self._bound = self._bound, None
+        if bound is None:
+            return
+        _loop, client, session = bound
         try:
-            await self._client.aio.aclose()
+            await client.aio.aclose()
+            await session.close()
         except Exception:  # noqa: BLE001 - closing must never fail the caller
             pass
