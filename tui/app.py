@@ -193,8 +193,9 @@ class TuneDeckApp(App[None]):
         else:
             self._set_backend_status(False, f"unreachable: {health.message}")
 
-    async def action_quit(self) -> None:
-        """Quit; the manager is closed, a local emulator keeps training in its own process."""
+    async def on_unmount(self) -> None:
+        """However the app ends, close the manager it opened; a local emulator keeps
+        training in its own process."""
         if self.manager is not None and self._owns_manager:
             close = getattr(self.manager, "close", None)
             if close is not None:
@@ -202,7 +203,6 @@ class TuneDeckApp(App[None]):
                     await close()
                 except Exception:  # noqa: BLE001 - quitting must always work
                     pass
-        self.exit()
 
     async def settle(self) -> None:
         """Wait for every short-lived worker to finish (tests and the screenshot script)."""

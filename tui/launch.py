@@ -14,8 +14,8 @@ def run_app(args) -> int:
     """Run the terminal app with the backend and data dir given on the command line."""
     # Until the first frame, the process only builds long-lived things (modules, classes,
     # styles, widgets): the cyclic garbage collector would walk them again and again and
-    # find nothing to free. It is paused until the first frame is on screen, then those
-    # objects are set aside (`gc.freeze`) so its later passes skip them.
+    # find nothing to free. It is paused until the first frame is on screen (see
+    # `set_aside_long_lived`).
     gc.disable()
     try:
         return _run(args)
@@ -35,11 +35,23 @@ def _run(args) -> int:
     from tui.app import make_app
 
     app = make_app(settings, None)
-    app.after_first_paint(_resume_gc)
+    set_aside_long_lived(app)
     app.run()
     return int(app.return_code or 0)
 
 
-def _resume_gc() -> None:
-    gc.freeze()
-    gc.enable()
+def set_aside_long_lived(app) -> None:
+    """Keep what lives as long as the app out of the garbage collector's passes.
+
+    What exists at the first frame, and what the job manager loads after it (google-genai,
+    numpy, aiohttp), is set aside with `gc.freeze`. Otherwise every full pass walks those
+    objects again; plotext's many short-lived lists trigger passes often enough that a
+    chart rebuild on the Monitor took several times longer.
+    """
+
+    def first_frame() -> None:
+        gc.freeze()
+        gc.enable()
+        app.manager_ready.subscribe(app, lambda _manager: gc.freeze())
+
+    app.after_first_paint(first_frame)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from rich.console import Console
+from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
 
 from tests.monitor.curves import falling_curve
 from tui.jobs.curve import ema
 from tui.models import Snapshot
-from tui.widgets.loss_chart import EMPTY_MESSAGE, ChartView, Curve, LossChart
+from tui.widgets.loss_chart import EMPTY_MESSAGE, ChartView, Curve, LossChart, _matrix_strips
 
 
 class ChartApp(App[None]):
@@ -107,13 +108,15 @@ async def test_toggles_change_the_picture_and_mark_the_suggestion():
         assert "suggested" not in zoomed  # epoch 3 ends at step 30, outside the zoom
 
 
-async def test_matrix_text_matches_plotexts_own_ansi_output():
+async def test_strips_match_plotexts_own_ansi_output():
     app = ChartApp()
     async with app.run_test(size=(70, 20)) as pilot:
         chart = app.query_one(LossChart)
         chart.show([Curve.of("job", falling_curve())], ChartView(log_scale=True), suggested_epochs=3, title="t")
         await pilot.pause()
-        fast = chart.render()
+        assert chart.render().plain == "\n".join(strip.text for strip in chart._current_frame())
+        strips = _matrix_strips(chart._plot.monitor.matrix, Style())
+        fast = Text("\n").join(Text.assemble(*((segment.text, segment.style) for segment in strip)) for strip in strips)
         reference = Text.from_ansi(chart._plot.monitor.matrix.set_canvas())
         assert fast.plain == reference.plain.rstrip("\n")
         # Same style on every cell (sampled across the canvas).

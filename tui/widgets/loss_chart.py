@@ -9,6 +9,7 @@ data, the view, the size or the theme changes; every other repaint reuses the la
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,10 +17,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from rich.console import Console
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
 from textual.color import Color
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from tui.jobs.curve import downsample, ema
@@ -34,6 +37,7 @@ CURVE_MARKER = "braille"  # 2x4 dots per cell: the finest line plotext draws
 SERIES_COLOURS = ("primary", "warning", "success", "error", "secondary", "accent")
 FALLBACK_COLOURS = ("cyan", "magenta", "orange", "white")
 _CONSOLE = Console(width=1, color_system="truecolor")  # only used to resolve parsed styles
+_RUNS = re.compile(r" +|[^ ]+")  # blank and non-blank runs of a row
 EMPTY_MESSAGE = "No loss points yet.\nThe curve appears after the first training step."
 
 
@@ -141,24 +145,38 @@ def _cell_style(fullground, style, background) -> Style:
     return text.get_style_at_offset(_CONSOLE, 0) if ansi else Style.null()
 
 
-def _matrix_text(matrix) -> Text:
-    """A plotext canvas as Rich text, read straight from its cell matrix.
+def _matrix_strips(matrix, base: Style) -> list[Strip]:
+    """A plotext canvas as Textual strips, one per row, read straight from its cell matrix.
 
-    plotext would join the cells into an ANSI string that Rich then parses back; reading
-    the matrix directly gives the same picture at a fraction of the cost.
+    plotext would join the cells into an ANSI string for Rich to parse back, and Textual
+    would then convert that text again: reading the matrix directly gives the same picture
+    at a fraction of the cost. `base` is the widget's own style, under the cells' colours.
     """
-    text = Text(no_wrap=True, overflow="crop")
-    last_row = matrix.rows - 1
-    for row in range(last_row, -1, -1):  # plotext stores the bottom row first
+    strips = []
+    width = matrix.cols
+    for row in range(matrix.rows - 1, -1, -1):  # plotext stores the bottom row first
         markers, fg, st, bg = matrix.marker[row], matrix.fullground[row], matrix.style[row], matrix.background[row]
+        segments = []
         start = 0
-        for col in range(1, matrix.cols + 1):
-            if col == matrix.cols or fg[col] != fg[start] or st[col] != st[start] or bg[col] != bg[start]:
-                text.append("".join(markers[start:col]), _cell_style(_hashable(fg[start]), st[start], _hashable(bg[start])))
+        for col in range(1, width + 1):
+            if col == width or fg[col] != fg[start] or st[col] != st[start] or bg[col] != bg[start]:
+                style = base + _cell_style(_hashable(fg[start]), st[start], _hashable(bg[start]))
+                for piece in _RUNS.findall("".join(markers[start:col])):
+                    segments.append(Segment(piece, _blank_style(style) if piece[0] == " " else style))
                 start = col
-        if row:
-            text.append("\n")
-    return text
+        strips.append(Strip(segments, width))
+    return strips
+
+
+@lru_cache(maxsize=256)
+def _blank_style(style: Style) -> Style:
+    """The style of a run of blanks: only its background shows (as Textual renders text).
+
+    Kept apart from the marks' style so that SVG exports place every label at its cell.
+    """
+    if style.underline or style.reverse or style.strike:
+        return style
+    return Style(bgcolor=style.bgcolor)
 
 
 def _hashable(colour):
@@ -202,7 +220,7 @@ class LossChart(PlotextPlot):
         self._suggested: int | None = None
         self._title = ""
         self._frame_key: tuple | None = None
-        self._frame: RenderResult | None = None
+        self._frame: list[Strip] | None = None  # the plot's rows; None: the empty message
         self.builds = 0  # how many times the plot was rebuilt (the benchmark and tests read it)
         self.drawn_points: tuple[int, ...] = ()  # points plotted per curve in the last build
 
@@ -236,17 +254,32 @@ class LossChart(PlotextPlot):
         data = tuple((id(c), c.version, len(c), c.label) for c in self._curves)
         return (data, self._view, self._suggested, self._title, self.size.width, self.size.height, self.app.theme)
 
-    def render(self) -> RenderResult:
+    def _current_frame(self) -> list[Strip] | None:
+        """The plot's rows, rebuilt only when the data, view, size or theme changed."""
         key = self._key()
-        if key != self._frame_key or self._frame is None:
+        if key != self._frame_key:
             self._frame = self._build()
             self._frame_key = key
         return self._frame
 
-    def _build(self) -> RenderResult:
+    def render_line(self, y: int) -> Strip:
+        """A row of the plot (Textual's line API: no text to convert on every rebuild)."""
+        frame = self._current_frame()
+        if frame is None:
+            return super().render_line(y)  # the empty message, aligned by CSS
+        return frame[y] if y < len(frame) else Strip.blank(self.size.width, self.visual_style.rich_style)
+
+    def render(self) -> RenderResult:
+        """The chart as text: what `render_line` draws, or the empty message."""
+        frame = self._current_frame()
+        if frame is None:
+            return Text(EMPTY_MESSAGE, justify="center")
+        return Text("\n".join(strip.text for strip in frame), no_wrap=True, overflow="crop")
+
+    def _build(self) -> list[Strip] | None:
         width, height = self.size.width, self.size.height
         if not any(len(c) for c in self._curves) or width < 10 or height < 4:
-            return Text(EMPTY_MESSAGE, justify="center")
+            return None
         self.builds += 1
         plt = self._plot
         plt.clear_figure()
@@ -292,7 +325,7 @@ class LossChart(PlotextPlot):
         # What plt.build() does before it joins the cells into ANSI text.
         plt._set_sizes()
         plt._build_matrix()
-        return _matrix_text(plt.monitor.matrix)
+        return _matrix_strips(plt.monitor.matrix, self.visual_style.rich_style)
 
     @staticmethod
     def _series_colours(variables: dict[str, str]) -> list:

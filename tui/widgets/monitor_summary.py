@@ -66,7 +66,7 @@ class JobSummary(Static):
     """
 
     _markup = ""
-    _height = -1
+    _job: str | None = None
 
     def show(self, job: Job | None, suggestion: Suggestion | None, *, clock: bool = True) -> None:
         if job is None:
@@ -75,12 +75,14 @@ class JobSummary(Static):
             markup = summary_markup(job, suggestion, datetime.now(UTC) if clock else None)
         if markup == self._markup:
             return
-        # A layout pass costs more than the repaint: skip it when the text wraps to the
-        # same number of lines (the usual case while a job trains).
+        # A layout pass costs more than the repaint (and resizes the chart beside it): while
+        # the same job updates, lay out again only when its text needs more lines. Fewer
+        # lines leave blank ones below until another job is shown.
+        name = job.name if job is not None else None
         height = self._height_of(markup)
-        self._markup = markup
-        self.update(markup, layout=height != self._height)
-        self._height = height
+        layout = name != self._job or height < 0 or height > self.content_region.height
+        self._markup, self._job = markup, name
+        self.update(markup, layout=layout)
 
     def _height_of(self, markup: str) -> int:
         width = self.content_region.width
