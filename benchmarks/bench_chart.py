@@ -9,10 +9,11 @@ A repaint with nothing changed must reuse the last frame.
 
 Idle CPU: a child process opens a job manager on a local emulator (slow steps, so the
 jobs keep training), launches 5 jobs and measures its own CPU time over a window, first
-with the manager alone (baseline), then the app running headless on the Monitor with no
-jobs launched (it lists the first run's jobs, cancelled, found on the backend), then the
-app on the Monitor with 5 jobs training (polled every 2 s) besides those, each after a
-warm-up past the monitor's first update pass.
+with the manager alone (baseline), then the app on the Monitor with no jobs launched (it
+lists the first run's jobs, cancelled, found on the backend), then the app on the Monitor
+with 5 jobs training besides those, each after a warm-up past the monitor's first update
+pass. The manager polls as the app's does (a training job every 5 s). The app runs in a tmux pane of 140x45 cells, a real terminal, so turning each update
+into terminal output is counted (headless only where tmux is missing).
 Targets: render <= 15 ms at 100k snapshots; idle CPU <= 1 % of a core with 5 jobs training.
 """
 
@@ -22,6 +23,8 @@ import argparse
 import asyncio
 import json
 import math
+import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 SIZES = (1_000, 10_000, 100_000)
 CHART_SIZE = (120, 34)
 REPEATS = 15
+TERMINAL = (140, 45)  # the idle runs' terminal size
 RENDER_TARGET_MS = 15.0
 IDLE_TARGET_PERCENT = 1.0
 
@@ -110,14 +114,19 @@ def _baseline(chart, snapshots) -> float:
 # -- idle CPU ------------------------------------------------------------------------------
 
 
-async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app: bool) -> dict:
-    """In the child: manager (+ app on the Monitor) with `jobs` jobs training; CPU over the window."""
+async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app: bool, headless: bool) -> dict:
+    """In the child: manager (+ app on the Monitor) with `jobs` jobs training; CPU over the window.
+
+    The app runs in the terminal it was started in (a tmux pane), so the cost of turning
+    each update into terminal output and writing it is counted; headless only without tmux.
+    """
     from tui.config import load_settings
+    from tui.jobs.polling import APP_POLICY
     from tui.jobs.service import open_manager
     from tui.models import Hyperparameters, JobSpec
 
     settings = replace(load_settings(env={}, data_dir=Path(data_dir)), local_url=url)
-    manager = await open_manager(settings)
+    manager = await open_manager(settings, policy=APP_POLICY)  # polled as the app polls
     sample = ROOT / "tui" / "samples" / "number-increment.jsonl"
     for index in range(jobs):
         spec = JobSpec(display_name=f"bench {index}", hyperparameters=Hyperparameters(epoch_count=50, batch_size=4))
@@ -131,7 +140,7 @@ async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app
 
         app = make_app(settings, manager)
         set_aside_long_lived(app)  # as `tunedeck` does
-        runner = asyncio.create_task(app.run_async(headless=True, size=(140, 45)))
+        runner = asyncio.create_task(app.run_async(headless=headless, size=TERMINAL if headless else None))
         await asyncio.sleep(1.0)
         app.call_later(app.switch_mode, "monitor")
     # Warm up past the first polls, the monitor's first paint and its first update pass
@@ -159,23 +168,38 @@ def measure_idle(window: float, jobs: int) -> dict:
     from tui.config import LOCAL_API_KEY
     from tui.emulator.process import start_emulator
 
-    results = {}
+    results = {"terminal": "tmux" if shutil.which("tmux") else "headless (tmux not installed)"}
     with tempfile.TemporaryDirectory(prefix="tunedeck-bench-") as tmp:
         emulator = start_emulator(Path(tmp) / "emulator", port=0, api_key=LOCAL_API_KEY, detached=False, extra_args=("--step-delay", "0.5", "--trainers", "5"))
         try:
             runs = (("manager_only", False, jobs), ("app_no_jobs", True, 0), ("app_on_monitor", True, jobs))
             for label, with_app, count in runs:
-                data = Path(tmp) / label
-                out = subprocess.run(
-                    [sys.executable, __file__, "--idle-child", emulator.url, str(data), str(window), str(count), str(int(with_app))],
-                    capture_output=True, text=True, timeout=window + 120, check=False,
-                )
-                if out.returncode != 0:
-                    raise RuntimeError(f"idle child failed ({label}):\n{out.stderr[-3000:]}")
-                results[label] = json.loads(out.stdout.strip().splitlines()[-1])
+                data, result = Path(tmp) / label, Path(tmp) / f"{label}.json"
+                command = [sys.executable, __file__, "--idle-child", emulator.url, str(data), str(window), str(count), str(int(with_app)), str(result)]
+                run_child(command, result, label, timeout=window + 120)
+                results[label] = json.loads(result.read_text())
         finally:
             emulator.stop()
     return results
+
+
+def run_child(command: list[str], result: Path, label: str, timeout: float) -> None:
+    """Run an idle child in a tmux pane of TERMINAL's size (directly without tmux)."""
+    log = result.with_suffix(".log")
+    if not shutil.which("tmux"):
+        command = [*command, "--headless"]
+    shell = f"{shlex.join(command)} 2> {shlex.quote(str(log))}"
+    if shutil.which("tmux"):
+        session = f"tunedeck-idle-{label}"
+        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(TERMINAL[0]), "-y", str(TERMINAL[1]), shell], check=True)
+    else:
+        subprocess.Popen(shell, shell=True)
+    deadline = time.monotonic() + timeout
+    while not result.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"idle child timed out ({label}):\n{log.read_text()[-3000:] if log.exists() else ''}")
+        time.sleep(0.5)
+    time.sleep(0.5)  # let the child finish writing
 
 
 def main() -> int:
@@ -183,11 +207,15 @@ def main() -> int:
     parser.add_argument("--render", action="store_true", help="only the chart render part")
     parser.add_argument("--idle", action="store_true", help="only the idle CPU part")
     parser.add_argument("--window", type=float, default=20.0, help="seconds of idle CPU measurement")
-    parser.add_argument("--idle-child", nargs=5, metavar=("URL", "DATA_DIR", "WINDOW", "JOBS", "WITH_APP"), help=argparse.SUPPRESS)
+    parser.add_argument("--idle-child", nargs=6, metavar=("URL", "DATA_DIR", "WINDOW", "JOBS", "WITH_APP", "RESULT"), help=argparse.SUPPRESS)
+    parser.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.idle_child:
-        url, data_dir, window, jobs, with_app = args.idle_child
-        print(json.dumps(asyncio.run(idle_child(url, data_dir, float(window), int(jobs), with_app == "1"))))
+        url, data_dir, window, jobs, with_app, result = args.idle_child
+        measured = asyncio.run(idle_child(url, data_dir, float(window), int(jobs), with_app == "1", args.headless))
+        partial = Path(result).with_suffix(".partial")
+        partial.write_text(json.dumps(measured))
+        partial.rename(result)  # appears whole
         return 0
 
     ok = True
@@ -218,7 +246,7 @@ def report_render() -> bool:
 def report_idle(window: float) -> bool:
     idle = measure_idle(window, 5)
     manager_only, with_app, empty = idle["manager_only"], idle["app_on_monitor"], idle["app_no_jobs"]
-    print(f"Idle CPU over {window:.0f} s with 5 jobs training (process CPU time / wall time):")
+    print(f"Idle CPU over {window:.0f} s with 5 jobs training (process CPU time / wall time; app in {idle['terminal']}):")
     print(f"  manager alone (baseline): {manager_only['cpu_percent']:.2f} % of a core · {manager_only['steps_seen']} steps seen")
     print(f"  app on the Monitor, no jobs launched: {empty['cpu_percent']:.2f} % of a core (at rest; lists the cancelled jobs of the first run)")
     print(f"  app on the Monitor:       {with_app['cpu_percent']:.2f} % of a core · {with_app['steps_seen']} steps seen "

@@ -131,8 +131,10 @@ class TuneDeckApp(App[None]):
         """Open the job manager after the first frame (this is where google-genai loads)."""
         try:
             # google-genai takes a while to import: do it in a thread so keys keep working.
+            from tui.jobs.polling import APP_POLICY
+
             service = await asyncio.to_thread(import_module, "tui.jobs.service")
-            self.manager = await service.open_manager(self.settings)
+            self.manager = await service.open_manager(self.settings, policy=APP_POLICY)
         except Exception as exc:  # noqa: BLE001 - any failure here must reach the user, not crash
             self._set_backend_status(False, f"not available: {exc}")
             self.notify(

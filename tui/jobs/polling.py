@@ -36,3 +36,10 @@ class PollPolicy:
         if retry_after is not None:
             delay = max(delay, retry_after)
         return delay
+
+
+# The app shows training progress at most this often (the Monitor's update pass): it polls
+# training jobs no faster, since a faster poll would fetch what nobody sees yet. The CLI
+# keeps the default policy, whose progress line redraws with every poll.
+DISPLAY_INTERVAL_S = 5.0
+APP_POLICY = PollPolicy(fast=DISPLAY_INTERVAL_S)

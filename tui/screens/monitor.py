@@ -9,6 +9,7 @@ the screen only when one of its labels is due to change.
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -20,6 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from tui.jobs.curve import Suggestion, suggest_epochs
 from tui.jobs.events import JobAdded, JobFinished, JobRemoved
+from tui.jobs.polling import DISPLAY_INTERVAL_S
 from tui.models import Job
 from tui.screens.monitor_actions import JobActions
 from tui.widgets.loss_chart import ZOOM_SHARES, ChartView, Curve, LossChart, describe, zoom_steps
@@ -35,8 +37,11 @@ if TYPE_CHECKING:
 NARROW_COLUMNS = 100
 JOB_ACTIONS = frozenset({"mark", "cancel_job", "relaunch", "delete_job", "export", "try_model"})
 # Training progress and new loss points (list rows, summary, curve) are applied together
-# at most this often: one repaint per pass. New, finished and removed jobs show at once.
-UPDATE_S = 5.0
+# at most once per UPDATE_S: one repaint per pass. A pass follows news by SETTLE_S when the
+# last one is that long ago, so news that arrives together is shown together. New,
+# finished and removed jobs show at once.
+UPDATE_S = DISPLAY_INTERVAL_S
+SETTLE_S = 0.3
 
 
 class MonitorScreen(JobActions, Screen):
@@ -70,6 +75,7 @@ class MonitorScreen(JobActions, Screen):
         self._heading = ""
         self._dirty: set[str] = set()
         self._flush_timer: Timer | None = None
+        self._flushed_at = float("-inf")  # monotonic time of the last update pass
         self._age_timer: Timer | None = None
 
     @property
@@ -188,7 +194,8 @@ class MonitorScreen(JobActions, Screen):
         # together, at most once per UPDATE_S, so a busy backend costs one repaint.
         self._dirty.add(job.name)
         if self._flush_timer is None:
-            self._flush_timer = self.set_timer(UPDATE_S, self._flush)
+            wait = max(SETTLE_S, self._flushed_at + UPDATE_S - monotonic())
+            self._flush_timer = self.set_timer(wait, self._flush)
             if self._age_timer is not None:  # the pass ages the list too
                 self._age_timer.stop()
                 self._age_timer = None
@@ -200,6 +207,7 @@ class MonitorScreen(JobActions, Screen):
             self._flush_timer = None
         if not self._dirty or self.manager is None or self.app.screen is not self:
             return  # a hidden monitor catches up when it is shown again
+        self._flushed_at = monotonic()
         table = self.query_one(JobTable)
         dirty, self._dirty = self._dirty, set()
         for name in dirty:

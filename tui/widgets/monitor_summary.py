@@ -79,6 +79,7 @@ class JobSummary(Static):
         # the same job updates, lay out again only when its text needs more lines. Fewer
         # lines leave blank ones below until another job is shown.
         name = job.name if job is not None else None
+        self.set_class(job is not None, "-job")
         height = self._height_of(markup)
         layout = name != self._job or height < 0 or height > self.content_region.height
         self._markup, self._job = markup, name
