@@ -48,6 +48,34 @@ async def test_watch_a_curve_grow_to_active(settings, manager):
         assert "Advice" in summary
 
 
+async def test_progress_is_applied_at_most_once_per_update_pass(settings, manager, monkeypatch):
+    """News arrives with every poll (here every 0.2 s); the list, summary and curve take it
+    in one pass per UPDATE_S, the first soon after the screen opens."""
+    from time import monotonic
+
+    from tui.screens import monitor
+
+    monkeypatch.setattr(monitor, "UPDATE_S", 1.0)
+    job = await launch(manager, "paced", epochs=12)
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_monitor(app, pilot)
+        passes, apply = [], screen._flush
+
+        def flush() -> None:
+            if screen._dirty and not manager.job(job.name).state.finished:
+                passes.append(monotonic())
+            apply()
+
+        screen._flush = flush
+        opened = monotonic()
+        await wait_for(pilot, lambda: manager.job(job.name).state is JobState.ACTIVE, timeout=60, what="ACTIVE")
+    assert len(passes) >= 3
+    assert passes[0] - opened < 1.0 + monitor.SETTLE_S + 0.5
+    gaps = [later - earlier for earlier, later in zip(passes, passes[1:])]
+    assert min(gaps) >= 0.95, gaps
+
+
 async def test_a_job_finishing_elsewhere_is_announced_with_the_bell(settings, manager):
     """The notice comes from the app: the Monitor need never have been opened."""
     from dataclasses import replace
