@@ -11,6 +11,14 @@ import uuid
 import pytest
 
 
+# A tmux server keeps the environment it was started with: settings from the developer's
+# shell must not reach the app under test.
+UNSET = " ".join(
+    f"-u {name}"
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND", "TUNEDECK_CONFIG_DIR", "TUNEDECK_DATA_DIR", "TUNEDECK_LOCAL_URL")
+)
+
+
 class Terminal:
     """One tmux session running one command, 120×40."""
 
@@ -18,7 +26,7 @@ class Terminal:
         self.session = f"tunedeck-e2e-{uuid.uuid4().hex[:8]}"
         env_prefix = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
         shell = (
-            f"env -u GEMINI_API_KEY -u GOOGLE_API_KEY {env_prefix} {shlex.join(command)}; "
+            f"env {UNSET} {env_prefix} {shlex.join(command)}; "
             "echo tunedeck exited with $?; sleep 30"
         )
         subprocess.run(["tmux", "new-session", "-d", "-s", self.session, "-x", "120", "-y", "40", shell], check=True)
