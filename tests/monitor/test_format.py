@@ -5,18 +5,43 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tui.models import Hyperparameters, Job, JobState
-from tui.widgets.monitor_format import ago, duration, elapsed, eta, fingerprint, hyperparameters_text
+from tui.widgets.monitor_format import (
+    ago,
+    ago_changes_in,
+    duration,
+    elapsed,
+    eta,
+    fingerprint,
+    hyperparameters_text,
+    last_heard,
+)
 
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 
 
 def test_ago_is_calm_for_fresh_polls_and_counts_up_when_stalled():
     assert ago(None, NOW) == "—"
-    assert ago(NOW - timedelta(seconds=4), NOW) == "just now"
+    assert ago(NOW - timedelta(seconds=9), NOW) == "just now"  # within two polls of the app
     assert ago(NOW - timedelta(seconds=17), NOW) == "15 s ago"
     assert ago(NOW - timedelta(minutes=12, seconds=30), NOW) == "12 min ago"
     assert ago(NOW - timedelta(hours=5), NOW) == "5 h ago"
     assert ago((NOW - timedelta(days=2)).replace(tzinfo=None), NOW) == "2 d ago"  # naive means UTC
+
+
+def test_ago_says_when_its_label_next_changes():
+    assert ago_changes_in(None, NOW) is None
+    assert ago_changes_in(NOW - timedelta(seconds=3), NOW) == 7  # "just now" until 10 s
+    assert ago_changes_in(NOW - timedelta(seconds=17), NOW) == 3  # "15 s ago" until 20 s
+    assert ago_changes_in(NOW - timedelta(minutes=2, seconds=10), NOW) == 50
+
+
+def test_a_finished_job_ages_from_when_it_ended_not_from_its_last_poll():
+    polled = NOW - timedelta(seconds=2)
+    running = Job(name="tunedModels/a", state=JobState.CREATING, last_polled=polled, updated=NOW - timedelta(minutes=9))
+    assert last_heard(running) == polled
+    ended = NOW - timedelta(hours=3)
+    done = running.model_copy(update={"state": JobState.ACTIVE, "completed": ended})
+    assert last_heard(done) == ended and ago(last_heard(done), NOW) == "3 h ago"
 
 
 def test_duration_words():

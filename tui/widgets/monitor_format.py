@@ -51,8 +51,11 @@ def duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
+JUST_NOW_S = 10  # two of the app's polls of a training job: a healthy list reads "just now"
+
+
 def ago(moment: datetime | None, now: datetime) -> str:
-    """`just now` (under 5 s), `15 s ago`, `12 min ago`, `5 h ago`, `2 d ago`; `—` when never.
+    """`just now` (under 10 s), `15 s ago`, `12 min ago`, `5 h ago`, `2 d ago`; `—` when never.
 
     Seconds count in steps of 5: a job polled every few seconds stays `just now` instead
     of flickering, and a stalled one visibly ages.
@@ -63,7 +66,7 @@ def ago(moment: datetime | None, now: datetime) -> str:
     for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
         if seconds >= size:
             return f"{seconds // size} {unit} ago"
-    return "just now" if seconds < 5 else f"{seconds - seconds % 5} s ago"
+    return "just now" if seconds < JUST_NOW_S else f"{seconds - seconds % 5} s ago"
 
 
 def ago_changes_in(moment: datetime | None, now: datetime) -> float | None:
@@ -71,8 +74,18 @@ def ago_changes_in(moment: datetime | None, now: datetime) -> float | None:
     if moment is None:
         return None
     seconds = max(0.0, (now - _aware(moment)).total_seconds())
+    if seconds < JUST_NOW_S:
+        return JUST_NOW_S - seconds
     step = 5 if seconds < 60 else 60 if seconds < 3_600 else 3_600 if seconds < 86_400 else 86_400
     return (seconds // step + 1) * step - seconds
+
+
+def last_heard(job: Job) -> datetime | None:
+    """What the list's "updated" column counts from: the last poll while a job can still
+    change, and when it ended once it cannot (later polls only confirm it)."""
+    if job.state.finished:
+        return job.completed or job.updated or job.last_polled
+    return job.last_polled or job.updated
 
 
 def _aware(moment: datetime) -> datetime:

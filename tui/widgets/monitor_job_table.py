@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from tui.models import Job
-from tui.widgets.monitor_format import ago, ago_changes_in, job_title, loss_text, percent
+from tui.widgets.monitor_format import ago, ago_changes_in, job_title, last_heard, loss_text, percent
 
 COLUMNS = (("mark", " ", 1), ("job", "Job", 20), ("state", "State", 9), ("progress", "Done", 4), ("loss", "Loss", 6), ("updated", "Updated", 10))
 # Theme variables, so the states stay readable in every theme.
@@ -154,7 +154,7 @@ class JobTable(DataTable):
         for job in self._jobs.values():
             if job.name in self.rows:
                 current = (latest(job.name) if latest is not None else None) or job
-                moment = current.last_polled or current.updated
+                moment = last_heard(current)
                 self._set(job.name, "updated", ago(moment, now))
                 change = ago_changes_in(moment, now)
                 if change is not None:
@@ -180,7 +180,7 @@ class JobTable(DataTable):
             "loss": loss_text(job.latest_loss),
         }
         if self.relative_times:
-            cells["updated"] = ago(job.last_polled or job.updated, datetime.now(UTC))
+            cells["updated"] = ago(last_heard(job), datetime.now(UTC))
         return cells
 
     def _state_style(self, job: Job) -> str:
