@@ -3,17 +3,20 @@
     .venv/bin/python benchmarks/bench_chart.py            # both parts
     .venv/bin/python benchmarks/bench_chart.py --render   # chart only (no emulator)
 
-Render: `LossChart` rebuilds its plot and its lines (through Textual's styling) for 1k, 10k and 100k snapshots at 120x34 cells,
-against a baseline in the same run that hands plotext every point (no downsampling).
+Render: `LossChart` rebuilds its plot and its lines (through Textual's styling) for 1k,
+10k and 100k snapshots at 120x34 cells, against a baseline in the same run that hands
+plotext every point (no downsampling).
 A repaint with nothing changed must reuse the last frame.
 
-Idle CPU: a child process opens a job manager on a local emulator (slow steps, so the
-jobs keep training), launches 5 jobs and measures its own CPU time over a window, first
-with the manager alone (baseline), then the app on the Monitor with no jobs launched (it
-lists the first run's jobs, cancelled, found on the backend), then the app on the Monitor
-with 5 jobs training besides those, each after a warm-up past the monitor's first update
-pass. The manager polls as the app's does (a training job every 5 s). The app runs in a tmux pane of 140x45 cells, a real terminal, so turning each update
-into terminal output is counted (headless only where tmux is missing).
+Idle CPU: each run is a child process measuring its own CPU time over a window. First a
+bare one-Static Textual app at rest (the floor any Textual app pays in a terminal: its
+input thread wakes ten times a second). Then, on a local emulator with slow steps (so jobs
+keep training): a job manager with 5 jobs launched, alone (baseline); the app on the
+Monitor with no jobs launched (it lists the first run's jobs, cancelled, found on the
+backend); the app on the Monitor with 5 jobs training besides those. Each window starts
+after a warm-up past the monitor's first update pass. The manager polls as the app's does
+(a training job every 5 s). The app runs in a tmux pane of 140x45 cells, a real terminal,
+so turning each update into terminal output is counted (headless only without tmux).
 Targets: render <= 15 ms at 100k snapshots; idle CPU <= 1 % of a core with 5 jobs training.
 """
 
@@ -114,6 +117,26 @@ def _baseline(chart, snapshots) -> float:
 # -- idle CPU ------------------------------------------------------------------------------
 
 
+async def bare_child(window: float, headless: bool) -> dict:
+    """In the child: a one-Static Textual app at rest, the floor any Textual app pays."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("bare")
+
+    app = Bare()
+    runner = asyncio.create_task(app.run_async(headless=headless, size=TERMINAL if headless else None))
+    await asyncio.sleep(3.0)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    await asyncio.sleep(window)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    app.exit()
+    await runner
+    return {"cpu_percent": 100 * cpu / wall}
+
+
 async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app: bool, headless: bool) -> dict:
     """In the child: manager (+ app on the Monitor) with `jobs` jobs training; CPU over the window.
 
@@ -172,10 +195,10 @@ def measure_idle(window: float, jobs: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="tunedeck-bench-") as tmp:
         emulator = start_emulator(Path(tmp) / "emulator", port=0, api_key=LOCAL_API_KEY, detached=False, extra_args=("--step-delay", "0.5", "--trainers", "5"))
         try:
-            runs = (("manager_only", False, jobs), ("app_no_jobs", True, 0), ("app_on_monitor", True, jobs))
+            runs = (("bare_textual", "bare", 0), ("manager_only", "0", jobs), ("app_no_jobs", "1", 0), ("app_on_monitor", "1", jobs))
             for label, with_app, count in runs:
                 data, result = Path(tmp) / label, Path(tmp) / f"{label}.json"
-                command = [sys.executable, __file__, "--idle-child", emulator.url, str(data), str(window), str(count), str(int(with_app)), str(result)]
+                command = [sys.executable, __file__, "--idle-child", emulator.url, str(data), str(window), str(count), with_app, str(result)]
                 run_child(command, result, label, timeout=window + 120)
                 results[label] = json.loads(result.read_text())
         finally:
@@ -212,7 +235,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.idle_child:
         url, data_dir, window, jobs, with_app, result = args.idle_child
-        measured = asyncio.run(idle_child(url, data_dir, float(window), int(jobs), with_app == "1", args.headless))
+        if with_app == "bare":
+            measured = asyncio.run(bare_child(float(window), args.headless))
+        else:
+            measured = asyncio.run(idle_child(url, data_dir, float(window), int(jobs), with_app == "1", args.headless))
         partial = Path(result).with_suffix(".partial")
         partial.write_text(json.dumps(measured))
         partial.rename(result)  # appears whole
@@ -247,6 +273,7 @@ def report_idle(window: float) -> bool:
     idle = measure_idle(window, 5)
     manager_only, with_app, empty = idle["manager_only"], idle["app_on_monitor"], idle["app_no_jobs"]
     print(f"Idle CPU over {window:.0f} s with 5 jobs training (process CPU time / wall time; app in {idle['terminal']}):")
+    print(f"  a bare one-Static Textual app at rest: {idle['bare_textual']['cpu_percent']:.2f} % of a core (the floor of any Textual app)")
     print(f"  manager alone (baseline): {manager_only['cpu_percent']:.2f} % of a core · {manager_only['steps_seen']} steps seen")
     print(f"  app on the Monitor, no jobs launched: {empty['cpu_percent']:.2f} % of a core (at rest; lists the cancelled jobs of the first run)")
     print(f"  app on the Monitor:       {with_app['cpu_percent']:.2f} % of a core · {with_app['steps_seen']} steps seen "
