@@ -39,6 +39,19 @@ def test_record_errors_are_findings_with_location(write):
     assert report.stats.examples == 25
 
 
+def test_a_bad_input_does_not_hide_a_bad_output(write):
+    text = jsonl(pairs(25)) + '{"text_input": 1, "output": ["a"]}\n' + '{"text_input": null}\n'
+    report = check(write, text)
+    assert [(f.rule, f.line, f.field) for f in report.findings if f.line] == [
+        ("non-string-input", 26, "text_input"),
+        ("non-string-output", 26, "output"),
+        ("non-string-input", 27, "text_input"),
+        ("missing-output", 27, "output"),
+    ]
+    row = open_dataset(write("d.jsonl", text)).page(25, 1)[0]  # the browser names both
+    assert row.error.rule == "non-string-input" and "output" in row.error.message
+
+
 def test_empty_and_too_long_fields(write):
     rows = pairs(25) + [{"text_input": "q", "output": ""}, {"text_input": "", "output": "a"},
                         {"text_input": "i" * 40_001, "output": "a"}, {"text_input": "q2", "output": "o" * 5_001}]

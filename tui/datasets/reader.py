@@ -201,7 +201,9 @@ class DatasetReader:
         return self._parse(raw, offset)
 
     def finding(self, problem: RecordProblem, line: int) -> Finding:
-        return Finding(rule=problem.rule, severity=Severity.ERROR, message=problem.message, hint=problem.hint,
+        """The record's finding; several problems (input and output) are named in one message."""
+        message = "; ".join(each.message for each in problem.each())
+        return Finding(rule=problem.rule, severity=Severity.ERROR, message=message, hint=problem.hint,
                        path=str(self.path), line=line, column=problem.column, field=problem.field)
 
     def rows(self, start: int = 0, read_size: int = STREAM_READ) -> Iterator[Row]:

@@ -31,6 +31,22 @@ class RecordProblem(Exception):
         self.field = field
         self.column = column
 
+    def each(self) -> list[RecordProblem]:
+        """Every problem this stands for (one, unless it is `RecordProblems`)."""
+        return [self]
+
+
+class RecordProblems(RecordProblem):
+    """Several independent problems with one record (its input and its output)."""
+
+    def __init__(self, problems: list[RecordProblem]) -> None:
+        first = problems[0]
+        super().__init__(first.rule, first.message, first.hint, first.field, first.column)
+        self.problems = problems
+
+    def each(self) -> list[RecordProblem]:
+        return list(self.problems)
+
 
 def decode_problem(raw: bytes, offset: int) -> RecordProblem | None:
     """An invalid-utf8 problem naming the absolute byte offset, or None if `raw` decodes."""
@@ -103,10 +119,25 @@ def extract(obj: dict) -> tuple[str, str]:
         return _from_chat(obj)
     for in_key, out_key in PAIR_KEYS:
         if in_key in obj:
-            return _text(obj, in_key, "input"), _text(obj, out_key, "output")
+            return _pair(obj, in_key, out_key)
     field = "prompt" if "completion" in obj else "text_input"
     raise RecordProblem("missing-input", f'missing "{field}" (the input; also accepted: "textInput", "input", "prompt")',
                         'give every example a "text_input" and an "output"', field=field)
+
+
+def _pair(obj: dict, in_key: str, out_key: str) -> tuple[str, str]:
+    """Input and output, or every problem with them: a bad input does not hide a bad output."""
+    texts, problems = [], []
+    for key, what in ((in_key, "input"), (out_key, "output")):
+        try:
+            texts.append(_text(obj, key, what))
+        except RecordProblem as problem:
+            problems.append(problem)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise RecordProblems(problems)
+    return texts[0], texts[1]
 
 
 def _text(obj: dict, key: str, what: str) -> str:

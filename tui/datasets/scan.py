@@ -152,8 +152,9 @@ class Scan:
         for i, (line, item) in enumerate(zip(lines, items)):
             try:
                 text_input, output = parse(item)
-            except RecordProblem as problem:
-                self.out.add_finding(self.reader.finding(problem, line))
+            except RecordProblem as problems:
+                for problem in problems.each():
+                    self.out.add_finding(self.reader.finding(problem, line))
                 continue
             valid.append(i)
             inputs.append(text_input)
