@@ -144,7 +144,7 @@ async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app
     each update into terminal output and writing it is counted; headless only without tmux.
     """
     from tui.config import load_settings
-    from tui.jobs.polling import APP_POLICY
+    from tui.jobs.polling import APP_POLICY, DISPLAY_INTERVAL_S
     from tui.jobs.service import open_manager
     from tui.models import Hyperparameters, JobSpec
 
@@ -157,8 +157,6 @@ async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app
     app = None
     if with_app:
         from tui.app import make_app
-        from tui.screens.monitor import UPDATE_S
-
         from tui.launch import set_aside_long_lived
 
         app = make_app(settings, manager)
@@ -167,8 +165,8 @@ async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app
         await asyncio.sleep(1.0)
         app.call_later(app.switch_mode, "monitor")
     # Warm up past the first polls, the monitor's first paint and its first update pass
-    # (progress is applied every UPDATE_S): the window measures the steady state.
-    await asyncio.sleep(4.0 + (UPDATE_S if with_app else 0.0))
+    # (progress is applied every DISPLAY_INTERVAL_S): the window measures the steady state.
+    await asyncio.sleep(4.0 + (DISPLAY_INTERVAL_S if with_app else 0.0))
     if app is not None:
         assert type(app.screen).__name__ == "MonitorScreen", app.screen
     trained_before = sum(job.completed_steps for job in manager.jobs)

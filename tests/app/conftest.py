@@ -63,6 +63,13 @@ async def open_sample(app, pilot, name: str) -> None:
     await settle(app, pilot)
 
 
+async def open_form(app, pilot, sample: str = "number-increment.jsonl") -> None:
+    """Open a shipped sample, then the job form (Configure) for it."""
+    await open_sample(app, pilot, sample)
+    await pilot.press("2")
+    await settle(app, pilot)
+
+
 async def open_path(app, pilot, path: str) -> None:
     """Type a path into the path input and press Enter."""
     await pilot.press("1", "o")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from tests.app.conftest import SIZE, open_path, open_sample, settle
+from tests.app.conftest import SIZE, open_form, open_path, settle
 from tui.app import make_app
 from tui.widgets.opened_dataset import WorkProgress
 from tui.screens.dialogs import ErrorDialog
@@ -19,9 +19,7 @@ async def test_launch_denied_for_scopes_explains_oauth(manager, app_settings, ap
         app = make_app(app_settings, manager)
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
-            await open_sample(app, pilot, "number-increment.jsonl")
-            await pilot.press("2")
-            await settle(app, pilot)
+            await open_form(app, pilot)
             await pilot.press("escape", "ctrl+l")
             await settle(app, pilot)
             assert isinstance(app.screen, ErrorDialog)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import Button, Static, TabbedContent
 
-from tests.app.conftest import DATA, SIZE, open_path, open_sample, settle
+from tests.app.conftest import DATA, SIZE, open_form, open_path, open_sample, settle
 from tui.app import make_app
 from tui.models import JobState
 
@@ -60,9 +60,7 @@ async def test_open_sample_lint_configure_launch(manager, app_settings):
         assert manager.jobs == []
 
         # A clean sample, then invalid values are rejected field by field.
-        await open_sample(app, pilot, "number-increment.jsonl")
-        await pilot.press("2")
-        await settle(app, pilot)
+        await open_form(app, pilot)
         screen = app.screen
         screen.query_one("#display_name").value = "increment-test"
         screen.query_one("#epochs").value = "0"
@@ -104,9 +102,7 @@ async def test_call_preview_shows_the_exact_body(manager, app_settings):
     app = make_app(app_settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await open_sample(app, pilot, "number-increment.jsonl")
-        await pilot.press("2")
-        await settle(app, pilot)
+        await open_form(app, pilot)
         app.screen.query_one("#epochs").value = "3"
         await settle(app, pilot)
         await pilot.press("escape", "ctrl+o")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from pytest_textual_snapshot import SVGImageExtension
 
-from tests.app.conftest import DATA, REPO, SIZE, open_path, open_sample, settle
+from tests.app.conftest import DATA, REPO, SIZE, open_form, open_path, open_sample, settle
 from tui.app import make_app
 
 
@@ -42,9 +42,7 @@ async def configure_refused(app, pilot) -> None:
 
 
 async def configure_invalid(app, pilot) -> None:
-    await open_sample(app, pilot, "number-increment.jsonl")
-    await pilot.press("2")
-    await settle(app, pilot)
+    await open_form(app, pilot)
     app.screen.query_one("#display_name").value = "increment-v1"
     app.screen.query_one("#epochs").value = "0"
     app.screen.query_one("#batch_size").value = "four"
@@ -53,9 +51,7 @@ async def configure_invalid(app, pilot) -> None:
 
 
 async def configure_ready(app, pilot) -> None:
-    await open_sample(app, pilot, "number-increment.jsonl")
-    await pilot.press("2")
-    await settle(app, pilot)
+    await open_form(app, pilot)
     app.screen.query_one("#display_name").value = "increment-v1"
     app.screen.query_one("#epochs").value = "3"
     await settle(app, pilot)
