@@ -9,6 +9,7 @@ JSON lines into store updates: snapshots and progress, then ACTIVE or FAILED. At
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
@@ -17,7 +18,8 @@ from pathlib import Path
 import orjson
 
 from tui.emulator.store import Store
-from tui.emulator.wire import RPC_CODES, timestamp, now
+from tui.emulator.wire import RPC_CODES, stamp
+from tui.models import effective_learning_rate
 
 log = logging.getLogger("tunedeck.emulator")
 
@@ -82,7 +84,7 @@ class TrainingPool:
     async def _train(self, record: dict) -> None:
         model_id = record["id"]
         hp = record["hyperparameters"]
-        learning_rate = hp.get("learningRate") or 0.001 * hp.get("learningRateMultiplier", 1.0)
+        learning_rate = effective_learning_rate(hp.get("learningRate"), hp.get("learningRateMultiplier"))
         source = self.source_path(model_id)
         extra = ("--start-from", str(source)) if record.get("source_model") else ()
         if extra and not source.exists() and not self.checkpoint_path(model_id).exists():
@@ -110,6 +112,7 @@ class TrainingPool:
         )  # fmt: skip
 
     async def _watch(self, model_id: str, record: dict, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None and process.stderr is not None  # spawned with pipes
         stderr_task = asyncio.create_task(process.stderr.read())
         final: dict | None = None
         try:
@@ -119,9 +122,9 @@ class TrainingPool:
                 if kind == "snapshots":
                     self._record(model_id, event["items"])
                 elif kind in ("started", "resumed") and self.store.exists(model_id):
-                    self.store.replace_snapshots(model_id, event["snapshots"], timestamp(now()))
+                    self.store.replace_snapshots(model_id, event["snapshots"], stamp())
                     if kind == "started":
-                        self.store.update_model(model_id, start_time=record["start_time"] or timestamp(now()))
+                        self.store.update_model(model_id, start_time=record["start_time"] or stamp())
                 elif kind not in ("started", "resumed"):
                     final = {"event": kind, **event}
             code = await process.wait()
@@ -135,14 +138,15 @@ class TrainingPool:
 
     def _record(self, model_id: str, snapshots: list[dict]) -> None:
         if snapshots and self.store.exists(model_id):
-            self.store.add_snapshots(model_id, snapshots, snapshots[-1]["step"], timestamp(now()))
+            self.store.add_snapshots(model_id, snapshots, snapshots[-1]["step"], stamp())
 
     def _finish(self, model_id: str, final: dict | None, code: int, stderr: str) -> None:
         requested = self.outcome.pop(model_id, None)
         if requested == "delete" or not self.store.exists(model_id):
             self._drop_files(model_id, weights=True)
             return
-        kind = final["event"] if final else None
+        final = final or {}
+        kind = final.get("event")
         current = self.store.get_model(model_id)
         if current is None or current["state"] != "CREATING":  # ended by the server meanwhile
             self._drop_files(model_id, weights=current is None or current["state"] == "FAILED")
@@ -150,8 +154,8 @@ class TrainingPool:
         if kind in ("done", "cancelled", "failed"):
             self.source_path(model_id).unlink(missing_ok=True)
         if kind == "done":
-            stamp = timestamp(now())
-            self.store.update_model(model_id, state="ACTIVE", complete_time=stamp, update_time=stamp)
+            moment = stamp()
+            self.store.update_model(model_id, state="ACTIVE", complete_time=moment, update_time=moment)
         elif kind == "cancelled":
             self._cancelled(model_id, final["step"])
         elif kind == "stopped" or (self.stopping and kind is None):
@@ -163,30 +167,26 @@ class TrainingPool:
             self._fail(model_id, f"the trainer process ended unexpectedly (exit code {code}): {last}")
 
     def _cancelled(self, model_id: str, step: int) -> None:
-        record = self.store.get_model(model_id)
-        stamp = timestamp(now())
+        record = self.store.get_model(model_id) or {"total_steps": "?"}
+        moment = stamp()
         message = f"Operation cancelled by the caller after {step} of {record['total_steps']} steps."
         error = {"code": RPC_CODES["CANCELLED"], "message": message}
-        if step > 0 and self.weights_path(model_id).exists():
-            # The weights of the last completed step are kept and served; quality is unpredictable.
-            self.store.update_model(model_id, state="ACTIVE", error=error, cancelled=1, complete_time=stamp, update_time=stamp)
-        else:
-            self.store.update_model(model_id, state="FAILED", error=error, cancelled=1, complete_time=stamp, update_time=stamp)
+        # With steps done, the weights of the last completed step are kept and served; quality is unpredictable.
+        state = "ACTIVE" if step > 0 and self.weights_path(model_id).exists() else "FAILED"
+        self.store.update_model(model_id, state=state, error=error, cancelled=1, complete_time=moment, update_time=moment)
 
     def _fail(self, model_id: str, message: str) -> None:
         if self.store.exists(model_id):
-            stamp = timestamp(now())
+            moment = stamp()
             error = {"code": RPC_CODES["INTERNAL"], "message": message}
-            self.store.update_model(model_id, state="FAILED", error=error, complete_time=stamp, update_time=stamp)
+            self.store.update_model(model_id, state="FAILED", error=error, complete_time=moment, update_time=moment)
         self._drop_files(model_id, weights=False)
 
     def _send(self, model_id: str, command: str) -> None:
         process = self.running.get(model_id)
         if process is not None and process.stdin is not None and not process.stdin.is_closing():
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 process.stdin.write(command.encode() + b"\n")
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
     def cancel(self, model_id: str) -> bool:
         """Ask a job to end now. False if it is waiting in the queue (the caller ends it)."""

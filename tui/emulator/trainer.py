@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from tui.emulator.model import BOS, COPY_GATES, COPY_NONE, EOS, VOCAB, Model, Shape, copy_rows, featurize
+from tui.models import total_steps
 
 LR_SCALE = 20.0  # Adam step size = API learning rate x LR_SCALE
 FINAL_LR_FRACTION = 0.05  # the cosine schedule ends at this fraction of the start value
@@ -55,7 +56,7 @@ class _Encoded:
 def _encode_example(text_input: str, output: str, shape: Shape) -> _Encoded:
     ids, weights = featurize(text_input, shape)
     out = list(output.encode("utf-8"))
-    targets = np.asarray(out + [EOS], dtype=np.int64)
+    targets = np.asarray([*out, EOS], dtype=np.int64)
     padded = [BOS] * shape.context + out
     n = len(targets)
     contexts = np.empty((n, shape.context), dtype=np.int64)
@@ -84,7 +85,7 @@ class Trainer:
         self.shape = start_from.shape if start_from is not None else (shape or Shape())
         self.examples = [_encode_example(a, b, self.shape) for a, b in examples]
         self.epochs, self.batch_size, self.learning_rate, self.seed = epochs, batch_size, learning_rate, seed
-        self.total_steps = math.ceil(len(examples) * epochs / batch_size)
+        self.total_steps = total_steps(len(examples), epochs, batch_size)
         longest = max(len(e.targets) for e in self.examples)
         max_output = min(8192, 2 * longest + 16)
         if start_from is not None:
@@ -121,7 +122,9 @@ class Trainer:
         """
         batch = [self.examples[i] for i in self.batch_indices(self.step)]
         count = sum(len(e.targets) for e in batch)
-        chunks, current, filled = [], [], 0
+        chunks: list[list[_Encoded]] = []
+        current: list[_Encoded] = []
+        filled = 0
         for example in batch:
             if current and filled + len(example.targets) > CHUNK_POSITIONS:
                 chunks.append(current)
@@ -129,7 +132,9 @@ class Trainer:
             current.append(example)
             filled += len(example.targets)
         chunks.append(current)
-        loss, dense, sparse = 0.0, {}, {"E": [], "C": [], "Q": []}
+        loss = 0.0
+        dense: dict[str, np.ndarray] = {}
+        sparse: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {"E": [], "C": [], "Q": []}
         for chunk in chunks:
             chunk_loss, chunk_dense, chunk_sparse = self._gradients(chunk, count)
             loss += chunk_loss
@@ -161,7 +166,7 @@ class Trainer:
         positions = np.concatenate([e.positions for e in batch])
         lengths = [len(e.targets) for e in batch]
         owner = np.repeat(np.arange(size), lengths)
-        starts = np.cumsum([0] + lengths[:-1])
+        starts = np.cumsum([0, *lengths[:-1]])
         count = len(targets)
 
         # The n-gram rows and context rows this batch touches, and sparse maps onto them.
