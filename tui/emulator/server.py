@@ -112,6 +112,8 @@ def _fault(config: EmulatorConfig) -> ApiError | None:
 
 def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | None = None) -> web.Application:
     """The emulator as an aiohttp application over the state in `root`."""
+    from tui.emulator import storage
+
     @web.middleware
     async def envelope(request: web.Request, handler):
         try:
@@ -144,4 +146,5 @@ def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | N
     app.on_shutdown.append(state.stop)
     for module in ROUTE_MODULES:
         module.add_routes(app)
+    storage.setup(app, root)
     return app
