@@ -4,12 +4,14 @@
   authorized-user ADC file, as minted by `POST /_emulator/authorized-users`.
 - `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` with `assertion`: a JWT signed (RS256)
   with a service-account key whose public half was registered by `POST /_emulator/service-accounts`;
-  its `aud` must be this endpoint's URL and it must not have expired.
+  its `aud` must be this endpoint's URL or Google's token endpoint (google-auth always signs for
+  that one), and it must not have expired.
 
 Both answer `{"access_token", "expires_in", "token_type": "Bearer", "scope"}`; failures answer
-RFC 6749's `{"error", "error_description"}`. Admin routes (`/_emulator/...`) need the emulator key
-like every admin route. Registered public keys live in `<data dir>/service-accounts.json`
-(public halves only; private keys are never kept).
+RFC 6749's `{"error", "error_description"}`. `GET /tokeninfo?access_token=` tells whom a token
+speaks for (`azp`, `email` for a service account), its `scope` and `expires_in`. Admin routes
+(`/_emulator/...`) need the emulator key like every admin route. Registered public keys live in
+`<data dir>/service-accounts.json` (public halves only; private keys are never kept).
 """
 
 from __future__ import annotations
@@ -17,17 +19,20 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 from aiohttp import web
 
-from tui.emulator.auth import AUTH, DEFAULT_SCOPE
+from tui.emulator.auth import AUTH, DEFAULT_SCOPE, TOKEN_PREFIX
 from tui.emulator.bodies import json_body, read_json
 from tui.emulator.wire import ApiError, invalid
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+# google-auth signs service-account assertions for Google's token endpoint whatever token_uri says
+GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 MAX_LIFETIME_S = 24 * 3600
 CLOCK_SKEW_S = 10
@@ -101,7 +106,8 @@ def _verify_assertion(request: web.Request, assertion: str) -> tuple[str, tuple[
         raise OAuthError(400, "invalid_grant", f"Invalid JWT Signature: key {header['kid']!r} of {email} "
                                                "is not registered.")  # fmt: skip
     try:
-        verified = jwt.decode(assertion, certs=keys, audience=_token_url(request), clock_skew_in_seconds=CLOCK_SKEW_S)
+        verified = jwt.decode(assertion, certs=keys, audience=[_token_url(request), GOOGLE_TOKEN_AUDIENCE],
+                              clock_skew_in_seconds=CLOCK_SKEW_S)  # fmt: skip
     except (ValueError, exceptions.GoogleAuthError) as exc:
         raise OAuthError(400, "invalid_grant", f"Invalid JWT: {exc}") from None
     scopes = tuple(str(verified.get("scope") or DEFAULT_SCOPE).split())
@@ -137,6 +143,23 @@ def add_routes(app: web.Application) -> None:
             return OAuthError(400, "invalid_request", f"Unreadable request body: {exc}").response()
         return json_body({"access_token": access, "expires_in": lifetime, "token_type": "Bearer",
                           "scope": " ".join(scopes)})  # fmt: skip
+
+    async def token_info(request: web.Request) -> web.Response:
+        """Like Google's tokeninfo: who an access token speaks for, its scopes and remaining lifetime."""
+        from tui.emulator.auth import Unauthenticated
+
+        given = request.query.get("access_token", "")
+        try:
+            principal = request.app[AUTH].verify(given) if given.startswith(TOKEN_PREFIX) else None
+        except Unauthenticated as error:
+            return OAuthError(400, "invalid_token", error.message).response()
+        if principal is None or principal.expires is None:
+            return OAuthError(400, "invalid_token", "Invalid Value: pass an access token from /token.").response()
+        info = {"azp": principal.subject, "aud": principal.subject, "scope": " ".join(principal.scopes),
+                "exp": str(int(principal.expires)), "expires_in": str(max(0, int(principal.expires - time.time())))}
+        if principal.kind == "service_account":
+            info["email"] = principal.subject
+        return json_body(info)
 
     async def add_service_account(request: web.Request) -> web.Response:
         body = await _object(request)
@@ -193,6 +216,7 @@ def add_routes(app: web.Application) -> None:
         return await get_auth_config(request)
 
     app.router.add_post("/token", token)
+    app.router.add_get("/tokeninfo", token_info)
     app.router.add_post("/_emulator/service-accounts", add_service_account)
     app.router.add_get("/_emulator/service-accounts", list_service_accounts)
     app.router.add_delete("/_emulator/service-accounts/{email}", delete_service_account)
