@@ -53,24 +53,33 @@ class ContentRange:
 async def pump(
     chunks: AsyncIterator[bytes], writer: ObjectWriter, skip: int = 0, limit: int | None = None
 ) -> None:  # fmt: skip
-    """Copy a stream into `writer` (dropping its first `skip` bytes), at most ~1 MiB held at a time.
+    """Copy a stream into `writer` (dropping its first `skip` bytes), at most ~2 MiB held at a time.
 
-    `limit`: the writer may not grow past this many bytes (a 400 if the stream brings more).
+    Bytes gather into ~1 MiB pieces; each is hashed and written in a worker thread while the
+    next one arrives. `limit`: the writer may not grow past this many bytes (a 400 if the
+    stream brings more).
     """
     buffer = bytearray()
+    queued = 0  # bytes handed to the thread, not yet counted in writer.size
+    pending: asyncio.Future | None = None
     try:
         async for chunk in chunks:
             if skip:
                 dropped = min(skip, len(chunk))
                 chunk, skip = chunk[dropped:], skip - dropped
-            if limit is not None and writer.size + len(buffer) + len(chunk) > limit:
+            if limit is not None and writer.size + queued + len(buffer) + len(chunk) > limit:
                 raise StorageError(400, f"The upload holds more bytes than the {limit} announced.")
             buffer += chunk
             if len(buffer) >= BUFFER:
+                if pending is not None:
+                    await pending
                 piece, buffer = bytes(buffer), bytearray()
-                await writer.write(piece)
+                queued = len(piece)
+                pending = asyncio.ensure_future(asyncio.to_thread(writer.write_sync, piece))
     finally:
-        if buffer:  # what arrived before a cut-off still counts (flushed in this thread)
+        if pending is not None:
+            await asyncio.shield(pending)  # the piece in flight lands before anything else is written
+        if buffer:  # what arrived before a cut-off still counts
             writer.write_sync(bytes(buffer))
 
 
