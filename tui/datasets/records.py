@@ -128,8 +128,9 @@ def _without_input(obj: dict) -> list[RecordProblem]:
     out_key = "completion" if "completion" in obj else "output"
     field = "prompt" if out_key == "completion" else "text_input"
     keys = ", ".join(f'"{k}"' for k in list(obj)[:6]) or "none"
-    problems = [RecordProblem("missing-input", f'missing "{field}" (the input; also accepted: "textInput", "input", "prompt")',
-                              f'give every example a "text_input" and an "output" (this one has: {keys})', field=field)]
+    message = f'missing "{field}" (the input; also accepted: "textInput", "input", "prompt")'
+    hint = f'give every example a "text_input" and an "output" (this one has: {keys})'
+    problems = [RecordProblem("missing-input", message, hint, field=field)]
     try:
         _text(obj, out_key, "output")
     except RecordProblem as problem:
