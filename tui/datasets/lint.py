@@ -155,8 +155,9 @@ def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:
         share = float(has.mean())
         if share > SHARED:
             preamble, preamble_share = scan.preamble.strip(), share
+            same = "words" if scan.preamble_inline else "preamble line"
             _warn_rows(out, "missing-preamble", line_at, np.flatnonzero(~has), f"input lacks the preamble {preamble!r} "
-                       f"that {share:.0%} of inputs start with", "start this input with the same preamble line")
+                       f"that {share:.0%} of inputs start with", f"start this input with the same {same}")
     markers: tuple[str, ...] = ()
     shares: tuple[float, ...] = ()
     if scan.markers and count >= 5:
@@ -171,7 +172,7 @@ def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:
         for j in kept:
             _warn_rows(out, "missing-marker", line_at, np.flatnonzero(~used[j]), f"input lacks {scan.markers[j]} that "
                        f"{float(used[j].mean()):.0%} of inputs use", f"use the dataset's markers in order: {' '.join(markers)}")
-    profile = FormatProfile(preamble, markers, preamble_share, shares)
+    profile = FormatProfile(preamble, markers, preamble_share, shares, preamble_inline=scan.preamble_inline)
     if preamble:
         out.add("preamble", Severity.INFO, f"shared preamble {preamble!r} ({preamble_share:.0%} of inputs)",
                 "prompts sent to the tuned model must start with it")
