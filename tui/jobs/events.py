@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tui.jobs.errors import BackendError
+from tui.jobs.history import HistoryError
 from tui.models import Job, JobState, Snapshot
 
 
@@ -75,6 +76,13 @@ class BackendRecovered:
     job_name: str | None = None
 
 
+@dataclass(frozen=True)
+class HistoryFailed:
+    """The history database failed; jobs are kept in memory only from now on (the error says the fix)."""
+
+    error: HistoryError
+
+
 Event = (
     JobAdded
     | JobStateChanged
@@ -85,4 +93,5 @@ Event = (
     | JobRemoved
     | BackendFailed
     | BackendRecovered
+    | HistoryFailed
 )

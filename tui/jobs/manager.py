@@ -19,11 +19,11 @@ from typing import TypeVar
 from tui.jobs.backend import OperationStatus, TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
 from tui.jobs.events import (
-    BackendFailed, BackendRecovered, Event, JobAdded, JobFinished, JobProgress, JobRemoved, JobStateChanged,
-    JobUpdated, SnapshotsAdded,
+    BackendFailed, BackendRecovered, Event, HistoryFailed, JobAdded, JobFinished, JobProgress, JobRemoved,
+    JobStateChanged, JobUpdated, SnapshotsAdded,
 )
 from tui.jobs.fold import fold
-from tui.jobs.history import History
+from tui.jobs.history import History, HistoryError
 from tui.jobs.launching import create_job, read_dataset
 from tui.jobs.polling import PollPolicy
 from tui.jobs.subscription import Broadcaster, Subscription
@@ -51,6 +51,7 @@ class JobManager:
         self.history = history
         self.policy = policy or PollPolicy()
         self.emulator = None  # the RunningEmulator in use, when the backend is local
+        self.history_problem: HistoryError | None = None  # set once the history file fails; memory stands in
         self.requests_sent = 0
         self._jobs: dict[str, Job] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -91,7 +92,12 @@ class JobManager:
         """
         self._semaphore = asyncio.Semaphore(self.policy.max_concurrency)
         self._background = background
-        for job in self.history.load(self.backend.name):
+        try:
+            known = self.history.load(self.backend.name)
+        except HistoryError as exc:
+            self.history_failed(exc)
+            known = []
+        for job in known:
             self._jobs[job.name] = job
             self._publish(JobAdded(job))
             if background and not job.state.finished:
@@ -119,6 +125,31 @@ class JobManager:
         self.history.close()
         self._broadcast.close()
 
+    def history_failed(self, error: HistoryError) -> None:
+        """Keep going in memory after the history file failed; say so once (HistoryFailed)."""
+        if self.history_problem is not None:
+            return
+        self.history_problem = error
+        broken, self.history = self.history, History.in_memory()
+        for job in self._jobs.values():
+            self.history.save(job)
+            self.history.add_snapshots(job.backend, job.name, job.snapshots)
+        broken.close()
+        self._publish(HistoryFailed(error))
+
+    def _record(self, job: Job, snapshots=(), cancelled: bool = False) -> None:
+        """Write a job (and new snapshots) to history; a failing file is replaced by memory, not fatal."""
+        try:
+            self.history.save(job)
+            self.history.add_snapshots(job.backend, job.name, snapshots)
+            if cancelled:
+                self.history.mark_cancelled(job.backend, job.name)
+        except HistoryError as exc:
+            if not self.history.persistent:
+                raise
+            self.history_failed(exc)
+            self._record(job, snapshots, cancelled)
+
     # -- actions -------------------------------------------------------------------------
 
     async def launch(self, spec: JobSpec, dataset_path, *, format=None, force: bool = False, on_lint=None) -> Job:
@@ -143,7 +174,7 @@ class JobManager:
             }
         )
         self._jobs[job.name] = job
-        self.history.save(job)
+        self._record(job)
         self._publish(JobAdded(job))
         if self._background:
             self._watch(job.name)
@@ -160,7 +191,7 @@ class JobManager:
                 fetched = await self._call(lambda: self.backend.cancel(self._jobs[job.name]))
             finally:
                 self._cancelling.discard(job.name)
-            self.history.mark_cancelled(self.backend.name, job.name)
+            self._record(self._jobs[job.name], cancelled=True)
             return self._merge(job.name, fetched, None, cancelled=True)
 
     async def delete(self, name: str) -> None:
@@ -177,7 +208,7 @@ class JobManager:
         if watcher:
             watcher.cancel()
         if job := self._jobs.pop(full, None):
-            self.history.save(job.model_copy(update={"state": JobState.DELETED, "updated": datetime.now(UTC)}))
+            self._record(job.model_copy(update={"state": JobState.DELETED, "updated": datetime.now(UTC)}))
         self._publish(JobRemoved(full))
 
     async def rename(self, name: str, display_name: str) -> Job:
@@ -189,7 +220,7 @@ class JobManager:
         fetched = await self._call(lambda: self.backend.rename(job.name, display_name))
         renamed = self._jobs[job.name].model_copy(update={"display_name": fetched.display_name or display_name})
         self._jobs[job.name] = renamed
-        self.history.save(renamed)
+        self._record(renamed)
         self._publish(JobUpdated(renamed))
         return renamed
 
@@ -333,8 +364,7 @@ class JobManager:
             fetched = fetched.model_copy(update={"state": old.state})  # the cancel's own answer decides
         new, new_snaps = fold(old, fetched, status, cancelled)
         self._jobs[name] = new
-        self.history.save(new)
-        self.history.add_snapshots(new.backend, name, new_snaps)
+        self._record(new, new_snaps)
         if new_snaps:
             self._publish(SnapshotsAdded(new, tuple(new_snaps)))
         if new.completed_steps != old.completed_steps:
@@ -351,8 +381,7 @@ class JobManager:
         for fetched in listed:
             if fetched.name not in self._jobs:
                 self._jobs[fetched.name] = fetched
-                self.history.save(fetched)
-                self.history.add_snapshots(fetched.backend, fetched.name, fetched.snapshots)
+                self._record(fetched, fetched.snapshots)
                 self._publish(JobAdded(fetched))
             elif self._jobs[fetched.name].state is not JobState.DELETED:
                 self._merge(fetched.name, fetched, None)

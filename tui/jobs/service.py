@@ -13,7 +13,7 @@ import asyncio
 from tui.config import LOCAL_API_KEY, BackendKind, Settings
 from tui.jobs.errors import BackendError, ErrorKind
 from tui.jobs.gemini import GeminiBackend
-from tui.jobs.history import History
+from tui.jobs.history import History, HistoryError
 from tui.jobs.manager import JobManager
 from tui.jobs.polling import PollPolicy
 from tui.jobs.translate import KEY_HELP
@@ -72,7 +72,12 @@ async def open_manager(settings: Settings, *, policy: PollPolicy | None = None, 
     else:
         emulator = await ensure_emulator(settings)
         backend = local_backend(emulator.url.rstrip("/"))
-    manager = JobManager(settings, backend, History(settings.history_path), policy=policy)
+    try:
+        history, problem = History(settings.history_path), None
+    except HistoryError as exc:  # the backend's jobs can still be listed and watched
+        history, problem = History.in_memory(), exc
+    manager = JobManager(settings, backend, history, policy=policy)
     manager.emulator = emulator
+    manager.history_problem = problem
     await manager.start(background=background)
     return manager
