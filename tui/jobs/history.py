@@ -99,6 +99,9 @@ def explain(path: Path | str, exc: BaseException) -> HistoryError:
     if "full" in text:
         return HistoryError(path, "cannot be written: the disk is full",
                             "free space on the disk that holds it, or use --data-dir elsewhere")
+    if "disk i/o" in text:
+        return HistoryError(path, "could not be written (disk I/O error: the disk may be full or failing)",
+                            "free space on the disk that holds it, or use --data-dir elsewhere")
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return HistoryError(path, "cannot be written (a read-only file or folder)",
                             "check the permissions of the file and its folder, or use --data-dir elsewhere")
