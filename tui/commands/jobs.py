@@ -219,7 +219,7 @@ async def _follow(manager, name: str, as_json: bool) -> int:
             print(json.dumps(_event_json(ev.JobFinished(job)), ensure_ascii=False))
     elif not as_json:
         print(text.progress_line(job), end="\r" if live else "\n", flush=True)
-    last_line = ""
+    last_line = last_failure = ""
     async for event in subscription:
         if getattr(event, "job", None) is not None and event.job.name != name:
             continue
@@ -229,8 +229,15 @@ async def _follow(manager, name: str, as_json: bool) -> int:
             print(json.dumps(_event_json(event), ensure_ascii=False), flush=True)
         elif isinstance(event, ev.HistoryFailed):
             print(f"{chr(10) if live else ''}note: {event.error}; following the job in memory", file=sys.stderr, flush=True)
+        elif isinstance(event, ev.BackendMoved):
+            print(f"{chr(10) if live else ''}note: {event.message}", file=sys.stderr, flush=True)
         elif isinstance(event, ev.BackendFailed):
-            print(f"\n{event.error} (retrying)" if live else f"{event.error} (retrying)", file=sys.stderr, flush=True)
+            said = f"{event.error} (retrying)"
+            if said != last_failure:  # once per outage, not once per retry
+                print(f"\n{said}" if live else said, file=sys.stderr, flush=True)
+            last_failure = said
+        elif isinstance(event, ev.BackendRecovered):
+            last_failure = ""
         elif hasattr(event, "job"):
             line = text.progress_line(event.job)
             if line != last_line:

@@ -77,6 +77,14 @@ class BackendRecovered:
 
 
 @dataclass(frozen=True)
+class BackendMoved:
+    """The local emulator answers at another address now (it moved, or tunedeck restarted it)."""
+
+    message: str  # what happened, in a sentence
+    description: str  # the backend's new description (e.g. "local emulator at http://127.0.0.1:PORT")
+
+
+@dataclass(frozen=True)
 class HistoryFailed:
     """The history database failed; jobs are kept in memory only from now on (the error says the fix)."""
 
@@ -93,5 +101,6 @@ Event = (
     | JobRemoved
     | BackendFailed
     | BackendRecovered
+    | BackendMoved
     | HistoryFailed
 )

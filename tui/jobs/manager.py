@@ -4,7 +4,9 @@ An asyncio service over one `TuningBackend` and the SQLite `History`. One watche
 unfinished job polls it (one request in flight per job, a semaphore bounding requests
 across jobs), merges what the backend reports into the known job without ever dropping a
 snapshot, records it, and publishes typed events. Failures are published and retried with
-backoff; a watcher never dies of a backend error.
+backoff; a watcher never dies of a backend error. While a local emulator does not answer,
+its `EmulatorLink` is asked every second where it is (or to restart it); once it answers,
+the backend is pointed there and every watcher polls at once.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import TypeVar
 from tui.jobs.backend import OperationStatus, TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
 from tui.jobs.events import (
-    BackendFailed, BackendRecovered, Event, HistoryFailed, JobAdded, JobFinished, JobProgress, JobRemoved,
+    BackendFailed, BackendMoved, BackendRecovered, Event, HistoryFailed, JobAdded, JobFinished, JobProgress, JobRemoved,
     JobStateChanged, JobUpdated, SnapshotsAdded,
 )
 from tui.jobs.fold import fold
@@ -51,6 +53,9 @@ class JobManager:
         self.history = history
         self.policy = policy or PollPolicy()
         self.emulator = None  # the RunningEmulator in use, when the backend is local
+        self.link = None  # an EmulatorLink: finds the local emulator again when it stops answering
+        self._reconnecting: asyncio.Task | None = None
+        self._wake = asyncio.Event()  # set when the backend answers again: sleeping pollers go at once
         self.history_problem: HistoryError | None = None  # set once the history file fails; memory stands in
         self.requests_sent = 0
         self._jobs: dict[str, Job] = {}
@@ -116,7 +121,7 @@ class JobManager:
         if self._closed:
             return
         self._closed = True
-        tasks = [*self._watchers.values(), *([self._discovery] if self._discovery else [])]
+        tasks = [*self._watchers.values(), *(t for t in (self._discovery, self._reconnecting) if t)]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -285,7 +290,44 @@ class JobManager:
             except BackendError as exc:
                 if exc.kind is ErrorKind.RATE_LIMITED and exc.retry_after:
                     self._not_before = max(self._not_before, loop.time() + exc.retry_after)
+                if exc.kind is ErrorKind.UNREACHABLE:
+                    self._reconnect()
                 raise
+
+    def _reconnect(self) -> None:
+        """Look for the local emulator until it answers (once at a time; nothing to do for Gemini)."""
+        if self.link is None or self._closed or (self._reconnecting and not self._reconnecting.done()):
+            return
+        self._reconnecting = asyncio.create_task(self._reconnect_loop(), name="tunedeck-reconnect")
+
+    async def _reconnect_loop(self) -> None:
+        from tui.jobs.local import RECONNECT_EVERY_S
+
+        while not self._closed:
+            try:
+                located = await self.link.locate()
+            except Exception:  # noqa: BLE001 - looked for again in a second
+                located = None
+            if located is not None:
+                if located.url != self.backend.base_url:
+                    from tui.jobs.service import local_description
+
+                    await self.backend.retarget(located.url, local_description(located.url))
+                    self.emulator = self.link.emulator
+                if located.news:
+                    self._publish(BackendMoved(located.news, self.backend_description))
+                self._publish(BackendRecovered())
+                self._wake.set()
+                self._wake = asyncio.Event()
+                return
+            await asyncio.sleep(RECONNECT_EVERY_S)
+
+    async def _sleep(self, delay: float) -> None:
+        """Sleep `delay` seconds, or less if the backend answers again meanwhile."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), delay)
+        except TimeoutError:
+            pass
 
     def _watch(self, name: str) -> None:
         task = self._watchers.get(name)
@@ -310,7 +352,7 @@ class JobManager:
                 delay = interval
             if (job := self._jobs.get(name)) is None or job.state.finished:
                 break
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
         self._watchers.pop(name, None)
 
     async def _poll(self, name: str) -> bool:
@@ -402,4 +444,4 @@ class JobManager:
                 if failing:
                     self._publish(BackendRecovered())
                 failing = False
-            await asyncio.sleep(self.policy.discover_every)
+            await self._sleep(self.policy.discover_every)
