@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.datasets.detect import open_checked
+from tui.datasets.digest import FileHasher
 from tui.datasets.errors import DatasetError
 from tui.datasets.progress import ProgressCallback, Throttle
 
@@ -233,38 +234,6 @@ class _Hasher:
         self.digest = self._sha.hexdigest()
 
 
-class FileHasher:
-    """The SHA-256 of a whole file, read and hashed on its own thread (both release the GIL),
-    so it costs the caller's thread nearly nothing."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.digest = ""
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="dataset-sha256", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        sha = hashlib.sha256()
-        try:
-            with open(self.path, "rb", buffering=0) as f:
-                buf = bytearray(CHUNK)
-                view = memoryview(buf)
-                while n := f.readinto(buf):
-                    sha.update(view[:n])
-        except OSError as exc:
-            self.error = exc
-            return
-        self.digest = sha.hexdigest()
-
-    def result(self) -> str:
-        """The hex digest (waits for the thread); OSError if the file could not be read."""
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.digest
-
-
 _JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*+"|[\[\]{},]')
 _WHITESPACE = b" \t\r\n"
 _PUBLISH_TOKENS = 0xFFF  # publish elements and report progress every 4,096 tokens
@@ -287,19 +256,19 @@ def index_json_array(path: Path, *, progress: ProgressCallback | None = None,
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             index.start = 3 if mm[:3] == BOM else 0
             newline_at = _newlines(np, mm)
-            starts, ends, lines = index.offsets, index.ends, index.line_numbers
+            starts, ends = index.offsets, index.ends
             assert ends is not None
-            depth = tokens = 0
+            depth = 0
             elem_start = -1
-            for match in _JSON_TOKEN.finditer(mm, index.start):
+            for tokens, match in enumerate(_JSON_TOKEN.finditer(mm, index.start), 1):
                 token = match.group()
                 ch = token[:1]
                 if ch == b"[" or ch == b"{":
                     depth += 1
                     if depth == 1:
                         if ch != b"[":
-                            raise DatasetError(path, "a JSON file must hold an array of examples", line=1,
-                                               hint="wrap the examples in [ ... ], or save one object per line as .jsonl")
+                            raise DatasetError(path, "a JSON file must hold an array of examples", line=1, hint=(
+                                "wrap the examples in [ ... ], or save one object per line as .jsonl"))
                         elem_start = match.end()
                 elif ch == b"]" or ch == b"}":
                     if depth == 1:
@@ -311,7 +280,6 @@ def index_json_array(path: Path, *, progress: ProgressCallback | None = None,
                 elif ch == b"," and depth == 1:
                     _add_element(mm, elem_start, match.start(), starts, ends, allow_empty=False)
                     elem_start = match.end()
-                tokens += 1
                 if not tokens & _PUBLISH_TOKENS:
                     _publish_elements(np, index, newline_at, match.start())
                     throttle(match.start())

@@ -6,8 +6,8 @@ one reader can serve several threads at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -32,6 +32,16 @@ def non_blank(line: int, lines: list[bytes]) -> tuple[Sequence[int], list[bytes]
         kept = [i for i, raw in enumerate(lines) if raw not in BLANKS]
         return [line + i for i in kept], [lines[i] for i in kept]
     return range(line, line + len(lines)), lines
+
+
+def _up_to(lines: list[bytes], size: int) -> list[bytes]:
+    """The first lines of `lines` that together hold `size` bytes (a line boundary)."""
+    total = 0
+    for i, raw in enumerate(lines):
+        if total >= size:
+            return lines[:i]
+        total += len(raw)
+    return lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +129,7 @@ class DatasetReader:
         def run() -> None:
             try:
                 self.build_index(progress)
-            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the index
+            except BaseException as exc:  # handed to whoever waits for the index
                 self._index_error = exc
                 self.index.fail()
 
@@ -222,18 +232,26 @@ class DatasetReader:
         if pending:  # an open quote runs to the end of the file
             yield start_line, start_offset, b"\n".join(pending)
 
-    def line_batches(self, read_size: int = STREAM_READ, offset: int | None = None,
-                     line: int = 1) -> Iterator[tuple[int, int, list[bytes]]]:
+    def line_batches(self, read_size: int = STREAM_READ, offset: int | None = None, line: int = 1,
+                     end: int | None = None) -> Iterator[tuple[int, int, list[bytes]]]:
         """Physical lines of a line-based file, about `read_size` bytes at a time: (first line, its byte
-        offset, lines), from the start or from `offset` (the start of `line`). Each line keeps its b"\n"
-        (the last one may lack it); see `non_blank`."""
+        offset, lines), from the start or from `offset` (the start of `line`), up to the line starting at
+        byte `end` (the end of the file by default). Each line keeps its b"\n" (the last one may lack
+        it); see `non_blank`."""
         offset = self.index.start if offset is None else offset
         with open(self.path, "rb", buffering=read_size) as f:
             f.seek(offset)
             while lines := f.readlines(read_size):
+                after = f.tell()
+                if end is not None and after >= end:
+                    if after > end:
+                        lines = _up_to(lines, end - offset)
+                    if lines:
+                        yield line, offset, lines
+                    return
                 yield line, offset, lines
                 line += len(lines)
-                offset = f.tell()
+                offset = after
 
     def line_chunks(self, read_size: int = STREAM_READ) -> Iterator[tuple[int, int, list[bytes]]]:
         """Like `line_batches`, with the b"\n" taken off each line."""
