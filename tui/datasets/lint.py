@@ -29,6 +29,7 @@ from tui.datasets.progress import ProgressCallback, Throttle
 from tui.datasets.reader import DatasetReader
 from tui.datasets.scan import Findings, Scan
 from tui.datasets.stats import categorical_labels, estimate_tokens, guess_task, imbalance, length_summary
+from tui.datasets.targets import target_rules
 from tui.models import MAX_INLINE_BYTES, MIN_EXAMPLES, DatasetStats, Finding, Severity, Task
 
 SHARED = 0.5  # a preamble or marker used by more than this share of inputs is the norm
@@ -72,6 +73,8 @@ def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "g
     payload = scan.payload
     duplicates, conflicts = _duplicates(out, line_at, scan.in_hashes, scan.output_hashes)
     _dataset_rules(out, reader, count, payload, chosen, given is None, label_counts, target)
+    if (extra := target_rules(target)) is not None:  # the target's own rules (e.g. Vertex's limits)
+        extra.apply(out, reader, chosen)
     profile = _profile(out, line_at, scan)
 
     stats = DatasetStats(examples=count, input_chars=input_chars, output_chars=output_chars,
