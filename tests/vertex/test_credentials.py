@@ -10,7 +10,12 @@ import pytest
 from tests.vertex.conftest import authorized_user, service_account, write_json
 from tui.jobs.errors import BackendError, ErrorKind
 from tui.jobs.vertex.credentials import (
-    Authorizer, describe_identity, gcloud_project, load_google_cloud, static_credentials, wants_vertex,
+    Authorizer,
+    describe_identity,
+    gcloud_project,
+    load_google_cloud,
+    static_credentials,
+    wants_vertex,
 )
 
 
