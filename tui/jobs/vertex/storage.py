@@ -43,7 +43,7 @@ Progress = Callable[[int, int], None]
 
 
 def storage_base_url(env: Mapping[str, str], emulator_url: str | None = None) -> str:
-    """Cloud Storage's base URL: STORAGE_EMULATOR_HOST (read as google-cloud-storage does), an emulator's, or Google's."""
+    """Storage's base URL: STORAGE_EMULATOR_HOST (read as google-cloud-storage does), an emulator's, or Google's."""
     host = env.get("STORAGE_EMULATOR_HOST", "").strip()
     if host:
         return (host if "://" in host else f"http://{host}").rstrip("/")
