@@ -161,7 +161,7 @@ class CurveReader:
         chain = await self.chain(job, experiment, expect_eval)
         if chain is None:
             return {}
-        found = {}
+        found: dict[str, list[RawPoint]] = {}
         for curve, series in chain.series.items():
             try:
                 points = await self.export(series, after.get(curve, -1))
