@@ -33,8 +33,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tui.jobs.errors import BackendError, ErrorKind
+from tui.jobs.http import is_loopback
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 DEFAULT_LOCATION = "us-central1"
@@ -192,6 +194,7 @@ def load_google_cloud(env: Mapping[str, str] | None = None, *, project: str | No
         raise BackendError(ErrorKind.BAD_KEY, f"cannot use the credentials in {path}: {exc}", LOGIN_HELP) from None
     if quota is None:
         quota = getattr(credentials, "quota_project_id", None) or info.get("quota_project_id") or None
+    credentials = _local_token_uri(credentials, info)
 
     chosen_project, project_source = project, "given"
     for value, where in ((env.get("GOOGLE_CLOUD_PROJECT"), "$GOOGLE_CLOUD_PROJECT"),
@@ -214,6 +217,19 @@ def load_google_cloud(env: Mapping[str, str] | None = None, *, project: str | No
     return GoogleCloud(credentials=credentials, kind=kind, source=f"{origin} {path}", project=chosen_project,
                        project_source=project_source, location=chosen_location, location_source=location_source,
                        quota_project=quota, info={k: info[k] for k in PUBLIC_FIELDS if k in info})
+
+
+def _local_token_uri(credentials: Any, info: Mapping[str, Any]) -> Any:
+    """User credentials refreshed at the file's token endpoint when it is on this machine (the local emulator's).
+
+    google-auth always sends a user's refresh to Google's endpoint, whatever the file says;
+    a loopback `token_uri` can only be a local test server, so it is honoured.
+    """
+    uri = str(info.get("token_uri") or "")
+    host = urlsplit(uri).hostname or ""
+    if info.get("type") == "authorized_user" and uri and is_loopback(host) and hasattr(credentials, "with_token_uri"):
+        return credentials.with_token_uri(uri)
+    return credentials
 
 
 def static_credentials(token: str) -> Any:
