@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +25,7 @@ from tui.jobs.vertex.curves import EVAL_CURVES, SERIES, CurveReader
 from tui.jobs.vertex.errors import translate
 from tui.jobs.vertex.launch import Launch, prepare_files
 from tui.jobs.vertex.models import TunedModels
+from tui.jobs.vertex.place import VertexPlace
 from tui.jobs.vertex.rest import Rest
 from tui.jobs.vertex.storage import CloudStorage
 from tui.models import BaseModelInfo, Hyperparameters, Job, JobSpec
@@ -33,7 +33,6 @@ from tui.models import BaseModelInfo, Hyperparameters, Job, JobSpec
 T = TypeVar("T")
 API_VERSION = "v1beta1"
 DEFAULT_TIMEOUT_S = 30.0
-MULTI_REGIONS = ("us", "eu")
 # Tunable base models and the adapter sizes each accepts (reference §3.2, §4).
 ADAPTER_SIZES: dict[str, tuple[int, ...]] = {
     "gemini-2.5-flash": (1, 2, 4, 8, 16),
@@ -58,34 +57,6 @@ CAPABILITIES = BackendCapabilities(
 # while they change, back off to a minute when they do not, look for new jobs every 2 minutes.
 GOOGLE_POLICY = PollPolicy(fast=15.0, slow=60.0, growth=1.5, backoff_base=5.0, backoff_max=300.0,
                            discover_every=120.0, max_concurrency=8)
-
-
-def aiplatform_url(location: str) -> str:
-    """Vertex AI's host for a location, as google-genai picks it (reference §1.5)."""
-    if location == "global":
-        return "https://aiplatform.googleapis.com"
-    if location in MULTI_REGIONS:
-        return f"https://aiplatform.{location}.rep.googleapis.com"
-    return f"https://{location}-aiplatform.googleapis.com"
-
-
-@dataclass(frozen=True)
-class VertexPlace:
-    """Where the backend sends its calls: project, location, hosts and bucket."""
-
-    project: str
-    location: str
-    base_url: str | None = None  # None: Google's host for the location
-    storage_url: str = "https://storage.googleapis.com"
-    bucket: str | None = None
-
-    @property
-    def api_url(self) -> str:
-        return (self.base_url or aiplatform_url(self.location)).rstrip("/")
-
-    @property
-    def parent(self) -> str:
-        return f"projects/{self.project}/locations/{self.location}"
 
 
 class VertexBackend:

@@ -12,8 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tui.jobs.errors import BackendError, ErrorKind
-from tui.jobs.vertex.backend import VertexBackend, VertexPlace
+from tui.jobs.vertex.backend import VertexBackend
 from tui.jobs.vertex.credentials import PROJECT_HELP, load_google_cloud, static_credentials
+from tui.jobs.vertex.place import VertexPlace
 from tui.jobs.vertex.storage import storage_base_url
 
 LOCAL_PROJECT = "tunedeck-local"
