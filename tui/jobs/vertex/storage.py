@@ -11,7 +11,7 @@ session and credentials:
   (`Content-Range: bytes */total`) and the upload resumes from there, with backoff; an
   expired session (404/410) starts a new one;
 - the finished object's MD5 (or CRC32C, for objects without one) must match the file's.
-`check_bucket` asks `testIamPermissions`, which writes nothing.
+`check_bucket` asks `buckets.testIamPermissions` (`GET …/b/B/iam/testPermissions`), which writes nothing.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ class CloudStorage:
         """Whether the bucket exists and these credentials may write to it (asks testIamPermissions; writes nothing)."""
         query = [("permissions", p) for p in NEEDED_PERMISSIONS]
         try:
-            body = await self.rest.call("GET", f"storage/v1/b/{quote(bucket, safe='')}/iam/testIamPermissions",
+            body = await self.rest.call("GET", f"storage/v1/b/{quote(bucket, safe='')}/iam/testPermissions",
                                         query=query)
         except BackendError as exc:
             if exc.kind is ErrorKind.NOT_FOUND:
