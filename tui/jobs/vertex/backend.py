@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +32,8 @@ from tui.jobs.vertex.storage import CloudStorage
 from tui.models import BaseModelInfo, Hyperparameters, Job, JobSpec
 
 T = TypeVar("T")
+# google-genai warns on every `tunings.tune` in Vertex mode; on stderr it would scribble over the terminal UI.
+warnings.filterwarnings("ignore", message="The SDK's tuning implementation is experimental")
 API_VERSION = "v1beta1"
 DEFAULT_TIMEOUT_S = 30.0
 # Tunable base models and the adapter sizes each accepts (reference §3.2, §4).
