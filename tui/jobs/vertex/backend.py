@@ -159,7 +159,15 @@ class VertexBackend:
         if tuning_job.experiment and self._curves_may_have_moved(job, known):
             after = {curve: points[-1].step for curve, points in (known.curves if known else {}).items() if points}
             expect_eval = wire.validation_uri(tuning_job) is not None
-            raw = await self.curves.read(name, tuning_job.experiment, after, expect_eval=expect_eval)
+            try:
+                raw = await self.curves.read(name, tuning_job.experiment, after, expect_eval=expect_eval)
+            except BackendError as exc:
+                if exc.kind is not ErrorKind.NOT_FOUND:
+                    raise
+                # The experiment or its run is not there yet (or was replaced): no points this time. Never
+                # NOT_FOUND from here: the job itself exists, and the manager would take it for deleted.
+                self.curves.forget(name)
+                raw = {}
             per_epoch = wire.steps_per_epoch(job)
             job = job.model_copy(update={"curves": {c: wire.curve_points(p, per_epoch) for c, p in raw.items()}})
             if not job.completed_steps:
@@ -168,6 +176,10 @@ class VertexBackend:
         if job.state.finished:
             self.curves.forget(name)
         return job
+
+    async def _get_plain(self, name: str) -> Job:
+        """The job without its curves."""
+        return wire.job_from_sdk(await self._guard(self._client.aio.tunings.get(name=name)), self.name)
 
     @staticmethod
     def _curves_may_have_moved(job: Job, known: Job | None) -> bool:
@@ -198,12 +210,12 @@ class VertexBackend:
 
     async def delete(self, name: str) -> None:
         """Delete the job's tuned model and the endpoints serving it (the tuning job's record stays)."""
-        job = await self.get(name, known=None) if "/tuningJobs/" in name else None
+        job = await self._get_plain(name) if "/tuningJobs/" in name else None
         await self.models.delete(job, name)
 
     async def rename(self, name: str, display_name: str) -> Job:
         """Rename the tuned model (its display name); the tuning job keeps the name it was launched with."""
-        job = await self.get(name)
+        job = await self._get_plain(name)
         await self.models.rename(job, display_name)
         return job.model_copy(update={"display_name": display_name})
 

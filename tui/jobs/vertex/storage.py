@@ -173,10 +173,13 @@ class CloudStorage:
         else:
             expected_md5, expected_crc = await asyncio.to_thread(file_digests, path)
         existing = await self.stat(bucket, name)
-        if existing is not None and existing.size == total and (existing.md5 is None or existing.md5 == expected_md5):
-            if progress is not None:
-                progress(total, total)
-            return existing
+        if existing is not None and existing.size == total:
+            if existing.md5 is None and existing.crc32c is not None and expected_crc is None:
+                _md5, expected_crc = await asyncio.to_thread(file_digests, path)
+            if existing.md5 == expected_md5 or (existing.md5 is None and existing.crc32c == expected_crc):
+                if progress is not None:
+                    progress(total, total)
+                return existing
         body = await self._send(path, total, bucket, name, content_type, progress)
         stored = StoredObject.from_api(body, uploaded=True)
         await self._verify(path, stored, expected_md5, expected_crc)
