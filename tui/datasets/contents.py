@@ -24,8 +24,8 @@ from pathlib import Path
 import orjson
 
 from tui.datasets.progress import ProgressCallback, Throttle
-from tui.datasets.reader import DELIMITERS, DatasetReader
-from tui.datasets.records import RecordProblem, decode_problem
+from tui.datasets.reader import DELIMITERS, LINE_JSON, DatasetReader, non_blank
+from tui.datasets.records import RecordProblem, load_batch, parse_object, plain_pairs
 from tui.datasets.split import ValidationSplit, label_key, plan_split
 
 MAX_FILE_BYTES = 1_000_000_000
@@ -41,6 +41,7 @@ CHARS_PER_TOKEN = 4  # an estimate, as everywhere in tunedeck; Vertex reports ex
 ROLES = ("user", "model")
 CHAT_ROLES = {"user": "user", "assistant": "model", "model": "model"}
 FLUSH_BYTES = 1 << 20
+BATCH_BYTES = 1 << 20  # lines parsed together
 
 
 def example_token_limit(base_model: str) -> int:
@@ -167,21 +168,24 @@ def _pair(text_input: str, output: str) -> tuple[dict, int]:
                          {"role": "model", "parts": [{"text": output}]}]}, len(text_input) + len(output)
 
 
+def object_contents(obj: object) -> tuple[dict, int]:
+    """One parsed JSON record as a Vertex `contents` object, and its characters of text; raises RecordProblem."""
+    if isinstance(obj, dict) and "contents" in obj:
+        return _from_vertex(obj)
+    if isinstance(obj, dict) and "messages" in obj:
+        return _from_chat(obj)
+    return _pair(*parse_object(obj))
+
+
 def record_contents(reader: DatasetReader, raw: bytes, offset: int) -> tuple[dict, int]:
-    """One record as a Vertex `contents` object, and its characters of text; raises RecordProblem."""
+    """One record's bytes as a Vertex `contents` object, and its characters of text; raises RecordProblem."""
     if reader.format not in DELIMITERS:
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            bad = decode_problem(raw, offset)
-            if bad is not None:
-                raise bad from None
             reader.parse(raw, offset)  # raises the precise problem
             raise
-        if isinstance(obj, dict) and "contents" in obj:
-            return _from_vertex(obj)
-        if isinstance(obj, dict) and "messages" in obj:
-            return _from_chat(obj)
+        return object_contents(obj)
     return _pair(*reader.parse(raw, offset))
 
 
@@ -204,18 +208,49 @@ def move_preamble(record: dict, preamble: str) -> tuple[dict, int]:
     return {"systemInstruction": system, "contents": [turn, *record["contents"][1:]]}, len(head) + 1 - len(preamble)
 
 
-def iter_contents(reader: DatasetReader, preamble: str | None = None) -> Iterator[tuple[int, int, dict | None, int]]:
-    """(record number, line, contents object or None when the record has a problem, chars) of each record."""
-    for i, (line, offset, raw) in enumerate(reader.raw_records()):
-        try:
-            record, chars = record_contents(reader, raw, offset)
-        except (RecordProblem, orjson.JSONDecodeError):
-            yield i, line, None, 0
+def _batched(reader: DatasetReader) -> Iterator[tuple[int, dict | None, int]]:
+    """(line, contents object or None, chars) of each record of a JSON-lines file, parsed a batch at a time."""
+    for line, _offset, raws in reader.line_batches(BATCH_BYTES):
+        lines, kept = non_blank(line, raws)
+        objects = load_batch(kept)
+        if objects is None:  # some line is not JSON: record by record, so only that one is skipped
+            for number, raw in zip(lines, kept, strict=True):
+                try:
+                    yield number, *record_contents(reader, raw, 0)
+                except (RecordProblem, orjson.JSONDecodeError):
+                    yield number, None, 0
             continue
-        if preamble:
+        pairs = plain_pairs(objects)
+        if pairs is not None:  # the common case: plain {"text_input", "output"} records
+            for number, text_input, output in zip(lines, pairs[0], pairs[1], strict=True):
+                yield number, *_pair(text_input, output)
+            continue
+        for number, obj in zip(lines, objects, strict=True):
+            try:
+                yield number, *object_contents(obj)
+            except RecordProblem:
+                yield number, None, 0
+
+
+def _one_by_one(reader: DatasetReader) -> Iterator[tuple[int, dict | None, int]]:
+    for line, offset, raw in reader.raw_records():
+        try:
+            yield line, *record_contents(reader, raw, offset)
+        except (RecordProblem, orjson.JSONDecodeError):
+            yield line, None, 0
+
+
+def iter_contents(reader: DatasetReader, preamble: str | None = None) -> Iterator[tuple[int, dict | None, int]]:
+    """(line, contents object or None when the record has a problem, chars of text) of each record, in order."""
+    records = _batched(reader) if reader.format in LINE_JSON else _one_by_one(reader)
+    if not preamble:
+        yield from records
+        return
+    for line, record, chars in records:
+        if record is not None:
             record, removed = move_preamble(record, preamble)
             chars -= removed
-        yield i, line, record, chars
+        yield line, record, chars
 
 
 class _Sink:
@@ -276,7 +311,7 @@ def write_contents(reader: DatasetReader, directory: str | Path, *, preamble: st
     stem = reader.path.stem
     chosen = None
     if split is not None:
-        chosen = plan_split((label_key(record) for _i, _line, record, _chars in iter_contents(reader) if record), split)
+        chosen = plan_split((label_key(record) for _line, record, _chars in iter_contents(reader) if record), split)
     sinks = [_Sink(directory, f"{stem}-train")]
     if chosen is not None or validation is not None:
         sinks.append(_Sink(directory, f"{stem}-validation"))
@@ -286,13 +321,13 @@ def write_contents(reader: DatasetReader, directory: str | Path, *, preamble: st
         for sources, to_validation in ((reader, False), (validation, True)):
             if sources is None:
                 continue
-            for i, _line, record, chars in iter_contents(sources, preamble):
+            for _line, record, chars in iter_contents(sources, preamble):
                 done += 1
                 throttle(done)
                 if record is None:
                     skipped += 1
                     continue
-                into = to_validation or (chosen is not None and chosen.takes(i, record))
+                into = to_validation or (chosen is not None and chosen.takes(record))
                 sinks[1 if into else 0].add(record, chars)
         files = [sink.finish() for sink in sinks]
     except BaseException:

@@ -56,7 +56,7 @@ class SplitPlan:
     def size(self) -> int:
         return sum(map(len, self.chosen.values()))
 
-    def takes(self, _record_number: int, record: dict) -> bool:
+    def takes(self, record: dict) -> bool:
         """Whether this valid example (met in file order) belongs to the validation set."""
         stratum = (label_key(record) or ALL) if self.stratified else ALL
         position = self.seen[stratum]
