@@ -70,11 +70,12 @@ class VertexBackend:
     def __init__(self, place: VertexPlace, credentials: Any, *, quota_project: str | None = None, identity: str = "",
                  name: str = "vertex", description: str = "Vertex AI", work_dir: Path | None = None,
                  timeout: float = DEFAULT_TIMEOUT_S, unreachable_hint: str = "check your network connection",
-                 poll_policy: PollPolicy | None = GOOGLE_POLICY) -> None:
+                 poll_policy: PollPolicy | None = GOOGLE_POLICY, describe: Callable[[], str] | None = None) -> None:
         from google import genai  # noqa: F401 - loaded now, off the UI's critical path, not on the first call
 
         self.name = name
-        self.description = description
+        self._description = description
+        self._describe = describe
         self.place = place
         self.credentials = credentials
         self.identity = identity
@@ -92,6 +93,11 @@ class VertexBackend:
         self.curves = CurveReader(self.rest, API_VERSION)
         self.models = TunedModels(self.rest, API_VERSION)
         self._bound: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
+
+    @property
+    def description(self) -> str:
+        """The header's words; for a user, the account shows once a token refresh has named it."""
+        return self._describe() if self._describe is not None else self._description
 
     # -- the SDK client ----------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ def vertex_backend(data_dir: Path, env: Mapping[str, str] | None = None, *, proj
     place = VertexPlace(cloud.project, cloud.location, base_url=base_url, storage_url=storage_base_url(env),
                         bucket=bucket)
     return VertexBackend(place, cloud.credentials, quota_project=cloud.quota_project, identity=cloud.identity,
-                         name="vertex", description=cloud.describe(), work_dir=data_dir)
+                         name="vertex", description=cloud.describe(), work_dir=data_dir, describe=cloud.describe)
 
 
 def vertex_local_backend(url: str, data_dir: Path, token: str, *, project: str = LOCAL_PROJECT,
