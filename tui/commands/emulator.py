@@ -1,4 +1,4 @@
-"""`tunedeck emulator serve|start|status|stop`: the local tuning emulator from the shell."""
+"""`tunedeck emulator serve|start|status|stop|env`: the local tuning emulator from the shell."""
 
 from __future__ import annotations
 
@@ -53,8 +53,9 @@ def register(subparsers) -> None:
     data_dir_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, metavar="N", help="port (default 8765; 0 picks a free one)")
-    serve.add_argument("--api-key", metavar="KEY", help="key clients must send (default: $TUNEDECK_EMULATOR_API_KEY, "
-                       "which other users cannot see in the process list, or 'tunedeck-local')")  # fmt: skip
+    serve.add_argument("--api-key", metavar="KEY", help="a fixed key clients must send (default: $TUNEDECK_EMULATOR_API_KEY, "
+                       "which other users cannot see in the process list, else the data directory's own random key; "
+                       "`tunedeck emulator env` shows it)")  # fmt: skip
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (anyone who can reach it can use it)")
     serve.add_argument("--trainers", type=int, metavar="N", help="jobs that train at once (default: CPU cores, at most 4)")
     serve.add_argument("--deny-scopes", action="store_true", help="answer create with 403 insufficient authentication scopes")
@@ -64,6 +65,7 @@ def register(subparsers) -> None:
     serve.add_argument("--step-delay", type=_seconds, default=0.0, metavar="SECONDS", help="sleep per training step (demos, tests)")
     serve.add_argument("--log-requests", action="store_true", help="log every request (method, path, status, time) to stderr")
     serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # stop when this process is gone
+    serve.add_argument("--log-file", type=Path, help=argparse.SUPPRESS)  # log here, size-capped (background servers)
     serve.set_defaults(handler=run_serve)
 
     start = commands.add_parser("start", help="start in the background (keeps running after this command)")
@@ -79,6 +81,12 @@ def register(subparsers) -> None:
     data_dir_option(stop)
     stop.set_defaults(handler=run_stop)
 
+    env = commands.add_parser("env", help="print what a script needs to reach the running emulator (URL and key)")
+    data_dir_option(env)
+    env.add_argument("--vertex", action="store_true", help="also the Vertex AI settings (project, location, STORAGE_EMULATOR_HOST)")
+    env.add_argument("--json", action="store_true", help="print one JSON object instead of shell `export` lines")
+    env.set_defaults(handler=run_env)
+
 
 def _emulator_dir(args: argparse.Namespace) -> Path:
     if args.emulator_dir is not None:
@@ -88,10 +96,11 @@ def _emulator_dir(args: argparse.Namespace) -> Path:
     return load_settings(data_dir=args.data_dir).emulator_dir
 
 
-def _api_key(args: argparse.Namespace) -> str:
-    from tui.config import LOCAL_API_KEY
+def _api_key(args: argparse.Namespace) -> str | None:
+    """A fixed key from --api-key or the environment; None means the data directory's own key."""
+    from tui.emulator.keyfile import KEY_ENV
 
-    return getattr(args, "api_key", None) or os.environ.get("TUNEDECK_EMULATOR_API_KEY") or LOCAL_API_KEY
+    return getattr(args, "api_key", None) or os.environ.get(KEY_ENV, "").strip() or None
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -115,8 +124,8 @@ def run_serve(args: argparse.Namespace) -> int:
         deny_scopes=args.deny_scopes, fault_rate=args.fault_rate, fault_codes=args.fault_codes,
         step_delay=args.step_delay, fault_seed=args.fault_seed,
     )  # fmt: skip
-    return serve(_emulator_dir(args), args.host, args.port, _api_key(args), config, args.trainers,
-                 args.parent_pid, args.log_requests)  # fmt: skip
+    return serve(_emulator_dir(args), args.host, args.port, _api_key(args) or "", config, args.trainers,
+                 args.parent_pid, args.log_requests, args.log_file)  # fmt: skip
 
 
 def run_start(args: argparse.Namespace) -> int:
@@ -171,4 +180,37 @@ def run_stop(args: argparse.Namespace) -> int:
         return 1
     running.stop()
     print(f"stopped the emulator (pid {running.pid}); running jobs resume on the next start")
+    return 0
+
+
+LOCAL_PROJECT = "tunedeck-local"  # the emulator takes any project and location; these are the suggested ones
+LOCAL_LOCATION = "us-central1"
+
+
+def run_env(args: argparse.Namespace) -> int:
+    """Print the URL and key of the running emulator (the one place the key is shown in full)."""
+    import json
+    import shlex
+
+    from tui.emulator.process import find_running
+
+    root = _emulator_dir(args)
+    running = find_running(root)
+    if running is None:
+        print(f"tunedeck emulator: not running; data in {root}; start it with `tunedeck emulator start`", file=sys.stderr)
+        return 1
+    if not running.api_key:
+        print(f"tunedeck emulator: no key found for {root}; set $TUNEDECK_EMULATOR_API_KEY to the key the server "
+              "was started with", file=sys.stderr)  # fmt: skip
+        return 1
+    settings = {"TUNEDECK_LOCAL_URL": running.url, "TUNEDECK_EMULATOR_API_KEY": running.api_key}
+    if args.vertex:
+        settings |= {"GOOGLE_CLOUD_PROJECT": LOCAL_PROJECT, "GOOGLE_CLOUD_LOCATION": LOCAL_LOCATION,
+                     "STORAGE_EMULATOR_HOST": running.url}  # fmt: skip
+    if args.json:
+        print(json.dumps(settings, indent=2))
+        return 0
+    print(f'# the local emulator serving {root}; load with: eval "$(tunedeck emulator env)"')
+    for name, value in settings.items():
+        print(f"export {name}={shlex.quote(value)}")
     return 0

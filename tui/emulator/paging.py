@@ -35,8 +35,10 @@ def decode_token(request: web.Request, query: dict) -> int:
     try:
         data = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         after = int(data.pop("after"))
-    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, orjson.JSONDecodeError):
         raise invalid("pageToken", "is not a token this server gave out; start again without pageToken") from None
+    if not 0 <= after < 2**63:  # a SQLite integer; anything else was not given out here
+        raise invalid("pageToken", "is not a token this server gave out; start again without pageToken")
     if data != query:
         raise invalid("pageToken", "belongs to a request with another pageSize or filter; send the same ones or start again")
     return after

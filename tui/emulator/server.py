@@ -3,7 +3,9 @@
 Auth, fault injection and the error envelope are middlewares; handlers live in
 `handlers.py`. Test switches (`EmulatorConfig`) can be changed at runtime through
 `POST /_emulator/config` (same API key), read back with `GET /_emulator/config`.
-`GET /_emulator/health` needs no key and tells a client which process answers.
+`GET /_emulator/health` needs no key and says only that the server is up;
+`GET /_emulator/info` (with the key) tells which process answers and from where.
+Before all of this, `guard.py` checks Host, Origin, content type and size.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from pathlib import Path
 import orjson
 from aiohttp import web
 
+from tui.emulator.guard import MAX_BODY_BYTES
 from tui.emulator.wire import ApiError, error_info
 
 log = logging.getLogger("tunedeck.emulator")
 
-MAX_BODY_BYTES = 64 * 1024 * 1024
 CONFIG_KEY = web.AppKey("config", object)
 STATE_KEY = web.AppKey("state", object)
 
@@ -83,7 +85,8 @@ def check_key(request: web.Request, api_key: str) -> None:
     given = request.headers.get("x-goog-api-key") or request.query.get("key")
     if not given:
         raise _bearer_only() if request.headers.get("Authorization", "").startswith("Bearer ") else _missing_key()
-    if not secrets.compare_digest(given.encode(), api_key.encode()):
+    # aiohttp keeps header bytes that are not UTF-8 as surrogates: compare the bytes as sent
+    if not secrets.compare_digest(given.encode("utf-8", "surrogateescape"), api_key.encode()):
         raise _bad_key()
 
 
