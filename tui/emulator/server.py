@@ -108,7 +108,7 @@ def _fault(config: EmulatorConfig) -> ApiError | None:
 
 def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | None = None) -> web.Application:
     """The emulator as an aiohttp application over the state in `root`."""
-    from tui.emulator import handlers
+    from tui.emulator import handlers, storage
 
     @web.middleware
     async def envelope(request: web.Request, handler):
@@ -141,4 +141,5 @@ def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | N
     app.on_startup.append(state.start)
     app.on_shutdown.append(state.stop)
     handlers.add_routes(app, state)
+    storage.setup(app, root)
     return app
