@@ -64,6 +64,8 @@ def register(subparsers) -> None:
     serve.add_argument("--fault-seed", type=int, metavar="N", help="seed for fault injection, for repeatable runs")
     serve.add_argument("--step-delay", type=_seconds, default=0.0, metavar="SECONDS", help="sleep per training step (demos, tests)")
     serve.add_argument("--log-requests", action="store_true", help="log every request (method, path, status, time) to stderr")
+    serve.add_argument("--header-timeout", type=_seconds, default=15.0, metavar="SECONDS",
+                       help="close a connection whose request headers take longer than this (default 15)")  # fmt: skip
     serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # stop when this process is gone
     serve.add_argument("--log-file", type=Path, help=argparse.SUPPRESS)  # log here, size-capped (background servers)
     serve.set_defaults(handler=run_serve)
@@ -125,7 +127,7 @@ def run_serve(args: argparse.Namespace) -> int:
         step_delay=args.step_delay, fault_seed=args.fault_seed,
     )  # fmt: skip
     return serve(_emulator_dir(args), args.host, args.port, _api_key(args) or "", config, args.trainers,
-                 args.parent_pid, args.log_requests, args.log_file)  # fmt: skip
+                 args.parent_pid, args.log_requests, args.log_file, args.header_timeout)  # fmt: skip
 
 
 def run_start(args: argparse.Namespace) -> int:

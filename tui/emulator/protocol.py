@@ -3,7 +3,8 @@
 aiohttp answers requests it cannot parse (an unknown method such as `FOO`, a broken
 header line) in plain text and waits for headers as long as a connection stays open. Here
 such requests get the API's error JSON (logged in one line), and a request whose headers
-do not arrive within `HEADER_TIMEOUT` seconds of its first byte gets 408 and is closed.
+do not arrive within `HEADER_TIMEOUT` seconds (`--header-timeout`) of its first byte gets
+408 and is closed; an idle keep-alive connection is closed after `KEEPALIVE_TIMEOUT`.
 
 `EmulatorRunner` is `web.AppRunner` with this handler.
 """
@@ -44,8 +45,9 @@ def _error_bytes(error: ApiError) -> bytes:
 class EmulatorRequestHandler(RequestHandler):
     """One client connection (see the module docstring)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, header_timeout: float = HEADER_TIMEOUT, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._header_timeout = header_timeout
         self._header_deadline: asyncio.TimerHandle | None = None
         self._between_requests = True
 
@@ -53,7 +55,7 @@ class EmulatorRequestHandler(RequestHandler):
     def data_received(self, data: bytes) -> None:
         if data and self._between_requests:
             self._between_requests = False
-            self._header_deadline = self._loop.call_later(HEADER_TIMEOUT, self._headers_too_slow)
+            self._header_deadline = self._loop.call_later(self._header_timeout, self._headers_too_slow)
         count = self._request_count
         super().data_received(data)
         if self._request_count != count and self._header_deadline is not None:
@@ -71,8 +73,8 @@ class EmulatorRequestHandler(RequestHandler):
         transport = self.transport
         if transport is None or self._request_in_progress:
             return
-        log.warning("closed a connection whose request headers took longer than %.0f s", HEADER_TIMEOUT)
-        body = _error_bytes(ApiError(408, f"The request headers did not arrive within {HEADER_TIMEOUT:.0f} s.",
+        log.warning("closed a connection whose request headers took longer than %g s", self._header_timeout)
+        body = _error_bytes(ApiError(408, f"The request headers did not arrive within {self._header_timeout:g} s.",
                                      status="DEADLINE_EXCEEDED"))  # fmt: skip
         transport.write(
             b"HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nConnection: close\r\n"
@@ -112,8 +114,9 @@ class _EmulatorServer(web.Server):
 class EmulatorRunner(web.AppRunner):
     """`web.AppRunner` whose connections use `EmulatorRequestHandler`."""
 
-    def __init__(self, app: web.Application, **kwargs: Any) -> None:
+    def __init__(self, app: web.Application, header_timeout: float = HEADER_TIMEOUT, **kwargs: Any) -> None:
         kwargs.setdefault("keepalive_timeout", KEEPALIVE_TIMEOUT)
+        kwargs["header_timeout"] = header_timeout
         super().__init__(app, **kwargs)
 
     async def _make_server(self) -> web.Server:

@@ -23,7 +23,7 @@ import orjson
 from tui.emulator import guard
 from tui.emulator.datadir import STATE_NAME, DamagedState, check_state, damaged_message, make_private, setup_logging
 from tui.emulator.keyfile import KeyFileError, ensure_key
-from tui.emulator.protocol import EmulatorRunner
+from tui.emulator.protocol import HEADER_TIMEOUT, EmulatorRunner
 from tui.emulator.server import STATE_KEY, EmulatorConfig, make_app
 
 log = logging.getLogger("tunedeck.emulator")
@@ -71,7 +71,7 @@ def _url(host: str, port: int) -> str:
 
 
 async def _serve(root: Path, host: str, port: int, api_key: str, config: EmulatorConfig, trainers: int | None,
-                 parent_pid: int | None, log_requests: bool) -> None:  # fmt: skip
+                 parent_pid: int | None, log_requests: bool, header_timeout: float) -> None:  # fmt: skip
     from aiohttp import web
     from aiohttp.abc import AbstractAccessLogger
 
@@ -79,9 +79,9 @@ async def _serve(root: Path, host: str, port: int, api_key: str, config: Emulato
     guard.install(app)
     if log_requests:
         access = type("EmulatorAccessLog", (RequestLog, AbstractAccessLogger), {})
-        runner = EmulatorRunner(app, access_log=log, access_log_class=access, handle_signals=False)
+        runner = EmulatorRunner(app, header_timeout, access_log=log, access_log_class=access, handle_signals=False)
     else:
-        runner = EmulatorRunner(app, access_log=None, handle_signals=False)
+        runner = EmulatorRunner(app, header_timeout, access_log=None, handle_signals=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # before announcing: a stop right away is clean
@@ -143,6 +143,7 @@ def serve(
     parent_pid: int | None = None,
     log_requests: bool = False,
     log_file: Path | None = None,
+    header_timeout: float = HEADER_TIMEOUT,
 ) -> int:
     """Serve until SIGINT/SIGTERM, or until process `parent_pid` is no longer our parent.
 
@@ -165,7 +166,7 @@ def serve(
         return 2
     try:
         asyncio.run(_serve(root, host, port, api_key or key, config or EmulatorConfig(), trainers, parent_pid,
-                           log_requests))  # fmt: skip
+                           log_requests, header_timeout))  # fmt: skip
     except DamagedState as exc:
         print(f"tunedeck emulator: {exc}", file=sys.stderr)
         return 2

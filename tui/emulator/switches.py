@@ -24,9 +24,9 @@ class ConfigChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     denyScopes: StrictBool = False
-    faultRate: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False, strict=False)] = 0.0
+    faultRate: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False, strict=True)] = 0.0
     faultCodes: Annotated[list[StatusCode], Field(min_length=1, max_length=50)] = [429, 503]
-    stepDelay: Annotated[float, Field(ge=0.0, le=60.0, allow_inf_nan=False)] = 0.0
+    stepDelay: Annotated[float, Field(ge=0.0, le=60.0, allow_inf_nan=False, strict=True)] = 0.0
     faultSeed: Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)] | None = None
 
 
