@@ -13,7 +13,7 @@ import orjson
 from aiohttp import web
 
 from tui.emulator import admin, permissions
-from tui.emulator.bodies import json_body, read_json
+from tui.emulator.bodies import json_body, off_loop, read_json
 from tui.emulator import resources as res
 from tui.emulator.generation import WeightsCache, collect, generate, not_ready, parse_request, parse_text_request, response_json
 from tui.emulator.paging import decode_token, encode_token, page_size, parse_filter
@@ -104,7 +104,7 @@ def add_routes(app: web.Application, state: State) -> None:
                 "Request had insufficient authentication scopes.",
                 details=[error_info("ACCESS_TOKEN_SCOPE_INSUFFICIENT", "ModelService.CreateTunedModel")],
             )
-        fields, examples = res.parse_create(await read_json(request))
+        fields, examples = await off_loop(request, res.parse_create, await read_json(request))  # large: in a thread
         source = None
         if fields["source_model"]:
             source = store().get_model(fields["source_model"].removeprefix("tunedModels/"))

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from tui.emulator.bodies import json_body, read_json
 from tui.emulator.paging import decode_token, encode_token, page_size
+from tui.emulator.limits import MAX_EMAIL
 from tui.emulator.resources import as_object, as_text, random_suffix
 from tui.emulator.wire import ApiError, failed_precondition, invalid, not_found
 
@@ -79,7 +80,7 @@ def add_routes(routes: web.RouteTableDef, state: Any) -> None:
             if role != "READER":
                 raise invalid("role", "a model shared with everyone can only be READER")
         else:
-            email = as_text(email or "", "emailAddress")
+            email = as_text(email or "", "emailAddress", MAX_EMAIL)
             if not _EMAIL.fullmatch(email):
                 raise invalid("emailAddress", f"is required for granteeType {grantee} and must be an email address")
         for row in state.store.permissions(model_id):
@@ -124,7 +125,7 @@ def add_routes(routes: web.RouteTableDef, state: Any) -> None:
     async def transfer(request: web.Request) -> web.Response:
         model_id = model_of(request)["id"]
         body = as_object(await read_json(request), "request")
-        email = as_text(body.get("emailAddress", ""), "emailAddress")
+        email = as_text(body.get("emailAddress", ""), "emailAddress", MAX_EMAIL)
         if not _EMAIL.fullmatch(email):
             raise invalid("emailAddress", "is required: the email address of the new owner")
         rows = state.store.permissions(model_id)
