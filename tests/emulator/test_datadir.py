@@ -12,8 +12,8 @@ from tui.emulator.datadir import LOG_BYTES
 
 
 def serve(root, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui", "emulator", "serve", "--port", "0", "--data-dir", str(root), *extra],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    command = [sys.executable, "-m", "tui", "emulator", "serve", "--port", "0", "--data-dir", str(root), *extra]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
 
 
 def test_everything_in_the_data_dir_is_private_whatever_the_umask(emulator_factory, tmp_path):
@@ -31,7 +31,7 @@ def test_everything_in_the_data_dir_is_private_whatever_the_umask(emulator_facto
     finally:
         os.umask(old)
     seen = []
-    for directory, subdirs, files in os.walk(root):
+    for directory, _, files in os.walk(root):
         assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700, directory
         for file in files:
             path = os.path.join(directory, file)

@@ -71,7 +71,8 @@ def test_bad_config_bodies_change_nothing(emulator):
     before = send(emulator.url, "GET", "/_emulator/config", headers=key)[1]
     for body in ({"faultSeed": {"a": 1}}, [1], {"faultRate": 0.9, "faultCodes": "x"},
                  {"faultRate": 0.9, "stepDelay": -1}, {"denyScopes": True, "faultCodes": [200]},
-                 {"faultRate": 0.5, "nonsense": 1}, {"faultRate": "0.9"}, {"faultSeed": 10**30}, "text", 3):  # fmt: skip
+                 {"faultRate": 0.5, "nonsense": 1}, {"faultRate": "0.9"}, {"faultSeed": 10**30},
+                 "text", 3):  # fmt: skip
         status, answer = send(emulator.url, "POST", "/_emulator/config", json.dumps(body).encode(), key)
         assert status == 400 and set(answer["error"]) == ERROR_KEYS, (body, answer)
         assert "nothing was changed" in answer["error"]["message"]
@@ -142,16 +143,20 @@ def test_string_fields_and_bodies_are_limited(emulator):
 
     key = {"x-goog-api-key": emulator.api_key, "Content-Type": "application/json"}
     body = create_body(tiny_examples(4), epochCount=1)
+
+    def post(path: str, data: dict, method: str = "POST") -> tuple[int, dict]:
+        return send(emulator.url, method, path, json.dumps(data).encode(), key)
+
     for field, value, limit in (("description", "d" * 4_097, "4096"), ("displayName", "n" * 41, "40")):
-        status, answer = send(emulator.url, "POST", "/v1beta/tunedModels", json.dumps({**body, field: value}).encode(), key)
+        status, answer = post("/v1beta/tunedModels", {**body, field: value})
         assert status == 400 and field in answer["error"]["message"] and limit in answer["error"]["message"], answer
-    status, created = send(emulator.url, "POST", "/v1beta/tunedModels", json.dumps({**body, "description": "d" * 4_096}).encode(), key)
+    status, created = post("/v1beta/tunedModels", {**body, "description": "d" * 4_096})
     assert status == 200
     name = created["metadata"]["tunedModel"]
-    status, answer = send(emulator.url, "PATCH", f"/v1beta/{name}", json.dumps({"description": "d" * 5_000}).encode(), key)
+    status, answer = post(f"/v1beta/{name}", {"description": "d" * 5_000}, "PATCH")
     assert status == 400 and "description" in answer["error"]["message"]
-    status, answer = send(emulator.url, "POST", f"/v1beta/{name}/permissions",
-                          json.dumps({"granteeType": "USER", "emailAddress": "a" * 300 + "@example.com", "role": "READER"}).encode(), key)  # fmt: skip
+    grant = {"granteeType": "USER", "emailAddress": "a" * 300 + "@example.com", "role": "READER"}
+    status, answer = post(f"/v1beta/{name}/permissions", grant)
     assert status == 400 and "emailAddress" in answer["error"]["message"]
 
     # a body over the cap is refused before it is read, in the API's shape

@@ -23,7 +23,7 @@ def tunedeck(*args: str, env: dict | None = None) -> subprocess.CompletedProcess
 def send(url: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> tuple[int, dict]:
     """One raw HTTP request; `headers` may replace Host. Returns (status, JSON body)."""
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     try:
         given = dict(headers or {})
         host = given.pop("Host", None)

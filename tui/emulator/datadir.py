@@ -102,8 +102,8 @@ def setup_logging(log_file: Path | None) -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    handler: logging.Handler = _LogFile(log_file) if log_file is not None else logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    root.addHandler(handler)
+    output: logging.Handler = _LogFile(log_file) if log_file is not None else logging.StreamHandler(sys.stderr)
+    output.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(output)
     root.setLevel(logging.INFO)
     logging.captureWarnings(True)

@@ -15,6 +15,7 @@ stderr and log go to `<data_dir>/server.log` (mode 0600, capped in size).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -55,13 +56,14 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
-def _request(url: str, method: str = "GET", body: dict | None = None, api_key: str | None = None, timeout: float = 5.0) -> Any:
+def _request(url: str, method: str = "GET", body: dict | None = None, api_key: str | None = None,
+             timeout: float = 5.0) -> Any:  # fmt: skip
     headers = {"Content-Type": "application/json"}
     if api_key:
         headers["x-goog-api-key"] = api_key
     data = orjson.dumps(body) if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310 - loopback URL we started
+    with urllib.request.urlopen(req, timeout=timeout) as response:  # a loopback URL we started
         return orjson.loads(response.read())
 
 
@@ -128,10 +130,8 @@ class RunningEmulator:
 
     def kill(self) -> None:
         """SIGKILL, as a crash would (for restart tests)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         if self.process is not None:
             self.process.wait()
 
@@ -177,12 +177,14 @@ def start_emulator(
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, env=env, start_new_session=detached
         )
+    stdout = process.stdout
+    assert stdout is not None  # stdout=PIPE
     first: list[bytes] = []
-    reader = threading.Thread(target=lambda: first.append(process.stdout.readline()), daemon=True)
+    reader = threading.Thread(target=lambda: first.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout)
     line = first[0].decode("utf-8", "replace").strip() if first else ""
-    process.stdout.close()
+    stdout.close()
     if not line.startswith("listening on "):
         if process.poll() is None:
             process.kill()

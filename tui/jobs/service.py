@@ -19,7 +19,9 @@ from tui.jobs.manager import JobManager
 from tui.jobs.polling import PollPolicy
 from tui.jobs.translate import KEY_HELP
 
-LOCAL_UNREACHABLE = "start it with `tunedeck emulator serve` or run without TUNEDECK_LOCAL_URL to let tunedeck start one"
+LOCAL_UNREACHABLE = (
+    "start it with `tunedeck emulator serve` or run without TUNEDECK_LOCAL_URL to let tunedeck start one"
+)
 LOCAL_KEY_HELP = "set TUNEDECK_EMULATOR_API_KEY to its key (`tunedeck emulator env` prints it)"
 
 
@@ -71,7 +73,7 @@ async def ensure_emulator(settings: Settings):
         return await asyncio.to_thread(
             start_emulator, settings.emulator_dir, port=0, api_key=settings.local_api_key, detached=True
         )
-    except Exception as exc:  # noqa: BLE001 - any start failure is shown the same way
+    except Exception as exc:  # any start failure is shown the same way
         raise BackendError(
             ErrorKind.UNREACHABLE,
             f"could not start the local emulator under {settings.emulator_dir} ({exc})",
