@@ -8,7 +8,8 @@ request must
   `[::1]:PORT` (or the `--allow-remote` address) for the port the server bound;
 - carry no `Origin` header and no cross-site `Sec-Fetch-Site` (only browsers send them);
 - send a body, if any, as `application/json` and no larger than `MAX_BODY_BYTES`
-  (Cloud Storage uploads under `/upload/` and `/storage/` stream other types and sizes).
+  (Cloud Storage uploads under `/upload/` and `/storage/` stream other types and sizes; the
+  OAuth token endpoint `/token` takes form-encoded grants).
 
 Refusals answer in the API's error JSON and are logged in one line.
 """
@@ -29,6 +30,7 @@ MAX_BODY_BYTES = 20 * 1024 * 1024  # the Gemini API's documented cap for a whole
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 # Cloud Storage routes take raw bytes of any type and size (streamed to disk by their handlers).
 OWN_BODY_RULES = ("/upload/", "/storage/", "/download/")
+FORM_PATHS = ("/token",)  # the OAuth 2.0 token endpoint takes form-encoded grants (RFC 6749)
 ALLOWED_HOSTS = web.AppKey("allowed_hosts", set)
 ANY_HOST = "*"
 
@@ -59,7 +61,8 @@ def _printable(text: str, limit: int = 80) -> str:
 
 
 def _own_body_rules(request: web.Request) -> bool:
-    return request.path.startswith(OWN_BODY_RULES) or (request.method == "PUT" and "upload_id" in request.query)
+    path = request.path
+    return path.startswith(OWN_BODY_RULES) or path in FORM_PATHS or (request.method == "PUT" and "upload_id" in request.query)
 
 
 def check(request: web.Request) -> ApiError | None:
