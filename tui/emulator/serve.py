@@ -21,6 +21,7 @@ from pathlib import Path
 import orjson
 
 from tui.emulator import guard
+from tui.emulator.busy import is_transient
 from tui.emulator.datadir import STATE_NAME, DamagedState, check_state, damaged_message, make_private, setup_logging
 from tui.emulator.keyfile import KeyFileError, ensure_key
 from tui.emulator.protocol import HEADER_TIMEOUT, EmulatorRunner
@@ -45,6 +46,10 @@ class RequestLog:
 
 class AlreadyServing(Exception):
     """Another emulator holds the data directory."""
+
+
+class StateLocked(Exception):
+    """Another process kept the state database locked through the start."""
 
 
 def _lock(root: Path):
@@ -88,8 +93,11 @@ async def _serve(root: Path, host: str, port: int, api_key: str, config: Emulato
         loop.add_signal_handler(sig, stop.set)
     try:
         await runner.setup()
-    except sqlite3.DatabaseError as exc:  # damage the start-up check did not see
+    except sqlite3.DatabaseError as exc:  # damage the start-up check did not see, or a lock held too long
         await runner.cleanup()
+        if is_transient(exc):
+            raise StateLocked(f"{root / STATE_NAME} is locked by another process ({exc}); "
+                              "close whatever holds it and start again") from None
         raise DamagedState(damaged_message(root / STATE_NAME, str(exc))) from None
     site = web.TCPSite(runner, host, port, reuse_address=True)
     try:
@@ -170,6 +178,9 @@ def serve(
     except DamagedState as exc:
         print(f"tunedeck emulator: {exc}", file=sys.stderr)
         return 2
+    except StateLocked as exc:
+        print(f"tunedeck emulator: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"tunedeck emulator: cannot listen on {_url(host, port)}: {exc.strerror or exc}; "
               "pick another --port (0 picks a free one)", file=sys.stderr)  # fmt: skip

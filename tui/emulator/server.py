@@ -15,12 +15,14 @@ import logging
 import os
 import random
 import secrets
+import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import orjson
 from aiohttp import web
 
+from tui.emulator.busy import is_transient, unavailable
 from tui.emulator.guard import MAX_BODY_BYTES
 from tui.emulator.routes import admin, gemini_models, generation, operations, permissions
 from tui.emulator.state import STATE, State
@@ -139,6 +141,12 @@ def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | N
             return error_response(ApiError(400, f"Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes."))
         except web.HTTPException as exc:  # anything else aiohttp refuses, still in the API's shape
             return error_response(ApiError(exc.status, exc.reason))
+        except sqlite3.OperationalError as exc:
+            if is_transient(exc):  # another process holds the database: say when to come back
+                log.warning("answered %s %s with 503: the database is busy", request.method, request.path)
+                return error_response(unavailable())
+            log.exception("unexpected error answering %s %s", request.method, request.path)
+            return error_response(ApiError(500, "Internal error encountered."))
         except Exception:
             log.exception("unexpected error answering %s %s", request.method, request.path)
             return error_response(ApiError(500, "Internal error encountered."))

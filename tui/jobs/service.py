@@ -76,7 +76,7 @@ async def ensure_emulator(settings: Settings):
         return running, False
     try:
         return await asyncio.to_thread(start_for, settings), True
-    except Exception as exc:  # noqa: BLE001 - any start failure is shown the same way
+    except Exception as exc:  # any start failure is shown the same way
         raise BackendError(
             ErrorKind.UNREACHABLE,
             f"could not start the local emulator under {settings.emulator_dir} ({exc})",
