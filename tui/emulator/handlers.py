@@ -78,7 +78,7 @@ def add_routes(app: web.Application, state: State) -> None:
         size = page_size(request, 50)
         after = decode_token(request, {"pageSize": size})
         page = res.BASE_MODELS[after : after + size]
-        body: dict = {"models": page}
+        body: dict = {"models": page} if page else {}
         if after + size < len(res.BASE_MODELS):
             body["nextPageToken"] = encode_token(after + size, {"pageSize": size})
         return json_body(body)
@@ -162,7 +162,7 @@ def add_routes(app: web.Application, state: State) -> None:
                 more = True
                 break
             found.append(record)
-        body: dict = {"tunedModels": [tuned_model(r) for r in found]}
+        body: dict = {"tunedModels": [tuned_model(r) for r in found]} if found else {}
         if more:
             body["nextPageToken"] = encode_token(found[-1]["seq"], {"pageSize": size, "filter": text})
         return json_body(body)
@@ -250,7 +250,7 @@ def add_routes(app: web.Application, state: State) -> None:
                 more = True
                 break
             ops.append((record["seq"], _operation(record)))
-        body: dict = {"operations": [op for _, op in ops]}
+        body: dict = {"operations": [op for _, op in ops]} if ops else {}
         if more:
             body["nextPageToken"] = encode_token(ops[-1][0], query)
         return json_body(body)

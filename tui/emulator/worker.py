@@ -28,6 +28,8 @@ from pathlib import Path  # noqa: E402
 
 import orjson  # noqa: E402
 
+from tui.emulator.wire import float32  # noqa: E402
+
 CHECKPOINT_SECONDS = 5.0  # a crash loses at most this much training; a clean stop loses nothing
 REPORT_SECONDS = 0.05
 
@@ -120,7 +122,7 @@ def train(args: argparse.Namespace, controls: Controls) -> None:
             return
         epoch = trainer.epoch_of(trainer.step)
         loss = trainer.train_step()
-        snapshot = {"step": trainer.step, "epoch": epoch, "meanLoss": loss, "computeTime": now()}
+        snapshot = {"step": trainer.step, "epoch": epoch, "meanLoss": float32(loss), "computeTime": now()}
         snapshots.append(snapshot)
         unsent.append(snapshot)
         if controls.step_delay > 0 or time.monotonic() - last_report >= REPORT_SECONDS:
