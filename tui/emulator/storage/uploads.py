@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import orjson
 from aiohttp import web
 
-from tui.emulator.storage.store import ObjectStore, ObjectWriter, StoredObject
+from tui.emulator.storage.store import ObjectStore, StoredObject
 from tui.emulator.storage.wire import StorageError
+from tui.emulator.storage.writer import ObjectWriter
 
 BUFFER = 1 << 20  # bytes gathered before a write (and hashing) in the worker thread
 SESSION_LIFETIME_S = 7 * 24 * 3600  # Cloud Storage forgets a session a week after it starts
