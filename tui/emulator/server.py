@@ -112,13 +112,15 @@ def _fault(config: EmulatorConfig) -> ApiError | None:
 
 def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | None = None) -> web.Application:
     """The emulator as an aiohttp application over the state in `root`."""
-    from tui.emulator import storage
+    from tui.emulator import storage, vertex
 
     @web.middleware
     async def envelope(request: web.Request, handler):
         try:
             path = request.path
-            if path.startswith(("/v1beta/", "/v1/")) or path in ("/v1beta", "/v1"):
+            if path.startswith(("/v1/projects/", "/v1beta1/")):
+                pass  # Vertex AI routes
+            elif path.startswith(("/v1beta/", "/v1/")) or path in ("/v1beta", "/v1"):
                 check_key(request, api_key)
                 fault = _fault(config)
                 if fault is not None:
@@ -147,4 +149,5 @@ def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | N
     for module in ROUTE_MODULES:
         module.add_routes(app)
     storage.setup(app, root)
+    vertex.setup(app, root)
     return app
