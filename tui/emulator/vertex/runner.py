@@ -5,8 +5,9 @@ datasets as created (`train.jsonl`, `validation.jsonl`, hard links to the object
 the parsed examples (`dataset.json`), the resume checkpoint (`resume.npz`), the starting
 weights of a continued tuning (`source.npz`) and one `checkpoint-<id>.npz` per checkpoint.
 
-States: PENDING (queued) → RUNNING with tuningJobState PROCESSING_DATASET → TUNING →
-POST_PROCESSING → SUCCEEDED; FAILED with an error; CANCELLING → CANCELLED.
+States: JOB_STATE_PENDING (queued) → JOB_STATE_RUNNING with tuningJobState
+TUNING_JOB_STATE_PROCESSING_DATASET → _TUNING → _POST_PROCESSING → JOB_STATE_SUCCEEDED;
+JOB_STATE_FAILED with an error; JOB_STATE_CANCELLING → JOB_STATE_CANCELLED.
 """
 
 from __future__ import annotations
@@ -93,16 +94,16 @@ class VertexRunner:
             if record["state"] == "JOB_STATE_PENDING" or kind == "started":
                 db.update_job(
                     job_id, state="JOB_STATE_RUNNING", start_time=record["start_time"] or moment, update_time=moment,
-                    tuning_state="TUNING" if record["stats"] else "PROCESSING_DATASET",
+                    tuning_state="TUNING_JOB_STATE_TUNING" if record["stats"] else "TUNING_JOB_STATE_PROCESSING_DATASET",
                 )  # fmt: skip
         elif kind == "dataset":
             db.update_job(
                 job_id, stats=event["stats"], batch_size=event["batchSize"], total_steps=event["totalSteps"],
-                example_count=int(event["stats"]["tuningDatasetExampleCount"]), tuning_state="TUNING",
+                example_count=int(event["stats"]["tuningDatasetExampleCount"]), tuning_state="TUNING_JOB_STATE_TUNING",
                 update_time=moment,
             )  # fmt: skip
         elif kind == "post_processing":
-            db.update_job(job_id, tuning_state="POST_PROCESSING", update_time=moment)
+            db.update_job(job_id, tuning_state="TUNING_JOB_STATE_POST_PROCESSING", update_time=moment)
 
     def on_end(self, key: str, final: dict[str, Any], code: int, stderr: str, requested: str | None,
                stopping: bool) -> None:  # fmt: skip
