@@ -112,14 +112,14 @@ def _fault(config: EmulatorConfig) -> ApiError | None:
 
 def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | None = None) -> web.Application:
     """The emulator as an aiohttp application over the state in `root`."""
-    from tui.emulator import storage, vertex
+    from tui.emulator import auth, storage, vertex
 
     @web.middleware
     async def envelope(request: web.Request, handler):
         try:
             path = request.path
-            if path.startswith(("/v1/projects/", "/v1beta1/")):
-                pass  # Vertex AI routes
+            if auth.is_bearer_path(path):
+                pass  # Vertex AI and Cloud Storage routes: Bearer auth (tui.emulator.auth)
             elif path.startswith(("/v1beta/", "/v1/")) or path in ("/v1beta", "/v1"):
                 check_key(request, api_key)
                 fault = _fault(config)
@@ -148,6 +148,7 @@ def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | N
     app.on_shutdown.append(state.stop)
     for module in ROUTE_MODULES:
         module.add_routes(app)
+    auth.setup(app, root, api_key)
     storage.setup(app, root)
     vertex.setup(app, root)
     return app
