@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -44,17 +45,26 @@ def rest(emu, method: str, path: str, body: Any = None, version: str = "v1beta1"
         return error.code, json.loads(error.read() or b"null")
 
 
-def upload(emu, name: str, data: bytes, bucket: str = BUCKET) -> str:
-    """Put an object into the emulator's Cloud Storage; returns its gs:// URI."""
-    from tui.emulator.storage import ObjectStore
-
-    store = ObjectStore(emu.data_dir / "storage")
+def _call(emu, method: str, url: str, data: bytes | None, content_type: str) -> tuple[int, Any]:
+    request = urllib.request.Request(url, data=data, method=method, headers={
+        "Authorization": f"Bearer {emu.api_key}", "Content-Type": content_type})  # fmt: skip
     try:
-        if store.get_bucket(bucket) is None:
-            store.create_bucket(bucket, PROJECT)
-        store.put_bytes(bucket, name, data, "application/jsonl")
-    finally:
-        store.close()
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def upload(emu, name: str, data: bytes, bucket: str = BUCKET) -> str:
+    """Upload an object through the emulator's Cloud Storage JSON API (media upload); returns its gs:// URI."""
+    status, _ = _call(emu, "GET", f"{emu.url}/storage/v1/b/{bucket}", None, "application/json")
+    if status == 404:
+        status, body = _call(emu, "POST", f"{emu.url}/storage/v1/b?project={PROJECT}",
+                             json.dumps({"name": bucket}).encode(), "application/json")  # fmt: skip
+        assert status == 200, body
+    query = urllib.parse.urlencode({"uploadType": "media", "name": name})
+    status, body = _call(emu, "POST", f"{emu.url}/upload/storage/v1/b/{bucket}/o?{query}", data, "application/jsonl")
+    assert status == 200, body
     return f"gs://{bucket}/{name}"
 
 
