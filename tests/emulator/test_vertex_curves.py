@@ -79,7 +79,9 @@ def test_read_samples_and_batch_read_and_export_pages(emulator):
     assert [p["step"] for p in filtered["timeSeriesData"]["values"]] == ["16", "17", "18", "19", "20"]
 
     board = run_of(emulator, job).split("/experiments/")[0]
-    query = urllib.parse.urlencode([("timeSeries", names["/train_total_loss"]), ("timeSeries", names["/train_num_predictions"])])
+    query = urllib.parse.urlencode(
+        [("timeSeries", names["/train_total_loss"]), ("timeSeries", names["/train_num_predictions"])]
+    )
     status, batch = rest(emulator, "GET", f"{board}:batchRead?{query}")
     assert status == 200 and len(batch["timeSeriesData"]) == 2
     assert batch["timeSeriesData"][0]["values"] == whole["timeSeriesData"]["values"]
@@ -87,9 +89,15 @@ def test_read_samples_and_batch_read_and_export_pages(emulator):
     paged = export_all(emulator, loss, page_size=7)
     assert [int(p["step"]) for p in paged] == list(range(1, 21))
     assert [int(p["step"]) for p in export_all(emulator, loss, page_size=3, step_filter="step >= 4 AND step < 9")] == [
-        4, 5, 6, 7, 8
+        4,
+        5,
+        6,
+        7,
+        8,
     ]
-    status, newest = rest(emulator, "POST", f"{loss}:exportTensorboardTimeSeries", {"orderBy": "step desc", "pageSize": 2})
+    status, newest = rest(
+        emulator, "POST", f"{loss}:exportTensorboardTimeSeries", {"orderBy": "step desc", "pageSize": 2}
+    )
     assert [p["step"] for p in newest["timeSeriesDataPoints"]] == ["20", "19"]
     status, bad = rest(emulator, "POST", f"{loss}:exportTensorboardTimeSeries", {"filter": "value > 3"})
     assert status == 400 and bad["error"]["status"] == "INVALID_ARGUMENT"
@@ -100,7 +108,7 @@ def test_points_appear_while_the_job_runs(emulator_factory):
     records = colour_records(8)
     train = upload(emu, "c/train.jsonl", jsonl(records))
     validation = upload(emu, "c/val.jsonl", jsonl(records[:4]))
-    status, job = create_job(emu, train, validation, epochCount=40)
+    _status, job = create_job(emu, train, validation, epochCount=40)
     running = wait_points(emu, job["name"], 4)
     assert running["state"] == "JOB_STATE_RUNNING"
     names = series_names(emu, run_of(emu, running))

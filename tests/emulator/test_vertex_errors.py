@@ -47,10 +47,17 @@ def test_adapter_size_per_base_model(emulator, train_uri):
     assert status == 400 and body["error"]["message"] == "The adapter size is not supported for this base model."
     field, description = _violation(body)
     assert field == "supervisedTuningSpec.hyperParameters.adapterSize" and "ADAPTER_SIZE_EIGHT" in description
-    status, job = create_job(emulator, train_uri, base="gemini-2.5-flash", adapterSize="ADAPTER_SIZE_SIXTEEN", epochCount=1)
+    status, job = create_job(
+        emulator, train_uri, base="gemini-2.5-flash", adapterSize="ADAPTER_SIZE_SIXTEEN", epochCount=1
+    )
     assert status == 200 and job["supervisedTuningSpec"]["hyperParameters"]["adapterSize"] == "ADAPTER_SIZE_SIXTEEN"
-    status, job = create_job(emulator, train_uri, base="publishers/google/models/gemini-2.5-pro-001",
-                             adapterSize="ADAPTER_SIZE_EIGHT", epochCount=1)  # fmt: skip
+    status, job = create_job(
+        emulator,
+        train_uri,
+        base="publishers/google/models/gemini-2.5-pro-001",
+        adapterSize="ADAPTER_SIZE_EIGHT",
+        epochCount=1,
+    )
     assert status == 200 and job["baseModel"] == "gemini-2.5-pro"
 
 
@@ -92,8 +99,10 @@ def test_dataset_objects_are_checked_at_create(emulator, train_uri):
 
 
 def test_snake_case_and_unknown_fields(emulator, train_uri):
-    body = {"base_model": "gemini-2.5-flash",
-            "supervised_tuning_spec": {"training_dataset_uri": train_uri, "hyper_parameters": {"epoch_count": "1"}}}
+    body = {
+        "base_model": "gemini-2.5-flash",
+        "supervised_tuning_spec": {"training_dataset_uri": train_uri, "hyper_parameters": {"epoch_count": "1"}},
+    }
     status, job = rest(emulator, "POST", f"{PARENT}/tuningJobs", body)
     assert status == 200 and job["supervisedTuningSpec"]["hyperParameters"]["epochCount"] == "1"
     status, job = rest(emulator, "POST", f"{PARENT}/tuningJobs", {**body, "flavour": "x"})
@@ -104,12 +113,23 @@ def test_snake_case_and_unknown_fields(emulator, train_uri):
     ("line", "expected"),
     [
         ({"messages": [{"role": "user", "content": "hi"}]}, 'no "contents"'),
-        ({"contents": [{"role": "model", "parts": [{"text": "a"}]}, {"role": "user", "parts": [{"text": "q"}]}]},
-         "roles out of order"),
-        ({"contents": [{"role": "user", "parts": [{"text": "q"}]}, {"role": "user", "parts": [{"text": "q"}]}]},
-         "roles out of order"),
-        ({"contents": [{"role": "user", "parts": [{"fileData": {"fileUri": "gs://x/y.png"}}]},
-                       {"role": "model", "parts": [{"text": "a"}]}]}, "text parts only"),
+        (
+            {"contents": [{"role": "model", "parts": [{"text": "a"}]}, {"role": "user", "parts": [{"text": "q"}]}]},
+            "roles out of order",
+        ),
+        (
+            {"contents": [{"role": "user", "parts": [{"text": "q"}]}, {"role": "user", "parts": [{"text": "q"}]}]},
+            "roles out of order",
+        ),
+        (
+            {
+                "contents": [
+                    {"role": "user", "parts": [{"fileData": {"fileUri": "gs://x/y.png"}}]},
+                    {"role": "model", "parts": [{"text": "a"}]},
+                ]
+            },
+            "text parts only",
+        ),
     ],
 )
 def test_content_errors_fail_the_job_naming_the_line(emulator, line, expected):

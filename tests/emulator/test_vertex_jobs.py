@@ -41,11 +41,15 @@ def test_tune_with_a_validation_set_end_to_end(emulator):
         base_model="gemini-2.5-flash",
         training_dataset=types.TuningDataset(gcs_uri=train),
         config=types.CreateTuningJobConfig(
-            epoch_count=3, learning_rate_multiplier=1.0, adapter_size="ADAPTER_SIZE_FOUR",
+            epoch_count=3,
+            learning_rate_multiplier=1.0,
+            adapter_size="ADAPTER_SIZE_FOUR",
             validation_dataset=types.TuningValidationDataset(gcs_uri=validation),
-            tuned_model_display_name="tickets", description="support tickets", labels={"team": "ml"},
+            tuned_model_display_name="tickets",
+            description="support tickets",
+            labels={"team": "ml"},
         ),
-    )  # fmt: skip
+    )
     assert job.name.startswith(f"{PARENT}/tuningJobs/") and job.name.rsplit("/", 1)[1].isdigit()
     assert job.state == types.JobState.JOB_STATE_PENDING and job.create_time is not None
     assert job.supervised_tuning_spec.hyper_parameters.epoch_count == 3
@@ -60,17 +64,16 @@ def test_tune_with_a_validation_set_end_to_end(emulator):
     assert stats.tuning_dataset_example_count == 48
     assert stats.tuning_step_count == math.ceil(48 * 3 / batch)
     assert stats.user_message_per_example_distribution.sum == 96  # two contents per record
-    assert stats.total_billable_token_count == 3 * (stats.user_input_token_distribution.sum
-                                                     + stats.user_output_token_distribution.sum)  # fmt: skip
+    assert stats.total_billable_token_count == 3 * (
+        stats.user_input_token_distribution.sum + stats.user_output_token_distribution.sum
+    )
     assert len(stats.user_dataset_examples) == 3
     assert stats.user_dataset_examples[0].parts[0].text == records[0]["contents"][0]["parts"][0]["text"]
     assert done.tuning_job_metadata.completed_epoch_count == 3
     assert done.tuning_job_metadata.completed_step_count == stats.tuning_step_count
     tuned = done.tuned_model
     assert tuned.model.startswith(f"{PARENT}/models/") and tuned.endpoint.startswith(f"{PARENT}/endpoints/")
-    assert [(c.checkpoint_id, c.epoch, c.step) for c in tuned.checkpoints] == [
-        ("1", 1, 12), ("2", 2, 24), ("3", 3, 36)
-    ]
+    assert [(c.checkpoint_id, c.epoch, c.step) for c in tuned.checkpoints] == [("1", 1, 12), ("2", 2, 24), ("3", 3, 36)]
     assert tuned.checkpoints[-1].endpoint == tuned.endpoint
     assert len({c.endpoint for c in tuned.checkpoints}) == 3
 
@@ -79,7 +82,8 @@ def test_tune_with_a_validation_set_end_to_end(emulator):
     answer = client.models.generate_content(model=tuned.endpoint, contents=prompt, config=config)
     assert answer.text in {"billing", "shipping", "technical", "account"}
     streamed = "".join(
-        c.text or "" for c in client.models.generate_content_stream(model=tuned.endpoint, contents=prompt, config=config)
+        c.text or ""
+        for c in client.models.generate_content_stream(model=tuned.endpoint, contents=prompt, config=config)
     )
     assert streamed == answer.text
     first = client.models.generate_content(model=tuned.checkpoints[0].endpoint, contents=prompt, config=config)
@@ -92,9 +96,11 @@ def test_hyperparameters_are_echoed_and_the_last_checkpoint_only_when_asked(emul
     job = client.tunings.tune(
         base_model="gemini-2.5-pro",
         training_dataset=types.TuningDataset(gcs_uri=train),
-        config=types.CreateTuningJobConfig(epoch_count=12, learning_rate_multiplier=0.5, export_last_checkpoint_only=True),
+        config=types.CreateTuningJobConfig(
+            epoch_count=12, learning_rate_multiplier=0.5, export_last_checkpoint_only=True
+        ),
     )
-    status, wire = rest(emulator, "GET", job.name)
+    _status, wire = rest(emulator, "GET", job.name)
     assert wire["supervisedTuningSpec"]["hyperParameters"] == {"epochCount": "12", "learningRateMultiplier": 0.5}
     assert wire["supervisedTuningSpec"]["exportLastCheckpointOnly"] is True
     done = _wait(client, job.name)
@@ -139,8 +145,11 @@ def test_cancel_a_running_job(emulator_factory):
     emu = emulator_factory(step_delay=0.05)
     train = upload(emu, "c/train.jsonl", jsonl(colour_records(8)))
     client = vertex_client(emu)
-    job = client.tunings.tune(base_model="gemini-2.5-flash", training_dataset=types.TuningDataset(gcs_uri=train),
-                              config=types.CreateTuningJobConfig(epoch_count=50))  # fmt: skip
+    job = client.tunings.tune(
+        base_model="gemini-2.5-flash",
+        training_dataset=types.TuningDataset(gcs_uri=train),
+        config=types.CreateTuningJobConfig(epoch_count=50),
+    )
     running = wait_points(emu, job.name, 3)
     assert running["state"] == "JOB_STATE_RUNNING" and running["tuningJobState"] == "TUNING_JOB_STATE_TUNING"
     client.tunings.cancel(name=job.name)
@@ -166,11 +175,17 @@ def test_cancel_while_queued_ends_at_once(emulator_factory):
 def test_continuing_from_a_tuned_model_starts_from_its_weights(emulator):
     train = upload(emulator, "c/train.jsonl", jsonl(colour_records(16)))
     client = vertex_client(emulator)
-    first = _wait(client, client.tunings.tune(
-        base_model="gemini-2.5-flash", training_dataset=types.TuningDataset(gcs_uri=train),
-        config=types.CreateTuningJobConfig(epoch_count=4)).name)  # fmt: skip
+    first = _wait(
+        client,
+        client.tunings.tune(
+            base_model="gemini-2.5-flash",
+            training_dataset=types.TuningDataset(gcs_uri=train),
+            config=types.CreateTuningJobConfig(epoch_count=4),
+        ).name,
+    )
     second = client.tunings.tune(
-        base_model=first.tuned_model.model, training_dataset=types.TuningDataset(gcs_uri=train),
+        base_model=first.tuned_model.model,
+        training_dataset=types.TuningDataset(gcs_uri=train),
         config=types.CreateTuningJobConfig(epoch_count=1, pre_tuned_model_checkpoint_id="2"),
     )
     assert second.pre_tuned_model.tuned_model_name == first.tuned_model.model

@@ -28,8 +28,10 @@ def _tuned(emu, epochs: int = 6) -> dict:
 def test_each_checkpoint_endpoint_answers_with_its_own_weights(emulator):
     job = _tuned(emulator)
     tuned = job["tunedModel"]
-    prompt = {"contents": [{"role": "user", "parts": [{"text": "colour of item 5: green"}]}],
-              "generationConfig": {"temperature": 0}}  # fmt: skip
+    prompt = {
+        "contents": [{"role": "user", "parts": [{"text": "colour of item 5: green"}]}],
+        "generationConfig": {"temperature": 0},
+    }
     answers = {}
     for checkpoint in tuned["checkpoints"]:
         status, body = rest(emulator, "POST", f"{checkpoint['endpoint']}:generateContent", prompt)
@@ -50,8 +52,9 @@ def test_a_system_instruction_and_async_calls(emulator):
 
     async def ask() -> tuple[str, str]:
         config = types.GenerateContentConfig(temperature=0, system_instruction="Answer with one word.")
-        one = await client.aio.models.generate_content(model=job["tunedModel"]["endpoint"], contents="colour of item 2: blue",
-                                                       config=config)  # fmt: skip
+        one = await client.aio.models.generate_content(
+            model=job["tunedModel"]["endpoint"], contents="colour of item 2: blue", config=config
+        )
         pieces = []
         async for chunk in await client.aio.models.generate_content_stream(
             model=job["tunedModel"]["endpoint"], contents="colour of item 2: blue", config=config
@@ -71,7 +74,9 @@ def test_model_read_rename_delete(emulator):
     status, body = rest(emulator, "GET", model)
     assert status == 200 and body["name"] == model.partition("@")[0] and body["versionId"] == "1"
     assert [c["checkpointId"] for c in body["checkpoints"]] == ["1", "2"] and body["defaultCheckpointId"] == "2"
-    status, renamed = rest(emulator, "PATCH", model.partition("@")[0] + "?updateMask=displayName", {"displayName": "colours"})
+    status, renamed = rest(
+        emulator, "PATCH", model.partition("@")[0] + "?updateMask=displayName", {"displayName": "colours"}
+    )
     assert status == 200 and renamed["displayName"] == "colours"
     assert rest(emulator, "GET", model, version="v1")[1]["displayName"] == "colours"
     endpoint = job["tunedModel"]["endpoint"]

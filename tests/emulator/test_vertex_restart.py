@@ -88,8 +88,10 @@ def test_finished_jobs_keep_their_curves_and_endpoints_across_a_restart(emulator
     train = upload(emu, "c/train.jsonl", jsonl(colour_records(8)))
     job = wait_job(emu, create_job(emu, train, epochCount=3)[1]["name"])
     curve = _loss(emu, job)
-    prompt = {"contents": [{"role": "user", "parts": [{"text": "colour of item 3: gold"}]}],
-              "generationConfig": {"temperature": 0}}  # fmt: skip
+    prompt = {
+        "contents": [{"role": "user", "parts": [{"text": "colour of item 3: gold"}]}],
+        "generationConfig": {"temperature": 0},
+    }
     answer = rest(emu, "POST", f"{job['tunedModel']['checkpoints'][0]['endpoint']}:generateContent", prompt)[1]
     emu.kill()
 

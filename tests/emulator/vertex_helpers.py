@@ -24,19 +24,23 @@ def vertex_client(emu, project: str = PROJECT, location: str = LOCATION):
     from google.genai import types
 
     return genai.Client(
-        vertexai=True, project=project, location=location,
+        vertexai=True,
+        project=project,
+        location=location,
         credentials=google.oauth2.credentials.Credentials(token=emu.api_key),
         http_options=types.HttpOptions(base_url=emu.url + "/", api_version="v1beta1"),
-    )  # fmt: skip
+    )
 
 
 def rest(emu, method: str, path: str, body: Any = None, version: str = "v1beta1") -> tuple[int, Any]:
     """A raw call on `/{version}/{path}` with the emulator's key as Bearer token: (status, JSON body)."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
-        f"{emu.url}/{version}/{path}", data=data, method=method,
+        f"{emu.url}/{version}/{path}",
+        data=data,
+        method=method,
         headers={"Authorization": f"Bearer {emu.api_key}", "Content-Type": "application/json"},
-    )  # fmt: skip
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             raw = response.read()
@@ -46,8 +50,9 @@ def rest(emu, method: str, path: str, body: Any = None, version: str = "v1beta1"
 
 
 def _call(emu, method: str, url: str, data: bytes | None, content_type: str) -> tuple[int, Any]:
-    request = urllib.request.Request(url, data=data, method=method, headers={
-        "Authorization": f"Bearer {emu.api_key}", "Content-Type": content_type})  # fmt: skip
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Authorization": f"Bearer {emu.api_key}", "Content-Type": content_type}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -59,8 +64,13 @@ def upload(emu, name: str, data: bytes, bucket: str = BUCKET) -> str:
     """Upload an object through the emulator's Cloud Storage JSON API (media upload); returns its gs:// URI."""
     status, _ = _call(emu, "GET", f"{emu.url}/storage/v1/b/{bucket}", None, "application/json")
     if status == 404:
-        status, body = _call(emu, "POST", f"{emu.url}/storage/v1/b?project={PROJECT}",
-                             json.dumps({"name": bucket}).encode(), "application/json")  # fmt: skip
+        status, body = _call(
+            emu,
+            "POST",
+            f"{emu.url}/storage/v1/b?project={PROJECT}",
+            json.dumps({"name": bucket}).encode(),
+            "application/json",
+        )
         assert status == 200, body
     query = urllib.parse.urlencode({"uploadType": "media", "name": name})
     status, body = _call(emu, "POST", f"{emu.url}/upload/storage/v1/b/{bucket}/o?{query}", data, "application/jsonl")
@@ -109,8 +119,9 @@ def wait_points(emu, name: str, steps: int, timeout: float = 60.0) -> dict:
     raise AssertionError(f"{name} did not reach {steps} steps within {timeout} s")
 
 
-def create_job(emu, train_uri: str, validation_uri: str | None = None, base: str = "gemini-2.5-flash",
-               **hyperparameters) -> tuple[int, dict]:  # fmt: skip
+def create_job(
+    emu, train_uri: str, validation_uri: str | None = None, base: str = "gemini-2.5-flash", **hyperparameters
+) -> tuple[int, dict]:
     spec: dict = {"trainingDatasetUri": train_uri, "hyperParameters": hyperparameters}
     if validation_uri:
         spec["validationDatasetUri"] = validation_uri

@@ -53,9 +53,14 @@ def _generation(body: Any, name: str) -> GenerationRequest:
         raise invalid("contents", "the last turn must be the user's (the model answers it)")
     prompt = prompt_of(turns, system)
     if len(prompt) > MAX_PROMPT_CHARS:
-        raise invalid("contents", f"the prompt is {len(prompt)} characters; the local emulator takes at most {MAX_PROMPT_CHARS}")
+        raise invalid(
+            "contents", f"the prompt is {len(prompt)} characters; the local emulator takes at most {MAX_PROMPT_CHARS}"
+        )
     defaults = {"temperature": 1.0, "top_k": None, "top_p": None}
-    simple = {"contents": [{"role": "user", "parts": [{"text": prompt}]}], "generationConfig": body.get("generationConfig")}
+    simple = {
+        "contents": [{"role": "user", "parts": [{"text": prompt}]}],
+        "generationConfig": body.get("generationConfig"),
+    }
     return parse_request(simple, defaults, name)
 
 
@@ -84,19 +89,24 @@ def model_json(model: dict[str, Any], endpoints: list[dict[str, Any]]) -> dict[s
     parent = f"projects/{model['project']}/locations/{model['location']}"
     by_checkpoint = {e["checkpoint_id"]: e["id"] for e in endpoints}
     body: dict[str, Any] = {
-        "name": f"{parent}/models/{model['id']}", "displayName": model["display_name"],
-        "versionId": "1", "versionAliases": ["default"], "createTime": model["create_time"],
-        "updateTime": model["update_time"], "versionCreateTime": model["create_time"],
+        "name": f"{parent}/models/{model['id']}",
+        "displayName": model["display_name"],
+        "versionId": "1",
+        "versionAliases": ["default"],
+        "createTime": model["create_time"],
+        "updateTime": model["update_time"],
+        "versionCreateTime": model["create_time"],
         "versionUpdateTime": model["update_time"],
         "baseModelSource": {"genieSource": {"baseModelUri": model["base_model"]}},
         "deployedModels": [
             {"endpoint": f"{parent}/endpoints/{by_checkpoint[c['checkpointId']]}", "checkpointId": c["checkpointId"]}
-            for c in model["checkpoints"] if c["checkpointId"] in by_checkpoint
+            for c in model["checkpoints"]
+            if c["checkpointId"] in by_checkpoint
         ],
         "checkpoints": [{k: c[k] for k in ("checkpointId", "epoch", "step")} for c in model["checkpoints"]],
         "defaultCheckpointId": model["default_checkpoint"],
         "labels": {**model["labels"], "tune-type": "sft"},
-    }  # fmt: skip
+    }
     if model["description"]:
         body["description"] = model["description"]
     return body
@@ -150,23 +160,39 @@ async def delete_model(request: web.Request) -> web.Response:
         weights.drop(path)
         path.unlink(missing_ok=True)
     parent = parent_of(request)[2]
-    return json_body({
-        "name": f"{parent}/operations/{new_id()}", "done": True,
-        "metadata": {"@type": "type.googleapis.com/google.cloud.aiplatform.v1.DeleteOperationMetadata",
-                     "genericMetadata": {"createTime": stamp(), "updateTime": stamp()}},
-        "response": {"@type": "type.googleapis.com/google.protobuf.Empty"},
-    })  # fmt: skip
+    return json_body(
+        {
+            "name": f"{parent}/operations/{new_id()}",
+            "done": True,
+            "metadata": {
+                "@type": "type.googleapis.com/google.cloud.aiplatform.v1.DeleteOperationMetadata",
+                "genericMetadata": {"createTime": stamp(), "updateTime": stamp()},
+            },
+            "response": {"@type": "type.googleapis.com/google.protobuf.Empty"},
+        }
+    )
 
 
 async def get_endpoint(request: web.Request) -> web.Response:
     row, model, name = _endpoint(request)
     parent = parent_of(request)[2]
-    return json_body({
-        "name": name, "displayName": f"{model['display_name']} checkpoint {row['checkpoint_id']}",
-        "deployedModels": [{"id": row["id"], "model": f"{parent}/models/{model['id']}", "modelVersionId": "1",
-                            "checkpointId": row["checkpoint_id"], "createTime": row["create_time"]}],
-        "createTime": row["create_time"], "updateTime": row["create_time"],
-    })  # fmt: skip
+    return json_body(
+        {
+            "name": name,
+            "displayName": f"{model['display_name']} checkpoint {row['checkpoint_id']}",
+            "deployedModels": [
+                {
+                    "id": row["id"],
+                    "model": f"{parent}/models/{model['id']}",
+                    "modelVersionId": "1",
+                    "checkpointId": row["checkpoint_id"],
+                    "createTime": row["create_time"],
+                }
+            ],
+            "createTime": row["create_time"],
+            "updateTime": row["create_time"],
+        }
+    )
 
 
 def add_routes(app: web.Application) -> None:

@@ -26,8 +26,17 @@ from tui.emulator.wire import ApiError, failed_precondition, invalid, not_found,
 from tui.models import total_steps
 
 JOB = r"{job:" + DIGITS + "}"
-STATES = ("JOB_STATE_QUEUED", "JOB_STATE_PENDING", "JOB_STATE_RUNNING", "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED",
-          "JOB_STATE_CANCELLING", "JOB_STATE_CANCELLED", "JOB_STATE_PAUSED", "JOB_STATE_EXPIRED")  # fmt: skip
+STATES = (
+    "JOB_STATE_QUEUED",
+    "JOB_STATE_PENDING",
+    "JOB_STATE_RUNNING",
+    "JOB_STATE_SUCCEEDED",
+    "JOB_STATE_FAILED",
+    "JOB_STATE_CANCELLING",
+    "JOB_STATE_CANCELLED",
+    "JOB_STATE_PAUSED",
+    "JOB_STATE_EXPIRED",
+)
 ENDED = ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED")
 
 
@@ -60,9 +69,10 @@ def job_json(record: dict[str, Any]) -> dict[str, Any]:
         epochs = 0
         if record["example_count"] and record["batch_size"]:
             epochs = sum(
-                1 for e in range(1, record["epochs"] + 1)
+                1
+                for e in range(1, record["epochs"] + 1)
                 if total_steps(record["example_count"], e, record["batch_size"]) <= steps
-            )  # fmt: skip
+            )
         body["tuningJobMetadata"] = {"completedEpochCount": str(epochs), "completedStepCount": str(steps)}
     if record["tuned_model"]:
         body["tunedModel"] = record["tuned_model"]
@@ -88,7 +98,7 @@ def _link(source: os.PathLike[str], target: os.PathLike[str]) -> None:
 
 
 async def create(request: web.Request) -> web.Response:
-    project, location, parent = parent_of(request)
+    project, location, _parent = parent_of(request)
     vertex = request.app[VERTEX]
     objects = request.app[OBJECT_STORE]
     spec = parse_create(await read_body(request))
@@ -113,7 +123,7 @@ async def create(request: web.Request) -> web.Response:
     else:
         echo["baseModel"] = spec.base_model
         hidden = spec.hidden
-    datasets = [("supervisedTuningSpec.trainingDatasetUri", spec.train_uri, None)]
+    datasets: list[tuple[str, str, int | None]] = [("supervisedTuningSpec.trainingDatasetUri", spec.train_uri, None)]
     if spec.validation_uri:
         datasets.append(("supervisedTuningSpec.validationDatasetUri", spec.validation_uri, MAX_VALIDATION_EXAMPLES))
     paths = []
@@ -134,12 +144,20 @@ async def create(request: web.Request) -> web.Response:
         _link(source_weights, directory / "source.npz")
     moment = stamp()
     record = {
-        "id": job_id, "project": project, "location": location, "state": "JOB_STATE_PENDING", "request": echo,
-        "create_time": moment, "update_time": moment, "epochs": spec.epochs, "hidden": hidden,
-        "learning_rate": learning_rate(spec.learning_rate_multiplier), "checkpoint_epochs": spec.checkpoint_epochs,
+        "id": job_id,
+        "project": project,
+        "location": location,
+        "state": "JOB_STATE_PENDING",
+        "request": echo,
+        "create_time": moment,
+        "update_time": moment,
+        "epochs": spec.epochs,
+        "hidden": hidden,
+        "learning_rate": learning_rate(spec.learning_rate_multiplier),
+        "checkpoint_epochs": spec.checkpoint_epochs,
         "has_validation": int(len(paths) > 1),
         "source_weights": str(directory / "source.npz") if source_weights is not None else None,
-    }  # fmt: skip
+    }
     vertex.db.insert_job(record)
     request.app[STATE].pool.submit(key_of(job_id))
     return json_body(job_json(vertex.db.job(job_id) or record))
@@ -160,7 +178,7 @@ def parse_state_filter(text: str) -> list[tuple[bool, str]]:
     for part in re.split(r"\s+OR\s+", text.strip()):
         match = _FILTER_TERM.match(part)
         if match is None or match[2] not in STATES:
-            raise invalid("filter", f"unsupported filter {text!r}; use state=\"JOB_STATE_...\" (with OR, or !=)")
+            raise invalid("filter", f'unsupported filter {text!r}; use state="JOB_STATE_..." (with OR, or !=)')
         terms.append((match[1] == "=", match[2]))
     return terms
 
@@ -195,7 +213,9 @@ async def cancel_job(request: web.Request) -> web.Response:
     vertex = request.app[VERTEX]
     name = job_json(record)["name"]
     if record["state"] in ENDED or record["state"] == "JOB_STATE_CANCELLING":
-        raise ApiError(400, f"Cannot cancel tuning job {name} in state {record['state']}.", status="FAILED_PRECONDITION")
+        raise ApiError(
+            400, f"Cannot cancel tuning job {name} in state {record['state']}.", status="FAILED_PRECONDITION"
+        )
     pool = request.app[STATE].pool
     if vertex.runner is None:
         raise ApiError(503, "The service is currently unavailable.")

@@ -93,20 +93,30 @@ class VertexRunner:
             db.truncate_points(job_id, int(event.get("step", 0)), moment)
             if record["state"] == "JOB_STATE_PENDING" or kind == "started":
                 db.update_job(
-                    job_id, state="JOB_STATE_RUNNING", start_time=record["start_time"] or moment, update_time=moment,
-                    tuning_state="TUNING_JOB_STATE_TUNING" if record["stats"] else "TUNING_JOB_STATE_PROCESSING_DATASET",
-                )  # fmt: skip
+                    job_id,
+                    state="JOB_STATE_RUNNING",
+                    start_time=record["start_time"] or moment,
+                    update_time=moment,
+                    tuning_state="TUNING_JOB_STATE_TUNING"
+                    if record["stats"]
+                    else "TUNING_JOB_STATE_PROCESSING_DATASET",
+                )
         elif kind == "dataset":
             db.update_job(
-                job_id, stats=event["stats"], batch_size=event["batchSize"], total_steps=event["totalSteps"],
-                example_count=int(event["stats"]["tuningDatasetExampleCount"]), tuning_state="TUNING_JOB_STATE_TUNING",
+                job_id,
+                stats=event["stats"],
+                batch_size=event["batchSize"],
+                total_steps=event["totalSteps"],
+                example_count=int(event["stats"]["tuningDatasetExampleCount"]),
+                tuning_state="TUNING_JOB_STATE_TUNING",
                 update_time=moment,
-            )  # fmt: skip
+            )
         elif kind == "post_processing":
             db.update_job(job_id, tuning_state="TUNING_JOB_STATE_POST_PROCESSING", update_time=moment)
 
-    def on_end(self, key: str, final: dict[str, Any], code: int, stderr: str, requested: str | None,
-               stopping: bool) -> None:  # fmt: skip
+    def on_end(
+        self, key: str, final: dict[str, Any], code: int, stderr: str, requested: str | None, stopping: bool
+    ) -> None:
         job_id = self._id(key)
         record = self.vertex.db.job(job_id)
         if record is None:
@@ -143,14 +153,26 @@ class VertexRunner:
 
     def failed(self, job_id: str, message: str, code: int = RPC_CODES["INTERNAL"]) -> None:
         moment = stamp()
-        self.vertex.db.update_job(job_id, state="JOB_STATE_FAILED", tuning_state=None, end_time=moment,
-                                  update_time=moment, error={"code": code, "message": message})  # fmt: skip
+        self.vertex.db.update_job(
+            job_id,
+            state="JOB_STATE_FAILED",
+            tuning_state=None,
+            end_time=moment,
+            update_time=moment,
+            error={"code": code, "message": message},
+        )
         self._clean(job_id, keep_checkpoints=False)
 
     def cancelled(self, job_id: str) -> None:
         moment = stamp()
-        self.vertex.db.update_job(job_id, state="JOB_STATE_CANCELLED", tuning_state=None, end_time=moment,
-                                  update_time=moment, error={"code": RPC_CODES["CANCELLED"], "message": "CANCELLED"})  # fmt: skip
+        self.vertex.db.update_job(
+            job_id,
+            state="JOB_STATE_CANCELLED",
+            tuning_state=None,
+            end_time=moment,
+            update_time=moment,
+            error={"code": RPC_CODES["CANCELLED"], "message": "CANCELLED"},
+        )
         self._clean(job_id, keep_checkpoints=False)
 
     def succeeded(self, record: dict[str, Any]) -> None:
@@ -163,23 +185,49 @@ class VertexRunner:
         for index, epoch in enumerate(marks, 1):
             endpoint_id = new_id()
             step = total_steps(record["example_count"], epoch, record["batch_size"])
-            checkpoints.append({"checkpointId": str(index), "epoch": str(epoch), "step": str(step),
-                                "endpoint": f"{parent}/endpoints/{endpoint_id}"})  # fmt: skip
+            checkpoints.append(
+                {
+                    "checkpointId": str(index),
+                    "epoch": str(epoch),
+                    "step": str(step),
+                    "endpoint": f"{parent}/endpoints/{endpoint_id}",
+                }
+            )
             endpoints.append((endpoint_id, str(index)))
         moment = stamp()
         request = record["request"]
         self.vertex.db.insert_model(
-            {"id": model_id, "project": project, "location": location, "job_id": job_id,
-             "display_name": request.get("tunedModelDisplayName") or f"tuned-{job_id}",
-             "description": request.get("description", ""), "base_model": request.get("baseModel", ""),
-             "hidden": record["hidden"], "checkpoints": checkpoints, "default_checkpoint": str(len(marks)),
-             "labels": request.get("labels") or {}, "create_time": moment, "update_time": moment},
-            endpoints, moment,
-        )  # fmt: skip
-        tuned = {"model": f"{parent}/models/{model_id}@1", "endpoint": checkpoints[-1]["endpoint"],
-                 "checkpoints": checkpoints}  # fmt: skip
-        self.vertex.db.update_job(job_id, state="JOB_STATE_SUCCEEDED", tuning_state=None, end_time=moment,
-                                  update_time=moment, tuned_model=tuned)  # fmt: skip
+            {
+                "id": model_id,
+                "project": project,
+                "location": location,
+                "job_id": job_id,
+                "display_name": request.get("tunedModelDisplayName") or f"tuned-{job_id}",
+                "description": request.get("description", ""),
+                "base_model": request.get("baseModel", ""),
+                "hidden": record["hidden"],
+                "checkpoints": checkpoints,
+                "default_checkpoint": str(len(marks)),
+                "labels": request.get("labels") or {},
+                "create_time": moment,
+                "update_time": moment,
+            },
+            endpoints,
+            moment,
+        )
+        tuned = {
+            "model": f"{parent}/models/{model_id}@1",
+            "endpoint": checkpoints[-1]["endpoint"],
+            "checkpoints": checkpoints,
+        }
+        self.vertex.db.update_job(
+            job_id,
+            state="JOB_STATE_SUCCEEDED",
+            tuning_state=None,
+            end_time=moment,
+            update_time=moment,
+            tuned_model=tuned,
+        )
         self._clean(job_id, keep_checkpoints=True)
 
     def resume_interrupted(self, submit: Any) -> None:
@@ -192,5 +240,5 @@ class VertexRunner:
 
 
 def learning_rate(multiplier: float) -> float:
-    """The rate a Vertex job trains with: multiplier × the default rate."""
+    """The rate a Vertex job trains with: multiplier x the default rate."""
     return effective_learning_rate(None, multiplier)

@@ -82,9 +82,13 @@ CREATE TABLE IF NOT EXISTS endpoints (
 
 JSON_COLUMNS = ("request", "error", "stats", "tuned_model", "checkpoint_epochs", "checkpoints", "labels")
 METRICS = (
-    "train_total_loss", "train_fraction_of_correct_next_step_preds", "train_num_predictions",
-    "eval_total_loss", "eval_fraction_of_correct_next_step_preds", "eval_num_predictions",
-)  # fmt: skip
+    "train_total_loss",
+    "train_fraction_of_correct_next_step_preds",
+    "train_num_predictions",
+    "eval_total_loss",
+    "eval_fraction_of_correct_next_step_preds",
+    "eval_num_predictions",
+)
 
 
 def _decode(row: sqlite3.Row | None) -> dict[str, Any] | None:
@@ -154,8 +158,20 @@ class VertexStore:
         rows = []
         for p in points:
             ev = p.get("eval") or {}
-            rows.append((job_id, p["step"], p["epoch"], p["time"], p["loss"], p["accuracy"], p["predictions"],
-                         ev.get("loss"), ev.get("accuracy"), ev.get("predictions")))  # fmt: skip
+            rows.append(
+                (
+                    job_id,
+                    p["step"],
+                    p["epoch"],
+                    p["time"],
+                    p["loss"],
+                    p["accuracy"],
+                    p["predictions"],
+                    ev.get("loss"),
+                    ev.get("accuracy"),
+                    ev.get("predictions"),
+                )
+            )
         with self.conn:
             self.conn.execute("BEGIN")
             self.conn.executemany(f"INSERT OR REPLACE INTO curve_points VALUES ({', '.join('?' * 10)})", rows)
@@ -175,9 +191,15 @@ class VertexStore:
             )
 
     def series(
-        self, job_id: str, metric: str, low: int | None = None, high: int | None = None,
-        after: int = 0, limit: int | None = None, descending: bool = False,
-    ) -> list[tuple[int, str, float]]:  # fmt: skip
+        self,
+        job_id: str,
+        metric: str,
+        low: int | None = None,
+        high: int | None = None,
+        after: int = 0,
+        limit: int | None = None,
+        descending: bool = False,
+    ) -> list[tuple[int, str, float]]:
         """(step, wall time, value) of one metric, by step, within [low, high], after step `after` (or before)."""
         if metric not in METRICS:
             raise ValueError(metric)

@@ -29,9 +29,13 @@ from tui.emulator.wire import invalid, not_found
 
 RUN = "tuning"
 SERIES = {  # time series id -> (display name, column); eval series exist only with a validation set
-    "1001": "train_total_loss", "1002": "train_fraction_of_correct_next_step_preds", "1003": "train_num_predictions",
-    "1004": "eval_total_loss", "1005": "eval_fraction_of_correct_next_step_preds", "1006": "eval_num_predictions",
-}  # fmt: skip
+    "1001": "train_total_loss",
+    "1002": "train_fraction_of_correct_next_step_preds",
+    "1003": "train_num_predictions",
+    "1004": "eval_total_loss",
+    "1005": "eval_fraction_of_correct_next_step_preds",
+    "1006": "eval_num_predictions",
+}
 READ_DEFAULT, READ_MAX, EXPORT_DEFAULT, EXPORT_MAX = 1000, 10_000, 1000, 10_000
 TB, EXP, RUN_P, TS = "{tb:" + DIGITS + "}", "{exp:[^/:]+}", "{run:[^/:]+}", "{ts:" + DIGITS + "}"
 _CONTEXT = re.compile(r"^tuning-experiment-([0-9]+)(-" + RUN + ")?$")
@@ -39,7 +43,7 @@ _STEP_TERM = re.compile(r"^\s*step\s*(>=|<=|=|>|<)\s*([0-9]+)\s*$")
 
 
 def _started_job(request: web.Request, job_id: str, what: str) -> dict[str, Any]:
-    project, location, parent = parent_of(request)
+    project, location, _parent = parent_of(request)
     record = request.app[VERTEX].db.job(job_id)
     if record is None or (record["project"], record["location"]) != (project, location) or not record["start_time"]:
         raise not_found(f"{what} does not exist.")
@@ -67,8 +71,10 @@ def _context(record: dict[str, Any], run: bool) -> dict[str, Any]:
         body["parentContexts"] = [base]
         body["metadata"] = {"state": job_json(record)["state"], "tuning_job": job_json(record)["name"]}
     else:
-        body["metadata"] = {"backing_tensorboard_resource": f"{parent}/tensorboards/{record['id']}",
-                            "experiment_deleted": False}  # fmt: skip
+        body["metadata"] = {
+            "backing_tensorboard_resource": f"{parent}/tensorboards/{record['id']}",
+            "experiment_deleted": False,
+        }
     return body
 
 
@@ -89,7 +95,9 @@ def _context_filter(text: str) -> tuple[str | None, str | None]:
         elif m := re.fullmatch(r'\s*parent_contexts\s*:\s*"([^"]+)"\s*', term):
             parent = m[1]
         else:
-            raise invalid("filter", f"unsupported term {term.strip()!r}; use schema_title=\"...\" and parent_contexts:\"...\"")
+            raise invalid(
+                "filter", f'unsupported term {term.strip()!r}; use schema_title="..." and parent_contexts:"..."'
+            )
     return schema, parent
 
 
@@ -113,7 +121,11 @@ async def list_contexts(request: web.Request) -> web.Response:
 # -- TensorBoard resources ----------------------------------------------------------------
 def _run_of(request: web.Request) -> dict[str, Any]:
     tb, exp, run = request.match_info["tb"], request.match_info.get("exp"), request.match_info.get("run")
-    name = f"{parent_of(request)[2]}/tensorboards/{tb}" + (f"/experiments/{exp}" if exp else "") + (f"/runs/{run}" if run else "")
+    name = (
+        f"{parent_of(request)[2]}/tensorboards/{tb}"
+        + (f"/experiments/{exp}" if exp else "")
+        + (f"/runs/{run}" if run else "")
+    )
     record = _started_job(request, tb, f"TensorBoard resource {name}")
     if (exp is not None and exp != experiment_id(tb)) or (run is not None and run != RUN):
         raise not_found(f"TensorBoard resource {name} does not exist.")
@@ -130,20 +142,37 @@ def _run_name(record: dict[str, Any]) -> str:
 
 async def get_tensorboard(request: web.Request) -> web.Response:
     record = _run_of(request)
-    return json_body({"name": _tb_name(record), "displayName": f"tuning-{record['id']}", "runCount": 1,
-                      "createTime": record["start_time"], "updateTime": record["update_time"]})  # fmt: skip
+    return json_body(
+        {
+            "name": _tb_name(record),
+            "displayName": f"tuning-{record['id']}",
+            "runCount": 1,
+            "createTime": record["start_time"],
+            "updateTime": record["update_time"],
+        }
+    )
 
 
 async def get_experiment(request: web.Request) -> web.Response:
     record = _run_of(request)
-    return json_body({"name": f"{_tb_name(record)}/experiments/{experiment_id(record['id'])}",
-                      "displayName": experiment_id(record["id"]), "source": "vertex-ai-tuning",
-                      "createTime": record["start_time"], "updateTime": record["update_time"]})  # fmt: skip
+    return json_body(
+        {
+            "name": f"{_tb_name(record)}/experiments/{experiment_id(record['id'])}",
+            "displayName": experiment_id(record["id"]),
+            "source": "vertex-ai-tuning",
+            "createTime": record["start_time"],
+            "updateTime": record["update_time"],
+        }
+    )
 
 
 def _run_json(record: dict[str, Any]) -> dict[str, Any]:
-    return {"name": _run_name(record), "displayName": RUN, "createTime": record["start_time"],
-            "updateTime": record["update_time"]}  # fmt: skip
+    return {
+        "name": _run_name(record),
+        "displayName": RUN,
+        "createTime": record["start_time"],
+        "updateTime": record["update_time"],
+    }
 
 
 async def list_runs(request: web.Request) -> web.Response:
@@ -157,9 +186,13 @@ async def get_run(request: web.Request) -> web.Response:
 def _series_json(request: web.Request, record: dict[str, Any], ts: str) -> dict[str, Any]:
     column = SERIES[ts]
     body: dict[str, Any] = {
-        "name": f"{_run_name(record)}/timeSeries/{ts}", "displayName": f"/{column}", "valueType": "SCALAR",
-        "pluginName": "scalars", "createTime": record["start_time"], "updateTime": record["update_time"],
-    }  # fmt: skip
+        "name": f"{_run_name(record)}/timeSeries/{ts}",
+        "displayName": f"/{column}",
+        "valueType": "SCALAR",
+        "pluginName": "scalars",
+        "createTime": record["start_time"],
+        "updateTime": record["update_time"],
+    }
     count, last_step, last_time = request.app[VERTEX].db.series_extent(record["id"], column)
     if count:
         body["metadata"] = {"maxStep": str(last_step), "maxWallTime": last_time}
@@ -191,7 +224,9 @@ def step_filter(text: str) -> tuple[int | None, int | None]:
     for term in re.split(r"\s+AND\s+", text.strip()) if text.strip() else []:
         match = _STEP_TERM.match(term)
         if match is None:
-            raise invalid("filter", f"unsupported term {term.strip()!r}; filter by step, e.g. step >= 10 AND step < 200")
+            raise invalid(
+                "filter", f"unsupported term {term.strip()!r}; filter by step, e.g. step >= 10 AND step < 200"
+            )
         op, value = match[1], int(match[2])
         if op in (">", ">=", "="):
             low = max(low or 0, value + (op == ">"))

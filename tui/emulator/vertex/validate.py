@@ -29,8 +29,14 @@ TUNABLE: dict[str, tuple[int, ...]] = {
     "gemini-2.5-flash-lite": (1, 2, 4, 8, 16),
     "gemini-2.5-pro": (1, 2, 4, 8),
 }
-ADAPTER_SIZES = {"ADAPTER_SIZE_ONE": 1, "ADAPTER_SIZE_TWO": 2, "ADAPTER_SIZE_FOUR": 4, "ADAPTER_SIZE_EIGHT": 8,
-                 "ADAPTER_SIZE_SIXTEEN": 16, "ADAPTER_SIZE_THIRTY_TWO": 32}  # fmt: skip
+ADAPTER_SIZES = {
+    "ADAPTER_SIZE_ONE": 1,
+    "ADAPTER_SIZE_TWO": 2,
+    "ADAPTER_SIZE_FOUR": 4,
+    "ADAPTER_SIZE_EIGHT": 8,
+    "ADAPTER_SIZE_SIXTEEN": 16,
+    "ADAPTER_SIZE_THIRTY_TWO": 32,
+}
 # The emulator's model width per adapter size (a bigger adapter learns more); unset: the widest.
 HIDDEN_WIDTH = {1: 32, 2: 48, 4: 64, 8: 96, 16: 128}
 DEFAULT_HIDDEN = 128
@@ -39,10 +45,32 @@ MAX_MULTIPLIER = 10.0
 MAX_VALIDATION_EXAMPLES = 5000
 MAX_DISPLAY_NAME = 128
 MAX_DESCRIPTION = 4096  # not documented; the emulator's limit
-_TOP = {"baseModel", "preTunedModel", "supervisedTuningSpec", "tunedModelDisplayName", "description", "labels",
-        "serviceAccount", "encryptionSpec", "outputUri"}  # fmt: skip
-_OUTPUT_ONLY = {"name", "state", "createTime", "startTime", "endTime", "updateTime", "error", "experiment",
-                "tunedModel", "tuningDataStats", "tuningJobState", "tuningJobMetadata", "pipelineJob"}  # fmt: skip
+_TOP = {
+    "baseModel",
+    "preTunedModel",
+    "supervisedTuningSpec",
+    "tunedModelDisplayName",
+    "description",
+    "labels",
+    "serviceAccount",
+    "encryptionSpec",
+    "outputUri",
+}
+_OUTPUT_ONLY = {
+    "name",
+    "state",
+    "createTime",
+    "startTime",
+    "endTime",
+    "updateTime",
+    "error",
+    "experiment",
+    "tunedModel",
+    "tuningDataStats",
+    "tuningJobState",
+    "tuningJobMetadata",
+    "pipelineJob",
+}
 _SPEC = {"trainingDatasetUri", "validationDatasetUri", "hyperParameters", "exportLastCheckpointOnly", "tuningMode"}
 _MODEL_PREFIX = re.compile(r"^(projects/[^/]+/locations/[^/]+/)?(publishers/google/)?models/")
 TUNED_MODEL = re.compile(r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/models/(?P<id>[0-9]+)(@[0-9]+)?$")
@@ -51,7 +79,9 @@ TUNED_MODEL = re.compile(r"^projects/(?P<project>[^/]+)/locations/(?P<location>[
 def _unknown(obj: dict, allowed: set[str], where: str) -> None:
     for key in obj:
         if key not in allowed:
-            raise ApiError(400, f'Invalid JSON payload received. Unknown name "{key}" at \'{where}\': Cannot find field.')
+            raise ApiError(
+                400, f"Invalid JSON payload received. Unknown name \"{key}\" at '{where}': Cannot find field."
+            )
 
 
 def base_model_id(name: str) -> str | None:
@@ -92,11 +122,21 @@ class CreateRequest:
 def check_adapter(base: str, adapter: int | None) -> None:
     if adapter is not None and adapter not in TUNABLE[base]:
         sizes = ", ".join(n for n, v in ADAPTER_SIZES.items() if v in TUNABLE[base])
-        raise ApiError(400, "The adapter size is not supported for this base model.", details=[{
-            "@type": "type.googleapis.com/google.rpc.BadRequest",
-            "fieldViolations": [{"field": "supervisedTuningSpec.hyperParameters.adapterSize",
-                                 "description": f"{base} takes {sizes}"}],
-        }])  # fmt: skip
+        raise ApiError(
+            400,
+            "The adapter size is not supported for this base model.",
+            details=[
+                {
+                    "@type": "type.googleapis.com/google.rpc.BadRequest",
+                    "fieldViolations": [
+                        {
+                            "field": "supervisedTuningSpec.hyperParameters.adapterSize",
+                            "description": f"{base} takes {sizes}",
+                        }
+                    ],
+                }
+            ],
+        )
 
 
 def _gcs_uri(value: Any, where: str) -> str:
@@ -129,13 +169,17 @@ def parse_create(body: Any) -> CreateRequest:
         base = base_model_id(as_text(body["baseModel"], "baseModel"))
         if base is None:
             raise invalid("baseModel", f"{body['baseModel']} cannot be tuned; supported: {', '.join(TUNABLE)}")
-    spec = as_object(body.get("supervisedTuningSpec"), "supervisedTuningSpec") if "supervisedTuningSpec" in body else None
+    spec = (
+        as_object(body.get("supervisedTuningSpec"), "supervisedTuningSpec") if "supervisedTuningSpec" in body else None
+    )
     if spec is None:
         raise invalid("supervisedTuningSpec", "is required, with trainingDatasetUri (gs://BUCKET/OBJECT.jsonl)")
     spec = {k: v for k, v in spec.items() if v is not None}
     _unknown(spec, _SPEC, "tuning_job.supervised_tuning_spec")
     if spec.get("tuningMode") not in (None, "TUNING_MODE_PEFT_ADAPTER"):
-        raise invalid("supervisedTuningSpec.tuningMode", "the local emulator tunes adapters only (TUNING_MODE_PEFT_ADAPTER)")
+        raise invalid(
+            "supervisedTuningSpec.tuningMode", "the local emulator tunes adapters only (TUNING_MODE_PEFT_ADAPTER)"
+        )
     if "trainingDatasetUri" not in spec:
         raise invalid("supervisedTuningSpec.trainingDatasetUri", "is required: gs://BUCKET/OBJECT.jsonl")
     train = _gcs_uri(spec["trainingDatasetUri"], "supervisedTuningSpec.trainingDatasetUri")
@@ -146,16 +190,25 @@ def parse_create(body: Any) -> CreateRequest:
     where = "supervisedTuningSpec.hyperParameters."
     for key in ("batchSize", "learningRate"):
         if key in hp:
-            raise invalid(where + key, "is for open models only; Gemini tuning takes epochCount, "
-                                       "learningRateMultiplier and adapterSize")  # fmt: skip
-    _unknown(hp, {"epochCount", "learningRateMultiplier", "adapterSize"}, "tuning_job.supervised_tuning_spec.hyper_parameters")
+            raise invalid(
+                where + key,
+                "is for open models only; Gemini tuning takes epochCount, learningRateMultiplier and adapterSize",
+            )
+    _unknown(
+        hp,
+        {"epochCount", "learningRateMultiplier", "adapterSize"},
+        "tuning_job.supervised_tuning_spec.hyper_parameters",
+    )
     epochs = as_integer(hp.get("epochCount", DEFAULT_EPOCHS), where + "epochCount", 1, MAX_EPOCHS)
-    multiplier = as_number(hp.get("learningRateMultiplier", 1.0), where + "learningRateMultiplier", 0.0, MAX_MULTIPLIER,
-                           open_low=True)  # fmt: skip
+    multiplier = as_number(
+        hp.get("learningRateMultiplier", 1.0), where + "learningRateMultiplier", 0.0, MAX_MULTIPLIER, open_low=True
+    )
     adapter = None
     if hp.get("adapterSize") not in (None, "ADAPTER_SIZE_UNSPECIFIED"):
         if hp["adapterSize"] not in ADAPTER_SIZES:
-            raise invalid(where + "adapterSize", f"must be one of {', '.join(ADAPTER_SIZES)}, got {hp['adapterSize']!r}")
+            raise invalid(
+                where + "adapterSize", f"must be one of {', '.join(ADAPTER_SIZES)}, got {hp['adapterSize']!r}"
+            )
         adapter = ADAPTER_SIZES[hp["adapterSize"]]
     if base is not None:
         check_adapter(base, adapter)
@@ -165,8 +218,11 @@ def parse_create(body: Any) -> CreateRequest:
     labels = as_object(body.get("labels") or {}, "labels")
     for key, value in labels.items():
         if not re.fullmatch(r"[a-z][a-z0-9_-]{0,62}", key) or not isinstance(value, str) or len(value) > 63:
-            raise invalid(f"labels.{key}", "label keys start with a lowercase letter; keys and values: at most 63 "
-                                           "lowercase letters, digits, '_' or '-'")  # fmt: skip
+            raise invalid(
+                f"labels.{key}",
+                "label keys start with a lowercase letter; keys and values: at most 63 "
+                "lowercase letters, digits, '_' or '-'",
+            )
     echoed_hp: dict[str, Any] = {"epochCount": str(epochs), "learningRateMultiplier": multiplier}
     if adapter is not None:
         echoed_hp["adapterSize"] = hp["adapterSize"]
@@ -176,7 +232,9 @@ def parse_create(body: Any) -> CreateRequest:
     if last_only:
         echoed_spec["exportLastCheckpointOnly"] = True
     echo: dict[str, Any] = {
-        "tunedModelDisplayName": as_text(body.get("tunedModelDisplayName", ""), "tunedModelDisplayName", MAX_DISPLAY_NAME),
+        "tunedModelDisplayName": as_text(
+            body.get("tunedModelDisplayName", ""), "tunedModelDisplayName", MAX_DISPLAY_NAME
+        ),
         "description": as_text(body.get("description", ""), "description", MAX_DESCRIPTION),
         "supervisedTuningSpec": echoed_spec,
         "labels": labels,
@@ -185,8 +243,9 @@ def parse_create(body: Any) -> CreateRequest:
         echo["preTunedModel"] = {"tunedModelName": body["preTunedModel"]["tunedModelName"]}
         if pre_tuned[3] is not None:
             echo["preTunedModel"]["checkpointId"] = pre_tuned[3]
-    return CreateRequest(echo, base, pre_tuned, epochs, multiplier, adapter, train, validation,
-                         checkpoint_epochs(epochs, last_only))  # fmt: skip
+    return CreateRequest(
+        echo, base, pre_tuned, epochs, multiplier, adapter, train, validation, checkpoint_epochs(epochs, last_only)
+    )
 
 
 def check_dataset(path: Path, uri: str, where: str, count_limit: int | None = None) -> int | None:
@@ -205,14 +264,18 @@ def check_dataset(path: Path, uri: str, where: str, count_limit: int | None = No
                 except orjson.JSONDecodeError:
                     raise invalid(where, f"{uri} is not JSONL: line {number} is not a JSON object") from None
                 if not isinstance(first, dict):
-                    raise invalid(where, f"{uri} is not JSONL: line {number} is a JSON {type(first).__name__}, "
-                                         "not an object with \"contents\"")  # fmt: skip
+                    raise invalid(
+                        where,
+                        f"{uri} is not JSONL: line {number} is a JSON {type(first).__name__}, "
+                        'not an object with "contents"',
+                    )
             count += 1
             if count_limit is None:
                 return None
             if count > count_limit:
-                raise invalid(where, f"{uri} has more than {count_limit} examples; a validation set holds at most "
-                                     f"{count_limit}")  # fmt: skip
+                raise invalid(
+                    where, f"{uri} has more than {count_limit} examples; a validation set holds at most {count_limit}"
+                )
     if count == 0:
         raise invalid(where, f"{uri} is empty; give one JSON example per line")
     return count
