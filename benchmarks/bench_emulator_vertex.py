@@ -119,7 +119,8 @@ def points(api: Api, name: str, page_size: int = 10_000) -> list[dict]:
 
 
 def spread(values: list[float], unit: str = "", digits: int = 1) -> str:
-    return f"min {min(values):.{digits}f}{unit} / median {statistics.median(values):.{digits}f}{unit} / max {max(values):.{digits}f}{unit}"
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"min {low:.{digits}f}{unit} / median {mid:.{digits}f}{unit} / max {high:.{digits}f}{unit}"
 
 
 def quality(api: Api, rounds: int) -> None:
@@ -181,7 +182,8 @@ def export_and_polling(api: Api, rounds: int) -> None:
     print(
         f"GET of a running job: {len(running)} requests while 10,000 steps trained: "
         f"p50 {pct(running, 0.5):.2f} ms, p99 {pct(running, 0.99):.2f} ms; idle baseline "
-        f"p50 {pct(idle, 0.5):.2f} ms, p99 {pct(idle, 0.99):.2f} ms; p99 ratio {pct(running, 0.99) / pct(idle, 0.99):.2f}"
+        f"p50 {pct(idle, 0.5):.2f} ms, p99 {pct(idle, 0.99):.2f} ms; "
+        f"p99 ratio {pct(running, 0.99) / pct(idle, 0.99):.2f}"
     )
     loss = series(api, job)["/train_total_loss"]
     big, small = [], []
