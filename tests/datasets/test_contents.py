@@ -182,6 +182,8 @@ def test_vertex_lint_warns_about_examples_over_the_token_limit(write):
     report = lint(open_dataset(path), target="vertex")
     long = [f for f in report.findings if f.rule == "example-too-long"]
     assert [f.line for f in long] == [21]
+    assert "input-too-long" not in report.rule_counts  # the Gemini API's character limit does not apply
+    assert lint(open_dataset(path)).rule_counts["input-too-long"] == 1
 
 
 def test_vertex_validation_lint_refuses_more_than_5000_examples(write):

@@ -1,6 +1,7 @@
 """Lint rules for data going to Vertex AI (reference: vertex-tuning-api.md §3.1-3.2).
 
-Vertex tunes multi-turn conversations, so the shared `multi-turn` error is waived; instead
+Vertex tunes multi-turn conversations, so the shared `multi-turn` error is waived (and so are the
+Gemini API's per-input and per-output character limits); instead
 each conversation must use only user and model turns, alternate them and end with the
 model. Each example must fit the base model's token limit (estimated here, 4 characters a
 token; Vertex truncates or drops longer ones and says so after launch), the converted file
@@ -27,7 +28,9 @@ LINE_OVERHEAD = 1  # the newline ending each JSONL record
 class VertexRules:
     """The Vertex-only rules; `validation=True` checks a validation file."""
 
-    waived = ("multi-turn", "too-few-examples")
+    # The Gemini API's limits that Vertex does not have: multi-turn data, 40,000 / 5,000 characters per
+    # input / output (Vertex counts tokens per example instead), and its minimum count (recounted here).
+    waived = ("multi-turn", "too-few-examples", "input-too-long", "output-too-long")
 
     def __init__(self, validation: bool = False, example_tokens: int = DEFAULT_EXAMPLE_TOKENS) -> None:
         self.validation = validation

@@ -4,7 +4,9 @@ An asyncio service over one `TuningBackend` and the SQLite `History`. One watche
 unfinished job polls it (one request in flight per job, a semaphore bounding requests
 across jobs), merges what the backend reports into the known job without ever dropping a
 snapshot, records it, and publishes typed events. Failures are published and retried with
-backoff; a watcher never dies of a backend error.
+backoff; a watcher never dies of a backend error. While a local emulator does not answer,
+its `EmulatorLink` is asked every second where it is (or to restart it); once it answers,
+the backend is pointed there and every watcher polls at once.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from typing import TypeVar
 from tui.jobs.backend import OperationStatus, TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
 from tui.jobs.events import (
-    BackendFailed, BackendRecovered, Event, JobAdded, JobFinished, JobProgress, JobRemoved, JobStateChanged,
-    JobUpdated, SnapshotsAdded,
+    BackendFailed, BackendMoved, BackendRecovered, Event, HistoryFailed, JobAdded, JobFinished, JobProgress, JobRemoved,
+    JobStateChanged, JobUpdated, SnapshotsAdded,
 )
 from tui.jobs.fold import fold
-from tui.jobs.history import History
+from tui.jobs.history import History, HistoryError
 from tui.jobs.launching import create_job, read_dataset
 from tui.jobs.polling import PollPolicy
 from tui.jobs.subscription import Broadcaster, Subscription
@@ -51,6 +53,10 @@ class JobManager:
         self.history = history
         self.policy = policy or PollPolicy()
         self.emulator = None  # the RunningEmulator in use, when the backend is local
+        self.link = None  # an EmulatorLink: finds the local emulator again when it stops answering
+        self._reconnecting: asyncio.Task | None = None
+        self._wake = asyncio.Event()  # set when the backend answers again: sleeping pollers go at once
+        self.history_problem: HistoryError | None = None  # set once the history file fails; memory stands in
         self.requests_sent = 0
         self._jobs: dict[str, Job] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -91,7 +97,12 @@ class JobManager:
         """
         self._semaphore = asyncio.Semaphore(self.policy.max_concurrency)
         self._background = background
-        for job in self.history.load(self.backend.name):
+        try:
+            known = self.history.load(self.backend.name)
+        except HistoryError as exc:
+            self.history_failed(exc)
+            known = []
+        for job in known:
             self._jobs[job.name] = job
             self._publish(JobAdded(job))
             if background and not job.state.finished:
@@ -110,7 +121,7 @@ class JobManager:
         if self._closed:
             return
         self._closed = True
-        tasks = [*self._watchers.values(), *([self._discovery] if self._discovery else [])]
+        tasks = [*self._watchers.values(), *(t for t in (self._discovery, self._reconnecting) if t)]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -118,6 +129,31 @@ class JobManager:
         await self.backend.close()
         self.history.close()
         self._broadcast.close()
+
+    def history_failed(self, error: HistoryError) -> None:
+        """Keep going in memory after the history file failed; say so once (HistoryFailed)."""
+        if self.history_problem is not None:
+            return
+        self.history_problem = error
+        broken, self.history = self.history, History.in_memory()
+        for job in self._jobs.values():
+            self.history.save(job)
+            self.history.add_snapshots(job.backend, job.name, job.snapshots)
+        broken.close()
+        self._publish(HistoryFailed(error))
+
+    def _record(self, job: Job, snapshots=(), cancelled: bool = False) -> None:
+        """Write a job (and new snapshots) to history; a failing file is replaced by memory, not fatal."""
+        try:
+            self.history.save(job)
+            self.history.add_snapshots(job.backend, job.name, snapshots)
+            if cancelled:
+                self.history.mark_cancelled(job.backend, job.name)
+        except HistoryError as exc:
+            if not self.history.persistent:
+                raise
+            self.history_failed(exc)
+            self._record(job, snapshots, cancelled)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -143,7 +179,7 @@ class JobManager:
             }
         )
         self._jobs[job.name] = job
-        self.history.save(job)
+        self._record(job)
         self._publish(JobAdded(job))
         if self._background:
             self._watch(job.name)
@@ -160,7 +196,7 @@ class JobManager:
                 fetched = await self._call(lambda: self.backend.cancel(self._jobs[job.name]))
             finally:
                 self._cancelling.discard(job.name)
-            self.history.mark_cancelled(self.backend.name, job.name)
+            self._record(self._jobs[job.name], cancelled=True)
             return self._merge(job.name, fetched, None, cancelled=True)
 
     async def delete(self, name: str) -> None:
@@ -177,7 +213,7 @@ class JobManager:
         if watcher:
             watcher.cancel()
         if job := self._jobs.pop(full, None):
-            self.history.save(job.model_copy(update={"state": JobState.DELETED, "updated": datetime.now(UTC)}))
+            self._record(job.model_copy(update={"state": JobState.DELETED, "updated": datetime.now(UTC)}))
         self._publish(JobRemoved(full))
 
     async def rename(self, name: str, display_name: str) -> Job:
@@ -189,7 +225,7 @@ class JobManager:
         fetched = await self._call(lambda: self.backend.rename(job.name, display_name))
         renamed = self._jobs[job.name].model_copy(update={"display_name": fetched.display_name or display_name})
         self._jobs[job.name] = renamed
-        self.history.save(renamed)
+        self._record(renamed)
         self._publish(JobUpdated(renamed))
         return renamed
 
@@ -254,7 +290,44 @@ class JobManager:
             except BackendError as exc:
                 if exc.kind is ErrorKind.RATE_LIMITED and exc.retry_after:
                     self._not_before = max(self._not_before, loop.time() + exc.retry_after)
+                if exc.kind is ErrorKind.UNREACHABLE:
+                    self._reconnect()
                 raise
+
+    def _reconnect(self) -> None:
+        """Look for the local emulator until it answers (once at a time; nothing to do for Gemini)."""
+        if self.link is None or self._closed or (self._reconnecting and not self._reconnecting.done()):
+            return
+        self._reconnecting = asyncio.create_task(self._reconnect_loop(), name="tunedeck-reconnect")
+
+    async def _reconnect_loop(self) -> None:
+        from tui.jobs.local import RECONNECT_EVERY_S
+
+        while not self._closed:
+            try:
+                located = await self.link.locate()
+            except Exception:  # noqa: BLE001 - looked for again in a second
+                located = None
+            if located is not None:
+                if located.url != self.backend.base_url:
+                    from tui.jobs.service import local_description
+
+                    await self.backend.retarget(located.url, local_description(located.url))
+                    self.emulator = self.link.emulator
+                if located.news:
+                    self._publish(BackendMoved(located.news, self.backend_description))
+                self._publish(BackendRecovered())
+                self._wake.set()
+                self._wake = asyncio.Event()
+                return
+            await asyncio.sleep(RECONNECT_EVERY_S)
+
+    async def _sleep(self, delay: float) -> None:
+        """Sleep `delay` seconds, or less if the backend answers again meanwhile."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), delay)
+        except TimeoutError:
+            pass
 
     def _watch(self, name: str) -> None:
         task = self._watchers.get(name)
@@ -279,7 +352,7 @@ class JobManager:
                 delay = interval
             if (job := self._jobs.get(name)) is None or job.state.finished:
                 break
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
         self._watchers.pop(name, None)
 
     async def _poll(self, name: str) -> bool:
@@ -333,8 +406,7 @@ class JobManager:
             fetched = fetched.model_copy(update={"state": old.state})  # the cancel's own answer decides
         new, new_snaps = fold(old, fetched, status, cancelled)
         self._jobs[name] = new
-        self.history.save(new)
-        self.history.add_snapshots(new.backend, name, new_snaps)
+        self._record(new, new_snaps)
         if new_snaps:
             self._publish(SnapshotsAdded(new, tuple(new_snaps)))
         if new.completed_steps != old.completed_steps:
@@ -351,8 +423,7 @@ class JobManager:
         for fetched in listed:
             if fetched.name not in self._jobs:
                 self._jobs[fetched.name] = fetched
-                self.history.save(fetched)
-                self.history.add_snapshots(fetched.backend, fetched.name, fetched.snapshots)
+                self._record(fetched, fetched.snapshots)
                 self._publish(JobAdded(fetched))
             elif self._jobs[fetched.name].state is not JobState.DELETED:
                 self._merge(fetched.name, fetched, None)
@@ -373,4 +444,4 @@ class JobManager:
                 if failing:
                     self._publish(BackendRecovered())
                 failing = False
-            await asyncio.sleep(self.policy.discover_every)
+            await self._sleep(self.policy.discover_every)
