@@ -65,13 +65,17 @@ class LintReport:
 
 
 def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "gemini",
-         progress: ProgressCallback | None = None) -> LintReport:
-    """Check every example of `reader` and the dataset as a whole."""
-    out = Findings(str(reader.path))
-    scan = Scan(reader, out)
-    throttle = Throttle(progress, reader.index.size)
-    scan.run(throttle)
-    throttle.finish()
+         progress: ProgressCallback | None = None, scanned: Scan | None = None) -> LintReport:
+    """Check every example of `reader` and the dataset as a whole (`scanned`: the per-example pass,
+    already run over the whole file)."""
+    if scanned is None:
+        scan = Scan(reader, Findings(str(reader.path)))
+        throttle = Throttle(progress, reader.index.size)
+        scan.run(throttle)
+        throttle.finish()
+    else:
+        scan = scanned
+    out = scan.out
 
     count = len(scan.lines)
     input_chars, output_chars = length_summary(scan.in_lens), length_summary(scan.out_lens)
