@@ -192,3 +192,15 @@ def test_vertex_validation_lint_refuses_more_than_5000_examples(write):
     assert report.rule_counts.get("too-many-validation-examples") == 1
     assert lint(open_dataset(write("ok.jsonl", jsonl(pairs(5000)))), target="vertex-validation").rule_counts.get(
         "too-many-validation-examples") is None
+
+
+def test_vertex_lint_reports_each_malformed_conversation_once(write):
+    good = [{"contents": user_model(f"q{i}", "a")} for i in range(20)]
+    reversed_pair = {"contents": list(reversed(user_model("q", "a")))}
+    chat = {"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"},
+                         {"role": "assistant", "content": "c"}]}
+    path = write("mixed.jsonl", jsonl([*good, reversed_pair, chat]))
+    report = lint(open_dataset(path), target="vertex")
+    by_line = Counter(f.line for f in report.findings if f.severity == "error")
+    assert by_line == {21: 1, 22: 1}
+    assert next(f.rule for f in report.findings if f.line == 22) == "roles-not-alternating"
