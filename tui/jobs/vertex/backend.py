@@ -93,6 +93,7 @@ class VertexBackend:
         self.curves = CurveReader(self.rest, API_VERSION)
         self.models = TunedModels(self.rest, API_VERSION)
         self._bound: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
+        self._bucket_ready = False
 
     @property
     def description(self) -> str:
@@ -136,6 +137,9 @@ class VertexBackend:
             raise BackendError(ErrorKind.INVALID, "no Cloud Storage bucket is set for the dataset upload",
                                "set one with --bucket or the config key vertex_bucket (create it with `gcloud storage "
                                f"buckets create gs://NAME --location={self.place.location}`)")
+        if self.name == "vertex-local" and not self._bucket_ready:  # the emulator's bucket is ours to make
+            await self.storage.create_bucket(self.place.bucket, self.place.project)
+            self._bucket_ready = True
         work_dir = self.work_dir or dataset.path.parent
         launch: Launch = await asyncio.to_thread(prepare_files, spec, dataset, work_dir)
         try:
