@@ -13,6 +13,8 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
+FORMATS = ("jsonl", "json", "csv", "tsv", "vertex", "chat")  # as `validate --format` takes them
+
 # command name -> the module that registers it
 COMMANDS = {
     "validate": "tui.commands.validate",
@@ -24,14 +26,20 @@ COMMANDS = {
 }
 
 
-def _global_parser(add_help: bool = True) -> argparse.ArgumentParser:
+def _global_parser(add_help: bool = True, *, app: bool = False) -> argparse.ArgumentParser:
+    """The options every invocation takes; with `app`, also the dataset the app opens on."""
     parser = argparse.ArgumentParser(
         prog="tunedeck",
-        description="Tune Gemini models from the terminal. With no command, opens the app.",
+        usage="tunedeck [--backend B] [--data-dir DIR] [PATH [--format F] | COMMAND ...]",
+        description="Tune Gemini models from the terminal. With no command, opens the app "
+                    "(on the dataset at PATH, if given).",
         add_help=add_help,
     )
     parser.add_argument("--backend", choices=["local", "gemini"], help="which tuning service to use (default: gemini when an API key is set, else the local emulator)")
     parser.add_argument("--data-dir", type=Path, help="where history and the local emulator's state live")
+    if app:
+        parser.add_argument("path", nargs="?", metavar="PATH", help="a dataset to open in the app")
+        parser.add_argument("--format", choices=FORMATS, help="the dataset's format (default: detected)")
     return parser
 
 
@@ -53,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if not _names_a_command(argv):
         from tui.launch import run_app
 
-        return run_app(_global_parser().parse_args(argv))
+        return run_app(_global_parser(app=True).parse_args(argv))
     args = build_parser().parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:

@@ -13,7 +13,7 @@ import argparse
 import sys
 import time
 
-FORMATS = ("jsonl", "json", "csv", "tsv", "vertex", "chat")
+from tui.cli import FORMATS
 TASKS = ("classification", "summarization", "document-search", "generation")
 PROGRESS_AFTER = 0.3  # seconds before a progress bar appears
 

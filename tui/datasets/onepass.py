@@ -158,3 +158,4 @@ def _join(child: tuple[int, int]) -> Scan | None:
     if status != 0 or not payload:
         return None
     return pickle.loads(payload)
+
