@@ -116,6 +116,9 @@ def _json_document(reader, report) -> dict:
 
 
 def _print_human(reader, report) -> None:
+    from tui.datasets.wording import plural, size
+    from tui.models import MAX_INLINE_BYTES
+
     out = sys.stdout
     for f in report.findings:
         where = f"{reader.path}:{f.line}" if f.line is not None else str(reader.path)
@@ -125,10 +128,11 @@ def _print_human(reader, report) -> None:
     stats = report.stats
     counts = report.counts
     out.write("\n")
-    out.write(f"{reader.path}: {reader.format.value}, {stats.examples:,} valid examples of {len(reader):,} records, "
-              f"{reader.dataset.size_bytes:,} bytes, sha256 {reader.dataset.sha256[:12]}\n")
-    out.write(f"  findings: {_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
-              f"{counts['info']} info\n")
+    out.write(f"{reader.path}: {reader.format.value}, {plural(stats.examples, 'valid example')} of "
+              f"{plural(len(reader), 'record')}, {size(reader.dataset.size_bytes)}, "
+              f"sha256 {reader.dataset.sha256[:12]}\n")
+    out.write(f"  findings: {plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
+              f"{counts['info']:,} info\n")
     out.write(f"  task: {report.task.value}{' (guessed)' if report.task_guessed else ''}\n")
     for name, summary in (("input", stats.input_chars), ("output", stats.output_chars)):
         if summary.count:
@@ -136,15 +140,7 @@ def _print_human(reader, report) -> None:
                       f"p95 {summary.p95:,}, max {summary.max:,}\n")
     out.write(f"  tokens: ~{stats.estimated_tokens:,} (estimate: characters / 4)\n")
     out.write(f"  duplicates: {stats.duplicates:,}; inputs with conflicting outputs: {stats.conflicting_inputs:,}\n")
-    out.write(f"  inline payload: ~{_size(stats.inline_bytes)} (the Gemini API takes up to 4 MB)\n")
+    out.write(f"  inline payload: ~{size(stats.inline_bytes)} (the Gemini API takes up to {size(MAX_INLINE_BYTES)})\n")
     if stats.labels:
         out.write("  labels: " + ", ".join(f"{k} {v}" for k, v in stats.labels.items()) + "\n")
     out.write(f"  format profile: {report.profile.describe()}\n")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def _size(n: int) -> str:
-    return f"{n / 1048576:,.1f} MB" if n >= 1048576 else f"{n / 1024:,.0f} KiB"

@@ -18,7 +18,7 @@ from itertools import accumulate, islice, repeat
 import numpy as np
 
 from tui.datasets.outputs import output_hashes
-from tui.datasets.profile import marker_signature
+from tui.datasets.profile import leading_prefix, marker_signature
 from tui.datasets.progress import Throttle
 from tui.datasets.reader import LINE_JSON, DatasetReader, non_blank
 from tui.datasets.records import RecordProblem, load_batch, parse_object, plain_pairs
@@ -105,6 +105,7 @@ class Scan:
         self.records = array("I")  # the record number `reader.raw_records` starts at, to read an example again
         self.in_hashes = array("q")  # str hashes of the inputs: 64-bit SipHash
         self.preamble: str | None = None  # candidate learnt from the first batch
+        self.preamble_inline = False  # the preamble shares its line with the rest of the input
         self.has_preamble = array("b")
         self.markers: tuple[str, ...] = ()  # candidates learnt from the first batch, in their usual order
         self.marker_bits = array("B")  # bit j set: the input uses markers[j] (at most 8)
@@ -271,6 +272,9 @@ class Scan:
             head, used = heads.most_common(1)[0]
             if used >= 2 and used >= LEARN_SHARE * sample:
                 self.preamble = head
+        if self.preamble is None:
+            self.preamble = leading_prefix(inputs, max(2, round(LEARN_SHARE * sample)))
+            self.preamble_inline = self.preamble is not None
         signatures = Counter(map(marker_signature, inputs))
         use: Counter[str] = Counter()
         for signature, times in signatures.items():
@@ -285,8 +289,8 @@ class Scan:
         self._shared = self.preamble is not None or any(m in common_prefix(inputs) for m in self.markers)
 
     def _check_preamble(self, inputs: list[str], shared: str) -> None:
-        """Which inputs start with the preamble line (all of them when the prefix they share does)."""
-        head = self.preamble + "\n"
+        """Which inputs start with the preamble (all of them when the prefix they share does)."""
+        head = self.preamble if self.preamble_inline else self.preamble + "\n"
         if shared.startswith(head):
             self.has_preamble.frombytes(b"\x01" * len(inputs))
         else:
