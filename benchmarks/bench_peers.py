@@ -17,7 +17,7 @@ round (programs alternate within a round, so load from elsewhere hits them alike
   file line by line with orjson (`python -c`, same interpreter) and `jq -c . FILE`; the
   ratio is orjson's time over validate's (throughput relative to orjson's).
 
-Every program runs in a tmux pane of 120×40 cells; the screen is polled through one tmux
+Every program runs in a tmux pane of 120 x 40 cells; the screen is polled through one tmux
 control-mode client, so polling forks nothing. The peers are looked for in a venv outside
 the repo (default /tmp/peers-venv, or $PEERS_VENV: `python3 -m venv /tmp/peers-venv &&
 /tmp/peers-venv/bin/pip install visidata toolong`) and jq on $PATH (`apt-get install jq`);
@@ -41,8 +41,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_datasets import DATA, MB, generate  # noqa: E402
-from bench_first_paint import PASSED_ENV, Tmux, free_port  # noqa: E402
+from bench_datasets import DATA, MB, generate
+from bench_first_paint import PASSED_ENV, Tmux, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = Path(os.environ.get("PEERS_VENV", "/tmp/peers-venv")) / "bin"
@@ -86,7 +86,8 @@ class Pane:
         unset = "-u GEMINI_API_KEY -u GOOGLE_API_KEY -u PYTHONDONTWRITEBYTECODE"
         shell = f"exec env {unset} {exports} {shlex.join(command)}"  # exec: the pane's pid is the program's
         self.started = time.perf_counter()
-        ok, output = tmux.command(f"new-session -d -s {self.session} -c {shlex.quote(str(ROOT))} -x 120 -y 40 {shlex.quote(shell)}")
+        ok, output = tmux.command(f"new-session -d -s {self.session} -c {shlex.quote(str(ROOT))} -x 120 -y 40 "
+                                  f"{shlex.quote(shell)}")
         if not ok:
             raise RuntimeError(f"tmux could not start {command}: {output}")
         ok, output = tmux.command(f"display-message -p -t {self.session} '#{{pane_pid}}'")
@@ -118,7 +119,8 @@ class Pane:
         raise TimeoutError(f"{marker!r} still on screen after {TIMEOUT_S}s")
 
     def keys(self, *keys: str, literal: bool = False) -> float:
-        self.tmux.command(f"send-keys -t {self.session} {'-l ' if literal else ''}{' '.join(shlex.quote(k) for k in keys)}")
+        quoted = " ".join(shlex.quote(key) for key in keys)
+        self.tmux.command(f"send-keys -t {self.session} {'-l ' if literal else ''}{quoted}")
         return time.perf_counter()
 
     def cpu_seconds(self) -> float:
@@ -200,7 +202,9 @@ def run_whole(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     time's (%M), where it is installed: the RSS a forked child has before it execs the program
     would count otherwise."""
     with tempfile.NamedTemporaryFile("r") as report:
-        timed = ["/usr/bin/time", "-f", "%M", "-o", report.name, *command] if Path("/usr/bin/time").exists() else command
+        timed = command
+        if Path("/usr/bin/time").exists():
+            timed = ["/usr/bin/time", "-f", "%M", "-o", report.name, *command]
         start = time.perf_counter()
         process = subprocess.Popen(timed, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
         _, _, usage = os.wait4(process.pid, 0)
@@ -252,7 +256,8 @@ def main() -> int:
                 generate(path, size * MB)
                 subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # into the page cache
                 records = records_in(path)
-                print(f"\n== {path.name}: {path.stat().st_size / MB:,.0f} MB, {records:,} records, {args.rounds} rounds")
+                print(f"\n== {path.name}: {path.stat().st_size / MB:,.0f} MB, {records:,} records, "
+                      f"{args.rounds} rounds")
                 if "open" in only and tmux is not None:
                     bench_open(tmux, tunedeck, env, path, records, args.rounds)
                 if "enter" in only and tmux is not None:
@@ -276,7 +281,8 @@ def bench_open(tmux: Tmux, tunedeck: list[str], env: dict[str, str], path: Path,
     print("open from the shell (start -> first records; first records -> last record; peak RSS):")
     for name, runs in results.items():
         print(f"  {name:<9} first {spread([r['first'] for r in runs])}, CPU by then {spread([r['cpu'] for r in runs])}")
-        print(f"  {'':<9} last +{spread([r['last'] for r in runs])}   peak RSS {spread([r['rss'] for r in runs], 'MB')}")
+        print(f"  {'':<9} last +{spread([r['last'] for r in runs])}   "
+              f"peak RSS {spread([r['rss'] for r in runs], 'MB')}")
     ours = [r["first"] for r in results["tunedeck"]]
     for peer in ("visidata", "toolong"):
         if peer in results:

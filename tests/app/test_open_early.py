@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import tui.app
-
 from tests.app.conftest import DATA, SIZE, open_path, settle
 from tui.app import TuneDeckApp, make_app
 from tui.cli import main
@@ -41,7 +40,7 @@ async def test_tunedeck_path_opens_the_file(manager, app_settings):
     first_frame: list[str] = []
 
     class Probe(TuneDeckApp):
-        CSS_PATH = [str(Path(tui.app.__file__).parent / path) for path in TuneDeckApp.CSS_PATH]
+        CSS_PATH = tuple(str(Path(tui.app.__file__).parent / path) for path in TuneDeckApp.CSS_PATH)  # type: ignore[assignment]
 
         def on_ready(self) -> None:  # the first frame is out: what it shows of the file
             first_frame.extend(str(widget.render()) for widget in self.screen.query("#first-rows"))

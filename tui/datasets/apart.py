@@ -21,7 +21,7 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from tui.datasets.errors import DatasetError
-from tui.datasets.index import IndexingStopped, RecordIndex, empty_index
+from tui.datasets.index import IndexingStopped, empty_index
 from tui.datasets.progress import ProgressCallback, Throttle
 
 if TYPE_CHECKING:

@@ -45,7 +45,7 @@ class FirstPage:
     def _run(self) -> None:
         try:
             self.preview = _preview(self.path, self.format)
-        except Exception:  # noqa: BLE001 - no preview; the full reader says what is wrong
+        except Exception:
             self.preview = []
         self.previewed.set()
         self._go.wait()
