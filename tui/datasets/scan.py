@@ -229,16 +229,16 @@ class Scan:
             self._learn(inputs[:BATCH])
         in_lens, out_lens = array("I", map(len, inputs)), array("I", map(len, outputs))
         if type(lines) is range:
-            self.lines.frombytes(np.arange(lines.start, lines.stop, dtype=np.uint32).data)
+            self.lines.frombytes(np.arange(lines.start, lines.stop, dtype=np.uint32).view(np.uint8).data)
         else:
             self.lines.extend(lines)
         if type(records) is range:
-            self.records.frombytes(np.arange(records.start, records.stop, dtype=np.uint32).data)
+            self.records.frombytes(np.arange(records.start, records.stop, dtype=np.uint32).view(np.uint8).data)
         else:
             self.records.extend(records)
         self.in_lens.extend(in_lens)
         self.out_lens.extend(out_lens)
-        self.in_hashes.frombytes(np.fromiter(map(hash, inputs), np.int64, count).data)
+        self.in_hashes.frombytes(np.fromiter(map(hash, inputs), np.int64, count).view(np.uint8).data)
         self._lengths(lines, in_lens, out_lens)
         bare_in, bare_out = bare or (list(map(str.strip, inputs)), list(map(str.strip, outputs)))
         self._whitespace(lines, inputs, bare_in, "text_input",
