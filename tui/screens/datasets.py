@@ -95,7 +95,8 @@ class DatasetsScreen(Screen):
         from tui.widgets.opened_dataset import display_path
 
         shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
-        self.mount(Horizontal(PathInput(value=shown, id="path"), Button("Browse…", id="browse"), id="open-bar"), before="#body")
+        path_bar = Horizontal(PathInput(value=shown, id="path"), Button("Browse…", id="browse"), id="open-bar")
+        self.mount(path_bar, before="#body")
         self.query("#first-rows").remove()  # the table takes the preview's place
         self.query_one("#main").mount(DatasetPanels())
         self.mount(Footer())
@@ -104,7 +105,7 @@ class DatasetsScreen(Screen):
         self._built = True
         for message in self._early:  # news of it that came before the panels
             self.call_after_refresh(self.post_message, message)
-        self._early = []
+        self._early = ()
 
     _shown: OpenedDataset | None = None
     _progress: tuple[Horizontal, Static, Any] | None = None  # (row, stage label, bar) while a file is read
@@ -112,7 +113,7 @@ class DatasetsScreen(Screen):
     _opening: Path | None = None  # the file being read
     _start_path: Path | None = None  # the file given on the command line
     _reader: Any = None  # the reader of the file being read
-    _early: list[Any] = []  # news of the file read that came before the panels (replaced per screen)
+    _early: tuple[Any, ...] = ()  # news of the file read that came before the panels
     _told_end = False  # said where the index has got, at the end of the rows known so far
 
     def on_mount(self) -> None:
@@ -216,7 +217,7 @@ class DatasetsScreen(Screen):
     def on_dataset_opened(self, message: DatasetOpened) -> None:
         """The first rows: shown at once; the index and the lint start once they are on screen."""
         if not self._built:
-            self._early = [*self._early, message]
+            self._early = (*self._early, message)
             return
         if message.path != self._opening:  # another file was opened since
             return
@@ -237,7 +238,7 @@ class DatasetsScreen(Screen):
 
     def on_dataset_indexed(self, message: DatasetIndexed) -> None:
         if not self._built:
-            self._early = [*self._early, message]
+            self._early = (*self._early, message)
             return
         table = self.query_one("#example-table")
         if table.reader is message.reader:
@@ -248,7 +249,7 @@ class DatasetsScreen(Screen):
 
     def on_dataset_linted(self, message: DatasetLinted) -> None:
         if not self._built:
-            self._early = [*self._early, message]
+            self._early = (*self._early, message)
             return
         self._end_progress()
         from tui.widgets.opened_dataset import OpenedDataset
