@@ -38,6 +38,7 @@ import time
 import traceback
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -64,6 +65,7 @@ async def child(url: str, data_dir: str, ready: str, stop: str, result: str) -> 
     from tui.launch import set_aside_long_lived
     from tui.models import Hyperparameters, JobSpec
     from tui.widgets.loss_chart import LossChart
+    from tui.widgets.monitor_job_table import JobTable
 
     settings = replace(load_settings(env={}, data_dir=Path(data_dir)), local_url=url)
     manager = await open_manager(settings, policy=APP_POLICY)  # polled as the app polls
@@ -80,8 +82,8 @@ async def child(url: str, data_dir: str, ready: str, stop: str, result: str) -> 
 
     def recording_build(chart):
         frame = build(chart)
-        if chart.curves and len(chart.curves[0]):
-            drawn.append((time.time(), int(chart.curves[0].steps[-1])))
+        if chart.series and len(chart.series[0]):
+            drawn.append((time.time(), int(chart.series[0].steps[-1])))
         return frame
 
     LossChart._build = recording_build  # type: ignore[method-assign]
@@ -99,11 +101,13 @@ async def child(url: str, data_dir: str, ready: str, stop: str, result: str) -> 
     await asyncio.sleep(1.0)
     app.call_later(app.switch_mode, "monitor")
     await asyncio.sleep(WARM_UP_S)
-    selected = app.screen.query_one("#jobs").selected_name
+    selected = app.screen.query_one(JobTable).selected_name
+    assert selected is not None
     Path(ready).write_text(json.dumps({"pid": os.getpid(), "selected": selected}))
     while not Path(stop).exists():
         await asyncio.sleep(0.2)
     job = manager.job(selected)
+    assert job is not None
     computed = {s.step: s.compute_time.timestamp() for s in job.snapshots if s.compute_time}
     app.exit()
     await runner
@@ -149,6 +153,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
 
+def tail(log: Path) -> str:
+    return log.read_text()[-3000:] if log.exists() else ""
+
+
 def size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
@@ -167,7 +175,8 @@ def measure(rounds: int, window: float) -> dict:
         sessions = []
         try:
             ready, stop, result = tmp / "ready.json", tmp / "stop", tmp / "result.json"
-            command = [sys.executable, __file__, "--child", emulator.url, str(tmp / "data"), str(ready), str(stop), str(result)]
+            paths = [str(tmp / "data"), str(ready), str(stop), str(result)]
+            command = [sys.executable, __file__, "--child", emulator.url, *paths]
             log = result.with_suffix(".log")
             ours, theirs = tmp / "tunedeck.out", tmp / "htop.out"
             # Textual draws on stderr: it must stay the pane's terminal (errors go to the log).
@@ -179,10 +188,10 @@ def measure(rounds: int, window: float) -> dict:
             deadline = time.monotonic() + 120
             while not ready.exists():
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"the tunedeck child did not get ready:\n{log.read_text()[-3000:] if log.exists() else ''}")
+                    raise RuntimeError(f"the tunedeck child did not get ready:\n{tail(log)}")
                 time.sleep(0.2)
             pid = json.loads(ready.read_text())["pid"]
-            windows = []
+            windows: list[dict[str, Any]] = []
             for _ in range(rounds):
                 start = (time.time(), size(ours), size(theirs), cpu_seconds(pid))
                 time.sleep(window)
@@ -198,7 +207,7 @@ def measure(rounds: int, window: float) -> dict:
             deadline = time.monotonic() + 60
             while not result.exists():
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"the tunedeck child did not finish:\n{log.read_text()[-3000:] if log.exists() else ''}")
+                    raise RuntimeError(f"the tunedeck child did not finish:\n{tail(log)}")
                 time.sleep(0.2)
             outcome = json.loads(result.read_text())
         finally:
@@ -206,14 +215,16 @@ def measure(rounds: int, window: float) -> dict:
                 subprocess.run(["tmux", "kill-session", "-t", session], check=False)
             emulator.stop()
     for item in windows:
-        item["latencies"] = [shown - computed for computed, shown in outcome["points"] if item["start"] <= shown < item["end"]]
+        points = outcome["points"]
+        item["latencies"] = [shown - computed for computed, shown in points if item["start"] <= shown < item["end"]]
     return {"windows": windows, "peer": peer, "steps": outcome["steps"]}
 
 
 def spread(values: list[float], fmt: str) -> str:
     if not values:
         return "—"
-    return f"min {fmt.format(min(values))} · median {fmt.format(statistics.median(values))} · max {fmt.format(max(values))}"
+    low, middle, high = (fmt.format(v) for v in (min(values), statistics.median(values), max(values)))
+    return f"min {low} · median {middle} · max {high}"
 
 
 def report(rounds: int, window: float) -> bool:
@@ -264,7 +275,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="measurement windows (at least 5 for a reported figure)")
     parser.add_argument("--window", type=float, default=30.0, help="seconds per window")
-    parser.add_argument("--child", nargs=5, metavar=("URL", "DATA_DIR", "READY", "STOP", "RESULT"), help=argparse.SUPPRESS)
+    child_args = ("URL", "DATA_DIR", "READY", "STOP", "RESULT")
+    parser.add_argument("--child", nargs=5, metavar=child_args, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         try:

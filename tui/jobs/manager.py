@@ -61,6 +61,8 @@ class JobManager:
         self._semaphore: asyncio.Semaphore | None = None
         self._not_before = 0.0
         self._discovery: asyncio.Task | None = None
+        self._focused: str | None = None  # the job the user is watching: polled every policy.focus seconds
+        self._wakers: dict[str, asyncio.Future] = {}  # a watcher's sleep between polls, by job
         self._background = True
         self._closed = False
 
@@ -104,6 +106,14 @@ class JobManager:
         job = self._require(name)
         if not job.state.finished:
             self._watch(job.name)
+
+    def focus(self, name: str | None) -> None:
+        """Poll this job every `policy.focus` seconds while it trains, starting now: it is
+        the one on screen (None: none is). Every other job keeps its usual pace."""
+        self._focused = name
+        waker = self._wakers.get(name) if name is not None else None
+        if waker is not None and not waker.done():
+            waker.set_result(None)
 
     async def close(self) -> None:
         """Stop polling and release the backend; a detached emulator keeps running."""
@@ -279,8 +289,19 @@ class JobManager:
                 delay = interval
             if (job := self._jobs.get(name)) is None or job.state.finished:
                 break
-            await asyncio.sleep(delay)
+            await self._sleep(name, min(delay, self.policy.focus) if name == self._focused and not failures else delay)
         self._watchers.pop(name, None)
+
+    async def _sleep(self, name: str, delay: float) -> None:
+        """Wait between two polls of a job; `focus(name)` ends the wait early."""
+        loop = asyncio.get_running_loop()
+        waker = self._wakers[name] = loop.create_future()
+        timer = loop.call_later(delay, lambda: waker.done() or waker.set_result(None))
+        try:
+            await waker
+        finally:
+            timer.cancel()
+            self._wakers.pop(name, None)
 
     async def _poll(self, name: str) -> bool:
         """Fetch one job and merge it; returns whether anything changed."""
