@@ -56,7 +56,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # -- the tunedeck child ----------------------------------------------------------------------
 
 
-async def child(url: str, data_dir: str, ready: str, stop: str, result: str) -> None:
+async def child(url: str, data_dir: str, ready: str, stop: str, result: str, focus: str) -> None:
     """Launch the jobs, run the app on the Monitor in this terminal until `stop` appears."""
     from tui.app import make_app
     from tui.config import load_settings
@@ -68,7 +68,8 @@ async def child(url: str, data_dir: str, ready: str, stop: str, result: str) -> 
     from tui.widgets.monitor_job_table import JobTable
 
     settings = replace(load_settings(env={}, data_dir=Path(data_dir)), local_url=url)
-    manager = await open_manager(settings, policy=APP_POLICY)  # polled as the app polls
+    policy = replace(APP_POLICY, focus=float(focus)) if focus else APP_POLICY
+    manager = await open_manager(settings, policy=policy)  # polled as the app polls
     sample = ROOT / "tui" / "samples" / "number-increment.jsonl"
     for index in range(JOBS):
         spec = JobSpec(display_name=f"bench {index}", hyperparameters=Hyperparameters(epoch_count=50, batch_size=4))
@@ -161,7 +162,7 @@ def size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
 
-def measure(rounds: int, window: float) -> dict:
+def measure(rounds: int, window: float, keep: Path | None = None, focus: float | None = None) -> dict:
     from tui.config import LOCAL_API_KEY
     from tui.emulator.process import start_emulator
 
@@ -175,7 +176,7 @@ def measure(rounds: int, window: float) -> dict:
         sessions = []
         try:
             ready, stop, result = tmp / "ready.json", tmp / "stop", tmp / "result.json"
-            paths = [str(tmp / "data"), str(ready), str(stop), str(result)]
+            paths = [str(tmp / "data"), str(ready), str(stop), str(result), "" if focus is None else str(focus)]
             command = [sys.executable, __file__, "--child", emulator.url, *paths]
             log = result.with_suffix(".log")
             ours, theirs = tmp / "tunedeck.out", tmp / "htop.out"
@@ -210,6 +211,11 @@ def measure(rounds: int, window: float) -> dict:
                     raise RuntimeError(f"the tunedeck child did not finish:\n{tail(log)}")
                 time.sleep(0.2)
             outcome = json.loads(result.read_text())
+            if keep is not None:  # the raw terminal output, to see what was sent
+                keep.mkdir(parents=True, exist_ok=True)
+                for recording in (ours, theirs):
+                    if recording.exists():
+                        shutil.copy(recording, keep / recording.name)
         finally:
             for session in sessions:
                 subprocess.run(["tmux", "kill-session", "-t", session], check=False)
@@ -227,11 +233,11 @@ def spread(values: list[float], fmt: str) -> str:
     return f"min {low} · median {middle} · max {high}"
 
 
-def report(rounds: int, window: float) -> bool:
+def report(rounds: int, window: float, keep: Path | None = None, focus: float | None = None) -> bool:
     if not shutil.which("tmux"):
         print("tmux is not installed: this benchmark needs a real terminal (apt-get install tmux)")
         return False
-    figures = measure(rounds, window)
+    figures = measure(rounds, window, keep, focus)
     windows = figures["windows"]
     print(f"Monitor at rest, {JOBS} jobs training ({STEP_DELAY_S} s steps), tmux panes of {TERMINAL[0]}x{TERMINAL[1]}, "
           f"{rounds} rounds of {window:.0f} s:")
@@ -275,8 +281,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="measurement windows (at least 5 for a reported figure)")
     parser.add_argument("--window", type=float, default=30.0, help="seconds per window")
-    child_args = ("URL", "DATA_DIR", "READY", "STOP", "RESULT")
-    parser.add_argument("--child", nargs=5, metavar=child_args, help=argparse.SUPPRESS)
+    parser.add_argument("--keep", type=Path, help="copy the panes' raw output into this directory")
+    parser.add_argument("--focus", type=float, help="poll the selected job this often instead of the app's PollPolicy.focus")
+    child_args = ("URL", "DATA_DIR", "READY", "STOP", "RESULT", "FOCUS")
+    parser.add_argument("--child", nargs=6, metavar=child_args, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         try:
@@ -285,7 +293,7 @@ def main() -> int:
             Path(args.child[4]).with_suffix(".log").write_text(traceback.format_exc())
             raise
         return 0
-    return 0 if report(args.rounds, args.window) else 1
+    return 0 if report(args.rounds, args.window, args.keep, args.focus) else 1
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from tui.widgets.chart_series import JobSeries
 from tui.widgets.loss_chart import ZOOM_SHARES, ChartView, LossChart, describe, zoom_steps
 from tui.widgets.monitor_format import job_title
 from tui.widgets.monitor_job_table import JobTable
-from tui.widgets.monitor_summary import JobSummary
+from tui.widgets.monitor_summary import JobSummary, judged_points
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from tui.jobs.manager import JobManager
 
 NARROW_COLUMNS = 100
+WIDE_COLUMNS = 120  # from here the list takes half the width: room for every column
 JOB_ACTIONS = frozenset({"mark", "cancel_job", "relaunch", "delete_job", "export", "try_model"})
 # Training progress and new loss points (list rows, summary, curve) are applied together
 # at most once per UPDATE_S: one repaint per pass. A pass follows news by SETTLE_S when the
@@ -127,6 +128,7 @@ class MonitorScreen(JobActions, Screen):
     def on_resize(self, event) -> None:
         # Below 100 columns the list goes above the chart so its columns stay readable.
         self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
+        self.set_class(event.size.width >= WIDE_COLUMNS, "-wide")
 
     # -- public -----------------------------------------------------------------------
 
@@ -200,11 +202,9 @@ class MonitorScreen(JobActions, Screen):
         # together, at most once per UPDATE_S, so a busy backend costs one repaint. The
         # selected job's show at once (after the rest of the poll's events).
         self._dirty.add(job.name)
-        if job.name == self.query_one(JobTable).selected_name:
-            if not self._following:
-                self._following = True
-                self.call_later(self._apply_selected)
-            return
+        if job.name == self.query_one(JobTable).selected_name and not self._following:
+            self._following = True
+            self.call_later(self._apply_selected)
         if self._flush_timer is None:
             wait = max(SETTLE_S, self._flushed_at + UPDATE_S - monotonic())
             self._flush_timer = self.set_timer(wait, self._flush)
@@ -233,16 +233,15 @@ class MonitorScreen(JobActions, Screen):
         self._age()
 
     def _apply_selected(self) -> None:
-        """Show the selected job's news now: its row, summary and curve."""
+        """Show the selected job's news now in its summary and curve (its row, like the
+        others, in the update pass)."""
         self._following = False
         table = self.query_one(JobTable)
         name = table.selected_name
         if name is None or name not in self._dirty or self.manager is None or self.app.screen is not self:
             return
-        self._dirty.discard(name)
         if (job := self.manager.job(name)) is not None:
-            table.upsert(job)
-            self._show_job(name)
+            self._show_job(name, job)
 
     def _follow(self, name: str | None) -> None:
         """Have the manager poll this job (the one on screen) more often; None: no job."""
@@ -281,16 +280,18 @@ class MonitorScreen(JobActions, Screen):
     # -- showing a job -----------------------------------------------------------------
 
     def suggestion(self, job: Job) -> Suggestion:
-        """The curve's advice, recomputed only when new loss points arrived."""
+        """The curve's advice, recomputed only when an epoch completes (see `judged_points`)."""
+        points = judged_points(job)
         cached = self._suggestions.get(job.name)
-        if cached is None or cached[0] != len(job.snapshots):
-            cached = (len(job.snapshots), suggest_epochs(job.snapshots, job.hyperparameters.epoch_count))
+        if cached is None or cached[0] != len(points):
+            cached = (len(points), suggest_epochs(points, job.hyperparameters.epoch_count))
             self._suggestions[job.name] = cached
         return cached[1]
 
-    def _show_job(self, name: str | None) -> None:
+    def _show_job(self, name: str | None, job: Job | None = None) -> None:
+        """Show a job's curve and summary: the list's copy, or `job` when it is newer."""
         table = self.query_one(JobTable)
-        job = table.job(name) if name else None
+        job = job or (table.job(name) if name else None)
         chart = self.query_one(LossChart)
         heading = self.query_one("#job-heading", Static)
         summary = self.query_one(JobSummary)

@@ -37,7 +37,13 @@ def _decimals(step: float) -> int:
 
 
 def linear_scale(low: float, high: float, intervals: int = 4) -> tuple[float, float, list[float], list[str]]:
-    """Round bounds around [low, high] and their ticks: (bottom, top, ticks, labels)."""
+    """Round bounds around [low, high] and their ticks: (bottom, top, ticks, labels).
+
+    Positive values that reach down to half their maximum are drawn from 0: a falling
+    loss then moves the axis only when it sets a new maximum.
+    """
+    if 0 <= low <= high / 2:
+        low = 0.0
     if not high - low > 1e-12:
         pad = abs(low) * 0.1 or 0.5
         low, high = low - pad, high + pad

@@ -28,7 +28,7 @@ from textual_plotext import PlotextPlot
 from tui.widgets.chart_canvas import braille, decades, linear_scale, log_scale, step_range, step_ticks, trace
 from tui.widgets.chart_series import Series
 from tui.widgets.line_diff import changed_regions
-from tui.widgets.plotext_strips import matrix_strips
+from tui.widgets.plotext_strips import Cells, matrix_strips
 
 MAX_EPOCH_LINES = 40  # more boundaries than this would hide the curve
 LOG_FLOOR = 1e-6  # a loss of 0 cannot be drawn on a log scale
@@ -85,17 +85,17 @@ def _rgb(variables: dict[str, str], name: str) -> tuple[int, int, int] | str:
 class _Canvas:
     """Where the plot area lies in plotext's matrix and what its axes span."""
 
-    matrix: Any
+    matrix: Cells
     x_range: tuple[float, float]
     y_range: tuple[float, float]
 
     @property
     def cols(self) -> range:
-        return self.matrix.Cols_canvas
+        return self.matrix.plot_cols
 
     @property
     def rows(self) -> range:  # bottom-up, as plotext stores them
-        return self.matrix.Rows_canvas
+        return self.matrix.plot_rows
 
     def cell(self, x: float, y: float) -> tuple[int, int] | None:
         """The matrix (column, row) of a data point, as `trace` places its dots."""
@@ -136,6 +136,9 @@ class LossChart(PlotextPlot):
         self._frame: list[Strip] | None = None  # the plot's rows; None: the empty message
         self.builds = 0  # how many times the plot was rebuilt (the benchmark and tests read it)
         self.repainted_cells = 0  # cells marked for repaint by the last partial update (tests read it)
+        self._axes_cache: tuple[tuple, Cells] | None = None  # the frame without curves, and its key
+        self._ticks_colour: Any = None
+        self._drawn: tuple[Cells, list[Strip], Any] | None = None  # the last cells, their strips, the base style
 
     @property
     def view(self) -> ChartView:
@@ -216,9 +219,6 @@ class LossChart(PlotextPlot):
         if not shown or width < 10 or height < 4:
             return None
         self.builds += 1
-        plt: Any = self._plot  # plotext's own build steps are not in its typed surface
-        plt.clear_figure()
-        plt.theme(self._get_plotext_theme_name(self.app.theme))
         variables = self.app.theme_variables
         x_range = self._x_range(shown)
         curves = [(s, *self._visible(s, x_range)) for s in shown]
@@ -226,23 +226,14 @@ class LossChart(PlotextPlot):
         low = min((float(np.min(ys)) for _, _, ys in curves), default=0.0)
         high = max((float(np.max(ys)) for _, _, ys in curves), default=1.0)
         if self._view.log_scale:
-            bottom, top, ticks, labels = log_scale(max(low, LOG_FLOOR), max(high, LOG_FLOOR))
+            scale = log_scale(max(low, LOG_FLOOR), max(high, LOG_FLOOR))
         else:
-            bottom, top, ticks, labels = linear_scale(low, high)
-        plt.xlim(*x_range)
-        plt.ylim(bottom, top)
-        plt.yticks(ticks, labels)
-        plt.xticks(step_ticks(*x_range))
-        plt.scatter([float(x_range[0])], [bottom], marker=" ")  # keeps the axes: the curves are traced below
-        boundaries = self._draw_epochs(plt, variables, shown, x_range)
-        plt.xlabel("step   (│ epoch boundary)" if boundaries else "step")
-        plt.title(self._title + self._log_hint(low, high))
-        plt.plotsize(width, height)
-        plt._set_size(width, height)  # see PlotextPlot.render: resizing needs both calls
-        # What plt.build() does before it joins the cells into ANSI text.
-        plt._set_sizes()
-        plt._build_matrix()
-        canvas = _Canvas(plt.monitor.matrix, (float(x_range[0]), float(x_range[1])), (bottom, top))
+            scale = linear_scale(low, high)
+        boundaries = self._boundaries(shown, x_range)
+        title = self._title + self._log_hint(low, high)
+        axes = self._axes(x_range, scale, boundaries, title, variables)
+        bottom, top = scale[0], scale[1]
+        canvas = _Canvas(axes.copy(), (float(x_range[0]), float(x_range[1])), (bottom, top))
         colours = self._colours(variables)
         legend = []
         for s, xs, ys in curves:
@@ -253,8 +244,49 @@ class LossChart(PlotextPlot):
             legend.append((LEGEND_LINE, colour, s.label))
         legend = legend if len(curves) > 1 else []
         legend += self._mark_suggestion(canvas, variables, shown)
-        self._draw_legend(canvas, legend, plt.monitor.ticks_color)
-        return matrix_strips(canvas.matrix, self.visual_style.rich_style)
+        self._draw_legend(canvas, legend, self._ticks_colour)
+        base = self.visual_style.rich_style
+        previous = self._drawn if self._drawn is not None and self._drawn[2] == base else None
+        strips = matrix_strips(canvas.matrix, base, previous[:2] if previous else None)
+        self._drawn = (canvas.matrix, strips, base)
+        return strips
+
+    def _axes(
+        self,
+        x_range: tuple[int, int],
+        scale: tuple[float, float, list[float], list[str]],
+        boundaries: list[int],
+        title: str,
+        variables: dict[str, str],
+    ) -> Cells:
+        """The frame without curves (axes, ticks, title, epoch lines), drawn by plotext
+        only when one of those changed: new points alone reuse it."""
+        key = (x_range, scale[:2], tuple(scale[3]), tuple(boundaries), title, self.size, self.app.theme)
+        if self._axes_cache is not None and self._axes_cache[0] == key:
+            return self._axes_cache[1]
+        width, height = self.size.width, self.size.height
+        bottom, top, ticks, labels = scale
+        plt: Any = self._plot  # plotext's own build steps are not in its typed surface
+        plt.clear_figure()
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        plt.xlim(*x_range)
+        plt.ylim(bottom, top)
+        plt.yticks(ticks, labels)
+        plt.xticks(step_ticks(*x_range))
+        plt.scatter([float(x_range[0])], [bottom], marker=" ")  # keeps the axes: the curves are traced below
+        for step in boundaries:
+            plt.vline(step + 0.5, _rgb(variables, "panel-lighten-2"))
+        plt.xlabel("step   (│ epoch boundary)" if boundaries else "step")
+        plt.title(title)
+        plt.plotsize(width, height)
+        plt._set_size(width, height)  # see PlotextPlot.render: resizing needs both calls
+        # What plt.build() does before it joins the cells into ANSI text.
+        plt._set_sizes()
+        plt._build_matrix()
+        self._ticks_colour = plt.monitor.ticks_color
+        cells = Cells.of(plt.monitor.matrix)
+        self._axes_cache = (key, cells)
+        return cells
 
     def _x_range(self, shown: list[Series]) -> tuple[int, int]:
         first = min(int(s.steps[0]) for s in shown)
@@ -304,18 +336,15 @@ class LossChart(PlotextPlot):
                 code |= ord(under)
             canvas.put(c, r, chr(code), colour)
 
-    def _draw_epochs(self, plt: Any, variables: dict[str, str], shown: list[Series], x_range: tuple[int, int]) -> bool:
-        """Epoch boundaries, when every curve shown belongs to one job. Returns whether drawn."""
+    @staticmethod
+    def _boundaries(shown: list[Series], x_range: tuple[int, int]) -> list[int]:
+        """Epoch boundaries to draw, when every curve shown belongs to one job."""
         if len({s.job for s in shown}) != 1 or (len(shown) > 1 and not shown[0].job):
-            return False  # overlaid jobs have their own epoch lengths: boundaries would mislead
+            return []  # overlaid jobs have their own epoch lengths: boundaries would mislead
         low, high = x_range
         ends = shown[0].epoch_ends()
         boundaries = [step for _, step in sorted(ends.items())[:-1] if low <= step < high]
-        if not boundaries or len(boundaries) > MAX_EPOCH_LINES:
-            return False
-        for step in boundaries:
-            plt.vline(step + 0.5, _rgb(variables, "panel-lighten-2"))
-        return True
+        return boundaries if len(boundaries) <= MAX_EPOCH_LINES else []
 
     def _mark_suggestion(self, canvas: _Canvas, variables: dict[str, str], shown: list[Series]) -> list:
         """The suggested epoch count as a point on the first curve; its legend entry."""
