@@ -109,7 +109,7 @@ async def child(url: str, data_dir: str, ready: str, stop: str, result: str, foc
         await asyncio.sleep(0.2)
     job = manager.job(selected)
     assert job is not None
-    computed = {s.step: s.compute_time.timestamp() for s in job.snapshots if s.compute_time}
+    computed = {p.step: p.time.timestamp() for p in job.loss_curve if p.time}
     app.exit()
     await runner
     for known in manager.jobs:

@@ -151,6 +151,8 @@ class TuneDeckApp(App[None]):
 
     def _manager_opened(self) -> None:
         self.manager_ready.publish(self.manager)
+        if getattr(self.manager, "history_problem", None) is not None:
+            self._announce_history_problem(self.manager.history_problem)
         self._consume_events()
         self._check_health()
         if not self.settings.test_mode:
@@ -160,16 +162,22 @@ class TuneDeckApp(App[None]):
     async def _consume_events(self) -> None:
         """Re-publish every manager event on `job_events`; keep the header honest; announce
         finished jobs."""
-        from tui.jobs.events import BackendFailed, BackendRecovered, JobFinished
+        from tui.jobs.events import BackendFailed, BackendRecovered, HistoryFailed, JobFinished
 
         async for event in self.manager.events():
-            if isinstance(event, BackendFailed):
+            if isinstance(event, HistoryFailed):
+                self._announce_history_problem(event.error)
+            elif isinstance(event, BackendFailed):
                 self._set_backend_status(False, str(event.error))
             elif isinstance(event, BackendRecovered):
                 self._set_backend_status(True, "reachable")
             elif isinstance(event, JobFinished):
                 self._announce_finished(event.job)
             self.job_events.publish(event)
+
+    def _announce_history_problem(self, error: Any) -> None:
+        """The history file failed: jobs are kept in memory until the app quits; say what to do."""
+        self.notify(f"{error}. Jobs are kept in memory until you quit.", title="History", severity="error", timeout=20)
 
     def _announce_finished(self, job: Job) -> None:
         """A notification (and the bell, if enabled) that a job finished, on any screen."""

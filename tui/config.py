@@ -21,6 +21,9 @@ APP_NAME = "tunedeck"
 # The local emulator listens on loopback only; its key is not a secret, just a guard
 # against requests meant for another server.
 LOCAL_API_KEY = "tunedeck-local"
+# Seconds each training step sleeps in an emulator tunedeck starts by itself, so a default
+# job on a shipped sample lasts long enough to watch its curve grow (about 20-50 s).
+AUTO_STEP_DELAY_S = 0.2
 
 
 class BackendKind(StrEnum):
@@ -50,6 +53,7 @@ class Settings:
     local_url: str | None = None  # use this running emulator instead of starting one
     bell: bool = False
     test_mode: bool = False  # stable screens: no clocks, no blinking cursor
+    emulator_step_delay: float = AUTO_STEP_DELAY_S  # pacing of an emulator tunedeck starts by itself
 
     @property
     def history_path(self) -> Path:
@@ -114,6 +118,15 @@ def load_settings(
     except ValueError as exc:
         raise ConfigError(f"unknown backend {chosen!r}: use 'local' or 'gemini'") from exc
 
+    pacing = env.get("TUNEDECK_EMULATOR_STEP_DELAY") or file.get("emulator_step_delay")
+    try:
+        step_delay = AUTO_STEP_DELAY_S if pacing in (None, "") else float(pacing)
+        if not 0 <= step_delay <= 60:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ConfigError(f"emulator step delay {pacing!r} (TUNEDECK_EMULATOR_STEP_DELAY or emulator_step_delay "
+                          "in config.json): give seconds between 0 and 60") from None
+
     return Settings(
         data_dir=data_dir,
         config_dir=config_dir,
@@ -123,4 +136,5 @@ def load_settings(
         gemini_base_url=env.get("GOOGLE_GEMINI_BASE_URL") or file.get("gemini_base_url"),
         local_url=env.get("TUNEDECK_LOCAL_URL") or file.get("local_url"),
         bell=bool(file.get("bell", False)),
+        emulator_step_delay=step_delay,
     )

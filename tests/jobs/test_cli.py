@@ -60,7 +60,7 @@ def test_tune_watch_json_streams_events(local_env, capsys):
     assert code == 0
     events = [json.loads(line) for line in out.splitlines()]
     assert events[-1]["event"] == "JobFinished" and events[-1]["state"] == "ACTIVE"
-    assert any(e["event"] == "SnapshotsAdded" for e in events)
+    assert any(e["event"] == "CurvePointsAdded" for e in events)
 
 
 def test_exit_codes(local_env, capsys, tmp_path):
@@ -72,7 +72,8 @@ def test_exit_codes(local_env, capsys, tmp_path):
     assert code == 2 and "no such file" in err
 
     code, _, err = run(capsys, "tune", str(NUMBERS), "--epochs", "0")
-    assert code == 2 and "epoch_count" in err
+    assert code == 2 and "--epochs must be at least 1 (got 0)" in err
+    assert "epoch_count" not in err and "Input should be" not in err
 
     code, _, err = run(capsys, "jobs", "show", "no-such-job")
     assert code == 5 and "no job named tunedModels/no-such-job" in err

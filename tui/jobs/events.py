@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tui.jobs.errors import BackendError
-from tui.models import Job, JobState, Snapshot
+from tui.jobs.history import HistoryError
+from tui.models import TRAIN_LOSS, CurvePoint, Job, JobState
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,16 @@ class JobProgress:
 
 
 @dataclass(frozen=True)
-class SnapshotsAdded:
-    """New loss points arrived for a job (only the new ones)."""
+class CurvePointsAdded:
+    """New curve points arrived for a job: per curve name, only the new ones."""
 
     job: Job
-    snapshots: tuple[Snapshot, ...]
+    curves: Mapping[str, tuple[CurvePoint, ...]]
+
+    @property
+    def loss(self) -> tuple[CurvePoint, ...]:
+        """The new training-loss points."""
+        return self.curves.get(TRAIN_LOSS, ())
 
 
 @dataclass(frozen=True)
@@ -75,14 +82,31 @@ class BackendRecovered:
     job_name: str | None = None
 
 
+@dataclass(frozen=True)
+class BackendMoved:
+    """The local emulator answers at another address now (it moved, or tunedeck restarted it)."""
+
+    message: str  # what happened, in a sentence
+    description: str  # the backend's new description (e.g. "local emulator at http://127.0.0.1:PORT")
+
+
+@dataclass(frozen=True)
+class HistoryFailed:
+    """The history database failed; jobs are kept in memory only from now on (the error says the fix)."""
+
+    error: HistoryError
+
+
 Event = (
     JobAdded
     | JobStateChanged
     | JobProgress
-    | SnapshotsAdded
+    | CurvePointsAdded
     | JobFinished
     | JobUpdated
     | JobRemoved
     | BackendFailed
     | BackendRecovered
+    | BackendMoved
+    | HistoryFailed
 )

@@ -3,34 +3,40 @@
 An asyncio service over one `TuningBackend` and the SQLite `History`. One watcher task per
 unfinished job polls it (one request in flight per job, a semaphore bounding requests
 across jobs), merges what the backend reports into the known job without ever dropping a
-snapshot, records it, and publishes typed events. Failures are published and retried with
-backoff; a watcher never dies of a backend error.
+curve point, records it, and publishes typed events. Failures are published and retried with
+backoff; a watcher never dies of a backend error. While a local emulator does not answer,
+its `EmulatorLink` is asked every second where it is (or to restart it); once it answers,
+the backend is pointed there and every watcher polls at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from tui.jobs.backend import OperationStatus, TuningBackend
+from tui.jobs.backend import LaunchData, TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
 from tui.jobs.events import (
-    BackendFailed, BackendRecovered, Event, JobAdded, JobFinished, JobProgress, JobRemoved, JobStateChanged,
-    JobUpdated, SnapshotsAdded,
+    BackendFailed, BackendMoved, BackendRecovered, CurvePointsAdded, Event, HistoryFailed, JobAdded, JobFinished,
+    JobProgress, JobRemoved, JobStateChanged, JobUpdated,
 )
 from tui.jobs.fold import fold
-from tui.jobs.history import History
+from tui.jobs.history import History, HistoryError
 from tui.jobs.launching import create_job, read_dataset
 from tui.jobs.polling import PollPolicy
 from tui.jobs.subscription import Broadcaster, Subscription
-from tui.models import BaseModelInfo, Job, JobSpec, JobState
+from tui.models import BaseModelInfo, CurvePoint, Job, JobSpec, JobState
 
 T = TypeVar("T")
 _EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def _points(job: Job) -> int:
+    return sum(len(points) for points in job.curves.values())
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,14 @@ class JobManager:
         self.history = history
         self.policy = policy or PollPolicy()
         self.emulator = None  # the RunningEmulator in use, when the backend is local
+        self.link = None  # an EmulatorLink: finds the local emulator again when it stops answering
+        self._reconnecting: asyncio.Task | None = None
+        self._wake = asyncio.Event()  # set when the backend answers again: sleeping pollers go at once
+        self.history_problem: HistoryError | None = None  # set once the history file fails; memory stands in
         self.requests_sent = 0
         self._jobs: dict[str, Job] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._watchers: dict[str, asyncio.Task] = {}
-        self._looked_up: set[str] = set()
         self._cancelling: set[str] = set()
         self._broadcast = Broadcaster()
         self._semaphore: asyncio.Semaphore | None = None
@@ -93,7 +102,12 @@ class JobManager:
         """
         self._semaphore = asyncio.Semaphore(self.policy.max_concurrency)
         self._background = background
-        for job in self.history.load(self.backend.name):
+        try:
+            known = self.history.load(self.backend.name)
+        except HistoryError as exc:
+            self.history_failed(exc)
+            known = []
+        for job in known:
             self._jobs[job.name] = job
             self._publish(JobAdded(job))
             if background and not job.state.finished:
@@ -120,7 +134,7 @@ class JobManager:
         if self._closed:
             return
         self._closed = True
-        tasks = [*self._watchers.values(), *([self._discovery] if self._discovery else [])]
+        tasks = [*self._watchers.values(), *(t for t in (self._discovery, self._reconnecting) if t)]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -128,6 +142,34 @@ class JobManager:
         await self.backend.close()
         self.history.close()
         self._broadcast.close()
+
+    def history_failed(self, error: HistoryError) -> None:
+        """Keep going in memory after the history file failed; say so once (HistoryFailed)."""
+        if self.history_problem is not None:
+            return
+        self.history_problem = error
+        broken, self.history = self.history, History.in_memory()
+        for job in self._jobs.values():
+            self.history.save(job)
+            self.history.add_points(job.backend, job.name, job.curves)
+        broken.close()
+        self._publish(HistoryFailed(error))
+
+    def _record(
+        self, job: Job, curves: Mapping[str, Iterable[CurvePoint]] | None = None, cancelled: bool = False
+    ) -> None:
+        """Write a job (and new curve points) to history; a failing file is replaced by memory, not fatal."""
+        try:
+            self.history.save(job)
+            if curves:
+                self.history.add_points(job.backend, job.name, curves)
+            if cancelled:
+                self.history.mark_cancelled(job.backend, job.name)
+        except HistoryError as exc:
+            if not self.history.persistent:
+                raise
+            self.history_failed(exc)
+            self._record(job, curves, cancelled)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -142,7 +184,8 @@ class JobManager:
             on_lint(report)
         if report.has_errors and not force:
             raise LaunchRefused(report, str(path))
-        job = await create_job(self._call, self.backend, spec, examples, self.policy, lambda e: self._publish(BackendFailed(e)))
+        data = LaunchData(path=path, dataset=dataset, examples=examples)
+        job = await create_job(self._call, self.backend, spec, data, self.policy, lambda e: self._publish(BackendFailed(e)))
         job = job.model_copy(
             update={
                 "dataset_path": str(path.resolve()),
@@ -153,7 +196,7 @@ class JobManager:
             }
         )
         self._jobs[job.name] = job
-        self.history.save(job)
+        self._record(job)
         self._publish(JobAdded(job))
         if self._background:
             self._watch(job.name)
@@ -170,8 +213,8 @@ class JobManager:
                 fetched = await self._call(lambda: self.backend.cancel(self._jobs[job.name]))
             finally:
                 self._cancelling.discard(job.name)
-            self.history.mark_cancelled(self.backend.name, job.name)
-            return self._merge(job.name, fetched, None, cancelled=True)
+            self._record(self._jobs[job.name], cancelled=True)
+            return self._merge(job.name, fetched, cancelled=True)
 
     async def delete(self, name: str) -> None:
         """Delete the tuned model on the backend and drop it from the list (history keeps a DELETED row)."""
@@ -187,7 +230,7 @@ class JobManager:
         if watcher:
             watcher.cancel()
         if job := self._jobs.pop(full, None):
-            self.history.save(job.model_copy(update={"state": JobState.DELETED, "updated": datetime.now(UTC)}))
+            self._record(job.model_copy(update={"state": JobState.DELETED, "updated": datetime.now(UTC)}))
         self._publish(JobRemoved(full))
 
     async def rename(self, name: str, display_name: str) -> Job:
@@ -199,7 +242,7 @@ class JobManager:
         fetched = await self._call(lambda: self.backend.rename(job.name, display_name))
         renamed = self._jobs[job.name].model_copy(update={"display_name": fetched.display_name or display_name})
         self._jobs[job.name] = renamed
-        self.history.save(renamed)
+        self._record(renamed)
         self._publish(JobUpdated(renamed))
         return renamed
 
@@ -212,7 +255,7 @@ class JobManager:
                 self._publish(BackendFailed(exc, name))
                 raise
             return
-        listed = await self._discover()  # a listing carries state and snapshots of every job in it
+        listed = await self._discover()  # a listing carries state and curves of every job in it
         names = [job.name for job in self._jobs.values() if not job.state.finished and job.name not in listed]
         results = await asyncio.gather(*(self._poll(n) for n in names), return_exceptions=True)
         for result in results:
@@ -222,8 +265,11 @@ class JobManager:
     async def base_models(self) -> list[BaseModelInfo]:
         return await self._call(self.backend.base_models)
 
-    async def generate(self, model: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None) -> str:
-        return await self._call(lambda: self.backend.generate(model, prompt, temperature, max_output_tokens))
+    async def generate(
+        self, target: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None
+    ) -> str:
+        """Call a tuned model's endpoint (or a checkpoint's, or a base model)."""
+        return await self._call(lambda: self.backend.generate(target, prompt, temperature, max_output_tokens))
 
     async def check(self) -> Health:
         """Is the backend reachable, and does it offer a tunable base model?"""
@@ -264,7 +310,57 @@ class JobManager:
             except BackendError as exc:
                 if exc.kind is ErrorKind.RATE_LIMITED and exc.retry_after:
                     self._not_before = max(self._not_before, loop.time() + exc.retry_after)
+                if exc.kind is ErrorKind.UNREACHABLE:
+                    self._reconnect()
                 raise
+
+    def _reconnect(self) -> None:
+        """Look for the local emulator until it answers (once at a time; nothing to do for Gemini)."""
+        if self.link is None or self._closed or (self._reconnecting and not self._reconnecting.done()):
+            return
+        self._reconnecting = asyncio.create_task(self._reconnect_loop(), name="tunedeck-reconnect")
+
+    async def _reconnect_loop(self) -> None:
+        from tui.jobs.local import RECONNECT_EVERY_S
+
+        while not self._closed:
+            try:
+                located = await self.link.locate()
+            except Exception:  # noqa: BLE001 - looked for again in a second
+                located = None
+            if located is not None:
+                if located.url != self.backend.base_url:
+                    from tui.jobs.service import local_description
+
+                    await self.backend.retarget(located.url, local_description(located.url))
+                    self.emulator = self.link.emulator
+                if located.news:
+                    self._publish(BackendMoved(located.news, self.backend_description))
+                self._publish(BackendRecovered())
+                self._wake.set()
+                self._wake = asyncio.Event()
+                return
+            await asyncio.sleep(RECONNECT_EVERY_S)
+
+    async def _sleep(self, delay: float, name: str | None = None) -> None:
+        """Sleep `delay` seconds, or less if the backend answers again meanwhile or, for the
+        watcher of job `name`, when `focus` picks that job."""
+        if name is None:
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
+            except TimeoutError:
+                pass
+            return
+        focused = asyncio.get_running_loop().create_future()
+        self._wakers[name] = focused
+        answered = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({focused, answered}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            answered.cancel()
+            focused.cancel()
+            if self._wakers.get(name) is focused:
+                del self._wakers[name]
 
     def _watch(self, name: str) -> None:
         task = self._watchers.get(name)
@@ -289,19 +385,8 @@ class JobManager:
                 delay = interval
             if (job := self._jobs.get(name)) is None or job.state.finished:
                 break
-            await self._sleep(name, min(delay, self.policy.focus) if name == self._focused and not failures else delay)
+            await self._sleep(min(delay, self.policy.focus) if name == self._focused and not failures else delay, name)
         self._watchers.pop(name, None)
-
-    async def _sleep(self, name: str, delay: float) -> None:
-        """Wait between two polls of a job; `focus(name)` ends the wait early."""
-        loop = asyncio.get_running_loop()
-        waker = self._wakers[name] = loop.create_future()
-        timer = loop.call_later(delay, lambda: waker.done() or waker.set_result(None))
-        try:
-            await waker
-        finally:
-            timer.cancel()
-            self._wakers.pop(name, None)
 
     async def _poll(self, name: str) -> bool:
         """Fetch one job and merge it; returns whether anything changed."""
@@ -309,55 +394,27 @@ class JobManager:
             if (job := self._jobs.get(name)) is None:
                 return False
             try:
-                known = job.snapshots[-1].step if job.snapshots else -1
-                fetched = await self._call(lambda: self.backend.get(name, after_step=known))
+                fetched = await self._call(lambda: self.backend.get(name, known=job))
             except BackendError as exc:
                 if exc.kind is not ErrorKind.NOT_FOUND:
                     raise
-                gone = job.model_copy(update={"error": "the backend no longer has this tuned model", "snapshots": []})
-                self._merge(name, gone.model_copy(update={"state": JobState.DELETED}), None)
+                gone = job.model_copy(update={"error": "the backend no longer has this tuned model", "curves": {}})
+                self._merge(name, gone.model_copy(update={"state": JobState.DELETED}))
                 return True
-            status = await self._operation_status(self._jobs[name], fetched)
             before = self._jobs[name]
-            after = self._merge(name, fetched, status)
-            return (before.state, before.completed_steps, len(before.snapshots)) != (
-                after.state, after.completed_steps, len(after.snapshots),
-            )
+            after = self._merge(name, fetched)
+            return (before.state, before.completed_steps, _points(before)) != (after.state, after.completed_steps, _points(after))
 
-    async def _operation_status(self, job: Job, fetched: Job) -> OperationStatus | None:
-        """Ask the create operation for totals (once) and for the reason a job failed."""
-        if job.operation is None and job.name not in self._looked_up:
-            self._looked_up.add(job.name)
-            try:
-                operation = await self._call(lambda: self.backend.find_operation(job.name))
-            except BackendError as exc:
-                if exc.retryable:
-                    self._looked_up.discard(job.name)
-                    raise
-                operation = None
-            if operation:
-                job = self._jobs[job.name] = job.model_copy(update={"operation": operation})
-        needs = not job.total_steps or (fetched.state is JobState.FAILED and not job.error)
-        if not (job.operation and needs):
-            return None
-        try:
-            return await self._call(lambda: self.backend.operation_status(job.operation))
-        except BackendError as exc:
-            if exc.retryable:
-                raise
-            return None
-
-    def _merge(self, name: str, fetched: Job, status: OperationStatus | None, cancelled: bool = False) -> Job:
+    def _merge(self, name: str, fetched: Job, cancelled: bool = False) -> Job:
         """Fold a fetched job into the known one, record it and publish what changed."""
         old = self._jobs.get(name) or fetched
         if name in self._cancelling and fetched.state.finished:
             fetched = fetched.model_copy(update={"state": old.state})  # the cancel's own answer decides
-        new, new_snaps = fold(old, fetched, status, cancelled)
+        new, added = fold(old, fetched, cancelled)
         self._jobs[name] = new
-        self.history.save(new)
-        self.history.add_snapshots(new.backend, name, new_snaps)
-        if new_snaps:
-            self._publish(SnapshotsAdded(new, tuple(new_snaps)))
+        self._record(new, added)
+        if added:
+            self._publish(CurvePointsAdded(new, {curve: tuple(points) for curve, points in added.items()}))
         if new.completed_steps != old.completed_steps:
             self._publish(JobProgress(new))
         if new.state is not old.state:
@@ -368,15 +425,14 @@ class JobManager:
 
     async def _discover(self) -> set[str]:
         """List the backend: add jobs made elsewhere, fold in news about known ones."""
-        listed = await self._call(self.backend.list)
+        listed = await self._call(self.backend.list_jobs)
         for fetched in listed:
             if fetched.name not in self._jobs:
                 self._jobs[fetched.name] = fetched
-                self.history.save(fetched)
-                self.history.add_snapshots(fetched.backend, fetched.name, fetched.snapshots)
+                self._record(fetched, fetched.curves)
                 self._publish(JobAdded(fetched))
             elif self._jobs[fetched.name].state is not JobState.DELETED:
-                self._merge(fetched.name, fetched, None)
+                self._merge(fetched.name, fetched)
             if self._background and not self._jobs[fetched.name].state.finished:
                 self._watch(fetched.name)
         return {job.name for job in listed}
@@ -394,4 +450,4 @@ class JobManager:
                 if failing:
                     self._publish(BackendRecovered())
                 failing = False
-            await asyncio.sleep(self.policy.discover_every)
+            await self._sleep(self.policy.discover_every)

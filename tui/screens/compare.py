@@ -14,7 +14,7 @@ from tui.jobs.curve import suggest_epochs
 from tui.models import Job
 from tui.widgets.chart_series import METRICS, JobSeries
 from tui.widgets.loss_chart import ChartView, LossChart, describe, zoom_steps
-from tui.widgets.monitor_format import best_loss, job_title, learning_rate_text, loss_text
+from tui.widgets.monitor_format import best_loss, job_title, learning_rate_text, loss_text, or_dash
 
 COLUMNS = (
     ("job", "Job"),
@@ -33,12 +33,12 @@ COLUMNS = (
 def comparison_row(job: Job) -> tuple[str, ...]:
     """One job's settings and losses as table cells."""
     hp = job.hyperparameters
-    suggestion = suggest_epochs(job.snapshots, hp.epoch_count)
+    suggestion = suggest_epochs(job.loss_curve, hp.epoch_count)
     return (
         job_title(job),
         job.state.value,
-        str(hp.epoch_count),
-        str(hp.batch_size),
+        or_dash(hp.epoch_count),
+        or_dash(hp.batch_size),
         learning_rate_text(hp),
         f"{job.completed_steps}/{job.total_steps}",
         loss_text(job.latest_loss),

@@ -155,7 +155,7 @@ class MonitorScreen(JobActions, Screen):
             return None
         if action == "cancel_job" and job.state.finished:
             return None
-        if action == "export" and not job.snapshots:
+        if action == "export" and not job.loss_curve:
             return None
         return True
 

@@ -100,40 +100,68 @@ def step_ticks(low: int, high: int, intervals: int = 5) -> list[int]:
     return [low, *keep, high]
 
 
+class Trace:
+    """Where a curve passes in each pixel column of a canvas, extended in place as points
+    are appended (a training job's new points cost only the columns they reach).
+
+    Each column gets one vertical run covering where the polyline through the points
+    passes in it: a line between sparse points, the min-max band of dense ones. Positions
+    map to dots as plotext maps its ticks.
+    """
+
+    def __init__(self, x_range: tuple[float, float], y_range: tuple[float, float], width: int, height: int) -> None:
+        self.x_range, self.y_range = x_range, y_range
+        self.cols, self.rows = max(0, width) * DOTS_X, max(0, height) * DOTS_Y
+        self.low = np.full(self.cols, np.inf)  # in dot rows, before rounding
+        self.high = np.full(self.cols, -np.inf)
+        self.count = 0  # points traced so far
+        self._last: tuple[float, float] | None = None  # the last point, to join the next ones to
+
+    def add(self, xs: np.ndarray, ys: np.ndarray) -> Trace:
+        """Trace points that follow those already traced (in step order)."""
+        if not len(xs) or not self.cols or not self.rows:
+            return self
+        (x0, x1), (y0, y1) = self.x_range, self.y_range
+        fx = (self.cols - 1) * (np.asarray(xs, dtype=np.float64) - x0) / ((x1 - x0) or 1.0)
+        fy = (self.rows - 1) * (np.asarray(ys, dtype=np.float64) - y0) / ((y1 - y0) or 1.0)
+        if self._last is not None:  # join on from the last point traced
+            fx, fy = np.concatenate(([self._last[0]], fx)), np.concatenate(([self._last[1]], fy))
+        self.count += len(xs)
+        self._last = (float(fx[-1]), float(fy[-1]))
+        column = np.floor(fx + 0.5).astype(np.int64)
+        first, last = int(column[0]), int(column[-1])
+        span = np.arange(first, last + 1)
+        # Where the line enters and leaves each column (clipped to these points' ends).
+        left = np.interp(np.clip(span - 0.5, fx[0], fx[-1]), fx, fy)
+        right = np.interp(np.clip(span + 0.5, fx[0], fx[-1]), fx, fy)
+        low, high = np.minimum(left, right), np.maximum(left, right)
+        # And every point inside the column.
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(column)) + 1))
+        where = column[starts] - first
+        low[where] = np.minimum(low[where], np.minimum.reduceat(fy, starts))
+        high[where] = np.maximum(high[where], np.maximum.reduceat(fy, starts))
+        visible = (span >= 0) & (span < self.cols)
+        cols = span[visible]
+        self.low[cols] = np.minimum(self.low[cols], low[visible])
+        self.high[cols] = np.maximum(self.high[cols], high[visible])
+        return self
+
+    def grid(self) -> np.ndarray:
+        """The dots: bool[rows, cols], row 0 at the bottom."""
+        drawn = np.isfinite(self.low)
+        bottom = np.clip(np.floor(self.low[drawn] + 0.5), 0, self.rows - 1)
+        top = np.clip(np.floor(self.high[drawn] + 0.5), 0, self.rows - 1)
+        grid = np.zeros((self.rows, self.cols), dtype=bool)
+        dot_rows = np.arange(self.rows)[:, None]
+        grid[:, drawn] = (dot_rows >= bottom) & (dot_rows <= top)
+        return grid
+
+
 def trace(
     xs: np.ndarray, ys: np.ndarray, x_range: tuple[float, float], y_range: tuple[float, float], width: int, height: int
 ) -> np.ndarray:
-    """Dots of a curve on a canvas of `width` x `height` cells: bool[rows, cols], row 0 at the bottom.
-
-    Each pixel column gets one vertical run covering where the polyline through the points
-    passes in that column: a line between sparse points, the min-max band of dense ones.
-    Points are in step order; positions map to dots as plotext maps its ticks.
-    """
-    cols, rows = width * DOTS_X, height * DOTS_Y
-    grid = np.zeros((rows, cols), dtype=bool)
-    if not len(xs) or width <= 0 or height <= 0:
-        return grid
-    (x0, x1), (y0, y1) = x_range, y_range
-    fx = (cols - 1) * (np.asarray(xs, dtype=np.float64) - x0) / ((x1 - x0) or 1.0)
-    fy = (rows - 1) * (np.asarray(ys, dtype=np.float64) - y0) / ((y1 - y0) or 1.0)
-    column = np.floor(fx + 0.5).astype(np.int64)
-    first, last = int(column[0]), int(column[-1])
-    span = np.arange(first, last + 1)
-    # Where the line enters and leaves each column (clipped to the curve's own ends).
-    left = np.interp(np.clip(span - 0.5, fx[0], fx[-1]), fx, fy)
-    right = np.interp(np.clip(span + 0.5, fx[0], fx[-1]), fx, fy)
-    low, high = np.minimum(left, right), np.maximum(left, right)
-    # And every point inside the column.
-    starts = np.concatenate(([0], np.flatnonzero(np.diff(column)) + 1))
-    where = column[starts] - first
-    low[where] = np.minimum(low[where], np.minimum.reduceat(fy, starts))
-    high[where] = np.maximum(high[where], np.maximum.reduceat(fy, starts))
-    bottom = np.clip(np.floor(low + 0.5), 0, rows - 1).astype(np.int64)
-    top = np.clip(np.floor(high + 0.5), 0, rows - 1).astype(np.int64)
-    visible = (span >= 0) & (span < cols)
-    dot_rows = np.arange(rows)[:, None]
-    grid[:, span[visible]] = (dot_rows >= bottom[visible]) & (dot_rows <= top[visible])
-    return grid
+    """Dots of a whole curve on a canvas of `width` x `height` cells (see `Trace`)."""
+    return Trace(x_range, y_range, width, height).add(xs, ys).grid()
 
 
 def braille(grid: np.ndarray) -> np.ndarray:

@@ -9,19 +9,19 @@ shows one curve of each marked job. Both go through here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tui.jobs.curve import ema
+from tui.models import EVAL_ACCURACY, EVAL_LOSS, TRAIN_ACCURACY, TRAIN_LOSS
 
 if TYPE_CHECKING:
-    from tui.models import Job, Snapshot
+    from tui.models import CurvePoint, Job
 
 SMOOTHING_ALPHA = 0.1  # weight of the newest point in the moving average
-TRAIN_LOSS, EVAL_LOSS, TRAIN_ACCURACY, EVAL_ACCURACY = "train_loss", "eval_loss", "train_accuracy", "eval_accuracy"
 LABELS = {
     TRAIN_LOSS: "train loss",
     EVAL_LOSS: "eval loss",
@@ -34,48 +34,73 @@ METRICS = {"loss": (TRAIN_LOSS, EVAL_LOSS), "accuracy": (TRAIN_ACCURACY, EVAL_AC
 COLOURS = {TRAIN_LOSS: "primary", EVAL_LOSS: "warning", TRAIN_ACCURACY: "primary", EVAL_ACCURACY: "warning"}
 
 
-def _columns(points: Sequence[Snapshot]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _columns(points: Sequence[CurvePoint]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Steps, epochs (-1 where unknown) and values of curve points, as arrays."""
     count = len(points)
     steps = np.fromiter((p.step for p in points), np.int64, count)
     epochs = np.fromiter((-1 if p.epoch is None else p.epoch for p in points), np.int64, count)
-    values = np.fromiter((p.mean_loss for p in points), np.float64, count)
+    values = np.fromiter((p.value for p in points), np.float64, count)
     return steps, epochs, values
 
 
-@dataclass
 class Series:
     """One named curve as arrays: its label, the job it belongs to, its colour (a theme
-    variable; empty: the next free one). `extend` appends new points in place."""
+    variable; empty: the next free one). `extend` appends new points in place, into arrays
+    with room to grow, so a long curve is not copied for every new point."""
 
-    label: str
-    job: str = ""
-    colour: str = ""
-    steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    epochs: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    values: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float64))
-    version: int = 0
-    _smoothed: tuple[int, np.ndarray] | None = field(default=None, repr=False)
+    def __init__(self, label: str, job: str = "", colour: str = "") -> None:
+        self.label, self.job, self.colour = label, job, colour
+        self.version = 0
+        self._count = 0
+        self._steps = np.empty(0, dtype=np.int64)
+        self._epochs = np.empty(0, dtype=np.int64)
+        self._values = np.empty(0, dtype=np.float64)
+        self._smoothed: tuple[int, np.ndarray] | None = None
+        self._ends: tuple[int, dict[int, int]] = (0, {})  # points looked at, last step of each epoch
+        self._extent: dict[bool, tuple[int, float, float]] = {}
 
     @classmethod
-    def of(cls, label: str, points: Sequence[Snapshot], *, job: str = "", colour: str = "") -> Series:
+    def of(cls, label: str, points: Sequence[CurvePoint], *, job: str = "", colour: str = "") -> Series:
         series = cls(label, job, colour)
         series.extend(points)
         return series
 
     def __len__(self) -> int:
-        return len(self.steps)
+        return self._count
 
-    def extend(self, points: Sequence[Snapshot]) -> None:
+    def __repr__(self) -> str:
+        return f"Series({self.label!r}, job={self.job!r}, {self._count} points)"
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self._steps[: self._count]
+
+    @property
+    def epochs(self) -> np.ndarray:
+        """Each point's epoch (-1 where the backend did not say)."""
+        return self._epochs[: self._count]
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._values[: self._count]
+
+    def extend(self, points: Sequence[CurvePoint]) -> None:
         """Append points (ignoring steps already present)."""
-        last = int(self.steps[-1]) if len(self.steps) else None
+        last = int(self._steps[self._count - 1]) if self._count else None
         fresh = [p for p in points if last is None or p.step > last]
         if not fresh:
             return
         steps, epochs, values = _columns(fresh)
-        self.steps = np.concatenate([self.steps, steps])
-        self.epochs = np.concatenate([self.epochs, epochs])
-        self.values = np.concatenate([self.values, values])
+        end = self._count + len(fresh)
+        if end > len(self._steps):  # grow by half again (at least to fit)
+            size = max(end, len(self._steps) * 3 // 2, 64)
+            self._steps, self._epochs, self._values = (
+                np.resize(array, size) for array in (self._steps, self._epochs, self._values)
+            )
+        self._steps[self._count : end] = steps
+        self._epochs[self._count : end] = epochs
+        self._values[self._count : end] = values
+        self._count = end
         self.version += 1
 
     def smoothed(self) -> np.ndarray:
@@ -92,19 +117,38 @@ class Series:
         self._smoothed = (self.version, smoothed)
         return smoothed
 
+    def shown(self, smoothing: bool) -> np.ndarray:
+        """The values as drawn: smoothed or raw."""
+        return self.smoothed() if smoothing else self.values
+
+    def extent(self, smoothing: bool) -> tuple[float, float]:
+        """The lowest and highest value as drawn, kept up to date over new points only."""
+        values = self.shown(smoothing)
+        done, low, high = self._extent.get(smoothing, (0, math.inf, -math.inf))
+        if done != len(values):
+            fresh = values[done:] if done < len(values) else values
+            low, high = min(low, float(np.min(fresh))), max(high, float(np.max(fresh)))
+            self._extent[smoothing] = (len(values), low, high)
+        return low, high
+
     def epoch_ends(self) -> dict[int, int]:
-        """The last step of each epoch, by epoch number (points of unknown epoch left out)."""
-        known = self.epochs >= 0
-        epochs, steps = self.epochs[known], self.steps[known]
-        if not len(epochs):
-            return {}
-        ends = np.append(np.flatnonzero(np.diff(epochs)), len(epochs) - 1)
-        return {int(epochs[i]): int(steps[i]) for i in ends}
+        """The last step of each epoch, by epoch number (points of unknown epoch left out);
+        kept up to date over new points only."""
+        done, ends = self._ends
+        if done < self._count:
+            ends = dict(ends)
+            epochs, steps = self.epochs[done:], self.steps[done:]
+            known = np.flatnonzero(epochs >= 0)
+            if len(known):
+                last = np.append(np.flatnonzero(np.diff(epochs[known])), len(known) - 1)
+                ends.update({int(epochs[known[i]]): int(steps[known[i]]) for i in last})
+            self._ends = (self._count, ends)
+        return ends
 
 
-def curve_points(job: Job, curve: str) -> Sequence[Snapshot]:
+def curve_points(job: Job, curve: str) -> Sequence[CurvePoint]:
     """A job's points of one named curve (empty when the backend does not report it)."""
-    return job.snapshots if curve == TRAIN_LOSS else ()
+    return job.curve(curve)
 
 
 class JobSeries:

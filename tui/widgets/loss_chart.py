@@ -25,7 +25,7 @@ from textual.color import Color
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
-from tui.widgets.chart_canvas import braille, decades, linear_scale, log_scale, step_range, step_ticks, trace
+from tui.widgets.chart_canvas import Trace, braille, decades, linear_scale, log_scale, step_range, step_ticks
 from tui.widgets.chart_series import Series
 from tui.widgets.line_diff import changed_regions
 from tui.widgets.plotext_strips import Cells, matrix_strips
@@ -139,6 +139,7 @@ class LossChart(PlotextPlot):
         self._axes_cache: tuple[tuple, Cells] | None = None  # the frame without curves, and its key
         self._ticks_colour: Any = None
         self._drawn: tuple[Cells, list[Strip], Any] | None = None  # the last cells, their strips, the base style
+        self._traces: dict[int, tuple[tuple, Trace]] = {}  # each series' trace (by id), and what it was traced for
 
     @property
     def view(self) -> ChartView:
@@ -221,10 +222,11 @@ class LossChart(PlotextPlot):
         self.builds += 1
         variables = self.app.theme_variables
         x_range = self._x_range(shown)
-        curves = [(s, *self._visible(s, x_range)) for s in shown]
-        curves = [(s, xs, ys) for s, xs, ys in curves if len(xs)]
-        low = min((float(np.min(ys)) for _, _, ys in curves), default=0.0)
-        high = max((float(np.max(ys)) for _, _, ys in curves), default=1.0)
+        curves = [(s, int(np.searchsorted(s.steps, x_range[0], side="left"))) for s in shown]
+        curves = [(s, start) for s, start in curves if start < len(s)]
+        extents = [self._extent(s, start) for s, start in curves]
+        low = min((e[0] for e in extents), default=0.0)
+        high = max((e[1] for e in extents), default=1.0)
         if self._view.log_scale:
             scale = log_scale(max(low, LOG_FLOOR), max(high, LOG_FLOOR))
         else:
@@ -236,12 +238,13 @@ class LossChart(PlotextPlot):
         canvas = _Canvas(axes.copy(), (float(x_range[0]), float(x_range[1])), (bottom, top))
         colours = self._colours(variables)
         legend = []
-        for s, xs, ys in curves:
+        traces: dict[int, tuple[tuple, Trace]] = {}
+        for s, start in curves:
             colour = colours[id(s)]
-            if self._view.log_scale:
-                ys = np.log10(np.maximum(ys, LOG_FLOOR))
-            self._trace(canvas, xs, ys, colour)
+            traces[id(s)] = self._traced(s, start, canvas, self._traces.get(id(s)))
+            self._draw(canvas, traces[id(s)][1], colour)
             legend.append((LEGEND_LINE, colour, s.label))
+        self._traces = traces
         legend = legend if len(curves) > 1 else []
         legend += self._mark_suggestion(canvas, variables, shown)
         self._draw_legend(canvas, legend, self._ticks_colour)
@@ -296,10 +299,29 @@ class LossChart(PlotextPlot):
             return low, max(last, low + 1)
         return step_range(first, last, self._steps_total)
 
-    def _visible(self, series: Series, x_range: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-        start = int(np.searchsorted(series.steps, x_range[0], side="left"))
-        values = series.smoothed() if self._view.smoothing else series.values
-        return series.steps[start:], values[start:]
+    def _extent(self, series: Series, start: int) -> tuple[float, float]:
+        """The lowest and highest value drawn from index `start` on."""
+        if start == 0:
+            return series.extent(self._view.smoothing)
+        values = series.shown(self._view.smoothing)[start:]
+        return float(np.min(values)), float(np.max(values))
+
+    def _traced(
+        self, series: Series, start: int, canvas: _Canvas, known: tuple[tuple, Trace] | None
+    ) -> tuple[tuple, Trace]:
+        """The series' trace on this canvas: the one from the last frame with the new points
+        added when the canvas and view are the same, else traced afresh."""
+        key = (id(series), canvas.x_range, canvas.y_range, len(canvas.cols), len(canvas.rows), self._view, start)
+        if known is None or known[0] != key or known[1].count > len(series) - start:
+            known = (key, Trace(canvas.x_range, canvas.y_range, len(canvas.cols), len(canvas.rows)))
+        trace = known[1]
+        begin = start + trace.count
+        if begin < len(series):
+            values = series.shown(self._view.smoothing)[begin:]
+            if self._view.log_scale:
+                values = np.log10(np.maximum(values, LOG_FLOOR))
+            trace.add(series.steps[begin:], values)
+        return known
 
     def _log_hint(self, low: float, high: float) -> str:
         """Suggest the log scale when the linear one squeezes most of the curve near its floor."""
@@ -324,17 +346,19 @@ class LossChart(PlotextPlot):
         return chosen
 
     @staticmethod
-    def _trace(canvas: _Canvas, xs: np.ndarray, ys: np.ndarray, colour: Any) -> None:
+    def _draw(canvas: _Canvas, trace: Trace, colour: Any) -> None:
         """Draw one curve's dots into the plot area, over the epoch lines and earlier curves."""
-        codes = braille(trace(xs, ys, canvas.x_range, canvas.y_range, len(canvas.cols), len(canvas.rows)))
-        markers = canvas.matrix.marker
-        for row, col in zip(*np.nonzero(codes != BLANK_CELL), strict=True):
-            r, c = canvas.rows.start + int(row), canvas.cols.start + int(col)
-            code = int(codes[row, col])
-            under = markers[r][c]
+        codes = braille(trace.grid())
+        rows, cols = np.nonzero(codes != BLANK_CELL)
+        markers, colours = canvas.matrix.marker, canvas.matrix.fullground
+        top, left = canvas.rows.start, canvas.cols.start
+        cells = zip((rows + top).tolist(), (cols + left).tolist(), codes[rows, cols].tolist(), strict=True)
+        for row, col, code in cells:
+            under = markers[row][col]
             if "\u2800" <= under <= "\u28ff":  # another curve's dots: keep both
                 code |= ord(under)
-            canvas.put(c, r, chr(code), colour)
+            markers[row][col] = chr(code)
+            colours[row][col] = colour
 
     @staticmethod
     def _boundaries(shown: list[Series], x_range: tuple[int, int]) -> list[int]:

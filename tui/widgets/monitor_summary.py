@@ -13,7 +13,7 @@ from textual.strip import Strip
 from textual.visual import Visual
 from textual.widget import Widget
 
-from tui.models import Job, JobState, Snapshot
+from tui.models import CurvePoint, Job, JobState
 from tui.widgets.line_diff import changed_regions
 from tui.widgets.monitor_format import (
     CANCEL_WARNING,
@@ -43,14 +43,14 @@ def rough_duration(seconds: float | None, *, up: bool = False) -> str:
     return duration(rounded) if rounded >= 3600 else f"{rounded // 60} min"
 
 
-def judged_points(job: Job) -> list[Snapshot]:
+def judged_points(job: Job) -> list[CurvePoint]:
     """The loss points the advice is judged on: while a job trains, its complete epochs
     only (so the advice changes once an epoch, not with every step)."""
-    points = job.snapshots
-    if job.state.finished or not points:
+    points = job.loss_curve
+    last = job.current_epoch
+    if job.state.finished or last is None:
         return points
-    last = points[-1].epoch
-    return [point for point in points if point.epoch < last]
+    return [point for point in points if point.epoch is not None and point.epoch < last]
 
 
 # (label, its colour, value markup); a paragraph with no label is a blank line.

@@ -94,7 +94,8 @@ def matrix_strips(matrix: Any, base: Style, previous: tuple[Cells, list[Strip]] 
         if previous is not None and isinstance(matrix, Cells) and matrix.same_row(previous[0], row):
             strips.append(previous[1][matrix.rows - 1 - row])
             continue
-        strips.append(_row_strip(matrix.marker[row], matrix.fullground[row], matrix.style[row], matrix.background[row], width, base))
+        cells = matrix.marker[row], matrix.fullground[row], matrix.style[row], matrix.background[row]
+        strips.append(_row_strip(*cells, width, base))
     return strips
 
 
