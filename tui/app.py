@@ -126,6 +126,9 @@ class TuneDeckApp(App[None]):
             callback()
 
     def on_mount(self) -> None:
+        from tui.widgets.line_diff import send_changed_cells_only
+
+        send_changed_cells_only()  # over SSH, a changed cell costs a few bytes, not its whole line
         self.screen_change_signal.subscribe(self, self._rest_hidden_cursor)
         self._shown_screen = self.screen
         if self.manager is None:
