@@ -13,9 +13,11 @@ different when it stops answering:
 
 A restart is always said (an event the app shows and the CLI prints on stderr).
 
-`EmulatorLink.locate()` does one round of this; the job manager calls it every
-`RECONNECT_EVERY_S` while the emulator does not answer, so it is back within a second or
-two of an emulator answering again.
+`EmulatorLink.locate()` does one round of this. Attached to a job manager, the link
+looks every `RECONNECT_EVERY_S` while the emulator does not answer (the manager calls
+`lost()` when a request finds nobody there), so the manager is back within a second or
+two of an emulator answering again; and with `watch_process()` it notices within
+`ALIVE_EVERY_S` that the emulator's process has gone, before any request fails.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tui.config import LOCAL_API_KEY, Settings
 
 RECONNECT_EVERY_S = 1.0  # how often to look for the emulator while it does not answer
 RESTART_EVERY_S = 10.0  # at most one restart this often (an emulator that keeps dying is not restarted in a loop)
+ALIVE_EVERY_S = 2.0  # how often an app checks that the emulator's process still runs (no request, no thread)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,62 @@ class EmulatorLink:
         self.started = started  # this process started it, so it restarts it
         self.fixed = emulator is None
         self._last_start = 0.0
+        self._manager = None
+        self._tasks: dict[str, asyncio.Task] = {}
+
+    # -- keeping a job manager connected ---------------------------------------------------
+
+    def attach(self, manager) -> None:
+        """Keep `manager` connected: it calls `lost()`; the link calls its `repoint()`."""
+        self._manager = manager
+
+    def lost(self) -> None:
+        """A request found nobody at the address: look for the emulator until it answers (once at a time)."""
+        self._spawn("reconnect", self._reconnect_loop)
+
+    def watch_process(self) -> None:
+        """Notice a dead emulator process before a request fails (for an app left open)."""
+        if self.emulator is not None:
+            self._spawn("alive", self._alive_loop)
+
+    async def close(self) -> None:
+        tasks, self._tasks = list(self._tasks.values()), {}
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _spawn(self, name: str, loop) -> None:
+        task = self._tasks.get(name)
+        if self._manager is not None and (task is None or task.done()):
+            self._tasks[name] = asyncio.create_task(loop(), name=f"tunedeck-emulator-{name}")
+
+    async def _reconnect_loop(self) -> None:
+        while True:
+            try:
+                located = await self.locate()
+            except Exception:  # noqa: BLE001 - looked for again in a moment
+                located = None
+            if located is not None:
+                self._manager.emulator = self.emulator
+                await self._manager.repoint(located.url, f"local emulator at {located.url}", located.news)
+                return
+            await asyncio.sleep(RECONNECT_EVERY_S)
+
+    async def _alive_loop(self) -> None:
+        while True:
+            await asyncio.sleep(ALIVE_EVERY_S)
+            emulator = self.emulator
+            if emulator is not None and not emulator.alive():
+                from tui.jobs.errors import BackendError, ErrorKind
+                from tui.jobs.events import BackendFailed
+
+                error = BackendError(ErrorKind.UNREACHABLE, f"the local emulator (pid {emulator.pid}) has stopped",
+                                     self.hint())
+                self._manager.publish(BackendFailed(error))
+                self.lost()
+                reconnecting = self._tasks.get("reconnect")
+                if reconnecting is not None:
+                    await asyncio.gather(reconnecting, return_exceptions=True)
 
     def hint(self) -> str:
         """The next step when the emulator does not answer, naming only what applies."""

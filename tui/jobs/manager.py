@@ -54,7 +54,6 @@ class JobManager:
         self.policy = policy or PollPolicy()
         self.emulator = None  # the RunningEmulator in use, when the backend is local
         self.link = None  # an EmulatorLink: finds the local emulator again when it stops answering
-        self._reconnecting: asyncio.Task | None = None
         self._wake = asyncio.Event()  # set when the backend answers again: sleeping pollers go at once
         self.history_problem: HistoryError | None = None  # set once the history file fails; memory stands in
         self.requests_sent = 0
@@ -121,7 +120,9 @@ class JobManager:
         if self._closed:
             return
         self._closed = True
-        tasks = [*self._watchers.values(), *(t for t in (self._discovery, self._reconnecting) if t)]
+        if self.link is not None:
+            await self.link.close()
+        tasks = [*self._watchers.values(), *([self._discovery] if self._discovery else [])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -267,6 +268,10 @@ class JobManager:
     def _publish(self, event: Event) -> None:
         self._broadcast.publish(event)
 
+    def publish(self, event: Event) -> None:
+        """Tell every subscriber (for the emulator link, which notices a dead emulator itself)."""
+        self._broadcast.publish(event)
+
     def _require(self, name: str) -> Job:
         job = self.job(name)
         if job is None:
@@ -290,37 +295,19 @@ class JobManager:
             except BackendError as exc:
                 if exc.kind is ErrorKind.RATE_LIMITED and exc.retry_after:
                     self._not_before = max(self._not_before, loop.time() + exc.retry_after)
-                if exc.kind is ErrorKind.UNREACHABLE:
-                    self._reconnect()
+                if exc.kind is ErrorKind.UNREACHABLE and self.link is not None:
+                    self.link.lost()
                 raise
 
-    def _reconnect(self) -> None:
-        """Look for the local emulator until it answers (once at a time; nothing to do for Gemini)."""
-        if self.link is None or self._closed or (self._reconnecting and not self._reconnecting.done()):
-            return
-        self._reconnecting = asyncio.create_task(self._reconnect_loop(), name="tunedeck-reconnect")
-
-    async def _reconnect_loop(self) -> None:
-        from tui.jobs.local import RECONNECT_EVERY_S
-
-        while not self._closed:
-            try:
-                located = await self.link.locate()
-            except Exception:  # noqa: BLE001 - looked for again in a second
-                located = None
-            if located is not None:
-                if located.url != self.backend.base_url:
-                    from tui.jobs.service import local_description
-
-                    await self.backend.retarget(located.url, local_description(located.url))
-                    self.emulator = self.link.emulator
-                if located.news:
-                    self._publish(BackendMoved(located.news, self.backend_description))
-                self._publish(BackendRecovered())
-                self._wake.set()
-                self._wake = asyncio.Event()
-                return
-            await asyncio.sleep(RECONNECT_EVERY_S)
+    async def repoint(self, url: str, description: str, news: str = "") -> None:
+        """The backend answers again (at `url`): talk to it there, say so, and let every poller go at once."""
+        if url != getattr(self.backend, "base_url", url):
+            await self.backend.retarget(url, description)
+        if news:
+            self._publish(BackendMoved(news, self.backend_description))
+        self._publish(BackendRecovered())
+        self._wake.set()
+        self._wake = asyncio.Event()
 
     async def _sleep(self, delay: float) -> None:
         """Sleep `delay` seconds, or less if the backend answers again meanwhile."""
