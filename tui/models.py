@@ -17,12 +17,26 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 DEFAULT_EPOCHS = 5
 DEFAULT_BATCH_SIZE = 4
 DEFAULT_LEARNING_RATE = 0.001
+MAX_EPOCHS = 1000
+MAX_BATCH_SIZE = 1024
 MIN_EXAMPLES = 20
 ADVISED_EXAMPLES = (100, 500)
 MAX_INPUT_CHARS = 40_000
 MAX_OUTPUT_CHARS = 5_000
 MAX_INLINE_BYTES = 4 * 1024 * 1024
 DEFAULT_BASE_MODEL = "models/gemini-1.5-flash-001-tuning"
+
+
+def total_steps(examples: int, epochs: int, batch_size: int) -> int:
+    """Steps of a tuning job: ceil(examples x epochs / batch size)."""
+    return math.ceil(examples * epochs / batch_size)
+
+
+def effective_learning_rate(learning_rate: float | None, multiplier: float | None) -> float:
+    """The learning rate a job trains with: the rate given, else multiplier x the default."""
+    if learning_rate is not None:
+        return learning_rate
+    return (multiplier or 1.0) * DEFAULT_LEARNING_RATE
 
 
 class Frozen(BaseModel):
@@ -119,8 +133,8 @@ class Dataset(Frozen):
 class Hyperparameters(Frozen):
     """Tuning settings. Learning rate and multiplier are mutually exclusive."""
 
-    epoch_count: int = Field(DEFAULT_EPOCHS, ge=1, le=1000)
-    batch_size: int = Field(DEFAULT_BATCH_SIZE, ge=1, le=1024)
+    epoch_count: int = Field(DEFAULT_EPOCHS, ge=1, le=MAX_EPOCHS)
+    batch_size: int = Field(DEFAULT_BATCH_SIZE, ge=1, le=MAX_BATCH_SIZE)
     learning_rate: float | None = Field(None, gt=0, le=1)
     learning_rate_multiplier: float | None = Field(None, gt=0, le=100)
 
@@ -133,13 +147,11 @@ class Hyperparameters(Frozen):
     @property
     def effective_learning_rate(self) -> float:
         """The learning rate the job trains with (multiplier x default, per the API)."""
-        if self.learning_rate is not None:
-            return self.learning_rate
-        return (self.learning_rate_multiplier or 1.0) * DEFAULT_LEARNING_RATE
+        return effective_learning_rate(self.learning_rate, self.learning_rate_multiplier)
 
     def total_steps(self, examples: int) -> int:
         """Steps the API reports for a job: ceil(examples x epochs / batch size)."""
-        return math.ceil(examples * self.epoch_count / self.batch_size)
+        return total_steps(examples, self.epoch_count, self.batch_size)
 
     def to_api(self) -> dict:
         """The camelCase `hyperparameters` object of a TunedModel."""

@@ -1,5 +1,8 @@
 """`tunedeck validate PATH`: lint a dataset from the shell.
 
+The file is read once: indexed, hashed, parsed and checked in one pass (`check_file`),
+shared with a second process on large files.
+
 Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 the file cannot be read at
 all or its format is unknown.
 """
@@ -58,15 +61,21 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Hashing starts first, on a thread of its own: it runs on another core while the
+    # lint engine (numpy, pydantic) is imported.
+    from tui.datasets.digest import FileHasher
+
+    hasher = FileHasher(args.path)
     import orjson
 
-    from tui.datasets import DatasetError, lint, open_dataset
+    from tui.datasets import DatasetError, check_file
 
+    bar = ProgressBar("checking")
     try:
-        bar = ProgressBar("indexing")
         try:
-            reader = open_dataset(args.path, format=args.format, input_column=args.input_column,
-                                  output_column=args.output_column, progress=bar)
+            reader, report = check_file(args.path, format=args.format, input_column=args.input_column,
+                                        output_column=args.output_column, task=args.task, target=args.target,
+                                        progress=bar, hasher=hasher)
         finally:
             bar.close()
     except DatasetError as exc:
@@ -79,11 +88,6 @@ def run(args: argparse.Namespace) -> int:
             if exc.hint:
                 print(f"  hint: {exc.hint}", file=sys.stderr)
         return 2
-    bar = ProgressBar("checking")
-    try:
-        report = lint(reader, task=args.task, target=args.target, progress=bar)
-    finally:
-        bar.close()
     if args.json:
         sys.stdout.write(orjson.dumps(_json_document(reader, report), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:

@@ -29,6 +29,7 @@ from tui.datasets.progress import ProgressCallback, Throttle
 from tui.datasets.reader import DatasetReader
 from tui.datasets.scan import Findings, Scan
 from tui.datasets.stats import categorical_labels, estimate_tokens, guess_task, imbalance, length_summary
+from tui.datasets.targets import target_rules
 from tui.datasets.wording import plural, size
 from tui.models import (
     MAX_INLINE_BYTES,
@@ -64,13 +65,17 @@ class LintReport:
 
 
 def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "gemini",
-         progress: ProgressCallback | None = None) -> LintReport:
-    """Check every example of `reader` and the dataset as a whole."""
-    out = Findings(str(reader.path))
-    scan = Scan(reader, out)
-    throttle = Throttle(progress, reader.index.size)
-    scan.run(throttle)
-    throttle.finish()
+         progress: ProgressCallback | None = None, scanned: Scan | None = None) -> LintReport:
+    """Check every example of `reader` and the dataset as a whole (`scanned`: the per-example pass,
+    already run over the whole file)."""
+    if scanned is None:
+        scan = Scan(reader, Findings(str(reader.path)))
+        throttle = Throttle(progress, reader.index.size)
+        scan.run(throttle)
+        throttle.finish()
+    else:
+        scan = scanned
+    out = scan.out
 
     count = len(scan.lines)
     input_chars, output_chars = length_summary(scan.in_lens), length_summary(scan.out_lens)
@@ -83,6 +88,8 @@ def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "g
     duplicates, conflicts = _duplicates(out, line_at, scan.in_hashes, scan.output_hashes)
     valid = count - _rejected(scan)
     _dataset_rules(out, reader, valid, payload, chosen, given is None, label_counts, target)
+    if (extra := target_rules(target)) is not None:  # the target's own rules (e.g. Vertex's limits)
+        extra.apply(out, reader, chosen)
     profile = _profile(out, line_at, scan)
 
     stats = DatasetStats(examples=valid, input_chars=input_chars, output_chars=output_chars,
