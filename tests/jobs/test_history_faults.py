@@ -94,7 +94,8 @@ FILL = textwrap.dedent("""
     from tui.models import Snapshot
     history = History(sys.argv[1])
     for i in range(5):
-        history.add_snapshots("filler", f"tunedModels/f{i}", [Snapshot(step=s, epoch=1, mean_loss=0.5) for s in range(1, 40)])
+        points = [Snapshot(step=s, epoch=1, mean_loss=0.5) for s in range(1, 40)]
+        history.add_snapshots("filler", f"tunedModels/f{i}", points)
     os._exit(0)  # leave the write-ahead log as it is, as a crash would
 """)
 

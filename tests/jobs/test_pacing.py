@@ -30,7 +30,8 @@ async def test_the_auto_started_emulator_is_paced_and_status_says_so(tmp_path, m
         assert started and emulator.configure()["stepDelay"] == AUTO_STEP_DELAY_S
         assert main(["emulator", "status"]) == 0
         out = capsys.readouterr().out
-        assert f"step delay {AUTO_STEP_DELAY_S:g} s per training step" in out and "TUNEDECK_EMULATOR_STEP_DELAY=0" in out
+        assert f"step delay {AUTO_STEP_DELAY_S:g} s per training step" in out
+        assert "TUNEDECK_EMULATOR_STEP_DELAY=0" in out
         emulator.configure(step_delay=0)
         assert main(["emulator", "status"]) == 0
         assert "full speed" in capsys.readouterr().out

@@ -21,7 +21,8 @@ from tui.models import JobState
 
 
 def settings_in(data_dir: Path, **changes) -> Settings:
-    return replace(Settings(data_dir=data_dir, config_dir=data_dir / "config"), **{"emulator_step_delay": 0.0, **changes})
+    base = Settings(data_dir=data_dir, config_dir=data_dir / "config")
+    return replace(base, **{"emulator_step_delay": 0.0, **changes})
 
 
 @pytest.fixture

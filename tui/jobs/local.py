@@ -99,7 +99,7 @@ class EmulatorLink:
         while True:
             try:
                 located = await self.locate()
-            except Exception:  # noqa: BLE001 - looked for again in a moment
+            except Exception:
                 located = None
             if located is not None:
                 self._manager.emulator = self.emulator
@@ -127,7 +127,8 @@ class EmulatorLink:
         """The next step when the emulator does not answer, naming only what applies."""
         if self.fixed:
             where = "TUNEDECK_LOCAL_URL" if os.environ.get("TUNEDECK_LOCAL_URL") else "local_url in config.json"
-            return f"check that the emulator at {self.url} is running ({where} points there), or remove {where} to let tunedeck start one"
+            return (f"check that the emulator at {self.url} is running ({where} points there), "
+                    f"or remove {where} to let tunedeck start one")
         if self.started or self._crashed():
             return f"tunedeck starts a new emulator; if it keeps stopping, see {self._log()}"
         return ("start it again with `tunedeck emulator start`; tunedeck follows it to its new address "
@@ -167,7 +168,7 @@ class EmulatorLink:
         try:
             started = await asyncio.to_thread(start_for, self.settings)
             self.started = True
-        except Exception:  # noqa: BLE001 - tried again after RESTART_EVERY_S; the hint names the log
+        except Exception:
             return None
         self.url, self.emulator = started.url, started
         return Located(self.url, f"the local emulator (pid {old}) stopped; tunedeck started a new one at {self.url} "
@@ -180,7 +181,7 @@ def _answers(url: str) -> bool:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"{url}/_emulator/health", timeout=2.0):  # noqa: S310 - a loopback emulator
+        with urllib.request.urlopen(f"{url}/_emulator/health", timeout=2.0):
             return True
     except (urllib.error.URLError, OSError, ValueError):
         return False
