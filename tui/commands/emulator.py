@@ -163,7 +163,7 @@ def _pacing(running) -> str:
     """How the emulator paces training (one tunedeck starts sleeps per step, so a curve can be watched)."""
     try:
         delay = float(running.configure()["stepDelay"])  # no switches given: the current ones
-    except Exception:  # noqa: BLE001 - status still answers without it
+    except Exception:
         return ""
     if not delay:
         return "; training at full speed (step delay 0)"

@@ -12,6 +12,7 @@ file cannot be used, so the backend's jobs can still be listed and watched.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -53,8 +54,21 @@ CREATE TABLE IF NOT EXISTS snapshots (
 
 _TIMES = ("created", "updated", "started", "completed", "last_polled")
 _COLUMNS = (
-    "backend", "name", "display_name", "base_model", "state", "operation", "hyperparameters", "total_steps",
-    "completed_steps", "error", "dataset_path", "dataset_sha256", "dataset_examples", "launched_here", *_TIMES,
+    "backend",
+    "name",
+    "display_name",
+    "base_model",
+    "state",
+    "operation",
+    "hyperparameters",
+    "total_steps",
+    "completed_steps",
+    "error",
+    "dataset_path",
+    "dataset_sha256",
+    "dataset_examples",
+    "launched_here",
+    *_TIMES,
 )
 
 
@@ -87,24 +101,42 @@ def explain(path: Path | str, exc: BaseException) -> HistoryError:
     """A HistoryError saying, in plain words, why `exc` happened to the database at `path`."""
     text = str(exc).lower()
     if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):
-        return HistoryError(path, f"cannot be opened ({exc.strerror or exc})",
-                            "check the folder's permissions and free space, or use --data-dir elsewhere")
+        return HistoryError(
+            path,
+            f"cannot be opened ({exc.strerror or exc})",
+            "check the folder's permissions and free space, or use --data-dir elsewhere",
+        )
     if "locked" in text or "busy" in text:
-        return HistoryError(path, "is locked by another program (another tunedeck, or a SQLite tool, is writing to it)",
-                            "close that program, or wait a moment and try again")
+        return HistoryError(
+            path,
+            "is locked by another program (another tunedeck, or a SQLite tool, is writing to it)",
+            "close that program, or wait a moment and try again",
+        )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return HistoryError(path, "is damaged (truncated, or not a SQLite database)",
-                            f"move it aside (`mv {path} {path}.broken`): tunedeck then starts a new history, "
-                            "and the backend's jobs are listed again")
+        return HistoryError(
+            path,
+            "is damaged (truncated, or not a SQLite database)",
+            f"move it aside (`mv {path} {path}.broken`): tunedeck then starts a new history, "
+            "and the backend's jobs are listed again",
+        )
     if "full" in text:
-        return HistoryError(path, "cannot be written: the disk is full",
-                            "free space on the disk that holds it, or use --data-dir elsewhere")
+        return HistoryError(
+            path,
+            "cannot be written: the disk is full",
+            "free space on the disk that holds it, or use --data-dir elsewhere",
+        )
     if "disk i/o" in text:
-        return HistoryError(path, "could not be written (disk I/O error: the disk may be full or failing)",
-                            "free space on the disk that holds it, or use --data-dir elsewhere")
+        return HistoryError(
+            path,
+            "could not be written (disk I/O error: the disk may be full or failing)",
+            "free space on the disk that holds it, or use --data-dir elsewhere",
+        )
     if "readonly" in text or "read-only" in text or "unable to open" in text:
-        return HistoryError(path, "cannot be written (a read-only file or folder)",
-                            "check the permissions of the file and its folder, or use --data-dir elsewhere")
+        return HistoryError(
+            path,
+            "cannot be written (a read-only file or folder)",
+            "check the permissions of the file and its folder, or use --data-dir elsewhere",
+        )
     return HistoryError(path, f"failed ({exc})", f"check the disk, or move the file aside (`mv {path} {path}.broken`)")
 
 
@@ -153,9 +185,21 @@ class History:
         """Insert or update a job's row (snapshots are stored with `add_snapshots`)."""
         with self._guard():
             values = (
-                job.backend, job.name, job.display_name, job.base_model, job.state.value, job.operation,
-                job.hyperparameters.model_dump_json(), job.total_steps, job.completed_steps, job.error, job.dataset_path,
-                job.dataset_sha256, job.dataset_examples, int(job.launched_here), *(_iso(getattr(job, t)) for t in _TIMES),
+                job.backend,
+                job.name,
+                job.display_name,
+                job.base_model,
+                job.state.value,
+                job.operation,
+                job.hyperparameters.model_dump_json(),
+                job.total_steps,
+                job.completed_steps,
+                job.error,
+                job.dataset_path,
+                job.dataset_sha256,
+                job.dataset_examples,
+                int(job.launched_here),
+                *(_iso(getattr(job, t)) for t in _TIMES),
             )
             updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[2:])
             self._db.execute(
@@ -181,7 +225,9 @@ class History:
 
     def was_cancelled(self, backend: str, name: str) -> bool:
         with self._guard():
-            row = self._db.execute("SELECT user_cancelled FROM jobs WHERE backend = ? AND name = ?", (backend, name)).fetchone()
+            row = self._db.execute(
+                "SELECT user_cancelled FROM jobs WHERE backend = ? AND name = ?", (backend, name)
+            ).fetchone()
             return bool(row and row[0])
 
     def load(self, backend: str, include_deleted: bool = False) -> list[Job]:
@@ -189,19 +235,22 @@ class History:
         with self._guard():
             where = "" if include_deleted else " AND state != 'DELETED'"
             rows = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs WHERE backend = ?{where} ORDER BY created DESC", (backend,)
+                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs "
+                f"WHERE backend = ?{where} ORDER BY created DESC",
+                (backend,),
             ).fetchall()
             return [self._job(row) for row in rows]
 
     def get(self, backend: str, name: str) -> Job | None:
         with self._guard():
             row = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs WHERE backend = ? AND name = ?", (backend, name)
+                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs WHERE backend = ? AND name = ?",
+                (backend, name),
             ).fetchone()
             return self._job(row) if row else None
 
     def _job(self, row: tuple) -> Job:
-        data = dict(zip((*_COLUMNS, "user_cancelled"), row))
+        data = dict(zip((*_COLUMNS, "user_cancelled"), row, strict=True))
         snaps = self._db.execute(
             "SELECT step, epoch, mean_loss, compute_time FROM snapshots WHERE backend = ? AND name = ? ORDER BY step",
             (data["backend"], data["name"]),
@@ -210,7 +259,18 @@ class History:
         if data.pop("user_cancelled") and state is not JobState.DELETED:
             state = JobState.CANCELLED
         return Job(
-            **{k: data[k] for k in ("name", "backend", "display_name", "base_model", "operation", "total_steps", "completed_steps")},
+            **{
+                k: data[k]
+                for k in (
+                    "name",
+                    "backend",
+                    "display_name",
+                    "base_model",
+                    "operation",
+                    "total_steps",
+                    "completed_steps",
+                )
+            },
             state=state,
             error=data["error"],
             hyperparameters=Hyperparameters.model_validate_json(data["hyperparameters"]),
@@ -219,11 +279,13 @@ class History:
             dataset_examples=data["dataset_examples"],
             launched_here=bool(data["launched_here"]),
             snapshots=[Snapshot(step=s, epoch=e, mean_loss=m, compute_time=_dt(t)) for s, e, m, t in snaps],
-            **{t: _dt(data[t]) for t in _TIMES},
+            created=_dt(data["created"]),
+            updated=_dt(data["updated"]),
+            started=_dt(data["started"]),
+            completed=_dt(data["completed"]),
+            last_polled=_dt(data["last_polled"]),
         )
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(sqlite3.Error):  # closing never fails the caller
             self._db.close()
-        except sqlite3.Error:
-            pass  # closing never fails the caller

@@ -12,17 +12,28 @@ the backend is pointed there and every watcher polls at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from tui.jobs.backend import OperationStatus, TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
 from tui.jobs.events import (
-    BackendFailed, BackendMoved, BackendRecovered, Event, HistoryFailed, JobAdded, JobFinished, JobProgress, JobRemoved,
-    JobStateChanged, JobUpdated, SnapshotsAdded,
+    BackendFailed,
+    BackendMoved,
+    BackendRecovered,
+    Event,
+    HistoryFailed,
+    JobAdded,
+    JobFinished,
+    JobProgress,
+    JobRemoved,
+    JobStateChanged,
+    JobUpdated,
+    SnapshotsAdded,
 )
 from tui.jobs.fold import fold
 from tui.jobs.history import History, HistoryError
@@ -30,6 +41,9 @@ from tui.jobs.launching import create_job, read_dataset
 from tui.jobs.polling import PollPolicy
 from tui.jobs.subscription import Broadcaster, Subscription
 from tui.models import BaseModelInfo, Job, JobSpec, JobState
+
+if TYPE_CHECKING:
+    from tui.jobs.local import EmulatorLink
 
 T = TypeVar("T")
 _EPOCH = datetime.min.replace(tzinfo=UTC)
@@ -53,7 +67,7 @@ class JobManager:
         self.history = history
         self.policy = policy or PollPolicy()
         self.emulator = None  # the RunningEmulator in use, when the backend is local
-        self.link = None  # an EmulatorLink: finds the local emulator again when it stops answering
+        self.link: EmulatorLink | None = None  # finds the local emulator again when it stops answering
         self._wake = asyncio.Event()  # set when the backend answers again: sleeping pollers go at once
         self.history_problem: HistoryError | None = None  # set once the history file fails; memory stands in
         self.requests_sent = 0
@@ -169,7 +183,9 @@ class JobManager:
             on_lint(report)
         if report.has_errors and not force:
             raise LaunchRefused(report, str(path))
-        job = await create_job(self._call, self.backend, spec, examples, self.policy, lambda e: self._publish(BackendFailed(e)))
+        job = await create_job(
+            self._call, self.backend, spec, examples, self.policy, lambda e: self._publish(BackendFailed(e))
+        )
         job = job.model_copy(
             update={
                 "dataset_path": str(path.resolve()),
@@ -190,7 +206,9 @@ class JobManager:
         """Cancel a training job; it shows as CANCELLED from now on, whatever the backend says."""
         job = self._require(name)
         if job.state.finished:
-            raise BackendError(ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state})", "nothing to cancel")
+            raise BackendError(
+                ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state})", "nothing to cancel"
+            )
         async with self._lock(job.name):
             self._cancelling.add(job.name)
             try:
@@ -220,7 +238,9 @@ class JobManager:
     async def rename(self, name: str, display_name: str) -> Job:
         if len(display_name) > 40:
             raise BackendError(
-                ErrorKind.INVALID, f"display name is {len(display_name)} characters; the API allows at most 40", "shorten it"
+                ErrorKind.INVALID,
+                f"display name is {len(display_name)} characters; the API allows at most 40",
+                "shorten it",
             )
         job = self._require(name)
         fetched = await self._call(lambda: self.backend.rename(job.name, display_name))
@@ -249,7 +269,9 @@ class JobManager:
     async def base_models(self) -> list[BaseModelInfo]:
         return await self._call(self.backend.base_models)
 
-    async def generate(self, model: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None) -> str:
+    async def generate(
+        self, model: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None
+    ) -> str:
         return await self._call(lambda: self.backend.generate(model, prompt, temperature, max_output_tokens))
 
     async def check(self) -> Health:
@@ -301,8 +323,9 @@ class JobManager:
 
     async def repoint(self, url: str, description: str, news: str = "") -> None:
         """The backend answers again (at `url`): talk to it there, say so, and let every poller go at once."""
-        if url != getattr(self.backend, "base_url", url):
-            await self.backend.retarget(url, description)
+        retarget = getattr(self.backend, "retarget", None)  # only a backend with an address can move
+        if retarget is not None and url != getattr(self.backend, "base_url", url):
+            await retarget(url, description)
         if news:
             self._publish(BackendMoved(news, self.backend_description))
         self._publish(BackendRecovered())
@@ -311,10 +334,8 @@ class JobManager:
 
     async def _sleep(self, delay: float) -> None:
         """Sleep `delay` seconds, or less if the backend answers again meanwhile."""
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), delay)
-        except TimeoutError:
-            pass
 
     def _watch(self, name: str) -> None:
         task = self._watchers.get(name)
@@ -326,9 +347,13 @@ class JobManager:
         while (job := self._jobs.get(name)) is not None and not job.state.finished:
             try:
                 changed = await self._poll(name)
-            except Exception as exc:  # noqa: BLE001 - a watcher outlives every failure
+            except Exception as exc:  # a watcher outlives every failure
                 failures += 1
-                error = exc if isinstance(exc, BackendError) else BackendError(ErrorKind.SERVER, f"polling {name} failed: {exc!r}")
+                error = (
+                    exc
+                    if isinstance(exc, BackendError)
+                    else BackendError(ErrorKind.SERVER, f"polling {name} failed: {exc!r}")
+                )
                 self._publish(BackendFailed(error, name))
                 delay = self.policy.backoff(failures, error.retry_after)
             else:
@@ -377,10 +402,11 @@ class JobManager:
             if operation:
                 job = self._jobs[job.name] = job.model_copy(update={"operation": operation})
         needs = not job.total_steps or (fetched.state is JobState.FAILED and not job.error)
-        if not (job.operation and needs):
+        operation_name = job.operation
+        if not (operation_name and needs):
             return None
         try:
-            return await self._call(lambda: self.backend.operation_status(job.operation))
+            return await self._call(lambda: self.backend.operation_status(operation_name))
         except BackendError as exc:
             if exc.retryable:
                 raise
@@ -423,8 +449,12 @@ class JobManager:
         while True:
             try:
                 await self._discover()
-            except Exception as exc:  # noqa: BLE001 - discovery keeps going
-                error = exc if isinstance(exc, BackendError) else BackendError(ErrorKind.SERVER, f"listing jobs failed: {exc!r}")
+            except Exception as exc:  # discovery keeps going
+                error = (
+                    exc
+                    if isinstance(exc, BackendError)
+                    else BackendError(ErrorKind.SERVER, f"listing jobs failed: {exc!r}")
+                )
                 self._publish(BackendFailed(error))
                 failing = True
             else:
