@@ -22,8 +22,8 @@ APP_NAME = "tunedeck"
 # against requests meant for another server.
 LOCAL_API_KEY = "tunedeck-local"
 # Seconds each training step sleeps in an emulator tunedeck starts by itself, so a default
-# job on a shipped sample lasts long enough to watch its curve grow (about 20-45 s).
-AUTO_STEP_DELAY_S = 0.15
+# job on a shipped sample lasts long enough to watch its curve grow (about 20 s to 50 s).
+AUTO_STEP_DELAY_S = 0.18
 
 
 class BackendKind(StrEnum):

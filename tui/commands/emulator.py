@@ -71,7 +71,7 @@ def register(subparsers) -> None:
     start.add_argument("--port", type=int, default=8765, metavar="N", help="port (default 8765; 0 picks a free one)")
     start.add_argument("--step-delay", type=_seconds, metavar="SECONDS",
                        help="sleep per training step, so a curve can be watched (default: $TUNEDECK_EMULATOR_STEP_DELAY, "
-                            "else 0.15, as for the emulator tunedeck starts by itself)")
+                            "else 0.18, as for the emulator tunedeck starts by itself)")
     start.set_defaults(handler=run_start)
 
     status = commands.add_parser("status", help="say whether an emulator is serving the data directory")

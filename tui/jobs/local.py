@@ -161,14 +161,14 @@ class EmulatorLink:
 
         running = await asyncio.to_thread(find_running, self.settings.emulator_dir)
         if running is not None:
-            moved = running.url != self.url
+            if self.emulator is not None and running.pid == self.emulator.pid:
+                return Located(self.url)  # the same process (keep the handle that can reap it)
+            where = "now answers at" if running.url != self.url else "answers again at"
             old, self.url, self.emulator = self.emulator, running.url, running
-            if not moved:
-                return Located(self.url)
             return Located(
                 self.url,
-                f"the local emulator now answers at {self.url} (pid {running.pid}, "
-                f"was pid {getattr(old, 'pid', '?')}); reconnected",
+                f"the local emulator {where} {self.url} (pid {running.pid}, was pid {getattr(old, 'pid', '?')}); "
+                "reconnected",
             )
         if self.emulator is None or self.emulator.alive() or not (self.started or self._crashed()):
             return None
