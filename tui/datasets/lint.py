@@ -178,7 +178,8 @@ def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:
                    f"inputs use ({' '.join(markers)})", "put the markers in the dataset's order")
         for j in kept:
             _warn_rows(out, "missing-marker", line_at, np.flatnonzero(~used[j]), f"input lacks {scan.markers[j]} that "
-                       f"{float(used[j].mean()):.0%} of inputs use", f"use the dataset's markers in order: {' '.join(markers)}")
+                       f"{float(used[j].mean()):.0%} of inputs use",
+                       f"use the dataset's markers in order: {' '.join(markers)}")
     profile = FormatProfile(preamble, markers, preamble_share, shares, preamble_inline=scan.preamble_inline)
     if preamble:
         out.add("preamble", Severity.INFO, f"shared preamble {preamble!r} ({preamble_share:.0%} of inputs)",
@@ -204,7 +205,8 @@ def _dataset_rules(out: Findings, reader: DatasetReader, count: int, payload: in
             f"{plural(records, 'record')}",
             "" if reader.dataset.input_column is None else
             f"input column {reader.dataset.input_column!r}, output column {reader.dataset.output_column!r}")
-    out.add("task", Severity.INFO, f"tuning task {task.value}" + (" (guessed from the outputs)" if guessed else " (given)"),
+    out.add("task", Severity.INFO,
+            f"tuning task {task.value}" + (" (guessed from the outputs)" if guessed else " (given)"),
             "name the task with --task if the guess is wrong" if guessed else "")
     if not records:
         empty = not reader.dataset.size_bytes

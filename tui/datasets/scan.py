@@ -292,7 +292,9 @@ class Scan:
 
     def _check_preamble(self, inputs: list[str], shared: str) -> None:
         """Which inputs start with the preamble (all of them when the prefix they share does)."""
-        head = self.preamble if self.preamble_inline else self.preamble + "\n"
+        head = self.preamble or ""  # only called once a preamble was learnt
+        if not self.preamble_inline:
+            head += "\n"
         if shared.startswith(head):
             self.has_preamble.frombytes(b"\x01" * len(inputs))
         else:
