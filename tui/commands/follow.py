@@ -19,7 +19,7 @@ def job_json(job) -> dict:
 
     data = job.model_dump(mode="json")
     data["id"], data["progress"] = job.id, job.progress
-    advice = suggest_epochs(job.snapshots, job.hyperparameters.epoch_count)
+    advice = suggest_epochs(job.loss_curve, job.hyperparameters.epoch_count)
     data["advice"] = {
         "epochs": advice.epochs,
         "best_epoch": advice.best_epoch,
@@ -41,8 +41,8 @@ def event_json(event) -> dict:
             total_steps=job.total_steps,
             latest_loss=job.latest_loss,
         )
-    if getattr(event, "snapshots", None):
-        data["snapshots"] = [s.model_dump(mode="json") for s in event.snapshots]
+    if getattr(event, "curves", None):
+        data["curves"] = {name: [p.model_dump(mode="json") for p in points] for name, points in event.curves.items()}
     if getattr(event, "message", None):
         data["message"] = event.message
     if getattr(event, "error", None) is not None:
@@ -107,5 +107,5 @@ async def follow(manager, name: str, as_json: bool) -> int:
     if not as_json:
         print(text.outcome(job))
         if job.state is not JobState.DELETED:
-            print("advice:", suggest_epochs(job.snapshots, job.hyperparameters.epoch_count).reason)
+            print("advice:", suggest_epochs(job.loss_curve, job.hyperparameters.epoch_count).reason)
     return EXIT_OK if job.state is JobState.ACTIVE else EXIT_JOB_FAILED
