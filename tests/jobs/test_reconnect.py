@@ -15,7 +15,7 @@ from tests.jobs.conftest import FAST, NUMBERS, next_event, spec
 from tui.config import Settings
 from tui.emulator.process import find_running, start_emulator
 from tui.jobs.errors import BackendError, ErrorKind
-from tui.jobs.events import BackendMoved, BackendRecovered, JobFinished, CurvePointsAdded
+from tui.jobs.events import BackendMoved, BackendRecovered, CurvePointsAdded, JobFinished
 from tui.jobs.service import open_manager
 from tui.models import JobState
 
