@@ -124,7 +124,7 @@ def _handler(command):
                 f"not launched: {exc}",
                 EXIT_REFUSED,
                 kind="dataset-errors",
-                hint="`--force` submits anyway, leaving unreadable records out",
+                hint="`--force` submits anyway, leaving out the records with errors",
             )
         except BackendError as exc:
             code = EXIT_NOT_FOUND if exc.kind is ErrorKind.NOT_FOUND else EXIT_BACKEND

@@ -37,6 +37,7 @@ from tui.models import (
     MAX_OUTPUT_CHARS,
     MIN_EXAMPLES,
     DatasetStats,
+    Example,
     Finding,
     Severity,
     Task,
@@ -97,6 +98,11 @@ def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "g
                          conflicting_inputs=conflicts, labels=label_counts, inline_bytes=payload)
     return LintReport(findings=out.sorted(), stats=stats, profile=profile, task=chosen, task_guessed=given is None,
                       counts={s.value: out.severity.get(s, 0) for s in Severity}, rule_counts=dict(out.rules))
+
+
+def tunable(example: Example) -> bool:
+    """Whether an example that parsed can be tuned on: neither side empty nor over its length limit."""
+    return 0 < len(example.text_input) <= MAX_INPUT_CHARS and 0 < len(example.output) <= MAX_OUTPUT_CHARS
 
 
 def _rejected(scan: Scan) -> int:
