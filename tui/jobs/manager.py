@@ -22,8 +22,18 @@ from typing import TYPE_CHECKING, TypeVar
 from tui.jobs.backend import LaunchData, TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
 from tui.jobs.events import (
-    BackendFailed, BackendMoved, BackendRecovered, CurvePointsAdded, Event, HistoryFailed, JobAdded, JobFinished,
-    JobProgress, JobRemoved, JobStateChanged, JobUpdated,
+    BackendFailed,
+    BackendMoved,
+    BackendRecovered,
+    CurvePointsAdded,
+    Event,
+    HistoryFailed,
+    JobAdded,
+    JobFinished,
+    JobProgress,
+    JobRemoved,
+    JobStateChanged,
+    JobUpdated,
 )
 from tui.jobs.fold import fold
 from tui.jobs.history import History, HistoryError
@@ -380,7 +390,8 @@ class JobManager:
                 return True
             before = self._jobs[name]
             after = self._merge(name, fetched)
-            return (before.state, before.completed_steps, _points(before)) != (after.state, after.completed_steps, _points(after))
+            seen = (before.state, before.completed_steps, _points(before))
+            return seen != (after.state, after.completed_steps, _points(after))
 
     def _merge(self, name: str, fetched: Job, cancelled: bool = False) -> Job:
         """Fold a fetched job into the known one, record it and publish what changed."""
