@@ -174,11 +174,13 @@ class TuneDeckApp(App[None]):
     async def _consume_events(self) -> None:
         """Re-publish every manager event on `job_events`; keep the header honest; announce
         finished jobs."""
-        from tui.jobs.events import BackendFailed, BackendRecovered, HistoryFailed, JobFinished
+        from tui.jobs.events import BackendFailed, BackendMoved, BackendRecovered, HistoryFailed, JobFinished
 
         async for event in self.manager.events():
             if isinstance(event, HistoryFailed):
                 self._announce_history_problem(event.error)
+            elif isinstance(event, BackendMoved):
+                self.notify(event.message, title="Local emulator", timeout=10)
             elif isinstance(event, BackendFailed):
                 self._set_backend_status(False, str(event.error))
             elif isinstance(event, BackendRecovered):
