@@ -86,14 +86,9 @@ class Findings:
         for rule, total in self.rules.items():
             if total > MAX_PER_RULE:
                 severity = next(f.severity for f in self.kept if f.rule == rule)
-<<<<<<< HEAD
-                message = f"{total - MAX_PER_RULE:,} more {rule} findings not listed ({total:,} in all)"
-                out.append(Finding(rule=rule, severity=severity, path=self.path, message=message))
-=======
                 out.append(Finding(rule=rule, severity=severity, path=self.path,
                                    message=f"{plural(total - MAX_PER_RULE, f'more {rule} finding')} not listed "
                                            f"({total:,} in all)"))
->>>>>>> newcomer-core
         return sorted(out, key=lambda f: (f.line or 0, f.severity != Severity.INFO))
 
 
@@ -299,14 +294,8 @@ class Scan:
 
     def _check_preamble(self, inputs: list[str], shared: str) -> None:
         """Which inputs start with the preamble (all of them when the prefix they share does)."""
-<<<<<<< HEAD
         assert self.preamble is not None
         head = self.preamble if self.preamble_inline else self.preamble + "\n"
-=======
-        head = self.preamble or ""  # only called once a preamble was learnt
-        if not self.preamble_inline:
-            head += "\n"
->>>>>>> newcomer-core
         if shared.startswith(head):
             self.has_preamble.frombytes(b"\x01" * len(inputs))
         else:

@@ -12,7 +12,6 @@ the backend is pointed there and every watcher polls at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -350,7 +349,6 @@ class JobManager:
         self._wake.set()
         self._wake = asyncio.Event()
 
-<<<<<<< HEAD
     async def _sleep(self, delay: float, name: str | None = None) -> None:
         """Sleep `delay` seconds, or less if the backend answers again meanwhile or, for the
         watcher of job `name`, when `focus` picks that job."""
@@ -370,12 +368,6 @@ class JobManager:
             focused.cancel()
             if self._wakers.get(name) is focused:
                 del self._wakers[name]
-=======
-    async def _sleep(self, delay: float) -> None:
-        """Sleep `delay` seconds, or less if the backend answers again meanwhile."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), delay)
->>>>>>> newcomer-core
 
     def _watch(self, name: str) -> None:
         task = self._watchers.get(name)
