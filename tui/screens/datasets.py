@@ -28,10 +28,9 @@ from tui.samples import sample_paths
 PREVIEW_WAIT_S = 0.3  # the longest the first frame waits for the preview of a file given on the command line
 
 if TYPE_CHECKING:
-    from tui.widgets.opened_dataset import DatasetIndexed, DatasetLinted, DatasetOpened, OpenedDataset, WorkProgress
     from tui.widgets.example_table import ExampleTable
     from tui.widgets.findings_list import FindingsTable
-    from tui.widgets.path_input import PathInput
+    from tui.widgets.opened_dataset import DatasetIndexed, DatasetLinted, DatasetOpened, OpenedDataset, WorkProgress
 
 
 class DatasetsScreen(Screen):
@@ -48,6 +47,11 @@ class DatasetsScreen(Screen):
         Binding("t", "show_tab('stats')", "Stats", show=False, id="datasets.stats"),
         Binding("right_square_bracket", "next_tab", "Next panel", key_display="]", show=False, id="datasets.next-tab"),
         Binding("left_square_bracket", "previous_tab", "Previous panel", key_display="[", show=False, id="datasets.previous-tab"),
+        Binding("m", "next_part", "More of the example", show=False, tooltip="The next part of a long value",
+                id="datasets.next-part"),
+        Binding("M", "previous_part", "Back in the example", show=False, id="datasets.previous-part"),
+        Binding("v", "read_in_pager", "Example in $PAGER", show=False, tooltip="Read the whole example in $PAGER",
+                id="datasets.pager"),
         Binding("r", "reload", "Reload", tooltip="Read and check the file again", id="datasets.reload"),
         Binding("c", "configure", "Configure job", tooltip="Set up a tuning job on this dataset", id="datasets.configure"),
     ]
@@ -90,9 +94,8 @@ class DatasetsScreen(Screen):
         from textual.widgets import Button, Footer
 
         from tui.widgets.dataset_panels import DatasetPanels
-        from tui.widgets.path_input import PathInput
-
         from tui.widgets.opened_dataset import display_path
+        from tui.widgets.path_input import PathInput
 
         shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
         path_bar = Horizontal(PathInput(value=shown, id="path"), Button("Browse…", id="browse"), id="open-bar")
@@ -147,7 +150,24 @@ class DatasetsScreen(Screen):
         if self._reader is not None:
             self._reader.stop_indexing()  # the file read before is no longer wanted
         self._opening, self._reader = path, None
+        self._clear_panels()  # nothing of the previous file stays on screen, or ready to launch
         self._open(path, format)
+
+    def _clear_panels(self) -> None:
+        """Forget the dataset shown: its examples, findings and stats leave the screen, and nothing
+        can be launched on it (the Configure screen hears that no dataset is open)."""
+        if self._built:
+            self._end_progress()
+            self.query_one("#example-table").show(None)
+            self.query_one("#example-viewer").clear()
+            self.query_one("#findings-table").show([])
+            self.query_one("#finding-detail", Static).update("Enter on a finding shows its example.")
+            self.query_one("#stats-view").clear()
+            self.query_one("#dataset-tabs").get_tab("findings").label = "Findings"
+        self._shown = None
+        if self.app.dataset is not None:
+            self.app.dataset = None
+            self.app.dataset_changed.publish(None)
 
     @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
     def _open(self, path: Path, format: str | None) -> None:
@@ -260,9 +280,9 @@ class DatasetsScreen(Screen):
         self._show_report(opened)
         self.app.dataset_changed.publish(opened)
 
-    def _dataset_changed(self, opened: OpenedDataset) -> None:
+    def _dataset_changed(self, opened: OpenedDataset | None) -> None:
         """A dataset opened elsewhere (a relaunch from the monitor): show it here too."""
-        if opened is not self._shown and self.query("#example-table"):
+        if opened is not None and opened is not self._shown and self.query("#example-table"):
             self._shown = opened
             from tui.widgets.opened_dataset import display_path
 
@@ -297,8 +317,10 @@ class DatasetsScreen(Screen):
         if event.worker.group != "dataset" or event.state is not WorkerState.ERROR or event.worker.is_cancelled:
             return
         self._end_progress()
+        self._clear_panels()
         error = event.worker.error
-        self._set_summary(f"Could not open the dataset:\n{error}", "error-text")
+        name = self._opening.name if self._opening is not None else "the dataset"
+        self._set_summary(f"Could not open {name}:\n{error}\nNo dataset is open.", "error-text")
         self.notify(f"{error}\nCheck the path and the file's format, then open it again.", title="Dataset", severity="error", timeout=10)
 
     def _set_summary(self, text: str, style: str) -> None:
@@ -386,6 +408,29 @@ class DatasetsScreen(Screen):
     def _step_tab(self, step: int) -> None:
         tabs = self.query_one("#dataset-tabs")
         self.action_show_tab(self.TABS[(self.TABS.index(tabs.active) + step) % len(self.TABS)])
+
+    def action_next_part(self) -> None:
+        self._step_part(1)
+
+    def action_previous_part(self) -> None:
+        self._step_part(-1)
+
+    def _step_part(self, step: int) -> None:
+        viewer = self.query_one("#example-viewer")
+        if viewer.row is None:
+            self.notify("Highlight an example first.", title="Example")
+        elif not viewer.next_part(step):
+            self.notify("The whole example is shown.", title="Example")
+
+    def action_read_in_pager(self) -> None:
+        """The whole highlighted example in $PAGER (the app steps aside until the pager ends)."""
+        from tui.widgets.example_pager import read_in_pager
+
+        row = self.query_one("#example-viewer").row
+        if row is None or row.example is None:
+            self.notify("Highlight a readable example first.", title="Example")
+            return
+        read_in_pager(self.app, row.example.text_input, row.example.output)
 
     def action_reload(self) -> None:
         value = self.query_one("#path").value.strip()

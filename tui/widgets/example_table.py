@@ -15,15 +15,13 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from tui.datasets.excerpt import one_line
+
+__all__ = ["INPUT_CHARS", "OUTPUT_CHARS", "WINDOW", "ExampleTable", "one_line"]
+
 WINDOW = 200
 INPUT_CHARS = 52
 OUTPUT_CHARS = 36
-
-
-def one_line(text: str, width: int) -> str:
-    """`text` on one line of at most `width` characters."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 class ExampleTable(DataTable):
@@ -64,6 +62,7 @@ class ExampleTable(DataTable):
         self.reader = reader
         self.total = max(len(reader), len(rows or ())) if reader is not None else 0
         self._rows = []  # forget the previous file's window
+        self.window_start = 0
         if rows:
             self._fill(0, rows)
         self.go_to(index)
