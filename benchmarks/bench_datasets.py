@@ -23,8 +23,35 @@ DATA = ROOT / "benchmarks" / "data"
 MB = 1 << 20
 ROUNDS = 5  # baseline and lint runs, alternated; the best of each is kept
 
-WORDS = ("order invoice parcel account refund model river summary battery window signal garden ticket engine "
-         "report answer market travel winter planet library network coffee harbour lesson memory silver").split()
+WORDS = [
+    "order",
+    "invoice",
+    "parcel",
+    "account",
+    "refund",
+    "model",
+    "river",
+    "summary",
+    "battery",
+    "window",
+    "signal",
+    "garden",
+    "ticket",
+    "engine",
+    "report",
+    "answer",
+    "market",
+    "travel",
+    "winter",
+    "planet",
+    "library",
+    "network",
+    "coffee",
+    "harbour",
+    "lesson",
+    "memory",
+    "silver",
+]
 
 
 def generate(path: Path, size: int) -> None:
@@ -86,8 +113,9 @@ def measure(path: Path, what: str, repeat: int = 3) -> dict:
     """Best of `repeat` runs (other load on the machine only ever adds time)."""
     runs = []
     for _ in range(repeat):
-        done = subprocess.run([sys.executable, "-c", MEASURE, str(path), what], cwd=ROOT, capture_output=True,
-                              text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", MEASURE, str(path), what], cwd=ROOT, capture_output=True, text=True, check=True
+        )
         runs.append(json.loads(done.stdout))
     best = min(runs, key=lambda r: r["seconds"])
     best["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
@@ -101,10 +129,14 @@ def bench(path: Path, size: int, *, lint: bool) -> None:
     # warm the page cache so every measurement reads from memory alike; best of 3 runs each
     subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)
     page = measure(path, "first-page")
-    print(f"  open + first page : {page['seconds']:.3f} s (goal <= 0.5 s; importing tui.datasets before it took "
-          f"{page['import']:.2f} s)   peak RSS {page['peak_rss_mb']:.0f} MB (goal <= 100 MB)")
-    print(f"                      "
-          f"({page['records']:,} records; a page from the middle then takes {page['middle_page_seconds'] * 1000:.1f} ms)")
+    print(
+        f"  open + first page : {page['seconds']:.3f} s (goal <= 0.5 s; importing tui.datasets before it took "
+        f"{page['import']:.2f} s)   peak RSS {page['peak_rss_mb']:.0f} MB (goal <= 100 MB)"
+    )
+    print(
+        f"                      "
+        f"({page['records']:,} records; a page from the middle then takes {page['middle_page_seconds'] * 1000:.1f} ms)"
+    )
     if not lint:
         return
     # alternate baseline and lint runs so load from elsewhere on the machine hits both alike
@@ -116,16 +148,24 @@ def bench(path: Path, size: int, *, lint: bool) -> None:
     checked = min(checks, key=lambda r: r["seconds"])
     checked["peak_rss_mb"] = max(r["peak_rss_mb"] for r in checks)
     ratio = baseline["seconds"] / checked["seconds"]
-    print(f"  orjson line by line: {baseline['seconds']:.2f} s ({mb / baseline['seconds']:.0f} MB/s)   "
-          f"peak RSS {baseline['peak_rss_mb']:.0f} MB")
-    print(f"  lint               : {checked['seconds']:.2f} s ({mb / checked['seconds']:.0f} MB/s)   "
-          f"peak RSS {checked['peak_rss_mb']:.0f} MB   ({checked['errors']} errors, {checked['warnings']} warnings)")
+    print(
+        f"  orjson line by line: {baseline['seconds']:.2f} s ({mb / baseline['seconds']:.0f} MB/s)   "
+        f"peak RSS {baseline['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"  lint               : {checked['seconds']:.2f} s ({mb / checked['seconds']:.0f} MB/s)   "
+        f"peak RSS {checked['peak_rss_mb']:.0f} MB   ({checked['errors']} errors, {checked['warnings']} warnings)"
+    )
     cpu_ratio = min(b["cpu_seconds"] for b in baselines) / min(c["cpu_seconds"] for c in checks)
-    print(f"  lint throughput / orjson throughput = {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU time (goal >= 0.6x); "
-          f"with the indexing pass included {baseline['seconds'] / (checked['seconds'] + checked['open_seconds']):.2f}x")
+    print(
+        f"  lint throughput / orjson throughput = {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU time (goal >= 0.6x); "
+        f"with the indexing pass included {baseline['seconds'] / (checked['seconds'] + checked['open_seconds']):.2f}x"
+    )
     rounds = sorted(b["seconds"] / c["seconds"] for b, c in zip(baselines, checks, strict=True))
-    print(f"  wall ratio of each round (baseline run, then lint run): {' '.join(f'{r:.2f}' for r in rounds)} "
-          f"(median {statistics.median(rounds):.2f})")
+    print(
+        f"  wall ratio of each round (baseline run, then lint run): {' '.join(f'{r:.2f}' for r in rounds)} "
+        f"(median {statistics.median(rounds):.2f})"
+    )
 
 
 def main() -> None:

@@ -60,7 +60,9 @@ async def baseline(url: str, names: list[str], interval: float, window: float) -
     return sent / wall, 100 * cpu / wall
 
 
-async def managed(settings: Settings, url: str, policy: PollPolicy, warmup: float, window: float) -> tuple[float, float, int]:
+async def managed(
+    settings: Settings, url: str, policy: PollPolicy, warmup: float, window: float
+) -> tuple[float, float, int]:
     """The manager resuming the jobs: (requests/s, CPU %, jobs watched) after a warm-up."""
     manager = JobManager(settings, local_backend(url), History(settings.history_path), policy=policy)
     await manager.start()
@@ -88,7 +90,9 @@ async def main(args) -> None:
             base_rps, base_cpu = await baseline(emulator.url, names, policy.fast, args.window)
             print(f"baseline (every job every {policy.fast:g} s): {base_rps:7.2f} req/s  CPU {base_cpu:5.1f} %")
             rps, cpu, watched = await managed(settings, emulator.url, policy, args.warmup, args.window)
-            print(f"manager after {args.warmup:g} s warm-up ({watched} jobs watched): {rps:7.2f} req/s  CPU {cpu:5.1f} %")
+            print(
+                f"manager after {args.warmup:g} s warm-up ({watched} jobs watched): {rps:7.2f} req/s  CPU {cpu:5.1f} %"
+            )
             print(f"ratio manager/baseline: requests {rps / base_rps:.3f}  CPU {cpu / max(base_cpu, 1e-9):.3f}")
         finally:
             emulator.stop()

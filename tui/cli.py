@@ -30,7 +30,11 @@ def _global_parser(add_help: bool = True) -> argparse.ArgumentParser:
         description="Tune Gemini models from the terminal. With no command, opens the app.",
         add_help=add_help,
     )
-    parser.add_argument("--backend", choices=["local", "gemini"], help="which tuning service to use (default: gemini when an API key is set, else the local emulator)")
+    parser.add_argument(
+        "--backend",
+        choices=["local", "gemini"],
+        help="which tuning service to use (default: gemini when an API key is set, else the local emulator)",
+    )
     parser.add_argument("--data-dir", type=Path, help="where history and the local emulator's state live")
     return parser
 

@@ -33,7 +33,9 @@ async def make_manager(tmp_path):
     managers = []
 
     async def make(url: str, data_dir: Path | None = None, background: bool = True, policy: PollPolicy = FAST):
-        manager = await open_manager(settings_for(url, data_dir or tmp_path / "data"), policy=policy, background=background)
+        manager = await open_manager(
+            settings_for(url, data_dir or tmp_path / "data"), policy=policy, background=background
+        )
         managers.append(manager)
         return manager
 

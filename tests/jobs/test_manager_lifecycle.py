@@ -9,7 +9,15 @@ import pytest
 
 from tests.jobs.conftest import NUMBERS, next_event, spec, write_jsonl
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
-from tui.jobs.events import JobAdded, JobFinished, JobProgress, JobRemoved, JobStateChanged, JobUpdated, CurvePointsAdded
+from tui.jobs.events import (
+    CurvePointsAdded,
+    JobAdded,
+    JobFinished,
+    JobProgress,
+    JobRemoved,
+    JobStateChanged,
+    JobUpdated,
+)
 from tui.jobs.history import History
 from tui.models import JobState
 
@@ -38,7 +46,11 @@ async def test_launch_trains_to_ready_and_records_everything(emulator, make_mana
 
     stored = History(tmp_path / "data" / "history.sqlite3").get("local", job.name)
     assert stored.loss_curve == done.loss_curve
-    assert (stored.state, stored.dataset_sha256, stored.hyperparameters) == (JobState.ACTIVE, job.dataset_sha256, job.hyperparameters)
+    assert (stored.state, stored.dataset_sha256, stored.hyperparameters) == (
+        JobState.ACTIVE,
+        job.dataset_sha256,
+        job.hyperparameters,
+    )
     assert (await manager.generate(job.name, "41")).strip()
 
 

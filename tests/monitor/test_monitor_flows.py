@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from itertools import pairwise
 
 from tests.monitor.conftest import SIZE, finished, launch, settle, wait_for
 from tui.app import make_app
@@ -72,7 +73,7 @@ async def test_progress_is_applied_at_most_once_per_update_pass(settings, manage
         await wait_for(pilot, lambda: manager.job(job.name).state is JobState.ACTIVE, timeout=60, what="ACTIVE")
     assert len(passes) >= 3
     assert passes[0] - opened < 1.0 + monitor.SETTLE_S + 0.5
-    gaps = [later - earlier for earlier, later in zip(passes, passes[1:])]
+    gaps = [later - earlier for earlier, later in pairwise(passes)]
     assert min(gaps) >= 0.95, gaps
 
 
@@ -91,7 +92,13 @@ async def test_a_job_finishing_elsewhere_is_announced_with_the_bell(settings, ma
         await wait_for(pilot, lambda: app._notifications, what="the notification")
         await settle(app, pilot)
         notes = [(note.title, note.message, note.severity) for note in app._notifications]
-        assert notes == [("Job finished", "elsewhere finished: the tuned model is ready. Try it in the Playground (4).", "information")]
+        assert notes == [
+            (
+                "Job finished",
+                "elsewhere finished: the tuned model is ready. Try it in the Playground (4).",
+                "information",
+            )
+        ]
         assert bells == ["DatasetsScreen"]
         toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
         assert len(toasts) == 1 and "elsewhere finished" in toasts[0]  # shown over the Datasets screen

@@ -109,7 +109,9 @@ def suggest_epochs(loss: Sequence[CurvePoint], epochs_run: int | None) -> Sugges
     """
     means = epoch_means(loss)
     if len(means) < 2:
-        return Suggestion(None, means[0][0] if means else None, None, "Needs at least two epochs of loss to judge the curve.")
+        return Suggestion(
+            None, means[0][0] if means else None, None, "Needs at least two epochs of loss to judge the curve."
+        )
 
     seen = means[-1][0]
     if epochs_run is None:
@@ -159,7 +161,9 @@ def suggest_epochs(loss: Sequence[CurvePoint], epochs_run: int | None) -> Sugges
             f"{plateau} epochs would give about the same result.",
         )
     if plateau >= epochs_run:
-        return Suggestion(epochs_run, best_epoch, plateau, f"The loss flattens at epoch {plateau}; keep {epochs_run} epochs.")
+        return Suggestion(
+            epochs_run, best_epoch, plateau, f"The loss flattens at epoch {plateau}; keep {epochs_run} epochs."
+        )
     return Suggestion(
         plateau,
         best_epoch,

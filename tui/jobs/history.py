@@ -131,7 +131,9 @@ class History:
     def add_points(self, backend: str, name: str, curves: Mapping[str, Iterable[CurvePoint]]) -> None:
         """Store new curve points (a point already stored for that curve and step is kept)."""
         rows = [
-            (backend, name, curve, p.step, p.value, p.epoch, _iso(p.time)) for curve, points in curves.items() for p in points
+            (backend, name, curve, p.step, p.value, p.epoch, _iso(p.time))
+            for curve, points in curves.items()
+            for p in points
         ]
         if rows:
             with self._db:
@@ -145,14 +147,17 @@ class History:
         )
 
     def was_cancelled(self, backend: str, name: str) -> bool:
-        row = self._db.execute("SELECT user_cancelled FROM jobs WHERE backend = ? AND name = ?", (backend, name)).fetchone()
+        row = self._db.execute(
+            "SELECT user_cancelled FROM jobs WHERE backend = ? AND name = ?", (backend, name)
+        ).fetchone()
         return bool(row and row[0])
 
     def load(self, backend: str, include_deleted: bool = False) -> list[Job]:
         """Jobs of one backend with all their curve points, newest first."""
         where = "" if include_deleted else " AND state != 'DELETED'"
         rows = self._db.execute(
-            f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs WHERE backend = ?{where} ORDER BY created DESC", (backend,)
+            f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs WHERE backend = ?{where} ORDER BY created DESC",
+            (backend,),
         ).fetchall()
         return [self._job(row) for row in rows]
 
@@ -174,7 +179,18 @@ class History:
         if data.pop("user_cancelled") and state is not JobState.DELETED:
             state = JobState.CANCELLED
         return Job(
-            **{k: data[k] for k in ("name", "backend", "display_name", "base_model", "operation", "total_steps", "completed_steps")},
+            **{
+                k: data[k]
+                for k in (
+                    "name",
+                    "backend",
+                    "display_name",
+                    "base_model",
+                    "operation",
+                    "total_steps",
+                    "completed_steps",
+                )
+            },
             state=state,
             error=data["error"],
             hyperparameters=Hyperparameters.model_validate_json(data["hyperparameters"]),

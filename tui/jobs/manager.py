@@ -19,8 +19,16 @@ from typing import TypeVar
 from tui.jobs.backend import LaunchData, TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
 from tui.jobs.events import (
-    BackendFailed, BackendRecovered, CurvePointsAdded, Event, JobAdded, JobFinished, JobProgress, JobRemoved,
-    JobStateChanged, JobUpdated,
+    BackendFailed,
+    BackendRecovered,
+    CurvePointsAdded,
+    Event,
+    JobAdded,
+    JobFinished,
+    JobProgress,
+    JobRemoved,
+    JobStateChanged,
+    JobUpdated,
 )
 from tui.jobs.fold import fold
 from tui.jobs.history import History
@@ -157,7 +165,9 @@ class JobManager:
         """Cancel a training job; it shows as CANCELLED from now on, whatever the backend says."""
         job = self._require(name)
         if job.state.finished:
-            raise BackendError(ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state})", "nothing to cancel")
+            raise BackendError(
+                ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state})", "nothing to cancel"
+            )
         async with self._lock(job.name):
             self._cancelling.add(job.name)
             try:
@@ -187,7 +197,9 @@ class JobManager:
     async def rename(self, name: str, display_name: str) -> Job:
         if len(display_name) > 40:
             raise BackendError(
-                ErrorKind.INVALID, f"display name is {len(display_name)} characters; the API allows at most 40", "shorten it"
+                ErrorKind.INVALID,
+                f"display name is {len(display_name)} characters; the API allows at most 40",
+                "shorten it",
             )
         job = self._require(name)
         fetched = await self._call(lambda: self.backend.rename(job.name, display_name))
@@ -275,7 +287,11 @@ class JobManager:
                 changed = await self._poll(name)
             except Exception as exc:  # noqa: BLE001 - a watcher outlives every failure
                 failures += 1
-                error = exc if isinstance(exc, BackendError) else BackendError(ErrorKind.SERVER, f"polling {name} failed: {exc!r}")
+                error = (
+                    exc
+                    if isinstance(exc, BackendError)
+                    else BackendError(ErrorKind.SERVER, f"polling {name} failed: {exc!r}")
+                )
                 self._publish(BackendFailed(error, name))
                 delay = self.policy.backoff(failures, error.retry_after)
             else:
@@ -304,7 +320,11 @@ class JobManager:
                 return True
             before = self._jobs[name]
             after = self._merge(name, fetched)
-            return (before.state, before.completed_steps, _points(before)) != (after.state, after.completed_steps, _points(after))
+            return (before.state, before.completed_steps, _points(before)) != (
+                after.state,
+                after.completed_steps,
+                _points(after),
+            )
 
     def _merge(self, name: str, fetched: Job, cancelled: bool = False) -> Job:
         """Fold a fetched job into the known one, record it and publish what changed."""
@@ -346,7 +366,11 @@ class JobManager:
             try:
                 await self._discover()
             except Exception as exc:  # noqa: BLE001 - discovery keeps going
-                error = exc if isinstance(exc, BackendError) else BackendError(ErrorKind.SERVER, f"listing jobs failed: {exc!r}")
+                error = (
+                    exc
+                    if isinstance(exc, BackendError)
+                    else BackendError(ErrorKind.SERVER, f"listing jobs failed: {exc!r}")
+                )
                 self._publish(BackendFailed(error))
                 failing = True
             else:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from tui.jobs.curve import suggest_epochs
+from tui.jobs.events import Event, JobRemoved
 from tui.models import Job
+from tui.screens.base import AppScreen
+from tui.screens.monitor_format import best_loss, job_title, learning_rate_text, loss_text, or_dash
 from tui.widgets.loss_chart import ChartView, Curve, LossChart, describe, zoom_steps
-from tui.widgets.monitor_format import best_loss, job_title, learning_rate_text, loss_text, or_dash
 
 COLUMNS = (
     ("job", "Job"),
@@ -45,11 +49,11 @@ def comparison_row(job: Job) -> tuple[str, ...]:
     )
 
 
-class CompareScreen(Screen):
+class CompareScreen(AppScreen[None]):
     """Overlaid loss curves of the marked jobs; Esc goes back to the monitor."""
 
     CSS_PATH = "compare.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="compare.back"),
         Binding("s", "toggle_smoothing", "Smooth", tooltip="Smoothed or raw loss", id="compare.smoothing"),
         Binding("l", "toggle_log", "Log", tooltip="Log or linear loss scale", id="compare.log_scale"),
@@ -84,9 +88,13 @@ class CompareScreen(Screen):
         found = (manager.job(name) for name in self._names) if manager is not None else ()
         return [job for job in found if job is not None]
 
-    def _on_job_event(self, event: object) -> None:
-        job = getattr(event, "job", None)
-        name = getattr(event, "name", None) or (job.name if job is not None else None)
+    def _on_job_event(self, event: Event) -> None:
+        if isinstance(event, JobRemoved):
+            name = event.name
+        elif hasattr(event, "job"):
+            name = event.job.name
+        else:
+            return  # backend health: the app's header shows it
         if name in self._names:
             self._redraw()
 
@@ -113,18 +121,15 @@ class CompareScreen(Screen):
         self.dismiss()
 
     def action_toggle_smoothing(self) -> None:
-        self._set_view(smoothing=not self._view.smoothing)
+        self._view = replace(self._view, smoothing=not self._view.smoothing)
+        self._redraw()
 
     def action_toggle_log(self) -> None:
-        self._set_view(log_scale=not self._view.log_scale)
+        self._view = replace(self._view, log_scale=not self._view.log_scale)
+        self._redraw()
 
     def action_zoom(self) -> None:
         self._zoom += 1
         longest = max((len(c) for c in self._curves.values()), default=0)
-        self._set_view(recent_steps=zoom_steps(self._zoom, longest))
-
-    def _set_view(self, **changes) -> None:
-        values = {"smoothing": self._view.smoothing, "log_scale": self._view.log_scale, "recent_steps": self._view.recent_steps}
-        values.update(changes)
-        self._view = ChartView(**values)
+        self._view = replace(self._view, recent_steps=zoom_steps(self._zoom, longest))
         self._redraw()

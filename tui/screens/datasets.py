@@ -2,42 +2,48 @@
 
 Reading and linting run in a thread worker with a progress bar, so a large file never
 freezes the UI. The bar exists only while a file is being read: an idle bar would keep
-animating (and waking the app) for the whole session. The opened dataset (path, reader, lint report) is kept on the app as
-`app.dataset` for the Configure screen, and announced on `app.dataset_changed`.
+animating (and waking the app) for the whole session. The opened dataset (path, reader,
+lint report) is kept on the app as `app.dataset` for the Configure screen, and announced on
+`app.dataset_changed`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
+from tui.messages import DatasetIndexed, DatasetLinted, WorkProgress
 from tui.samples import sample_paths
+from tui.screens.base import AppScreen
 
-# tui.widgets.opened_dataset is imported where it is used: it is not needed for the first frame.
+# tui.datasets.opened (and the readers) are imported where they are used: the first
+# frame does not need them.
 
 if TYPE_CHECKING:
-    from tui.widgets.opened_dataset import DatasetIndexed, DatasetLinted, OpenedDataset, WorkProgress
+    from textual.widgets import Button, Input, ProgressBar, TabbedContent
+
+    from tui.datasets.opened import OpenedDataset
+    from tui.widgets.dataset_stats import DatasetStatsView
     from tui.widgets.example_table import ExampleTable
+    from tui.widgets.example_viewer import ExampleViewer
     from tui.widgets.findings_list import FindingsTable
     from tui.widgets.path_input import PathInput
 
 
-class DatasetsScreen(Screen):
+class DatasetsScreen(AppScreen[None]):
     """Open a dataset and inspect it before tuning on it."""
 
     # Styles: datasets.tcss, loaded by the app with its own (see TuneDeckApp.CSS_PATH).
     AUTO_FOCUS = "#samples"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "focus_path", "Open path", tooltip="Type a path (→ completes)", id="datasets.open-path"),
         Binding("b", "browse", "Browse", tooltip="Pick a file in a directory tree", id="datasets.browse"),
         Binding("s", "focus_samples", "Samples", tooltip="The datasets shipped with tunedeck", id="datasets.samples"),
@@ -45,12 +51,25 @@ class DatasetsScreen(Screen):
         Binding("f", "show_tab('findings')", "Findings", show=False, id="datasets.findings"),
         Binding("t", "show_tab('stats')", "Stats", show=False, id="datasets.stats"),
         Binding("right_square_bracket", "next_tab", "Next panel", key_display="]", show=False, id="datasets.next-tab"),
-        Binding("left_square_bracket", "previous_tab", "Previous panel", key_display="[", show=False, id="datasets.previous-tab"),
+        Binding(
+            "left_square_bracket",
+            "previous_tab",
+            "Previous panel",
+            key_display="[",
+            show=False,
+            id="datasets.previous-tab",
+        ),
         Binding("r", "reload", "Reload", tooltip="Read and check the file again", id="datasets.reload"),
-        Binding("c", "configure", "Configure job", tooltip="Set up a tuning job on this dataset", id="datasets.configure"),
+        Binding(
+            "c", "configure", "Configure job", tooltip="Set up a tuning job on this dataset", id="datasets.configure"
+        ),
     ]
     TABS = ("examples", "findings", "stats")
-    TAB_FOCUS = {"examples": "#example-table", "findings": "#findings-table", "stats": "#stats-view"}
+    TAB_FOCUS: ClassVar[dict[str, str]] = {
+        "examples": "#example-table",
+        "findings": "#findings-table",
+        "stats": "#stats-view",
+    }
 
     def compose(self) -> ComposeResult:
         # The first frame is the header and the samples list: the rest is mounted right after it
@@ -74,11 +93,28 @@ class DatasetsScreen(Screen):
         self.mount(Horizontal(PathInput(id="path"), Button("Browse…", id="browse"), id="open-bar"), before="#body")
         self.query_one("#main").mount(DatasetPanels())
         self.mount(Footer())
-        self.call_after_refresh(self.app.steady, self)
         self.call_after_refresh(self.refresh_bindings)  # a footer mounted late must hear of the keys
 
+    # The panels are mounted after the first frame, their modules imported then: these
+    # typed lookups keep the imports out of the first frame.
+    @property
+    def _path_input(self) -> PathInput:
+        return cast("PathInput", self.query_one("#path"))
+
+    @property
+    def _example_table(self) -> ExampleTable:
+        return cast("ExampleTable", self.query_one("#example-table"))
+
+    @property
+    def _findings_table(self) -> FindingsTable:
+        return cast("FindingsTable", self.query_one("#findings-table"))
+
+    @property
+    def _stats_view(self) -> DatasetStatsView:
+        return cast("DatasetStatsView", self.query_one("#stats-view"))
+
     _shown: OpenedDataset | None = None
-    _progress: tuple[Horizontal, Static, Any] | None = None  # (row, stage label, bar) while a file is read
+    _progress: tuple[Horizontal, Static, ProgressBar] | None = None  # (row, stage label, bar) while a file is read
 
     def on_mount(self) -> None:
         self.app.dataset_changed.subscribe(self, self._dataset_changed)
@@ -89,9 +125,9 @@ class DatasetsScreen(Screen):
     def open_path(self, path: str | Path, format: str | None = None) -> None:
         """Read and check the dataset at `path` in the background."""
         path = Path(path).expanduser()
-        from tui.widgets.opened_dataset import display_path
+        from tui.screens.paths import display_path
 
-        self.query_one("#path").value = display_path(path)
+        self._path_input.value = display_path(path)
         self._set_summary(f"Reading {path.name}…", "muted")
         self._open(path, format)
 
@@ -99,15 +135,18 @@ class DatasetsScreen(Screen):
     def _open(self, path: Path, format: str | None) -> None:
         from textual.worker import get_current_worker
 
-        from tui.widgets.opened_dataset import DatasetIndexed, DatasetLinted, read_and_check
+        from tui.datasets.opened import read_and_check
 
         worker = get_current_worker()
 
-        def post(message) -> None:
+        def post(message: Message) -> None:
             if not worker.is_cancelled:  # a newer open replaced this one: its messages win
                 self.post_message(message)
 
-        opened = read_and_check(path, format, SimpleNamespace(post_message=post), indexed=lambda reader: post(DatasetIndexed(path, reader)))
+        def progress(stage: str, done: float, total: float | None) -> None:
+            post(WorkProgress(stage, done, total))
+
+        opened = read_and_check(path, format, progress, indexed=lambda reader: post(DatasetIndexed(path, reader)))
         post(DatasetLinted(path, opened.reader, opened.report))
 
     def on_work_progress(self, message: WorkProgress) -> None:
@@ -132,13 +171,12 @@ class DatasetsScreen(Screen):
             self._progress = None
 
     def on_dataset_indexed(self, message: DatasetIndexed) -> None:
-        table = self.query_one("#example-table")
-        table.show(message.reader)
+        self._example_table.show(message.reader)
         self._set_summary(f"{message.path.name}\n{len(message.reader):,} examples · checking…", "muted")
 
     def on_dataset_linted(self, message: DatasetLinted) -> None:
         self._end_progress()
-        from tui.widgets.opened_dataset import OpenedDataset
+        from tui.datasets.opened import OpenedDataset
 
         opened = OpenedDataset(message.path, message.reader, message.report)
         self._shown = opened
@@ -150,21 +188,21 @@ class DatasetsScreen(Screen):
         """A dataset opened elsewhere (a relaunch from the monitor): show it here too."""
         if opened is not self._shown and self.query("#example-table"):
             self._shown = opened
-            from tui.widgets.opened_dataset import display_path
+            from tui.screens.paths import display_path
 
-            self.query_one("#path").value = display_path(opened.path)
-            self.query_one("#example-table").show(opened.reader)
+            self._path_input.value = display_path(opened.path)
+            self._example_table.show(opened.reader)
             self._show_report(opened)
 
     def _show_report(self, opened: OpenedDataset) -> None:
         report = opened.report
         findings = list(report.findings)
-        self.query_one("#findings-table").show(findings)
-        self.query_one("#stats-view").show(report.stats, getattr(report, "profile", None))
-        from tui.widgets.opened_dataset import count_by_severity
+        self._findings_table.show(findings)
+        self._stats_view.show(report.stats, report.profile)
+        from tui.datasets.opened import count_by_severity
 
-        counts = {**count_by_severity(findings), **getattr(report, "counts", {})}
-        tabs = self.query_one("#dataset-tabs")
+        counts = {**count_by_severity(findings), **report.counts}
+        tabs = cast("TabbedContent", self.query_one("#dataset-tabs"))
         tabs.get_tab("findings").label = f"Findings ({len(findings)})"
         dataset = opened.reader.dataset
         lines = [
@@ -179,13 +217,18 @@ class DatasetsScreen(Screen):
             lines.append("Ready to tune: press c.")
             self._set_summary("\n".join(lines), "success-text")
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "dataset" or event.state is not WorkerState.ERROR or event.worker.is_cancelled:
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        if group != "dataset":
+            super().worker_failed(group, error)
             return
         self._end_progress()
-        error = event.worker.error
         self._set_summary(f"Could not open the dataset:\n{error}", "error-text")
-        self.notify(f"{error}\nCheck the path and the file's format, then open it again.", title="Dataset", severity="error", timeout=10)
+        self.notify(
+            f"{error}\nCheck the path and the file's format, then open it again.",
+            title="Dataset",
+            severity="error",
+            timeout=10,
+        )
 
     def _set_summary(self, text: str, style: str) -> None:
         summary = self.query_one("#dataset-summary", Static)
@@ -194,25 +237,29 @@ class DatasetsScreen(Screen):
 
     # -- events from widgets ------------------------------------------------------------
 
-    def on_input_submitted(self, event) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "path" and event.value.strip():
             self.open_path(event.value.strip())
-            self.query_one("#example-table").focus()  # so single-letter keys work at once
+            self._example_table.focus()  # so single-letter keys work at once
 
     @on(OptionList.OptionSelected, "#samples")
     def _sample_selected(self, event: OptionList.OptionSelected) -> None:
-        self.open_path(event.option.id)
+        if event.option.id is not None:
+            self.open_path(event.option.id)
 
-    def on_button_pressed(self, event) -> None:
+    def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "browse":
             self.action_browse()
 
     def on_example_table_example_highlighted(self, message: ExampleTable.ExampleHighlighted) -> None:
-        self.query_one("#example-viewer").show(message.row, self.query_one("#path").value)
+        viewer = cast("ExampleViewer", self.query_one("#example-viewer"))
+        viewer.show(message.row, self._path_input.value)
 
     def on_findings_table_finding_highlighted(self, message: FindingsTable.FindingHighlighted) -> None:
         finding = message.finding
-        where = f"{Path(finding.path).name if finding.path else 'file'}:{finding.line}" if finding.line else "whole file"
+        where = (
+            f"{Path(finding.path).name if finding.path else 'file'}:{finding.line}" if finding.line else "whole file"
+        )
         field = f" · field {finding.field}" if finding.field else ""
         text = f"{finding.severity} {finding.rule} · {where}{field}\n{finding.message}"
         if finding.hint:
@@ -221,12 +268,12 @@ class DatasetsScreen(Screen):
 
     def on_findings_table_finding_chosen(self, message: FindingsTable.FindingChosen) -> None:
         finding = message.finding
-        table = self.query_one("#example-table")
+        table = self._example_table
         if finding.line is None or table.reader is None:
             self.notify("This finding is about the whole file, not one example.", title="Findings")
             return
         self.action_show_tab("examples")
-        from tui.widgets.opened_dataset import index_of_line
+        from tui.datasets.opened import index_of_line
 
         table.go_to(index_of_line(table.reader, finding.line))
         table.focus()
@@ -234,7 +281,7 @@ class DatasetsScreen(Screen):
     # -- actions ---------------------------------------------------------------------------
 
     def action_focus_path(self) -> None:
-        self.query_one("#path").focus()
+        self._path_input.focus()
 
     def action_focus_samples(self) -> None:
         self.query_one("#samples", OptionList).focus()
@@ -242,7 +289,7 @@ class DatasetsScreen(Screen):
     def action_browse(self) -> None:
         from tui.screens.dialogs import OpenFileDialog
 
-        start = Path(self.query_one("#path").value or ".").expanduser()
+        start = Path(self._path_input.value or ".").expanduser()
         self.app.push_screen(OpenFileDialog(start if start.is_dir() else start.parent), self._browsed)
 
     def _browsed(self, path: Path | None) -> None:
@@ -252,7 +299,7 @@ class DatasetsScreen(Screen):
     def action_show_tab(self, tab: str) -> None:
         # Focus moves into the shown panel: a focused widget left in a hidden panel
         # would pull the tabs back to its own panel.
-        self.query_one("#dataset-tabs").active = tab
+        cast("TabbedContent", self.query_one("#dataset-tabs")).active = tab
         self.query_one(self.TAB_FOCUS[tab]).focus()
 
     def action_next_tab(self) -> None:
@@ -262,15 +309,15 @@ class DatasetsScreen(Screen):
         self._step_tab(-1)
 
     def _step_tab(self, step: int) -> None:
-        tabs = self.query_one("#dataset-tabs")
+        tabs = cast("TabbedContent", self.query_one("#dataset-tabs"))
         self.action_show_tab(self.TABS[(self.TABS.index(tabs.active) + step) % len(self.TABS)])
 
     def action_reload(self) -> None:
-        value = self.query_one("#path").value.strip()
+        value = self._path_input.value.strip()
         if value:
             self.open_path(value)
         else:
             self.notify("Open a dataset first (o: type a path, s: samples).", title="Reload")
 
-    def action_configure(self) -> None:
-        self.app.switch_mode("configure")
+    async def action_configure(self) -> None:
+        await self.app.switch_mode("configure")

@@ -90,7 +90,9 @@ class DatasetStatsView(VerticalScroll):
         for label, summary in (("input", stats.input_chars), ("output", stats.output_chars)):
             if summary and summary.histogram and len(summary.bin_edges) >= 2:
                 centres = [(a + b) / 2 for a, b in zip(summary.bin_edges, summary.bin_edges[1:])]
-                plt.plot(centres[: len(summary.histogram)], list(summary.histogram), label=f"{label} chars", marker="braille")
+                plt.plot(
+                    centres[: len(summary.histogram)], list(summary.histogram), label=f"{label} chars", marker="braille"
+                )
                 drawn = True
         if drawn:
             plt.title("examples by length (characters)")

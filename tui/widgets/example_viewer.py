@@ -36,7 +36,9 @@ class ExampleViewer(VerticalScroll):
             self.query_one("#viewer-input").remove_class("viewer-error")
         else:
             error = row.error
-            text = f"Unreadable: {error.message}" + (f"\n{error.hint}" if error.hint else "") if error else "Unreadable."
+            text = (
+                f"Unreadable: {error.message}" + (f"\n{error.hint}" if error.hint else "") if error else "Unreadable."
+            )
             self.query_one("#viewer-input", Static).update(text)
             self.query_one("#viewer-input").add_class("viewer-error")
             self.query_one("#viewer-output", Static).update("")

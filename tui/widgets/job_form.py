@@ -133,7 +133,11 @@ class JobForm(Vertical):
             with Horizontal(classes="field-row"):
                 yield Label("Base model", classes="field-label")
                 yield Select(
-                    [(DEFAULT_BASE_MODEL, DEFAULT_BASE_MODEL)], id="base_model", value=DEFAULT_BASE_MODEL, allow_blank=False, compact=True
+                    [(DEFAULT_BASE_MODEL, DEFAULT_BASE_MODEL)],
+                    id="base_model",
+                    value=DEFAULT_BASE_MODEL,
+                    allow_blank=False,
+                    compact=True,
                 )
             yield Static(ADVICE["base_model"], classes="field-advice", id="base_model-advice")
             yield Static("", id="base_model-error", classes="field-error")
@@ -151,9 +155,13 @@ class JobForm(Vertical):
             yield Static("", classes="field-advice", id="rate-advice")
             yield Static("", id="rate_value-error", classes="field-error")
         sizes = [(str(size), size) for size in ADAPTER_SIZES]
-        yield from self._field("Adapter size", "adapter_size", Select(sizes, id="adapter_size", allow_blank=False, compact=True))
         yield from self._field(
-            "Validation", "validation", Input(id="validation", placeholder="a file, or a share such as 0.1", compact=True)
+            "Adapter size", "adapter_size", Select(sizes, id="adapter_size", allow_blank=False, compact=True)
+        )
+        yield from self._field(
+            "Validation",
+            "validation",
+            Input(id="validation", placeholder="a file, or a share such as 0.1", compact=True),
         )
 
     # -- what the backend takes ------------------------------------------------------------
@@ -227,7 +235,9 @@ class JobForm(Vertical):
             self.query_one("#adapter_size", Select).value = hyper.adapter_size
         multiplier = hyper.learning_rate_multiplier is not None
         # The radio set reports this change later; it must not reset the value loaded here.
-        self._loaded_kind = multiplier if multiplier != self.query_one("#rate-kind-multiplier", RadioButton).value else None
+        self._loaded_kind = (
+            multiplier if multiplier != self.query_one("#rate-kind-multiplier", RadioButton).value else None
+        )
         self.query_one("#rate-kind-multiplier", RadioButton).value = multiplier
         self.query_one("#rate-kind-rate", RadioButton).value = not multiplier
         value = hyper.learning_rate_multiplier if multiplier else hyper.learning_rate
@@ -257,7 +267,9 @@ class JobForm(Vertical):
                 hyper["learning_rate_multiplier" if self.uses_multiplier else "learning_rate"] = rate
             if caps.takes("adapter_size"):
                 hyper["adapter_size"] = self.query_one("#adapter_size", Select).value
-        validation = _validation(self.query_one("#validation", Input).value, errors) if caps and caps.validation_set else None
+        validation = (
+            _validation(self.query_one("#validation", Input).value, errors) if caps and caps.validation_set else None
+        )
         base_model = self.query_one("#base_model", Select).value
         if not isinstance(base_model, str) or not base_model:
             errors["base_model"] = "Choose a base model."

@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from tui.models import Job
-from tui.widgets.monitor_format import ago, ago_changes_in, job_title, last_heard, loss_text, percent
+from tui.screens.monitor_format import ago, ago_changes_in, job_title, last_heard, loss_text, percent
 
 COLUMNS = (("mark", " ", 1), ("job", "Job", 20), ("state", "State", 9), ("progress", "Done", 4), ("loss", "Loss", 6), ("updated", "Updated", 10))
 # Theme variables, so the states stay readable in every theme.

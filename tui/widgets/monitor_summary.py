@@ -10,7 +10,7 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from tui.models import Job, JobState
-from tui.widgets.monitor_format import (
+from tui.screens.monitor_format import (
     CANCEL_WARNING,
     STATE_STYLE,
     best_loss,

@@ -1,0 +1,76 @@
+"""The dataset open in the app: where it is, its lazy reader and its lint report.
+
+Reading and linting are blocking: call `read_and_check` from a thread worker. Progress is
+reported through a plain callback, so this module knows nothing of the UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui.datasets.lint import LintReport
+from tui.datasets.reader import DatasetReader
+from tui.models import Finding, Severity
+
+# (stage, done, total): e.g. ("Indexing", 1_200_000, 52_000_000); total None when unknown.
+Progress = Callable[[str, float, float | None], None]
+
+
+@dataclass(frozen=True)
+class OpenedDataset:
+    """A dataset the user opened: where it is, its lazy reader and its lint report."""
+
+    path: Path
+    reader: DatasetReader
+    report: LintReport
+
+    @property
+    def examples(self) -> int:
+        return len(self.reader)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.report.findings if f.severity is Severity.ERROR]
+
+
+def read_and_check(
+    path: Path,
+    format: str | None,
+    progress: Progress,
+    indexed: Callable[[DatasetReader], None] | None = None,
+) -> OpenedDataset:
+    """Index and lint a dataset (blocking: call it in a thread worker), reporting progress."""
+    from tui.datasets import lint, open_dataset
+
+    def stage(name: str) -> Callable[..., None]:
+        def report(done: float, total: float | None = None) -> None:
+            progress(name, done, total)
+
+        return report
+
+    reader = open_dataset(path, format=format, progress=stage("Indexing"))
+    if indexed is not None:
+        indexed(reader)
+    report = lint(reader, progress=stage("Checking"))
+    return OpenedDataset(Path(path).resolve(), reader, report)
+
+
+def count_by_severity(findings: list[Finding]) -> dict[str, int]:
+    counts = {severity.value: 0 for severity in Severity}
+    for finding in findings:
+        counts[finding.severity.value] += 1
+    return counts
+
+
+def index_of_line(reader: DatasetReader, line: int) -> int:
+    """The index of the example at (or just before) `line`: binary search over the lazy reader."""
+    low, high = 0, len(reader) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if reader.page(middle, 1)[0].line <= line:
+            low = middle
+        else:
+            high = middle - 1
+    return max(0, low)
