@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from tui.config import Settings
     from tui.datasets.opened import OpenedDataset
     from tui.jobs.events import Event
+    from tui.jobs.history import HistoryError
     from tui.jobs.manager import JobManager
     from tui.models import Job
 
@@ -159,6 +160,8 @@ class TuneDeckApp(App[None]):
 
     def _manager_opened(self, manager: JobManager) -> None:
         self.manager_ready.publish(manager)
+        if manager.history_problem is not None:
+            self._announce_history_problem(manager.history_problem)
         self._consume_events(manager)
         self._check_health()
         if self.health_interval is not None:
@@ -168,16 +171,22 @@ class TuneDeckApp(App[None]):
     async def _consume_events(self, manager: JobManager) -> None:
         """Re-publish every manager event on `job_events`; keep the header honest; announce
         finished jobs."""
-        from tui.jobs.events import BackendFailed, BackendRecovered, JobFinished
+        from tui.jobs.events import BackendFailed, BackendRecovered, HistoryFailed, JobFinished
 
         async for event in manager.events():
-            if isinstance(event, BackendFailed):
+            if isinstance(event, HistoryFailed):
+                self._announce_history_problem(event.error)
+            elif isinstance(event, BackendFailed):
                 self._set_backend_status(False, str(event.error))
             elif isinstance(event, BackendRecovered):
                 self._set_backend_status(True, "reachable")
             elif isinstance(event, JobFinished):
                 self._announce_finished(event.job)
             self.job_events.publish(event)
+
+    def _announce_history_problem(self, error: HistoryError) -> None:
+        """The history file failed: jobs are kept in memory until the app quits; say what to do."""
+        self.notify(f"{error}. Jobs are kept in memory until you quit.", title="History", severity="error", timeout=20)
 
     def _announce_finished(self, job: Job) -> None:
         """A notification (and the bell, if enabled) that a job finished, on any screen."""

@@ -24,8 +24,9 @@ COMMANDS = {
 }
 
 
-def _global_parser(add_help: bool = True) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _global_parser(add_help: bool = True, parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser
+                   ) -> argparse.ArgumentParser:
+    parser = parser_class(
         prog="tunedeck",
         description="Tune Gemini models from the terminal. With no command, opens the app.",
         add_help=add_help,
@@ -40,8 +41,10 @@ def _global_parser(add_help: bool = True) -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The full parser, with every command registered."""
-    parser = _global_parser()
+    """The full parser, with every command registered (a usage error with `--json` is a JSON error object)."""
+    from tui.commands.reporting import JsonArgumentParser
+
+    parser = _global_parser(parser_class=JsonArgumentParser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in dict.fromkeys(COMMANDS.values()):
         import_module(module).register(subparsers)
@@ -58,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         from tui.launch import run_app
 
         return run_app(_global_parser().parse_args(argv))
+    from tui.commands.reporting import JsonArgumentParser
+
+    JsonArgumentParser.json_requested = "--json" in argv
     args = build_parser().parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:

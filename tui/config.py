@@ -26,6 +26,9 @@ APP_NAME = "tunedeck"
 # The local emulator listens on loopback only; its key is not a secret, just a guard
 # against requests meant for another server.
 LOCAL_API_KEY = "tunedeck-local"
+# Seconds each training step sleeps in an emulator tunedeck starts by itself, so a default
+# job on a shipped sample lasts long enough to watch its curve grow (about 20-50 s).
+AUTO_STEP_DELAY_S = 0.2
 
 
 class BackendKind(StrEnum):
@@ -54,6 +57,7 @@ class Settings:
     gemini_base_url: str | None = None
     local_url: str | None = None  # use this running emulator instead of starting one
     bell: bool = False
+    emulator_step_delay: float = AUTO_STEP_DELAY_S  # pacing of an emulator tunedeck starts by itself
 
     @property
     def history_path(self) -> Path:
@@ -96,6 +100,13 @@ class ConfigFile(BaseModel):
         None, description="A running emulator to use instead of starting one (TUNEDECK_LOCAL_URL wins)."
     )
     bell: StrictBool = Field(False, description="Ring the terminal bell when a job finishes.")
+    emulator_step_delay: float | None = Field(
+        None,
+        ge=0,
+        le=60,
+        description="Seconds per training step of an emulator tunedeck starts by itself "
+        f"(TUNEDECK_EMULATOR_STEP_DELAY wins; default {AUTO_STEP_DELAY_S}).",
+    )
 
     @field_validator("gemini_base_url", "local_url")
     @classmethod
@@ -161,6 +172,16 @@ def load_settings(
     except ValueError as exc:
         raise ConfigError(f"unknown backend {chosen!r}", "use 'local' or 'gemini'") from exc
 
+    pacing = env.get("TUNEDECK_EMULATOR_STEP_DELAY")
+    try:
+        step_delay = float(pacing) if pacing else file.emulator_step_delay
+        if step_delay is not None and not 0 <= step_delay <= 60:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"TUNEDECK_EMULATOR_STEP_DELAY={pacing!r} is not a pacing tunedeck can use", "give seconds between 0 and 60"
+        ) from None
+
     return Settings(
         data_dir=data_dir,
         config_dir=config_dir,
@@ -170,4 +191,5 @@ def load_settings(
         gemini_base_url=env.get("GOOGLE_GEMINI_BASE_URL") or file.gemini_base_url,
         local_url=env.get("TUNEDECK_LOCAL_URL") or file.local_url,
         bell=file.bell,
+        emulator_step_delay=AUTO_STEP_DELAY_S if step_delay is None else step_delay,
     )

@@ -21,12 +21,26 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 DEFAULT_EPOCHS = 5
 DEFAULT_BATCH_SIZE = 4
 DEFAULT_LEARNING_RATE = 0.001
+MAX_EPOCHS = 1000
+MAX_BATCH_SIZE = 1024
 MIN_EXAMPLES = 20
 ADVISED_EXAMPLES = (100, 500)
 MAX_INPUT_CHARS = 40_000
 MAX_OUTPUT_CHARS = 5_000
 MAX_INLINE_BYTES = 4 * 1024 * 1024
 DEFAULT_BASE_MODEL = "models/gemini-1.5-flash-001-tuning"
+
+
+def total_steps(examples: int, epochs: int, batch_size: int) -> int:
+    """Steps of a tuning job: ceil(examples x epochs / batch size)."""
+    return math.ceil(examples * epochs / batch_size)
+
+
+def effective_learning_rate(learning_rate: float | None, multiplier: float | None) -> float:
+    """The learning rate a job trains with: the rate given, else multiplier x the default."""
+    if learning_rate is not None:
+        return learning_rate
+    return (multiplier or 1.0) * DEFAULT_LEARNING_RATE
 
 
 class Frozen(BaseModel):
@@ -135,8 +149,8 @@ class Hyperparameters(Frozen):
     the backend's capabilities (`with_defaults`).
     """
 
-    epoch_count: int | None = Field(None, ge=1, le=1000)
-    batch_size: int | None = Field(None, ge=1, le=1024)
+    epoch_count: int | None = Field(None, ge=1, le=MAX_EPOCHS)
+    batch_size: int | None = Field(None, ge=1, le=MAX_BATCH_SIZE)
     learning_rate: float | None = Field(None, gt=0, le=1)
     learning_rate_multiplier: float | None = Field(None, gt=0, le=100)
     adapter_size: int | None = Field(None, description="LoRA adapter size: 1, 2, 4, 8, 16 or 32")

@@ -77,7 +77,7 @@ def test_fewer_than_twenty_examples_is_an_error(write):
 
 def test_empty_file_is_an_error_not_a_crash(write):
     report = check(write, "")
-    assert report.has_errors and found(report, "too-few-examples") and report.stats.examples == 0
+    assert report.has_errors and found(report, "empty-file") and report.stats.examples == 0
 
 
 def test_inline_payload_over_4_mb(write):

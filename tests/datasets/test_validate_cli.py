@@ -65,3 +65,19 @@ def test_format_option_overrides_detection(write):
     path = write("data.jsonl", "input,output\n" + "".join(f"q{i},a{i}\n" for i in range(21)))
     assert validate(str(path)).returncode == 2
     assert validate(str(path), "--format", "csv").returncode == 0
+
+
+def test_one_record_reads_in_the_singular_with_a_binary_size(write):
+    path = write("one.jsonl", jsonl([{"text_input": "q", "output": "a"}]))
+    result = validate(str(path))
+    assert "0 valid examples of 1 records" not in result.stdout
+    assert "1 valid example of 1 record," in result.stdout
+    assert "findings: 1 error, 0 warnings, 2 info" in result.stdout
+    assert f"record, {path.stat().st_size} bytes, sha256" in result.stdout and "takes up to 4 MiB" in result.stdout
+
+
+def test_an_empty_file_says_so(write):
+    path = write("empty.jsonl", "")
+    result = validate(str(path))
+    assert result.returncode == 1
+    assert f"{path}: error: empty-file: the file is empty" in result.stdout

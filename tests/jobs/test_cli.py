@@ -74,7 +74,8 @@ def test_exit_codes(local_env, capsys, tmp_path):
     assert code == 2 and "no such file" in err
 
     code, _, err = run(capsys, "tune", str(NUMBERS), "--epochs", "0")
-    assert code == 2 and "epoch_count" in err
+    assert code == 2 and "--epochs must be at least 1 (got 0)" in err
+    assert "epoch_count" not in err and "Input should be" not in err
 
     code, _, err = run(capsys, "jobs", "show", "no-such-job")
     assert code == 5 and "no job named tunedModels/no-such-job" in err

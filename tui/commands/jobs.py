@@ -1,9 +1,10 @@
 """Headless job commands: `tune`, `jobs`, `try` and `doctor`.
 
-Exit codes: 0 success; 1 the watched job did not succeed, or doctor found a problem;
-2 bad usage or configuration; 3 the dataset has errors, so nothing was submitted;
-4 the backend failed (unreachable, refused credentials, rate limited...); 5 no such job;
-130 interrupted.
+Exit codes (see `tui.commands.reporting`): 0 success; 1 the watched job did not succeed,
+or doctor found a problem; 2 bad usage or configuration; 3 nothing sent: the dataset has
+errors, or the prompt does not follow the training format; 4 the backend failed; 5 no
+such job; 6 the history database is locked, damaged or full; 130 interrupted. With
+`--json`, failures are a JSON error object on stdout.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import json
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_REFUSED, EXIT_BACKEND, EXIT_NOT_FOUND = 0, 1, 2, 3, 4, 5
-FORMATS = ["jsonl", "json", "csv", "tsv", "vertex", "chat"]
-EXIT_CODES = (
-    "exit codes: 0 success; 1 the job did not end ACTIVE, or a doctor check failed; 2 bad usage, configuration "
-    "or unreadable dataset; 3 the dataset has errors, nothing submitted; 4 the backend failed; 5 no such job; 130 interrupted"
+from tui.commands.reporting import (
+    EXIT_BACKEND, EXIT_CODES, EXIT_HISTORY, EXIT_JOB_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, fail,
+    note, setting_problem,
 )
+
+FORMATS = ["jsonl", "json", "csv", "tsv", "vertex", "chat"]
 
 
 def register(subparsers) -> None:
@@ -60,6 +61,7 @@ def register(subparsers) -> None:
     try_.add_argument("prompt")
     try_.add_argument("--temperature", type=float)
     try_.add_argument("--max-output-tokens", type=int)
+    try_.add_argument("--force", action="store_true", help="send even when the prompt does not follow the format of the dataset the model was tuned on")
     try_.add_argument("--json", action="store_true", help="print JSON")
     try_.set_defaults(handler=_handler(_try))
 
@@ -72,18 +74,25 @@ def _handler(command):
     def run(args) -> int:
         from tui.config import ConfigError, load_settings
         from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
+        from tui.jobs.history import HistoryError
 
         try:
             settings = load_settings(data_dir=args.data_dir, backend=args.backend)
             return asyncio.run(command(args, settings))
         except ConfigError as exc:
-            return _fail(f"tunedeck: {exc}", EXIT_USAGE)
+            return fail(args, str(exc), EXIT_USAGE, kind="config")
         except LaunchRefused as exc:
-            return _fail(f"tunedeck: not launched: {exc}\n(`--force` submits anyway, leaving unreadable records out)", EXIT_REFUSED)
+            return fail(args, f"not launched: {exc}", EXIT_REFUSED, kind="dataset-errors",
+                        hint="`--force` submits anyway, leaving unreadable records out")
         except BackendError as exc:
-            return _fail(f"tunedeck: {exc}", EXIT_NOT_FOUND if exc.kind is ErrorKind.NOT_FOUND else EXIT_BACKEND)
+            code = EXIT_NOT_FOUND if exc.kind is ErrorKind.NOT_FOUND else EXIT_BACKEND
+            if getattr(args, "json", False):
+                return fail(args, exc.message, code, hint=exc.next_step, kind=str(exc.kind), status=exc.status)
+            return fail(args, str(exc), code)
+        except HistoryError as exc:
+            return fail(args, exc.message, EXIT_HISTORY, hint=exc.fix, kind="history", path=exc.path)
         except _DatasetProblem as exc:
-            return _fail(f"tunedeck: {exc}", EXIT_USAGE)
+            return fail(args, str(exc), EXIT_USAGE, kind="unreadable-dataset")
         except KeyboardInterrupt:
             if getattr(args, "watch", False) or getattr(args, "action", None) == "watch":
                 job_id = getattr(args, "watched", None) or getattr(args, "id", "ID")
@@ -95,11 +104,6 @@ def _handler(command):
 
 class _DatasetProblem(Exception):
     """The dataset could not be read at all."""
-
-
-def _fail(message: str, code: int) -> int:
-    print(message, file=sys.stderr)
-    return code
 
 
 def _dump(value) -> None:
@@ -120,19 +124,24 @@ def _full_name(job_id: str) -> str:
     return job_id if job_id.startswith("tunedModels/") else f"tunedModels/{job_id}"
 
 
-async def _open(settings):
+async def _open(settings, args=None):
+    """A manager for one command; a history file that cannot be used is said once, and memory stands in."""
     from tui.jobs.service import open_manager
 
-    return await open_manager(settings, background=False)
+    manager = await open_manager(settings, background=False)
+    if manager.history_problem is not None and args is not None:
+        note(args, f"{manager.history_problem}; showing what the backend knows")
+    return manager
 
 
 async def _tune(args, settings) -> int:
     from pydantic import ValidationError
 
+    from tui.jobs.history import HistoryError
     from tui.models import DEFAULT_BASE_MODEL, Hyperparameters, JobSpec
 
     if not args.dataset.is_file():
-        return _fail(f"tunedeck: {args.dataset}: no such file", EXIT_USAGE)
+        return fail(args, f"{args.dataset}: no such file", EXIT_USAGE, hint="check the path", kind="unreadable-dataset")
     try:
         given = {"epoch_count": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate, "learning_rate_multiplier": args.learning_rate_multiplier}
         spec = JobSpec(
@@ -142,10 +151,16 @@ async def _tune(args, settings) -> int:
             hyperparameters=Hyperparameters(**{k: v for k, v in given.items() if v is not None}),
         )
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
-        return _fail(f"tunedeck: invalid job settings: {problems}", EXIT_USAGE)
+        problems = "; ".join(setting_problem(e) for e in exc.errors())
+        return fail(args, f"invalid job settings: {problems}", EXIT_USAGE, hint="see `tunedeck tune --help`", kind="usage")
     manager = await _open(settings)
     try:
+        try:  # a job created now must be recorded: refuse while the history cannot take it
+            if manager.history_problem is not None:
+                raise manager.history_problem
+            manager.history.check_writable()
+        except HistoryError as exc:
+            return fail(args, f"not launched: {exc.message}", EXIT_HISTORY, hint=exc.fix, kind="history", path=exc.path)
         from tui.datasets import DatasetError
 
         try:
@@ -155,13 +170,24 @@ async def _tune(args, settings) -> int:
         except OSError as exc:
             raise _DatasetProblem(f"{args.dataset}: {exc.strerror or exc}") from exc
         args.watched = job.id
+        unrecorded = manager.history_problem
+        if unrecorded is not None:  # the job exists on the backend: never leave it unmentioned
+            fail(args, f"launched {job.name}, but {unrecorded.message}", EXIT_HISTORY, kind="history",
+                 hint=f"follow the job with `tunedeck jobs watch {job.id}`; {unrecorded.fix}", path=unrecorded.path,
+                 job=_job_json(job))
+            if not args.watch:
+                return EXIT_HISTORY
         if not args.json:
-            print(f"launched {job.name} on {manager.backend_description}: {job.dataset_examples} examples, {job.total_steps} steps")
-        elif not args.watch:
+            examples = f"{job.dataset_examples} example{'' if job.dataset_examples == 1 else 's'}"
+            print(f"launched {job.name} on {manager.backend_description}: {examples}, {job.total_steps} steps")
+            if not args.watch:
+                print(f"follow it with `tunedeck jobs watch {job.id}`")
+        elif not args.watch and unrecorded is None:
             _dump(_job_json(job))
         if not args.watch:
             return EXIT_OK
-        return await _follow(manager, job.name, args.json)
+        code = await _follow(manager, job.name, args.json)
+        return code if code or manager.history_problem is None else EXIT_HISTORY
     finally:
         await manager.close()
 
@@ -173,7 +199,7 @@ def _note_warnings(report, path) -> None:
         worst = sorted(((n, rule) for rule, n in report.rule_counts.items()
                         if any(f.rule == rule and f.severity == "warning" for f in report.findings)), reverse=True)[:3]
         rules = ", ".join(f"{rule} ×{n}" for n, rule in worst)
-        print(f"note: {warnings} lint warning(s) ({rules}); see `tunedeck validate {path}`", file=sys.stderr)
+        print(f"note: {warnings} lint warning{'' if warnings == 1 else 's'} ({rules}); see `tunedeck validate {path}`", file=sys.stderr)
 
 
 async def _follow(manager, name: str, as_json: bool) -> int:
@@ -193,7 +219,7 @@ async def _follow(manager, name: str, as_json: bool) -> int:
             print(json.dumps(_event_json(ev.JobFinished(job)), ensure_ascii=False))
     elif not as_json:
         print(text.progress_line(job), end="\r" if live else "\n", flush=True)
-    last_line = ""
+    last_line = last_failure = ""
     async for event in subscription:
         if getattr(event, "job", None) is not None and event.job.name != name:
             continue
@@ -201,8 +227,17 @@ async def _follow(manager, name: str, as_json: bool) -> int:
             continue
         if as_json:
             print(json.dumps(_event_json(event), ensure_ascii=False), flush=True)
+        elif isinstance(event, ev.HistoryFailed):
+            print(f"{chr(10) if live else ''}note: {event.error}; following the job in memory", file=sys.stderr, flush=True)
+        elif isinstance(event, ev.BackendMoved):
+            print(f"{chr(10) if live else ''}note: {event.message}", file=sys.stderr, flush=True)
         elif isinstance(event, ev.BackendFailed):
-            print(f"\n{event.error} (retrying)" if live else f"{event.error} (retrying)", file=sys.stderr, flush=True)
+            said = f"{event.error} (retrying)"
+            if said != last_failure:  # once per outage, not once per retry
+                print(f"\n{said}" if live else said, file=sys.stderr, flush=True)
+            last_failure = said
+        elif isinstance(event, ev.BackendRecovered):
+            last_failure = ""
         elif hasattr(event, "job"):
             line = text.progress_line(event.job)
             if line != last_line:
@@ -228,7 +263,7 @@ def _event_json(event) -> dict:
     if getattr(event, "curves", None):
         data["curves"] = {name: [p.model_dump(mode="json") for p in points] for name, points in event.curves.items()}
     if getattr(event, "error", None) is not None:
-        data.update(error=str(event.error), kind=str(event.error.kind), status=event.error.status)
+        data.update(error=str(event.error), kind=str(event.error.kind), status=getattr(event.error, "status", None))
     return data
 
 
@@ -237,14 +272,14 @@ async def _jobs(args, settings) -> int:
     from tui.jobs.errors import BackendError, ErrorKind
 
     action = args.action or "list"
-    manager = await _open(settings)
+    manager = await _open(settings, args)
     try:
         if action == "list":
             status = EXIT_OK
             try:
                 await manager.refresh()
             except BackendError as exc:  # still show what history knows
-                print(f"tunedeck: {exc}\nshowing the last known state from local history", file=sys.stderr)
+                note(args, f"{exc}\nshowing the last known state from local history")
                 status = EXIT_BACKEND
             jobs = manager.jobs
             if getattr(args, "all", False):
@@ -267,7 +302,7 @@ async def _jobs(args, settings) -> int:
             except BackendError as exc:
                 if exc.kind is ErrorKind.NOT_FOUND or manager.job(name) is None:
                     raise
-                print(f"tunedeck: {exc}\nshowing the last known state from local history", file=sys.stderr)
+                note(args, f"{exc}\nshowing the last known state from local history")
                 status = EXIT_BACKEND
             job = manager.job(name)
             _dump(_job_json(job)) if args.json else print(text.details(job))
@@ -290,13 +325,42 @@ async def _jobs(args, settings) -> int:
 
 async def _try(args, settings) -> int:
     model = args.model if "/" in args.model else _full_name(args.model)
-    manager = await _open(settings)
+    manager = await _open(settings, args)
     try:
+        findings = await _format_findings(manager, model, args.prompt, args)
+        if findings and not args.force:
+            return fail(args, f"not sent: the prompt does not follow the format {model} was tuned on: "
+                        + "; ".join(f.message for f in findings), EXIT_REFUSED, kind="prompt-format",
+                        hint="; ".join(f.hint for f in findings if f.hint) + "; `--force` sends it anyway",
+                        findings=[{"rule": f.rule, "message": f.message, "hint": f.hint} for f in findings])
+        for finding in findings:
+            note(args, f"sent anyway: {finding.message}")
         answer = await manager.generate(model, args.prompt, args.temperature, args.max_output_tokens)
     finally:
         await manager.close()
     _dump({"model": model, "prompt": args.prompt, "text": answer}) if args.json else print(answer)
     return EXIT_OK
+
+
+async def _format_findings(manager, model: str, prompt: str, args) -> list:
+    """The Playground's check: the prompt against the preamble and markers of the model's dataset."""
+    job = manager.job(model)
+    if job is None or not job.dataset_path:
+        if model.startswith("tunedModels/"):
+            note(args, f"the dataset {model} was tuned on is not known here, so the prompt's format was not checked")
+        return []
+
+    def profile():
+        from tui.datasets import lint, open_dataset
+
+        return lint(open_dataset(job.dataset_path)).profile
+
+    try:
+        found = await asyncio.to_thread(profile)
+    except Exception as exc:  # noqa: BLE001 - an unreadable dataset only skips the check
+        note(args, f"could not read {job.dataset_path} to check the prompt's format ({exc})")
+        return []
+    return found.check_prompt(prompt)
 
 
 async def _doctor(args, settings) -> int:
@@ -316,7 +380,7 @@ async def _doctor(args, settings) -> int:
     if settings.active_backend is BackendKind.GEMINI:
         checks.append(("credentials", bool(settings.api_key), f"API key {settings.masked_key} from {settings.api_key_source}" if settings.api_key else "no API key: set GEMINI_API_KEY or GOOGLE_API_KEY"))
     try:
-        manager = await _open(settings)
+        manager = await _open(settings, args)
     except BackendError as exc:
         checks.append(("backend", False, str(exc)))
     else:

@@ -1,5 +1,8 @@
 """`tunedeck validate PATH`: lint a dataset from the shell.
 
+The file is read once: indexed, hashed, parsed and checked in one pass (`check_file`),
+shared with a second process on large files.
+
 Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 the file cannot be read at
 all or its format is unknown.
 """
@@ -58,15 +61,21 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Hashing starts first, on a thread of its own: it runs on another core while the
+    # lint engine (numpy, pydantic) is imported.
+    from tui.datasets.digest import FileHasher
+
+    hasher = FileHasher(args.path)
     import orjson
 
-    from tui.datasets import DatasetError, lint, open_dataset
+    from tui.datasets import DatasetError, check_file
 
+    bar = ProgressBar("checking")
     try:
-        bar = ProgressBar("indexing")
         try:
-            reader = open_dataset(args.path, format=args.format, input_column=args.input_column,
-                                  output_column=args.output_column, progress=bar)
+            reader, report = check_file(args.path, format=args.format, input_column=args.input_column,
+                                        output_column=args.output_column, task=args.task, target=args.target,
+                                        progress=bar, hasher=hasher)
         finally:
             bar.close()
     except DatasetError as exc:
@@ -79,11 +88,6 @@ def run(args: argparse.Namespace) -> int:
             if exc.hint:
                 print(f"  hint: {exc.hint}", file=sys.stderr)
         return 2
-    bar = ProgressBar("checking")
-    try:
-        report = lint(reader, task=args.task, target=args.target, progress=bar)
-    finally:
-        bar.close()
     if args.json:
         sys.stdout.write(orjson.dumps(_json_document(reader, report), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
@@ -112,6 +116,9 @@ def _json_document(reader, report) -> dict:
 
 
 def _print_human(reader, report) -> None:
+    from tui.datasets.wording import plural, size
+    from tui.models import MAX_INLINE_BYTES
+
     out = sys.stdout
     for f in report.findings:
         where = f"{reader.path}:{f.line}" if f.line is not None else str(reader.path)
@@ -121,10 +128,11 @@ def _print_human(reader, report) -> None:
     stats = report.stats
     counts = report.counts
     out.write("\n")
-    out.write(f"{reader.path}: {reader.format.value}, {stats.examples:,} valid examples of {len(reader):,} records, "
-              f"{reader.dataset.size_bytes:,} bytes, sha256 {reader.dataset.sha256[:12]}\n")
-    out.write(f"  findings: {_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
-              f"{counts['info']} info\n")
+    out.write(f"{reader.path}: {reader.format.value}, {plural(stats.examples, 'valid example')} of "
+              f"{plural(len(reader), 'record')}, {size(reader.dataset.size_bytes)}, "
+              f"sha256 {reader.dataset.sha256[:12]}\n")
+    out.write(f"  findings: {plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
+              f"{counts['info']:,} info\n")
     out.write(f"  task: {report.task.value}{' (guessed)' if report.task_guessed else ''}\n")
     for name, summary in (("input", stats.input_chars), ("output", stats.output_chars)):
         if summary.count:
@@ -132,15 +140,7 @@ def _print_human(reader, report) -> None:
                       f"p95 {summary.p95:,}, max {summary.max:,}\n")
     out.write(f"  tokens: ~{stats.estimated_tokens:,} (estimate: characters / 4)\n")
     out.write(f"  duplicates: {stats.duplicates:,}; inputs with conflicting outputs: {stats.conflicting_inputs:,}\n")
-    out.write(f"  inline payload: ~{_size(stats.inline_bytes)} (the Gemini API takes up to 4 MB)\n")
+    out.write(f"  inline payload: ~{size(stats.inline_bytes)} (the Gemini API takes up to {size(MAX_INLINE_BYTES)})\n")
     if stats.labels:
         out.write("  labels: " + ", ".join(f"{k} {v}" for k, v in stats.labels.items()) + "\n")
     out.write(f"  format profile: {report.profile.describe()}\n")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def _size(n: int) -> str:
-    return f"{n / 1048576:,.1f} MB" if n >= 1048576 else f"{n / 1024:,.0f} KiB"

@@ -9,8 +9,8 @@ only for examples whose input repeats, read again from the file (`outputs.py`). 
 Rules (id: severity):
   errors   unreadable rows (invalid-json, invalid-csv, invalid-utf8, not-an-object,
            bad-structure, missing-input/-output, non-string-input/-output, multi-turn),
-           empty-input, empty-output, input-too-long, output-too-long, too-few-examples,
-           payload-too-large
+           empty-input, empty-output, input-too-long, output-too-long, empty-file, too-few-examples,
+           payload-too-large (an example with an error is not counted among the valid examples)
   warnings fewer-than-advised, duplicate, conflicting-output, whitespace, missing-marker,
            marker-order, missing-preamble, imbalanced-labels
   info     format, task, preamble, markers
@@ -29,7 +29,18 @@ from tui.datasets.progress import ProgressCallback, Throttle
 from tui.datasets.reader import DatasetReader
 from tui.datasets.scan import Findings, Scan
 from tui.datasets.stats import categorical_labels, estimate_tokens, guess_task, imbalance, length_summary
-from tui.models import MAX_INLINE_BYTES, MIN_EXAMPLES, DatasetStats, Finding, Severity, Task
+from tui.datasets.targets import target_rules
+from tui.datasets.wording import plural, size
+from tui.models import (
+    MAX_INLINE_BYTES,
+    MAX_INPUT_CHARS,
+    MAX_OUTPUT_CHARS,
+    MIN_EXAMPLES,
+    DatasetStats,
+    Finding,
+    Severity,
+    Task,
+)
 
 SHARED = 0.5  # a preamble or marker used by more than this share of inputs is the norm
 ADVISED = {Task.CLASSIFICATION: 100, Task.SUMMARIZATION: 100, Task.DOCUMENT_SEARCH: 100}
@@ -54,13 +65,17 @@ class LintReport:
 
 
 def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "gemini",
-         progress: ProgressCallback | None = None) -> LintReport:
-    """Check every example of `reader` and the dataset as a whole."""
-    out = Findings(str(reader.path))
-    scan = Scan(reader, out)
-    throttle = Throttle(progress, reader.index.size)
-    scan.run(throttle)
-    throttle.finish()
+         progress: ProgressCallback | None = None, scanned: Scan | None = None) -> LintReport:
+    """Check every example of `reader` and the dataset as a whole (`scanned`: the per-example pass,
+    already run over the whole file)."""
+    if scanned is None:
+        scan = Scan(reader, Findings(str(reader.path)))
+        throttle = Throttle(progress, reader.index.size)
+        scan.run(throttle)
+        throttle.finish()
+    else:
+        scan = scanned
+    out = scan.out
 
     count = len(scan.lines)
     input_chars, output_chars = length_summary(scan.in_lens), length_summary(scan.out_lens)
@@ -71,14 +86,25 @@ def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "g
 
     payload = scan.payload
     duplicates, conflicts = _duplicates(out, line_at, scan.in_hashes, scan.output_hashes)
-    _dataset_rules(out, reader, count, payload, chosen, given is None, label_counts, target)
+    valid = count - _rejected(scan)
+    _dataset_rules(out, reader, valid, payload, chosen, given is None, label_counts, target)
+    if (extra := target_rules(target)) is not None:  # the target's own rules (e.g. Vertex's limits)
+        extra.apply(out, reader, chosen)
     profile = _profile(out, line_at, scan)
 
-    stats = DatasetStats(examples=count, input_chars=input_chars, output_chars=output_chars,
+    stats = DatasetStats(examples=valid, input_chars=input_chars, output_chars=output_chars,
                          estimated_tokens=estimate_tokens(input_chars, output_chars), duplicates=duplicates,
                          conflicting_inputs=conflicts, labels=label_counts, inline_bytes=payload)
     return LintReport(findings=out.sorted(), stats=stats, profile=profile, task=chosen, task_guessed=given is None,
                       counts={s.value: out.severity.get(s, 0) for s in Severity}, rule_counts=dict(out.rules))
+
+
+def _rejected(scan: Scan) -> int:
+    """Parsed examples that an error still keeps out of tuning (empty or too long)."""
+    if not scan.in_lens:
+        return 0
+    ins, outs = np.frombuffer(scan.in_lens, np.uint32), np.frombuffer(scan.out_lens, np.uint32)
+    return int(np.count_nonzero((ins == 0) | (ins > MAX_INPUT_CHARS) | (outs == 0) | (outs > MAX_OUTPUT_CHARS)))
 
 
 def _duplicates(out: Findings, line_at: np.ndarray, in_hashes: array,
@@ -136,8 +162,9 @@ def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:
         share = float(has.mean())
         if share > SHARED:
             preamble, preamble_share = scan.preamble.strip(), share
+            same = "words" if scan.preamble_inline else "preamble line"
             _warn_rows(out, "missing-preamble", line_at, np.flatnonzero(~has), f"input lacks the preamble {preamble!r} "
-                       f"that {share:.0%} of inputs start with", "start this input with the same preamble line")
+                       f"that {share:.0%} of inputs start with", f"start this input with the same {same}")
     markers: tuple[str, ...] = ()
     shares: tuple[float, ...] = ()
     if scan.markers and count >= 5:
@@ -152,7 +179,7 @@ def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:
         for j in kept:
             _warn_rows(out, "missing-marker", line_at, np.flatnonzero(~used[j]), f"input lacks {scan.markers[j]} that "
                        f"{float(used[j].mean()):.0%} of inputs use", f"use the dataset's markers in order: {' '.join(markers)}")
-    profile = FormatProfile(preamble, markers, preamble_share, shares)
+    profile = FormatProfile(preamble, markers, preamble_share, shares, preamble_inline=scan.preamble_inline)
     if preamble:
         out.add("preamble", Severity.INFO, f"shared preamble {preamble!r} ({preamble_share:.0%} of inputs)",
                 "prompts sent to the tuned model must start with it")
@@ -172,20 +199,29 @@ def _warn_rows(out: Findings, rule: str, line_at: np.ndarray, rows: np.ndarray, 
 
 def _dataset_rules(out: Findings, reader: DatasetReader, count: int, payload: int, task: Task, guessed: bool,
                    labels: dict[str, int] | None, target: str) -> None:
-    out.add("format", Severity.INFO, f"detected format {reader.format.value}, {count:,} valid examples of {len(reader):,} records",
+    records = len(reader)
+    out.add("format", Severity.INFO, f"detected format {reader.format.value}, {plural(count, 'valid example')} of "
+            f"{plural(records, 'record')}",
             "" if reader.dataset.input_column is None else
             f"input column {reader.dataset.input_column!r}, output column {reader.dataset.output_column!r}")
     out.add("task", Severity.INFO, f"tuning task {task.value}" + (" (guessed from the outputs)" if guessed else " (given)"),
             "name the task with --task if the guess is wrong" if guessed else "")
-    if count < MIN_EXAMPLES:
-        out.add("too-few-examples", Severity.ERROR, f"{count} valid examples; tuning needs at least {MIN_EXAMPLES}",
+    if not records:
+        empty = not reader.dataset.size_bytes
+        per_line = ", one JSON object per line" if reader.format.value == "jsonl" else ""
+        out.add("empty-file", Severity.ERROR,
+                "the file is empty" if empty else "the file holds no records (only blank lines)",
+                f"add at least {MIN_EXAMPLES} examples{per_line}")
+    elif count < MIN_EXAMPLES:
+        out.add("too-few-examples", Severity.ERROR,
+                f"{plural(count, 'valid example')}; tuning needs at least {MIN_EXAMPLES}",
                 "add examples (100 to 500 are advised)")
     elif task in ADVISED and count < ADVISED[task]:
-        out.add("fewer-than-advised", Severity.WARNING, f"{count} examples; {ADVISED[task]}+ are advised for "
+        out.add("fewer-than-advised", Severity.WARNING, f"{plural(count, 'example')}; {ADVISED[task]}+ are advised for "
                 f"{task.value}", "add examples to improve quality")
     if target == "gemini" and payload > MAX_INLINE_BYTES:
-        out.add("payload-too-large", Severity.ERROR, f"about {payload / 1048576:.1f} MB of examples; the Gemini API "
-                f"takes at most {MAX_INLINE_BYTES // 1048576} MB inline", "use fewer or shorter examples")
+        out.add("payload-too-large", Severity.ERROR, f"about {size(payload)} of examples; the Gemini API "
+                f"takes at most {size(MAX_INLINE_BYTES)} inline", "use fewer or shorter examples")
     if task is Task.CLASSIFICATION and labels and imbalance(labels) >= IMBALANCE_RATIO:
         shown = ", ".join(f"{k} {v}" for k, v in labels.items())
         out.add("imbalanced-labels", Severity.WARNING, f"labels are heavily imbalanced ({shown})",

@@ -9,10 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tui.datasets.lint import LintReport
-from tui.datasets.reader import DatasetReader
 from tui.models import Finding, Severity
+
+# Through the package's lazy names only: importing the `tui.datasets.lint` module by its own
+# name would make `tui.datasets.lint` the module instead of the function.
+if TYPE_CHECKING:
+    from tui.datasets import DatasetReader, LintReport
 
 # (stage, done, total): e.g. ("Indexing", 1_200_000, 52_000_000); total None when unknown.
 Progress = Callable[[str, float, float | None], None]

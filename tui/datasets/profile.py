@@ -3,12 +3,16 @@
 The tuning guide's rule: production prompts must look like the training inputs, with the
 same preamble and the same markers (`question:`, `context:` ...) in the same order. A
 marker is a short label followed by a colon at the start of a line (`Translate to
-French:`), or a lower-case word followed by a colon inside a line (`context:`).
+French:`), or a lower-case word followed by a colon inside a line (`context:`). A
+preamble is either a first line of its own, or a leading sentence or run of words that
+shares its line with the rest of the input (`Classify the ticket. My card was declined`).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tui.models import Finding, Severity
@@ -16,6 +20,9 @@ from tui.models import Finding, Severity
 _LINE_LABEL = re.compile(r"[A-Za-z][\w'-]*(?: [\w'-]+){0,3}")
 _INLINE_WORD = re.compile(r"[a-z][a-z_]{1,24}")
 MAX_LABEL_CHARS = 40
+_SENTENCE = re.compile(r"([^\n]{2,200}?[.!?])[ \t]+\S")  # a first sentence with more text after it on its line
+MIN_PREFIX_WORDS, MAX_PREFIX_WORDS = 3, 12
+_KEEP = 0.95  # a longer run of words is the prefix while it keeps this share of the inputs the shortest one has
 
 
 def marker_signature(text: str) -> tuple[str, ...]:
@@ -46,6 +53,27 @@ def first_line(text: str) -> str | None:
     return head.strip() if sep and rest.strip() and head.strip() else None
 
 
+def leading_prefix(inputs: Sequence[str], least: int) -> str | None:
+    """A leading sentence, else a run of at least three words, that starts at least `least` of `inputs`
+    and is followed by more text on the same line; None if there is none."""
+    sentences = Counter(m.group(1) for m in map(_SENTENCE.match, inputs) if m)
+    if sentences:
+        sentence, used = sentences.most_common(1)[0]
+        if used >= least:
+            return sentence
+    heads = [text[:400].partition("\n")[0].split()[:MAX_PREFIX_WORDS + 1] for text in inputs]
+    best, base = None, 0
+    for k in range(MIN_PREFIX_WORDS, MAX_PREFIX_WORDS + 1):
+        runs = Counter(tuple(words[:k]) for words in heads if len(words) > k)  # more text must follow
+        if not runs:
+            break
+        words, used = runs.most_common(1)[0]
+        if used < max(least, base * _KEEP):
+            break
+        best, base = " ".join(words), base or used
+    return best
+
+
 @dataclass(frozen=True)
 class FormatProfile:
     """What most inputs share; `check_prompt` holds a production prompt against it."""
@@ -54,15 +82,25 @@ class FormatProfile:
     markers: tuple[str, ...] = ()
     preamble_share: float = 0.0
     marker_shares: tuple[float, ...] = ()
+    preamble_inline: bool = False  # the preamble shares its line with the rest of the input
+
+    def has_preamble(self, text: str) -> bool:
+        """Whether `text` starts with the preamble (on a line of its own, unless it is inline)."""
+        if not self.preamble:
+            return True
+        if self.preamble_inline:
+            return text.lstrip().startswith(self.preamble)
+        return first_line(text) == self.preamble or text.strip() == self.preamble
 
     def check_prompt(self, prompt: str) -> list[Finding]:
         """Warnings for a prompt that lacks the preamble or markers, or orders markers differently."""
         findings = []
-        if self.preamble and first_line(prompt) != self.preamble and prompt.strip() != self.preamble:
+        if not self.has_preamble(prompt):
+            where = "followed by the rest on the same line" if self.preamble_inline else "on its own line"
             findings.append(Finding(
                 rule="missing-preamble", severity=Severity.WARNING,
                 message=f"the prompt does not start with the dataset's preamble {self.preamble!r}",
-                hint="start the prompt with the preamble on its own line, as the training inputs do"))
+                hint=f"start the prompt with the preamble, {where}, as the training inputs do"))
         if self.markers:
             used = [m for m in marker_signature(prompt) if m in self.markers]
             missing = [m for m in self.markers if m not in used]
@@ -82,7 +120,8 @@ class FormatProfile:
     def describe(self) -> str:
         parts = []
         if self.preamble:
-            parts.append(f"preamble {self.preamble!r} ({self.preamble_share:.0%} of inputs)")
+            where = " at the start of the first line" if self.preamble_inline else ""
+            parts.append(f"preamble {self.preamble!r}{where} ({self.preamble_share:.0%} of inputs)")
         if self.markers:
             parts.append("markers " + " ".join(self.markers))
         return "; ".join(parts) or "no shared preamble or markers"

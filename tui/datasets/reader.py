@@ -6,6 +6,7 @@ one reader can serve several threads at once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from tui.datasets.detect import check_text, detect_format, read_head, resolve_columns
 from tui.datasets.errors import DatasetError
-from tui.datasets.index import RecordIndex, index_json_array, index_lines
+from tui.datasets.index import BOM, RecordIndex, empty_index, index_json_array, index_lines
 from tui.datasets.progress import ProgressCallback
 from tui.datasets.records import RecordProblem, parse_csv, parse_json, split_csv
 from tui.models import Dataset, DatasetFormat, Example, Finding, Severity
@@ -33,6 +34,16 @@ def non_blank(line: int, lines: list[bytes]) -> tuple[Sequence[int], list[bytes]
     return range(line, line + len(lines)), lines
 
 
+def _up_to(lines: list[bytes], size: int) -> list[bytes]:
+    """The first lines of `lines` that together hold `size` bytes (a line boundary)."""
+    total = 0
+    for i, raw in enumerate(lines):
+        if total >= size:
+            return lines[:i]
+        total += len(raw)
+    return lines
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     """One record as the browser shows it: a valid example, or the error that stops it."""
@@ -46,6 +57,16 @@ class Row:
 def open_dataset(path: str | Path, format: DatasetFormat | str | None = None, input_column: str | None = None,
                  output_column: str | None = None, progress: ProgressCallback | None = None) -> DatasetReader:
     """Index a dataset file (one streaming pass) and return a reader for it."""
+    reader = open_reader(path, format, input_column, output_column)
+    reader.build_index(progress)
+    return reader
+
+
+def open_reader(path: str | Path, format: DatasetFormat | str | None = None, input_column: str | None = None,
+                output_column: str | None = None) -> DatasetReader:
+    """A reader of a dataset file whose index is not built yet: only the file's head is read (to tell
+    its format). Pages from the start can be read at once; build the index with `build_index`, or
+    on a thread with `index_in_background`, before relying on `len` or reading far into the file."""
     path = Path(path)
     head = read_head(path)
     check_text(path, head)
@@ -58,10 +79,11 @@ def open_dataset(path: str | Path, format: DatasetFormat | str | None = None, in
             names = ", ".join(f.value for f in DatasetFormat)
             raise DatasetError(path, f"unknown format {format!r}", hint=f"use one of: {names}",
                                rule="unknown-format") from None
-    if fmt is DatasetFormat.JSON:
-        index = index_json_array(path, progress=progress)
-    else:
-        index = index_lines(path, quote_aware=fmt in DELIMITERS, progress=progress)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DatasetError(path, f"cannot read the file: {exc.strerror or exc}") from None
+    index = empty_index(size, len(BOM) if head.startswith(BOM) else 0, json_array=fmt is DatasetFormat.JSON)
     return DatasetReader(path, fmt, index, input_column, output_column)
 
 
@@ -74,14 +96,17 @@ class DatasetReader:
         self.format = fmt
         self.index = index
         self._skip = 0  # records before the data (a CSV header)
-        columns: tuple[str | None, str | None] = (None, None)
+        self._indexing: threading.Thread | None = None
+        self._index_error: BaseException | None = None
+        self._dataset: Dataset | None = None
+        self._columns: tuple[str | None, str | None] = (None, None)
         if fmt in DELIMITERS:
             self._skip = 1
             delimiter = DELIMITERS[fmt]
-            header = self._header(delimiter) if index.records else []
+            header = self._header(delimiter)
             if header:
                 picked = resolve_columns(path, header, input_column, output_column)
-                columns = (header[picked[0]], header[picked[1]])
+                self._columns = (header[picked[0]], header[picked[1]])
                 self._parse: Callable[[bytes, int], tuple[str, str]] = partial(
                     parse_csv, delimiter=delimiter, width=len(header), columns=picked)
             else:
@@ -89,8 +114,57 @@ class DatasetReader:
                 self._parse = partial(parse_csv, delimiter=delimiter, width=2, columns=(0, 1))
         else:
             self._parse = parse_json
-        self.dataset = Dataset(path=path, format=fmt, size_bytes=index.size, examples=len(self), sha256=index.sha256,
-                               input_column=columns[0], output_column=columns[1])
+
+    # ------------------------------------------------------------------ the index
+    def build_index(self, progress: ProgressCallback | None = None) -> None:
+        """Index the whole file in this thread (one streaming pass with the SHA-256)."""
+        if self.format is DatasetFormat.JSON:
+            index_json_array(self.path, progress=progress, into=self.index)
+        else:
+            index_lines(self.path, quote_aware=self.format in DELIMITERS, progress=progress, into=self.index)
+
+    def index_in_background(self, progress: ProgressCallback | None = None) -> None:
+        """Build the index on a thread; rows already indexed can be read meanwhile (see `wait_indexed`)."""
+
+        def run() -> None:
+            try:
+                self.build_index(progress)
+            except BaseException as exc:  # handed to whoever waits for the index
+                self._index_error = exc
+                self.index.fail()
+
+        self._indexing = threading.Thread(target=run, name=f"index {self.path.name}", daemon=True)
+        self._indexing.start()
+
+    def wait_indexed(self, timeout: float | None = None) -> bool:
+        """Wait until the index is complete (True) or `timeout` passes (False); re-raises what stopped it."""
+        if self._indexing is not None:
+            self._indexing.join(timeout)
+            if self._indexing.is_alive():
+                return False
+        if self._index_error is not None:
+            raise self._index_error
+        return self.index.complete
+
+    def stop_indexing(self) -> None:
+        """Give up building the index (another file was opened instead)."""
+        self.index.stop()
+
+    @property
+    def complete(self) -> bool:
+        """Whether the whole file is indexed (else `len` counts the records indexed so far)."""
+        return self.index.complete
+
+    @property
+    def dataset(self) -> Dataset:
+        """The file's metadata; waits for the index (it carries the SHA-256 and the record count)."""
+        if self._dataset is None:
+            if not self.index.complete:
+                self.wait_indexed()
+            self._dataset = Dataset(path=self.path, format=self.format, size_bytes=self.index.size,
+                                    examples=len(self), sha256=self.index.sha256, input_column=self._columns[0],
+                                    output_column=self._columns[1])
+        return self._dataset
 
     def __len__(self) -> int:
         return max(0, self.index.records - self._skip)
@@ -113,7 +187,7 @@ class DatasetReader:
 
     def _raw_from(self, record: int, read_size: int) -> Iterator[tuple[int, int, bytes]]:
         index = self.index
-        if record >= index.records:
+        if record >= index.records and index.complete:
             return
         if index.ends is not None:
             yield from self._json_elements(record)
@@ -125,9 +199,11 @@ class DatasetReader:
         yield from records
 
     def _json_elements(self, record: int) -> Iterator[tuple[int, int, bytes]]:
-        starts, ends, lines = self.index.offsets, self.index.ends, self.index.line_numbers
+        index = self.index
+        starts, ends, lines = index.offsets, index.ends, index.line_numbers
+        assert ends is not None
         with open(self.path, "rb") as f:
-            for i in range(record, len(starts)):
+            for i in range(record, index.records):
                 f.seek(starts[i])
                 yield lines[i], starts[i], f.read(ends[i] - starts[i])
 
@@ -156,18 +232,26 @@ class DatasetReader:
         if pending:  # an open quote runs to the end of the file
             yield start_line, start_offset, b"\n".join(pending)
 
-    def line_batches(self, read_size: int = STREAM_READ, offset: int | None = None,
-                     line: int = 1) -> Iterator[tuple[int, int, list[bytes]]]:
+    def line_batches(self, read_size: int = STREAM_READ, offset: int | None = None, line: int = 1,
+                     end: int | None = None) -> Iterator[tuple[int, int, list[bytes]]]:
         """Physical lines of a line-based file, about `read_size` bytes at a time: (first line, its byte
-        offset, lines), from the start or from `offset` (the start of `line`). Each line keeps its b"\n"
-        (the last one may lack it); see `non_blank`."""
+        offset, lines), from the start or from `offset` (the start of `line`), up to the line starting at
+        byte `end` (the end of the file by default). Each line keeps its b"\n" (the last one may lack
+        it); see `non_blank`."""
         offset = self.index.start if offset is None else offset
         with open(self.path, "rb", buffering=read_size) as f:
             f.seek(offset)
             while lines := f.readlines(read_size):
+                after = f.tell()
+                if end is not None and after >= end:
+                    if after > end:
+                        lines = _up_to(lines, end - offset)
+                    if lines:
+                        yield line, offset, lines
+                    return
                 yield line, offset, lines
                 line += len(lines)
-                offset = f.tell()
+                offset = after
 
     def line_chunks(self, read_size: int = STREAM_READ) -> Iterator[tuple[int, int, list[bytes]]]:
         """Like `line_batches`, with the b"\n" taken off each line."""
@@ -221,6 +305,10 @@ class DatasetReader:
         """Rows start .. start+count-1 (fewer at the end of the file)."""
         if start < 0 or count <= 0:
             return []
+        if self.index.ends is not None and not self.index.complete:  # a JSON array's elements are known once indexed
+            self.index.wait_for(start + count)
+            if self._index_error is not None:
+                raise self._index_error
         out = []
         for row in self.rows(start, PAGE_READ):
             out.append(row)

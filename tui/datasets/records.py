@@ -120,9 +120,22 @@ def extract(obj: dict) -> tuple[str, str]:
     for in_key, out_key in PAIR_KEYS:
         if in_key in obj:
             return _pair(obj, in_key, out_key)
-    field = "prompt" if "completion" in obj else "text_input"
-    raise RecordProblem("missing-input", f'missing "{field}" (the input; also accepted: "textInput", "input", "prompt")',
-                        'give every example a "text_input" and an "output"', field=field)
+    raise RecordProblems(_without_input(obj))
+
+
+def _without_input(obj: dict) -> list[RecordProblem]:
+    """A record with no input key: that, and whatever is wrong with its output too."""
+    out_key = "completion" if "completion" in obj else "output"
+    field = "prompt" if out_key == "completion" else "text_input"
+    keys = ", ".join(f'"{k}"' for k in list(obj)[:6]) or "none"
+    message = f'missing "{field}" (the input; also accepted: "textInput", "input", "prompt")'
+    hint = f'give every example a "text_input" and an "output" (this one has: {keys})'
+    problems = [RecordProblem("missing-input", message, hint, field=field)]
+    try:
+        _text(obj, out_key, "output")
+    except RecordProblem as problem:
+        problems.append(problem)
+    return problems
 
 
 def _pair(obj: dict, in_key: str, out_key: str) -> tuple[str, str]:

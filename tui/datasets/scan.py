@@ -11,14 +11,15 @@ from __future__ import annotations
 import gc
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import accumulate, islice, repeat
 
 import numpy as np
 
-from tui.datasets.profile import marker_signature
-from tui.datasets.progress import Throttle
 from tui.datasets.outputs import output_hashes
+from tui.datasets.profile import leading_prefix, marker_signature
+from tui.datasets.progress import Throttle
 from tui.datasets.reader import LINE_JSON, DatasetReader, non_blank
 from tui.datasets.records import RecordProblem, load_batch, parse_object, plain_pairs
 from tui.datasets.stats import MAX_LABEL_CHARS, MAX_LABELS
@@ -66,6 +67,18 @@ class Findings:
             self.rules[rule] += count
             self.severity[severity] += count
 
+    def absorb(self, other: Findings, lines: int) -> None:
+        """Add the findings of the part of the file after this one's (`lines` physical lines further on),
+        keeping the first MAX_PER_RULE of each rule in file order, and every count."""
+        kept = Counter(f.rule for f in self.kept)
+        for finding in other.kept:
+            if kept[finding.rule] < MAX_PER_RULE:
+                kept[finding.rule] += 1
+                line = None if finding.line is None else finding.line + lines
+                self.kept.append(finding.model_copy(update={"line": line}))
+        self.rules.update(other.rules)
+        self.severity.update(other.severity)
+
     def sorted(self) -> list[Finding]:
         out = list(self.kept)
         for rule, total in self.rules.items():
@@ -92,6 +105,7 @@ class Scan:
         self.records = array("I")  # the record number `reader.raw_records` starts at, to read an example again
         self.in_hashes = array("q")  # str hashes of the inputs: 64-bit SipHash
         self.preamble: str | None = None  # candidate learnt from the first batch
+        self.preamble_inline = False  # the preamble shares its line with the rest of the input
         self.has_preamble = array("b")
         self.markers: tuple[str, ...] = ()  # candidates learnt from the first batch, in their usual order
         self.marker_bits = array("B")  # bit j set: the input uses markers[j] (at most 8)
@@ -101,29 +115,71 @@ class Scan:
         self._learnt = False
         self._shared = False  # whether to look for the prefix each batch's inputs share
         self._seen = 0  # records read so far, valid or not
+        self.next_line = 1  # the physical line after the last batch of lines read
+        self.next_offset = 0  # and its byte offset
+        self.checkpoints: Checkpoints | None = None  # set to build the file's index on the way
 
     def run(self, throttle: Throttle) -> None:
-        collecting = gc.isenabled()
-        gc.disable()  # the pass makes many short-lived dicts and no reference cycles
-        try:
+        with paused_gc():
             self._run(throttle)
-        finally:
-            if collecting:
-                gc.enable()
 
     def _run(self, throttle: Throttle) -> None:
         if self.reader.format in LINE_JSON:
-            for line, offset, raws in self.reader.line_batches(READ):
-                lines, kept_raws = non_blank(line, raws)
-                self._check(lines, self._numbers(len(kept_raws)),
-                            *self._parse(lines, kept_raws, lambda: _offsets(offset, raws, lines, line)))  # noqa: B023
-                throttle(offset)
+            self.scan_lines(self.reader.line_batches(READ), throttle)
             return
         records = self.reader.raw_records()
         while batch := list(islice(records, BATCH)):
             lines, offsets, raws = zip(*batch, strict=True)
             self._check(lines, self._numbers(len(raws)), *self._parse(lines, raws, lambda: offsets))
             throttle(batch[-1][1])
+
+    def scan_lines(self, batches: Iterator[tuple[int, int, list[bytes]]], throttle: Throttle | None = None,
+                   *, until_learnt: bool = False) -> None:
+        """Check the records of batches of lines (`DatasetReader.line_batches`); with `until_learnt`, stop
+        after the batch the preamble and marker candidates are learnt from."""
+        checkpoints = self.checkpoints
+        for line, offset, raws in batches:
+            lines, kept_raws = non_blank(line, raws)
+            numbers = self._numbers(len(kept_raws))
+            if checkpoints is not None:
+                checkpoints.add(numbers.start, _offsets(offset, raws, lines, line), lines)
+            self._check(lines, numbers,
+                        *self._parse(lines, kept_raws, lambda: _offsets(offset, raws, lines, line)))  # noqa: B023
+            self.next_line = line + len(raws)
+            self.next_offset = offset + sum(map(len, raws))
+            if throttle is not None:
+                throttle(offset)
+            if until_learnt and self._learnt:
+                return
+
+    def part(self) -> Scan:
+        """An empty scan that checks against what this one learnt: for another part of the file, whose
+        lines and records it numbers from 1 and 0 (`absorb` shifts them)."""
+        other = Scan(self.reader, Findings(self.out.path))
+        other.preamble, other.markers, other._learnt, other._shared = self.preamble, self.markers, True, self._shared
+        other.labels = {} if self.labels is not None else None
+        return other
+
+    def absorb(self, other: Scan) -> None:
+        """Append the facts and findings of `other`, the scan of the part of the file right after this one's."""
+        lines, records = self.next_line - 1, self._seen
+        self.lines.frombytes((np.frombuffer(other.lines, np.uint32) + np.uint32(lines)).tobytes())
+        self.records.frombytes((np.frombuffer(other.records, np.uint32) + np.uint32(records)).tobytes())
+        for mine, theirs in ((self.in_lens, other.in_lens), (self.out_lens, other.out_lens),
+                             (self.in_hashes, other.in_hashes), (self.has_preamble, other.has_preamble),
+                             (self.marker_bits, other.marker_bits), (self.marker_disorder, other.marker_disorder)):
+            mine.extend(theirs)
+        if self.labels is not None and other.labels is not None:
+            for label, count in other.labels.items():
+                self.labels[label] = self.labels.get(label, 0) + count
+            if len(self.labels) > MAX_LABELS:
+                self.labels = None
+        else:
+            self.labels = None
+        self.utf8_extra += other.utf8_extra
+        self._seen += other._seen
+        self.next_line += other.next_line - 1
+        self.out.absorb(other.out, lines)
 
     def _numbers(self, count: int) -> range:
         """Record numbers of the next `count` records."""
@@ -216,6 +272,9 @@ class Scan:
             head, used = heads.most_common(1)[0]
             if used >= 2 and used >= LEARN_SHARE * sample:
                 self.preamble = head
+        if self.preamble is None:
+            self.preamble = leading_prefix(inputs, max(2, round(LEARN_SHARE * sample)))
+            self.preamble_inline = self.preamble is not None
         signatures = Counter(map(marker_signature, inputs))
         use: Counter[str] = Counter()
         for signature, times in signatures.items():
@@ -230,8 +289,8 @@ class Scan:
         self._shared = self.preamble is not None or any(m in common_prefix(inputs) for m in self.markers)
 
     def _check_preamble(self, inputs: list[str], shared: str) -> None:
-        """Which inputs start with the preamble line (all of them when the prefix they share does)."""
-        head = self.preamble + "\n"
+        """Which inputs start with the preamble (all of them when the prefix they share does)."""
+        head = self.preamble if self.preamble_inline else self.preamble + "\n"
         if shared.startswith(head):
             self.has_preamble.frombytes(b"\x01" * len(inputs))
         else:
@@ -299,6 +358,32 @@ class Scan:
             self.labels = None
 
 
+class Checkpoints:
+    """Offsets and lines of every `stride`-th record, gathered while the records are checked."""
+
+    def __init__(self, stride: int) -> None:
+        self.stride = stride
+        self.offsets, self.lines = array("q"), array("q")
+
+    def add(self, first: int, offsets: Sequence[int], lines: Sequence[int]) -> None:
+        """Records `first`, `first`+1, ... start at `offsets` on `lines`."""
+        skip = -first % self.stride
+        self.offsets.extend(offsets[skip::self.stride])
+        self.lines.extend(lines[skip::self.stride])
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The pass makes many short-lived dicts and no reference cycles: no collection meanwhile."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def common_prefix(texts: list[str]) -> str:
     """The longest prefix of all `texts`: that of the first and last in sorted order."""
     first, last = min(texts), max(texts)
@@ -313,6 +398,8 @@ def common_prefix(texts: list[str]) -> str:
 
 
 def _offsets(offset: int, raws: list[bytes], lines: Sequence[int], first_line: int) -> list[int]:
-    """Byte offsets of the kept lines of a batch (computed only when a record needs one)."""
+    """Byte offsets of the kept lines of a batch."""
     starts = list(accumulate(map(len, raws[:-1]), initial=offset))
+    if type(lines) is range:  # no blank line in the batch
+        return starts
     return [starts[line - first_line] for line in lines]

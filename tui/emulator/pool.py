@@ -1,25 +1,54 @@
 """Runs trainer processes for the server: a bounded pool fed by a queue.
 
-Each job trains in its own `python -m tui.emulator.worker` process (its own session, so
-a Ctrl-C meant for the server does not kill it mid-step). The pool turns the worker's
-JSON lines into store updates: snapshots and progress, then ACTIVE or FAILED. At most
-`size` workers run at once; other jobs wait in CREATING with no completed steps.
+Each job trains in its own `python -m tui.emulator.worker` process (its own session, so a
+Ctrl-C meant for the server does not kill it mid-step). What a job trains on, and what its
+progress means for the API, belongs to a `JobRunner`: `GeminiRunner` for tuned models
+(keys are tuned model ids), `tui.emulator.vertex.runner.VertexRunner` for tuning jobs
+(keys start with `vertex/`). The pool spawns, watches, cancels and stops processes, turns
+their JSON lines into runner calls, and acknowledges stored curve points (`ack STEP`) so a
+worker never writes a resume checkpoint ahead of the stored curve.
+
+Every message is bounded (the worker sends at most 200 points per line, a resume says
+only its step), so a job of any length resumes. At most `size` workers run at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 import orjson
 
+from tui.emulator.gemini_runner import GeminiRunner
 from tui.emulator.store import Store
-from tui.emulator.wire import RPC_CODES, timestamp, now
 
 log = logging.getLogger("tunedeck.emulator")
+LINE_LIMIT = 1 << 20  # bytes per worker line; messages stay far below it
+
+
+class JobRunner(Protocol):
+    """One kind of job as the pool sees it."""
+
+    def plan(self, key: str) -> dict[str, Any] | None:
+        """The worker plan for `key`, or None if it has nothing to train (already ended, or failed here)."""
+
+    def plan_path(self, key: str) -> Path: ...
+
+    def on_event(self, key: str, event: dict[str, Any]) -> None:
+        """Progress from the worker: started, resumed, dataset, points, post_processing."""
+
+    def on_end(self, key: str, final: dict[str, Any], code: int, stderr: str, requested: str | None, stopping: bool) -> None:
+        """The worker ended; `final` is its last event ({} if none), `requested` "cancel"/"delete" if asked."""
+
+    def on_crash(self, key: str, message: str) -> None: ...
+
+    def discard(self, key: str) -> None:
+        """Drop the files of a job that is being deleted and has no trainer running."""
 
 
 class TrainingPool:
@@ -30,194 +59,139 @@ class TrainingPool:
         self.root = root
         self.size = max(1, size)
         self.step_delay = step_delay
+        self.gemini = GeminiRunner(store, root)
+        self.runners: dict[str, JobRunner] = {}  # key prefix -> runner (the Gemini runner has none)
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.queued: set[str] = set()
         self.running: dict[str, asyncio.subprocess.Process] = {}
         self.starting: set[str] = set()  # trainer processes being spawned
-        self.outcome: dict[str, str] = {}  # model id -> "cancel" | "delete" requested
+        self.outcome: dict[str, str] = {}  # key -> "cancel" | "delete" requested
         self.tasks: list[asyncio.Task] = []
         self.stopping = False
-        (root / "models").mkdir(parents=True, exist_ok=True)
-        (root / "checkpoints").mkdir(parents=True, exist_ok=True)
 
+    # -- Gemini tuned model files (kept here for the routes) ------------------------------
     def weights_path(self, model_id: str) -> Path:
-        return self.root / "models" / f"{model_id}.npz"
+        return self.gemini.weights_path(model_id)
 
     def checkpoint_path(self, model_id: str) -> Path:
-        return self.root / "checkpoints" / f"{model_id}.npz"
+        return self.gemini.checkpoint_path(model_id)
 
     def source_path(self, model_id: str) -> Path:
-        """A copy of the source tuned model's weights, for a job tuning a tuned model."""
-        return self.root / "checkpoints" / f"{model_id}.source.npz"
+        return self.gemini.source_path(model_id)
 
-    def _drop_files(self, model_id: str, weights: bool) -> None:
-        if weights:
-            self.weights_path(model_id).unlink(missing_ok=True)
-        self.checkpoint_path(model_id).unlink(missing_ok=True)
-        self.source_path(model_id).unlink(missing_ok=True)
+    def add_runner(self, prefix: str, runner: JobRunner) -> None:
+        self.runners[prefix] = runner
+
+    def runner(self, key: str) -> JobRunner:
+        for prefix, runner in self.runners.items():
+            if key.startswith(prefix):
+                return runner
+        return self.gemini
 
     def start(self) -> None:
         self.tasks = [asyncio.create_task(self._run_forever(i)) for i in range(self.size)]
 
-    def submit(self, model_id: str) -> None:
-        if model_id not in self.queued and model_id not in self.running:
-            self.queued.add(model_id)
-            self.queue.put_nowait(model_id)
+    def submit(self, key: str) -> None:
+        if key not in self.queued and key not in self.running:
+            self.queued.add(key)
+            self.queue.put_nowait(key)
 
     async def _run_forever(self, slot: int) -> None:
         while True:
-            model_id = await self.queue.get()
-            self.queued.discard(model_id)
+            key = await self.queue.get()
+            self.queued.discard(key)
             if self.stopping:
                 continue
-            record = self.store.get_model(model_id)
-            if record is None or record["state"] != "CREATING":
-                continue
+            runner = self.runner(key)
             try:
-                await self._train(record)
-            except Exception as exc:  # keep the slot alive; the job must not stay CREATING
-                log.exception("trainer for %s crashed", model_id)
-                self._fail(model_id, f"the trainer crashed: {type(exc).__name__}: {exc}")
+                plan = runner.plan(key)
+                if plan is not None:
+                    await self._train(key, runner, plan)
+            except Exception as exc:  # keep the slot alive; the job must not stay in training
+                log.exception("trainer for %s crashed", key)
+                runner.on_crash(key, f"the trainer crashed: {type(exc).__name__}: {exc}")
 
-    async def _train(self, record: dict) -> None:
-        model_id = record["id"]
-        hp = record["hyperparameters"]
-        learning_rate = hp.get("learningRate") or 0.001 * hp.get("learningRateMultiplier", 1.0)
-        source = self.source_path(model_id)
-        extra = ("--start-from", str(source)) if record.get("source_model") else ()
-        if extra and not source.exists() and not self.checkpoint_path(model_id).exists():
-            self._fail(model_id, f"the weights of the source model {record['source_model']} are missing; tune again")
-            return
-        self.starting.add(model_id)
+    async def _train(self, key: str, runner: JobRunner, plan: dict[str, Any]) -> None:
+        plan["step_delay"] = self.step_delay()
+        path = runner.plan_path(key)
+        path.write_bytes(orjson.dumps(plan))
+        self.starting.add(key)
         try:
-            process = await self._spawn(model_id, hp, learning_rate, extra)
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tui.emulator.worker", "--plan", str(path),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                start_new_session=True, limit=LINE_LIMIT,
+            )  # fmt: skip
         finally:
-            self.starting.discard(model_id)
-        self.running[model_id] = process
-        if model_id in self.outcome:  # cancelled or deleted while the process started
-            self._send(model_id, "cancel")
-        await self._watch(model_id, record, process)
+            self.starting.discard(key)
+        self.running[key] = process
+        if key in self.outcome:  # cancelled or deleted while the process started
+            self._send(key, "cancel")
+        await self._watch(key, runner, process)
 
-    async def _spawn(self, model_id: str, hp: dict, learning_rate: float, extra: tuple) -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tui.emulator.worker",
-            "--db", str(self.store.path), "--model", model_id,
-            "--output", str(self.weights_path(model_id)), "--checkpoint", str(self.checkpoint_path(model_id)),
-            "--epochs", str(hp["epochCount"]), "--batch-size", str(hp["batchSize"]),
-            "--learning-rate", repr(float(learning_rate)), "--step-delay", repr(self.step_delay()), *extra,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-        )  # fmt: skip
-
-    async def _watch(self, model_id: str, record: dict, process: asyncio.subprocess.Process) -> None:
+    async def _watch(self, key: str, runner: JobRunner, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None and process.stderr is not None  # spawned with pipes
         stderr_task = asyncio.create_task(process.stderr.read())
-        final: dict | None = None
+        final: dict[str, Any] = {}
+        code = -1
+        stderr = ""
         try:
             while line := await process.stdout.readline():
                 event = orjson.loads(line)
-                kind = event.pop("event")
-                if kind == "snapshots":
-                    self._record(model_id, event["items"])
-                elif kind in ("started", "resumed") and self.store.exists(model_id):
-                    self.store.replace_snapshots(model_id, event["snapshots"], timestamp(now()))
-                    if kind == "started":
-                        self.store.update_model(model_id, start_time=record["start_time"] or timestamp(now()))
-                elif kind not in ("started", "resumed"):
-                    final = {"event": kind, **event}
+                if event["event"] in ("done", "cancelled", "stopped", "failed"):
+                    final = event
+                    continue
+                if self.outcome.get(key) != "delete":
+                    runner.on_event(key, event)
+                if event["event"] == "points" and event["items"]:
+                    self._send(key, f"ack {event['items'][-1]['step']}")
+                elif event["event"] == "resumed":
+                    self._send(key, f"ack {event['step']}")
             code = await process.wait()
             stderr = (await stderr_task).decode("utf-8", "replace").strip()
         finally:
-            self.running.pop(model_id, None)
+            self.running.pop(key, None)
             if process.returncode is None:
                 process.kill()
                 await process.wait()
-        self._finish(model_id, final, code, stderr)
+        runner.on_end(key, final, code, stderr, self.outcome.pop(key, None), self.stopping)
 
-    def _record(self, model_id: str, snapshots: list[dict]) -> None:
-        if snapshots and self.store.exists(model_id):
-            self.store.add_snapshots(model_id, snapshots, snapshots[-1]["step"], timestamp(now()))
-
-    def _finish(self, model_id: str, final: dict | None, code: int, stderr: str) -> None:
-        requested = self.outcome.pop(model_id, None)
-        if requested == "delete" or not self.store.exists(model_id):
-            self._drop_files(model_id, weights=True)
-            return
-        kind = final["event"] if final else None
-        current = self.store.get_model(model_id)
-        if current is None or current["state"] != "CREATING":  # ended by the server meanwhile
-            self._drop_files(model_id, weights=current is None or current["state"] == "FAILED")
-            return
-        if kind in ("done", "cancelled", "failed"):
-            self.source_path(model_id).unlink(missing_ok=True)
-        if kind == "done":
-            stamp = timestamp(now())
-            self.store.update_model(model_id, state="ACTIVE", complete_time=stamp, update_time=stamp)
-        elif kind == "cancelled":
-            self._cancelled(model_id, final["step"])
-        elif kind == "stopped" or (self.stopping and kind is None):
-            return  # stays CREATING; the next server resumes it from the checkpoint
-        elif kind == "failed":
-            self._fail(model_id, final["message"])
-        else:
-            last = stderr.splitlines()[-1] if stderr else "no output"
-            self._fail(model_id, f"the trainer process ended unexpectedly (exit code {code}): {last}")
-
-    def _cancelled(self, model_id: str, step: int) -> None:
-        record = self.store.get_model(model_id)
-        stamp = timestamp(now())
-        message = f"Operation cancelled by the caller after {step} of {record['total_steps']} steps."
-        error = {"code": RPC_CODES["CANCELLED"], "message": message}
-        if step > 0 and self.weights_path(model_id).exists():
-            # The weights of the last completed step are kept and served; quality is unpredictable.
-            self.store.update_model(model_id, state="ACTIVE", error=error, cancelled=1, complete_time=stamp, update_time=stamp)
-        else:
-            self.store.update_model(model_id, state="FAILED", error=error, cancelled=1, complete_time=stamp, update_time=stamp)
-
-    def _fail(self, model_id: str, message: str) -> None:
-        if self.store.exists(model_id):
-            stamp = timestamp(now())
-            error = {"code": RPC_CODES["INTERNAL"], "message": message}
-            self.store.update_model(model_id, state="FAILED", error=error, complete_time=stamp, update_time=stamp)
-        self._drop_files(model_id, weights=False)
-
-    def _send(self, model_id: str, command: str) -> None:
-        process = self.running.get(model_id)
+    def _send(self, key: str, command: str) -> None:
+        process = self.running.get(key)
         if process is not None and process.stdin is not None and not process.stdin.is_closing():
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 process.stdin.write(command.encode() + b"\n")
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
-    def cancel(self, model_id: str) -> bool:
+    def cancel(self, key: str) -> bool:
         """Ask a job to end now. False if it is waiting in the queue (the caller ends it)."""
-        if model_id in self.starting:
-            self.outcome[model_id] = "cancel"
+        if key in self.starting:
+            self.outcome[key] = "cancel"
             return True
-        if model_id in self.running:
-            self.outcome[model_id] = "cancel"
-            self._send(model_id, "cancel")
+        if key in self.running:
+            self.outcome[key] = "cancel"
+            self._send(key, "cancel")
             return True
         return False
 
-    def forget(self, model_id: str) -> None:
-        """The tuned model is being deleted: stop its trainer and drop its files."""
-        if model_id in self.starting:
-            self.outcome[model_id] = "delete"
-        elif model_id in self.running:
-            self.outcome[model_id] = "delete"
-            self._send(model_id, "cancel")
+    def forget(self, key: str) -> None:
+        """The job is being deleted: stop its trainer and drop its files."""
+        if key in self.starting:
+            self.outcome[key] = "delete"
+        elif key in self.running:
+            self.outcome[key] = "delete"
+            self._send(key, "cancel")
         else:
-            self._drop_files(model_id, weights=True)
+            self.runner(key).discard(key)
 
     def set_step_delay(self, seconds: float) -> None:
-        for model_id in list(self.running):
-            self._send(model_id, f"delay {seconds}")
+        for key in list(self.running):
+            self._send(key, f"delay {seconds}")
 
     async def shutdown(self, timeout: float = 10.0) -> None:
         """Checkpoint every running job (they resume on the next start) and stop the pool."""
         self.stopping = True
-        for model_id in list(self.running):
-            self._send(model_id, "stop")
+        for key in list(self.running):
+            self._send(key, "stop")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self.running and loop.time() < deadline:

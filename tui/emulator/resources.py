@@ -14,13 +14,21 @@ from typing import Any
 
 from tui.emulator.base_models import BASE_MODELS, find_base_model
 from tui.emulator.wire import ApiError, compact, invalid
+from tui.models import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_EPOCHS,
+    DEFAULT_LEARNING_RATE,
+    MAX_BATCH_SIZE,
+    MAX_EPOCHS,
+    MAX_INPUT_CHARS,
+    MAX_OUTPUT_CHARS,
+)
+from tui.models import total_steps as steps_of
 
 TUNED_MODEL_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.TunedModel"
 METADATA_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.CreateTunedModelMetadata"
 
 MAX_DISPLAY_NAME = 40
-MAX_INPUT_CHARS = 40_000
-MAX_OUTPUT_CHARS = 5_000
 MAX_EXAMPLES = 100_000
 ID_PATTERN = re.compile(r"[a-z]([a-z0-9-]{0,38}[a-z0-9])?")
 
@@ -61,7 +69,9 @@ _HP_FIELDS = {"learningRate", "learningRateMultiplier", "epochCount", "batchSize
 def _unknown(obj: dict, allowed: set[str], where: str) -> None:
     for key in obj:
         if key not in allowed:
-            raise ApiError(400, f"Invalid JSON payload received. Unknown name \"{key}\" at '{where}': Cannot find field.")
+            raise ApiError(
+                400, f"Invalid JSON payload received. Unknown name \"{key}\" at '{where}': Cannot find field."
+            )
 
 
 def as_object(value: Any, field: str) -> dict:
@@ -127,15 +137,19 @@ def parse_hyperparameters(value: Any) -> dict[str, Any]:
     _unknown(hp, _HP_FIELDS, "tuned_model.tuning_task.hyperparameters")
     where = "tuningTask.hyperparameters."
     out: dict[str, Any] = {
-        "epochCount": as_integer(hp.get("epochCount", 5), where + "epochCount", 1, 1000),
-        "batchSize": as_integer(hp.get("batchSize", 4), where + "batchSize", 1, 1024),
+        "epochCount": as_integer(hp.get("epochCount", DEFAULT_EPOCHS), where + "epochCount", 1, MAX_EPOCHS),
+        "batchSize": as_integer(hp.get("batchSize", DEFAULT_BATCH_SIZE), where + "batchSize", 1, MAX_BATCH_SIZE),
     }
     if hp.get("learningRate") is not None and hp.get("learningRateMultiplier") is not None:
-        raise invalid(where + "learningRateMultiplier", "learningRate and learningRateMultiplier are one of a kind; give one")
+        raise invalid(
+            where + "learningRateMultiplier", "learningRate and learningRateMultiplier are one of a kind; give one"
+        )
     if hp.get("learningRateMultiplier") is not None:
-        out["learningRateMultiplier"] = as_number(hp["learningRateMultiplier"], where + "learningRateMultiplier", 0, 100, True)
+        multiplier = hp["learningRateMultiplier"]
+        out["learningRateMultiplier"] = as_number(multiplier, where + "learningRateMultiplier", 0, 100, True)
     else:
-        out["learningRate"] = as_number(hp.get("learningRate", 0.001), where + "learningRate", 0, 1, True)
+        rate = hp.get("learningRate", DEFAULT_LEARNING_RATE)
+        out["learningRate"] = as_number(rate, where + "learningRate", 0, 1, True)
     return out
 
 
@@ -183,7 +197,9 @@ def parse_create(body: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         base = None
     else:
         if not body.get("baseModel"):
-            raise invalid("baseModel", "is required, e.g. models/gemini-1.5-flash-001-tuning (or give tunedModelSource)")
+            raise invalid(
+                "baseModel", "is required, e.g. models/gemini-1.5-flash-001-tuning (or give tunedModelSource)"
+            )
         base = find_base_model(as_text(body["baseModel"], "baseModel"))
         if base is None:
             names = ", ".join(m["name"] for m in BASE_MODELS)
@@ -211,7 +227,8 @@ def _full(name: str) -> str:
 
 
 def total_steps(examples: int, hyperparameters: dict) -> int:
-    return math.ceil(examples * hyperparameters["epochCount"] / hyperparameters["batchSize"])
+    """Steps of a job with these (API-form) hyperparameters."""
+    return steps_of(examples, hyperparameters["epochCount"], hyperparameters["batchSize"])
 
 
 # -- output -----------------------------------------------------------------------------
@@ -226,7 +243,9 @@ def tuned_model_json(record: dict, snapshots: list[dict]) -> dict:
             "updateTime": record["update_time"],
             "baseModel": None if record.get("source_model") else record["base_model"],
             "tunedModelSource": (
-                {"tunedModel": record["source_model"], "baseModel": record["base_model"]} if record.get("source_model") else None
+                {"tunedModel": record["source_model"], "baseModel": record["base_model"]}
+                if record.get("source_model")
+                else None
             ),
             "tuningTask": {
                 "startTime": record["start_time"],
@@ -252,7 +271,9 @@ def operation_name(record: dict) -> str:
 def operation_json(record: dict, snapshots: list[dict], created: bool = False) -> dict:
     """The CreateTunedModel operation. Right after create it carries only what the real one does."""
     total = record["total_steps"]
-    metadata: dict[str, Any] = {"@type": METADATA_TYPE, "totalSteps": total, "tunedModel": f"tunedModels/{record['id']}"}
+    metadata: dict[str, Any] = {
+        "@type": METADATA_TYPE, "totalSteps": total, "tunedModel": f"tunedModels/{record['id']}"
+    }  # fmt: skip
     if not created:
         completed = total if record["state"] == "ACTIVE" and not record["cancelled"] else record["completed_steps"]
         metadata["completedSteps"] = completed

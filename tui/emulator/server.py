@@ -1,7 +1,8 @@
 """The aiohttp application: routes of the Gemini tuning API under /v1beta (and /v1).
 
-Auth, fault injection and the error envelope are middlewares; handlers live in
-`handlers.py`. Test switches (`EmulatorConfig`) can be changed at runtime through
+Auth, fault injection and the error envelope are middlewares; handlers live in one module
+per resource under `routes/` (listed in `ROUTE_MODULES`), reading the server's state from
+the application (`tui.emulator.state.STATE`). Test switches (`EmulatorConfig`) can be changed at runtime through
 `POST /_emulator/config` (same API key), read back with `GET /_emulator/config`.
 `GET /_emulator/health` needs no key and tells a client which process answers.
 """
@@ -18,13 +19,16 @@ from pathlib import Path
 import orjson
 from aiohttp import web
 
+from tui.emulator.routes import admin, gemini_models, generation, operations, permissions
+from tui.emulator.state import STATE, State
 from tui.emulator.wire import ApiError, error_info
 
 log = logging.getLogger("tunedeck.emulator")
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
-CONFIG_KEY = web.AppKey("config", object)
-STATE_KEY = web.AppKey("state", object)
+STATE_KEY = STATE  # the name serve.py and older callers use
+# Each module has add_routes(app); a new resource is a new module added here.
+ROUTE_MODULES = (gemini_models, generation, operations, permissions, admin)
 
 
 @dataclass
@@ -47,6 +51,9 @@ class EmulatorConfig:
         data["fault_codes"] = list(self.fault_codes)
         return {"denyScopes": data["deny_scopes"], "faultRate": data["fault_rate"], "faultCodes": data["fault_codes"],
                 "stepDelay": data["step_delay"], "faultSeed": data["fault_seed"]}  # fmt: skip
+
+
+CONFIG_KEY = web.AppKey("config", EmulatorConfig)
 
 
 def json_response(body: object, status: int = 200, headers: dict | None = None) -> web.Response:
@@ -105,13 +112,15 @@ def _fault(config: EmulatorConfig) -> ApiError | None:
 
 def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | None = None) -> web.Application:
     """The emulator as an aiohttp application over the state in `root`."""
-    from tui.emulator import handlers, storage
+    from tui.emulator import auth, storage
 
     @web.middleware
     async def envelope(request: web.Request, handler):
         try:
             path = request.path
-            if path.startswith(("/v1beta/", "/v1/")) or path in ("/v1beta", "/v1"):
+            if auth.is_bearer_path(path):
+                pass  # Vertex AI and Cloud Storage routes: Bearer auth (tui.emulator.auth)
+            elif path.startswith(("/v1beta/", "/v1/")) or path in ("/v1beta", "/v1"):
                 check_key(request, api_key)
                 fault = _fault(config)
                 if fault is not None:
@@ -133,10 +142,12 @@ def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | N
 
     app = web.Application(middlewares=[envelope], client_max_size=MAX_BODY_BYTES)
     app[CONFIG_KEY] = config
-    state = handlers.State(root=root, config=config, trainers=trainers or min(4, os.cpu_count() or 1))
-    app[STATE_KEY] = state
+    state = State(root=root, config=config, trainers=trainers or min(4, os.cpu_count() or 1))
+    app[STATE] = state
     app.on_startup.append(state.start)
     app.on_shutdown.append(state.stop)
-    handlers.add_routes(app, state)
+    for module in ROUTE_MODULES:
+        module.add_routes(app)
+    auth.setup(app, root, api_key)
     storage.setup(app, root)
     return app

@@ -222,6 +222,19 @@ class Store:
             else:
                 self._curves.pop(model_id)
 
+    def truncate_snapshots(self, model_id: str, last_step: int, update_time: str) -> None:
+        """Drop the snapshots after `last_step` (a trainer resumed from a checkpoint at that step)."""
+        with self.conn:
+            self.conn.execute("BEGIN")
+            self.conn.execute("DELETE FROM snapshots WHERE model_id = ? AND step > ?", (model_id, last_step))
+            self.conn.execute(
+                "UPDATE tuned_models SET completed_steps = ?, update_time = ? WHERE id = ?",
+                (last_step, update_time, model_id),
+            )
+        curve = self._curves.get(model_id)
+        if curve is not None:
+            del curve[sum(1 for s in curve if s["step"] <= last_step) :]
+
     def replace_snapshots(self, model_id: str, snapshots: Sequence[dict[str, Any]], update_time: str) -> None:
         """Make the stored curve exactly `snapshots` (used when a trainer resumes from a checkpoint)."""
         completed = max((s["step"] for s in snapshots), default=0)

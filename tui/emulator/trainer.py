@@ -3,7 +3,9 @@
 Plain minibatch cross-entropy with Adam (lazy rows for the sparse n-gram and context
 tables), gradient clipping and a cosine-decaying step size. The API's learning rate is
 mapped to Adam's step size by `LR_SCALE` (0.001 -> 0.02). A step's loss is the true mean
-cross-entropy per output byte of that step's batch, before its update.
+cross-entropy per output byte of that step's batch, before its update; its accuracy is the
+share of those bytes (and end-of-text) the model ranked first, and `last_predictions`
+their count. `evaluate` measures the same three on held-out examples without training.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from tui.emulator.model import BOS, COPY_GATES, COPY_NONE, EOS, VOCAB, Model, Shape, copy_rows, featurize
+from tui.models import total_steps
 
 LR_SCALE = 20.0  # Adam step size = API learning rate x LR_SCALE
 FINAL_LR_FRACTION = 0.05  # the cosine schedule ends at this fraction of the start value
@@ -30,6 +33,21 @@ def learning_rate_schedule(base: float, step: int, total: int) -> float:
     start = base * LR_SCALE
     progress = step / max(1, total - 1)
     return start * (FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def _chunks(batch: list[_Encoded]) -> list[list[_Encoded]]:
+    """The batch cut into runs of at most `CHUNK_POSITIONS` output bytes (one example never split)."""
+    chunks: list[list[_Encoded]] = []
+    current: list[_Encoded] = []
+    filled = 0
+    for example in batch:
+        if current and filled + len(example.targets) > CHUNK_POSITIONS:
+            chunks.append(current)
+            current, filled = [], 0
+        current.append(example)
+        filled += len(example.targets)
+    chunks.append(current)
+    return chunks
 
 
 def _merge_rows(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -55,7 +73,7 @@ class _Encoded:
 def _encode_example(text_input: str, output: str, shape: Shape) -> _Encoded:
     ids, weights = featurize(text_input, shape)
     out = list(output.encode("utf-8"))
-    targets = np.asarray(out + [EOS], dtype=np.int64)
+    targets = np.asarray([*out, EOS], dtype=np.int64)
     padded = [BOS] * shape.context + out
     n = len(targets)
     contexts = np.empty((n, shape.context), dtype=np.int64)
@@ -84,7 +102,7 @@ class Trainer:
         self.shape = start_from.shape if start_from is not None else (shape or Shape())
         self.examples = [_encode_example(a, b, self.shape) for a, b in examples]
         self.epochs, self.batch_size, self.learning_rate, self.seed = epochs, batch_size, learning_rate, seed
-        self.total_steps = math.ceil(len(examples) * epochs / batch_size)
+        self.total_steps = total_steps(len(examples), epochs, batch_size)
         longest = max(len(e.targets) for e in self.examples)
         max_output = min(8192, 2 * longest + 16)
         if start_from is not None:
@@ -94,6 +112,8 @@ class Trainer:
             self.model = Model.initial(self.shape, np.random.default_rng(seed), max_output_bytes=max_output)
         self.moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in self.model.params.items()}
         self.step = 0  # steps done
+        self.last_correct = 0  # next-byte predictions ranked first in the last step's batch
+        self.last_predictions = 0  # predictions (output bytes + end-of-text) in the last step's batch
         self._order_cache: dict[int, np.ndarray] = {}
 
     # -- data order -----------------------------------------------------------------
@@ -113,6 +133,24 @@ class Trainer:
         return min(self.epochs, step * self.batch_size // len(self.examples) + 1)
 
     # -- one step -------------------------------------------------------------------
+    def steps_through_epoch(self, epoch: int) -> int:
+        """Steps done once the 1-based `epoch` is complete (its last batch may reach into the next)."""
+        return total_steps(len(self.examples), epoch, self.batch_size)
+
+    def encode(self, examples: Sequence[tuple[str, str]]) -> list[_Encoded]:
+        """Held-out examples, prepared once for `evaluate`."""
+        return [_encode_example(a, b, self.shape) for a, b in examples]
+
+    def evaluate(self, encoded: Sequence[_Encoded]) -> tuple[float, float, int]:
+        """Mean loss per output byte, next-byte accuracy and prediction count on `encoded` (no update)."""
+        loss, correct, count = 0.0, 0, 0
+        for chunk in _chunks(list(encoded)):
+            chunk_loss, chunk_correct, _, _ = self._gradients(chunk, 1, backward=False)
+            loss += chunk_loss
+            correct += chunk_correct
+            count += sum(len(e.targets) for e in chunk)
+        return loss / max(1, count), correct / max(1, count), count
+
     def train_step(self) -> float:
         """Train on the next batch; return that batch's mean loss before the update.
 
@@ -121,18 +159,13 @@ class Trainer:
         """
         batch = [self.examples[i] for i in self.batch_indices(self.step)]
         count = sum(len(e.targets) for e in batch)
-        chunks, current, filled = [], [], 0
-        for example in batch:
-            if current and filled + len(example.targets) > CHUNK_POSITIONS:
-                chunks.append(current)
-                current, filled = [], 0
-            current.append(example)
-            filled += len(example.targets)
-        chunks.append(current)
-        loss, dense, sparse = 0.0, {}, {"E": [], "C": [], "Q": []}
-        for chunk in chunks:
-            chunk_loss, chunk_dense, chunk_sparse = self._gradients(chunk, count)
+        loss, correct = 0.0, 0
+        dense: dict[str, np.ndarray] = {}
+        sparse: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {"E": [], "C": [], "Q": []}
+        for chunk in _chunks(batch):
+            chunk_loss, chunk_correct, chunk_dense, chunk_sparse = self._gradients(chunk, count)
             loss += chunk_loss
+            correct += chunk_correct
             for name, grad in chunk_dense.items():
                 dense[name] = dense[name] + grad if name in dense else grad
             for name, pair in chunk_sparse.items():
@@ -148,10 +181,12 @@ class Trainer:
         for name, (rows, grad) in merged.items():
             self._adam(name, grad * scale, lr, t, rows=rows)
         self.step += 1
+        self.last_correct, self.last_predictions = correct, count
         return loss / count
 
-    def _gradients(self, batch: list[_Encoded], count_all: int) -> tuple[float, dict, dict]:
-        """Summed loss of `batch`, and gradients of the mean loss over `count_all` positions."""
+    def _gradients(self, batch: list[_Encoded], count_all: int, backward: bool = True) -> tuple[float, int, dict, dict]:
+        """Summed loss of `batch`, its correct next-byte predictions, and gradients of the mean loss
+        over `count_all` positions (none with `backward=False`)."""
         p, shape = self.model.params, self.shape
         size = len(batch)
         ids = np.concatenate([e.ids for e in batch])
@@ -161,7 +196,7 @@ class Trainer:
         positions = np.concatenate([e.positions for e in batch])
         lengths = [len(e.targets) for e in batch]
         owner = np.repeat(np.arange(size), lengths)
-        starts = np.cumsum([0] + lengths[:-1])
+        starts = np.cumsum([0, *lengths[:-1]])
         count = len(targets)
 
         # The n-gram rows and context rows this batch touches, and sparse maps onto them.
@@ -195,6 +230,9 @@ class Trainer:
         probs = exp / exp.sum(axis=1, keepdims=True)
         picked = probs[np.arange(count), targets]
         loss = float(-np.sum(np.log(np.maximum(picked, 1e-30))))
+        correct = int(np.count_nonzero(probs.argmax(axis=1) == targets))
+        if not backward:
+            return loss, correct, {}, {}
 
         grad_logits = probs
         grad_logits[np.arange(count), targets] -= 1.0
@@ -215,7 +253,7 @@ class Trainer:
             "C": (rows_c, pick_c @ grad_pre),
             "Q": (rows_q, pick_q @ grad_pre),
         }
-        return loss, dense, sparse
+        return loss, correct, dense, sparse
 
     def _adam(self, name: str, grad: np.ndarray, lr: float, t: int, rows: np.ndarray | None = None) -> None:
         b1, b2, eps = 0.9, 0.999, 1e-8
@@ -238,15 +276,16 @@ class Trainer:
         p2[rows] -= step * m_rows / (np.sqrt(v_rows) + eps)
 
     # -- checkpoints ----------------------------------------------------------------
-    def save_checkpoint(self, path: Path, snapshots_json: bytes) -> None:
+    def save_checkpoint(self, path: Path, notes: bytes = b"") -> None:
+        """Weights, optimiser state and step (all a later process needs to carry on exactly), and `notes`."""
         extra = {f"m_{k}": m for k, (m, _) in self.moments.items()}
         extra |= {f"v_{k}": v for k, (_, v) in self.moments.items()}
         extra["step"] = np.asarray([self.step, self.total_steps, self.seed], dtype=np.int64)
-        extra["snapshots"] = np.frombuffer(snapshots_json, dtype=np.uint8)
+        extra["notes"] = np.frombuffer(notes, dtype=np.uint8)
         self.model.save(path, extra)
 
     def load_checkpoint(self, path: Path) -> bytes:
-        """Restore weights, optimiser state and step; return the snapshots saved with them."""
+        """Restore weights, optimiser state and step; return the notes saved with them."""
         model, extra = Model.load(path)
         step, total, seed = (int(x) for x in extra["step"])
         if total != self.total_steps or seed != self.seed or model.shape != self.shape:
@@ -258,4 +297,4 @@ class Trainer:
             for k, v in model.params.items()
         }
         self.step = step
-        return extra["snapshots"].tobytes()
+        return extra["notes"].tobytes() if "notes" in extra else b""

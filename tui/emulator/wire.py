@@ -131,6 +131,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def stamp() -> str:
+    """The current time as an RFC 3339 timestamp."""
+    return now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def timestamp(moment: datetime | None) -> str | None:
     """RFC 3339 in UTC with 6 fractional digits and a `Z`."""
     if moment is None:

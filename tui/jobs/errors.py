@@ -69,7 +69,8 @@ class LaunchRefused(TunedeckError):
         total = max(len(errors), report.counts.get(Severity.ERROR.value, 0))
         more = f"\n  … and {total - len(lines)} more" if total > len(lines) else ""
         super().__init__(
-            f"{path or 'the dataset'} has {total} error(s); fix them before launching\n" + "\n".join(lines) + more,
+            f"{path or 'the dataset'} has {total} error{'' if total == 1 else 's'}; "
+            f"fix {'it' if total == 1 else 'them'} before launching\n" + "\n".join(lines) + more,
             "fix the findings (`tunedeck validate` lists them), then launch again",
         )
         self.error_count = total

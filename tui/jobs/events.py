@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tui.jobs.errors import BackendError
+from tui.jobs.history import HistoryError
 from tui.models import TRAIN_LOSS, CurvePoint, Job, JobState
 
 
@@ -81,6 +82,21 @@ class BackendRecovered:
     job_name: str | None = None
 
 
+@dataclass(frozen=True)
+class BackendMoved:
+    """The local emulator answers at another address now (it moved, or tunedeck restarted it)."""
+
+    message: str  # what happened, in a sentence
+    description: str  # the backend's new description (e.g. "local emulator at http://127.0.0.1:PORT")
+
+
+@dataclass(frozen=True)
+class HistoryFailed:
+    """The history database failed; jobs are kept in memory only from now on (the error says the fix)."""
+
+    error: HistoryError
+
+
 Event = (
     JobAdded
     | JobStateChanged
@@ -91,4 +107,6 @@ Event = (
     | JobRemoved
     | BackendFailed
     | BackendRecovered
+    | BackendMoved
+    | HistoryFailed
 )

@@ -183,7 +183,7 @@ class GeminiBackend:
         name: str = "gemini",
         description: str = "Gemini API",
         timeout: float = DEFAULT_TIMEOUT_S,
-        unreachable_hint: str = "check your network connection",
+        unreachable_hint: str | Callable[[], str] = "check your network connection",
     ) -> None:
         # Loaded now, where the app expects the cost (it opens the manager off the UI's
         # critical path), rather than on the first call.
@@ -228,7 +228,13 @@ class GeminiBackend:
         try:
             return await call
         except Exception as exc:  # noqa: BLE001 - every failure is translated (cancellation passes through)
-            raise from_exception(exc, self._where, self._unreachable_hint, self._api_key) from None
+            hint = self._unreachable_hint() if callable(self._unreachable_hint) else self._unreachable_hint
+            raise from_exception(exc, self._where, hint, self._api_key) from None
+
+    async def retarget(self, base_url: str, description: str) -> None:
+        """Talk to another address from now on (the local emulator moved or was restarted)."""
+        await self.close()
+        self.base_url, self.description = base_url, description
 
     async def create(
         self, spec: JobSpec, dataset: LaunchData, progress: Callable[[int, int], None] | None = None

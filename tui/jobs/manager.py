@@ -4,25 +4,29 @@ An asyncio service over one `TuningBackend` and the SQLite `History`. One watche
 unfinished job polls it (one request in flight per job, a semaphore bounding requests
 across jobs), merges what the backend reports into the known job without ever dropping a
 curve point, records it, and publishes typed events. Failures are published and retried with
-backoff; a watcher never dies of a backend error.
+backoff; a watcher never dies of a backend error. While a local emulator does not answer,
+its `EmulatorLink` is asked every second where it is (or to restart it); once it answers,
+the backend is pointed there and every watcher polls at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from tui.jobs.backend import LaunchData, TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
 from tui.jobs.events import (
     BackendFailed,
+    BackendMoved,
     BackendRecovered,
     CurvePointsAdded,
     Event,
+    HistoryFailed,
     JobAdded,
     JobFinished,
     JobProgress,
@@ -31,13 +35,26 @@ from tui.jobs.events import (
     JobUpdated,
 )
 from tui.jobs.fold import fold
-from tui.jobs.history import History
+from tui.jobs.history import History, HistoryError
 from tui.jobs.launching import create_job, read_dataset
 from tui.jobs.polling import PollPolicy
 from tui.jobs.subscription import Broadcaster, Subscription
-from tui.models import BaseModelInfo, Job, JobSpec, JobState
+from tui.models import BaseModelInfo, CurvePoint, Job, JobSpec, JobState
+
+if TYPE_CHECKING:
+    from tui.emulator.process import RunningEmulator
+    from tui.jobs.local import EmulatorLink
 
 T = TypeVar("T")
+
+
+@runtime_checkable
+class Retargetable(Protocol):
+    """A backend that can be pointed at another address (the local emulator's, when it moves)."""
+
+    base_url: str | None
+
+    async def retarget(self, base_url: str, description: str) -> None: ...
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
@@ -62,7 +79,11 @@ class JobManager:
         self.backend = backend
         self.history = history
         self.policy = policy or PollPolicy()
-        self.emulator = None  # the RunningEmulator in use, when the backend is local
+        self.emulator: RunningEmulator | None = None  # the emulator in use, when the backend is local
+        self.link: EmulatorLink | None = None  # finds the local emulator again when it stops answering
+        self._reconnecting: asyncio.Task | None = None
+        self._wake = asyncio.Event()  # set when the backend answers again: sleeping pollers go at once
+        self.history_problem: HistoryError | None = None  # set once the history file fails; memory stands in
         self.requests_sent = 0
         self._jobs: dict[str, Job] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -102,7 +123,12 @@ class JobManager:
         """
         self._semaphore = asyncio.Semaphore(self.policy.max_concurrency)
         self._background = background
-        for job in self.history.load(self.backend.name):
+        try:
+            known = self.history.load(self.backend.name)
+        except HistoryError as exc:
+            self.history_failed(exc)
+            known = []
+        for job in known:
             self._jobs[job.name] = job
             self._publish(JobAdded(job))
             if background and not job.state.finished:
@@ -121,7 +147,7 @@ class JobManager:
         if self._closed:
             return
         self._closed = True
-        tasks = [*self._watchers.values(), *([self._discovery] if self._discovery else [])]
+        tasks = [*self._watchers.values(), *(t for t in (self._discovery, self._reconnecting) if t)]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -129,6 +155,31 @@ class JobManager:
         await self.backend.close()
         self.history.close()
         self._broadcast.close()
+
+    def history_failed(self, error: HistoryError) -> None:
+        """Keep going in memory after the history file failed; say so once (HistoryFailed)."""
+        if self.history_problem is not None:
+            return
+        self.history_problem = error
+        broken, self.history = self.history, History.in_memory()
+        for job in self._jobs.values():
+            self.history.save(job)
+            self.history.add_points(job.backend, job.name, job.curves)
+        broken.close()
+        self._publish(HistoryFailed(error))
+
+    def _record(self, job: Job, points: Mapping[str, Iterable[CurvePoint]] | None = None, cancelled: bool = False) -> None:
+        """Write a job (and new curve points) to history; a failing file is replaced by memory, not fatal."""
+        try:
+            self.history.save(job)
+            self.history.add_points(job.backend, job.name, points or {})
+            if cancelled:
+                self.history.mark_cancelled(job.backend, job.name)
+        except HistoryError as exc:
+            if not self.history.persistent:
+                raise
+            self.history_failed(exc)
+            self._record(job, points, cancelled)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -155,7 +206,7 @@ class JobManager:
             }
         )
         self._jobs[job.name] = job
-        self.history.save(job)
+        self._record(job)
         self._publish(JobAdded(job))
         if self._background:
             self._watch(job.name)
@@ -174,7 +225,7 @@ class JobManager:
                 fetched = await self._call(lambda: self.backend.cancel(self._jobs[job.name]))
             finally:
                 self._cancelling.discard(job.name)
-            self.history.mark_cancelled(self.backend.name, job.name)
+            self._record(self._jobs[job.name], cancelled=True)
             return self._merge(job.name, fetched, cancelled=True)
 
     async def delete(self, name: str) -> None:
@@ -191,7 +242,7 @@ class JobManager:
         if watcher:
             watcher.cancel()
         if job := self._jobs.pop(full, None):
-            self.history.save(job.model_copy(update={"state": JobState.DELETED, "updated": datetime.now(UTC)}))
+            self._record(job.model_copy(update={"state": JobState.DELETED, "updated": datetime.now(UTC)}))
         self._publish(JobRemoved(full))
 
     async def rename(self, name: str, display_name: str) -> Job:
@@ -205,7 +256,7 @@ class JobManager:
         fetched = await self._call(lambda: self.backend.rename(job.name, display_name))
         renamed = self._jobs[job.name].model_copy(update={"display_name": fetched.display_name or display_name})
         self._jobs[job.name] = renamed
-        self.history.save(renamed)
+        self._record(renamed)
         self._publish(JobUpdated(renamed))
         return renamed
 
@@ -273,7 +324,47 @@ class JobManager:
             except BackendError as exc:
                 if exc.kind is ErrorKind.RATE_LIMITED and exc.retry_after:
                     self._not_before = max(self._not_before, loop.time() + exc.retry_after)
+                if exc.kind is ErrorKind.UNREACHABLE:
+                    self._reconnect()
                 raise
+
+    def _reconnect(self) -> None:
+        """Look for the local emulator until it answers (once at a time; nothing to do for Gemini)."""
+        if self.link is None or self._closed or (self._reconnecting and not self._reconnecting.done()):
+            return
+        self._reconnecting = asyncio.create_task(self._reconnect_loop(), name="tunedeck-reconnect")
+
+    async def _reconnect_loop(self) -> None:
+        from tui.jobs.local import RECONNECT_EVERY_S
+
+        link, backend = self.link, self.backend
+        if link is None or not isinstance(backend, Retargetable):
+            return
+        while not self._closed:
+            try:
+                located = await link.locate()
+            except Exception:  # noqa: BLE001 - looked for again in a second
+                located = None
+            if located is not None:
+                if located.url != backend.base_url:
+                    from tui.jobs.service import local_description
+
+                    await backend.retarget(located.url, local_description(located.url))
+                    self.emulator = link.emulator
+                if located.news:
+                    self._publish(BackendMoved(located.news, self.backend_description))
+                self._publish(BackendRecovered())
+                self._wake.set()
+                self._wake = asyncio.Event()
+                return
+            await asyncio.sleep(RECONNECT_EVERY_S)
+
+    async def _sleep(self, delay: float) -> None:
+        """Sleep `delay` seconds, or less if the backend answers again meanwhile."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), delay)
+        except TimeoutError:
+            pass
 
     def _watch(self, name: str) -> None:
         task = self._watchers.get(name)
@@ -302,7 +393,7 @@ class JobManager:
                 delay = interval
             if (job := self._jobs.get(name)) is None or job.state.finished:
                 break
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
         self._watchers.pop(name, None)
 
     async def _poll(self, name: str) -> bool:
@@ -333,8 +424,7 @@ class JobManager:
             fetched = fetched.model_copy(update={"state": old.state})  # the cancel's own answer decides
         new, added = fold(old, fetched, cancelled)
         self._jobs[name] = new
-        self.history.save(new)
-        self.history.add_points(new.backend, name, added)
+        self._record(new, added)
         if added:
             self._publish(CurvePointsAdded(new, {curve: tuple(points) for curve, points in added.items()}))
         if new.completed_steps != old.completed_steps:
@@ -351,8 +441,7 @@ class JobManager:
         for fetched in listed:
             if fetched.name not in self._jobs:
                 self._jobs[fetched.name] = fetched
-                self.history.save(fetched)
-                self.history.add_points(fetched.backend, fetched.name, fetched.curves)
+                self._record(fetched, fetched.curves)
                 self._publish(JobAdded(fetched))
             elif self._jobs[fetched.name].state is not JobState.DELETED:
                 self._merge(fetched.name, fetched)
@@ -377,4 +466,4 @@ class JobManager:
                 if failing:
                     self._publish(BackendRecovered())
                 failing = False
-            await asyncio.sleep(self.policy.discover_every)
+            await self._sleep(self.policy.discover_every)

@@ -2,8 +2,9 @@
 
 With no credentials (or `--backend local`) the manager talks to a local emulator: the one
 at `settings.local_url` if given, else one already running for `settings.emulator_dir`,
-else a new detached one on a free loopback port, so jobs keep training after the app
-exits and are there when it comes back.
+else a new detached one on a free loopback port (paced by `settings.emulator_step_delay`),
+so jobs keep training after the app exits and are there when it comes back. When the
+emulator stops answering, the manager finds it again through an `EmulatorLink`.
 """
 
 from __future__ import annotations
@@ -13,13 +14,11 @@ import asyncio
 from tui.config import LOCAL_API_KEY, BackendKind, Settings
 from tui.jobs.errors import BackendError, ErrorKind
 from tui.jobs.gemini import GeminiBackend
-from tui.jobs.history import History
+from tui.jobs.history import History, HistoryError
+from tui.jobs.local import EmulatorLink, start_for
 from tui.jobs.manager import JobManager
 from tui.jobs.polling import PollPolicy
 from tui.jobs.translate import KEY_HELP
-
-LOCAL_UNREACHABLE = "start it with `tunedeck emulator serve` or run without TUNEDECK_LOCAL_URL to let tunedeck start one"
-
 
 def gemini_backend(settings: Settings) -> GeminiBackend:
     if not settings.api_key:
@@ -33,46 +32,59 @@ def gemini_backend(settings: Settings) -> GeminiBackend:
     )
 
 
-def local_backend(url: str) -> GeminiBackend:
+def local_backend(url: str, link: EmulatorLink | None = None) -> GeminiBackend:
     return GeminiBackend(
         LOCAL_API_KEY,
         base_url=url,
         name=BackendKind.LOCAL.value,
-        description=f"local emulator at {url}",
-        unreachable_hint=LOCAL_UNREACHABLE,
+        description=local_description(url),
+        unreachable_hint=link.hint if link is not None else "start it with `tunedeck emulator start`",
     )
 
 
+def local_description(url: str) -> str:
+    return f"local emulator at {url}"
+
+
 async def ensure_emulator(settings: Settings):
-    """The emulator serving `settings.emulator_dir`: reused if running, else started detached."""
-    from tui.emulator.process import find_running, start_emulator
+    """The emulator serving `settings.emulator_dir` and whether it was started now: reused if running,
+    else started detached."""
+    from tui.emulator.process import find_running
 
     running = await asyncio.to_thread(find_running, settings.emulator_dir)
     if running is not None:
-        return running
+        return running, False
     try:
-        return await asyncio.to_thread(
-            start_emulator, settings.emulator_dir, port=0, api_key=LOCAL_API_KEY, detached=True
-        )
+        return await asyncio.to_thread(start_for, settings), True
     except Exception as exc:  # noqa: BLE001 - any start failure is shown the same way
         raise BackendError(
             ErrorKind.UNREACHABLE,
             f"could not start the local emulator under {settings.emulator_dir} ({exc})",
-            "run `tunedeck emulator serve` to see why, or set TUNEDECK_LOCAL_URL to a running one",
+            f"run `tunedeck emulator serve --data-dir {settings.emulator_dir}` to see why it does not start",
         ) from exc
 
 
 async def open_manager(settings: Settings, *, policy: PollPolicy | None = None, background: bool = True) -> JobManager:
     """A started JobManager on the backend the settings choose (see `JobManager.start`)."""
-    emulator = None
+    emulator, link = None, None
     if settings.active_backend is BackendKind.GEMINI:
         backend = gemini_backend(settings)
     elif settings.local_url:
-        backend = local_backend(settings.local_url.rstrip("/"))
+        url = settings.local_url.rstrip("/")
+        link = EmulatorLink(settings, url)
+        backend = local_backend(url, link)
     else:
-        emulator = await ensure_emulator(settings)
-        backend = local_backend(emulator.url.rstrip("/"))
-    manager = JobManager(settings, backend, History(settings.history_path), policy=policy)
+        emulator, started = await ensure_emulator(settings)
+        url = emulator.url.rstrip("/")
+        link = EmulatorLink(settings, url, emulator=emulator, started=started)
+        backend = local_backend(url, link)
+    try:
+        history, problem = History(settings.history_path), None
+    except HistoryError as exc:  # the backend's jobs can still be listed and watched
+        history, problem = History.in_memory(), exc
+    manager = JobManager(settings, backend, history, policy=policy)
     manager.emulator = emulator
+    manager.link = link
+    manager.history_problem = problem
     await manager.start(background=background)
     return manager

@@ -20,7 +20,16 @@ from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from tui.jobs.curve import Suggestion, suggest_epochs
-from tui.jobs.events import BackendFailed, BackendRecovered, Event, JobAdded, JobFinished, JobRemoved
+from tui.jobs.events import (
+    BackendFailed,
+    BackendMoved,
+    BackendRecovered,
+    Event,
+    HistoryFailed,
+    JobAdded,
+    JobFinished,
+    JobRemoved,
+)
 from tui.jobs.polling import DISPLAY_INTERVAL_S
 from tui.models import Job
 from tui.screens.monitor_actions import JobActions
@@ -194,7 +203,7 @@ class MonitorScreen(JobActions):
             self._update_empty()
             self._show_job(table.selected_name)
             return
-        if isinstance(event, (BackendFailed, BackendRecovered)):
+        if isinstance(event, (BackendFailed, BackendRecovered, BackendMoved, HistoryFailed)):
             return
         job = event.job
         if isinstance(event, (JobAdded, JobFinished)):

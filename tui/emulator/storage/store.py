@@ -4,7 +4,7 @@ Layout under the store's root (`<data dir>/storage/`):
 
     objects.sqlite3            buckets, objects (one row per live object) and upload sessions
     buckets/<bucket>/<generation>   the bytes of each live object, one file per generation
-    uploads/<upload id>        bytes of an unfinished resumable upload
+    uploads/<session key>      bytes of an unfinished resumable upload (the key is the SHA-256 of its upload id)
     tmp/                       bytes of a media or multipart upload being received
 
 Object names may hold any character Cloud Storage allows (`/`, `..`, a trailing `/`), so
@@ -57,14 +57,15 @@ CREATE TABLE IF NOT EXISTS objects (
     PRIMARY KEY (bucket, name)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS uploads (
-    id TEXT PRIMARY KEY,
+    key TEXT PRIMARY KEY,
     bucket TEXT NOT NULL,
     name TEXT NOT NULL,
     content_type TEXT NOT NULL,
     metadata TEXT NOT NULL,
     total INTEGER,
     received INTEGER NOT NULL DEFAULT 0,
-    created TEXT NOT NULL
+    created REAL NOT NULL,
+    generation INTEGER
 );
 """
 
@@ -305,14 +306,19 @@ class ObjectStore:
         raise LookupError(f"No such object: {bucket}/{name}")
 
     def list(
-        self, bucket: str, prefix: str = "", start_after: str | None = None, limit: int | None = None
-    ) -> list[StoredObject]:
-        """Objects whose name starts with `prefix`, in name order, after `start_after`, at most `limit`."""
-        sql = "SELECT * FROM objects WHERE bucket = ? AND substr(name, 1, ?) = ?"
-        args: list[Any] = [bucket, len(prefix), prefix]
+        self, bucket: str, prefix: str = "", start_after: str | None = None, limit: int | None = None,
+        start_at: str | None = None,
+    ) -> list[StoredObject]:  # fmt: skip
+        """Objects whose name starts with `prefix`, in name order, after `start_after` and from `start_at`,
+        at most `limit`."""
+        sql = "SELECT * FROM objects WHERE bucket = ? AND name >= ? AND substr(name, 1, ?) = ?"  # >=: use the key
+        args: list[Any] = [bucket, prefix, len(prefix), prefix]
         if start_after is not None:
             sql += " AND name > ?"
             args.append(start_after)
+        if start_at is not None:
+            sql += " AND name >= ?"
+            args.append(start_at)
         sql += " ORDER BY name"
         if limit is not None:
             sql += " LIMIT ?"

@@ -1,0 +1,251 @@
+"""The Vertex AI tuning backend: google-genai in Vertex mode, plus raw REST with the same credentials.
+
+google-genai (`vertexai=True`, api_version v1beta1) makes the tuning calls: tune, get,
+list, cancel, generate_content. Raw REST (`rest.Rest`) reads the curves
+(`curves.CurveReader`), uploads the dataset (`storage.CloudStorage`) and renames or deletes
+tuned models (`models.TunedModels`). The same code reaches Google and the local emulator;
+only the base URLs and the credentials differ. Every failure becomes a `BackendError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import warnings
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tui.jobs.backend import BackendCapabilities, LaunchData
+from tui.jobs.errors import BackendError, ErrorKind
+from tui.jobs.http import client_session
+from tui.jobs.polling import PollPolicy
+from tui.jobs.vertex import wire
+from tui.jobs.vertex.credentials import Authorizer
+from tui.jobs.vertex.curves import EVAL_CURVES, SERIES, CurveReader
+from tui.jobs.vertex.errors import translate
+from tui.jobs.vertex.launch import Launch, prepare_files
+from tui.jobs.vertex.models import TunedModels
+from tui.jobs.vertex.place import VertexPlace
+from tui.jobs.vertex.rest import Rest
+from tui.jobs.vertex.storage import CloudStorage
+from tui.models import BaseModelInfo, Hyperparameters, Job, JobSpec
+
+T = TypeVar("T")
+# google-genai warns on every `tunings.tune` in Vertex mode; on stderr it would scribble over the terminal UI.
+warnings.filterwarnings("ignore", message="The SDK's tuning implementation is experimental")
+API_VERSION = "v1beta1"
+DEFAULT_TIMEOUT_S = 30.0
+# Tunable base models and the adapter sizes each accepts (reference §3.2, §4).
+ADAPTER_SIZES: dict[str, tuple[int, ...]] = {
+    "gemini-2.5-flash": (1, 2, 4, 8, 16),
+    "gemini-2.5-flash-lite": (1, 2, 4, 8, 16),
+    "gemini-2.5-pro": (1, 2, 4, 8),
+    "gemini-3.5-flash": (1, 2, 4, 8, 16),
+    "gemini-3.1-flash-lite": (1, 2, 4, 8, 16),
+}
+EXAMPLE_TOKENS = 131_072
+CAPABILITIES = BackendCapabilities(
+    protocol="vertex",
+    hyperparameters=frozenset({"epoch_count", "learning_rate_multiplier", "adapter_size"}),
+    # Epochs and adapter size left empty are Vertex's to choose (it picks by dataset size and model).
+    defaults=Hyperparameters(learning_rate_multiplier=1.0),
+    adapter_sizes=ADAPTER_SIZES,
+    validation_set=True,
+    checkpoints=True,
+    curves=tuple(SERIES.values()),
+    uploads_dataset=True,
+)
+# Jobs on Google take 15-60+ minutes and report new points every few steps: poll every 15 s
+# while they change, back off to a minute when they do not, look for new jobs every 2 minutes.
+GOOGLE_POLICY = PollPolicy(fast=15.0, slow=60.0, growth=1.5, backoff_base=5.0, backoff_max=300.0,
+                           discover_every=120.0, max_concurrency=8)
+
+
+class VertexBackend:
+    """TuningBackend over Vertex AI (Google's or the local emulator's)."""
+
+    capabilities = CAPABILITIES
+
+    def __init__(self, place: VertexPlace, credentials: Any, *, quota_project: str | None = None, identity: str = "",
+                 name: str = "vertex", description: str = "Vertex AI", work_dir: Path | None = None,
+                 timeout: float = DEFAULT_TIMEOUT_S, unreachable_hint: str = "check your network connection",
+                 poll_policy: PollPolicy | None = GOOGLE_POLICY, describe: Callable[[], str] | None = None) -> None:
+        from google import genai  # noqa: F401 - loaded now, off the UI's critical path, not on the first call
+
+        self.name = name
+        self._description = description
+        self._describe = describe
+        self.place = place
+        self.credentials = credentials
+        self.identity = identity
+        self.poll_policy = poll_policy
+        self.work_dir = work_dir
+        self._timeout = timeout
+        self._hint = unreachable_hint
+        self._where = "the local emulator (Vertex AI)" if name == "vertex-local" else "Vertex AI"
+        authorizer = Authorizer(credentials, quota_project, self._where)
+        self.rest = Rest(authorizer, place.api_url, where=self._where, unreachable_hint=unreachable_hint,
+                         project=place.project, identity=identity, timeout=timeout)
+        self.storage = CloudStorage(Rest(authorizer, place.storage_url, where="Cloud Storage",
+                                         unreachable_hint=unreachable_hint, project=place.project, identity=identity,
+                                         timeout=timeout))
+        self.curves = CurveReader(self.rest, API_VERSION)
+        self.models = TunedModels(self.rest, API_VERSION)
+        self._bound: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
+
+    @property
+    def description(self) -> str:
+        """The header's words; for a user, the account shows once a token refresh has named it."""
+        return self._describe() if self._describe is not None else self._description
+
+    # -- the SDK client ----------------------------------------------------------------------
+
+    @property
+    def _client(self) -> Any:
+        """google-genai's client on this event loop's HTTP session (made on first use)."""
+        loop = asyncio.get_running_loop()
+        if self._bound is None or self._bound[0] is not loop:
+            from google import genai
+            from google.genai import types
+
+            session = client_session(self.place.api_url)
+            options = types.HttpOptions(
+                base_url=self.place.base_url, api_version=API_VERSION, timeout=int(self._timeout * 1000),
+                retry_options=types.HttpRetryOptions(attempts=1),  # the job manager owns retries and Retry-After
+                aiohttp_client=session)
+            client = genai.Client(vertexai=True, project=self.place.project, location=self.place.location,
+                                  credentials=self.credentials, http_options=options)
+            self._bound = (loop, client, session)
+        return self._bound[1]
+
+    async def _guard(self, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except Exception as exc:  # every failure is translated (cancellation passes through)
+            raise translate(exc, self._where, self._hint, project=self.place.project, identity=self.identity) from None
+
+    # -- launching ---------------------------------------------------------------------------
+
+    async def create(self, spec: JobSpec, dataset: LaunchData,
+                     progress: Callable[[int, int], None] | None = None) -> Job:
+        """Convert the dataset to `contents` JSONL, upload it (unless already there), then tune."""
+        if dataset.retry and dataset.job_id and (earlier := await self.find_launch(dataset.job_id)) is not None:
+            return earlier
+        if not self.place.bucket:
+            raise BackendError(ErrorKind.INVALID, "no Cloud Storage bucket is set for the dataset upload",
+                               "set one with --bucket or the config key vertex_bucket (create it with `gcloud storage "
+                               f"buckets create gs://NAME --location={self.place.location}`)")
+        work_dir = self.work_dir or dataset.path.parent
+        launch: Launch = await asyncio.to_thread(prepare_files, spec, dataset, work_dir)
+        try:
+            uris = await launch.upload(self.storage, self.place.bucket, progress)
+            labels = wire.labels_for(spec, launch.conversion.training.sha256, dataset.job_id)
+            request = wire.tune_request(spec, uris[0], uris[1], labels)
+            created = await self._guard(self._client.aio.tunings.tune(**request))
+        finally:
+            launch.remove_files()
+        job = wire.job_from_sdk(created, self.name)
+        return job.model_copy(update=launch.job_fields(job, spec, uris))
+
+    async def find_launch(self, launch_id: str) -> Job | None:
+        """The job an earlier attempt of this launch created, found by its label."""
+        wanted = wire.label(launch_id)
+        for job in await self._list_sdk():
+            if (job.labels or {}).get("tunedeck-launch") == wanted:
+                return wire.job_from_sdk(job, self.name)
+        return None
+
+    # -- watching ----------------------------------------------------------------------------
+
+    async def get(self, name: str, known: Job | None = None) -> Job:
+        """The job, with the curve points `known` does not hold yet (all of them without `known`)."""
+        tuning_job = await self._guard(self._client.aio.tunings.get(name=name))
+        job = wire.job_from_sdk(tuning_job, self.name)
+        if tuning_job.experiment and self._curves_may_have_moved(job, known):
+            after = {curve: points[-1].step for curve, points in (known.curves if known else {}).items() if points}
+            expect_eval = wire.validation_uri(tuning_job) is not None
+            try:
+                raw = await self.curves.read(name, tuning_job.experiment, after, expect_eval=expect_eval)
+            except BackendError as exc:
+                if exc.kind is not ErrorKind.NOT_FOUND:
+                    raise
+                # The experiment or its run is not there yet (or was replaced): no points this time. Never
+                # NOT_FOUND from here: the job itself exists, and the manager would take it for deleted.
+                self.curves.forget(name)
+                raw = {}
+            per_epoch = wire.steps_per_epoch(job)
+            job = job.model_copy(update={"curves": {c: wire.curve_points(p, per_epoch) for c, p in raw.items()}})
+            if not job.completed_steps:
+                last = max((p[-1][0] for c, p in raw.items() if c not in EVAL_CURVES and p), default=0)
+                job = job.model_copy(update={"completed_steps": max(last, known.completed_steps if known else 0)})
+        if job.state.finished:
+            self.curves.forget(name)
+        return job
+
+    async def _get_plain(self, name: str) -> Job:
+        """The job without its curves."""
+        return wire.job_from_sdk(await self._guard(self._client.aio.tunings.get(name=name)), self.name)
+
+    @staticmethod
+    def _curves_may_have_moved(job: Job, known: Job | None) -> bool:
+        """Skip the curve requests when the job reports the same steps and state as the known job."""
+        if known is None or not known.curves:
+            return True
+        if known.state.finished:
+            return False
+        if job.state is not known.state:
+            return True  # a finished job's last points are read once more
+        return not job.completed_steps or job.completed_steps != known.completed_steps
+
+    async def _list_sdk(self) -> list[Any]:
+        async def collect() -> list[Any]:
+            return [job async for job in await self._client.aio.tunings.list(config={"page_size": 100})]
+
+        return await self._guard(collect())
+
+    async def list_jobs(self) -> list[Job]:
+        return [wire.job_from_sdk(job, self.name) for job in await self._list_sdk()]
+
+    async def cancel(self, job: Job) -> Job:
+        """Ask Vertex to cancel (best effort: a job in post-processing may still finish), then read it back."""
+        await self._guard(self._client.aio.tunings.cancel(name=job.name))
+        return await self.get(job.name)
+
+    # -- the library -------------------------------------------------------------------------
+
+    async def delete(self, name: str) -> None:
+        """Delete the job's tuned model and the endpoints serving it (the tuning job's record stays)."""
+        job = await self._get_plain(name) if "/tuningJobs/" in name else None
+        await self.models.delete(job, name)
+
+    async def rename(self, name: str, display_name: str) -> Job:
+        """Rename the tuned model (its display name); the tuning job keeps the name it was launched with."""
+        job = await self._get_plain(name)
+        await self.models.rename(job, display_name)
+        return job.model_copy(update={"display_name": display_name})
+
+    async def base_models(self) -> list[BaseModelInfo]:
+        return [BaseModelInfo(name=name, display_name=name, input_token_limit=EXAMPLE_TOKENS) for name in ADAPTER_SIZES]
+
+    async def generate(self, target: str, prompt: str, temperature: float | None = None,
+                       max_output_tokens: int | None = None) -> str:
+        """Call a tuned model's or a checkpoint's endpoint, or a base model."""
+        config: dict[str, Any] = {}
+        if temperature is not None:
+            config["temperature"] = temperature
+        if max_output_tokens is not None:
+            config["max_output_tokens"] = max_output_tokens
+        response = await self._guard(self._client.aio.models.generate_content(model=target, contents=prompt,
+                                                                              config=config or None))
+        return response.text or ""
+
+    async def close(self) -> None:
+        bound, self._bound = self._bound, None
+        if bound is not None:
+            _loop, client, session = bound
+            with contextlib.suppress(Exception):  # closing never fails the caller
+                await client.aio.aclose()
+                await session.close()
+        await self.rest.close()
+        await self.storage.rest.close()
