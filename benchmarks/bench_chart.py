@@ -291,13 +291,15 @@ def report_render() -> bool:
     for n in SIZES:
         row = render[n]
         print(
-            f"  {n:>7,} snapshots: raw {row['raw']:.1f} ms · smoothed {row['smoothed']:.1f} ms · log {row['log']:.1f} ms"
+            f"  {n:>7,} snapshots: raw {row['raw']:.1f} ms · smoothed {row['smoothed']:.1f} ms · log {row['log']:.1f} "
+            "ms"
             f" · {row['points_drawn']} points drawn · unchanged repaint {row['unchanged_us']:.1f} µs"
         )
     worst = max(render[100_000][k] for k in ("raw", "smoothed", "log"))
     base = render["baseline_100k_ms"]
     print(
-        f"  baseline (plotext given all 100,000 points): {base:.0f} ms → downsampled chart is {base / worst:.0f}x faster"
+        f"  baseline (plotext given all 100,000 points): {base:.0f} ms → downsampled chart is {base / worst:.0f}x "
+        "faster"
     )
     ok = worst <= RENDER_TARGET_MS
     print(f"  target ≤ {RENDER_TARGET_MS:.0f} ms at 100k: {'met' if ok else 'NOT met'} ({worst:.1f} ms)")
@@ -311,13 +313,16 @@ def report_idle(window: float) -> bool:
         f"Idle CPU over {window:.0f} s with 5 jobs training (process CPU time / wall time; app in {idle['terminal']}):"
     )
     print(
-        f"  a bare one-Static Textual app at rest: {idle['bare_textual']['cpu_percent']:.2f} % of a core (the floor of any Textual app)"
+        f"  a bare one-Static Textual app at rest: {idle['bare_textual']['cpu_percent']:.2f} % of a core (the floor of "
+        "any Textual app)"
     )
     print(
-        f"  manager alone (baseline): {manager_only['cpu_percent']:.2f} % of a core · {manager_only['steps_seen']} steps seen"
+        f"  manager alone (baseline): {manager_only['cpu_percent']:.2f} % of a core · {manager_only['steps_seen']} "
+        "steps seen"
     )
     print(
-        f"  app on the Monitor, no jobs launched: {empty['cpu_percent']:.2f} % of a core (at rest; lists the cancelled jobs of the first run)"
+        f"  app on the Monitor, no jobs launched: {empty['cpu_percent']:.2f} % of a core (at rest; lists the cancelled "
+        "jobs of the first run)"
     )
     print(
         f"  app on the Monitor:       {with_app['cpu_percent']:.2f} % of a core · {with_app['steps_seen']} steps seen "
@@ -325,7 +330,8 @@ def report_idle(window: float) -> bool:
     )
     extra = with_app["cpu_percent"] - manager_only["cpu_percent"]
     print(
-        f"  the UI adds {extra:.2f} points ({with_app['cpu_percent'] / max(manager_only['cpu_percent'], 1e-9):.1f}x the baseline)"
+        f"  the UI adds {extra:.2f} points ({with_app['cpu_percent'] / max(manager_only['cpu_percent'], 1e-9):.1f}x "
+        "the baseline)"
     )
     idle_ok = with_app["cpu_percent"] <= IDLE_TARGET_PERCENT
     print(f"  target ≤ {IDLE_TARGET_PERCENT:.0f} % of a core: {'met' if idle_ok else 'NOT met'}")

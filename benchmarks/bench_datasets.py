@@ -102,8 +102,8 @@ elif what == "lint":
     reader = open_dataset(path)
     t1, c1 = time.perf_counter(), cpu()
     report = lint(reader)
-    result = {"seconds": time.perf_counter() - t1, "cpu_seconds": cpu() - c1, "open_seconds": t1 - t0, "records": report.stats.examples,
-              "errors": report.counts["error"], "warnings": report.counts["warning"]}
+    result = {"seconds": time.perf_counter() - t1, "cpu_seconds": cpu() - c1, "open_seconds": t1 - t0,
+              "records": report.stats.examples, "errors": report.counts["error"], "warnings": report.counts["warning"]}
 result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(result))
 """

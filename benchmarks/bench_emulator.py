@@ -116,10 +116,13 @@ def main(trainers: int | None = None) -> None:
             done.set()
             thread.join()
             steps = len(model["tuningTask"]["snapshots"])
-            print(f"GET tunedModels/x while 2 jobs train (growing to {steps} snapshots): {percentiles(busy)} (bar p99 <= 25 ms); "
-                  f"p99 ratio to idle {sorted(busy)[int(0.99 * len(busy))] / sorted(idle)[int(0.99 * len(idle))]:.2f}x")  # fmt: skip
+            print(f"GET tunedModels/x while 2 jobs train (growing to {steps} snapshots): {percentiles(busy)} (bar p99 "
+                  "<= 25 ms); "
+                  "p99 ratio to idle "
+                  f"{sorted(busy)[int(0.99 * len(busy))] / sorted(idle)[int(0.99 * len(idle))]:.2f}x")  # fmt: skip
             print(
-                f"end to end: create -> ACTIVE for 500 examples x 5 epochs ({steps} steps), sharing 2 cores with a second job: {elapsed:.2f} s (bar <= 15 s)"
+                f"end to end: create -> ACTIVE for 500 examples x 5 epochs ({steps} steps), sharing 2 cores with a "
+                f"second job: {elapsed:.2f} s (bar <= 15 s)"
             )
             wait_active(api, op2["metadata"]["tunedModel"])
 

@@ -52,7 +52,8 @@ def quality() -> None:
         held_acc = sum(answer(trainer, a) == b for a, b in held_out) / len(held_out)
         print(
             f"quality seed={seed}: train exact {train_acc:.1%} (bar >= 95%), held-out exact {held_acc:.1%} "
-            f"(bar >= 80%), last/first epoch loss {ratio:.4f} (bar <= 0.20)  [{len(train)} train, {len(held_out)} held out]"
+            f"(bar >= 80%), last/first epoch loss {ratio:.4f} (bar <= 0.20)  [{len(train)} train, {len(held_out)} held "
+            "out]"
         )
 
 

@@ -75,7 +75,7 @@ async def playground_answer(app, pilot) -> str:
         screen.query_one("#prompt").text = f"{PREAMBLE}\nticket: {ticket}"
         answers = screen.answers
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: screen.answers > answers, timeout=30, what="an answer")
+        await wait_until(pilot, lambda answers=answers: screen.answers > answers, timeout=30, what="an answer")
         await settle(app, pilot)
     screen.query_one("#prompt").text = "where is my parcel?"
     await pilot.pause(0.5)

@@ -87,7 +87,8 @@ class ConfigFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     backend: BackendKind | None = Field(
-        None, description="Which backend to use: 'local' (the emulator) or 'gemini'. Default: Gemini when a key is found."
+        None,
+        description="Which backend to use: 'local' (the emulator) or 'gemini'. Default: Gemini when a key is found.",
     )
     api_key: str | None = Field(
         None,
@@ -139,7 +140,9 @@ def _read_config_file(config_dir: Path) -> ConfigFile:
         problems = []
         for error in exc.errors():
             key = ".".join(str(part) for part in error["loc"]) or "(file)"
-            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+            message = (
+                "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+            )
             problems.append(f"{path}: {key}: {message}")
         known = ", ".join(ConfigFile.model_fields)
         raise ConfigError("\n".join(problems), f"fix the file; the keys it may hold: {known}") from None

@@ -8,9 +8,9 @@ import json
 
 from tests.app.conftest import SIZE, open_form, open_path, settle
 from tui.app import make_app
+from tui.messages import WorkProgress
 from tui.screens.dialogs import ErrorDialog
 from tui.widgets.example_table import WINDOW
-from tui.messages import WorkProgress
 
 
 async def test_launch_denied_for_scopes_explains_oauth(manager, settings, ui_emulator):

@@ -153,7 +153,7 @@ async def test_polling_slows_when_idle_and_stops_when_finished(emulator_factory,
     policy = PollPolicy(fast=0.05, slow=0.4, growth=2.0, discover_every=600)
     manager = await make_manager(emulator.url, policy=policy)
     events = manager.events()
-    job = await manager.launch(spec(epochs=1), NUMBERS)
+    await manager.launch(spec(epochs=1), NUMBERS)
     await next_event(events, CurvePointsAdded)  # step 1; step 2 is 30 s away
     await asyncio.sleep(1.0)  # intervals 0.05, 0.1, 0.2, 0.4: the watcher has slowed down
     before = manager.requests_sent

@@ -16,8 +16,17 @@ import sys
 from pathlib import Path
 
 from tui.commands.reporting import (
-    EXIT_BACKEND, EXIT_CODES, EXIT_HISTORY, EXIT_JOB_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, fail,
-    note, setting_problem,
+    EXIT_BACKEND,
+    EXIT_CODES,
+    EXIT_HISTORY,
+    EXIT_JOB_FAILED,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    fail,
+    note,
+    setting_problem,
 )
 
 FORMATS = ["jsonl", "json", "csv", "tsv", "vertex", "chat"]

@@ -21,7 +21,7 @@ OUTPUT_NAMES = ("output", "completion", "answer", "response", "target", "label",
 def open_checked(path: Path, buffering: int = -1):
     """Open a dataset file for binary reading, turning OS errors into a DatasetError."""
     try:
-        return open(path, "rb", buffering=buffering)  # noqa: SIM115 - closed by the caller's `with`
+        return open(path, "rb", buffering=buffering)
     except IsADirectoryError:
         raise DatasetError(path, "is a directory, not a dataset file", hint="give the path of a .jsonl, .json, .csv or .tsv file") from None
     except FileNotFoundError:

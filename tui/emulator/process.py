@@ -61,7 +61,7 @@ def _request(url: str, method: str = "GET", body: dict | None = None, api_key: s
         headers["x-goog-api-key"] = api_key
     data = orjson.dumps(body) if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310 - loopback URL we started
+    with urllib.request.urlopen(req, timeout=timeout) as response:
         return orjson.loads(response.read())
 
 

@@ -13,6 +13,7 @@ file cannot be used, so the backend's jobs can still be listed and watched.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -194,12 +195,27 @@ class History:
         """Insert or update a job's row (curve points are stored with `add_points`)."""
         with self._guard():
             values = (
-                job.backend, job.name, job.display_name, job.base_model, job.state.value, job.operation,
-                job.hyperparameters.model_dump_json(), job.total_steps, job.completed_steps, job.error,
-                job.dataset_path, job.dataset_sha256, job.dataset_examples, int(job.launched_here),
+                job.backend,
+                job.name,
+                job.display_name,
+                job.base_model,
+                job.state.value,
+                job.operation,
+                job.hyperparameters.model_dump_json(),
+                job.total_steps,
+                job.completed_steps,
+                job.error,
+                job.dataset_path,
+                job.dataset_sha256,
+                job.dataset_examples,
+                int(job.launched_here),
                 *(_iso(getattr(job, t)) for t in _TIMES),
-                job.sub_state, job.endpoint, _CHECKPOINTS.dump_json(job.checkpoints).decode() if job.checkpoints else None,
-                job.data_stats.model_dump_json() if job.data_stats else None, job.validation_examples, job.dataset_uri,
+                job.sub_state,
+                job.endpoint,
+                _CHECKPOINTS.dump_json(job.checkpoints).decode() if job.checkpoints else None,
+                job.data_stats.model_dump_json() if job.data_stats else None,
+                job.validation_examples,
+                job.dataset_uri,
             )
             updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[2:])
             self._db.execute(
@@ -240,7 +256,8 @@ class History:
         with self._guard():
             where = "" if include_deleted else " AND state != 'DELETED'"
             rows = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs WHERE backend = ?{where} ORDER BY created DESC",
+                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs WHERE backend = ?{where} ORDER BY created "
+                "DESC",
                 (backend,),
             ).fetchall()
             return [self._job(row) for row in rows]
@@ -248,15 +265,17 @@ class History:
     def get(self, backend: str, name: str) -> Job | None:
         with self._guard():
             row = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs WHERE backend = ? AND name = ?", (backend, name)
+                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs WHERE backend = ? AND name = ?",
+                (backend, name),
             ).fetchone()
             return self._job(row) if row else None
 
     def _job(self, row: tuple) -> Job:
-        data = dict(zip((*_COLUMNS, "user_cancelled"), row))
+        data = dict(zip((*_COLUMNS, "user_cancelled"), row, strict=True))
         curves: dict[str, list[CurvePoint]] = {}
         for curve, step, value, epoch, time in self._db.execute(
-            "SELECT curve, step, value, epoch, time FROM curve_points WHERE backend = ? AND name = ? ORDER BY curve, step",
+            "SELECT curve, step, value, epoch, time FROM curve_points WHERE backend = ? AND name = ? ORDER BY curve, "
+            "step",
             (data["backend"], data["name"]),
         ):
             curves.setdefault(curve, []).append(CurvePoint(step=step, value=value, epoch=epoch, time=_dt(time)))
@@ -283,7 +302,5 @@ class History:
         )
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(sqlite3.Error):  # closing never fails the caller
             self._db.close()
-        except sqlite3.Error:
-            pass  # closing never fails the caller

@@ -121,7 +121,7 @@ def _answers(url: str) -> bool:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"{url}/_emulator/health", timeout=2.0):  # noqa: S310 - a loopback emulator
+        with urllib.request.urlopen(f"{url}/_emulator/health", timeout=2.0):
             return True
     except (urllib.error.URLError, OSError, ValueError):
         return False

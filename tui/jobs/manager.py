@@ -12,6 +12,7 @@ the backend is pointed there and every watcher polls at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -168,7 +169,9 @@ class JobManager:
         broken.close()
         self._publish(HistoryFailed(error))
 
-    def _record(self, job: Job, points: Mapping[str, Iterable[CurvePoint]] | None = None, cancelled: bool = False) -> None:
+    def _record(
+        self, job: Job, points: Mapping[str, Iterable[CurvePoint]] | None = None, cancelled: bool = False
+    ) -> None:
         """Write a job (and new curve points) to history; a failing file is replaced by memory, not fatal."""
         try:
             self.history.save(job)
@@ -195,7 +198,9 @@ class JobManager:
         if report.has_errors and not force:
             raise LaunchRefused(report, str(path))
         data = LaunchData(path=path, dataset=dataset, examples=examples)
-        job = await create_job(self._call, self.backend, spec, data, self.policy, lambda e: self._publish(BackendFailed(e)))
+        job = await create_job(
+            self._call, self.backend, spec, data, self.policy, lambda e: self._publish(BackendFailed(e))
+        )
         job = job.model_copy(
             update={
                 "dataset_path": str(path.resolve()),
@@ -361,10 +366,8 @@ class JobManager:
 
     async def _sleep(self, delay: float) -> None:
         """Sleep `delay` seconds, or less if the backend answers again meanwhile."""
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), delay)
-        except TimeoutError:
-            pass
 
     def _watch(self, name: str) -> None:
         task = self._watchers.get(name)

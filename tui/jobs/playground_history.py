@@ -65,7 +65,8 @@ class PlaygroundHistory:
         created = (exchange.created or datetime.now(UTC)).isoformat()
         with self._connect() as db:
             db.execute(
-                "INSERT INTO exchange (model, prompt, answer, temperature, max_output_tokens, created) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO exchange (model, prompt, answer, temperature, max_output_tokens, created) VALUES (?, ?, "
+                "?, ?, ?, ?)",
                 (
                     exchange.model,
                     exchange.prompt,

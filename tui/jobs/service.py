@@ -20,6 +20,7 @@ from tui.jobs.manager import JobManager
 from tui.jobs.polling import PollPolicy
 from tui.jobs.translate import KEY_HELP
 
+
 def gemini_backend(settings: Settings) -> GeminiBackend:
     if not settings.api_key:
         raise BackendError(ErrorKind.BAD_KEY, "the Gemini backend was chosen but no API key was found", KEY_HELP)
@@ -56,7 +57,7 @@ async def ensure_emulator(settings: Settings):
         return running, False
     try:
         return await asyncio.to_thread(start_for, settings), True
-    except Exception as exc:  # noqa: BLE001 - any start failure is shown the same way
+    except Exception as exc:
         raise BackendError(
             ErrorKind.UNREACHABLE,
             f"could not start the local emulator under {settings.emulator_dir} ({exc})",

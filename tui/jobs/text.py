@@ -39,7 +39,8 @@ def progress_line(job: Job, width: int = 24) -> str:
     """`[████░░] 40%  step 20/50  epoch 2/5  loss 0.4121  CREATING`"""
     steps = f"step {job.completed_steps}/{job.total_steps or '?'}"
     epoch = f"epoch {current_epoch(job)}/{unknown(job.hyperparameters.epoch_count)}"
-    return f"[{progress_bar(job.progress, width)}] {job.progress:4.0%}  {steps}  {epoch}  loss {loss(job.latest_loss)}  {job.state}"
+    bar = f"[{progress_bar(job.progress, width)}] {job.progress:4.0%}"
+    return f"{bar}  {steps}  {epoch}  loss {loss(job.latest_loss)}  {job.state}"
 
 
 def table(jobs: list[Job]) -> str:
@@ -59,7 +60,7 @@ def table(jobs: list[Job]) -> str:
         for job in jobs
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
 def details(job: Job) -> str:

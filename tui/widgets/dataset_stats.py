@@ -6,6 +6,7 @@ plotext is imported only when the first histogram is drawn, never before the fir
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from textual.app import ComposeResult
@@ -89,7 +90,7 @@ class DatasetStatsView(VerticalScroll):
         drawn = False
         for label, summary in (("input", stats.input_chars), ("output", stats.output_chars)):
             if summary and summary.histogram and len(summary.bin_edges) >= 2:
-                centres = [(a + b) / 2 for a, b in zip(summary.bin_edges, summary.bin_edges[1:])]
+                centres = [(a + b) / 2 for a, b in pairwise(summary.bin_edges)]
                 plt.plot(
                     centres[: len(summary.histogram)], list(summary.histogram), label=f"{label} chars", marker="braille"
                 )
