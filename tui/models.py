@@ -185,7 +185,7 @@ class Hyperparameters(Frozen):
         """Steps a job takes: ceil(examples x epochs / batch size); None when either is unknown."""
         if self.epoch_count is None or self.batch_size is None:
             return None
-        return math.ceil(examples * self.epoch_count / self.batch_size)
+        return total_steps(examples, self.epoch_count, self.batch_size)
 
 
 class JobState(StrEnum):

@@ -91,11 +91,11 @@ def test_a_full_disk_is_named_as_such(tmp_path):
 FILL = textwrap.dedent("""
     import os, sys
     from tui.jobs.history import History
-    from tui.models import TRAIN_LOSS, CurvePoint
+    from tui.models import CurvePoint
     history = History(sys.argv[1])
     for i in range(5):
         points = [CurvePoint(step=s, epoch=1, value=0.5) for s in range(1, 40)]
-        history.add_points("filler", f"tunedModels/f{i}", {TRAIN_LOSS: points})
+        history.add_points("filler", f"tunedModels/f{i}", {"train_loss": points})
     os._exit(0)  # leave the write-ahead log as it is, as a crash would
 """)
 
@@ -118,8 +118,14 @@ def full_disk_run(tmp_path: Path, url: str, room: int, *argv: str) -> subprocess
     env = dict(os.environ, TUNEDECK_LOCAL_URL=url, TUNEDECK_DATA_DIR=str(data), TUNEDECK_CONFIG_DIR=str(tmp_path / "c"))
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND"):
         env.pop(name, None)
-    return subprocess.run([sys.executable, "-m", "tui", *argv], capture_output=True, text=True, timeout=120,
-                          env=env, preexec_fn=limit_file_size)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        preexec_fn=limit_file_size,
+    )
 
 
 def test_a_job_created_when_the_disk_is_full_is_named_with_how_to_watch_it(emulator, tmp_path):

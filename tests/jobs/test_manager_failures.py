@@ -73,7 +73,7 @@ async def test_refused_connection_is_reported_not_raised_from_polling(make_manag
     manager = await make_manager(url)
     health = await manager.check()
     assert not health.reachable
-    assert "cannot reach the local emulator" in health.message and "tunedeck emulator serve" in health.message
+    assert "cannot reach the local emulator" in health.message and f"the emulator at {url} is running" in health.message
     with pytest.raises(BackendError) as refused:
         await manager.launch(spec(), NUMBERS)
     assert refused.value.kind is ErrorKind.UNREACHABLE

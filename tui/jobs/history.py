@@ -2,8 +2,8 @@
 
 One row per (backend, job name) with the dataset fingerprint, hyperparameters,
 timestamps and last known state, and one row per curve point (curve name, step). A
-database from before named curves keeps its loss points: they move to `train_loss`. A job
-the user cancelled stays CANCELLED whatever the backend reports later. Writes are a few rows at a time, so the
+database from before named curves keeps its loss points: they move to `train_loss`. A job the user cancelled stays
+CANCELLED whatever the backend reports later. Writes are a few rows at a time, so the
 store is used synchronously from the manager's event loop.
 
 Every database failure (locked, damaged, disk full, read-only) is a `HistoryError` that
@@ -69,7 +69,6 @@ _COLUMNS = (
 )
 
 
-_PLAIN = ("name", "backend", "display_name", "base_model", "operation", "total_steps", "completed_steps")
 _CHECKPOINTS = TypeAdapter(list[Checkpoint])
 
 
@@ -143,6 +142,28 @@ class History:
                 self._db.close()
                 raise
 
+    @classmethod
+    def in_memory(cls) -> History:
+        """A history that lives only as long as this process (stands in for a file that cannot be used)."""
+        return cls(":memory:")
+
+    @property
+    def persistent(self) -> bool:
+        return str(self.path) != ":memory:"
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            raise explain(self.path, exc) from exc
+
+    def check_writable(self) -> None:
+        """Raise HistoryError unless a write could start now (the file is not locked, damaged or read-only)."""
+        with self._guard():
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("ROLLBACK")
+
     def _migrate(self) -> None:
         """Bring a database written by an earlier version up to this schema, keeping its rows."""
         if not self._outdated():
@@ -169,53 +190,17 @@ class History:
         found = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshots'").fetchone()
         return found is not None
 
-    @classmethod
-    def in_memory(cls) -> History:
-        """A history that lives only as long as this process (stands in for a file that cannot be used)."""
-        return cls(":memory:")
-
-    @property
-    def persistent(self) -> bool:
-        return str(self.path) != ":memory:"
-
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except (sqlite3.Error, OSError) as exc:
-            raise explain(self.path, exc) from exc
-
-    def check_writable(self) -> None:
-        """Raise HistoryError unless a write could start now (the file is not locked, damaged or read-only)."""
-        with self._guard():
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("ROLLBACK")
-
     def save(self, job: Job) -> None:
         """Insert or update a job's row (curve points are stored with `add_points`)."""
         with self._guard():
             values = (
-                job.backend,
-                job.name,
-                job.display_name,
-                job.base_model,
-                job.state.value,
-                job.operation,
-                job.hyperparameters.model_dump_json(),
-                job.total_steps,
-                job.completed_steps,
-                job.error,
-                job.dataset_path,
-                job.dataset_sha256,
-                job.dataset_examples,
-                int(job.launched_here),
+                job.backend, job.name, job.display_name, job.base_model, job.state.value, job.operation,
+                job.hyperparameters.model_dump_json(), job.total_steps, job.completed_steps, job.error,
+                job.dataset_path, job.dataset_sha256, job.dataset_examples, int(job.launched_here),
                 *(_iso(getattr(job, t)) for t in _TIMES),
-                job.sub_state,
-                job.endpoint,
+                job.sub_state, job.endpoint,
                 _CHECKPOINTS.dump_json(job.checkpoints).decode() if job.checkpoints else None,
-                job.data_stats.model_dump_json() if job.data_stats else None,
-                job.validation_examples,
-                job.dataset_uri,
+                job.data_stats.model_dump_json() if job.data_stats else None, job.validation_examples, job.dataset_uri,
             )
             updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[2:])
             self._db.execute(
@@ -246,9 +231,8 @@ class History:
 
     def was_cancelled(self, backend: str, name: str) -> bool:
         with self._guard():
-            row = self._db.execute(
-                "SELECT user_cancelled FROM jobs WHERE backend = ? AND name = ?", (backend, name)
-            ).fetchone()
+            query = "SELECT user_cancelled FROM jobs WHERE backend = ? AND name = ?"
+            row = self._db.execute(query, (backend, name)).fetchone()
             return bool(row and row[0])
 
     def load(self, backend: str, include_deleted: bool = False) -> list[Job]:
@@ -256,8 +240,8 @@ class History:
         with self._guard():
             where = "" if include_deleted else " AND state != 'DELETED'"
             rows = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs WHERE backend = ?{where} ORDER BY created "
-                "DESC",
+                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs "
+                f"WHERE backend = ?{where} ORDER BY created DESC",
                 (backend,),
             ).fetchall()
             return [self._job(row) for row in rows]
@@ -274,8 +258,8 @@ class History:
         data = dict(zip((*_COLUMNS, "user_cancelled"), row, strict=True))
         curves: dict[str, list[CurvePoint]] = {}
         for curve, step, value, epoch, time in self._db.execute(
-            "SELECT curve, step, value, epoch, time FROM curve_points WHERE backend = ? AND name = ? ORDER BY curve, "
-            "step",
+            "SELECT curve, step, value, epoch, time FROM curve_points "
+            "WHERE backend = ? AND name = ? ORDER BY curve, step",
             (data["backend"], data["name"]),
         ):
             curves.setdefault(curve, []).append(CurvePoint(step=step, value=value, epoch=epoch, time=_dt(time)))
@@ -283,7 +267,18 @@ class History:
         if data.pop("user_cancelled") and state is not JobState.DELETED:
             state = JobState.CANCELLED
         return Job(
-            **{k: data[k] for k in _PLAIN},
+            **{
+                k: data[k]
+                for k in (
+                    "name",
+                    "backend",
+                    "display_name",
+                    "base_model",
+                    "operation",
+                    "total_steps",
+                    "completed_steps",
+                )
+            },
             state=state,
             error=data["error"],
             hyperparameters=Hyperparameters.model_validate_json(data["hyperparameters"]),

@@ -170,19 +170,20 @@ class JobManager:
         self._publish(HistoryFailed(error))
 
     def _record(
-        self, job: Job, points: Mapping[str, Iterable[CurvePoint]] | None = None, cancelled: bool = False
+        self, job: Job, curves: Mapping[str, Iterable[CurvePoint]] | None = None, cancelled: bool = False
     ) -> None:
         """Write a job (and new curve points) to history; a failing file is replaced by memory, not fatal."""
         try:
             self.history.save(job)
-            self.history.add_points(job.backend, job.name, points or {})
+            if curves:
+                self.history.add_points(job.backend, job.name, curves)
             if cancelled:
                 self.history.mark_cancelled(job.backend, job.name)
         except HistoryError as exc:
             if not self.history.persistent:
                 raise
             self.history_failed(exc)
-            self._record(job, points, cancelled)
+            self._record(job, curves, cancelled)
 
     # -- actions -------------------------------------------------------------------------
 
