@@ -7,14 +7,18 @@ plotext is imported only when the first histogram is drawn, never before the fir
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+if TYPE_CHECKING:
+    from tui.datasets import FormatProfile
+    from tui.models import DatasetStats, LengthSummary
 
-def _lengths(label: str, summary: Any) -> str:
+
+def _lengths(label: str, summary: LengthSummary) -> str:
     if not summary or not summary.count:
         return f"{label:<8} –"
     return (
@@ -23,7 +27,7 @@ def _lengths(label: str, summary: Any) -> str:
     )
 
 
-def describe_stats(stats: Any) -> str:
+def describe_stats(stats: DatasetStats) -> str:
     """The stats as a few lines of plain text."""
     lines = [
         f"examples {stats.examples:,}",
@@ -41,7 +45,7 @@ def describe_stats(stats: Any) -> str:
     return "\n".join(lines)
 
 
-def describe_profile(profile: Any) -> str:
+def describe_profile(profile: FormatProfile | None) -> str:
     """The detected preamble and markers: what production prompts must repeat."""
     if profile is None:
         return "No format profile."
@@ -69,13 +73,13 @@ class DatasetStatsView(VerticalScroll):
         yield Static("", id="stats-profile", markup=False)
         yield Static("length histogram", classes="stats-label")
 
-    def show(self, stats: Any, profile: Any = None) -> None:
+    def show(self, stats: DatasetStats, profile: FormatProfile | None = None) -> None:
         """Show the stats of a linted dataset."""
         self.query_one("#stats-text", Static).update(describe_stats(stats))
         self.query_one("#stats-profile", Static).update(describe_profile(profile))
         self._draw_histogram(stats)
 
-    def _draw_histogram(self, stats: Any) -> None:
+    def _draw_histogram(self, stats: DatasetStats) -> None:
         from textual_plotext import PlotextPlot
 
         plots = self.query("#stats-histogram")

@@ -9,11 +9,14 @@ rows with `.index`, `.line`, `.example` (or None) and `.error` (a Finding, or No
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
+
+if TYPE_CHECKING:
+    from tui.datasets import DatasetReader, Row
 
 WINDOW = 200
 INPUT_CHARS = 52
@@ -41,13 +44,13 @@ class ExampleTable(DataTable):
 
         table: ExampleTable
         index: int
-        row: Any
+        row: Row
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self.reader: Any = None
+        self.reader: DatasetReader | None = None
         self.window_start = 0
-        self._rows: list[Any] = []
+        self._rows: list[Row] = []
         self.total = 0
 
     def on_mount(self) -> None:
@@ -56,7 +59,7 @@ class ExampleTable(DataTable):
         self.add_column("input", key="input")
         self.add_column("output", key="output")
 
-    def show(self, reader: Any, index: int = 0) -> None:
+    def show(self, reader: DatasetReader, index: int = 0) -> None:
         """Show `reader`'s examples with the cursor on `index`."""
         self.reader = reader
         self.total = len(reader) if reader is not None else 0
@@ -88,6 +91,8 @@ class ExampleTable(DataTable):
         return self.window_start + self.cursor_row
 
     def _load_window(self, start: int) -> None:
+        if self.reader is None:
+            return
         start = max(0, min(start, max(0, self.total - WINDOW)))
         self._rows = list(self.reader.page(start, WINDOW))
         self.window_start = start
