@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from tui.jobs.backend import LaunchData, TuningBackend
@@ -49,7 +50,7 @@ async def create_job(
     for attempt in range(1, LAUNCH_ATTEMPTS + 1):
         attempt_data = replace(data, retry=attempt > 1)
         try:
-            return await call(lambda attempt_data=attempt_data: backend.create(spec, attempt_data))
+            return await call(partial(backend.create, spec, attempt_data))
         except BackendError as exc:
             if not exc.retryable or attempt == LAUNCH_ATTEMPTS:
                 raise
