@@ -14,7 +14,9 @@ def _codes(text: str) -> tuple[int, ...]:
     try:
         codes = tuple(int(c) for c in text.split(",") if c.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: give HTTP status codes separated by commas, e.g. 429,503") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give HTTP status codes separated by commas, e.g. 429,503"
+        ) from None
     if not codes or not all(400 <= c <= 599 for c in codes):
         raise argparse.ArgumentTypeError(f"{text!r}: codes must be between 400 and 599")
     return codes
@@ -55,14 +57,28 @@ def register(subparsers) -> None:
     serve.add_argument("--port", type=int, default=8765, metavar="N", help="port (default 8765; 0 picks a free one)")
     serve.add_argument("--api-key", metavar="KEY", help="key clients must send (default: $TUNEDECK_EMULATOR_API_KEY, "
                        "which other users cannot see in the process list, or 'tunedeck-local')")  # fmt: skip
-    serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (anyone who can reach it can use it)")
-    serve.add_argument("--trainers", type=int, metavar="N", help="jobs that train at once (default: CPU cores, at most 4)")
-    serve.add_argument("--deny-scopes", action="store_true", help="answer create with 403 insufficient authentication scopes")
-    serve.add_argument("--fault-rate", type=_rate, default=0.0, metavar="R", help="share of API requests answered with a fault")
-    serve.add_argument("--fault-codes", type=_codes, default=(429, 503), metavar="CODES", help="fault statuses (default 429,503)")
+    serve.add_argument(
+        "--allow-remote", action="store_true", help="allow a non-loopback --host (anyone who can reach it can use it)"
+    )
+    serve.add_argument(
+        "--trainers", type=int, metavar="N", help="jobs that train at once (default: CPU cores, at most 4)"
+    )
+    serve.add_argument(
+        "--deny-scopes", action="store_true", help="answer create with 403 insufficient authentication scopes"
+    )
+    serve.add_argument(
+        "--fault-rate", type=_rate, default=0.0, metavar="R", help="share of API requests answered with a fault"
+    )
+    serve.add_argument(
+        "--fault-codes", type=_codes, default=(429, 503), metavar="CODES", help="fault statuses (default 429,503)"
+    )
     serve.add_argument("--fault-seed", type=int, metavar="N", help="seed for fault injection, for repeatable runs")
-    serve.add_argument("--step-delay", type=_seconds, default=0.0, metavar="SECONDS", help="sleep per training step (demos, tests)")
-    serve.add_argument("--log-requests", action="store_true", help="log every request (method, path, status, time) to stderr")
+    serve.add_argument(
+        "--step-delay", type=_seconds, default=0.0, metavar="SECONDS", help="sleep per training step (demos, tests)"
+    )
+    serve.add_argument(
+        "--log-requests", action="store_true", help="log every request (method, path, status, time) to stderr"
+    )
     serve.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # stop when this process is gone
     serve.set_defaults(handler=run_serve)
 
@@ -102,9 +118,15 @@ def run_serve(args: argparse.Namespace) -> int:
 
     if args.host not in LOOPBACK:
         if not args.allow_remote:
-            print(f"tunedeck emulator: refusing to listen on {args.host}: add --allow-remote to expose the emulator beyond this machine", file=sys.stderr)
+            print(
+                f"tunedeck emulator: refusing to listen on {args.host}: add --allow-remote to expose the emulator "
+                "beyond this machine",
+                file=sys.stderr,
+            )
             return 2
-        print(f"warning: listening on {args.host}; anyone who can reach it and knows the key can use it", file=sys.stderr)
+        print(
+            f"warning: listening on {args.host}; anyone who can reach it and knows the key can use it", file=sys.stderr
+        )
     if not 0 <= args.port <= 65535:
         print(f"tunedeck emulator: --port {args.port} is not a port number (0-65535)", file=sys.stderr)
         return 2

@@ -84,8 +84,14 @@ class Findings:
         for rule, total in self.rules.items():
             if total > MAX_PER_RULE:
                 severity = next(f.severity for f in self.kept if f.rule == rule)
-                out.append(Finding(rule=rule, severity=severity, path=self.path,
-                                   message=f"{total - MAX_PER_RULE:,} more {rule} findings not listed ({total:,} in all)"))
+                out.append(
+                    Finding(
+                        rule=rule,
+                        severity=severity,
+                        path=self.path,
+                        message=f"{total - MAX_PER_RULE:,} more {rule} findings not listed ({total:,} in all)",
+                    )
+                )
         return sorted(out, key=lambda f: (f.line or 0, f.severity != Severity.INFO))
 
 
@@ -130,11 +136,16 @@ class Scan:
         records = self.reader.raw_records()
         while batch := list(islice(records, BATCH)):
             lines, offsets, raws = zip(*batch, strict=True)
-            self._check(lines, self._numbers(len(raws)), *self._parse(lines, raws, lambda: offsets))
+            self._check(lines, self._numbers(len(raws)), *self._parse(lines, raws, lambda offsets=offsets: offsets))
             throttle(batch[-1][1])
 
-    def scan_lines(self, batches: Iterator[tuple[int, int, list[bytes]]], throttle: Throttle | None = None,
-                   *, until_learnt: bool = False) -> None:
+    def scan_lines(
+        self,
+        batches: Iterator[tuple[int, int, list[bytes]]],
+        throttle: Throttle | None = None,
+        *,
+        until_learnt: bool = False,
+    ) -> None:
         """Check the records of batches of lines (`DatasetReader.line_batches`); with `until_learnt`, stop
         after the batch the preamble and marker candidates are learnt from."""
         checkpoints = self.checkpoints
@@ -143,8 +154,7 @@ class Scan:
             numbers = self._numbers(len(kept_raws))
             if checkpoints is not None:
                 checkpoints.add(numbers.start, _offsets(offset, raws, lines, line), lines)
-            self._check(lines, numbers,
-                        *self._parse(lines, kept_raws, lambda: _offsets(offset, raws, lines, line)))  # noqa: B023
+            self._check(lines, numbers, *self._parse(lines, kept_raws, lambda: _offsets(offset, raws, lines, line)))  # noqa: B023
             self.next_line = line + len(raws)
             self.next_offset = offset + sum(map(len, raws))
             if throttle is not None:
@@ -165,9 +175,14 @@ class Scan:
         lines, records = self.next_line - 1, self._seen
         self.lines.frombytes((np.frombuffer(other.lines, np.uint32) + np.uint32(lines)).tobytes())
         self.records.frombytes((np.frombuffer(other.records, np.uint32) + np.uint32(records)).tobytes())
-        for mine, theirs in ((self.in_lens, other.in_lens), (self.out_lens, other.out_lens),
-                             (self.in_hashes, other.in_hashes), (self.has_preamble, other.has_preamble),
-                             (self.marker_bits, other.marker_bits), (self.marker_disorder, other.marker_disorder)):
+        for mine, theirs in (
+            (self.in_lens, other.in_lens),
+            (self.out_lens, other.out_lens),
+            (self.in_hashes, other.in_hashes),
+            (self.has_preamble, other.has_preamble),
+            (self.marker_bits, other.marker_bits),
+            (self.marker_disorder, other.marker_disorder),
+        ):
             mine.extend(theirs)
         if self.labels is not None and other.labels is not None:
             for label, count in other.labels.items():
@@ -198,14 +213,18 @@ class Scan:
                     return None, inputs, outputs, (bare_inputs, bare_outputs)
                 return *self._each(lines, objects, parse_object), None
         parse = self.reader.parse
-        return *self._each(lines, zip(raws, offsets(), strict=True),
-                           lambda item: parse(item[0][:-1] if item[0][-1:] == b"\n" else item[0], item[1])), None
+        return *self._each(
+            lines,
+            zip(raws, offsets(), strict=True),
+            lambda item: parse(item[0][:-1] if item[0][-1:] == b"\n" else item[0], item[1]),
+        ), None
 
-    def _each(self, lines: Sequence[int], items: Iterable, parse: Callable[[object], tuple[str, str]]
-              ) -> tuple[list[int], list[str], list[str]]:
+    def _each(
+        self, lines: Sequence[int], items: Iterable, parse: Callable[[object], tuple[str, str]]
+    ) -> tuple[list[int], list[str], list[str]]:
         """Records parsed one at a time: positions of the valid ones, their inputs and outputs."""
         valid, inputs, outputs = [], [], []
-        for i, (line, item) in enumerate(zip(lines, items)):
+        for i, (line, item) in enumerate(zip(lines, items, strict=False)):
             try:
                 text_input, output = parse(item)
             except RecordProblem as problems:
@@ -217,8 +236,15 @@ class Scan:
             outputs.append(output)
         return valid, inputs, outputs
 
-    def _check(self, lines: Sequence[int], records: range, valid: list[int] | None, inputs: list[str],
-               outputs: list[str], bare: Stripped | None) -> None:
+    def _check(
+        self,
+        lines: Sequence[int],
+        records: range,
+        valid: list[int] | None,
+        inputs: list[str],
+        outputs: list[str],
+        bare: Stripped | None,
+    ) -> None:
         count = len(inputs)
         if not count:
             return
@@ -240,7 +266,9 @@ class Scan:
         self.in_hashes.frombytes(np.fromiter(map(hash, inputs), np.int64, count).view(np.uint8))
         self._lengths(lines, in_lens, out_lens)
         bare_in, bare_out = bare or (list(map(str.strip, inputs)), list(map(str.strip, outputs)))
-        self._whitespace(lines, inputs, bare_in, "text_input", "strip it, or production prompts must carry the same whitespace")
+        self._whitespace(
+            lines, inputs, bare_in, "text_input", "strip it, or production prompts must carry the same whitespace"
+        )
         self._whitespace(lines, outputs, bare_out, "output", "strip it, or the model learns to emit it")
         for texts in (inputs, outputs):
             if not all(map(str.isascii, texts)):
@@ -259,8 +287,14 @@ class Scan:
     @property
     def payload(self) -> int:
         """Bytes of the examples as the Gemini API's inline JSON (UTF-8), an estimate of the request body."""
-        chars = int(np.frombuffer(self.in_lens, np.uint32).sum(dtype=np.int64)
-                    + np.frombuffer(self.out_lens, np.uint32).sum(dtype=np.int64)) if self.in_lens else 0
+        chars = (
+            int(
+                np.frombuffer(self.in_lens, np.uint32).sum(dtype=np.int64)
+                + np.frombuffer(self.out_lens, np.uint32).sum(dtype=np.int64)
+            )
+            if self.in_lens
+            else 0
+        )
         return chars + self.utf8_extra + PAYLOAD_OVERHEAD * len(self.in_lens)
 
     def _learn(self, inputs: list[str]) -> None:
@@ -321,20 +355,46 @@ class Scan:
 
     def _lengths(self, lines: Sequence[int], in_lens: array, out_lens: array) -> None:
         ins, outs = np.frombuffer(in_lens, np.uint32), np.frombuffer(out_lens, np.uint32)
-        for i in np.flatnonzero((ins == 0) | (ins > MAX_INPUT_CHARS) | (outs == 0) | (outs > MAX_OUTPUT_CHARS)).tolist():
+        for i in np.flatnonzero(
+            (ins == 0) | (ins > MAX_INPUT_CHARS) | (outs == 0) | (outs > MAX_OUTPUT_CHARS)
+        ).tolist():
             line, li, lo = lines[i], int(ins[i]), int(outs[i])
             if not li:
-                self.out.add("empty-input", Severity.ERROR, "input is empty", "give the prompt this output answers",
-                             line, "text_input")
+                self.out.add(
+                    "empty-input",
+                    Severity.ERROR,
+                    "input is empty",
+                    "give the prompt this output answers",
+                    line,
+                    "text_input",
+                )
             elif li > MAX_INPUT_CHARS:
-                self.out.add("input-too-long", Severity.ERROR, f"input has {li:,} characters; the limit is "
-                             f"{MAX_INPUT_CHARS:,}", "shorten the input or split the example", line, "text_input")
+                self.out.add(
+                    "input-too-long",
+                    Severity.ERROR,
+                    f"input has {li:,} characters; the limit is {MAX_INPUT_CHARS:,}",
+                    "shorten the input or split the example",
+                    line,
+                    "text_input",
+                )
             if not lo:
-                self.out.add("empty-output", Severity.ERROR, "output is empty", "give the output the model should produce",
-                             line, "output")
+                self.out.add(
+                    "empty-output",
+                    Severity.ERROR,
+                    "output is empty",
+                    "give the output the model should produce",
+                    line,
+                    "output",
+                )
             elif lo > MAX_OUTPUT_CHARS:
-                self.out.add("output-too-long", Severity.ERROR, f"output has {lo:,} characters; the limit is "
-                             f"{MAX_OUTPUT_CHARS:,}", "shorten the output or split the example", line, "output")
+                self.out.add(
+                    "output-too-long",
+                    Severity.ERROR,
+                    f"output has {lo:,} characters; the limit is {MAX_OUTPUT_CHARS:,}",
+                    "shorten the output or split the example",
+                    line,
+                    "output",
+                )
 
     def _whitespace(self, lines: Sequence[int], texts: list[str], stripped: list[str], field: str, hint: str) -> None:
         if stripped == texts:  # str.strip returns the string itself when there is nothing to strip
@@ -368,8 +428,8 @@ class Checkpoints:
     def add(self, first: int, offsets: Sequence[int], lines: Sequence[int]) -> None:
         """Records `first`, `first`+1, ... start at `offsets` on `lines`."""
         skip = -first % self.stride
-        self.offsets.extend(offsets[skip::self.stride])
-        self.lines.extend(lines[skip::self.stride])
+        self.offsets.extend(offsets[skip :: self.stride])
+        self.lines.extend(lines[skip :: self.stride])
 
 
 @contextmanager

@@ -116,7 +116,9 @@ class GeminiRunner:
         error = {"code": RPC_CODES["CANCELLED"], "message": message}
         # With steps done, the weights of the last completed step are kept and served; quality is unpredictable.
         state = "ACTIVE" if step > 0 and self.weights_path(model_id).exists() else "FAILED"
-        self.store.update_model(model_id, state=state, error=error, cancelled=1, complete_time=moment, update_time=moment)
+        self.store.update_model(
+            model_id, state=state, error=error, cancelled=1, complete_time=moment, update_time=moment
+        )
 
     def on_crash(self, model_id: str, message: str) -> None:
         if self.store.exists(model_id):

@@ -38,7 +38,9 @@ def decode_token(request: web.Request, query: dict) -> int:
     except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
         raise invalid("pageToken", "is not a token this server gave out; start again without pageToken") from None
     if data != query:
-        raise invalid("pageToken", "belongs to a request with another pageSize or filter; send the same ones or start again")
+        raise invalid(
+            "pageToken", "belongs to a request with another pageSize or filter; send the same ones or start again"
+        )
     return after
 
 
@@ -56,6 +58,8 @@ def parse_filter(text: str) -> tuple[list[str], bool]:
             if token == "readers:everyone":
                 everyone = True
                 continue
-            raise invalid("filter", f"unknown operator {token!r}; use owner:me, writers:me, readers:me or readers:everyone")
+            raise invalid(
+                "filter", f"unknown operator {token!r}; use owner:me, writers:me, readers:me or readers:everyone"
+            )
         terms.append(token.lower())
     return terms, everyone

@@ -42,7 +42,9 @@ class JobRunner(Protocol):
     def on_event(self, key: str, event: dict[str, Any]) -> None:
         """Progress from the worker: started, resumed, dataset, points, post_processing."""
 
-    def on_end(self, key: str, final: dict[str, Any], code: int, stderr: str, requested: str | None, stopping: bool) -> None:
+    def on_end(
+        self, key: str, final: dict[str, Any], code: int, stderr: str, requested: str | None, stopping: bool
+    ) -> None:
         """The worker ended; `final` is its last event ({} if none), `requested` "cancel"/"delete" if asked."""
 
     def on_crash(self, key: str, message: str) -> None: ...

@@ -14,6 +14,7 @@ to the child in an environment variable, never on its command line. The child's 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -55,7 +56,9 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
-def _request(url: str, method: str = "GET", body: dict | None = None, api_key: str | None = None, timeout: float = 5.0) -> Any:
+def _request(
+    url: str, method: str = "GET", body: dict | None = None, api_key: str | None = None, timeout: float = 5.0
+) -> Any:
     headers = {"Content-Type": "application/json"}
     if api_key:
         headers["x-goog-api-key"] = api_key
@@ -128,10 +131,8 @@ class RunningEmulator:
 
     def kill(self) -> None:
         """SIGKILL, as a crash would (for restart tests)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         if self.process is not None:
             self.process.wait()
 

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from tui.models import Job
 from tui.screens.monitor_format import ago, ago_changes_in, job_title, last_heard, loss_text, percent
 
-COLUMNS = (("mark", " ", 1), ("job", "Job", 20), ("state", "State", 9), ("progress", "Done", 4), ("loss", "Loss", 6), ("updated", "Updated", 10))
+COLUMNS = (
+    ("mark", " ", 1),
+    ("job", "Job", 20),
+    ("state", "State", 9),
+    ("progress", "Done", 4),
+    ("loss", "Loss", 6),
+    ("updated", "Updated", 10),
+)
 # Theme variables, so the states stay readable in every theme.
 STATE_COLOURS = {
     "PENDING": "text-muted",
@@ -35,7 +43,7 @@ def _newest_first(job: Job) -> tuple[float, str]:
 class JobTable(DataTable):
     """Jobs with state, progress, latest loss and when they were last heard of."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False, id="jobs.down"),
         Binding("k", "cursor_up", "Up", show=False, id="jobs.up"),
     ]

@@ -93,7 +93,9 @@ def parse_example(record: Any) -> TuningExample:
     turns = parse_turns(record["contents"])
     roles = [role for role, _ in turns]
     if roles[0] != "user":
-        raise ContentProblem(f"roles out of order: the conversation starts with {roles[0]!r}; it must start with 'user'")
+        raise ContentProblem(
+            f"roles out of order: the conversation starts with {roles[0]!r}; it must start with 'user'"
+        )
     for i in range(1, len(roles)):
         if roles[i] == roles[i - 1]:
             raise ContentProblem(f"roles out of order: contents[{i - 1}] and contents[{i}] are both {roles[i]!r}")
@@ -104,9 +106,7 @@ def parse_example(record: Any) -> TuningExample:
     answer = turns[-1][1]
     if not answer:
         raise ContentProblem("the last model turn is empty; every example needs the expected answer")
-    users = tuple(
-        {"role": "user", "parts": [{"text": text[:1000]}]} for role, text in turns if role == "user"
-    )
+    users = tuple({"role": "user", "parts": [{"text": text[:1000]}]} for role, text in turns if role == "user")
     characters = sum(len(text) for _, text in turns) + len(system or "")
     return TuningExample(
         prompt, answer, len(turns), estimate_tokens(prompt), estimate_tokens(answer), characters, users

@@ -122,7 +122,7 @@ class VertexBackend:
     async def _guard(self, call: Awaitable[T]) -> T:
         try:
             return await call
-        except Exception as exc:  # every failure is translated (cancellation passes through)
+        except Exception as exc:  # noqa: BLE001 - every failure is translated (cancellation passes through)
             raise translate(exc, self._where, self._hint, project=self.place.project, identity=self.identity) from None
 
     # -- launching ---------------------------------------------------------------------------
