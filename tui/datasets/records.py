@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from operator import itemgetter
+from typing import Any
 
 import orjson
 
@@ -103,7 +104,7 @@ def load_batch(raws: Sequence[bytes]) -> list[object] | None:
         return None
 
 
-def plain_pairs(objects: list[object]) -> tuple[list[str], list[str], list[str], list[str]] | None:
+def plain_pairs(objects: list[Any]) -> tuple[list[str], list[str], list[str], list[str]] | None:
     """When parsed records are all plain {"text_input": str, "output": str} objects (other keys allowed,
     but not "contents" or "messages"): inputs, outputs, and both with str.strip applied, the same as
     `parse_object` gives each. None when any record is anything else."""
@@ -272,7 +273,9 @@ def split_csv(raw: bytes, offset: int, delimiter: str) -> list[str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise decode_problem(raw, offset) from None
+        problem = decode_problem(raw, offset)
+        assert problem is not None  # the bytes did not decode
+        raise problem from None
     try:
         rows = list(csv.reader(text.splitlines(keepends=True), delimiter=delimiter, strict=True))
     except csv.Error as exc:

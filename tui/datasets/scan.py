@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import accumulate, islice, repeat
+from typing import Any
 
 import numpy as np
 
@@ -220,7 +221,7 @@ class Scan:
         ), None
 
     def _each(
-        self, lines: Sequence[int], items: Iterable, parse: Callable[[object], tuple[str, str]]
+        self, lines: Sequence[int], items: Iterable, parse: Callable[[Any], tuple[str, str]]
     ) -> tuple[list[int], list[str], list[str]]:
         """Records parsed one at a time: positions of the valid ones, their inputs and outputs."""
         valid, inputs, outputs = [], [], []
@@ -239,7 +240,7 @@ class Scan:
     def _check(
         self,
         lines: Sequence[int],
-        records: range,
+        records: Sequence[int],
         valid: list[int] | None,
         inputs: list[str],
         outputs: list[str],
@@ -254,16 +255,17 @@ class Scan:
             self._learn(inputs[:BATCH])
         in_lens, out_lens = array("I", map(len, inputs)), array("I", map(len, outputs))
         if type(lines) is range:
-            self.lines.frombytes(np.arange(lines.start, lines.stop, dtype=np.uint32).view(np.uint8))
+            # numpy arrays are buffers; the stubs do not say so to array.frombytes
+            self.lines.frombytes(np.arange(lines.start, lines.stop, dtype=np.uint32).view(np.uint8))  # type: ignore[arg-type]
         else:
             self.lines.extend(lines)
         if type(records) is range:
-            self.records.frombytes(np.arange(records.start, records.stop, dtype=np.uint32).view(np.uint8))
+            self.records.frombytes(np.arange(records.start, records.stop, dtype=np.uint32).view(np.uint8))  # type: ignore[arg-type]
         else:
             self.records.extend(records)
         self.in_lens.extend(in_lens)
         self.out_lens.extend(out_lens)
-        self.in_hashes.frombytes(np.fromiter(map(hash, inputs), np.int64, count).view(np.uint8))
+        self.in_hashes.frombytes(np.fromiter(map(hash, inputs), np.int64, count).view(np.uint8))  # type: ignore[arg-type]
         self._lengths(lines, in_lens, out_lens)
         bare_in, bare_out = bare or (list(map(str.strip, inputs)), list(map(str.strip, outputs)))
         self._whitespace(
@@ -324,6 +326,7 @@ class Scan:
 
     def _check_preamble(self, inputs: list[str], shared: str) -> None:
         """Which inputs start with the preamble (all of them when the prefix they share does)."""
+        assert self.preamble is not None  # checked only once a preamble was learnt
         head = self.preamble if self.preamble_inline else self.preamble + "\n"
         if shared.startswith(head):
             self.has_preamble.frombytes(b"\x01" * len(inputs))
@@ -350,8 +353,8 @@ class Scan:
             else:
                 disorder |= present & (at < latest)
                 np.maximum(latest, at, out=latest)
-        self.marker_bits.frombytes(bits)
-        self.marker_disorder.frombytes(disorder.view(np.uint8))
+        self.marker_bits.frombytes(bits)  # type: ignore[arg-type]
+        self.marker_disorder.frombytes(disorder.view(np.uint8))  # type: ignore[arg-type]
 
     def _lengths(self, lines: Sequence[int], in_lens: array, out_lens: array) -> None:
         ins, outs = np.frombuffer(in_lens, np.uint32), np.frombuffer(out_lens, np.uint32)

@@ -173,12 +173,14 @@ def start_emulator(
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, env=env, start_new_session=detached
         )
+    stdout = process.stdout
+    assert stdout is not None  # Popen was given stdout=PIPE
     first: list[bytes] = []
-    reader = threading.Thread(target=lambda: first.append(process.stdout.readline()), daemon=True)
+    reader = threading.Thread(target=lambda: first.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout)
     line = first[0].decode("utf-8", "replace").strip() if first else ""
-    process.stdout.close()
+    stdout.close()
     if not line.startswith("listening on "):
         if process.poll() is None:
             process.kill()

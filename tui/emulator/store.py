@@ -152,7 +152,8 @@ class Store:
         """Models in creation order, starting after `after_seq`."""
         cursor = self.conn.execute("SELECT * FROM tuned_models WHERE seq > ? ORDER BY seq", (after_seq,))
         for row in cursor:
-            yield self._row(row)
+            if (model := self._row(row)) is not None:
+                yield model
 
     def ids_in_state(self, state: str) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM tuned_models WHERE state = ? ORDER BY seq", (state,))]

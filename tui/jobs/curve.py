@@ -10,6 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 from tui.models import CurvePoint
 
@@ -54,7 +58,9 @@ def ema(values: Sequence[float], alpha: float = 0.1) -> list[float]:
     return out
 
 
-def downsample(xs: Sequence, ys: Sequence[float], max_points: int) -> tuple[list, list]:
+def downsample(
+    xs: Sequence[Any] | NDArray[Any], ys: Sequence[float] | NDArray[Any], max_points: int
+) -> tuple[list, list]:
     """Reduce a curve to at most `max_points` points, keeping each bucket's min and max.
 
     The first and last points and the global extremes always survive, so a chart of the

@@ -197,7 +197,7 @@ class MonitorScreen(JobActions):
     def _on_job_event(self, event: Event) -> None:
         table = self.query_one(JobTable)
         if isinstance(event, JobRemoved):
-            table.remove(event.name)
+            table.remove_job(event.name)
             self._curves.pop(event.name, None)
             self._dirty.discard(event.name)
             self._update_empty()

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from rich.console import Console
@@ -316,16 +316,17 @@ class LossChart(PlotextPlot):
         boundaries = self._draw_epochs(plt, variables, low_step, high_step)
         if self._view.log_scale and drawn:
             plt.yticks(*_log_ticks(self._y_range))
-        plt.xticks(_integer_ticks(low_step, high_step))
+        plt.xticks(cast("list[float]", _integer_ticks(low_step, high_step)))
         plt.xlim(low_step, high_step)
         plt.xlabel("step   (│ epoch boundary)" if boundaries else "step")
         plt.title(self._title)
         plt.plotsize(width, height)
         plt._set_size(width, height)  # see PlotextPlot.render: resizing needs both calls
         # What plt.build() does before it joins the cells into ANSI text.
-        plt._set_sizes()
-        plt._build_matrix()
-        return _matrix_strips(plt.monitor.matrix, self.visual_style.rich_style)
+        figure: Any = plt  # plotext's figure internals are untyped in textual-plotext's wrapper
+        figure._set_sizes()
+        figure._build_matrix()
+        return _matrix_strips(figure.monitor.matrix, self.visual_style.rich_style)
 
     @staticmethod
     def _series_colours(variables: dict[str, str]) -> list:
@@ -363,14 +364,14 @@ class LossChart(PlotextPlot):
         if self._suggested is None or not ends:
             return drawn
         first_epoch = min(ends)
-        step = ends.get(first_epoch + self._suggested - 1)
-        if step is None or not low <= step <= high:
+        mark = ends.get(first_epoch + self._suggested - 1)
+        if mark is None or not low <= mark <= high:
             return drawn
-        index = int(np.searchsorted(curve.steps, step))
+        index = int(np.searchsorted(curve.steps, mark))
         losses = curve.smoothed() if self._view.smoothing else curve.losses
         loss = float(np.log10(max(float(losses[index]), LOG_FLOOR))) if self._view.log_scale else float(losses[index])
         plt.scatter(
-            [float(step)],
+            [float(mark)],
             [loss],
             marker="●",
             color=_rgb(variables, "success"),

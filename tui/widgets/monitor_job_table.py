@@ -97,7 +97,7 @@ class JobTable(DataTable):
         else:
             self._rebuild()
 
-    def remove(self, name: str) -> None:
+    def remove_job(self, name: str) -> None:
         if self._jobs.pop(name, None) is not None:
             if name in self.marked:
                 self.marked.remove(name)
@@ -140,7 +140,7 @@ class JobTable(DataTable):
         """`update_cell`, repainting only the row: Textual's version repaints every row."""
         data = getattr(self, "_data", None)
         row = self._row_locations.get(RowKey(name)) if data is not None else None
-        if row is None or not isinstance(getattr(self, "_update_count", None), int):
+        if data is None or row is None or not isinstance(getattr(self, "_update_count", None), int):
             self.update_cell(name, column, value)  # Textual internals changed: repaint it all
             return
         data[RowKey(name)][ColumnKey(column)] = value
