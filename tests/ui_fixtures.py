@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.config import LOCAL_API_KEY, load_settings
+from tui.config import load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 SIZE = (120, 36)
@@ -27,10 +27,7 @@ def ui_emulator(tmp_path_factory):
     from tui.emulator.process import start_emulator
 
     emulator = start_emulator(
-        tmp_path_factory.mktemp("emulator"),
-        port=0,
-        api_key=LOCAL_API_KEY,
-        extra_args=["--step-delay", "0.03", "--trainers", "2"],
+        tmp_path_factory.mktemp("emulator"), port=0, extra_args=["--step-delay", "0.03", "--trainers", "2"]
     )
     yield emulator
     emulator.stop()
@@ -58,7 +55,7 @@ def settings(tmp_path, ui_emulator, monkeypatch):
     """Settings on the module's emulator with a fresh data dir; paths show relative to the repo."""
     monkeypatch.chdir(REPO)
     base = load_settings(env={}, data_dir=tmp_path / "data", config_dir=tmp_path / "config")
-    return replace(base, local_url=ui_emulator.url)
+    return replace(base, local_url=ui_emulator.url, local_api_key=ui_emulator.api_key)
 
 
 @pytest.fixture

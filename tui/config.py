@@ -23,9 +23,9 @@ from tui.errors import TunedeckError
 
 APP_NAME = "tunedeck"
 
-# The local emulator listens on loopback only; its key is not a secret, just a guard
-# against requests meant for another server.
-LOCAL_API_KEY = "tunedeck-local"
+# The local emulator's key is random per emulator data dir (`<emulator_dir>/api-key`, see
+# tui/emulator/keyfile.py); $TUNEDECK_EMULATOR_API_KEY names a fixed one (with TUNEDECK_LOCAL_URL).
+LOCAL_KEY_ENV = "TUNEDECK_EMULATOR_API_KEY"
 # Seconds each training step sleeps in an emulator tunedeck starts by itself, so a default
 # job on a shipped sample lasts long enough to watch its curve grow (about 20-50 s).
 AUTO_STEP_DELAY_S = 0.2
@@ -56,6 +56,7 @@ class Settings:
     api_key_source: str | None = None
     gemini_base_url: str | None = None
     local_url: str | None = None  # use this running emulator instead of starting one
+    local_api_key: str | None = field(default=None, repr=False)  # its key, if not the emulator_dir's own
     bell: bool = False
     emulator_step_delay: float = AUTO_STEP_DELAY_S  # pacing of an emulator tunedeck starts by itself
 
@@ -193,6 +194,7 @@ def load_settings(
         api_key_source=source,
         gemini_base_url=env.get("GOOGLE_GEMINI_BASE_URL") or file.gemini_base_url,
         local_url=env.get("TUNEDECK_LOCAL_URL") or file.local_url,
+        local_api_key=env.get(LOCAL_KEY_ENV, "").strip() or None,
         bell=file.bell,
         emulator_step_delay=AUTO_STEP_DELAY_S if step_delay is None else step_delay,
     )

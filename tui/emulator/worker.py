@@ -180,10 +180,13 @@ def train(plan: dict[str, Any], controls: Controls) -> None:
         epoch = trainer.epoch_of(trainer.step)
         loss = trainer.train_step()
         point: dict[str, Any] = {
-            "step": trainer.step, "epoch": epoch, "time": now(), "loss": loss,
+            "step": trainer.step,
+            "epoch": epoch,
+            "time": now(),
+            "loss": loss,
             "accuracy": trainer.last_correct / max(1, trainer.last_predictions),
             "predictions": trainer.last_predictions,
-        }  # fmt: skip
+        }
         ended = epoch_ends.get(trainer.step)
         if evaluation is not None and (ended is not None or (eval_every and trainer.step % eval_every == 0)):
             eval_loss, eval_accuracy, eval_predictions = trainer.evaluate(evaluation)

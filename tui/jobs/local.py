@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.config import LOCAL_API_KEY, Settings
+from tui.config import Settings
 
 RECONNECT_EVERY_S = 1.0  # how often to look for the emulator while it does not answer
 RESTART_EVERY_S = 10.0  # at most one restart this often (an emulator that keeps dying is not restarted in a loop)
@@ -49,7 +49,7 @@ def start_for(settings: Settings):
     """Start a detached emulator for `settings.emulator_dir` on a free port; blocking."""
     from tui.emulator.process import start_emulator
 
-    return start_emulator(settings.emulator_dir, port=0, api_key=LOCAL_API_KEY, detached=True,
+    return start_emulator(settings.emulator_dir, port=0, api_key=settings.local_api_key, detached=True,
                           extra_args=auto_start_args(settings))
 
 
@@ -68,25 +68,20 @@ class EmulatorLink:
         """The next step when the emulator does not answer, naming only what applies."""
         if self.fixed:
             where = "TUNEDECK_LOCAL_URL" if os.environ.get("TUNEDECK_LOCAL_URL") else "local_url in config.json"
-            return (
-                f"check that the emulator at {self.url} is running ({where} points there), "
-                f"or remove {where} to let tunedeck start one"
-            )
+            return (f"check that the emulator at {self.url} is running ({where} points there), or remove {where} "
+                    "to let tunedeck start one")
         if self.started or self._crashed():
             return f"tunedeck starts a new emulator; if it keeps stopping, see {self._log()}"
-        return (
-            "start it again with `tunedeck emulator start`; tunedeck follows it to its new address "
-            f"(see {self._log()} for why it stopped)"
-        )
+        return ("start it again with `tunedeck emulator start`; tunedeck follows it to its new address "
+                f"(see {self._log()} for why it stopped)")
 
     def _crashed(self) -> bool:
         """The emulator in use died without cleaning up: its server.json still names its process."""
         from tui.emulator.process import read_server_info
 
         info = read_server_info(self.settings.emulator_dir)
-        return bool(
-            self.emulator is not None and info and info.get("pid") == self.emulator.pid and not self.emulator.alive()
-        )
+        return bool(self.emulator is not None and info and info.get("pid") == self.emulator.pid
+                    and not self.emulator.alive())
 
     def _log(self) -> Path:
         return self.settings.emulator_dir / "server.log"
@@ -97,17 +92,14 @@ class EmulatorLink:
             return Located(self.url) if await asyncio.to_thread(_answers, self.url) else None
         from tui.emulator.process import find_running
 
-        running = await asyncio.to_thread(find_running, self.settings.emulator_dir)
+        running = await asyncio.to_thread(find_running, self.settings.emulator_dir, self.settings.local_api_key)
         if running is not None:
             moved = running.url != self.url
             old, self.url, self.emulator = self.emulator, running.url, running
             if not moved:
                 return Located(self.url)
-            return Located(
-                self.url,
-                f"the local emulator now answers at {self.url} (pid {running.pid}, "
-                f"was pid {getattr(old, 'pid', '?')}); reconnected",
-            )
+            return Located(self.url, f"the local emulator now answers at {self.url} (pid {running.pid}, "
+                                     f"was pid {getattr(old, 'pid', '?')}); reconnected")
         if self.emulator is None or self.emulator.alive() or not (self.started or self._crashed()):
             return None
         if time.monotonic() - self._last_start < RESTART_EVERY_S:
@@ -120,11 +112,8 @@ class EmulatorLink:
         except Exception:  # noqa: BLE001 - tried again after RESTART_EVERY_S; the hint names the log
             return None
         self.url, self.emulator = started.url, started
-        return Located(
-            self.url,
-            f"the local emulator (pid {old}) stopped; tunedeck started a new one at {self.url} "
-            f"(pid {started.pid}); its jobs resume from their last checkpoint",
-        )
+        return Located(self.url, f"the local emulator (pid {old}) stopped; tunedeck started a new one at {self.url} "
+                                 f"(pid {started.pid}); its jobs resume from their last checkpoint")
 
 
 def _answers(url: str) -> bool:
@@ -133,7 +122,7 @@ def _answers(url: str) -> bool:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"{url}/_emulator/health", timeout=2.0):
+        with urllib.request.urlopen(f"{url}/_emulator/health", timeout=2.0):  # a loopback emulator
             return True
     except (urllib.error.URLError, OSError, ValueError):
         return False

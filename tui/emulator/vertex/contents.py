@@ -86,7 +86,7 @@ def parse_turns(contents: Any, where: str = "contents") -> list[tuple[str, str]]
 def parse_example(record: Any) -> TuningExample:
     """One training record. Raises ContentProblem naming the field at fault."""
     if not isinstance(record, dict):
-        raise ContentProblem(f"the line is a JSON {type(record).__name__}, not an object with \"contents\"")
+        raise ContentProblem(f'the line is a JSON {type(record).__name__}, not an object with "contents"')
     if "contents" not in record:
         keys = ", ".join(sorted(record)[:5]) or "none"
         raise ContentProblem(f'the record has no "contents" (keys: {keys}); each line needs "contents": [...]')
