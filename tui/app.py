@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
     from tui.config import Settings
+    from tui.datasets.first_page import FirstPage
     from tui.datasets.opened import OpenedDataset
     from tui.jobs.events import Event
     from tui.jobs.history import HistoryError
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 
 # How often the header re-checks that the backend answers.
 HEALTH_INTERVAL_S = 30.0
+# With `tunedeck PATH`, how long the job manager waits for the file's first rows to be on screen.
+FIRST_ROWS_WAIT_S = 2.0
 # Worker groups that live as long as their owner (tests wait for all the others):
 # the job-event consumer, and the directory browser's loader queue (Textual's).
 BACKGROUND_GROUPS = frozenset({"job-events", "_loader"})
@@ -120,6 +123,10 @@ class TuneDeckApp(App[None]):
         # The dataset open on the Datasets screen, announced when it changes.
         self.dataset: OpenedDataset | None = None
         self.dataset_changed: Signal[OpenedDataset] = Signal(self, "dataset_changed")
+        # `tunedeck PATH`: the dataset's first rows, being read.
+        self.open_on_start: FirstPage | None = None
+        # Set when those rows are on screen: the job manager (google-genai) loads after them.
+        self.first_rows_shown = asyncio.Event()
         self._shown_screen: Screen | None = None
         self._resting_cursors: WeakKeyDictionary[Screen, Widget] = WeakKeyDictionary()  # hidden screen -> its cursor
         self._set_backend_status(None, "connecting…")
@@ -141,6 +148,9 @@ class TuneDeckApp(App[None]):
             callback()
 
     def on_mount(self) -> None:
+        from tui.widgets.line_diff import send_changed_cells_only
+
+        send_changed_cells_only()  # over SSH, a changed cell costs a few bytes, not its whole line
         self.screen_change_signal.subscribe(self, self._rest_hidden_cursor)
         self._shown_screen = self.screen
         if self.manager is None:
@@ -153,8 +163,13 @@ class TuneDeckApp(App[None]):
         """Open the job manager after the first frame (this is where google-genai loads)."""
         from tui.jobs.polling import APP_POLICY
 
+        if self.open_on_start is not None:  # the file's first rows go first
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self.first_rows_shown.wait(), FIRST_ROWS_WAIT_S)
         # google-genai takes a while to import: do it in a thread so keys keep working.
         service = await asyncio.to_thread(import_module, "tui.jobs.service")
+        # The backend loads google-genai when it is made: load it here, off the event loop.
+        await asyncio.to_thread(import_module, "google.genai")
         self.manager = await service.open_manager(self.settings, policy=APP_POLICY)
         self._manager_opened(self.manager)
 
@@ -171,11 +186,13 @@ class TuneDeckApp(App[None]):
     async def _consume_events(self, manager: JobManager) -> None:
         """Re-publish every manager event on `job_events`; keep the header honest; announce
         finished jobs."""
-        from tui.jobs.events import BackendFailed, BackendRecovered, HistoryFailed, JobFinished
+        from tui.jobs.events import BackendFailed, BackendMoved, BackendRecovered, HistoryFailed, JobFinished
 
         async for event in manager.events():
             if isinstance(event, HistoryFailed):
                 self._announce_history_problem(event.error)
+            elif isinstance(event, BackendMoved):
+                self.notify(event.message, title="Local emulator", timeout=10)
             elif isinstance(event, BackendFailed):
                 self._set_backend_status(False, str(event.error))
             elif isinstance(event, BackendRecovered):

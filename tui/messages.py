@@ -15,7 +15,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from tui.datasets.lint import LintReport
-    from tui.datasets.reader import DatasetReader
+    from tui.datasets.reader import DatasetReader, Row
     from tui.models import Job
 
 
@@ -51,6 +51,15 @@ class WorkProgress(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, WorkProgress)
+
+
+@dataclass
+class DatasetOpened(Message):
+    """The first rows of the file are read; its index is not built yet."""
+
+    path: Path
+    reader: DatasetReader
+    rows: list[Row]
 
 
 @dataclass

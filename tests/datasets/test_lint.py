@@ -53,13 +53,8 @@ def test_a_bad_input_does_not_hide_a_bad_output(write):
 
 
 def test_empty_and_too_long_fields(write):
-    rows = [
-        *pairs(25),
-        {"text_input": "q", "output": ""},
-        {"text_input": "", "output": "a"},
-        {"text_input": "i" * 40001, "output": "a"},
-        {"text_input": "q2", "output": "o" * 5001},
-    ]
+    rows = [*pairs(25), {"text_input": "q", "output": ""}, {"text_input": "", "output": "a"},
+            {"text_input": "i" * 40_001, "output": "a"}, {"text_input": "q2", "output": "o" * 5_001}]
     report = check(write, rows)
     assert [(f.line, f.field) for f in found(report, "empty-output")] == [(26, "output")]
     assert [(f.line, f.field) for f in found(report, "empty-input")] == [(27, "text_input")]
@@ -100,28 +95,15 @@ def test_payload_counts_utf8_bytes(write):
 
 
 def test_multi_turn_is_an_error(write):
-    convo = {
-        "contents": [
-            {"role": "user", "parts": [{"text": "a"}]},
-            {"role": "model", "parts": [{"text": "b"}]},
-            {"role": "user", "parts": [{"text": "c"}]},
-            {"role": "model", "parts": [{"text": "d"}]},
-        ]
-    }
+    convo = {"contents": [{"role": "user", "parts": [{"text": "a"}]}, {"role": "model", "parts": [{"text": "b"}]},
+                          {"role": "user", "parts": [{"text": "c"}]}, {"role": "model", "parts": [{"text": "d"}]}]}
     report = check(write, [convo] * 3)
     assert [(f.line, f.severity) for f in found(report, "multi-turn")] == [(n, Severity.ERROR) for n in (1, 2, 3)]
 
 
-@pytest.mark.parametrize(
-    ("task", "n", "warned"),
-    [
-        ("classification", 99, True),
-        ("classification", 100, False),
-        ("summarization", 60, True),
-        ("document-search", 99, True),
-        ("generation", 25, False),
-    ],
-)
+@pytest.mark.parametrize(("task", "n", "warned"), [
+    ("classification", 99, True), ("classification", 100, False), ("summarization", 60, True),
+    ("document-search", 99, True), ("generation", 25, False)])
 def test_fewer_examples_than_advised_for_the_task(write, task, n, warned):
     report = check(write, pairs(n), task=task)
     assert bool(found(report, "fewer-than-advised")) is warned
@@ -149,11 +131,8 @@ def test_heavily_imbalanced_labels(write):
 
 
 def test_duplicates_and_conflicting_outputs(write):
-    rows = [
-        *pairs(22),
-        {"text_input": "question 3", "output": "answer 3"},
-        {"text_input": "question 5", "output": "something else"},
-    ]
+    rows = [*pairs(22), {"text_input": "question 3", "output": "answer 3"},
+            {"text_input": "question 5", "output": "something else"}]
     report = check(write, rows)
     dup = found(report, "duplicate")
     assert [(f.line, f.severity) for f in dup] == [(23, Severity.WARNING)] and "line 4" in dup[0].message
@@ -189,9 +168,8 @@ def test_inline_markers_are_found(write):
 
 
 def test_preamble_shared_by_most_inputs(write):
-    rows = [
-        {"text_input": f"Classify the review.\nreview: text {i}", "output": ["pos", "neg"][i % 2]} for i in range(40)
-    ]
+    rows = [{"text_input": f"Classify the review.\nreview: text {i}", "output": ["pos", "neg"][i % 2]}
+            for i in range(40)]
     rows.insert(7, {"text_input": "review: forgot the preamble", "output": "pos"})
     report = check(write, rows)
     assert report.profile.preamble == "Classify the review."

@@ -94,8 +94,8 @@ FILL = textwrap.dedent("""
     from tui.models import CurvePoint
     history = History(sys.argv[1])
     for i in range(5):
-        points = [CurvePoint(step=s, epoch=1, value=0.5) for s in range(1, 40)]
-        history.add_points("filler", f"tunedModels/f{i}", {"train_loss": points})
+        points = {"train_loss": [CurvePoint(step=s, epoch=1, value=0.5) for s in range(1, 40)]}
+        history.add_points("filler", f"tunedModels/f{i}", points)
     os._exit(0)  # leave the write-ahead log as it is, as a crash would
 """)
 
@@ -119,14 +119,8 @@ def full_disk_run(tmp_path: Path, url: str, key: str, room: int, *argv: str) -> 
                TUNEDECK_CONFIG_DIR=str(tmp_path / "c"))
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND"):
         env.pop(name, None)
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *argv],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        preexec_fn=limit_file_size,
-    )
+    return subprocess.run([sys.executable, "-m", "tui", *argv], capture_output=True, text=True, timeout=120,
+                          env=env, preexec_fn=limit_file_size)
 
 
 def test_a_job_created_when_the_disk_is_full_is_named_with_how_to_watch_it(emulator, tmp_path):

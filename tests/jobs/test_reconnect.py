@@ -21,9 +21,8 @@ from tui.models import JobState
 
 
 def settings_in(data_dir: Path, **changes) -> Settings:
-    return replace(
-        Settings(data_dir=data_dir, config_dir=data_dir / "config"), **{"emulator_step_delay": 0.0, **changes}
-    )
+    base = Settings(data_dir=data_dir, config_dir=data_dir / "config")
+    return replace(base, **{"emulator_step_delay": 0.0, **changes})
 
 
 @pytest.fixture
@@ -105,30 +104,16 @@ def test_jobs_watch_follows_a_crashed_emulator_to_its_restart(tmp_path, emulator
     settings = settings_in(data)
     emulators_of(settings.emulator_dir)
     first = start_emulator(settings.emulator_dir, port=0, detached=True, extra_args=["--step-delay", "0.05"])
-    env = dict(
-        os.environ,
-        TUNEDECK_DATA_DIR=str(data),
-        TUNEDECK_CONFIG_DIR=str(tmp_path / "config"),
-        TUNEDECK_EMULATOR_STEP_DELAY="0",
-    )
+    env = dict(os.environ, TUNEDECK_DATA_DIR=str(data), TUNEDECK_CONFIG_DIR=str(tmp_path / "config"),
+               TUNEDECK_EMULATOR_STEP_DELAY="0")
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND", "TUNEDECK_LOCAL_URL"):
         env.pop(name, None)
-    tune = subprocess.run(
-        [sys.executable, "-m", "tui", "tune", str(NUMBERS), "--epochs", "4", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    tune = subprocess.run([sys.executable, "-m", "tui", "tune", str(NUMBERS), "--epochs", "4", "--json"],
+                          capture_output=True, text=True, env=env, timeout=60)
     assert tune.returncode == 0, tune.stderr
     job_id = __import__("json").loads(tune.stdout)["id"]
-    watch = subprocess.Popen(
-        [sys.executable, "-m", "tui", "jobs", "watch", job_id],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    watch = subprocess.Popen([sys.executable, "-m", "tui", "jobs", "watch", job_id], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert "step" in watch.stdout.readline()  # it is following the job
         first.kill()

@@ -13,7 +13,8 @@ import argparse
 import sys
 import time
 
-FORMATS = ("jsonl", "json", "csv", "tsv", "vertex", "chat")
+from tui.cli import FORMATS
+
 TASKS = ("classification", "summarization", "document-search", "generation")
 PROGRESS_AFTER = 0.3  # seconds before a progress bar appears
 
@@ -21,20 +22,17 @@ PROGRESS_AFTER = 0.3  # seconds before a progress bar appears
 def register(subparsers) -> None:
     """Add `validate` to the `tunedeck` parser."""
     parser = subparsers.add_parser(
-        "validate",
-        help="check a tuning dataset and print findings and stats",
-        description="Check a tuning dataset. Exit code 0: no errors; 1: errors found; 2: unreadable file or unknown "
-                    "format.",
-    )
+        "validate", help="check a tuning dataset and print findings and stats",
+        description="Check a tuning dataset. Exit code 0: no errors; 1: errors found; "
+                    "2: unreadable file or unknown format.")
     parser.add_argument("path", metavar="PATH", help="dataset file (.jsonl, .json, .csv, .tsv; Vertex or chat JSONL)")
     parser.add_argument("--format", choices=FORMATS, help="the file's format (default: detected)")
     parser.add_argument("--task", choices=TASKS, help="what the model is tuned for (default: guessed from the outputs)")
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     parser.add_argument("--input-column", metavar="NAME", help="CSV/TSV: the column holding the input")
     parser.add_argument("--output-column", metavar="NAME", help="CSV/TSV: the column holding the output")
-    parser.add_argument(
-        "--target", choices=("gemini", "vertex"), default="gemini", help="which API's limits to check (default: gemini)"
-    )
+    parser.add_argument("--target", choices=("gemini", "vertex"), default="gemini",
+                        help="which API's limits to check (default: gemini)")
     parser.set_defaults(handler=run)
 
 
@@ -77,16 +75,9 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar("checking")
     try:
         try:
-            reader, report = check_file(
-                args.path,
-                format=args.format,
-                input_column=args.input_column,
-                output_column=args.output_column,
-                task=args.task,
-                target=args.target,
-                progress=bar,
-                hasher=hasher,
-            )
+            reader, report = check_file(args.path, format=args.format, input_column=args.input_column,
+                                        output_column=args.output_column, task=args.task, target=args.target,
+                                        progress=bar, hasher=hasher)
         finally:
             bar.close()
     except DatasetError as exc:
@@ -117,15 +108,8 @@ def _json_document(reader, report) -> dict:
         "task_guessed": report.task_guessed,
         "counts": report.counts,
         "findings": [
-            {
-                "rule": f.rule,
-                "severity": f.severity.value,
-                "line": f.line,
-                "column": f.column,
-                "field": f.field,
-                "message": f.message,
-                "hint": f.hint,
-            }
+            {"rule": f.rule, "severity": f.severity.value, "line": f.line, "column": f.column, "field": f.field,
+             "message": f.message, "hint": f.hint}
             for f in report.findings
         ],
         "stats": report.stats.model_dump(mode="json"),
@@ -146,22 +130,16 @@ def _print_human(reader, report) -> None:
     stats = report.stats
     counts = report.counts
     out.write("\n")
-    out.write(
-        f"{reader.path}: {reader.format.value}, {plural(stats.examples, 'valid example')} of "
-        f"{plural(len(reader), 'record')}, {size(reader.dataset.size_bytes)}, "
-        f"sha256 {reader.dataset.sha256[:12]}\n"
-    )
-    out.write(
-        f"  findings: {plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
-        f"{counts['info']:,} info\n"
-    )
+    out.write(f"{reader.path}: {reader.format.value}, {plural(stats.examples, 'valid example')} of "
+              f"{plural(len(reader), 'record')}, {size(reader.dataset.size_bytes)}, "
+              f"sha256 {reader.dataset.sha256[:12]}\n")
+    out.write(f"  findings: {plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
+              f"{counts['info']:,} info\n")
     out.write(f"  task: {report.task.value}{' (guessed)' if report.task_guessed else ''}\n")
     for name, summary in (("input", stats.input_chars), ("output", stats.output_chars)):
         if summary.count:
-            out.write(
-                f"  {name} chars: min {summary.min:,}, median {summary.p50:,}, mean {summary.mean:,.0f}, "
-                f"p95 {summary.p95:,}, max {summary.max:,}\n"
-            )
+            out.write(f"  {name} chars: min {summary.min:,}, median {summary.p50:,}, mean {summary.mean:,.0f}, "
+                      f"p95 {summary.p95:,}, max {summary.max:,}\n")
     out.write(f"  tokens: ~{stats.estimated_tokens:,} (estimate: characters / 4)\n")
     out.write(f"  duplicates: {stats.duplicates:,}; inputs with conflicting outputs: {stats.conflicting_inputs:,}\n")
     out.write(f"  inline payload: ~{size(stats.inline_bytes)} (the Gemini API takes up to {size(MAX_INLINE_BYTES)})\n")

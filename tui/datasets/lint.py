@@ -37,6 +37,7 @@ from tui.models import (
     MAX_OUTPUT_CHARS,
     MIN_EXAMPLES,
     DatasetStats,
+    Example,
     Finding,
     Severity,
     Task,
@@ -97,6 +98,11 @@ def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "g
                          conflicting_inputs=conflicts, labels=label_counts, inline_bytes=payload)
     return LintReport(findings=out.sorted(), stats=stats, profile=profile, task=chosen, task_guessed=given is None,
                       counts={s.value: out.severity.get(s, 0) for s in Severity}, rule_counts=dict(out.rules))
+
+
+def tunable(example: Example) -> bool:
+    """Whether an example that parsed can be tuned on: neither side empty nor over its length limit."""
+    return 0 < len(example.text_input) <= MAX_INPUT_CHARS and 0 < len(example.output) <= MAX_OUTPUT_CHARS
 
 
 def _rejected(scan: Scan) -> int:
@@ -178,23 +184,15 @@ def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:
                    f"inputs use ({' '.join(markers)})", "put the markers in the dataset's order")
         for j in kept:
             _warn_rows(out, "missing-marker", line_at, np.flatnonzero(~used[j]), f"input lacks {scan.markers[j]} that "
-                       f"{float(used[j].mean()):.0%} of inputs "
-                       "use", f"use the dataset's markers in order: {' '.join(markers)}")
+                       f"{float(used[j].mean()):.0%} of inputs use",
+                       f"use the dataset's markers in order: {' '.join(markers)}")
     profile = FormatProfile(preamble, markers, preamble_share, shares, preamble_inline=scan.preamble_inline)
     if preamble:
-        out.add(
-            "preamble",
-            Severity.INFO,
-            f"shared preamble {preamble!r} ({preamble_share:.0%} of inputs)",
-            "prompts sent to the tuned model must start with it",
-        )
+        out.add("preamble", Severity.INFO, f"shared preamble {preamble!r} ({preamble_share:.0%} of inputs)",
+                "prompts sent to the tuned model must start with it")
     if markers:
-        out.add(
-            "markers",
-            Severity.INFO,
-            f"format markers used by most inputs: {' '.join(markers)}",
-            "prompts sent to the tuned model must use these markers in this order",
-        )
+        out.add("markers", Severity.INFO, f"format markers used by most inputs: {' '.join(markers)}",
+                "prompts sent to the tuned model must use these markers in this order")
     return profile
 
 
@@ -206,66 +204,33 @@ def _warn_rows(out: Findings, rule: str, line_at: np.ndarray, rows: np.ndarray, 
     out.tally(rule, Severity.WARNING, len(rows) - room)
 
 
-def _dataset_rules(
-    out: Findings,
-    reader: DatasetReader,
-    count: int,
-    payload: int,
-    task: Task,
-    guessed: bool,
-    labels: dict[str, int] | None,
-    target: str,
-) -> None:
+def _dataset_rules(out: Findings, reader: DatasetReader, count: int, payload: int, task: Task, guessed: bool,
+                   labels: dict[str, int] | None, target: str) -> None:
     records = len(reader)
-    out.add(
-        "format",
-        Severity.INFO,
-        f"detected format {reader.format.value}, {plural(count, 'valid example')} of {plural(records, 'record')}",
-        ""
-        if reader.dataset.input_column is None
-        else f"input column {reader.dataset.input_column!r}, output column {reader.dataset.output_column!r}",
-    )
-    out.add(
-        "task",
-        Severity.INFO,
-        f"tuning task {task.value}" + (" (guessed from the outputs)" if guessed else " (given)"),
-        "name the task with --task if the guess is wrong" if guessed else "",
-    )
+    out.add("format", Severity.INFO, f"detected format {reader.format.value}, {plural(count, 'valid example')} of "
+            f"{plural(records, 'record')}",
+            "" if reader.dataset.input_column is None else
+            f"input column {reader.dataset.input_column!r}, output column {reader.dataset.output_column!r}")
+    out.add("task", Severity.INFO,
+            f"tuning task {task.value}" + (" (guessed from the outputs)" if guessed else " (given)"),
+            "name the task with --task if the guess is wrong" if guessed else "")
     if not records:
         empty = not reader.dataset.size_bytes
         per_line = ", one JSON object per line" if reader.format.value == "jsonl" else ""
-        out.add(
-            "empty-file",
-            Severity.ERROR,
-            "the file is empty" if empty else "the file holds no records (only blank lines)",
-            f"add at least {MIN_EXAMPLES} examples{per_line}",
-        )
+        out.add("empty-file", Severity.ERROR,
+                "the file is empty" if empty else "the file holds no records (only blank lines)",
+                f"add at least {MIN_EXAMPLES} examples{per_line}")
     elif count < MIN_EXAMPLES:
-        out.add(
-            "too-few-examples",
-            Severity.ERROR,
-            f"{plural(count, 'valid example')}; tuning needs at least {MIN_EXAMPLES}",
-            "add examples (100 to 500 are advised)",
-        )
+        out.add("too-few-examples", Severity.ERROR,
+                f"{plural(count, 'valid example')}; tuning needs at least {MIN_EXAMPLES}",
+                "add examples (100 to 500 are advised)")
     elif task in ADVISED and count < ADVISED[task]:
-        out.add(
-            "fewer-than-advised",
-            Severity.WARNING,
-            f"{plural(count, 'example')}; {ADVISED[task]}+ are advised for {task.value}",
-            "add examples to improve quality",
-        )
+        out.add("fewer-than-advised", Severity.WARNING, f"{plural(count, 'example')}; {ADVISED[task]}+ are advised for "
+                f"{task.value}", "add examples to improve quality")
     if target == "gemini" and payload > MAX_INLINE_BYTES:
-        out.add(
-            "payload-too-large",
-            Severity.ERROR,
-            f"about {size(payload)} of examples; the Gemini API takes at most {size(MAX_INLINE_BYTES)} inline",
-            "use fewer or shorter examples",
-        )
+        out.add("payload-too-large", Severity.ERROR, f"about {size(payload)} of examples; the Gemini API "
+                f"takes at most {size(MAX_INLINE_BYTES)} inline", "use fewer or shorter examples")
     if task is Task.CLASSIFICATION and labels and imbalance(labels) >= IMBALANCE_RATIO:
         shown = ", ".join(f"{k} {v}" for k, v in labels.items())
-        out.add(
-            "imbalanced-labels",
-            Severity.WARNING,
-            f"labels are heavily imbalanced ({shown})",
-            "add examples of the rare labels, or drop some of the common ones",
-        )
+        out.add("imbalanced-labels", Severity.WARNING, f"labels are heavily imbalanced ({shown})",
+                "add examples of the rare labels, or drop some of the common ones")

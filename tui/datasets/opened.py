@@ -61,6 +61,35 @@ def read_and_check(
     return OpenedDataset(Path(path).resolve(), reader, report)
 
 
+def finish_reading(
+    reader: DatasetReader,
+    progress: Progress,
+    indexed: Callable[[DatasetReader], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> OpenedDataset | None:
+    """Index and lint a dataset whose first rows are on screen (blocking: call it in a thread worker).
+    Both run in a forked process, so the app's interpreter stays free to draw; the index grows in
+    `reader` as it is built (rows already indexed can be read meanwhile). None if `cancelled()`
+    turns true, or the index is stopped, before the end."""
+    from tui.datasets.apart import Cancelled, index_apart, lint_apart
+    from tui.datasets.index import IndexingStopped
+
+    def stage(name: str) -> Callable[..., None]:
+        def report(done: float, total: float | None = None) -> None:
+            progress(name, done, total)
+
+        return report
+
+    try:
+        index_apart(reader, stage("Indexing"), cancelled)
+        if indexed is not None:
+            indexed(reader)
+        report = lint_apart(reader, progress=stage("Checking"), cancelled=cancelled)
+    except (Cancelled, IndexingStopped):
+        return None
+    return OpenedDataset(reader.path.resolve(), reader, report)
+
+
 def count_by_severity(findings: list[Finding]) -> dict[str, int]:
     counts = {severity.value: 0 for severity in Severity}
     for finding in findings:

@@ -24,9 +24,8 @@ _PAIR = {2}
 class RecordProblem(Exception):
     """What is wrong with one record; the reader adds path and line."""
 
-    def __init__(
-        self, rule: str, message: str, hint: str = "", field: str | None = None, column: int | None = None
-    ) -> None:
+    def __init__(self, rule: str, message: str, hint: str = "", field: str | None = None,
+                 column: int | None = None) -> None:
         super().__init__(message)
         self.rule = rule
         self.message = message
@@ -56,12 +55,9 @@ def decode_problem(raw: bytes, offset: int) -> RecordProblem | None:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return RecordProblem(
-            "invalid-utf8",
-            f"invalid UTF-8 at byte offset {offset + exc.start}",
-            "re-save the file as UTF-8 (the byte offset counts from the start of the file)",
-            column=exc.start + 1,
-        )
+        return RecordProblem("invalid-utf8", f"invalid UTF-8 at byte offset {offset + exc.start}",
+                             "re-save the file as UTF-8 (the byte offset counts from the start of the file)",
+                             column=exc.start + 1)
     return None
 
 
@@ -76,23 +72,17 @@ def parse_json(raw: bytes, offset: int) -> tuple[str, str]:
         if not raw.strip():
             raise RecordProblem("invalid-json", "line holds only whitespace", "delete the line") from None
         message = exc.msg if hasattr(exc, "msg") else str(exc)
-        raise RecordProblem(
-            "invalid-json",
-            f"invalid JSON at column {exc.colno}: {message}",
-            "fix the JSON on this line (a truncated line or a missing quote or comma is typical)",
-            column=exc.colno,
-        ) from None
+        raise RecordProblem("invalid-json", f"invalid JSON at column {exc.colno}: {message}",
+                            "fix the JSON on this line (a truncated line or a missing quote or comma is typical)",
+                            column=exc.colno) from None
     return parse_object(obj)
 
 
 def parse_object(obj: object) -> tuple[str, str]:
     """(input, output) of one parsed JSON record."""
     if type(obj) is not dict:
-        raise RecordProblem(
-            "not-an-object",
-            f"expected a JSON object, found {type(obj).__name__}",
-            'write each example as {"text_input": "...", "output": "..."}',
-        )
+        raise RecordProblem("not-an-object", f"expected a JSON object, found {type(obj).__name__}",
+                            'write each example as {"text_input": "...", "output": "..."}')
     return extract(obj)
 
 
@@ -171,38 +161,26 @@ def _text(obj: dict, key: str, what: str) -> str:
         return value
     if value is None and key not in obj:
         raise RecordProblem(f"missing-{what}", f'missing "{key}"', f'add a "{key}" string to this example', field=key)
-    raise RecordProblem(
-        f"non-string-{what}",
-        f'"{key}" must be a string, found {_json_type(value)}',
-        f'write "{key}" as a JSON string (quote numbers, join lists)',
-        field=key,
-    )
+    raise RecordProblem(f"non-string-{what}", f'"{key}" must be a string, found {_json_type(value)}',
+                        f'write "{key}" as a JSON string (quote numbers, join lists)', field=key)
 
 
 def _json_type(value: object) -> str:
-    return {
-        dict: "an object",
-        list: "an array",
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        type(None): "null",
-    }.get(type(value), type(value).__name__)
+    return {dict: "an object", list: "an array", bool: "a boolean", int: "a number", float: "a number",
+            type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def _parts_text(content: object, where: str) -> str:
     parts = content.get("parts") if isinstance(content, dict) else None
     if not isinstance(parts, list) or not parts:
-        raise RecordProblem(
-            "bad-structure", f'{where} needs a non-empty "parts" list', 'write "parts": [{"text": "..."}]', field=where
-        )
+        raise RecordProblem("bad-structure", f'{where} needs a non-empty "parts" list',
+                            'write "parts": [{"text": "..."}]', field=where)
     texts = []
     for part in parts:
         text = part.get("text") if isinstance(part, dict) else None
         if type(text) is not str:
-            raise RecordProblem(
-                "bad-structure", f"{where} has a part without text", "only text parts can be tuned", field=where
-            )
+            raise RecordProblem("bad-structure", f"{where} has a part without text", "only text parts can be tuned",
+                                field=where)
         texts.append(text)
     return "".join(texts)
 
@@ -212,16 +190,13 @@ def _single_turn(turns: list[tuple[str, str]], user: str, model: str) -> tuple[s
     if roles == [user, model]:
         return turns[0][1], turns[1][1]
     if len(turns) > 2 and roles.count(user) >= 1:
-        raise RecordProblem(
-            "multi-turn",
-            f"{len(turns)} turns ({', '.join(roles)}); the Gemini API tunes single-turn examples only",
-            f"keep one {user} turn and one {model} turn per example (split conversations into examples)",
-        )
-    raise RecordProblem(
-        "bad-structure",
-        f"expected one {user} turn then one {model} turn, found: {', '.join(roles) or 'none'}",
-        f"give each example a {user} turn followed by a {model} turn",
-    )
+        raise RecordProblem("multi-turn",
+                            f"{len(turns)} turns ({', '.join(roles)}); the Gemini API tunes single-turn examples only",
+                            f"keep one {user} turn and one {model} turn per example "
+                            "(split conversations into examples)")
+    raise RecordProblem("bad-structure",
+                        f"expected one {user} turn then one {model} turn, found: {', '.join(roles) or 'none'}",
+                        f"give each example a {user} turn followed by a {model} turn")
 
 
 def _from_vertex(obj: dict) -> tuple[str, str]:
@@ -261,11 +236,8 @@ def parse_csv(raw: bytes, offset: int, delimiter: str, width: int, columns: tupl
     """Parse one CSV/TSV record (possibly several physical lines) into (input, output)."""
     fields = split_csv(raw, offset, delimiter)
     if len(fields) != width:
-        raise RecordProblem(
-            "invalid-csv",
-            f"expected {width} fields, found {len(fields)}{_spanned(raw)}",
-            "quote fields that contain the delimiter, and check for a missing or extra field",
-        )
+        raise RecordProblem("invalid-csv", f"expected {width} fields, found {len(fields)}{_spanned(raw)}",
+                            "quote fields that contain the delimiter, and check for a missing or extra field")
     return fields[columns[0]], fields[columns[1]]
 
 
@@ -273,23 +245,15 @@ def split_csv(raw: bytes, offset: int, delimiter: str) -> list[str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        problem = decode_problem(raw, offset)
-        assert problem is not None  # the bytes did not decode
-        raise problem from None
+        raise decode_problem(raw, offset) or RecordProblem("invalid-utf8", "invalid UTF-8") from None
     try:
         rows = list(csv.reader(text.splitlines(keepends=True), delimiter=delimiter, strict=True))
     except csv.Error as exc:
-        raise RecordProblem(
-            "invalid-csv",
-            f"invalid CSV: {exc}{_spanned(raw)}",
-            'wrap fields containing quotes in "..." and double inner quotes',
-        ) from None
+        raise RecordProblem("invalid-csv", f"invalid CSV: {exc}{_spanned(raw)}",
+                            'wrap fields containing quotes in "..." and double inner quotes') from None
     if len(rows) != 1:
-        raise RecordProblem(
-            "invalid-csv",
-            f"invalid CSV: record splits into {len(rows)} rows{_spanned(raw)}",
-            'check the quoting: a field with a " must be wrapped in "..." with inner quotes doubled',
-        )
+        raise RecordProblem("invalid-csv", f"invalid CSV: record splits into {len(rows)} rows{_spanned(raw)}",
+                            'check the quoting: a field with a " must be wrapped in "..." with inner quotes doubled')
     return rows[0]
 
 

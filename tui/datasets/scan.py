@@ -24,6 +24,7 @@ from tui.datasets.progress import Throttle
 from tui.datasets.reader import LINE_JSON, DatasetReader, non_blank
 from tui.datasets.records import RecordProblem, load_batch, parse_object, plain_pairs
 from tui.datasets.stats import MAX_LABEL_CHARS, MAX_LABELS
+from tui.datasets.wording import plural
 from tui.models import MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, DatasetFormat, Finding, Severity
 
 BATCH = 512
@@ -85,14 +86,9 @@ class Findings:
         for rule, total in self.rules.items():
             if total > MAX_PER_RULE:
                 severity = next(f.severity for f in self.kept if f.rule == rule)
-                out.append(
-                    Finding(
-                        rule=rule,
-                        severity=severity,
-                        path=self.path,
-                        message=f"{total - MAX_PER_RULE:,} more {rule} findings not listed ({total:,} in all)",
-                    )
-                )
+                out.append(Finding(rule=rule, severity=severity, path=self.path,
+                                   message=f"{plural(total - MAX_PER_RULE, f'more {rule} finding')} not listed "
+                                           f"({total:,} in all)"))
         return sorted(out, key=lambda f: (f.line or 0, f.severity != Severity.INFO))
 
 
@@ -140,13 +136,8 @@ class Scan:
             self._check(lines, self._numbers(len(raws)), *self._parse(lines, raws, lambda offsets=offsets: offsets))
             throttle(batch[-1][1])
 
-    def scan_lines(
-        self,
-        batches: Iterator[tuple[int, int, list[bytes]]],
-        throttle: Throttle | None = None,
-        *,
-        until_learnt: bool = False,
-    ) -> None:
+    def scan_lines(self, batches: Iterator[tuple[int, int, list[bytes]]], throttle: Throttle | None = None,
+                   *, until_learnt: bool = False) -> None:
         """Check the records of batches of lines (`DatasetReader.line_batches`); with `until_learnt`, stop
         after the batch the preamble and marker candidates are learnt from."""
         checkpoints = self.checkpoints
@@ -155,7 +146,8 @@ class Scan:
             numbers = self._numbers(len(kept_raws))
             if checkpoints is not None:
                 checkpoints.add(numbers.start, _offsets(offset, raws, lines, line), lines)
-            self._check(lines, numbers, *self._parse(lines, kept_raws, lambda: _offsets(offset, raws, lines, line)))  # noqa: B023
+            self._check(lines, numbers,
+                        *self._parse(lines, kept_raws, lambda: _offsets(offset, raws, lines, line)))  # noqa: B023
             self.next_line = line + len(raws)
             self.next_offset = offset + sum(map(len, raws))
             if throttle is not None:
@@ -176,14 +168,9 @@ class Scan:
         lines, records = self.next_line - 1, self._seen
         self.lines.frombytes((np.frombuffer(other.lines, np.uint32) + np.uint32(lines)).tobytes())
         self.records.frombytes((np.frombuffer(other.records, np.uint32) + np.uint32(records)).tobytes())
-        for mine, theirs in (
-            (self.in_lens, other.in_lens),
-            (self.out_lens, other.out_lens),
-            (self.in_hashes, other.in_hashes),
-            (self.has_preamble, other.has_preamble),
-            (self.marker_bits, other.marker_bits),
-            (self.marker_disorder, other.marker_disorder),
-        ):
+        for mine, theirs in ((self.in_lens, other.in_lens), (self.out_lens, other.out_lens),
+                             (self.in_hashes, other.in_hashes), (self.has_preamble, other.has_preamble),
+                             (self.marker_bits, other.marker_bits), (self.marker_disorder, other.marker_disorder)):
             mine.extend(theirs)
         if self.labels is not None and other.labels is not None:
             for label, count in other.labels.items():
@@ -214,15 +201,11 @@ class Scan:
                     return None, inputs, outputs, (bare_inputs, bare_outputs)
                 return *self._each(lines, objects, parse_object), None
         parse = self.reader.parse
-        return *self._each(
-            lines,
-            zip(raws, offsets(), strict=True),
-            lambda item: parse(item[0][:-1] if item[0][-1:] == b"\n" else item[0], item[1]),
-        ), None
+        return *self._each(lines, zip(raws, offsets(), strict=True),
+                           lambda item: parse(item[0][:-1] if item[0][-1:] == b"\n" else item[0], item[1])), None
 
-    def _each(
-        self, lines: Sequence[int], items: Iterable, parse: Callable[[Any], tuple[str, str]]
-    ) -> tuple[list[int], list[str], list[str]]:
+    def _each(self, lines: Sequence[int], items: Iterable, parse: Callable[[Any], tuple[str, str]]
+              ) -> tuple[list[int], list[str], list[str]]:
         """Records parsed one at a time: positions of the valid ones, their inputs and outputs."""
         valid, inputs, outputs = [], [], []
         for i, (line, item) in enumerate(zip(lines, items, strict=False)):
@@ -237,15 +220,8 @@ class Scan:
             outputs.append(output)
         return valid, inputs, outputs
 
-    def _check(
-        self,
-        lines: Sequence[int],
-        records: Sequence[int],
-        valid: list[int] | None,
-        inputs: list[str],
-        outputs: list[str],
-        bare: Stripped | None,
-    ) -> None:
+    def _check(self, lines: Sequence[int], records: Sequence[int], valid: list[int] | None, inputs: list[str],
+               outputs: list[str], bare: Stripped | None) -> None:
         count = len(inputs)
         if not count:
             return
@@ -255,22 +231,20 @@ class Scan:
             self._learn(inputs[:BATCH])
         in_lens, out_lens = array("I", map(len, inputs)), array("I", map(len, outputs))
         if type(lines) is range:
-            # numpy arrays are buffers; the stubs do not say so to array.frombytes
-            self.lines.frombytes(np.arange(lines.start, lines.stop, dtype=np.uint32).view(np.uint8))  # type: ignore[arg-type]
+            self.lines.frombytes(np.arange(lines.start, lines.stop, dtype=np.uint32).view(np.uint8).data)
         else:
             self.lines.extend(lines)
         if type(records) is range:
-            self.records.frombytes(np.arange(records.start, records.stop, dtype=np.uint32).view(np.uint8))  # type: ignore[arg-type]
+            self.records.frombytes(np.arange(records.start, records.stop, dtype=np.uint32).view(np.uint8).data)
         else:
             self.records.extend(records)
         self.in_lens.extend(in_lens)
         self.out_lens.extend(out_lens)
-        self.in_hashes.frombytes(np.fromiter(map(hash, inputs), np.int64, count).view(np.uint8))  # type: ignore[arg-type]
+        self.in_hashes.frombytes(np.fromiter(map(hash, inputs), np.int64, count).view(np.uint8).data)
         self._lengths(lines, in_lens, out_lens)
         bare_in, bare_out = bare or (list(map(str.strip, inputs)), list(map(str.strip, outputs)))
-        self._whitespace(
-            lines, inputs, bare_in, "text_input", "strip it, or production prompts must carry the same whitespace"
-        )
+        self._whitespace(lines, inputs, bare_in, "text_input",
+                         "strip it, or production prompts must carry the same whitespace")
         self._whitespace(lines, outputs, bare_out, "output", "strip it, or the model learns to emit it")
         for texts in (inputs, outputs):
             if not all(map(str.isascii, texts)):
@@ -289,14 +263,8 @@ class Scan:
     @property
     def payload(self) -> int:
         """Bytes of the examples as the Gemini API's inline JSON (UTF-8), an estimate of the request body."""
-        chars = (
-            int(
-                np.frombuffer(self.in_lens, np.uint32).sum(dtype=np.int64)
-                + np.frombuffer(self.out_lens, np.uint32).sum(dtype=np.int64)
-            )
-            if self.in_lens
-            else 0
-        )
+        chars = int(np.frombuffer(self.in_lens, np.uint32).sum(dtype=np.int64)
+                    + np.frombuffer(self.out_lens, np.uint32).sum(dtype=np.int64)) if self.in_lens else 0
         return chars + self.utf8_extra + PAYLOAD_OVERHEAD * len(self.in_lens)
 
     def _learn(self, inputs: list[str]) -> None:
@@ -326,7 +294,7 @@ class Scan:
 
     def _check_preamble(self, inputs: list[str], shared: str) -> None:
         """Which inputs start with the preamble (all of them when the prefix they share does)."""
-        assert self.preamble is not None  # checked only once a preamble was learnt
+        assert self.preamble is not None
         head = self.preamble if self.preamble_inline else self.preamble + "\n"
         if shared.startswith(head):
             self.has_preamble.frombytes(b"\x01" * len(inputs))
@@ -353,51 +321,26 @@ class Scan:
             else:
                 disorder |= present & (at < latest)
                 np.maximum(latest, at, out=latest)
-        self.marker_bits.frombytes(bits)  # type: ignore[arg-type]
-        self.marker_disorder.frombytes(disorder.view(np.uint8))  # type: ignore[arg-type]
+        self.marker_bits.frombytes(bits.data)
+        self.marker_disorder.frombytes(disorder.view(np.uint8).data)
 
     def _lengths(self, lines: Sequence[int], in_lens: array, out_lens: array) -> None:
         ins, outs = np.frombuffer(in_lens, np.uint32), np.frombuffer(out_lens, np.uint32)
-        for i in np.flatnonzero(
-            (ins == 0) | (ins > MAX_INPUT_CHARS) | (outs == 0) | (outs > MAX_OUTPUT_CHARS)
-        ).tolist():
+        odd = (ins == 0) | (ins > MAX_INPUT_CHARS) | (outs == 0) | (outs > MAX_OUTPUT_CHARS)
+        for i in np.flatnonzero(odd).tolist():
             line, li, lo = lines[i], int(ins[i]), int(outs[i])
             if not li:
-                self.out.add(
-                    "empty-input",
-                    Severity.ERROR,
-                    "input is empty",
-                    "give the prompt this output answers",
-                    line,
-                    "text_input",
-                )
+                self.out.add("empty-input", Severity.ERROR, "input is empty", "give the prompt this output answers",
+                             line, "text_input")
             elif li > MAX_INPUT_CHARS:
-                self.out.add(
-                    "input-too-long",
-                    Severity.ERROR,
-                    f"input has {li:,} characters; the limit is {MAX_INPUT_CHARS:,}",
-                    "shorten the input or split the example",
-                    line,
-                    "text_input",
-                )
+                self.out.add("input-too-long", Severity.ERROR, f"input has {li:,} characters; the limit is "
+                             f"{MAX_INPUT_CHARS:,}", "shorten the input or split the example", line, "text_input")
             if not lo:
-                self.out.add(
-                    "empty-output",
-                    Severity.ERROR,
-                    "output is empty",
-                    "give the output the model should produce",
-                    line,
-                    "output",
-                )
+                self.out.add("empty-output", Severity.ERROR, "output is empty",
+                             "give the output the model should produce", line, "output")
             elif lo > MAX_OUTPUT_CHARS:
-                self.out.add(
-                    "output-too-long",
-                    Severity.ERROR,
-                    f"output has {lo:,} characters; the limit is {MAX_OUTPUT_CHARS:,}",
-                    "shorten the output or split the example",
-                    line,
-                    "output",
-                )
+                self.out.add("output-too-long", Severity.ERROR, f"output has {lo:,} characters; the limit is "
+                             f"{MAX_OUTPUT_CHARS:,}", "shorten the output or split the example", line, "output")
 
     def _whitespace(self, lines: Sequence[int], texts: list[str], stripped: list[str], field: str, hint: str) -> None:
         if stripped == texts:  # str.strip returns the string itself when there is nothing to strip
@@ -431,8 +374,8 @@ class Checkpoints:
     def add(self, first: int, offsets: Sequence[int], lines: Sequence[int]) -> None:
         """Records `first`, `first`+1, ... start at `offsets` on `lines`."""
         skip = -first % self.stride
-        self.offsets.extend(offsets[skip :: self.stride])
-        self.lines.extend(lines[skip :: self.stride])
+        self.offsets.extend(offsets[skip::self.stride])
+        self.lines.extend(lines[skip::self.stride])
 
 
 @contextmanager

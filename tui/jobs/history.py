@@ -231,8 +231,9 @@ class History:
 
     def was_cancelled(self, backend: str, name: str) -> bool:
         with self._guard():
-            query = "SELECT user_cancelled FROM jobs WHERE backend = ? AND name = ?"
-            row = self._db.execute(query, (backend, name)).fetchone()
+            row = self._db.execute(
+                "SELECT user_cancelled FROM jobs WHERE backend = ? AND name = ?", (backend, name)
+            ).fetchone()
             return bool(row and row[0])
 
     def load(self, backend: str, include_deleted: bool = False) -> list[Job]:
@@ -267,18 +268,8 @@ class History:
         if data.pop("user_cancelled") and state is not JobState.DELETED:
             state = JobState.CANCELLED
         return Job(
-            **{
-                k: data[k]
-                for k in (
-                    "name",
-                    "backend",
-                    "display_name",
-                    "base_model",
-                    "operation",
-                    "total_steps",
-                    "completed_steps",
-                )
-            },
+            **{k: data[k] for k in ("name", "backend", "display_name", "base_model", "operation", "total_steps",
+                                    "completed_steps")},
             state=state,
             error=data["error"],
             hyperparameters=Hyperparameters.model_validate_json(data["hyperparameters"]),
@@ -293,7 +284,11 @@ class History:
             data_stats=DataStats.model_validate_json(data["data_stats"]) if data["data_stats"] else None,
             validation_examples=data["validation_examples"],
             dataset_uri=data["dataset_uri"],
-            **{t: _dt(data[t]) for t in _TIMES},
+            created=_dt(data["created"]),
+            updated=_dt(data["updated"]),
+            started=_dt(data["started"]),
+            completed=_dt(data["completed"]),
+            last_polled=_dt(data["last_polled"]),
         )
 
     def close(self) -> None:

@@ -28,12 +28,14 @@ def new_model_id(display_name: str) -> str:
 
 
 def read_dataset(path: Path, format=None):
-    """(Dataset metadata, valid examples, lint report) for a dataset file; blocking."""
+    """(Dataset metadata, valid examples, lint report) for a dataset file; blocking. An example with an
+    error (empty, or over the length limits) is not valid: a forced launch leaves it out."""
     from tui.datasets import lint, open_dataset
+    from tui.datasets.lint import tunable
 
     reader = open_dataset(path, format=format)
     report = lint(reader)
-    return reader.dataset, list(reader.iter_examples()), report
+    return reader.dataset, [e for e in reader.iter_examples() if tunable(e)], report
 
 
 async def create_job(

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, TypeVar
 
 from tui.jobs.backend import LaunchData, TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
@@ -43,19 +43,9 @@ from tui.jobs.subscription import Broadcaster, Subscription
 from tui.models import BaseModelInfo, CurvePoint, Job, JobSpec, JobState
 
 if TYPE_CHECKING:
-    from tui.emulator.process import RunningEmulator
     from tui.jobs.local import EmulatorLink
 
 T = TypeVar("T")
-
-
-@runtime_checkable
-class Retargetable(Protocol):
-    """A backend that can be pointed at another address (the local emulator's, when it moves)."""
-
-    base_url: str | None
-
-    async def retarget(self, base_url: str, description: str) -> None: ...
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
@@ -80,9 +70,8 @@ class JobManager:
         self.backend = backend
         self.history = history
         self.policy = policy or PollPolicy()
-        self.emulator: RunningEmulator | None = None  # the emulator in use, when the backend is local
+        self.emulator = None  # the RunningEmulator in use, when the backend is local
         self.link: EmulatorLink | None = None  # finds the local emulator again when it stops answering
-        self._reconnecting: asyncio.Task | None = None
         self._wake = asyncio.Event()  # set when the backend answers again: sleeping pollers go at once
         self.history_problem: HistoryError | None = None  # set once the history file fails; memory stands in
         self.requests_sent = 0
@@ -94,6 +83,8 @@ class JobManager:
         self._semaphore: asyncio.Semaphore | None = None
         self._not_before = 0.0
         self._discovery: asyncio.Task | None = None
+        self._focused: str | None = None  # the job the user is watching: polled every policy.focus seconds
+        self._wakers: dict[str, asyncio.Future] = {}  # a watcher's sleep between polls, by job
         self._background = True
         self._closed = False
 
@@ -143,12 +134,22 @@ class JobManager:
         if not job.state.finished:
             self._watch(job.name)
 
+    def focus(self, name: str | None) -> None:
+        """Poll this job every `policy.focus` seconds while it trains, starting now: it is
+        the one on screen (None: none is). Every other job keeps its usual pace."""
+        self._focused = name
+        waker = self._wakers.get(name) if name is not None else None
+        if waker is not None and not waker.done():
+            waker.set_result(None)
+
     async def close(self) -> None:
         """Stop polling and release the backend; a detached emulator keeps running."""
         if self._closed:
             return
         self._closed = True
-        tasks = [*self._watchers.values(), *(t for t in (self._discovery, self._reconnecting) if t)]
+        if self.link is not None:
+            await self.link.close()
+        tasks = [*self._watchers.values(), *([self._discovery] if self._discovery else [])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -307,6 +308,10 @@ class JobManager:
     def _publish(self, event: Event) -> None:
         self._broadcast.publish(event)
 
+    def publish(self, event: Event) -> None:
+        """Tell every subscriber (for the emulator link, which notices a dead emulator itself)."""
+        self._broadcast.publish(event)
+
     def _require(self, name: str) -> Job:
         job = self.job(name)
         if job is None:
@@ -330,45 +335,38 @@ class JobManager:
             except BackendError as exc:
                 if exc.kind is ErrorKind.RATE_LIMITED and exc.retry_after:
                     self._not_before = max(self._not_before, loop.time() + exc.retry_after)
-                if exc.kind is ErrorKind.UNREACHABLE:
-                    self._reconnect()
+                if exc.kind is ErrorKind.UNREACHABLE and self.link is not None:
+                    self.link.lost()
                 raise
 
-    def _reconnect(self) -> None:
-        """Look for the local emulator until it answers (once at a time; nothing to do for Gemini)."""
-        if self.link is None or self._closed or (self._reconnecting and not self._reconnecting.done()):
+    async def repoint(self, url: str, description: str, news: str = "") -> None:
+        """The backend answers again (at `url`): talk to it there, say so, and let every poller go at once."""
+        retarget = getattr(self.backend, "retarget", None)  # only a backend with an address can move
+        if retarget is not None and url != getattr(self.backend, "base_url", url):
+            await retarget(url, description)
+        if news:
+            self._publish(BackendMoved(news, self.backend_description))
+        self._publish(BackendRecovered())
+        self._wake.set()
+        self._wake = asyncio.Event()
+
+    async def _sleep(self, delay: float, name: str | None = None) -> None:
+        """Sleep `delay` seconds, or less if the backend answers again meanwhile or, for the
+        watcher of job `name`, when `focus` picks that job."""
+        if name is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
             return
-        self._reconnecting = asyncio.create_task(self._reconnect_loop(), name="tunedeck-reconnect")
-
-    async def _reconnect_loop(self) -> None:
-        from tui.jobs.local import RECONNECT_EVERY_S
-
-        link, backend = self.link, self.backend
-        if link is None or not isinstance(backend, Retargetable):
-            return
-        while not self._closed:
-            try:
-                located = await link.locate()
-            except Exception:  # noqa: BLE001 - looked for again in a second
-                located = None
-            if located is not None:
-                if located.url != backend.base_url:
-                    from tui.jobs.service import local_description
-
-                    await backend.retarget(located.url, local_description(located.url))
-                    self.emulator = link.emulator
-                if located.news:
-                    self._publish(BackendMoved(located.news, self.backend_description))
-                self._publish(BackendRecovered())
-                self._wake.set()
-                self._wake = asyncio.Event()
-                return
-            await asyncio.sleep(RECONNECT_EVERY_S)
-
-    async def _sleep(self, delay: float) -> None:
-        """Sleep `delay` seconds, or less if the backend answers again meanwhile."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), delay)
+        focused = asyncio.get_running_loop().create_future()
+        self._wakers[name] = focused
+        answered = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({focused, answered}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            answered.cancel()
+            focused.cancel()
+            if self._wakers.get(name) is focused:
+                del self._wakers[name]
 
     def _watch(self, name: str) -> None:
         task = self._watchers.get(name)
@@ -397,7 +395,7 @@ class JobManager:
                 delay = interval
             if (job := self._jobs.get(name)) is None or job.state.finished:
                 break
-            await self._sleep(delay)
+            await self._sleep(min(delay, self.policy.focus) if name == self._focused and not failures else delay, name)
         self._watchers.pop(name, None)
 
     async def _poll(self, name: str) -> bool:
@@ -415,11 +413,8 @@ class JobManager:
                 return True
             before = self._jobs[name]
             after = self._merge(name, fetched)
-            return (before.state, before.completed_steps, _points(before)) != (
-                after.state,
-                after.completed_steps,
-                _points(after),
-            )
+            seen = (before.state, before.completed_steps, _points(before))
+            return seen != (after.state, after.completed_steps, _points(after))
 
     def _merge(self, name: str, fetched: Job, cancelled: bool = False) -> Job:
         """Fold a fetched job into the known one, record it and publish what changed."""
