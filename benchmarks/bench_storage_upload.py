@@ -70,7 +70,7 @@ def file_pieces(handle, length: int):
 
 def request(url: str, method: str, path: str, body=None, headers: dict | None = None) -> tuple[int, dict, bytes]:
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=600)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
