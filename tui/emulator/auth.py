@@ -93,7 +93,9 @@ class Authenticator:
 
     def __init__(self, api_key: str, access_token_lifetime: int = DEFAULT_LIFETIME_S) -> None:
         self._key = api_key
-        self._mac_key = hashlib.sha256(b"tunedeck emulator oauth\0" + api_key.encode()).digest()
+        # Without a key there is nothing secret to derive from: tokens then hold for this process only.
+        secret = api_key.encode() if api_key else secrets.token_bytes(32)
+        self._mac_key = hashlib.sha256(b"tunedeck emulator oauth\0" + secret).digest()
         self.access_token_lifetime = access_token_lifetime
 
     def _mac(self, purpose: str, data: bytes) -> bytes:
