@@ -5,7 +5,10 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
+import pytest
+
 from tests.emulator.storage_http import bucket, call
+from tui.emulator.auth import Authenticator, Unauthenticated
 
 # A Vertex path no route serves: past auth it answers 404, before auth 401.
 VERTEX_PATHS = ["/v1/projects/p/locations/us-central1/noSuchCollection",
@@ -120,10 +123,6 @@ def test_tokens_outlive_a_restart_but_not_a_new_key(emulator_factory):
 
 
 def test_tokens_are_bound_to_the_key_and_a_keyless_server_derives_nothing_guessable():
-    import pytest
-
-    from tui.emulator.auth import Authenticator, Unauthenticated
-
     token, lifetime = Authenticator("key-a").issue("service_account", "sa@p.iam.gserviceaccount.com", ("s",))
     assert lifetime == 3600
     assert Authenticator("key-a").verify(token).subject == "sa@p.iam.gserviceaccount.com"
