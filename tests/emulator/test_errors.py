@@ -206,7 +206,7 @@ def test_malformed_bodies_and_methods(emulator):
 
     def call(method: str, path: str, data: bytes | None) -> tuple[int, dict]:
         request = urllib.request.Request(f"{emulator.url}{path}", data=data, method=method,
-                                         headers={"x-goog-api-key": emulator.api_key})  # fmt: skip
+                                         headers={"x-goog-api-key": emulator.api_key, "Content-Type": "application/json"})  # fmt: skip
         try:
             with urllib.request.urlopen(request) as response:
                 return response.status, json.loads(response.read())

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from tui.emulator.busy import BUSY_TIMEOUT_MS
 from tui.emulator.wire import float32
 
 SCHEMA = """
@@ -116,6 +117,8 @@ class Store:
         if "source_model" not in columns:  # state written by an earlier version
             self.conn.execute("ALTER TABLE tuned_models ADD COLUMN source_model TEXT")
         self._curves: dict[str, list[dict[str, Any]]] = {}  # model id -> snapshots, kept in step with the table
+        # From now on a lock held by another process is not waited for on the event loop (tui/emulator/busy.py).
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def close(self) -> None:
         self.conn.close()

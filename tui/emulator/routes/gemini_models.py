@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from tui.emulator import resources as res
-from tui.emulator.bodies import json_body, read_json
+from tui.emulator.bodies import json_body, off_loop, read_json
 from tui.emulator.paging import decode_token, encode_token, page_size, parse_filter
 from tui.emulator.routes import permissions
 from tui.emulator.routes.common import BASE, GEMINI_VERSIONS, MODEL_ID, tuned_record
@@ -61,7 +61,7 @@ async def create(request: web.Request) -> web.Response:
             "Request had insufficient authentication scopes.",
             details=[error_info("ACCESS_TOKEN_SCOPE_INSUFFICIENT", "ModelService.CreateTunedModel")],
         )
-    fields, examples = res.parse_create(await read_json(request))
+    fields, examples = await off_loop(request, res.parse_create, await read_json(request))  # large: in a thread
     source = None
     if fields["source_model"]:
         source = store.get_model(fields["source_model"].removeprefix("tunedModels/"))
