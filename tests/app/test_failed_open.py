@@ -15,11 +15,11 @@ def text_of(widget) -> str:
 
 
 @pytest.mark.parametrize("kind", ["missing", "binary"])
-async def test_a_failed_open_clears_the_previous_dataset(manager, app_settings, tmp_path, kind):
+async def test_a_failed_open_clears_the_previous_dataset(manager, settings, tmp_path, kind):
     path = tmp_path / f"{kind}.jsonl"
     if kind == "binary":
         path.write_bytes(bytes(range(256)) * 64)
-    app = make_app(app_settings, manager)
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await open_sample(app, pilot, "number-increment.jsonl")
         assert app.dataset is not None

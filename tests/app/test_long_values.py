@@ -36,11 +36,11 @@ def test_parts_cover_the_value_exactly() -> None:
     assert shorten("y" * 5000, 100) == "y" * 100 + "… [4,900 more characters, 5,000 in all]"
 
 
-async def test_a_huge_example_is_shown_in_parts(manager, app_settings, tmp_path):
+async def test_a_huge_example_is_shown_in_parts(manager, settings, tmp_path):
     path = tmp_path / "huge.jsonl"
     value = "x" * (LONG - 3) + "END"
     path.write_text(json.dumps({"text_input": value, "output": "the answer"}) + "\n", encoding="utf-8")
-    app = make_app(app_settings, manager)
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await open_sample(app, pilot, "number-increment.jsonl")
         await open_path(app, pilot, str(path))
@@ -75,8 +75,8 @@ async def test_a_huge_example_is_shown_in_parts(manager, app_settings, tmp_path)
         assert "x" * 10_000 not in request
 
 
-async def test_the_viewer_forgets_the_previous_file(manager, app_settings, tmp_path):
-    app = make_app(app_settings, manager)
+async def test_the_viewer_forgets_the_previous_file(manager, settings, tmp_path):
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await open_sample(app, pilot, "number-increment.jsonl")
         viewer = app.screen.query_one("#example-viewer")

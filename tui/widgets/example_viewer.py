@@ -7,13 +7,16 @@ whole example can be read in $PAGER (the screen's `v`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from tui.datasets.excerpt import Part, part
+
+if TYPE_CHECKING:
+    from tui.datasets import Row
 
 NOTHING = "No example selected."
 
@@ -28,7 +31,7 @@ class ExampleViewer(VerticalScroll):
     ExampleViewer .viewer-error { color: $text-error; }
     """
 
-    row: Any = None  # the reader row shown, if any
+    row: Row | None = None  # the reader row shown, if any
     _part = 0  # which part of long values is shown
     _where = ""
 
@@ -48,7 +51,7 @@ class ExampleViewer(VerticalScroll):
             self.query_one(f"#viewer-{name}", Static).update("")
         self.query_one("#viewer-input").remove_class("viewer-error")
 
-    def show(self, row: Any, path: str = "") -> None:
+    def show(self, row: Row, path: str = "") -> None:
         """Show a reader row (with `.index`, `.line`, `.example`, `.error`) from its first part."""
         self.row = row
         self._part = 0
@@ -74,6 +77,8 @@ class ExampleViewer(VerticalScroll):
 
     def _render_row(self) -> None:
         row = self.row
+        if row is None:
+            return
         self.query_one("#viewer-where", Static).update(self._where)
         if row.example is not None:
             for name, value in (("input", row.example.text_input), ("output", row.example.output)):

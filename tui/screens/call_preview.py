@@ -1,50 +1,52 @@
 """The exact create request a launch sends: method, URL path and JSON body.
 
-The body comes from the same function the backend uses to build it, so what is shown is
+The backend builds the body with the same function its `create` uses, so what is shown is
 what is sent. Very large bodies are shown with the example list cut short (and say so).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from tui.datasets.excerpt import SHORTEN_CHARS, shorten
+from tui.datasets.opened import OpenedDataset
+from tui.jobs.backend import TuningBackend
 from tui.models import Example, JobSpec
 
 SHOW_ALL_EXAMPLES_UP_TO = 200  # beyond this the preview lists the first few and says how many more
 PAGE = 500
 
 
-def dataset_examples(reader: Any) -> list[Example]:
-    """Every readable example of a lazy reader, page by page."""
+def dataset_examples(dataset: OpenedDataset) -> list[Example]:
+    """Every readable example of the dataset's lazy reader, page by page."""
+    reader = dataset.reader
     examples: list[Example] = []
     for start in range(0, len(reader), PAGE):
         examples.extend(row.example for row in reader.page(start, PAGE) if row.example is not None)
     return examples
 
 
-def request_preview(spec: JobSpec, dataset: Any, backend_label: str) -> str:
-    """The create call as text: `POST /v1beta/tunedModels` and the JSON body."""
-    from tui.jobs.gemini import tuned_model_body
-
-    examples = dataset_examples(dataset.reader) if dataset is not None else []
-    cut = [_cut(example) for example in examples[:SHOW_ALL_EXAMPLES_UP_TO + 1]]
-    text = json.dumps(tuned_model_body(spec, cut), indent=2, ensure_ascii=False)
+def request_preview(backend: TuningBackend, spec: JobSpec, dataset: OpenedDataset | None, backend_label: str) -> str:
+    """The create call as text: e.g. `POST /v1beta/tunedModels` and the JSON body."""
+    examples = dataset_examples(dataset) if dataset is not None else []
+    # Values over SHORTEN_CHARS are cut for showing: one example may hold megabytes.
+    cut = [_cut(example) for example in examples[: SHOW_ALL_EXAMPLES_UP_TO + 1]]
+    call = backend.preview_create(spec, cut)
+    text = json.dumps(call.body, indent=2, ensure_ascii=False)
     note = ""
     if any(shown is not example for shown, example in zip(cut, examples, strict=False)):
         note = f"// Values over {SHORTEN_CHARS:,} characters are cut here; the request sends them whole.\n"
     if len(examples) > SHOW_ALL_EXAMPLES_UP_TO:
-        body = tuned_model_body(spec, examples)
-        shown = tuned_model_body(spec, cut[:3])
-        text = json.dumps(shown, indent=2, ensure_ascii=False)
+        call = backend.preview_create(spec, examples)
+        shown = backend.preview_create(spec, cut[:3])
+        text = json.dumps(shown.body, indent=2, ensure_ascii=False)
         note += (
             f"// {len(examples):,} examples are sent; the first 3 are shown here. "
-            f"Body size: {len(json.dumps(body, ensure_ascii=False).encode()):,} bytes.\n"
+            f"Body size: {len(json.dumps(call.body, ensure_ascii=False).encode()):,} bytes.\n"
         )
     elif dataset is None:
-        note = "// No dataset open: trainingData will hold the examples of the dataset you open.\n"
-    return f"// {backend_label}\nPOST /v1beta/tunedModels\n{note}{text}\n"
+        note = "// No dataset open: the request will hold the examples of the dataset you open.\n"
+    return f"// {backend_label}\n{call.method} {call.path}\n{note}{text}\n"
 
 
 def _cut(example: Example) -> Example:
