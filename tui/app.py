@@ -94,11 +94,11 @@ class TuneDeckApp(App[None]):
     }
     DEFAULT_MODE = "datasets"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('datasets')", "Datasets", id="mode.datasets"),
-        Binding("2", "switch_mode('configure')", "Configure", id="mode.configure"),
-        Binding("3", "switch_mode('monitor')", "Monitor", id="mode.monitor"),
-        Binding("4", "switch_mode('playground')", "Playground", id="mode.playground"),
-        Binding("5", "switch_mode('models')", "Models", id="mode.models"),
+        Binding("1", "switch_mode('datasets')", "Datasets", show=False, id="mode.datasets"),
+        Binding("2", "switch_mode('configure')", "Configure", show=False, id="mode.configure"),
+        Binding("3", "switch_mode('monitor')", "Monitor", show=False, id="mode.monitor"),
+        Binding("4", "switch_mode('playground')", "Playground", show=False, id="mode.playground"),
+        Binding("5", "switch_mode('models')", "Models", show=False, id="mode.models"),
         Binding("question_mark", "show_keys", "Keys", key_display="?", id="app.keys"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]

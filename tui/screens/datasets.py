@@ -48,6 +48,7 @@ class DatasetsScreen(AppScreen[None]):
     # Styles: datasets.tcss, loaded by the app with its own (see TuneDeckApp.CSS_PATH).
     AUTO_FOCUS = "#samples"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave_field", "leave field", key_display="esc", id="datasets.leave-field"),
         Binding("o", "focus_path", "Open path", tooltip="Type a path (→ completes)", id="datasets.open-path"),
         Binding("b", "browse", "Browse", tooltip="Pick a file in a directory tree", id="datasets.browse"),
         Binding("s", "focus_samples", "Samples", tooltip="The datasets shipped with tunedeck", id="datasets.samples"),
@@ -440,6 +441,22 @@ class DatasetsScreen(AppScreen[None]):
         table.focus()
 
     # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`esc leave field` is offered (and shown in the footer) only while the path field has the focus."""
+        if action == "leave_field":
+            from tui.widgets.area_tabs import typing_in
+
+            return typing_in(self.focused)
+        return True
+
+    def action_leave_field(self) -> None:
+        """Stop typing in the path field, so single-letter keys and 1-5 work again."""
+        tables = self.query("#example-table")
+        if tables and self._example_table.row_count:
+            tables.first().focus()
+        else:
+            self.action_focus_samples()
 
     def action_focus_path(self) -> None:
         self._path_input.focus()
