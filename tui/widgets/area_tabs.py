@@ -40,7 +40,21 @@ class AreaTabs(Static):
         self.draw()
 
     def draw(self) -> None:
+        width = self.size.width or 80
+        typing = typing_in(self.screen.focused)
+        # Roomy when it fits; tighter tabs, then a shorter hint, where it does not (80 columns).
+        for compact, hint in ((False, "? keys"), (True, "? keys")) if not typing else (
+                (False, "esc leave field · ? keys"), (True, "esc leave field · ? keys"), (True, "esc leave field · ?")):
+            line = self._tabs(compact)
+            if len(line) + len(hint) + 1 <= width:
+                break
+        line.append(" " * max(1, width - len(line) - len(hint)))
+        line.append(hint, style="bold")
+        self.update(line)
+
+    def _tabs(self, compact: bool) -> Text:
         active = self.app.current_mode
+        pad = "" if compact else " "
         line = Text(" ")
         self._spans = []
         for area, key, name in AREAS:
@@ -48,14 +62,10 @@ class AreaTabs(Static):
             if area == active:
                 line.append(f"[{key} {name}]", style="reverse bold")
             else:
-                line.append(f" {key} {name} ", style="")
+                line.append(f"{pad}{key} {name}{pad}")
             self._spans.append((start, len(line), area))
             line.append(" ")
-        hint = "esc leave field · ? keys" if typing_in(self.screen.focused) else "? keys"
-        width = max(self.size.width, 80)
-        line.append(" " * max(1, width - len(line) - len(hint) - 1))
-        line.append(hint, style="bold")
-        self.update(line)
+        return line
 
     def on_resize(self) -> None:
         self.draw()
