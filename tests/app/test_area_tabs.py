@@ -25,7 +25,7 @@ async def test_every_area_and_the_active_one_at_every_width(manager, settings, s
             bar = tab_bar(app)
             assert all(area in bar for area in AREAS), bar
             assert f"[{active}]" in bar and bar.count("[") == 1
-            assert "? keys" in bar
+            assert "? keys" in bar or bar.rstrip().endswith("esc leave field · ?")  # `?` is always there
             region = app.screen.query_one("#area-tabs").region
             assert region.height == 1 and region.width == size[0]
 
