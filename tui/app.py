@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 from weakref import WeakKeyDictionary
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.errors import TunedeckError
 from tui.messages import OpenJob, Relaunch, TryModel
+from tui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -78,7 +79,7 @@ def _lazy_screen(path: str) -> Callable[[], Screen]:
     return build
 
 
-class TuneDeckApp(App[None]):
+class TuneDeckApp(TypeAhead):
     """tunedeck: browse datasets, configure and launch tuning jobs, monitor them, try models."""
 
     TITLE = "tunedeck"

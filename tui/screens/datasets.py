@@ -12,21 +12,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.messages import DatasetIndexed, DatasetLinted, DatasetOpened, WorkProgress
 from tui.samples import sample_paths
 from tui.screens.base import AppScreen
+from tui.typeahead import KeyKind
 
 # tui.datasets.opened (and the readers) are imported where they are used: the first
 # frame does not need them.
 
+# Keys that move the focus: the keys typed right after them wait until it has moved.
+FOCUS_KEYS = frozenset({"o", "b", "s", "e", "f", "t", "left_square_bracket", "right_square_bracket"})
 PREVIEW_WAIT_S = 0.3  # the longest the first frame waits for the preview of a file given on the command line
 
 if TYPE_CHECKING:
@@ -128,6 +132,7 @@ class DatasetsScreen(AppScreen[None]):
         self.mount(Footer())
         self.call_after_refresh(self.refresh_bindings)  # a footer mounted late must hear of the keys
         self._built = True
+        self.call_after_refresh(self.app.release_keys)  # keys typed since the first frame go on now
         for message in self._early:  # news of it that came before the panels
             self.call_after_refresh(self.post_message, message)
         self._early = ()
@@ -458,17 +463,34 @@ class DatasetsScreen(AppScreen[None]):
         else:
             self.action_focus_samples()
 
+    def key_kind(self, event: events.Key) -> KeyKind:
+        """Type-ahead (see tui.typeahead): every key waits for the panels; the keys that move
+        the focus hold the keys typed after them until it has moved."""
+        if not self._built:
+            return "wait"
+        from tui.widgets.area_tabs import typing_in
+
+        if event.key in FOCUS_KEYS and self.app.screen is self and not typing_in(self.focused):
+            return "moves-focus"
+        return None
+
+    def _focus_now(self, widget: Widget) -> None:
+        """Move the focus at once (not on the next pass of the loop), then let held keys go on."""
+        self.set_focus(widget)
+        self.app.release_keys()
+
     def action_focus_path(self) -> None:
-        self._path_input.focus()
+        self._focus_now(self._path_input)
 
     def action_focus_samples(self) -> None:
-        self.query_one("#samples", OptionList).focus()
+        self._focus_now(self.query_one("#samples", OptionList))
 
     def action_browse(self) -> None:
         from tui.screens.dialogs import OpenFileDialog
 
         start = Path(self._path_input.value or ".").expanduser()
         self.app.push_screen(OpenFileDialog(start if start.is_dir() else start.parent), self._browsed)
+        self.call_after_refresh(self.app.release_keys)  # keys typed after `b` go to the dialog
 
     def _browsed(self, path: Path | None) -> None:
         if path is not None:
@@ -478,7 +500,7 @@ class DatasetsScreen(AppScreen[None]):
         # Focus moves into the shown panel: a focused widget left in a hidden panel
         # would pull the tabs back to its own panel.
         self._tabs.active = tab
-        self.query_one(self.TAB_FOCUS[tab]).focus()
+        self._focus_now(self.query_one(self.TAB_FOCUS[tab]))
 
     def action_next_tab(self) -> None:
         self._step_tab(1)
