@@ -62,6 +62,7 @@ def test_a_system_instruction_and_async_calls(emulator):
             pieces.append(chunk.text or "")
         got = await client.aio.tunings.get(name=job["name"])
         assert got.state == types.JobState.JOB_STATE_SUCCEEDED
+        assert [j.name async for j in await client.aio.tunings.list()] == [job["name"]]
         return one.text, "".join(pieces)
 
     text, streamed = asyncio.run(ask())
