@@ -76,6 +76,7 @@ CREATE TABLE IF NOT EXISTS endpoints (
     location TEXT NOT NULL,
     model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
     checkpoint_id TEXT NOT NULL,
+    deployed INTEGER NOT NULL DEFAULT 1,
     create_time TEXT NOT NULL
 );
 """
@@ -263,6 +264,14 @@ class VertexStore:
 
     def endpoint(self, endpoint_id: str) -> dict[str, Any] | None:
         return _decode(self.conn.execute("SELECT * FROM endpoints WHERE id = ?", (endpoint_id,)).fetchone())
+
+    def undeploy(self, endpoint_id: str) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE endpoints SET deployed = 0 WHERE id = ?", (endpoint_id,))
+
+    def delete_endpoint(self, endpoint_id: str) -> None:
+        with self.conn:
+            self.conn.execute("DELETE FROM endpoints WHERE id = ?", (endpoint_id,))
 
     def endpoints_of(self, model_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT * FROM endpoints WHERE model_id = ? ORDER BY create_time, id", (model_id,))
