@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.emulator.store import Store
-from tui.emulator.wire import RPC_CODES, stamp
+from tui.emulator.wire import RPC_CODES, float32, stamp
 from tui.models import effective_learning_rate
 
 
@@ -74,7 +74,7 @@ class GeminiRunner:
         kind = event["event"]
         if kind == "points":
             snapshots = [
-                {"step": p["step"], "epoch": p["epoch"], "meanLoss": p["loss"], "computeTime": p["time"]}
+                {"step": p["step"], "epoch": p["epoch"], "meanLoss": float32(p["loss"]), "computeTime": p["time"]}
                 for p in event["items"]
             ]
             if snapshots:

@@ -9,7 +9,9 @@ their JSON lines into runner calls, and acknowledges stored curve points (`ack S
 worker never writes a resume checkpoint ahead of the stored curve.
 
 Every message is bounded (the worker sends at most 200 points per line, a resume says
-only its step), so a job of any length resumes. At most `size` workers run at once.
+only its step), so a job of any length resumes. At most `size` workers run at once. What a
+runner records is retried while the database is locked by another process (`busy.retry`),
+so a job never fails for that.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from tui.emulator.busy import retry
 from tui.emulator.gemini_runner import GeminiRunner
 from tui.emulator.store import Store
 
@@ -106,12 +109,13 @@ class TrainingPool:
                 continue
             runner = self.runner(key)
             try:
-                plan = runner.plan(key)
+                plan = await retry(f"starting {key}", runner.plan, key)
                 if plan is not None:
                     await self._train(key, runner, plan)
             except Exception as exc:  # keep the slot alive; the job must not stay in training
                 log.exception("trainer for %s crashed", key)
-                runner.on_crash(key, f"the trainer crashed: {type(exc).__name__}: {exc}")
+                message = f"the trainer crashed: {type(exc).__name__}: {exc}"
+                await retry(f"recording the crash of {key}", runner.on_crash, key, message)
 
     async def _train(self, key: str, runner: JobRunner, plan: dict[str, Any]) -> None:
         plan["step_delay"] = self.step_delay()
@@ -151,7 +155,7 @@ class TrainingPool:
                     final = event
                     continue
                 if self.outcome.get(key) != "delete":
-                    runner.on_event(key, event)
+                    await retry(f"recording progress of {key}", runner.on_event, key, event)
                 if event["event"] == "points" and event["items"]:
                     self._send(key, f"ack {event['items'][-1]['step']}")
                 elif event["event"] == "resumed":
@@ -163,7 +167,8 @@ class TrainingPool:
             if process.returncode is None:
                 process.kill()
                 await process.wait()
-        runner.on_end(key, final, code, stderr, self.outcome.pop(key, None), self.stopping)
+        requested = self.outcome.pop(key, None)
+        await retry(f"recording the end of {key}", runner.on_end, key, final, code, stderr, requested, self.stopping)
 
     def _send(self, key: str, command: str) -> None:
         process = self.running.get(key)
