@@ -229,8 +229,8 @@ class Store:
         with self.conn:
             self.conn.execute("BEGIN")
             self.conn.executemany(
-                "INSERT OR REPLACE INTO snapshots (model_id, step, epoch, mean_loss, compute_time) VALUES (?, ?, ?, ?, "
-                "?)",
+                "INSERT OR REPLACE INTO snapshots (model_id, step, epoch, mean_loss, compute_time) "
+                "VALUES (?, ?, ?, ?, ?)",
                 [(model_id, s["step"], s["epoch"], s["meanLoss"], s["computeTime"]) for s in snapshots],
             )
             self.conn.execute(
