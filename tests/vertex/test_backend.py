@@ -8,10 +8,7 @@ from pathlib import Path
 
 import pytest
 
-# Until the backend-neutral seam (LaunchData, curves on Job) and the emulator's Vertex routes are both on this
-# branch, these tests cannot run here; the guard goes once they are.
-pytest.importorskip("tui.jobs.vertex.backend", reason="needs the TuningBackend seam (tui.jobs.backend.LaunchData)",
-                    exc_type=ImportError)
+pytest.importorskip("tests.emulator.vertex_helpers", reason="needs the emulator's Vertex tuning routes")
 
 from tests.emulator.storage_http import call
 from tui.datasets import open_dataset

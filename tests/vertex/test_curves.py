@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-vertex = pytest.importorskip("tests.emulator.vertex_helpers", reason="needs the emulator's Vertex routes")
+vertex = pytest.importorskip("tests.emulator.vertex_helpers", reason="needs the emulator's Vertex tuning routes")
 
 from tui.jobs.vertex.credentials import Authorizer, static_credentials  # noqa: E402
 from tui.jobs.vertex.curves import CurveReader  # noqa: E402

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-pytest.importorskip("tests.emulator.vertex_helpers", reason="needs the emulator's Vertex routes")
+pytest.importorskip("tests.emulator.vertex_helpers", reason="needs the emulator's Vertex tuning routes")
 
 from tests.emulator.storage_http import bucket as make_bucket
 from tests.emulator.storage_http import call

@@ -10,6 +10,8 @@ emulator stops answering, the manager finds it again through an `EmulatorLink`.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from tui.config import LOCAL_API_KEY, BackendKind, Settings
 from tui.jobs.errors import BackendError, ErrorKind
@@ -19,6 +21,9 @@ from tui.jobs.local import EmulatorLink, start_for
 from tui.jobs.manager import JobManager
 from tui.jobs.polling import PollPolicy
 from tui.jobs.translate import KEY_HELP
+
+if TYPE_CHECKING:
+    from tui.jobs.vertex.backend import VertexBackend
 
 def gemini_backend(settings: Settings) -> GeminiBackend:
     if not settings.api_key:
@@ -42,6 +47,28 @@ def local_backend(url: str, link: EmulatorLink | None = None) -> GeminiBackend:
     )
 
 
+def vertex_backend(settings: Settings, env: Mapping[str, str] | None = None, *, project: str | None = None,
+                   location: str | None = None, bucket: str | None = None,
+                   quota_project: str | None = None) -> VertexBackend:
+    """Vertex AI on Google with Application Default Credentials (never the metadata server).
+
+    Blocking (reads credentials files, imports google-auth and google-genai): call it in a thread.
+    Raises BackendError when no credentials file is found or no project is set. Its `poll_policy`
+    suits jobs that take an hour; pass it to the JobManager.
+    """
+    from tui.jobs.vertex.setup import vertex_backend as make
+
+    return make(settings.data_dir, env, project=project, location=location, bucket=bucket,
+                quota_project=quota_project)
+
+
+def vertex_local_backend(settings: Settings, url: str) -> VertexBackend:
+    """Vertex AI as the local emulator at `url` speaks it (its key as the Bearer token); blocking."""
+    from tui.jobs.vertex.setup import vertex_local_backend as make
+
+    return make(url, settings.data_dir, LOCAL_API_KEY)
+
+
 def local_description(url: str) -> str:
     return f"local emulator at {url}"
 
@@ -56,7 +83,7 @@ async def ensure_emulator(settings: Settings):
         return running, False
     try:
         return await asyncio.to_thread(start_for, settings), True
-    except Exception as exc:  # noqa: BLE001 - any start failure is shown the same way
+    except Exception as exc:  # any start failure is shown the same way
         raise BackendError(
             ErrorKind.UNREACHABLE,
             f"could not start the local emulator under {settings.emulator_dir} ({exc})",

@@ -98,6 +98,10 @@ class VertexBackend:
         """The header's words; for a user, the account shows once a token refresh has named it."""
         return self._describe() if self._describe is not None else self._description
 
+    @description.setter
+    def description(self, value: str) -> None:
+        self._description, self._describe = value, None
+
     # -- the SDK client ----------------------------------------------------------------------
 
     @property
