@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tui.jobs.backend import LaunchData, TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
@@ -57,7 +57,7 @@ class JobManager:
         self.history = history
         self.policy = policy or PollPolicy()
         self.emulator = None  # the RunningEmulator in use, when the backend is local
-        self.link = None  # an EmulatorLink: finds the local emulator again when it stops answering
+        self.link: Any = None  # an EmulatorLink: finds the local emulator again when it stops answering
         self._reconnecting: asyncio.Task | None = None
         self._wake = asyncio.Event()  # set when the backend answers again: sleeping pollers go at once
         self.history_problem: HistoryError | None = None  # set once the history file fails; memory stands in

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from tui.config import LOCAL_API_KEY, BackendKind, Settings
+from tui.jobs.backend import TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind
 from tui.jobs.gemini import GeminiBackend
 from tui.jobs.history import History, HistoryError
@@ -47,26 +48,28 @@ def local_backend(url: str, link: EmulatorLink | None = None) -> GeminiBackend:
     )
 
 
-def vertex_backend(settings: Settings, env: Mapping[str, str] | None = None, *, project: str | None = None,
-                   location: str | None = None, bucket: str | None = None,
-                   quota_project: str | None = None) -> VertexBackend:
+def vertex_backend(settings: Settings, env: Mapping[str, str] | None = None) -> VertexBackend:
     """Vertex AI on Google with Application Default Credentials (never the metadata server).
 
-    Blocking (reads credentials files, imports google-auth and google-genai): call it in a thread.
-    Raises BackendError when no credentials file is found or no project is set. Its `poll_policy`
-    suits jobs that take an hour; pass it to the JobManager.
+    Project, location, bucket and quota project come from the settings (flags, config) over
+    what google-auth's environment variables and files say. Blocking (reads credentials files,
+    imports google-auth and google-genai): call it in a thread. Raises BackendError when no
+    credentials file is found or no project is set.
     """
     from tui.jobs.vertex.setup import vertex_backend as make
 
-    return make(settings.data_dir, env, project=project, location=location, bucket=bucket,
-                quota_project=quota_project)
+    return make(settings.data_dir, env, project=settings.google_project, location=settings.google_location,
+                bucket=settings.bucket, quota_project=settings.quota_project)
 
 
-def vertex_local_backend(settings: Settings, url: str) -> VertexBackend:
+def vertex_local_backend(settings: Settings, url: str, link: EmulatorLink | None = None) -> VertexBackend:
     """Vertex AI as the local emulator at `url` speaks it (its key as the Bearer token); blocking."""
     from tui.jobs.vertex.setup import vertex_local_backend as make
 
-    return make(url, settings.data_dir, LOCAL_API_KEY)
+    backend = make(url, settings.data_dir, LOCAL_API_KEY)
+    if link is not None:
+        backend.unreachable_hint = link.hint
+    return backend
 
 
 def local_description(url: str) -> str:
@@ -94,17 +97,26 @@ async def ensure_emulator(settings: Settings):
 async def open_manager(settings: Settings, *, policy: PollPolicy | None = None, background: bool = True) -> JobManager:
     """A started JobManager on the backend the settings choose (see `JobManager.start`)."""
     emulator, link = None, None
-    if settings.active_backend is BackendKind.GEMINI:
+    kind = settings.active_backend
+    backend: TuningBackend
+    if kind is BackendKind.GEMINI:
         backend = gemini_backend(settings)
-    elif settings.local_url:
-        url = settings.local_url.rstrip("/")
-        link = EmulatorLink(settings, url)
-        backend = local_backend(url, link)
+    elif kind is BackendKind.VERTEX:
+        vertex = await asyncio.to_thread(vertex_backend, settings)
+        policy = policy or vertex.poll_policy
+        backend = vertex
     else:
-        emulator, started = await ensure_emulator(settings)
-        url = emulator.url.rstrip("/")
-        link = EmulatorLink(settings, url, emulator=emulator, started=started)
-        backend = local_backend(url, link)
+        if settings.local_url:
+            url = settings.local_url.rstrip("/")
+            link = EmulatorLink(settings, url)
+        else:
+            emulator, started = await ensure_emulator(settings)
+            url = emulator.url.rstrip("/")
+            link = EmulatorLink(settings, url, emulator=emulator, started=started)
+        if kind is BackendKind.VERTEX_LOCAL:
+            backend = await asyncio.to_thread(vertex_local_backend, settings, url, link)
+        else:
+            backend = local_backend(url, link)
     try:
         history, problem = History(settings.history_path), None
     except HistoryError as exc:  # the backend's jobs can still be listed and watched
