@@ -21,6 +21,7 @@ from tui.commands.reporting import (
 )
 
 FORMATS = ["jsonl", "json", "csv", "tsv", "vertex", "chat"]
+CHOICES = ("protocol", "server", "project", "location", "bucket")  # global options that pick where to tune
 
 
 def register(subparsers) -> None:
@@ -36,6 +37,20 @@ def register(subparsers) -> None:
     rate = tune.add_mutually_exclusive_group()
     rate.add_argument("--learning-rate", type=float, help="learning rate (default 0.001)")
     rate.add_argument("--learning-rate-multiplier", type=float, help="scale the base model's default learning rate")
+    tune.add_argument("--adapter-size", type=int, choices=[1, 2, 4, 8, 16, 32],
+                      help="Vertex AI: LoRA adapter size (the sizes the base model accepts)")
+    held_out = tune.add_mutually_exclusive_group()
+    held_out.add_argument("--validation", type=Path, metavar="FILE",
+                          help="Vertex AI: validation examples (any format tunedeck reads)")
+    held_out.add_argument("--validation-split", type=float, metavar="F",
+                          help="Vertex AI: keep this share of the dataset for validation "
+                               "(e.g. 0.1; stratified by label for classification)")
+    tune.add_argument("--split-seed", type=int, default=0, help="seed of --validation-split (same seed, same split)")
+    tune.add_argument("--system-instruction", action="store_true",
+                      help="Vertex AI: send the dataset's shared preamble as systemInstruction")
+    tune.add_argument("--export-last-checkpoint-only", action="store_true", help="Vertex AI: keep only the last checkpoint")
+    tune.add_argument("--label", action="append", default=[], metavar="KEY=VALUE",
+                      help="Vertex AI: a label on the job (repeatable)")
     tune.add_argument("--force", action="store_true", help="launch even when the dataset has errors")
     tune.add_argument("--watch", action="store_true", help="follow the job until it finishes, then suggest an epoch count")
     tune.add_argument("--json", action="store_true", help="print JSON (with --watch: one event per line)")
@@ -48,7 +63,7 @@ def register(subparsers) -> None:
     listing.add_argument("--all", action="store_true", help="include deleted jobs from history")
     for action, text in (("show", "everything known about a job"), ("watch", "follow a job until it finishes"), ("cancel", "cancel a training job"), ("delete", "delete a tuned model")):
         sub = actions.add_parser(action, help=text)
-        sub.add_argument("id", help="tuned model id (with or without tunedModels/)")
+        sub.add_argument("id", help="job id: a tuned model id (with or without tunedModels/), a Vertex tuning job name or its number")
     rename = actions.add_parser("rename", help="change a tuned model's display name")
     rename.add_argument("id")
     rename.add_argument("display_name")
@@ -57,8 +72,10 @@ def register(subparsers) -> None:
     jobs.set_defaults(handler=_handler(_jobs))
 
     try_ = subparsers.add_parser("try", epilog=EXIT_CODES, help="send a prompt to a model", description="Send PROMPT to MODEL (a tuned model id or models/NAME) and print the answer.")
-    try_.add_argument("model")
+    try_.add_argument("model", help="a job id (its tuned model or endpoint), an endpoint or model name")
     try_.add_argument("prompt")
+    try_.add_argument("--checkpoint", metavar="ID",
+                      help="Vertex AI: call this checkpoint of the job instead of the final model")
     try_.add_argument("--temperature", type=float)
     try_.add_argument("--max-output-tokens", type=int)
     try_.add_argument("--force", action="store_true", help="send even when the prompt does not follow the format of the dataset the model was tuned on")
@@ -77,7 +94,8 @@ def _handler(command):
         from tui.jobs.history import HistoryError
 
         try:
-            settings = load_settings(data_dir=args.data_dir, backend=args.backend)
+            settings = load_settings(data_dir=args.data_dir, backend=args.backend,
+                                     **{key: getattr(args, key, None) for key in CHOICES})
             return asyncio.run(command(args, settings))
         except ConfigError as exc:
             return fail(args, str(exc), EXIT_USAGE, kind="config")
@@ -124,6 +142,26 @@ def _full_name(job_id: str) -> str:
     return job_id if job_id.startswith("tunedModels/") else f"tunedModels/{job_id}"
 
 
+def _resolve(manager, job_id: str) -> str:
+    """A job's full name from what was typed: a full name, or an id (a tuned model id, a Vertex job's number)."""
+    if "/" in job_id:
+        return job_id
+    for job in manager.jobs:
+        if job.id == job_id:
+            return job.name
+    place = getattr(manager.backend, "place", None)  # Vertex: projects/P/locations/L/tuningJobs/ID
+    return f"{place.parent}/tuningJobs/{job_id}" if place is not None else _full_name(job_id)
+
+
+async def _known(manager, job_id: str) -> str:
+    """`_resolve`, after listing the backend when the job is not in local history."""
+    name = _resolve(manager, job_id)
+    if manager.job(name) is None:
+        await manager.refresh()
+        name = _resolve(manager, job_id)
+    return name
+
+
 async def _open(settings, args=None):
     """A manager for one command; a history file that cannot be used is said once, and memory stands in."""
     from tui.jobs.service import open_manager
@@ -137,23 +175,44 @@ async def _open(settings, args=None):
 async def _tune(args, settings) -> int:
     from pydantic import ValidationError
 
+    from tui.jobs import text
     from tui.jobs.history import HistoryError
-    from tui.models import DEFAULT_BASE_MODEL, Hyperparameters, JobSpec
+    from tui.jobs.vertex.backend import DEFAULT_BASE_MODEL as VERTEX_BASE_MODEL
+    from tui.models import DEFAULT_BASE_MODEL, Hyperparameters, JobSpec, ValidationChoice
 
     if not args.dataset.is_file():
         return fail(args, f"{args.dataset}: no such file", EXIT_USAGE, hint="check the path", kind="unreadable-dataset")
+    manager = await _open(settings)
+    vertex = manager.backend.capabilities.protocol == "vertex"
     try:
-        given = {"epoch_count": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate, "learning_rate_multiplier": args.learning_rate_multiplier}
+        labels = dict(item.split("=", 1) for item in args.label if "=" in item)
+        if len(labels) != len(args.label):
+            raise ValueError("a --label is KEY=VALUE")
+        given = {"epoch_count": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+                 "learning_rate_multiplier": args.learning_rate_multiplier, "adapter_size": args.adapter_size}
+        validation = None
+        if args.validation is not None or args.validation_split is not None:
+            validation = ValidationChoice(path=str(args.validation) if args.validation else None,
+                                          split=args.validation_split, seed=args.split_seed)
         spec = JobSpec(
             display_name=args.display_name,
             description=args.description,
-            base_model=args.base_model or DEFAULT_BASE_MODEL,
+            base_model=args.base_model or (VERTEX_BASE_MODEL if vertex else DEFAULT_BASE_MODEL),
             hyperparameters=Hyperparameters(**{k: v for k, v in given.items() if v is not None}),
+            validation=validation, labels=labels, export_last_checkpoint_only=args.export_last_checkpoint_only,
+            system_instruction_from_preamble=args.system_instruction,
         )
-    except ValidationError as exc:
-        problems = "; ".join(setting_problem(e) for e in exc.errors())
-        return fail(args, f"invalid job settings: {problems}", EXIT_USAGE, hint="see `tunedeck tune --help`", kind="usage")
-    manager = await _open(settings)
+    except (ValidationError, ValueError) as exc:
+        await manager.close()
+        errors = exc.errors() if isinstance(exc, ValidationError) else None
+        problems = "; ".join(setting_problem(dict(e)) for e in errors) if errors else str(exc)
+        return fail(args, f"invalid job settings: {problems}", EXIT_USAGE, hint="see `tunedeck tune --help`",
+                    kind="usage")
+    unsupported = _unsupported(manager.backend.capabilities, spec)
+    if unsupported:
+        await manager.close()
+        return fail(args, f"{manager.backend_description} does not take {unsupported}", EXIT_USAGE, kind="usage",
+                    hint="leave it out, or choose the other protocol with --protocol")
     try:
         try:  # a job created now must be recorded: refuse while the history cannot take it
             if manager.history_problem is not None:
@@ -164,7 +223,9 @@ async def _tune(args, settings) -> int:
         from tui.datasets import DatasetError
 
         try:
-            job = await manager.launch(spec, args.dataset, format=args.format, force=args.force, on_lint=lambda report: _note_warnings(report, args.dataset))
+            job = await manager.launch(spec, args.dataset, format=args.format, force=args.force,
+                                       on_lint=lambda report: _note_warnings(report, args.dataset),
+                                       progress=_upload_progress(args))
         except DatasetError as exc:
             raise _DatasetProblem(f"{exc} — {exc.hint}" if exc.hint else str(exc)) from exc
         except OSError as exc:
@@ -179,7 +240,10 @@ async def _tune(args, settings) -> int:
                 return EXIT_HISTORY
         if not args.json:
             examples = f"{job.dataset_examples} example{'' if job.dataset_examples == 1 else 's'}"
-            print(f"launched {job.name} on {manager.backend_description}: {examples}, {job.total_steps} steps")
+            steps = f", {job.total_steps} steps" if job.total_steps else ""
+            print(f"launched {job.name} on {manager.backend_description}: {examples}{steps}")
+            for line in text.launch_notes(job):
+                print(line)
             if not args.watch:
                 print(f"follow it with `tunedeck jobs watch {job.id}`")
         elif not args.watch and unrecorded is None:
@@ -190,6 +254,36 @@ async def _tune(args, settings) -> int:
         return code if code or manager.history_problem is None else EXIT_HISTORY
     finally:
         await manager.close()
+
+
+def _unsupported(capabilities, spec) -> str:
+    """The settings the backend's protocol does not take, in words ('' when it takes them all)."""
+    hp = spec.hyperparameters.model_dump(exclude_none=True)
+    names = [name.replace("_", " ") for name in hp if not capabilities.takes(name)]
+    if spec.validation is not None and not capabilities.validation_set:
+        names.append("a validation set")
+    return ", ".join(names)
+
+
+def _upload_progress(args):
+    """Upload progress on stderr (`uploading 12.0/48.3 MB`), at most a few times a second; nothing with --json."""
+    import time
+
+    if args.json:
+        return None
+    live = sys.stderr.isatty()
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < 0.25:
+            return
+        last[0] = now
+        line = f"uploading {done / 1e6:.1f}/{total / 1e6:.1f} MB" if done < total else f"uploaded {total / 1e6:.1f} MB"
+        print(("\r" + line + "\x1b[K") if live else line, end="" if live and done < total else "\n",
+              file=sys.stderr, flush=True)
+
+    return report
 
 
 def _note_warnings(report, path) -> None:
@@ -292,9 +386,7 @@ async def _jobs(args, settings) -> int:
             else:
                 print(f"no jobs on {manager.backend_description}; launch one with `tunedeck tune DATASET`")
             return status
-        name = _full_name(args.id)
-        if manager.job(name) is None:
-            await manager.refresh()
+        name = await _known(manager, args.id)
         if action == "show":
             status = EXIT_OK
             try:
@@ -324,9 +416,9 @@ async def _jobs(args, settings) -> int:
 
 
 async def _try(args, settings) -> int:
-    model = args.model if "/" in args.model else _full_name(args.model)
     manager = await _open(settings, args)
     try:
+        model, target = await _target(manager, args)
         findings = await _format_findings(manager, model, args.prompt, args)
         if findings and not args.force:
             return fail(args, f"not sent: the prompt does not follow the format {model} was tuned on: "
@@ -335,11 +427,43 @@ async def _try(args, settings) -> int:
                         findings=[{"rule": f.rule, "message": f.message, "hint": f.hint} for f in findings])
         for finding in findings:
             note(args, f"sent anyway: {finding.message}")
-        answer = await manager.generate(model, args.prompt, args.temperature, args.max_output_tokens)
+        answer = await manager.generate(target, args.prompt, args.temperature, args.max_output_tokens)
     finally:
         await manager.close()
-    _dump({"model": model, "prompt": args.prompt, "text": answer}) if args.json else print(answer)
+    _dump({"model": model, "target": target, "prompt": args.prompt, "text": answer}) if args.json else print(answer)
     return EXIT_OK
+
+
+async def _target(manager, args) -> tuple[str, str]:
+    """(the job or model named, what to call): a job's endpoint (or its checkpoint's), else the name itself."""
+    from tui.jobs.errors import BackendError, ErrorKind
+    from tui.models import JobState
+
+    job = None
+    if "/" not in args.model or "/tuningJobs/" in args.model or args.model.startswith("tunedModels/"):
+        name = await _known(manager, args.model)
+        job = manager.job(name)
+        if job is None and args.checkpoint is None and "/tuningJobs/" not in name:
+            return name, name  # a tuned model not listed: the backend says whether it exists
+        if job is None:
+            raise BackendError(ErrorKind.NOT_FOUND, f"no job {args.model} on {manager.backend_description}",
+                               "see `tunedeck jobs list` for the ids")
+    if job is None:
+        if args.checkpoint is not None:
+            raise BackendError(ErrorKind.INVALID, "--checkpoint takes a job id, not an endpoint or model name",
+                               "give the job's id (see `tunedeck jobs list`)")
+        return args.model, args.model
+    if args.checkpoint is not None:
+        found = next((c for c in job.checkpoints if c.checkpoint_id == args.checkpoint), None)
+        if found is None or not found.endpoint:
+            have = ", ".join(c.checkpoint_id for c in job.checkpoints) or "none yet"
+            raise BackendError(ErrorKind.NOT_FOUND, f"{job.name} has no checkpoint {args.checkpoint} "
+                               f"(checkpoints: {have})", "see `tunedeck jobs show ID`")
+        return job.name, found.endpoint
+    if job.state is not JobState.ACTIVE and not job.endpoint:
+        raise BackendError(ErrorKind.FAILED_PRECONDITION, f"{job.name} has no tuned model yet ({job.state})",
+                           f"wait for it: `tunedeck jobs watch {job.id}`")
+    return job.name, job.endpoint or job.name
 
 
 async def _format_findings(manager, model: str, prompt: str, args) -> list:
@@ -367,7 +491,8 @@ async def _doctor(args, settings) -> int:
     from tui.config import BackendKind
     from tui.jobs.errors import BackendError
 
-    why = "chosen explicitly" if settings.backend else ("an API key was found" if settings.api_key else "no API key was found")
+    why = "chosen explicitly" if settings.backend else (
+        settings.choice_reason or ("an API key was found" if settings.api_key else "no API key was found"))
     report = {
         "backend": settings.active_backend.value,
         "backend_reason": why,
@@ -379,6 +504,10 @@ async def _doctor(args, settings) -> int:
     checks: list[tuple[str, bool, str]] = []
     if settings.active_backend is BackendKind.GEMINI:
         checks.append(("credentials", bool(settings.api_key), f"API key {settings.masked_key} from {settings.api_key_source}" if settings.api_key else "no API key: set GEMINI_API_KEY or GOOGLE_API_KEY"))
+    if settings.active_backend is BackendKind.VERTEX:
+        checks += await _vertex_checks(settings, report)
+        if not all(ok is not False for _, ok, _ in checks):
+            return _doctor_report(args, settings, report, why, checks)
     try:
         manager = await _open(settings, args)
     except BackendError as exc:
@@ -388,6 +517,13 @@ async def _doctor(args, settings) -> int:
             report["backend_description"] = manager.backend_description
             if manager.emulator is not None:
                 report["emulator"] = {"url": manager.emulator.url, "pid": manager.emulator.pid, "data_dir": str(manager.emulator.data_dir)}
+            if manager.backend.capabilities.protocol == "vertex":  # no call lists Vertex's tunable models: list jobs
+                try:
+                    await manager.backend.list_jobs()
+                    checks.append(("reachable", True, f"{manager.backend_description} answers"))
+                except BackendError as exc:
+                    checks.append(("reachable", False, str(exc)))
+                return _doctor_report(args, settings, report, why, checks)
             health = await manager.check()
             checks.append(("reachable", health.reachable, health.message))
             if health.reachable:
@@ -396,6 +532,23 @@ async def _doctor(args, settings) -> int:
                 checks.append(("tunable base model", tunable, detail))
         finally:
             await manager.close()
+    return _doctor_report(args, settings, report, why, checks)
+
+
+async def _vertex_checks(settings, report: dict) -> list[tuple[str, bool, str]]:
+    """Vertex AI on Google: credentials, token, project, location, permission, bucket, quota project."""
+    import os
+
+    from tui.jobs.vertex.doctor import run_checks
+
+    found = await run_checks(os.environ, bucket=settings.bucket, project=settings.google_project,
+                             location=settings.google_location, quota_project=settings.quota_project)
+    report["vertex"] = [{"check": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix} for c in found]
+    # a check that could not be verified (ok None) is shown, but does not fail the doctor
+    return [(c.name, c.ok is not False, c.detail + (f" — {c.fix}" if c.fix else "")) for c in found]
+
+
+def _doctor_report(args, settings, report: dict, why: str, checks: list[tuple[str, bool, str]]) -> int:
     report["checks"] = [{"check": name, "ok": ok, "detail": detail} for name, ok, detail in checks]
     if args.json:
         _dump(report)

@@ -44,6 +44,7 @@ ADAPTER_SIZES: dict[str, tuple[int, ...]] = {
     "gemini-3.1-flash-lite": (1, 2, 4, 8, 16),
 }
 EXAMPLE_TOKENS = 131_072
+DEFAULT_BASE_MODEL = "gemini-2.5-flash"
 CAPABILITIES = BackendCapabilities(
     protocol="vertex",
     hyperparameters=frozenset({"epoch_count", "learning_rate_multiplier", "adapter_size"}),
