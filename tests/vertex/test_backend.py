@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("tests.emulator.vertex_helpers", reason="needs the emulator's Vertex tuning routes")
-
 from tests.emulator.storage_http import call
 from tui.datasets import open_dataset
 from tui.jobs.backend import LaunchData

@@ -7,8 +7,6 @@ import json
 
 import pytest
 
-pytest.importorskip("tests.emulator.vertex_helpers", reason="needs the emulator's Vertex tuning routes")
-
 from tests.jobs.test_cli import run
 from tui.cli import main
 from tui.samples import sample_paths

@@ -6,10 +6,6 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-import pytest
-
-pytest.importorskip("tests.emulator.vertex_helpers", reason="needs the emulator's Vertex tuning routes")
-
 from tests.jobs.conftest import FAST, next_event
 from tui.config import Settings
 from tui.jobs.events import JobFinished
@@ -21,7 +17,8 @@ from tui.models import EVAL_LOSS, TRAIN_LOSS, Hyperparameters, JobSpec, JobState
 
 async def manager_for(emulator, data_dir) -> JobManager:
     settings = replace(Settings(data_dir=data_dir, config_dir=data_dir / "config"), local_url=emulator.url)
-    manager = JobManager(settings, vertex_local_backend(settings, emulator.url), History(settings.history_path),
+    manager = JobManager(settings, vertex_local_backend(settings, emulator.url, emulator.api_key),
+                         History(settings.history_path),
                          policy=FAST)
     await manager.start(background=True)
     return manager

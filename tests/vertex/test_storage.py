@@ -74,7 +74,10 @@ async def test_upload_without_a_known_md5_checks_by_the_files_digest(emulator, t
 
 
 class DroppingProxy:
-    """A loopback TCP proxy to the emulator that cuts the connection once, `after` bytes into the traffic."""
+    """A loopback TCP proxy to the emulator that cuts the connection once, `after` bytes into the traffic.
+
+    It rewrites the address in headers both ways (Host going up, the session URL coming back), as
+    the emulator answers only requests addressed to itself."""
 
     def __init__(self, target_port: int, after: int) -> None:
         self.target_port = target_port
@@ -85,14 +88,17 @@ class DroppingProxy:
 
     async def start(self) -> str:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        self.address = f"127.0.0.1:{self.server.sockets[0].getsockname()[1]}".encode()
+        return f"http://{self.address.decode()}"
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
 
         async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, count: bool) -> None:
             try:
+                target = f"127.0.0.1:{self.target_port}".encode()
                 while data := await src.read(65536):
+                    data = data.replace(self.address, target) if count else data.replace(target, self.address)
                     if count:
                         self.sent += len(data)
                         if not self.dropped and self.sent > self.after:

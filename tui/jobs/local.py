@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.config import LOCAL_API_KEY, Settings
+from tui.config import Settings
 
 RECONNECT_EVERY_S = 1.0  # how often to look for the emulator while it does not answer
 RESTART_EVERY_S = 10.0  # at most one restart this often (an emulator that keeps dying is not restarted in a loop)
@@ -49,7 +49,7 @@ def start_for(settings: Settings):
     """Start a detached emulator for `settings.emulator_dir` on a free port; blocking."""
     from tui.emulator.process import start_emulator
 
-    return start_emulator(settings.emulator_dir, port=0, api_key=LOCAL_API_KEY, detached=True,
+    return start_emulator(settings.emulator_dir, port=0, api_key=settings.local_api_key, detached=True,
                           extra_args=auto_start_args(settings))
 
 
@@ -68,7 +68,8 @@ class EmulatorLink:
         """The next step when the emulator does not answer, naming only what applies."""
         if self.fixed:
             where = "TUNEDECK_LOCAL_URL" if os.environ.get("TUNEDECK_LOCAL_URL") else "local_url in config.json"
-            return f"check that the emulator at {self.url} is running ({where} points there), or remove {where} to let tunedeck start one"
+            return (f"check that the emulator at {self.url} is running ({where} points there), or remove {where} "
+                    "to let tunedeck start one")
         if self.started or self._crashed():
             return f"tunedeck starts a new emulator; if it keeps stopping, see {self._log()}"
         return ("start it again with `tunedeck emulator start`; tunedeck follows it to its new address "
@@ -91,7 +92,7 @@ class EmulatorLink:
             return Located(self.url) if await asyncio.to_thread(_answers, self.url) else None
         from tui.emulator.process import find_running
 
-        running = await asyncio.to_thread(find_running, self.settings.emulator_dir)
+        running = await asyncio.to_thread(find_running, self.settings.emulator_dir, self.settings.local_api_key)
         if running is not None:
             moved = running.url != self.url
             old, self.url, self.emulator = self.emulator, running.url, running
@@ -108,7 +109,7 @@ class EmulatorLink:
         try:
             started = await asyncio.to_thread(start_for, self.settings)
             self.started = True
-        except Exception:  # noqa: BLE001 - tried again after RESTART_EVERY_S; the hint names the log
+        except Exception:  # tried again after RESTART_EVERY_S; the hint names the log
             return None
         self.url, self.emulator = started.url, started
         return Located(self.url, f"the local emulator (pid {old}) stopped; tunedeck started a new one at {self.url} "
@@ -121,7 +122,7 @@ def _answers(url: str) -> bool:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"{url}/_emulator/health", timeout=2.0):  # noqa: S310 - a loopback emulator
+        with urllib.request.urlopen(f"{url}/_emulator/health", timeout=2.0):  # a loopback emulator
             return True
     except (urllib.error.URLError, OSError, ValueError):
         return False

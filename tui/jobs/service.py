@@ -4,7 +4,9 @@ With no credentials (or `--backend local`) the manager talks to a local emulator
 at `settings.local_url` if given, else one already running for `settings.emulator_dir`,
 else a new detached one on a free loopback port (paced by `settings.emulator_step_delay`),
 so jobs keep training after the app exits and are there when it comes back. When the
-emulator stops answering, the manager finds it again through an `EmulatorLink`.
+emulator stops answering, the manager finds it again through an `EmulatorLink`. The
+emulator's key is `settings.local_api_key` ($TUNEDECK_EMULATOR_API_KEY) if set, else the
+one stored in `settings.emulator_dir` (tui/emulator/keyfile.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from tui.config import LOCAL_API_KEY, BackendKind, Settings
+from tui.config import BackendKind, Settings
 from tui.jobs.backend import TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind
 from tui.jobs.gemini import GeminiBackend
@@ -25,6 +27,8 @@ from tui.jobs.translate import KEY_HELP
 
 if TYPE_CHECKING:
     from tui.jobs.vertex.backend import VertexBackend
+
+LOCAL_KEY_HELP = "set TUNEDECK_EMULATOR_API_KEY to its key (`tunedeck emulator env` prints it)"
 
 def gemini_backend(settings: Settings) -> GeminiBackend:
     if not settings.api_key:
@@ -38,9 +42,24 @@ def gemini_backend(settings: Settings) -> GeminiBackend:
     )
 
 
-def local_backend(url: str, link: EmulatorLink | None = None) -> GeminiBackend:
+def local_key(settings: Settings) -> str:
+    """The key for the emulator the settings name: the fixed one, else the one stored in its data dir."""
+    from tui.emulator.keyfile import KeyFileError, read_key
+
+    if settings.local_api_key:
+        return settings.local_api_key
+    try:
+        key = read_key(settings.emulator_dir)
+    except KeyFileError as exc:
+        raise BackendError(ErrorKind.BAD_KEY, str(exc), LOCAL_KEY_HELP) from None
+    if key is None:
+        raise BackendError(ErrorKind.BAD_KEY, f"no key for the emulator at {settings.local_url}", LOCAL_KEY_HELP)
+    return key
+
+
+def local_backend(url: str, api_key: str, link: EmulatorLink | None = None) -> GeminiBackend:
     return GeminiBackend(
-        LOCAL_API_KEY,
+        api_key,
         base_url=url,
         name=BackendKind.LOCAL.value,
         description=local_description(url),
@@ -62,11 +81,12 @@ def vertex_backend(settings: Settings, env: Mapping[str, str] | None = None) -> 
                 bucket=settings.bucket, quota_project=settings.quota_project)
 
 
-def vertex_local_backend(settings: Settings, url: str, link: EmulatorLink | None = None) -> VertexBackend:
+def vertex_local_backend(settings: Settings, url: str, api_key: str,
+                         link: EmulatorLink | None = None) -> VertexBackend:
     """Vertex AI as the local emulator at `url` speaks it (its key as the Bearer token); blocking."""
     from tui.jobs.vertex.setup import vertex_local_backend as make
 
-    backend = make(url, settings.data_dir, LOCAL_API_KEY)
+    backend = make(url, settings.data_dir, api_key)
     if link is not None:
         backend.unreachable_hint = link.hint
     return backend
@@ -81,7 +101,7 @@ async def ensure_emulator(settings: Settings):
     else started detached."""
     from tui.emulator.process import find_running
 
-    running = await asyncio.to_thread(find_running, settings.emulator_dir)
+    running = await asyncio.to_thread(find_running, settings.emulator_dir, settings.local_api_key)
     if running is not None:
         return running, False
     try:
@@ -109,14 +129,16 @@ async def open_manager(settings: Settings, *, policy: PollPolicy | None = None, 
         if settings.local_url:
             url = settings.local_url.rstrip("/")
             link = EmulatorLink(settings, url)
+            key = local_key(settings)
         else:
             emulator, started = await ensure_emulator(settings)
             url = emulator.url.rstrip("/")
             link = EmulatorLink(settings, url, emulator=emulator, started=started)
+            key = emulator.api_key
         if kind is BackendKind.VERTEX_LOCAL:
-            backend = await asyncio.to_thread(vertex_local_backend, settings, url, link)
+            backend = await asyncio.to_thread(vertex_local_backend, settings, url, key, link)
         else:
-            backend = local_backend(url, link)
+            backend = local_backend(url, key, link)
     try:
         history, problem = History(settings.history_path), None
     except HistoryError as exc:  # the backend's jobs can still be listed and watched
