@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-vertex = from tui.jobs.vertex.credentials import Authorizer, static_credentials
+import tests.emulator.vertex_helpers as vertex
+from tui.jobs.vertex.credentials import Authorizer, static_credentials
 from tui.jobs.vertex.curves import CurveReader
 from tui.jobs.vertex.rest import Rest
 
