@@ -21,6 +21,7 @@ def vertex_env(emulator, tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TUNEDECK_LOCAL_URL", emulator.url)
+    monkeypatch.setenv("TUNEDECK_EMULATOR_API_KEY", emulator.api_key)
     monkeypatch.setenv("TUNEDECK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("TUNEDECK_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("TUNEDECK_PROTOCOL", "vertex")
@@ -82,6 +83,7 @@ def test_unknown_job_number_is_not_found(vertex_env, capsys):
 
 def test_the_gemini_protocol_is_still_there(emulator, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TUNEDECK_LOCAL_URL", emulator.url)
+    monkeypatch.setenv("TUNEDECK_EMULATOR_API_KEY", emulator.api_key)
     monkeypatch.setenv("TUNEDECK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND", "TUNEDECK_PROTOCOL"):
