@@ -151,7 +151,7 @@ async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app
     from tui.emulator.keyfile import read_key
 
     key = read_key(Path(data_dir).parent / "emulator")  # the emulator measure_idle started, next to this data dir
-    settings = replace(load_settings(env={}, data_dir=Path(data_dir)), local_url=url, local_api_key=key)
+    settings = replace(load_settings(env={}, data_dir=Path(data_dir), backend="local"), local_url=url, local_api_key=key)
     manager = await open_manager(settings, policy=APP_POLICY)  # polled as the app polls
     sample = ROOT / "tui" / "samples" / "number-increment.jsonl"
     for index in range(jobs):

@@ -54,6 +54,8 @@ def test_key_comes_from_env_and_is_masked(tmp_path):
 
 
 def test_no_key_means_local(tmp_path):
-    settings = load_settings(env={}, config_dir=tmp_path, data_dir=tmp_path)
-    assert settings.active_backend is BackendKind.LOCAL
+    settings = load_settings(env={"HOME": str(tmp_path)}, config_dir=tmp_path, data_dir=tmp_path)
+    assert settings.active_backend is BackendKind.VERTEX_LOCAL  # a fresh machine tunes with Vertex, locally
+    assert load_settings(env={}, config_dir=tmp_path, data_dir=tmp_path, backend="local").active_backend is (
+        BackendKind.LOCAL)
     assert mask_secret(None) == "(none)"

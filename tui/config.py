@@ -33,10 +33,8 @@ class BackendKind(StrEnum):
     VERTEX_LOCAL = "vertex-local"  # the Vertex AI protocol on the local emulator
 
 
-# The protocol on a machine with neither Google credentials nor an API key (on the local emulator). Vertex
-# once the app's screens and the emulator's Vertex routes are both on main; until then the Gemini API, so a
-# fresh machine keeps working.
-FRESH_MACHINE_PROTOCOL = "gemini"
+# The protocol on a machine with neither Google credentials nor an API key: Vertex AI, on the local emulator.
+FRESH_MACHINE_PROTOCOL = "vertex"
 
 
 class Protocol(StrEnum):

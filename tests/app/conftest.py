@@ -31,7 +31,7 @@ def app_emulator(tmp_path_factory):
 def app_settings(tmp_path, app_emulator, monkeypatch):
     """Test-mode settings on the module's emulator; paths are shown relative to the repo."""
     monkeypatch.chdir(REPO)
-    settings = load_settings(env={}, data_dir=tmp_path / "data", config_dir=tmp_path / "config")
+    settings = load_settings(env={}, data_dir=tmp_path / "data", config_dir=tmp_path / "config", backend="local")
     return replace(settings, local_url=app_emulator.url, local_api_key=app_emulator.api_key, test_mode=True)
 
 

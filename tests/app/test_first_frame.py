@@ -25,7 +25,7 @@ PROBE = textwrap.dedent(
 
     async def main():
         tmp = Path(tempfile.mkdtemp())
-        settings = replace(load_settings(env={}, data_dir=tmp / "data", config_dir=tmp / "config"),
+        settings = replace(load_settings(env={}, data_dir=tmp / "data", config_dir=tmp / "config", backend="local"),
                            local_url="http://127.0.0.1:9", test_mode=True)
         class Probe(TuneDeckApp):
             CSS_PATH = [str(Path("tui/app.tcss").resolve()), str(Path("tui/screens/datasets.tcss").resolve())]

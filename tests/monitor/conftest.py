@@ -42,7 +42,7 @@ def monitor_emulator(tmp_path_factory):
 def settings(tmp_path, monitor_emulator, monkeypatch):
     """Test-mode settings on the module's emulator; paths show relative to the repo."""
     monkeypatch.chdir(REPO)
-    base = load_settings(env={}, data_dir=tmp_path / "data", config_dir=tmp_path / "config")
+    base = load_settings(env={}, data_dir=tmp_path / "data", config_dir=tmp_path / "config", backend="local")
     return replace(base, local_url=monitor_emulator.url, local_api_key=monitor_emulator.api_key, test_mode=True)
 
 
