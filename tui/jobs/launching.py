@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from tui.jobs.backend import LaunchData, TuningBackend
@@ -29,13 +30,16 @@ def new_model_id(display_name: str) -> str:
 def read_dataset(path: Path, format=None, target: str = "gemini", keep_examples: bool = True):
     """(Dataset metadata, valid examples, lint report) for a dataset file, linted for `target`; blocking.
 
-    A backend that uploads the file itself (`keep_examples=False`) gets no examples in memory.
+    An example with an error (empty, or over the length limits) is not valid: a forced launch leaves it
+    out. A backend that uploads the file itself (`keep_examples=False`) gets no examples in memory.
     """
     from tui.datasets import lint, open_dataset
+    from tui.datasets.lint import tunable
 
     reader = open_dataset(path, format=format)
     report = lint(reader, target=target)
-    return reader.dataset, list(reader.iter_examples()) if keep_examples else [], report
+    examples = [e for e in reader.iter_examples() if tunable(e)] if keep_examples else []
+    return reader.dataset, examples, report
 
 
 async def create_job(
@@ -53,7 +57,7 @@ async def create_job(
     for attempt in range(1, LAUNCH_ATTEMPTS + 1):
         attempt_data = replace(data, retry=attempt > 1)
         try:
-            return await call(lambda: backend.create(spec, attempt_data, progress))
+            return await call(partial(backend.create, spec, attempt_data, progress))
         except BackendError as exc:
             if not exc.retryable or attempt == LAUNCH_ATTEMPTS:
                 raise
