@@ -161,8 +161,8 @@ class VertexBackend:
             return earlier
         if not self.place.bucket:
             raise BackendError(ErrorKind.INVALID, "no Cloud Storage bucket is set for the dataset upload",
-                               "set one with --bucket or the config key vertex_bucket (create it with `gcloud storage "
-                               f"buckets create gs://NAME --location={self.place.location}`)")
+                               'set one with --bucket, TUNEDECK_BUCKET or "bucket" in config.json (create it with '
+                               f"`gcloud storage buckets create gs://NAME --location={self.place.location}`)")
         if self.name == "vertex-local" and not self._bucket_ready:  # the emulator's bucket is ours to make
             await self.storage.create_bucket(self.place.bucket, self.place.project)
             self._bucket_ready = True
