@@ -176,7 +176,8 @@ async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app
     from tui.models import Hyperparameters, JobSpec
 
     key = read_key(Path(data_dir).parent / "emulator")  # the emulator measure_idle started, next to this data dir
-    settings = replace(load_settings(env={}, data_dir=Path(data_dir)), local_url=url, local_api_key=key)
+    base = load_settings(env={}, data_dir=Path(data_dir), backend="local")
+    settings = replace(base, local_url=url, local_api_key=key)
     manager = await open_manager(settings, policy=APP_POLICY)  # polled as the app polls
     sample = ROOT / "tui" / "samples" / "number-increment.jsonl"
     for index in range(jobs):

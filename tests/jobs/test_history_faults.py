@@ -119,6 +119,7 @@ def full_disk_run(tmp_path: Path, url: str, key: str, room: int, *argv: str) -> 
                TUNEDECK_CONFIG_DIR=str(tmp_path / "c"))
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND"):
         env.pop(name, None)
+    env["TUNEDECK_BACKEND"] = "local"  # the Gemini API protocol on the emulator
     return subprocess.run([sys.executable, "-m", "tui", *argv], capture_output=True, text=True, timeout=120,
                           env=env, preexec_fn=limit_file_size)
 
