@@ -1,4 +1,5 @@
-"""`tunedeck doctor`: which backend is active and why, the key (masked), and whether it works."""
+"""`tunedeck doctor`: which backend is active and why, the key (masked), whether it works, and
+whether the job history file can be used."""
 
 from __future__ import annotations
 
@@ -49,6 +50,9 @@ async def doctor(args, settings, open_manager) -> int:
                     "pid": manager.emulator.pid,
                     "data_dir": str(manager.emulator.data_dir),
                 }
+            problem = manager.history_problem
+            usable = f"{settings.history_path} is usable"
+            checks.append(("history", problem is None, str(problem) if problem else usable))
             health = await manager.check()
             checks.append(("reachable", health.reachable, health.message))
             if health.reachable:
