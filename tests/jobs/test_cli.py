@@ -15,6 +15,7 @@ def local_env(emulator, tmp_path, monkeypatch):
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TUNEDECK_LOCAL_URL", emulator.url)
+    monkeypatch.setenv("TUNEDECK_EMULATOR_API_KEY", emulator.api_key)
     monkeypatch.setenv("TUNEDECK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("TUNEDECK_CONFIG_DIR", str(tmp_path / "config"))
     return emulator

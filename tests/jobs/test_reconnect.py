@@ -87,7 +87,8 @@ async def test_a_found_emulator_is_followed_to_its_new_address(tmp_path, emulato
 
 async def test_a_named_emulator_hint_names_the_setting(tmp_path, emulator, monkeypatch):
     monkeypatch.setenv("TUNEDECK_LOCAL_URL", emulator.url)
-    manager = await open_manager(settings_in(tmp_path / "data", local_url=emulator.url), policy=FAST, background=False)
+    settings = settings_in(tmp_path / "data", local_url=emulator.url, local_api_key=emulator.api_key)
+    manager = await open_manager(settings, policy=FAST, background=False)
     try:
         emulator.stop()
         with pytest.raises(BackendError) as failed:

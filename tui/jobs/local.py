@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.config import LOCAL_API_KEY, Settings
+from tui.config import Settings
 
 RECONNECT_EVERY_S = 1.0  # how often to look for the emulator while it does not answer
 RESTART_EVERY_S = 10.0  # at most one restart this often (an emulator that keeps dying is not restarted in a loop)
@@ -53,9 +53,8 @@ def start_for(settings: Settings):
     """Start a detached emulator for `settings.emulator_dir` on a free port; blocking."""
     from tui.emulator.process import start_emulator
 
-    return start_emulator(
-        settings.emulator_dir, port=0, api_key=LOCAL_API_KEY, detached=True, extra_args=auto_start_args(settings)
-    )
+    return start_emulator(settings.emulator_dir, port=0, api_key=settings.local_api_key, detached=True,
+                          extra_args=auto_start_args(settings))
 
 
 class EmulatorLink:
@@ -130,10 +129,8 @@ class EmulatorLink:
         """The next step when the emulator does not answer, naming only what applies."""
         if self.fixed:
             where = "TUNEDECK_LOCAL_URL" if os.environ.get("TUNEDECK_LOCAL_URL") else "local_url in config.json"
-            return (
-                f"check that the emulator at {self.url} is running ({where} points there), "
-                f"or remove {where} to let tunedeck start one"
-            )
+            return (f"check that the emulator at {self.url} is running ({where} points there), or remove {where} "
+                    "to let tunedeck start one")
         if self.started or self._crashed():
             return f"tunedeck starts a new emulator; if it keeps stopping, see {self._log()}"
         return (
@@ -159,7 +156,7 @@ class EmulatorLink:
             return Located(self.url) if await asyncio.to_thread(_answers, self.url) else None
         from tui.emulator.process import find_running
 
-        running = await asyncio.to_thread(find_running, self.settings.emulator_dir)
+        running = await asyncio.to_thread(find_running, self.settings.emulator_dir, self.settings.local_api_key)
         if running is not None:
             if self.emulator is not None and running.pid == self.emulator.pid:
                 return Located(self.url)  # the same process (keep the handle that can reap it)
@@ -179,7 +176,7 @@ class EmulatorLink:
         try:
             started = await asyncio.to_thread(start_for, self.settings)
             self.started = True
-        except Exception:
+        except Exception:  # tried again after RESTART_EVERY_S; the hint names the log
             return None
         self.url, self.emulator = started.url, started
         return Located(
@@ -195,7 +192,7 @@ def _answers(url: str) -> bool:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"{url}/_emulator/health", timeout=2.0):
+        with urllib.request.urlopen(f"{url}/_emulator/health", timeout=2.0):  # a loopback emulator
             return True
     except (urllib.error.URLError, OSError, ValueError):
         return False
