@@ -76,8 +76,8 @@ def register(subparsers) -> None:
     data_dir_option(start)
     start.add_argument("--port", type=int, default=8765, metavar="N", help="port (default 8765; 0 picks a free one)")
     start.add_argument("--step-delay", type=_seconds, metavar="SECONDS",
-                       help="sleep per training step, so a curve can be watched (default: $TUNEDECK_EMULATOR_STEP_DELAY, "
-                            "else 0.18, as for the emulator tunedeck starts by itself)")
+                       help="sleep per training step, so a curve can be watched "
+                            "(default: $TUNEDECK_EMULATOR_STEP_DELAY, else 0.18, as for the emulator tunedeck starts)")
     start.set_defaults(handler=run_start)
 
     status = commands.add_parser("status", help="say whether an emulator is serving the data directory")
@@ -148,7 +148,9 @@ def run_start(args: argparse.Namespace) -> int:
         return 0
     from tui.config import load_settings
 
-    delay = args.step_delay if args.step_delay is not None else load_settings(data_dir=args.data_dir).emulator_step_delay
+    delay = args.step_delay
+    if delay is None:
+        delay = load_settings(data_dir=args.data_dir).emulator_step_delay
     try:
         emu = start_emulator(root, port=args.port, api_key=_api_key(args), detached=True,
                              extra_args=["--step-delay", repr(delay)])
