@@ -12,7 +12,6 @@ the backend is pointed there and every watcher polls at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -83,6 +82,8 @@ class JobManager:
         self._semaphore: asyncio.Semaphore | None = None
         self._not_before = 0.0
         self._discovery: asyncio.Task | None = None
+        self._focused: str | None = None  # the job the user is watching: polled every policy.focus seconds
+        self._wakers: dict[str, asyncio.Future] = {}  # a watcher's sleep between polls, by job
         self._background = True
         self._closed = False
 
@@ -131,6 +132,14 @@ class JobManager:
         job = self._require(name)
         if not job.state.finished:
             self._watch(job.name)
+
+    def focus(self, name: str | None) -> None:
+        """Poll this job every `policy.focus` seconds while it trains, starting now: it is
+        the one on screen (None: none is). Every other job keeps its usual pace."""
+        self._focused = name
+        waker = self._wakers.get(name) if name is not None else None
+        if waker is not None and not waker.done():
+            waker.set_result(None)
 
     async def close(self) -> None:
         """Stop polling and release the backend; a detached emulator keeps running."""
@@ -340,10 +349,25 @@ class JobManager:
         self._wake.set()
         self._wake = asyncio.Event()
 
-    async def _sleep(self, delay: float) -> None:
-        """Sleep `delay` seconds, or less if the backend answers again meanwhile."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), delay)
+    async def _sleep(self, delay: float, name: str | None = None) -> None:
+        """Sleep `delay` seconds, or less if the backend answers again meanwhile or, for the
+        watcher of job `name`, when `focus` picks that job."""
+        if name is None:
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
+            except TimeoutError:
+                pass
+            return
+        focused = asyncio.get_running_loop().create_future()
+        self._wakers[name] = focused
+        answered = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({focused, answered}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            answered.cancel()
+            focused.cancel()
+            if self._wakers.get(name) is focused:
+                del self._wakers[name]
 
     def _watch(self, name: str) -> None:
         task = self._watchers.get(name)
@@ -372,7 +396,7 @@ class JobManager:
                 delay = interval
             if (job := self._jobs.get(name)) is None or job.state.finished:
                 break
-            await self._sleep(delay)
+            await self._sleep(min(delay, self.policy.focus) if name == self._focused and not failures else delay, name)
         self._watchers.pop(name, None)
 
     async def _poll(self, name: str) -> bool:
