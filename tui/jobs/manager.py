@@ -378,7 +378,7 @@ class JobManager:
         while (job := self._jobs.get(name)) is not None and not job.state.finished:
             try:
                 changed = await self._poll(name)
-            except Exception as exc:  # a watcher outlives every failure
+            except Exception as exc:  # noqa: BLE001 - a watcher outlives every failure
                 failures += 1
                 error = (
                     exc
@@ -453,7 +453,7 @@ class JobManager:
         while True:
             try:
                 await self._discover()
-            except Exception as exc:  # discovery keeps going
+            except Exception as exc:  # noqa: BLE001 - discovery keeps going
                 error = (
                     exc
                     if isinstance(exc, BackendError)
