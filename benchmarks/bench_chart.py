@@ -49,11 +49,11 @@ IDLE_TARGET_PERCENT = 1.0
 
 def synthetic(n: int, steps_per_epoch: int | None = None):
     """A falling, noisy loss curve of n snapshots over 5 epochs."""
-    from tui.models import Snapshot
+    from tui.models import CurvePoint
 
     per_epoch = steps_per_epoch or max(1, n // 5)
     return [
-        Snapshot(step=i, epoch=1 + (i - 1) // per_epoch, mean_loss=0.05 + 2 * math.exp(-i / (n / 6)) + 0.03 * math.sin(i * 1.3))
+        CurvePoint(step=i, epoch=1 + (i - 1) // per_epoch, value=0.05 + 2 * math.exp(-i / (n / 6)) + 0.03 * math.sin(i * 1.3))
         for i in range(1, n + 1)
     ]
 
@@ -105,7 +105,7 @@ def _baseline(chart, snapshots) -> float:
 
     plt = chart._plot
     xs = [s.step for s in snapshots]
-    ys = [s.mean_loss for s in snapshots]
+    ys = [s.value for s in snapshots]
     start = time.perf_counter()
     plt.clear_figure()
     plt.plotsize(*chart.size)

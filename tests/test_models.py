@@ -1,15 +1,31 @@
-"""Domain models: defaults from the tuning guide and the learning-rate rule."""
+"""Domain models: unknown values stay unknown, new jobs take the backend's defaults, the learning-rate rule."""
 
 import pytest
 from pydantic import ValidationError
 
 from tui.config import BackendKind, load_settings, mask_secret
+from tui.jobs.gemini import CAPABILITIES, hyperparameters_from_wire, hyperparameters_to_wire
 from tui.models import Hyperparameters
 
 
-def test_defaults_follow_the_guide():
-    hp = Hyperparameters()
-    assert (hp.epoch_count, hp.batch_size, hp.effective_learning_rate) == (5, 4, 0.001)
+def test_unreported_values_stay_unknown_and_new_jobs_take_the_guides_defaults():
+    assert Hyperparameters() == Hyperparameters(epoch_count=None, batch_size=None, learning_rate=None)
+    hp = Hyperparameters().with_defaults(CAPABILITIES.defaults)
+    assert (hp.epoch_count, hp.batch_size, hp.effective_learning_rate(CAPABILITIES.base_learning_rate)) == (5, 4, 0.001)
+    assert Hyperparameters(epoch_count=3).total_steps(10) is None  # batch size unknown
+
+
+def test_a_value_that_cannot_be_decoded_stays_none():
+    hp = hyperparameters_from_wire({"epochCount": "many", "batchSize": 8, "learningRate": -1})
+    assert (hp.epoch_count, hp.batch_size, hp.learning_rate, hp.learning_rate_multiplier) == (None, 8, None, None)
+    both = hyperparameters_from_wire({"learningRateMultiplier": 2, "learningRate": 0.002})
+    assert (both.learning_rate_multiplier, both.learning_rate) == (2, None)
+
+
+def test_adapter_size_is_one_of_the_allowed():
+    assert Hyperparameters(adapter_size=8).adapter_size == 8
+    with pytest.raises(ValidationError, match="adapter size"):
+        Hyperparameters(adapter_size=3)
 
 
 def test_learning_rate_and_multiplier_are_exclusive():
@@ -19,8 +35,9 @@ def test_learning_rate_and_multiplier_are_exclusive():
 
 def test_multiplier_scales_the_default_rate():
     hp = Hyperparameters(learning_rate_multiplier=0.5)
-    assert hp.effective_learning_rate == pytest.approx(0.0005)
-    assert hp.to_api() == {"epochCount": 5, "batchSize": 4, "learningRateMultiplier": 0.5}
+    assert hp.effective_learning_rate(CAPABILITIES.base_learning_rate) == pytest.approx(0.0005)
+    assert hp.effective_learning_rate(None) is None  # a backend that does not fix the base rate
+    assert hyperparameters_to_wire(hp) == {"epochCount": 5, "batchSize": 4, "learningRateMultiplier": 0.5}
 
 
 @pytest.mark.parametrize(("examples", "epochs", "batch", "steps"), [(15, 5, 2, 38), (15, 5, 4, 19), (500, 5, 4, 625)])

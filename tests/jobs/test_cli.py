@@ -61,7 +61,7 @@ def test_tune_watch_json_streams_events(local_env, capsys):
     assert code == 0
     events = [json.loads(line) for line in out.splitlines()]
     assert events[-1]["event"] == "JobFinished" and events[-1]["state"] == "ACTIVE"
-    assert any(e["event"] == "SnapshotsAdded" for e in events)
+    assert any(e["event"] == "CurvePointsAdded" for e in events)
 
 
 def test_exit_codes(local_env, capsys, tmp_path):

@@ -8,10 +8,10 @@ import random
 import pytest
 
 from tui.jobs.curve import downsample, ema, epoch_means, suggest_epochs
-from tui.models import Snapshot
+from tui.models import CurvePoint
 
 
-def curve(per_epoch: list[float], steps_per_epoch: int = 4, noise: float = 0.0, seed: int = 7) -> list[Snapshot]:
+def curve(per_epoch: list[float], steps_per_epoch: int = 4, noise: float = 0.0, seed: int = 7) -> list[CurvePoint]:
     """Snapshots whose epoch means are exactly `per_epoch` (noise cancels within an epoch)."""
     rng = random.Random(seed)
     snaps, step = [], 0
@@ -20,16 +20,16 @@ def curve(per_epoch: list[float], steps_per_epoch: int = 4, noise: float = 0.0, 
         offsets = jitter + [-j for j in jitter] + [0.0] * (steps_per_epoch % 2)
         for offset in offsets:
             step += 1
-            snaps.append(Snapshot(step=step, epoch=epoch, mean_loss=mean + offset))
+            snaps.append(CurvePoint(step=step, epoch=epoch, value=mean + offset))
     return snaps
 
 
 def test_epoch_means_average_each_epoch_in_order():
     snaps = [
-        Snapshot(step=3, epoch=2, mean_loss=1.0),
-        Snapshot(step=1, epoch=1, mean_loss=3.0),
-        Snapshot(step=2, epoch=1, mean_loss=2.0),
-        Snapshot(step=4, epoch=2, mean_loss=0.5),
+        CurvePoint(step=3, epoch=2, value=1.0),
+        CurvePoint(step=1, epoch=1, value=3.0),
+        CurvePoint(step=2, epoch=1, value=2.0),
+        CurvePoint(step=4, epoch=2, value=0.5),
     ]
     assert epoch_means(snaps) == [(1, 2.5), (2, 0.75)]
     assert epoch_means([]) == []

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from tui.jobs.history import History
-from tui.models import Hyperparameters, Job, JobState, Snapshot
+from tui.models import TRAIN_LOSS, CurvePoint, Hyperparameters, Job, JobState
 
 
 def make_job(name: str, created: datetime, **kw) -> Job:
@@ -34,16 +34,16 @@ def test_jobs_and_snapshots_round_trip(tmp_path):
     new = make_job("tunedModels/b", datetime(2026, 2, 1, tzinfo=UTC))
     history.save(old)
     history.save(new)
-    snaps = [Snapshot(step=i, epoch=1 + i // 10, mean_loss=1.0 / i) for i in range(1, 6)]
-    history.add_snapshots("local", "tunedModels/a", snaps[:3])
-    history.add_snapshots("local", "tunedModels/a", snaps)  # overlapping batch: no duplicates
+    snaps = [CurvePoint(step=i, epoch=1 + i // 10, value=1.0 / i) for i in range(1, 6)]
+    history.add_points("local", "tunedModels/a", {TRAIN_LOSS: snaps[:3]})
+    history.add_points("local", "tunedModels/a", {TRAIN_LOSS: snaps})  # overlapping batch: no duplicates
     history.close()
 
     reopened = History(path)
     jobs = reopened.load("local")
     assert [j.name for j in jobs] == ["tunedModels/b", "tunedModels/a"]
     a = jobs[1]
-    assert a.snapshots == snaps
+    assert a.loss_curve == snaps
     assert a.hyperparameters == old.hyperparameters
     assert (a.dataset_sha256, a.dataset_examples, a.created) == (old.dataset_sha256, 20, old.created)
     assert reopened.load("gemini") == []
@@ -68,3 +68,38 @@ def test_deleted_jobs_are_hidden_unless_asked(tmp_path):
     history.save(job.model_copy(update={"state": JobState.DELETED}))
     assert history.load("local") == []
     assert [j.state for j in history.load("local", include_deleted=True)] == [JobState.DELETED]
+
+
+def test_a_database_from_before_named_curves_keeps_its_loss_points(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "history.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE jobs (backend TEXT NOT NULL, name TEXT NOT NULL, display_name TEXT NOT NULL DEFAULT '',
+            base_model TEXT NOT NULL DEFAULT '', state TEXT NOT NULL, operation TEXT, hyperparameters TEXT NOT NULL,
+            total_steps INTEGER NOT NULL DEFAULT 0, completed_steps INTEGER NOT NULL DEFAULT 0, error TEXT,
+            dataset_path TEXT, dataset_sha256 TEXT, dataset_examples INTEGER, launched_here INTEGER NOT NULL DEFAULT 0,
+            user_cancelled INTEGER NOT NULL DEFAULT 0, created TEXT, updated TEXT, started TEXT, completed TEXT,
+            last_polled TEXT, PRIMARY KEY (backend, name));
+        CREATE TABLE snapshots (backend TEXT NOT NULL, name TEXT NOT NULL, step INTEGER NOT NULL, epoch INTEGER NOT NULL,
+            mean_loss REAL NOT NULL, compute_time TEXT, PRIMARY KEY (backend, name, step));
+        INSERT INTO jobs (backend, name, state, hyperparameters, total_steps, completed_steps)
+            VALUES ('local', 'tunedModels/old', 'ACTIVE', '{"epoch_count": 2, "batch_size": 4, "learning_rate": 0.001}', 2, 2);
+        INSERT INTO snapshots VALUES ('local', 'tunedModels/old', 1, 1, 0.9, '2026-01-01T00:00:00+00:00');
+        INSERT INTO snapshots VALUES ('local', 'tunedModels/old', 2, 2, 0.4, NULL);
+        """
+    )
+    old.commit()
+    old.close()
+
+    history = History(path)
+    (job,) = history.load("local")
+    assert [(p.step, p.epoch, p.value) for p in job.curve(TRAIN_LOSS)] == [(1, 1, 0.9), (2, 2, 0.4)]
+    assert job.loss_curve[0].time is not None and job.hyperparameters.epoch_count == 2
+    assert job.endpoint is None and job.checkpoints == []
+    history.close()
+    again = History(path)  # a second open finds nothing left to migrate
+    assert again.load("local")[0].loss_curve == job.loss_curve
+    again.close()

@@ -91,10 +91,10 @@ def test_a_full_disk_is_named_as_such(tmp_path):
 FILL = textwrap.dedent("""
     import os, sys
     from tui.jobs.history import History
-    from tui.models import Snapshot
+    from tui.models import CurvePoint
     history = History(sys.argv[1])
     for i in range(5):
-        history.add_snapshots("filler", f"tunedModels/f{i}", [Snapshot(step=s, epoch=1, mean_loss=0.5) for s in range(1, 40)])
+        history.add_points("filler", f"tunedModels/f{i}", {"train_loss": [CurvePoint(step=s, epoch=1, value=0.5) for s in range(1, 40)]})
     os._exit(0)  # leave the write-ahead log as it is, as a crash would
 """)
 

@@ -37,7 +37,7 @@ async def test_the_backend_session_does_not_read_the_environment_per_request(emu
 
     backend = GeminiBackend(emulator.api_key, base_url=emulator.url, name="local")
     try:
-        assert isinstance(await backend.list(), list)
+        assert isinstance(await backend.list_jobs(), list)
         session = backend._bound[2]
         assert session.trust_env is False and not session.closed
     finally:

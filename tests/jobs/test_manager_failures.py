@@ -11,7 +11,7 @@ import pytest
 from tests.jobs.conftest import NUMBERS, next_event, spec
 from tui.emulator.process import start_emulator
 from tui.jobs.errors import BackendError, ErrorKind
-from tui.jobs.events import BackendFailed, BackendRecovered, JobFinished, SnapshotsAdded
+from tui.jobs.events import BackendFailed, BackendRecovered, JobFinished, CurvePointsAdded
 from tui.jobs.gemini import GeminiBackend
 from tui.models import JobState
 
@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 def contiguous(job) -> bool:
-    return [s.step for s in job.snapshots] == list(range(1, job.total_steps + 1))
+    return [s.step for s in job.loss_curve] == list(range(1, job.total_steps + 1))
 
 
 async def test_injected_503s_lose_no_snapshot(emulator_factory, make_manager):
@@ -63,7 +63,7 @@ async def test_launch_retries_transient_failures(emulator, make_manager):
         job = await manager.launch(spec(epochs=1), NUMBERS)
     finally:
         emulator.configure(fault_rate=0.0)
-    assert [j.name for j in await manager.backend.list()] == [job.name]  # created once
+    assert [j.name for j in await manager.backend.list_jobs()] == [job.name]  # created once
     assert events.pending() >= 1
 
 
@@ -72,7 +72,7 @@ async def test_refused_connection_is_reported_not_raised_from_polling(make_manag
     manager = await make_manager(url, api_key="any-key")
     health = await manager.check()
     assert not health.reachable
-    assert "cannot reach the local emulator" in health.message and "tunedeck emulator serve" in health.message
+    assert "cannot reach the local emulator" in health.message and f"the emulator at {url} is running" in health.message
     with pytest.raises(BackendError) as refused:
         await manager.launch(spec(), NUMBERS)
     assert refused.value.kind is ErrorKind.UNREACHABLE
@@ -85,17 +85,17 @@ async def test_emulator_restart_mid_training(tmp_path, make_manager):
         manager = await make_manager(emulator)
         events = manager.events()
         job = await manager.launch(spec(epochs=2, batch=4), NUMBERS)
-        await next_event(events, SnapshotsAdded)
+        await next_event(events, CurvePointsAdded)
         emulator.stop()
         failed, _ = await next_event(events, BackendFailed)
         assert failed.error.kind is ErrorKind.UNREACHABLE
-        before = list(manager.job(job.name).snapshots)
+        before = list(manager.job(job.name).loss_curve)
 
         await asyncio.sleep(0.3)
         emulator = await asyncio.to_thread(start_emulator, tmp_path / "emu", port=port, extra_args=("--step-delay", "0.03"))
         await next_event(events, BackendRecovered, timeout=30, where=lambda e: e.job_name == job.name)
         finished, _ = await next_event(events, JobFinished, timeout=60)
-        assert finished.job.snapshots[: len(before)] == before
+        assert finished.job.loss_curve[: len(before)] == before
         assert finished.job.state is JobState.ACTIVE
         assert contiguous(finished.job)
     finally:

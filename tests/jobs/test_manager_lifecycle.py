@@ -9,13 +9,13 @@ import pytest
 
 from tests.jobs.conftest import NUMBERS, next_event, spec, write_jsonl
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
-from tui.jobs.events import JobAdded, JobFinished, JobProgress, JobRemoved, JobStateChanged, JobUpdated, SnapshotsAdded
+from tui.jobs.events import JobAdded, JobFinished, JobProgress, JobRemoved, JobStateChanged, JobUpdated, CurvePointsAdded
 from tui.jobs.history import History
 from tui.models import JobState
 
 
 def contiguous(job) -> bool:
-    return [s.step for s in job.snapshots] == list(range(1, job.total_steps + 1))
+    return [s.step for s in job.loss_curve] == list(range(1, job.total_steps + 1))
 
 
 async def test_launch_trains_to_ready_and_records_everything(emulator, make_manager, tmp_path):
@@ -33,11 +33,11 @@ async def test_launch_trains_to_ready_and_records_everything(emulator, make_mana
     assert isinstance(seen[0], JobAdded)
     assert any(isinstance(e, JobProgress) for e in seen)
     assert [(e.old, e.new) for e in seen if isinstance(e, JobStateChanged)] == [(JobState.CREATING, JobState.ACTIVE)]
-    streamed = [s for e in seen if isinstance(e, SnapshotsAdded) for s in e.snapshots]
-    assert streamed == done.snapshots  # each snapshot published exactly once
+    streamed = [s for e in seen if isinstance(e, CurvePointsAdded) for s in e.loss]
+    assert streamed == done.loss_curve  # each snapshot published exactly once
 
     stored = History(tmp_path / "data" / "history.sqlite3").get("local", job.name)
-    assert stored.snapshots == done.snapshots
+    assert stored.loss_curve == done.loss_curve
     assert (stored.state, stored.dataset_sha256, stored.hyperparameters) == (JobState.ACTIVE, job.dataset_sha256, job.hyperparameters)
     assert (await manager.generate(job.name, "41")).strip()
 
@@ -50,7 +50,7 @@ async def test_bad_dataset_is_refused_before_submitting(emulator, make_manager, 
         await manager.launch(spec(), bad)
     assert refused.value.report.has_errors
     assert "bad.jsonl:26" in str(refused.value)
-    assert await manager.backend.list() == []
+    assert await manager.backend.list_jobs() == []
 
     forced = await manager.launch(spec(), bad, force=True)
     assert forced.dataset_examples == 25
@@ -61,7 +61,7 @@ async def test_cancel_sticks(emulator_factory, make_manager, tmp_path):
     manager = await make_manager(emulator)
     events = manager.events()
     job = await manager.launch(spec(epochs=5, batch=4), NUMBERS)
-    await next_event(events, SnapshotsAdded)
+    await next_event(events, CurvePointsAdded)
     cancelled = await manager.cancel(job.name)
     assert cancelled.state is JobState.CANCELLED
     finished, _ = await next_event(events, JobFinished)
@@ -105,7 +105,7 @@ async def test_resume_after_manager_restart(emulator_factory, make_manager, tmp_
     first = await make_manager(emulator)
     events = first.events()
     job = await first.launch(spec(epochs=2, batch=4), NUMBERS)  # 40 steps
-    await next_event(events, SnapshotsAdded)
+    await next_event(events, CurvePointsAdded)
     await first.close()
 
     second = await make_manager(emulator)
@@ -142,7 +142,7 @@ async def test_polling_slows_when_idle_and_stops_when_finished(emulator_factory,
     manager = await make_manager(emulator, policy=policy)
     events = manager.events()
     job = await manager.launch(spec(epochs=1), NUMBERS)
-    await next_event(events, SnapshotsAdded)  # step 1; step 2 is 30 s away
+    await next_event(events, CurvePointsAdded)  # step 1; step 2 is 30 s away
     await asyncio.sleep(1.0)  # intervals 0.05, 0.1, 0.2, 0.4: the watcher has slowed down
     before = manager.requests_sent
     await asyncio.sleep(2.0)

@@ -15,7 +15,7 @@ from tests.jobs.conftest import FAST, NUMBERS, next_event, spec
 from tui.config import Settings
 from tui.emulator.process import find_running, start_emulator
 from tui.jobs.errors import BackendError, ErrorKind
-from tui.jobs.events import BackendMoved, BackendRecovered, JobFinished, SnapshotsAdded
+from tui.jobs.events import BackendMoved, BackendRecovered, JobFinished, CurvePointsAdded
 from tui.jobs.service import open_manager
 from tui.models import JobState
 
@@ -44,7 +44,7 @@ async def test_an_emulator_started_here_is_restarted_when_it_dies(tmp_path, emul
         assert first is not None and manager.link.started
         events = manager.events()
         job = await manager.launch(spec(epochs=3, batch=8), NUMBERS)  # 30 steps, about a second of training
-        await next_event(events, SnapshotsAdded)
+        await next_event(events, CurvePointsAdded)
         first.kill()  # as a crash would
 
         moved, _ = await next_event(events, BackendMoved, timeout=60)

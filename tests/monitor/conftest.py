@@ -18,7 +18,7 @@ import pytest
 
 from tests.monitor.curves import falling_curve
 from tui.config import load_settings
-from tui.models import Hyperparameters, Job, JobSpec, JobState
+from tui.models import TRAIN_LOSS, Hyperparameters, Job, JobSpec, JobState
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "tui" / "samples"
@@ -108,7 +108,7 @@ def seeded_jobs() -> list[Job]:
             hyperparameters=Hyperparameters(epoch_count=epochs, batch_size=batch, learning_rate=rate),
             total_steps=len(snapshots),
             completed_steps=len(snapshots),
-            snapshots=snapshots,
+            curves={TRAIN_LOSS: snapshots},
             dataset_path=sample,
             dataset_sha256="faed1d70bca6" + "0" * 52,
             dataset_examples=79,
@@ -135,7 +135,7 @@ def seeded_settings(settings):
     history = History(settings.history_path)
     for job in seeded_jobs():
         history.save(job)
-        history.add_snapshots(job.backend, job.name, job.snapshots)
+        history.add_points(job.backend, job.name, job.curves)
     history.close()
     return settings
 

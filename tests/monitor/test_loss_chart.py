@@ -10,7 +10,7 @@ from textual.app import App, ComposeResult
 
 from tests.monitor.curves import falling_curve
 from tui.jobs.curve import ema
-from tui.models import Snapshot
+from tui.models import CurvePoint
 from tui.widgets.loss_chart import EMPTY_MESSAGE, ChartView, Curve, LossChart, _matrix_strips
 
 
@@ -30,7 +30,7 @@ def test_curve_extend_skips_known_steps_and_smooths_incrementally():
     curve.extend(snapshots[5:])  # overlaps steps 6-7
     assert curve.steps.tolist() == list(range(1, 16))
     assert curve.version == 2
-    full = ema([s.mean_loss for s in snapshots], 0.1)
+    full = ema([s.value for s in snapshots], 0.1)
     assert curve.smoothed().tolist() == pytest.approx(full)
     assert curve.smoothed()[:7].tolist() == pytest.approx(first.tolist())
     assert curve.epoch_ends() == {1: 5, 2: 10, 3: 15}
@@ -66,7 +66,7 @@ async def test_replots_only_when_data_or_view_changes():
         await pilot.pause()
         plain(chart)
         assert chart.builds == builds + 1
-        curve.extend([Snapshot(step=61, epoch=7, mean_loss=0.04)])
+        curve.extend([CurvePoint(step=61, epoch=7, value=0.04)])
         chart.show([curve], chart.view)
         await pilot.pause()
         plain(chart)
@@ -74,8 +74,8 @@ async def test_replots_only_when_data_or_view_changes():
 
 
 async def test_downsamples_to_twice_the_width_and_keeps_a_spike():
-    snapshots = [Snapshot(step=i, epoch=1 + i // 20_000, mean_loss=1.0 + (i % 7) / 100) for i in range(1, 100_001)]
-    snapshots[49_999] = Snapshot(step=50_000, epoch=3, mean_loss=9.0)
+    snapshots = [CurvePoint(step=i, epoch=1 + i // 20_000, value=1.0 + (i % 7) / 100) for i in range(1, 100_001)]
+    snapshots[49_999] = CurvePoint(step=50_000, epoch=3, value=9.0)
     app = ChartApp()
     async with app.run_test(size=(100, 30)) as pilot:
         chart = app.query_one(LossChart)

@@ -35,7 +35,7 @@ async def test_watch_a_curve_grow_to_active(settings, manager):
         await wait_for(pilot, lambda: manager.job(job.name).state is JobState.ACTIVE, timeout=60, what="ACTIVE")
         await settle(app, pilot)
         final = manager.job(job.name)
-        assert len(chart.curves[0]) == len(final.snapshots) == final.total_steps > early
+        assert len(chart.curves[0]) == len(final.loss_curve) == final.total_steps > early
         table = screen.query_one(JobTable)
         assert str(table.get_cell(job.name, "state")) == "ACTIVE"
         assert table.get_cell(job.name, "progress") == "100%"
@@ -128,7 +128,7 @@ async def test_toggles_replot_and_say_what_they_show(settings, manager):
         assert chart.view.log_scale and chart.builds == builds + 2
         await pilot.press("z")
         await settle(app, pilot)
-        assert chart.view.recent_steps == max(10, len(job.snapshots) // 2)
+        assert chart.view.recent_steps == max(10, len(job.loss_curve) // 2)
         assert f"last {chart.view.recent_steps} steps" in chart.render().plain
         await pilot.press("s", "l", "z", "z", "z")
         await settle(app, pilot)
@@ -190,7 +190,7 @@ async def test_cancel_asks_with_the_guides_warning(settings, manager):
 
 async def test_relaunch_prefills_the_form_with_the_suggested_epochs(settings, manager):
     job = await finished(manager, (await launch(manager, "relaunch me", epochs=5)).name)
-    suggestion = suggest_epochs(job.snapshots, job.hyperparameters.epoch_count)
+    suggestion = suggest_epochs(job.loss_curve, job.hyperparameters.epoch_count)
     expected = suggestion.epochs or job.hyperparameters.epoch_count
     app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
@@ -223,8 +223,8 @@ async def test_delete_export_and_filter(settings, manager, tmp_path):
         exported = settings.data_dir / "exports" / f"{keep.id}-snapshots.csv"
         rows = list(csv.reader(exported.open(encoding="utf-8")))
         assert rows[0] == ["step", "epoch", "mean_loss", "compute_time"]
-        assert [int(r[0]) for r in rows[1:]] == [s.step for s in keep.snapshots]
-        assert float(rows[-1][2]) == keep.snapshots[-1].mean_loss
+        assert [int(r[0]) for r in rows[1:]] == [s.step for s in keep.loss_curve]
+        assert float(rows[-1][2]) == keep.loss_curve[-1].value
 
         screen.select_job(drop.name)
         await pilot.press("d")

@@ -115,7 +115,7 @@ def _job_json(job) -> dict:
 
     data = job.model_dump(mode="json")
     data["id"], data["progress"] = job.id, job.progress
-    advice = suggest_epochs(job.snapshots, job.hyperparameters.epoch_count)
+    advice = suggest_epochs(job.loss_curve, job.hyperparameters.epoch_count)
     data["advice"] = {"epochs": advice.epochs, "best_epoch": advice.best_epoch, "plateau_epoch": advice.plateau_epoch, "reason": advice.reason}
     return data
 
@@ -252,7 +252,7 @@ async def _follow(manager, name: str, as_json: bool) -> int:
     if not as_json:
         print(text.outcome(job))
         if job.state is not JobState.DELETED:
-            print("advice:", suggest_epochs(job.snapshots, job.hyperparameters.epoch_count).reason)
+            print("advice:", suggest_epochs(job.loss_curve, job.hyperparameters.epoch_count).reason)
     return EXIT_OK if job.state is JobState.ACTIVE else EXIT_JOB_FAILED
 
 
@@ -260,8 +260,8 @@ def _event_json(event) -> dict:
     data: dict = {"event": type(event).__name__}
     if getattr(event, "job", None) is not None:
         data.update(job=event.job.name, state=str(event.job.state), completed_steps=event.job.completed_steps, total_steps=event.job.total_steps, latest_loss=event.job.latest_loss)
-    if getattr(event, "snapshots", None):
-        data["snapshots"] = [s.model_dump(mode="json") for s in event.snapshots]
+    if getattr(event, "curves", None):
+        data["curves"] = {name: [p.model_dump(mode="json") for p in points] for name, points in event.curves.items()}
     if getattr(event, "error", None) is not None:
         data.update(error=str(event.error), kind=str(event.error.kind), status=getattr(event.error, "status", None))
     return data

@@ -1,6 +1,6 @@
 """Loss-curve analysis: per-epoch means, smoothing, downsampling and a suggested epoch count.
 
-Pure functions over `Snapshot` lists and plain numbers; no I/O, no UI. The suggestion
+Pure functions over curve points (`CurvePoint` lists) and plain numbers; no I/O, no UI. The suggestion
 follows the tuning guide's rule: stop at the lowest point of the curve just before it
 flattens (a curve that plateaus around epochs 4-6 means 4 epochs give the same result).
 """
@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tui.models import Snapshot
+from tui.models import CurvePoint
 
 # An epoch is on the plateau when every later epoch improves on it by at most this share
 # of the curve's total drop.
@@ -30,13 +30,15 @@ class Suggestion:
     reason: str
 
 
-def epoch_means(snapshots: Iterable[Snapshot]) -> list[tuple[int, float]]:
-    """Mean loss of each epoch, in epoch order: [(epoch, mean loss), ...]."""
+def epoch_means(points: Iterable[CurvePoint]) -> list[tuple[int, float]]:
+    """Mean value of each epoch, in epoch order: [(epoch, mean), ...]; points without an epoch are left out."""
     sums: dict[int, float] = {}
     counts: dict[int, int] = {}
-    for snap in snapshots:
-        sums[snap.epoch] = sums.get(snap.epoch, 0.0) + snap.mean_loss
-        counts[snap.epoch] = counts.get(snap.epoch, 0) + 1
+    for point in points:
+        if point.epoch is None:
+            continue
+        sums[point.epoch] = sums.get(point.epoch, 0.0) + point.value
+        counts[point.epoch] = counts.get(point.epoch, 0) + 1
     return [(epoch, sums[epoch] / counts[epoch]) for epoch in sorted(sums)]
 
 
@@ -99,17 +101,19 @@ def _plateau_epoch(means: list[tuple[int, float]], tolerance: float) -> int | No
     return None
 
 
-def suggest_epochs(snapshots: Sequence[Snapshot], epochs_run: int) -> Suggestion:
-    """Advise an epoch count from a job's loss curve.
+def suggest_epochs(loss: Sequence[CurvePoint], epochs_run: int | None) -> Suggestion:
+    """Advise an epoch count from a job's training-loss curve.
 
-    `epochs_run` is the epoch count the job was launched with; when the snapshots stop
-    earlier the job is still training and the advice says so.
+    `epochs_run` is the epoch count the job was launched with (None when the backend did
+    not say); when the curve stops earlier the job is still training and the advice says so.
     """
-    means = epoch_means(snapshots)
+    means = epoch_means(loss)
     if len(means) < 2:
         return Suggestion(None, means[0][0] if means else None, None, "Needs at least two epochs of loss to judge the curve.")
 
     seen = means[-1][0]
+    if epochs_run is None:
+        epochs_run = seen
     running = seen < epochs_run
     so_far = f" (epoch {seen} of {epochs_run} so far)" if running else ""
     best_epoch, best_loss = min(means, key=lambda item: item[1])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tui.jobs.errors import BackendError
 from tui.jobs.history import HistoryError
-from tui.models import Job, JobState, Snapshot
+from tui.models import TRAIN_LOSS, CurvePoint, Job, JobState
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,16 @@ class JobProgress:
 
 
 @dataclass(frozen=True)
-class SnapshotsAdded:
-    """New loss points arrived for a job (only the new ones)."""
+class CurvePointsAdded:
+    """New curve points arrived for a job: per curve name, only the new ones."""
 
     job: Job
-    snapshots: tuple[Snapshot, ...]
+    curves: Mapping[str, tuple[CurvePoint, ...]]
+
+    @property
+    def loss(self) -> tuple[CurvePoint, ...]:
+        """The new training-loss points."""
+        return self.curves.get(TRAIN_LOSS, ())
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ Event = (
     JobAdded
     | JobStateChanged
     | JobProgress
-    | SnapshotsAdded
+    | CurvePointsAdded
     | JobFinished
     | JobUpdated
     | JobRemoved

@@ -1,28 +1,67 @@
-"""The one tuning backend: the Gemini tuning protocol over google-genai's async client.
+"""The Gemini tuning protocol over google-genai's async client, and its wire translation.
 
 Used both for Google's Gemini API and for the local emulator, which differ only in base
-URL and key. Calls the SDK drops data on go through `tui.jobs.raw`; everything else uses
-the typed API. Every failure becomes a `BackendError`.
+URL and key. This module owns the mapping between the API's camelCase TunedModel and the
+domain types, both ways. Calls the SDK drops data on go through `tui.jobs.raw`; everything
+else uses the typed API. Every failure becomes a `BackendError`. The create operation
+(totals, the reason a job failed) is a Gemini detail: `get` consults it when it must.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
+
 from tui.jobs import raw
-from tui.jobs.backend import OperationStatus
+from tui.jobs.backend import BackendCapabilities, LaunchData
 from tui.jobs.errors import BackendError, ErrorKind
 from tui.jobs.http import client_session
 from tui.jobs.translate import from_exception
-from tui.models import BaseModelInfo, Example, Hyperparameters, Job, JobSpec, JobState, Snapshot
+from tui.models import (
+    DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, MAX_INLINE_BYTES, MAX_INPUT_CHARS, MAX_OUTPUT_CHARS,
+    TRAIN_LOSS, BaseModelInfo, CurvePoint, Example, Hyperparameters, Job, JobSpec, JobState,
+)
 
 T = TypeVar("T")
 
 STATES = {"CREATING": JobState.CREATING, "ACTIVE": JobState.ACTIVE, "FAILED": JobState.FAILED}
 DEFAULT_TIMEOUT_S = 30.0
+
+CAPABILITIES = BackendCapabilities(
+    protocol="gemini",
+    hyperparameters=frozenset({"epoch_count", "batch_size", "learning_rate", "learning_rate_multiplier"}),
+    defaults=Hyperparameters(epoch_count=DEFAULT_EPOCHS, batch_size=DEFAULT_BATCH_SIZE, learning_rate=DEFAULT_LEARNING_RATE),
+    base_learning_rate=DEFAULT_LEARNING_RATE,
+    curves=(TRAIN_LOSS,),
+    inline_examples=True,
+    max_request_bytes=MAX_INLINE_BYTES,
+    max_input_chars=MAX_INPUT_CHARS,
+    max_output_chars=MAX_OUTPUT_CHARS,
+)
+
+# Wire name -> Hyperparameters field. The API reports the multiplier and, for a job
+# launched with it, may also report the rate it became: the multiplier is what was asked.
+_HYPERPARAMETERS = {
+    "epochCount": "epoch_count",
+    "batchSize": "batch_size",
+    "learningRateMultiplier": "learning_rate_multiplier",
+    "learningRate": "learning_rate",
+}
+
+
+@dataclass(frozen=True)
+class OperationStatus:
+    """What a tuned model's create operation says: progress, and the failure if any."""
+
+    completed_steps: int = 0
+    total_steps: int = 0
+    done: bool = False
+    error: str | None = None
 
 
 def _time(value: str | None) -> datetime | None:
@@ -34,45 +73,66 @@ def _time(value: str | None) -> datetime | None:
         return None
 
 
-def _hyperparameters(body: dict) -> Hyperparameters:
-    fields = {"epoch_count": body.get("epochCount"), "batch_size": body.get("batchSize")}
-    if body.get("learningRateMultiplier") is not None:
-        fields["learning_rate_multiplier"] = body["learningRateMultiplier"]
-    elif body.get("learningRate") is not None:
-        fields["learning_rate"] = body["learningRate"]
-    try:
-        return Hyperparameters(**{k: v for k, v in fields.items() if v is not None})
-    except ValueError:
-        return Hyperparameters()
+def hyperparameters_from_wire(body: dict) -> Hyperparameters:
+    """Hyperparameters from a TunedModel's `tuningTask.hyperparameters`.
+
+    A value that is missing or cannot be decoded stays None: a job never shows a setting
+    it did not have.
+    """
+    values: dict[str, Any] = {}
+    for wire, name in _HYPERPARAMETERS.items():
+        value = body.get(wire)
+        if value is None or (name == "learning_rate" and "learning_rate_multiplier" in values):
+            continue
+        try:
+            Hyperparameters(**{name: value})
+        except ValidationError:
+            continue
+        values[name] = value
+    return Hyperparameters(**values)
+
+
+def hyperparameters_to_wire(hyperparameters: Hyperparameters) -> dict:
+    """The camelCase `hyperparameters` object of a create request, the API's defaults filled in."""
+    hp = hyperparameters.with_defaults(CAPABILITIES.defaults)
+    body: dict[str, Any] = {"epochCount": hp.epoch_count, "batchSize": hp.batch_size}
+    if hp.learning_rate_multiplier is not None:
+        body["learningRateMultiplier"] = hp.learning_rate_multiplier
+    else:
+        body["learningRate"] = hp.effective_learning_rate(CAPABILITIES.base_learning_rate)
+    return body
 
 
 def job_from_tuned_model(body: dict, backend: str, after_step: int = -1) -> Job:
     """A Job from a TunedModel JSON object (camelCase, defaults omitted).
 
-    Only snapshots after `after_step` are built: a poll already holds the earlier ones,
-    and building every point of a long curve on every poll is most of its cost.
+    The snapshots become the `train_loss` curve. Only points after `after_step` are built:
+    a poll already holds the earlier ones, and building every point of a long curve on
+    every poll is most of its cost.
     """
     task = body.get("tuningTask") or {}
     raw_snapshots = task.get("snapshots") or []
-    snapshots = [
-        Snapshot(
+    points = [
+        CurvePoint(
             step=int(s.get("step", 0)),
+            value=float(s.get("meanLoss", 0.0)),
             epoch=int(s.get("epoch", 0)),
-            mean_loss=float(s.get("meanLoss", 0.0)),
-            compute_time=_time(s.get("computeTime")),
+            time=_time(s.get("computeTime")),
         )
         for s in raw_snapshots
         if int(s.get("step", 0)) > after_step
     ]
+    state = STATES.get(body.get("state", ""), JobState.PENDING)
     return Job(
         name=body["name"],
         backend=backend,
         display_name=body.get("displayName", ""),
         base_model=body.get("baseModel") or (body.get("tunedModelSource") or {}).get("baseModel") or "",
-        state=STATES.get(body.get("state", ""), JobState.PENDING),
-        hyperparameters=_hyperparameters(task.get("hyperparameters") or {}),
+        state=state,
+        endpoint=body["name"] if state is JobState.ACTIVE else None,
+        hyperparameters=hyperparameters_from_wire(task.get("hyperparameters") or {}),
         completed_steps=max((int(s.get("step", 0)) for s in raw_snapshots), default=0),
-        snapshots=snapshots,
+        curves={TRAIN_LOSS: points} if points else {},
         created=_time(body.get("createTime")),
         updated=_time(body.get("updateTime")),
         started=_time(task.get("startTime")),
@@ -85,7 +145,7 @@ def tuned_model_body(spec: JobSpec, examples: Sequence[Example]) -> dict:
     body: dict[str, Any] = {
         "baseModel": spec.base_model,
         "tuningTask": {
-            "hyperparameters": spec.hyperparameters.to_api(),
+            "hyperparameters": hyperparameters_to_wire(spec.hyperparameters),
             "trainingData": {"examples": {"examples": [{"textInput": e.text_input, "output": e.output} for e in examples]}},
         },
     }
@@ -121,6 +181,11 @@ class GeminiBackend:
         self._unreachable_hint = unreachable_hint
         self._where = "the local emulator" if name == "local" else "the Gemini API"
         self._bound: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None  # loop, client, session
+        self._looked_up: set[str] = set()  # tuned models whose create operation was looked for
+
+    @property
+    def capabilities(self) -> BackendCapabilities:
+        return CAPABILITIES
 
     @property
     def _client(self) -> Any:
@@ -155,8 +220,20 @@ class GeminiBackend:
         await self.close()
         self.base_url, self.description = base_url, description
 
-    async def create(self, spec: JobSpec, examples: Sequence[Example], tuned_model_id: str | None = None) -> Job:
-        operation = await self._guard(raw.create_tuned_model(self._client, tuned_model_body(spec, examples), tuned_model_id))
+    async def create(
+        self, spec: JobSpec, dataset: LaunchData, progress: Callable[[int, int], None] | None = None
+    ) -> Job:
+        hyperparameters = spec.hyperparameters.with_defaults(CAPABILITIES.defaults)
+        body = tuned_model_body(spec, dataset.examples)
+        total = hyperparameters.total_steps(len(dataset.examples)) or 0
+        try:
+            operation = await self._guard(raw.create_tuned_model(self._client, body, dataset.job_id))
+        except BackendError as exc:
+            if exc.status == 409 and dataset.retry and dataset.job_id:
+                # The id was chosen for this launch: an earlier attempt got through.
+                job = await self.get(f"tunedModels/{dataset.job_id}")
+                return job.model_copy(update={"total_steps": total, "hyperparameters": hyperparameters})
+            raise
         meta = operation.get("metadata") or {}
         name = meta.get("tunedModel") or operation.get("name", "").split("/operations/")[0]
         if not name:
@@ -168,13 +245,51 @@ class GeminiBackend:
             base_model=spec.base_model,
             state=JobState.CREATING,
             operation=operation.get("name"),
-            hyperparameters=spec.hyperparameters,
-            total_steps=int(meta.get("totalSteps", 0) or spec.hyperparameters.total_steps(len(examples))),
+            hyperparameters=hyperparameters,
+            total_steps=int(meta.get("totalSteps", 0) or total),
         )
 
-    async def get(self, name: str, after_step: int = -1) -> Job:
+    async def get(self, name: str, known: Job | None = None) -> Job:
+        """The tuned model as a Job. With `known`, only new loss points are built, and the
+        create operation is asked for what the tuned model does not say: the total steps
+        (once) and why a job failed."""
+        loss = known.loss_curve if known is not None else []
         body = await self._guard(raw.get_tuned_model(self._client, name))
-        return job_from_tuned_model(body, self.name, after_step)
+        fetched = job_from_tuned_model(body, self.name, loss[-1].step if loss else -1)
+        if known is None:
+            return fetched
+        operation = known.operation or await self._look_up_operation(name)
+        if operation is None:
+            return fetched
+        fetched = fetched.model_copy(update={"operation": operation})
+        if known.total_steps and not (fetched.state is JobState.FAILED and not known.error):
+            return fetched
+        try:
+            status = await self.operation_status(operation)
+        except BackendError as exc:
+            if exc.retryable:
+                raise
+            return fetched
+        return fetched.model_copy(
+            update={
+                "total_steps": status.total_steps or fetched.total_steps,
+                "completed_steps": max(fetched.completed_steps, status.completed_steps),
+                "error": status.error or fetched.error,
+            }
+        )
+
+    async def _look_up_operation(self, name: str) -> str | None:
+        """The create operation of a tuned model not launched here, asked once per model."""
+        if name in self._looked_up:
+            return None
+        self._looked_up.add(name)
+        try:
+            return await self.find_operation(name)
+        except BackendError as exc:
+            if exc.retryable:
+                self._looked_up.discard(name)
+                raise
+            return None
 
     async def operation_status(self, operation: str) -> OperationStatus:
         """Steps done and total, and the failure message, from the create operation."""
@@ -193,7 +308,7 @@ class GeminiBackend:
         operations = await self._guard(raw.list_operations(self._client, name))
         return operations[0].get("name") if operations else None
 
-    async def list(self) -> list[Job]:
+    async def list_jobs(self) -> list[Job]:
         return [job_from_tuned_model(body, self.name) for body in await self._guard(raw.list_tuned_models(self._client))]
 
     async def cancel(self, job: Job) -> Job:
@@ -233,14 +348,14 @@ class GeminiBackend:
         return await self._guard(collect())
 
     async def generate(
-        self, model: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None
+        self, target: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None
     ) -> str:
         config: dict[str, Any] = {}
         if temperature is not None:
             config["temperature"] = temperature
         if max_output_tokens is not None:
             config["max_output_tokens"] = max_output_tokens
-        response = await self._guard(self._client.aio.models.generate_content(model=model, contents=prompt, config=config or None))
+        response = await self._guard(self._client.aio.models.generate_content(model=target, contents=prompt, config=config or None))
         return response.text or ""
 
     async def close(self) -> None:

@@ -1,7 +1,8 @@
-"""Job history in SQLite (WAL): every job launched here, what it was trained on, its loss curve.
+"""Job history in SQLite (WAL): every job launched here, what it was trained on, its curves.
 
-One row per (backend, tuned model name) with the dataset fingerprint, hyperparameters,
-timestamps and last known state, and one row per snapshot. A job the user cancelled stays
+One row per (backend, job name) with the dataset fingerprint, hyperparameters,
+timestamps and last known state, and one row per curve point (curve name, step). A
+database from before named curves keeps its loss points: they move to `train_loss`. A job the user cancelled stays
 CANCELLED whatever the backend reports later. Writes are a few rows at a time, so the
 store is used synchronously from the manager's event loop.
 
@@ -13,12 +14,14 @@ file cannot be used, so the backend's jobs can still be listed and watched.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from tui.models import Hyperparameters, Job, JobState, Snapshot
+from pydantic import TypeAdapter
+
+from tui.models import TRAIN_LOSS, Checkpoint, CurvePoint, DataStats, Hyperparameters, Job, JobState
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -40,22 +43,32 @@ CREATE TABLE IF NOT EXISTS jobs (
     created TEXT, updated TEXT, started TEXT, completed TEXT, last_polled TEXT,
     PRIMARY KEY (backend, name)
 );
-CREATE TABLE IF NOT EXISTS snapshots (
+CREATE TABLE IF NOT EXISTS curve_points (
     backend TEXT NOT NULL,
     name TEXT NOT NULL,
+    curve TEXT NOT NULL,
     step INTEGER NOT NULL,
-    epoch INTEGER NOT NULL,
-    mean_loss REAL NOT NULL,
-    compute_time TEXT,
-    PRIMARY KEY (backend, name, step)
+    value REAL NOT NULL,
+    epoch INTEGER,
+    time TEXT,
+    PRIMARY KEY (backend, name, curve, step)
 );
 """
+# Columns added to `jobs` after its first release: (name, SQL type).
+_ADDED = (
+    ("sub_state", "TEXT"), ("endpoint", "TEXT"), ("checkpoints", "TEXT"), ("data_stats", "TEXT"),
+    ("validation_examples", "INTEGER"), ("dataset_uri", "TEXT"),
+)
 
 _TIMES = ("created", "updated", "started", "completed", "last_polled")
 _COLUMNS = (
     "backend", "name", "display_name", "base_model", "state", "operation", "hyperparameters", "total_steps",
     "completed_steps", "error", "dataset_path", "dataset_sha256", "dataset_examples", "launched_here", *_TIMES,
+    *(name for name, _ in _ADDED),
 )
+
+
+_CHECKPOINTS = TypeAdapter(list[Checkpoint])
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -123,6 +136,7 @@ class History:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.executescript(SCHEMA)
+                self._migrate()
             except BaseException:
                 self._db.close()
                 raise
@@ -149,13 +163,43 @@ class History:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("ROLLBACK")
 
+    def _migrate(self) -> None:
+        """Bring a database written by an earlier version up to this schema, keeping its rows."""
+        if not self._outdated():
+            return
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")  # another process may be migrating too: look again
+            present = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            for name, kind in _ADDED:
+                if name not in present:
+                    self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
+            if self._has_snapshots_table():
+                self._db.execute(
+                    "INSERT OR IGNORE INTO curve_points (backend, name, curve, step, value, epoch, time) "
+                    "SELECT backend, name, ?, step, mean_loss, epoch, compute_time FROM snapshots",
+                    (TRAIN_LOSS,),
+                )
+                self._db.execute("DROP TABLE snapshots")
+
+    def _outdated(self) -> bool:
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        return any(name not in present for name, _ in _ADDED) or self._has_snapshots_table()
+
+    def _has_snapshots_table(self) -> bool:
+        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshots'").fetchone()
+        return found is not None
+
     def save(self, job: Job) -> None:
-        """Insert or update a job's row (snapshots are stored with `add_snapshots`)."""
+        """Insert or update a job's row (curve points are stored with `add_points`)."""
         with self._guard():
             values = (
                 job.backend, job.name, job.display_name, job.base_model, job.state.value, job.operation,
-                job.hyperparameters.model_dump_json(), job.total_steps, job.completed_steps, job.error, job.dataset_path,
-                job.dataset_sha256, job.dataset_examples, int(job.launched_here), *(_iso(getattr(job, t)) for t in _TIMES),
+                job.hyperparameters.model_dump_json(), job.total_steps, job.completed_steps, job.error,
+                job.dataset_path, job.dataset_sha256, job.dataset_examples, int(job.launched_here),
+                *(_iso(getattr(job, t)) for t in _TIMES),
+                job.sub_state, job.endpoint,
+                _CHECKPOINTS.dump_json(job.checkpoints).decode() if job.checkpoints else None,
+                job.data_stats.model_dump_json() if job.data_stats else None, job.validation_examples, job.dataset_uri,
             )
             updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[2:])
             self._db.execute(
@@ -164,13 +208,18 @@ class History:
                 values,
             )
 
-    def add_snapshots(self, backend: str, name: str, snapshots: Iterable[Snapshot]) -> None:
+    def add_points(self, backend: str, name: str, curves: Mapping[str, Iterable[CurvePoint]]) -> None:
+        """Store new curve points (a point already stored for that curve and step is kept)."""
         with self._guard():
-            rows = [(backend, name, s.step, s.epoch, s.mean_loss, _iso(s.compute_time)) for s in snapshots]
+            rows = [
+                (backend, name, curve, p.step, p.value, p.epoch, _iso(p.time))
+                for curve, points in curves.items()
+                for p in points
+            ]
             if rows:
                 with self._db:
                     self._db.execute("BEGIN")
-                    self._db.executemany("INSERT OR IGNORE INTO snapshots VALUES (?, ?, ?, ?, ?, ?)", rows)
+                    self._db.executemany("INSERT OR IGNORE INTO curve_points VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     def mark_cancelled(self, backend: str, name: str) -> None:
         with self._guard():
@@ -185,7 +234,7 @@ class History:
             return bool(row and row[0])
 
     def load(self, backend: str, include_deleted: bool = False) -> list[Job]:
-        """Jobs of one backend with all their snapshots, newest first."""
+        """Jobs of one backend with all their curve points, newest first."""
         with self._guard():
             where = "" if include_deleted else " AND state != 'DELETED'"
             rows = self._db.execute(
@@ -202,10 +251,12 @@ class History:
 
     def _job(self, row: tuple) -> Job:
         data = dict(zip((*_COLUMNS, "user_cancelled"), row))
-        snaps = self._db.execute(
-            "SELECT step, epoch, mean_loss, compute_time FROM snapshots WHERE backend = ? AND name = ? ORDER BY step",
+        curves: dict[str, list[CurvePoint]] = {}
+        for curve, step, value, epoch, time in self._db.execute(
+            "SELECT curve, step, value, epoch, time FROM curve_points WHERE backend = ? AND name = ? ORDER BY curve, step",
             (data["backend"], data["name"]),
-        ).fetchall()
+        ):
+            curves.setdefault(curve, []).append(CurvePoint(step=step, value=value, epoch=epoch, time=_dt(time)))
         state = JobState(data["state"])
         if data.pop("user_cancelled") and state is not JobState.DELETED:
             state = JobState.CANCELLED
@@ -218,7 +269,13 @@ class History:
             dataset_sha256=data["dataset_sha256"],
             dataset_examples=data["dataset_examples"],
             launched_here=bool(data["launched_here"]),
-            snapshots=[Snapshot(step=s, epoch=e, mean_loss=m, compute_time=_dt(t)) for s, e, m, t in snaps],
+            curves=curves,
+            sub_state=data["sub_state"],
+            endpoint=data["endpoint"],
+            checkpoints=_CHECKPOINTS.validate_json(data["checkpoints"]) if data["checkpoints"] else [],
+            data_stats=DataStats.model_validate_json(data["data_stats"]) if data["data_stats"] else None,
+            validation_examples=data["validation_examples"],
+            dataset_uri=data["dataset_uri"],
             **{t: _dt(data[t]) for t in _TIMES},
         )
 

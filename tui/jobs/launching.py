@@ -6,9 +6,10 @@ import asyncio
 import re
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
-from tui.jobs.backend import TuningBackend
+from tui.jobs.backend import LaunchData, TuningBackend
 from tui.jobs.errors import BackendError
 from tui.jobs.polling import PollPolicy
 from tui.models import Job, JobSpec
@@ -17,7 +18,7 @@ LAUNCH_ATTEMPTS = 4
 
 
 def new_model_id(display_name: str) -> str:
-    """A tunedModelId like the API's own: the display name's words plus a random suffix."""
+    """A job id like the Gemini API's own: the display name's words plus a random suffix."""
     words = re.findall(r"[a-z0-9]+", display_name.lower())
     stem = "-".join(words)[:30].strip("-")
     if not stem or not stem[0].isalpha():
@@ -35,23 +36,21 @@ def read_dataset(path: Path, format=None):
 
 
 async def create_job(
-    call: Callable[[Callable[[], Awaitable]], Awaitable],
+    call: Callable[[Callable[[], Awaitable[Job]]], Awaitable[Job]],
     backend: TuningBackend,
     spec: JobSpec,
-    examples: list,
+    data: LaunchData,
     policy: PollPolicy,
     on_retry: Callable[[BackendError], None],
 ) -> Job:
-    """Create with a chosen id, retrying transient failures; a 409 on a retry means an earlier try got through."""
-    model_id = new_model_id(spec.display_name)
+    """Create with an id chosen for this launch, retrying transient failures; the backend
+    tells a retry that already got through from a new job by that id."""
+    data = replace(data, job_id=data.job_id or new_model_id(spec.display_name))
     for attempt in range(1, LAUNCH_ATTEMPTS + 1):
+        attempt_data = replace(data, retry=attempt > 1)
         try:
-            return await call(lambda: backend.create(spec, examples, model_id))
+            return await call(lambda: backend.create(spec, attempt_data))
         except BackendError as exc:
-            if exc.status == 409 and attempt > 1:
-                job = await call(lambda: backend.get(f"tunedModels/{model_id}"))
-                total = spec.hyperparameters.total_steps(len(examples))
-                return job.model_copy(update={"total_steps": total, "hyperparameters": spec.hyperparameters})
             if not exc.retryable or attempt == LAUNCH_ATTEMPTS:
                 raise
             on_retry(exc)

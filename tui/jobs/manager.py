@@ -3,7 +3,7 @@
 An asyncio service over one `TuningBackend` and the SQLite `History`. One watcher task per
 unfinished job polls it (one request in flight per job, a semaphore bounding requests
 across jobs), merges what the backend reports into the known job without ever dropping a
-snapshot, records it, and publishes typed events. Failures are published and retried with
+curve point, records it, and publishes typed events. Failures are published and retried with
 backoff; a watcher never dies of a backend error. While a local emulator does not answer,
 its `EmulatorLink` is asked every second where it is (or to restart it); once it answers,
 the backend is pointed there and every watcher polls at once.
@@ -12,27 +12,31 @@ the backend is pointed there and every watcher polls at once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from tui.jobs.backend import OperationStatus, TuningBackend
+from tui.jobs.backend import LaunchData, TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
 from tui.jobs.events import (
-    BackendFailed, BackendMoved, BackendRecovered, Event, HistoryFailed, JobAdded, JobFinished, JobProgress, JobRemoved,
-    JobStateChanged, JobUpdated, SnapshotsAdded,
+    BackendFailed, BackendMoved, BackendRecovered, CurvePointsAdded, Event, HistoryFailed, JobAdded, JobFinished,
+    JobProgress, JobRemoved, JobStateChanged, JobUpdated,
 )
 from tui.jobs.fold import fold
 from tui.jobs.history import History, HistoryError
 from tui.jobs.launching import create_job, read_dataset
 from tui.jobs.polling import PollPolicy
 from tui.jobs.subscription import Broadcaster, Subscription
-from tui.models import BaseModelInfo, Job, JobSpec, JobState
+from tui.models import BaseModelInfo, CurvePoint, Job, JobSpec, JobState
 
 T = TypeVar("T")
 _EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def _points(job: Job) -> int:
+    return sum(len(points) for points in job.curves.values())
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,6 @@ class JobManager:
         self._jobs: dict[str, Job] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._watchers: dict[str, asyncio.Task] = {}
-        self._looked_up: set[str] = set()
         self._cancelling: set[str] = set()
         self._broadcast = Broadcaster()
         self._semaphore: asyncio.Semaphore | None = None
@@ -138,22 +141,25 @@ class JobManager:
         broken, self.history = self.history, History.in_memory()
         for job in self._jobs.values():
             self.history.save(job)
-            self.history.add_snapshots(job.backend, job.name, job.snapshots)
+            self.history.add_points(job.backend, job.name, job.curves)
         broken.close()
         self._publish(HistoryFailed(error))
 
-    def _record(self, job: Job, snapshots=(), cancelled: bool = False) -> None:
-        """Write a job (and new snapshots) to history; a failing file is replaced by memory, not fatal."""
+    def _record(
+        self, job: Job, curves: Mapping[str, Iterable[CurvePoint]] | None = None, cancelled: bool = False
+    ) -> None:
+        """Write a job (and new curve points) to history; a failing file is replaced by memory, not fatal."""
         try:
             self.history.save(job)
-            self.history.add_snapshots(job.backend, job.name, snapshots)
+            if curves:
+                self.history.add_points(job.backend, job.name, curves)
             if cancelled:
                 self.history.mark_cancelled(job.backend, job.name)
         except HistoryError as exc:
             if not self.history.persistent:
                 raise
             self.history_failed(exc)
-            self._record(job, snapshots, cancelled)
+            self._record(job, curves, cancelled)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -168,7 +174,8 @@ class JobManager:
             on_lint(report)
         if report.has_errors and not force:
             raise LaunchRefused(report, str(path))
-        job = await create_job(self._call, self.backend, spec, examples, self.policy, lambda e: self._publish(BackendFailed(e)))
+        data = LaunchData(path=path, dataset=dataset, examples=examples)
+        job = await create_job(self._call, self.backend, spec, data, self.policy, lambda e: self._publish(BackendFailed(e)))
         job = job.model_copy(
             update={
                 "dataset_path": str(path.resolve()),
@@ -197,7 +204,7 @@ class JobManager:
             finally:
                 self._cancelling.discard(job.name)
             self._record(self._jobs[job.name], cancelled=True)
-            return self._merge(job.name, fetched, None, cancelled=True)
+            return self._merge(job.name, fetched, cancelled=True)
 
     async def delete(self, name: str) -> None:
         """Delete the tuned model on the backend and drop it from the list (history keeps a DELETED row)."""
@@ -238,7 +245,7 @@ class JobManager:
                 self._publish(BackendFailed(exc, name))
                 raise
             return
-        listed = await self._discover()  # a listing carries state and snapshots of every job in it
+        listed = await self._discover()  # a listing carries state and curves of every job in it
         names = [job.name for job in self._jobs.values() if not job.state.finished and job.name not in listed]
         results = await asyncio.gather(*(self._poll(n) for n in names), return_exceptions=True)
         for result in results:
@@ -248,8 +255,11 @@ class JobManager:
     async def base_models(self) -> list[BaseModelInfo]:
         return await self._call(self.backend.base_models)
 
-    async def generate(self, model: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None) -> str:
-        return await self._call(lambda: self.backend.generate(model, prompt, temperature, max_output_tokens))
+    async def generate(
+        self, target: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None
+    ) -> str:
+        """Call a tuned model's endpoint (or a checkpoint's, or a base model)."""
+        return await self._call(lambda: self.backend.generate(target, prompt, temperature, max_output_tokens))
 
     async def check(self) -> Health:
         """Is the backend reachable, and does it offer a tunable base model?"""
@@ -361,54 +371,27 @@ class JobManager:
             if (job := self._jobs.get(name)) is None:
                 return False
             try:
-                known = job.snapshots[-1].step if job.snapshots else -1
-                fetched = await self._call(lambda: self.backend.get(name, after_step=known))
+                fetched = await self._call(lambda: self.backend.get(name, known=job))
             except BackendError as exc:
                 if exc.kind is not ErrorKind.NOT_FOUND:
                     raise
-                gone = job.model_copy(update={"error": "the backend no longer has this tuned model", "snapshots": []})
-                self._merge(name, gone.model_copy(update={"state": JobState.DELETED}), None)
+                gone = job.model_copy(update={"error": "the backend no longer has this tuned model", "curves": {}})
+                self._merge(name, gone.model_copy(update={"state": JobState.DELETED}))
                 return True
-            status = await self._operation_status(self._jobs[name], fetched)
             before = self._jobs[name]
-            after = self._merge(name, fetched, status)
-            return (before.state, before.completed_steps, len(before.snapshots)) != (
-                after.state, after.completed_steps, len(after.snapshots),
-            )
+            after = self._merge(name, fetched)
+            return (before.state, before.completed_steps, _points(before)) != (after.state, after.completed_steps, _points(after))
 
-    async def _operation_status(self, job: Job, fetched: Job) -> OperationStatus | None:
-        """Ask the create operation for totals (once) and for the reason a job failed."""
-        if job.operation is None and job.name not in self._looked_up:
-            self._looked_up.add(job.name)
-            try:
-                operation = await self._call(lambda: self.backend.find_operation(job.name))
-            except BackendError as exc:
-                if exc.retryable:
-                    self._looked_up.discard(job.name)
-                    raise
-                operation = None
-            if operation:
-                job = self._jobs[job.name] = job.model_copy(update={"operation": operation})
-        needs = not job.total_steps or (fetched.state is JobState.FAILED and not job.error)
-        if not (job.operation and needs):
-            return None
-        try:
-            return await self._call(lambda: self.backend.operation_status(job.operation))
-        except BackendError as exc:
-            if exc.retryable:
-                raise
-            return None
-
-    def _merge(self, name: str, fetched: Job, status: OperationStatus | None, cancelled: bool = False) -> Job:
+    def _merge(self, name: str, fetched: Job, cancelled: bool = False) -> Job:
         """Fold a fetched job into the known one, record it and publish what changed."""
         old = self._jobs.get(name) or fetched
         if name in self._cancelling and fetched.state.finished:
             fetched = fetched.model_copy(update={"state": old.state})  # the cancel's own answer decides
-        new, new_snaps = fold(old, fetched, status, cancelled)
+        new, added = fold(old, fetched, cancelled)
         self._jobs[name] = new
-        self._record(new, new_snaps)
-        if new_snaps:
-            self._publish(SnapshotsAdded(new, tuple(new_snaps)))
+        self._record(new, added)
+        if added:
+            self._publish(CurvePointsAdded(new, {curve: tuple(points) for curve, points in added.items()}))
         if new.completed_steps != old.completed_steps:
             self._publish(JobProgress(new))
         if new.state is not old.state:
@@ -419,14 +402,14 @@ class JobManager:
 
     async def _discover(self) -> set[str]:
         """List the backend: add jobs made elsewhere, fold in news about known ones."""
-        listed = await self._call(self.backend.list)
+        listed = await self._call(self.backend.list_jobs)
         for fetched in listed:
             if fetched.name not in self._jobs:
                 self._jobs[fetched.name] = fetched
-                self._record(fetched, fetched.snapshots)
+                self._record(fetched, fetched.curves)
                 self._publish(JobAdded(fetched))
             elif self._jobs[fetched.name].state is not JobState.DELETED:
-                self._merge(fetched.name, fetched, None)
+                self._merge(fetched.name, fetched)
             if self._background and not self._jobs[fetched.name].state.finished:
                 self._watch(fetched.name)
         return {job.name for job in listed}

@@ -25,13 +25,20 @@ def loss(value: float | None) -> str:
 
 
 def current_epoch(job: Job) -> int:
-    return job.snapshots[-1].epoch if job.snapshots else 0
+    return job.current_epoch or 0
+
+
+def unknown(value: object) -> str:
+    """A value, or `?` when the backend did not say."""
+    if value is None:
+        return "?"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def progress_line(job: Job, width: int = 24) -> str:
     """`[████░░] 40%  step 20/50  epoch 2/5  loss 0.4121  CREATING`"""
     steps = f"step {job.completed_steps}/{job.total_steps or '?'}"
-    epoch = f"epoch {current_epoch(job)}/{job.hyperparameters.epoch_count}"
+    epoch = f"epoch {current_epoch(job)}/{unknown(job.hyperparameters.epoch_count)}"
     return f"[{progress_bar(job.progress, width)}] {job.progress:4.0%}  {steps}  {epoch}  loss {loss(job.latest_loss)}  {job.state}"
 
 
@@ -58,14 +65,14 @@ def table(jobs: list[Job]) -> str:
 def details(job: Job) -> str:
     """Everything known about one job, as `label: value` lines."""
     hp = job.hyperparameters
-    rate = f"multiplier {hp.learning_rate_multiplier}" if hp.learning_rate_multiplier is not None else f"{hp.effective_learning_rate:g}"
+    rate = f"multiplier {hp.learning_rate_multiplier}" if hp.learning_rate_multiplier is not None else unknown(hp.learning_rate)
     lines = [
         ("name", job.name),
         ("display name", job.display_name or "-"),
         ("state", str(job.state)),
         ("backend", job.backend),
         ("base model", job.base_model or "-"),
-        ("hyperparameters", f"{hp.epoch_count} epochs, batch size {hp.batch_size}, learning rate {rate}"),
+        ("hyperparameters", f"{unknown(hp.epoch_count)} epochs, batch size {unknown(hp.batch_size)}, learning rate {rate}"),
         ("progress", progress_line(job)),
         ("dataset", job.dataset_path or "-"),
         ("dataset sha256", job.dataset_sha256 or "-"),
@@ -73,15 +80,15 @@ def details(job: Job) -> str:
         ("created", when(job.created)),
         ("started", when(job.started)),
         ("completed", when(job.completed)),
-        ("snapshots", str(len(job.snapshots))),
+        ("loss points", str(len(job.loss_curve))),
     ]
     if job.error:
         lines.append(("error", job.error))
-    means = epoch_means(job.snapshots)
+    means = epoch_means(job.loss_curve)
     if means:
         lines.append(("loss by epoch", "  ".join(f"{e}: {m:.4f}" for e, m in means)))
     if len(means) >= 2:
-        lines.append(("advice", suggest_epochs(job.snapshots, hp.epoch_count).reason))
+        lines.append(("advice", suggest_epochs(job.loss_curve, hp.epoch_count).reason))
     width = max(len(label) for label, _ in lines)
     return "\n".join(f"{label.rjust(width)}  {value}" for label, value in lines)
 

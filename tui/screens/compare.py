@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from tui.jobs.curve import suggest_epochs
 from tui.models import Job
 from tui.widgets.loss_chart import ChartView, Curve, LossChart, describe, zoom_steps
-from tui.widgets.monitor_format import best_loss, job_title, learning_rate_text, loss_text
+from tui.widgets.monitor_format import best_loss, job_title, learning_rate_text, loss_text, or_dash
 
 COLUMNS = (
     ("job", "Job"),
@@ -30,12 +30,12 @@ COLUMNS = (
 def comparison_row(job: Job) -> tuple[str, ...]:
     """One job's settings and losses as table cells."""
     hp = job.hyperparameters
-    suggestion = suggest_epochs(job.snapshots, hp.epoch_count)
+    suggestion = suggest_epochs(job.loss_curve, hp.epoch_count)
     return (
         job_title(job),
         job.state.value,
-        str(hp.epoch_count),
-        str(hp.batch_size),
+        or_dash(hp.epoch_count),
+        or_dash(hp.batch_size),
         learning_rate_text(hp),
         f"{job.completed_steps}/{job.total_steps}",
         loss_text(job.latest_loss),
@@ -96,9 +96,9 @@ class CompareScreen(Screen):
         for job in jobs:
             curve = self._curves.get(job.name)
             if curve is None:
-                curve = self._curves[job.name] = Curve.of(job_title(job), job.snapshots)
-            elif len(job.snapshots) > len(curve):
-                curve.extend(job.snapshots[len(curve) :])
+                curve = self._curves[job.name] = Curve.of(job_title(job), job.loss_curve)
+            elif len(job.loss_curve) > len(curve):
+                curve.extend(job.loss_curve[len(curve) :])
             curve.label = job_title(job)
             curves.append(curve)
         titles = ", ".join(job_title(job) for job in jobs)

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
+from tui.jobs.backend import BackendCapabilities
 from tui.models import JobSpec
 from tui.widgets.opened_dataset import OpenedDataset, WorkProgress, display_path, read_and_check
 from tui.widgets.job_form import JobForm
@@ -24,18 +25,22 @@ from tui.widgets.job_form import JobForm
 SMALL_DATASET = 100  # below this, the guide's advice is a smaller learning rate
 
 
-def steps_text(spec: JobSpec | None, dataset: OpenedDataset | None) -> str:
+def steps_text(spec: JobSpec | None, dataset: OpenedDataset | None, capabilities: BackendCapabilities | None) -> str:
     """Total steps as the API counts them: ceil(examples × epochs / batch size)."""
     if dataset is None:
         return "Steps: open a dataset to see how many training steps this job takes."
     if spec is None:
         return f"Steps: fix the marked fields ({dataset.examples:,} examples)."
     hyper = spec.hyperparameters
-    per_epoch = hyper.total_steps(dataset.examples) / hyper.epoch_count
+    rate = hyper.effective_learning_rate(capabilities.base_learning_rate if capabilities else None)
+    rate_text = f" · learning rate {rate:g}" if rate is not None else ""
+    total = hyper.total_steps(dataset.examples)
+    if total is None or hyper.epoch_count is None:
+        return f"Steps: the backend counts them ({dataset.examples:,} examples){rate_text}"
+    per_epoch = total / hyper.epoch_count
     return (
-        f"Steps: {hyper.total_steps(dataset.examples):,} in total = ⌈{dataset.examples:,} examples × "
-        f"{hyper.epoch_count} epochs ÷ batch {hyper.batch_size}⌉ (≈{per_epoch:,.1f} per epoch) · "
-        f"learning rate {hyper.effective_learning_rate:g}"
+        f"Steps: {total:,} in total = ⌈{dataset.examples:,} examples × "
+        f"{hyper.epoch_count} epochs ÷ batch {hyper.batch_size}⌉ (≈{per_epoch:,.1f} per epoch){rate_text}"
     )
 
 
@@ -84,9 +89,9 @@ class ConfigureScreen(Screen):
     def on_mount(self) -> None:
         self.app.steady(self)
         self.app.dataset_changed.subscribe(self, self._dataset_changed)
-        self.app.manager_ready.subscribe(self, lambda _manager: self._load_base_models())
+        self.app.manager_ready.subscribe(self, lambda _manager: self._manager_ready())
         if self.app.manager is not None:
-            self._load_base_models()
+            self._manager_ready()
         self._refresh_summary()
         self.query_one("#display_name").focus()
 
@@ -109,7 +114,7 @@ class ConfigureScreen(Screen):
         else:
             text = f"{display_path(dataset.path)}\n{dataset.examples:,} examples · {len(dataset.errors)} lint errors"
         self.query_one("#configure-dataset", Static).update(text)
-        self.query_one("#configure-steps", Static).update(steps_text(spec, dataset))
+        self.query_one("#configure-steps", Static).update(steps_text(spec, dataset, form.capabilities))
         note = ""
         if dataset is not None and dataset.examples < SMALL_DATASET:
             note = f"This dataset is small ({dataset.examples} examples): consider a rate below the default."
@@ -123,7 +128,11 @@ class ConfigureScreen(Screen):
     def _form_changed(self) -> None:
         self._refresh_summary()
 
-    # -- base models ---------------------------------------------------------------------------
+    # -- the backend ---------------------------------------------------------------------------
+
+    def _manager_ready(self) -> None:
+        self.query_one(JobForm).set_capabilities(self.app.manager.backend.capabilities)
+        self._load_base_models()
 
     @work(exclusive=True, group="base-models", exit_on_error=False)
     async def _load_base_models(self) -> None:

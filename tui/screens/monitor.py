@@ -147,7 +147,7 @@ class MonitorScreen(JobActions, Screen):
             return None
         if action == "cancel_job" and job.state.finished:
             return None
-        if action == "export" and not job.snapshots:
+        if action == "export" and not job.loss_curve:
             return None
         return True
 
@@ -253,17 +253,19 @@ class MonitorScreen(JobActions, Screen):
     def _curve(self, job: Job) -> Curve:
         curve = self._curves.get(job.name)
         if curve is None:
-            curve = self._curves[job.name] = Curve.of(job_title(job), job.snapshots)
+            curve = self._curves[job.name] = Curve.of(job_title(job), job.loss_curve)
         else:
-            curve.extend(job.snapshots[len(curve) :] if len(job.snapshots) > len(curve) else ())
+            loss = job.loss_curve
+            curve.extend(loss[len(curve) :] if len(loss) > len(curve) else ())
             curve.label = job_title(job)  # renamed jobs keep their curve
         return curve
 
     def suggestion(self, job: Job) -> Suggestion:
         """The curve's advice, recomputed only when new loss points arrived."""
         cached = self._suggestions.get(job.name)
-        if cached is None or cached[0] != len(job.snapshots):
-            cached = (len(job.snapshots), suggest_epochs(job.snapshots, job.hyperparameters.epoch_count))
+        loss = job.loss_curve
+        if cached is None or cached[0] != len(loss):
+            cached = (len(loss), suggest_epochs(loss, job.hyperparameters.epoch_count))
             self._suggestions[job.name] = cached
         return cached[1]
 

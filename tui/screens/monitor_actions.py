@@ -12,7 +12,7 @@ from pathlib import Path
 
 from textual import work
 
-from tui.models import Job
+from tui.models import TRAIN_LOSS, Job
 from tui.screens.dialogs import ConfirmDialog
 from tui.widgets.monitor_format import CANCEL_WARNING, job_title
 from tui.widgets.monitor_job_table import JobTable
@@ -105,7 +105,7 @@ class JobActions:
         if job is None:
             self.notify("Select a job first.", severity="warning")
             return
-        if not job.snapshots:
+        if not job.loss_curve:
             self.notify("This job has no loss points yet; nothing to export.", severity="warning")
             return
         self._export(job)
@@ -118,16 +118,21 @@ class JobActions:
             message = f"Could not write the CSV: {exc}. Check that the data folder is writable."
             self.app.call_from_thread(self.notify, message, severity="error", timeout=10)
             return
-        self.app.call_from_thread(self.notify, f"Saved {len(job.snapshots)} loss points to {target}", timeout=10)
+        self.app.call_from_thread(self.notify, f"Saved {len(job.loss_curve)} loss points to {target}", timeout=10)
 
 
 def export_snapshots(job: Job, folder: Path) -> Path:
-    """Write a job's snapshots as CSV (step, epoch, mean_loss, compute_time); returns the file."""
+    """Write a job's training loss as CSV (step, epoch, mean_loss, compute_time), with one more
+    column per other curve the backend reported (its value at that step); returns the file."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{job.id}-snapshots.csv"
+    others = [name for name in job.curves if name != TRAIN_LOSS]
+    by_step = {name: {p.step: p.value for p in job.curve(name)} for name in others}
     with target.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["step", "epoch", "mean_loss", "compute_time"])
-        for snap in job.snapshots:
-            writer.writerow([snap.step, snap.epoch, repr(snap.mean_loss), snap.compute_time.isoformat() if snap.compute_time else ""])
+        writer.writerow(["step", "epoch", "mean_loss", "compute_time", *others])
+        for point in job.loss_curve:
+            extra = [repr(by_step[name][point.step]) if point.step in by_step[name] else "" for name in others]
+            epoch = "" if point.epoch is None else point.epoch
+            writer.writerow([point.step, epoch, repr(point.value), point.time.isoformat() if point.time else "", *extra])
     return target

@@ -20,6 +20,7 @@ from textual.validation import Integer, Number
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from tui.jobs.events import CurvePointsAdded, JobProgress
 from tui.models import Job, JobState
 from tui.jobs.playground_history import Exchange, PlaygroundHistory
 from tui.widgets.monitor_format import job_title
@@ -132,7 +133,7 @@ class PlaygroundScreen(Screen):
     def _on_job_event(self, event: object) -> None:
         job = getattr(event, "job", None)
         name = getattr(event, "name", None)
-        if job is not None and job.state is JobState.CREATING and type(event).__name__ in ("JobProgress", "SnapshotsAdded"):
+        if job is not None and job.state is JobState.CREATING and isinstance(event, (JobProgress, CurvePointsAdded)):
             return  # training progress does not change this screen
         if name is not None and name == self._model:
             self._model = None

@@ -1,10 +1,12 @@
 """The job form: a widget that owns a `JobSpec` — `load(spec)` fills it, `validate()` returns
-the spec or a message per field. The guide's defaults and advice sit next to each field.
+the spec or a message per field. It shows the fields the active backend takes (its
+`BackendCapabilities`), each with its default and advice next to it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 from textual.app import ComposeResult
@@ -12,29 +14,28 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 
-from tui.models import (
-    DEFAULT_BASE_MODEL,
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_EPOCHS,
-    DEFAULT_LEARNING_RATE,
-    Hyperparameters,
-    JobSpec,
-)
+from tui.jobs.backend import BackendCapabilities
+from tui.models import ADAPTER_SIZES, DEFAULT_BASE_MODEL, Hyperparameters, JobSpec, ValidationChoice
 
 ADVICE = {
     "display_name": "Up to 40 characters; shown in the job list. Empty: the backend names it.",
     "base_model": "The model to tune; the list comes from the backend.",
     "epochs": (
-        f"Default {DEFAULT_EPOCHS}. One epoch is one pass over every example. If the loss "
+        "Default {default}. One epoch is one pass over every example. If the loss "
         "plateaus before the last epoch, use fewer; if it is still falling, use more."
     ),
-    "batch_size": f"Default {DEFAULT_BATCH_SIZE}. How many examples go into one training update.",
+    "batch_size": "Default {default}. How many examples go into one training update.",
     "learning_rate": (
-        f"Default {DEFAULT_LEARNING_RATE}. How strongly each step adjusts the model "
+        "Default {default}. How strongly each step adjusts the model "
         "(0.3 moves about 3× as much as 0.1). Use a smaller value for smaller datasets."
     ),
     "learning_rate_multiplier": (
         "Scales the base model's learning rate: 1 keeps it, above 1 raises it, between 0 and 1 lowers it."
+    ),
+    "adapter_size": "Default {default}. The LoRA adapter's rank: larger learns more, costs more.",
+    "validation": (
+        "Optional. A file of held-out examples, or a share of this dataset to hold out (e.g. 0.1); "
+        "the job then reports an eval loss."
     ),
 }
 
@@ -46,12 +47,16 @@ FIELD_OF_LOCATION = {
     ("hyperparameters", "batch_size"): "batch_size",
     ("hyperparameters", "learning_rate"): "rate_value",
     ("hyperparameters", "learning_rate_multiplier"): "rate_value",
+    ("hyperparameters", "adapter_size"): "adapter_size",
     ("hyperparameters",): "rate_value",
+    ("validation",): "validation",
 }
-FIELDS = ("display_name", "base_model", "epochs", "batch_size", "rate_value")
+FIELDS = ("display_name", "base_model", "epochs", "batch_size", "rate_value", "adapter_size", "validation")
+# Form field -> the Hyperparameters field it edits.
+HYPERPARAMETER_OF = {"epochs": "epoch_count", "batch_size": "batch_size", "adapter_size": "adapter_size"}
 
 
-def _number(text: str, kind: type, field: str, errors: dict[str, str]):
+def _number(text: str, kind: type, field: str, errors: dict[str, str]) -> Any:
     text = text.strip()
     if not text:
         errors[field] = "Required."
@@ -63,13 +68,30 @@ def _number(text: str, kind: type, field: str, errors: dict[str, str]):
         return None
 
 
+def _validation(text: str, errors: dict[str, str]) -> ValidationChoice | None:
+    """A fraction (`0.1`) holds out that share of the dataset; anything else names a file."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        share = float(text)
+    except ValueError:
+        return ValidationChoice(path=text)
+    if not 0 < share < 1:
+        errors["validation"] = "A share to hold out is between 0 and 1, e.g. 0.1."
+        return None
+    return ValidationChoice(split=share)
+
+
 class JobForm(Vertical):
-    """Display name, base model, epochs, batch size, learning rate or multiplier."""
+    """Display name, base model and the hyperparameters the backend takes."""
 
     DEFAULT_CSS = """
     JobForm { height: auto; }
     JobForm .field { height: auto; margin-bottom: 1; }
+    JobForm .field.-absent { display: none; }
     JobForm .field-row { height: auto; }
+    JobForm .field-row.-absent { display: none; }
     JobForm .field-label { text-style: bold; width: 16; }
     JobForm .field-advice { color: $text-muted; padding-left: 16; }
     JobForm .field-error { color: $text-error; display: none; padding-left: 16; }
@@ -87,13 +109,17 @@ class JobForm(Vertical):
 
     _loaded_kind: bool | None = None
 
-    def _integer_field(self, label: str, name: str, default: int) -> ComposeResult:
-        """A labelled whole-number input with its advice and its error line."""
-        with Vertical(classes="field"):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.capabilities: BackendCapabilities | None = None
+
+    def _field(self, label: str, name: str, widget: Input | Select) -> ComposeResult:
+        """A labelled input with its advice and its error line (hidden until the backend takes it)."""
+        with Vertical(classes="field -absent", id=f"{name}-field"):
             with Horizontal(classes="field-row"):
                 yield Label(label, classes="field-label")
-                yield Input(str(default), id=name, type="integer", compact=True)
-            yield Static(ADVICE[name], classes="field-advice")
+                yield widget
+            yield Static("", classes="field-advice", id=f"{name}-advice")
             yield Static("", id=f"{name}-error", classes="field-error")
 
     def compose(self) -> ComposeResult:
@@ -111,27 +137,69 @@ class JobForm(Vertical):
                 )
             yield Static(ADVICE["base_model"], classes="field-advice", id="base_model-advice")
             yield Static("", id="base_model-error", classes="field-error")
-        yield from self._integer_field("Epochs", "epochs", DEFAULT_EPOCHS)
-        yield from self._integer_field("Batch size", "batch_size", DEFAULT_BATCH_SIZE)
-        with Vertical(classes="field"):
-            with Horizontal(classes="field-row"):
+        yield from self._field("Epochs", "epochs", Input(id="epochs", type="integer", compact=True))
+        yield from self._field("Batch size", "batch_size", Input(id="batch_size", type="integer", compact=True))
+        with Vertical(classes="field -absent", id="rate-field"):
+            with Horizontal(classes="field-row", id="rate-kind-row"):
                 yield Label("Rate given as", classes="field-label")
                 with RadioSet(id="rate-kind", compact=True):
                     yield RadioButton("learning rate", value=True, id="rate-kind-rate")
                     yield RadioButton("multiplier", id="rate-kind-multiplier")
             with Horizontal(classes="field-row"):
                 yield Label("Value", classes="field-label", id="rate-label")
-                yield Input(str(DEFAULT_LEARNING_RATE), id="rate_value", type="number", compact=True)
-            yield Static(ADVICE["learning_rate"], classes="field-advice", id="rate-advice")
+                yield Input(id="rate_value", type="number", compact=True)
+            yield Static("", classes="field-advice", id="rate-advice")
             yield Static("", id="rate_value-error", classes="field-error")
+        sizes = [(str(size), size) for size in ADAPTER_SIZES]
+        yield from self._field("Adapter size", "adapter_size", Select(sizes, id="adapter_size", allow_blank=False, compact=True))
+        yield from self._field(
+            "Validation", "validation", Input(id="validation", placeholder="a file, or a share such as 0.1", compact=True)
+        )
+
+    # -- what the backend takes ------------------------------------------------------------
+
+    def set_capabilities(self, capabilities: BackendCapabilities) -> None:
+        """Show the fields this backend takes, with its defaults, keeping what was typed."""
+        first = self.capabilities is None
+        self.capabilities = capabilities
+        takes = capabilities.takes
+        shown = {
+            "epochs": takes("epoch_count"),
+            "batch_size": takes("batch_size"),
+            "rate": takes("learning_rate") or takes("learning_rate_multiplier"),
+            "adapter_size": takes("adapter_size"),
+            "validation": capabilities.validation_set,
+        }
+        for name, show in shown.items():
+            self.query_one(f"#{name}-field").set_class(not show, "-absent")
+        both = takes("learning_rate") and takes("learning_rate_multiplier")
+        self.query_one("#rate-kind-row").set_class(not both, "-absent")
+        defaults = capabilities.defaults
+        for name, field in HYPERPARAMETER_OF.items():
+            default = getattr(defaults, field)
+            note = ADVICE[name].format(default=default if default is not None else "set by the backend")
+            self.query_one(f"#{name}-advice", Static).update(note)
+        self.query_one("#validation-advice", Static).update(ADVICE["validation"])
+        if first:
+            self.load(JobSpec(display_name=self.query_one("#display_name", Input).value, hyperparameters=defaults))
+
+    def _default(self, field: str) -> Any:
+        return getattr(self.capabilities.defaults, field) if self.capabilities is not None else None
+
+    def _rate_advice(self) -> str:
+        if self.uses_multiplier:
+            return ADVICE["learning_rate_multiplier"]
+        return ADVICE["learning_rate"].format(default=f"{self._default('learning_rate') or 'set by the backend'}")
 
     @property
     def uses_multiplier(self) -> bool:
+        if self.capabilities is not None and not self.capabilities.takes("learning_rate"):
+            return True
         return self.query_one("#rate-kind-multiplier", RadioButton).value
 
     def set_base_models(self, names: list[str]) -> None:
         """Offer these base models, keeping the current choice when it is still there."""
-        select = self.query_one("#base_model", Select)
+        select: Select[str] = self.query_one("#base_model", Select)
         current = select.value
         options = list(dict.fromkeys(names or [DEFAULT_BASE_MODEL]))
         if isinstance(current, str) and current not in options:
@@ -141,25 +209,33 @@ class JobForm(Vertical):
 
     def set_advice_note(self, field: str, note: str) -> None:
         """Add a dataset-specific note under a field's advice (e.g. the learning rate)."""
-        base = ADVICE["learning_rate_multiplier" if self.uses_multiplier else "learning_rate"] if field == "rate" else ADVICE[field]
+        base = self._rate_advice() if field == "rate" else ADVICE[field]
         target = self.query_one("#rate-advice" if field == "rate" else f"#{field}-advice", Static)
         target.update(base + (f"\n{note}" if note else ""))
 
     def load(self, spec: JobSpec) -> None:
-        """Fill the inputs from `spec`."""
+        """Fill the inputs from `spec`; what it leaves unknown, the backend's defaults fill."""
         self.query_one("#display_name", Input).value = spec.display_name
         self.set_base_models([spec.base_model, *self._base_model_options()])
         self.query_one("#base_model", Select).value = spec.base_model
         hyper = spec.hyperparameters
-        self.query_one("#epochs", Input).value = str(hyper.epoch_count)
-        self.query_one("#batch_size", Input).value = str(hyper.batch_size)
+        if self.capabilities is not None:
+            hyper = hyper.with_defaults(self.capabilities.defaults)
+        self.query_one("#epochs", Input).value = "" if hyper.epoch_count is None else str(hyper.epoch_count)
+        self.query_one("#batch_size", Input).value = "" if hyper.batch_size is None else str(hyper.batch_size)
+        if hyper.adapter_size is not None:
+            self.query_one("#adapter_size", Select).value = hyper.adapter_size
         multiplier = hyper.learning_rate_multiplier is not None
         # The radio set reports this change later; it must not reset the value loaded here.
-        self._loaded_kind = multiplier if multiplier != self.uses_multiplier else None
+        self._loaded_kind = multiplier if multiplier != self.query_one("#rate-kind-multiplier", RadioButton).value else None
         self.query_one("#rate-kind-multiplier", RadioButton).value = multiplier
         self.query_one("#rate-kind-rate", RadioButton).value = not multiplier
-        value = hyper.learning_rate_multiplier if multiplier else hyper.effective_learning_rate
-        self.query_one("#rate_value", Input).value = f"{value:g}"
+        value = hyper.learning_rate_multiplier if multiplier else hyper.learning_rate
+        self.query_one("#rate_value", Input).value = "" if value is None else f"{value:g}"
+        self.query_one("#rate-advice", Static).update(self._rate_advice())
+        validation = spec.validation
+        text = "" if validation is None else validation.path or f"{validation.split:g}"
+        self.query_one("#validation", Input).value = text
         self.show_errors({})
 
     def _base_model_options(self) -> list[str]:
@@ -169,26 +245,35 @@ class JobForm(Vertical):
     def validate(self) -> tuple[JobSpec | None, dict[str, str]]:
         """The spec the inputs describe, or a message per field that is wrong."""
         errors: dict[str, str] = {}
-        epochs = _number(self.query_one("#epochs", Input).value, int, "epochs", errors)
-        batch_size = _number(self.query_one("#batch_size", Input).value, int, "batch_size", errors)
-        rate = _number(self.query_one("#rate_value", Input).value, float, "rate_value", errors)
+        caps = self.capabilities
+        hyper: dict[str, Any] = {}
+        if caps is not None:
+            if caps.takes("epoch_count"):
+                hyper["epoch_count"] = _number(self.query_one("#epochs", Input).value, int, "epochs", errors)
+            if caps.takes("batch_size"):
+                hyper["batch_size"] = _number(self.query_one("#batch_size", Input).value, int, "batch_size", errors)
+            if caps.takes("learning_rate") or caps.takes("learning_rate_multiplier"):
+                rate = _number(self.query_one("#rate_value", Input).value, float, "rate_value", errors)
+                hyper["learning_rate_multiplier" if self.uses_multiplier else "learning_rate"] = rate
+            if caps.takes("adapter_size"):
+                hyper["adapter_size"] = self.query_one("#adapter_size", Select).value
+        validation = _validation(self.query_one("#validation", Input).value, errors) if caps and caps.validation_set else None
         base_model = self.query_one("#base_model", Select).value
         if not isinstance(base_model, str) or not base_model:
             errors["base_model"] = "Choose a base model."
         if errors:
             return None, errors
-        hyper: dict = {"epoch_count": epochs, "batch_size": batch_size}
-        hyper["learning_rate_multiplier" if self.uses_multiplier else "learning_rate"] = rate
         try:
             spec = JobSpec(
                 display_name=self.query_one("#display_name", Input).value.strip(),
-                base_model=base_model,
+                base_model=str(base_model),
                 hyperparameters=Hyperparameters(**hyper),
+                validation=validation,
             )
         except ValidationError as exc:
             for error in exc.errors():
                 location = tuple(str(part) for part in error["loc"])
-                if location and location[0] in ("epoch_count", "batch_size", "learning_rate", "learning_rate_multiplier"):
+                if location and location[0] in Hyperparameters.model_fields:
                     location = ("hyperparameters", *location)
                 field = FIELD_OF_LOCATION.get(location, FIELD_OF_LOCATION.get(location[:1], "rate_value"))
                 text = error["msg"].removeprefix("Value error, ")
@@ -222,7 +307,8 @@ class JobForm(Vertical):
             rate.value = "1"
             rate.placeholder = "multiplier, e.g. 1"
         else:
-            rate.value = f"{DEFAULT_LEARNING_RATE:g}"
+            default = self._default("learning_rate")
+            rate.value = "" if default is None else f"{default:g}"
             rate.placeholder = "learning rate, e.g. 0.001"
         self.set_advice_note("rate", "")
         self.post_message(self.Changed(self))

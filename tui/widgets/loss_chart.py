@@ -28,7 +28,7 @@ from textual_plotext import PlotextPlot
 from tui.jobs.curve import downsample, ema
 
 if TYPE_CHECKING:
-    from tui.models import Snapshot
+    from tui.models import CurvePoint
 
 SMOOTHING_ALPHA = 0.1  # weight of the newest point in the moving average
 MAX_EPOCH_LINES = 40  # more boundaries than this would hide the curve
@@ -73,7 +73,7 @@ def describe(view: ChartView) -> str:
 
 @dataclass
 class Curve:
-    """One job's loss points as arrays; `extend` appends new snapshots in place."""
+    """One job's loss points as arrays; `extend` appends new points in place."""
 
     label: str
     steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
@@ -83,23 +83,23 @@ class Curve:
     _smoothed: tuple[int, np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, label: str, snapshots: Sequence[Snapshot]) -> Curve:
+    def of(cls, label: str, points: Sequence[CurvePoint]) -> Curve:
         curve = cls(label)
-        curve.extend(snapshots)
+        curve.extend(points)
         return curve
 
     def __len__(self) -> int:
         return len(self.steps)
 
-    def extend(self, snapshots: Sequence[Snapshot]) -> None:
-        """Append snapshots (ignoring steps already present)."""
+    def extend(self, points: Sequence[CurvePoint]) -> None:
+        """Append points (ignoring steps already present)."""
         last = int(self.steps[-1]) if len(self.steps) else None
-        fresh = [s for s in snapshots if last is None or s.step > last]
+        fresh = [s for s in points if last is None or s.step > last]
         if not fresh:
             return
         self.steps = np.concatenate([self.steps, np.fromiter((s.step for s in fresh), np.int64, len(fresh))])
-        self.epochs = np.concatenate([self.epochs, np.fromiter((s.epoch for s in fresh), np.int64, len(fresh))])
-        self.losses = np.concatenate([self.losses, np.fromiter((s.mean_loss for s in fresh), np.float64, len(fresh))])
+        self.epochs = np.concatenate([self.epochs, np.fromiter((s.epoch or 0 for s in fresh), np.int64, len(fresh))])
+        self.losses = np.concatenate([self.losses, np.fromiter((s.value for s in fresh), np.float64, len(fresh))])
         self.version += 1
 
     def smoothed(self) -> np.ndarray:

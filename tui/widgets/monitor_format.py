@@ -112,19 +112,31 @@ def eta(job: Job, now: datetime | None) -> float | None:
     return spent / job.completed_steps * (job.total_steps - job.completed_steps)
 
 
+def or_dash(value: float | None) -> str:
+    """A number as shown, or `—` when the backend did not report it."""
+    if value is None:
+        return "—"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def hyperparameters_text(hp: Hyperparameters) -> str:
-    rate = (
-        f"learning-rate multiplier {hp.learning_rate_multiplier:g}"
-        if hp.learning_rate_multiplier is not None
-        else f"learning rate {hp.effective_learning_rate:g}"
-    )
-    return f"{hp.epoch_count} epochs · batch size {hp.batch_size} · {rate}"
+    """The settings a job was tuned with; only those the backend reported."""
+    parts = [f"{or_dash(hp.epoch_count)} epochs"]
+    if hp.batch_size is not None:
+        parts.append(f"batch size {hp.batch_size}")
+    if hp.learning_rate_multiplier is not None:
+        parts.append(f"learning-rate multiplier {hp.learning_rate_multiplier:g}")
+    elif hp.learning_rate is not None:
+        parts.append(f"learning rate {hp.learning_rate:g}")
+    if hp.adapter_size is not None:
+        parts.append(f"adapter size {hp.adapter_size}")
+    return " · ".join(parts)
 
 
 def learning_rate_text(hp: Hyperparameters) -> str:
     if hp.learning_rate_multiplier is not None:
         return f"×{hp.learning_rate_multiplier:g}"
-    return f"{hp.effective_learning_rate:g}"
+    return or_dash(hp.learning_rate)
 
 
 def fingerprint(job: Job) -> str:
@@ -153,4 +165,4 @@ def short_path(path: str) -> str:
 
 
 def best_loss(job: Job) -> float | None:
-    return min((s.mean_loss for s in job.snapshots), default=None)
+    return min((p.value for p in job.loss_curve), default=None)
