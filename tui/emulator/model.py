@@ -134,6 +134,7 @@ class Model:
         self.params = params
         self.max_output_bytes = max_output_bytes
         self.origin = origin  # the random generator state the initial weights were drawn from, if known
+        self._initial: dict[str, np.ndarray] | None = None  # those weights, once needed
 
     @classmethod
     def initial(cls, shape: Shape, rng: np.random.Generator, max_output_bytes: int) -> Model:
@@ -150,7 +151,9 @@ class Model:
             "G": np.zeros((COPY_GATES, h), np.float32),
             "g0": np.zeros(COPY_GATES, np.float32),
         }
-        return cls(shape, params, max_output_bytes, origin)
+        model = cls(shape, params, max_output_bytes, origin)
+        model._initial = {k: v.copy() for k, v in params.items()}  # kept: saving compares against them
+        return model
 
     @staticmethod
     def _initial_params(shape: Shape, origin: dict) -> dict[str, np.ndarray]:
@@ -167,7 +170,9 @@ class Model:
         tmp = path.with_name(path.name + ".tmp")
         meta = np.frombuffer(repr({"shape": asdict(self.shape), "max_output_bytes": self.max_output_bytes,
                                    "origin": self.origin}).encode(), dtype=np.uint8)  # fmt: skip
-        bases = self._initial_params(self.shape, self.origin) if self.origin else {}
+        if self._initial is None and self.origin:
+            self._initial = self._initial_params(self.shape, self.origin)
+        bases = self._initial or {}
         arrays = pack({**self.params, **(extra or {})}, bases)
         try:
             with open(tmp, "wb") as fh:
@@ -204,7 +209,7 @@ class Model:
         params.setdefault("Q", np.zeros((COPY_ROWS, shape.hidden), np.float32))
         params.setdefault("G", np.zeros((COPY_GATES, shape.hidden), np.float32))
         params.setdefault("g0", np.zeros(COPY_GATES, np.float32))
-        return cls(shape, params, int(meta["max_output_bytes"]), origin), arrays
+        return cls(shape, params, int(meta["max_output_bytes"]), origin), arrays  # initial weights rebuilt if saved
 
     def encode(self, text: str) -> np.ndarray:
         """The pooled prompt vector."""
