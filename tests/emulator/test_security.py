@@ -49,7 +49,7 @@ def test_each_data_dir_gets_its_own_private_key(emulator_factory, tmp_path):
     assert first.api_key != second.api_key and "tunedeck-local" not in (first.api_key, second.api_key)
 
     status, body = send(first.url, "GET", "/v1beta/tunedModels", headers={"x-goog-api-key": first.api_key})
-    assert (status, body) == (200, {"tunedModels": []})
+    assert (status, body) == (200, {})
     for wrong in ("tunedeck-local", second.api_key):
         status, body = send(first.url, "GET", "/v1beta/tunedModels", headers={"x-goog-api-key": wrong})
         assert status == 400 and body["error"]["details"][0]["reason"] == "API_KEY_INVALID"
@@ -133,7 +133,7 @@ def test_foreign_host_browser_origin_and_non_json_bodies_are_refused(emulator):
         status, answer = send(emulator.url, method, path, body, {**key, **headers})
         assert status in (400, 403), (path, headers, status, answer)
         assert set(answer["error"]) == {"code", "message", "status", "details"}, answer
-    assert send(emulator.url, "GET", "/v1beta/tunedModels", headers=key)[1] == {"tunedModels": []}
+    assert send(emulator.url, "GET", "/v1beta/tunedModels", headers=key)[1] == {}
     assert send(emulator.url, "GET", "/_emulator/config", headers=key)[1]["faultRate"] == 0.0
 
     for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", f"LOCALHOST:{port}"):

@@ -45,7 +45,9 @@ class JobRunner(Protocol):
     def on_event(self, key: str, event: dict[str, Any]) -> None:
         """Progress from the worker: started, resumed, dataset, points, post_processing."""
 
-    def on_end(self, key: str, final: dict[str, Any], code: int, stderr: str, requested: str | None, stopping: bool) -> None:
+    def on_end(
+        self, key: str, final: dict[str, Any], code: int, stderr: str, requested: str | None, stopping: bool
+    ) -> None:
         """The worker ended; `final` is its last event ({} if none), `requested` "cancel"/"delete" if asked."""
 
     def on_crash(self, key: str, message: str) -> None: ...
@@ -122,10 +124,17 @@ class TrainingPool:
         self.starting.add(key)
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tui.emulator.worker", "--plan", str(path),
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                start_new_session=True, limit=LINE_LIMIT,
-            )  # fmt: skip
+                sys.executable,
+                "-m",
+                "tui.emulator.worker",
+                "--plan",
+                str(path),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+                limit=LINE_LIMIT,
+            )
         finally:
             self.starting.discard(key)
         self.running[key] = process

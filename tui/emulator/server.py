@@ -117,7 +117,7 @@ def _fault(config: EmulatorConfig) -> ApiError | None:
 
 def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | None = None) -> web.Application:
     """The emulator as an aiohttp application over the state in `root`."""
-    from tui.emulator import auth, storage
+    from tui.emulator import auth, storage, vertex
 
     @web.middleware
     async def envelope(request: web.Request, handler):
@@ -161,4 +161,5 @@ def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | N
         module.add_routes(app)
     auth.setup(app, root, api_key)
     storage.setup(app, root)
+    vertex.setup(app, root)
     return app

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from tui.emulator.busy import BUSY_TIMEOUT_MS
+from tui.emulator.wire import float32
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tuned_models (
@@ -220,7 +221,7 @@ class Store:
             rows = self.conn.execute(
                 "SELECT step, epoch, mean_loss, compute_time FROM snapshots WHERE model_id = ? ORDER BY step", (model_id,)
             )
-            curve = [{"step": r[0], "epoch": r[1], "meanLoss": r[2], "computeTime": r[3]} for r in rows]
+            curve = [{"step": r[0], "epoch": r[1], "meanLoss": float32(r[2]), "computeTime": r[3]} for r in rows]
             self._curves[model_id] = curve
         return curve
 

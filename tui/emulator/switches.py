@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
-from tui.emulator.wire import BAD_REQUEST_TYPE, ApiError
+from tui.emulator.wire import BAD_REQUEST_TYPE, ApiError, invalid
 
 SWITCHES = ("denyScopes", "faultRate", "faultCodes", "stepDelay", "faultSeed")
 
@@ -46,7 +46,7 @@ def _violations(exc: ValidationError) -> ApiError:
 def parse_change(body: Any) -> ConfigChange:
     """Validate a whole config body; ApiError (400, naming every bad field) if any part is wrong."""
     if not isinstance(body, dict):
-        raise ApiError(400, "the body must be a JSON object of switches (nothing was changed)")
+        raise invalid("", "the body must be a JSON object of switches (nothing was changed)")
     try:
         return ConfigChange.model_validate(body)
     except ValidationError as exc:

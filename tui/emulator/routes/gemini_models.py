@@ -28,7 +28,7 @@ async def list_models(request: web.Request) -> web.Response:
     size = page_size(request, 50)
     after = decode_token(request, {"pageSize": size})
     page = res.BASE_MODELS[after : after + size]
-    body: dict = {"models": page}
+    body: dict = {"models": page} if page else {}
     if after + size < len(res.BASE_MODELS):
         body["nextPageToken"] = encode_token(after + size, {"pageSize": size})
     return json_body(body)
@@ -133,7 +133,7 @@ async def list_tuned(request: web.Request) -> web.Response:
             more = True
             break
         found.append(record)
-    body: dict = {"tunedModels": [_tuned_model(request, r) for r in found]}
+    body: dict = {"tunedModels": [_tuned_model(request, r) for r in found]} if found else {}
     if more:
         body["nextPageToken"] = encode_token(found[-1]["seq"], {"pageSize": size, "filter": text})
     return json_body(body)

@@ -103,7 +103,7 @@ async def list_permissions(request: web.Request) -> web.Response:
     size = page_size(request, 10)
     after = decode_token(request, {"pageSize": size})
     rows = _store(request).permissions(model_id, after)
-    body: dict = {"permissions": [permission_json(model_id, r) for r in rows[:size]]}
+    body: dict = {"permissions": [permission_json(model_id, r) for r in rows[:size]]} if rows else {}
     if len(rows) > size:
         body["nextPageToken"] = encode_token(rows[size - 1]["seq"], {"pageSize": size})
     return json_body(body)
