@@ -22,8 +22,8 @@ APP_NAME = "tunedeck"
 # tui/emulator/keyfile.py); $TUNEDECK_EMULATOR_API_KEY names a fixed one (with TUNEDECK_LOCAL_URL).
 LOCAL_KEY_ENV = "TUNEDECK_EMULATOR_API_KEY"
 # Seconds each training step sleeps in an emulator tunedeck starts by itself, so a default
-# job on a shipped sample lasts long enough to watch its curve grow (about 20-50 s).
-AUTO_STEP_DELAY_S = 0.2
+# job on a shipped sample lasts long enough to watch its curve grow (about 20 s to 50 s).
+AUTO_STEP_DELAY_S = 0.18
 
 
 class BackendKind(StrEnum):

@@ -28,7 +28,9 @@ def run(capsys, *argv) -> tuple[int, str, str]:
 
 
 def test_tune_watch_list_show_try(local_env, capsys):
-    code, out, _ = run(capsys, "tune", str(NUMBERS), "--epochs", "2", "--batch-size", "8", "--display-name", "cli numbers", "--watch")
+    code, out, _ = run(
+        capsys, "tune", str(NUMBERS), "--epochs", "2", "--batch-size", "8", "--display-name", "cli numbers", "--watch"
+    )
     assert code == 0
     assert "launched tunedModels/cli-numbers-" in out
     assert "100%" in out and "is ready" in out and "advice:" in out

@@ -94,7 +94,8 @@ FILL = textwrap.dedent("""
     from tui.models import CurvePoint
     history = History(sys.argv[1])
     for i in range(5):
-        history.add_points("filler", f"tunedModels/f{i}", {"train_loss": [CurvePoint(step=s, epoch=1, value=0.5) for s in range(1, 40)]})
+        points = {"train_loss": [CurvePoint(step=s, epoch=1, value=0.5) for s in range(1, 40)]}
+        history.add_points("filler", f"tunedModels/f{i}", points)
     os._exit(0)  # leave the write-ahead log as it is, as a crash would
 """)
 

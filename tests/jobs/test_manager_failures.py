@@ -92,7 +92,9 @@ async def test_emulator_restart_mid_training(tmp_path, make_manager):
         before = list(manager.job(job.name).loss_curve)
 
         await asyncio.sleep(0.3)
-        emulator = await asyncio.to_thread(start_emulator, tmp_path / "emu", port=port, extra_args=("--step-delay", "0.03"))
+        emulator = await asyncio.to_thread(
+            start_emulator, tmp_path / "emu", port=port, extra_args=("--step-delay", "0.03")
+        )
         await next_event(events, BackendRecovered, timeout=30, where=lambda e: e.job_name == job.name)
         finished, _ = await next_event(events, JobFinished, timeout=60)
         assert finished.job.loss_curve[: len(before)] == before

@@ -15,13 +15,14 @@ from tests.jobs.conftest import FAST, NUMBERS, next_event, spec
 from tui.config import Settings
 from tui.emulator.process import find_running, start_emulator
 from tui.jobs.errors import BackendError, ErrorKind
-from tui.jobs.events import BackendMoved, BackendRecovered, JobFinished, CurvePointsAdded
+from tui.jobs.events import BackendMoved, BackendRecovered, CurvePointsAdded, JobFinished
 from tui.jobs.service import open_manager
 from tui.models import JobState
 
 
 def settings_in(data_dir: Path, **changes) -> Settings:
-    return replace(Settings(data_dir=data_dir, config_dir=data_dir / "config"), **{"emulator_step_delay": 0.0, **changes})
+    base = Settings(data_dir=data_dir, config_dir=data_dir / "config")
+    return replace(base, **{"emulator_step_delay": 0.0, **changes})
 
 
 @pytest.fixture

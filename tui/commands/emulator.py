@@ -75,6 +75,9 @@ def register(subparsers) -> None:
     start = commands.add_parser("start", help="start in the background (keeps running after this command)")
     data_dir_option(start)
     start.add_argument("--port", type=int, default=8765, metavar="N", help="port (default 8765; 0 picks a free one)")
+    start.add_argument("--step-delay", type=_seconds, metavar="SECONDS",
+                       help="sleep per training step, so a curve can be watched (default: $TUNEDECK_EMULATOR_STEP_DELAY, "
+                            "else 0.18, as for the emulator tunedeck starts by itself)")
     start.set_defaults(handler=run_start)
 
     status = commands.add_parser("status", help="say whether an emulator is serving the data directory")
@@ -143,8 +146,12 @@ def run_start(args: argparse.Namespace) -> int:
     if running is not None:
         print(f"already running at {running.url} (pid {running.pid}), data in {root}")
         return 0
+    from tui.config import load_settings
+
+    delay = args.step_delay if args.step_delay is not None else load_settings(data_dir=args.data_dir).emulator_step_delay
     try:
-        emu = start_emulator(root, port=args.port, api_key=_api_key(args), detached=True)
+        emu = start_emulator(root, port=args.port, api_key=_api_key(args), detached=True,
+                             extra_args=["--step-delay", repr(delay)])
     except Exception as exc:
         if isinstance(exc, EmulatorError):
             print(f"tunedeck emulator: {exc}", file=sys.stderr)
@@ -158,14 +165,15 @@ def run_status(args: argparse.Namespace) -> int:
     from tui.emulator.process import find_running, read_server_info
 
     root = _emulator_dir(args)
-    running = find_running(root)
+    running = find_running(root, api_key=_api_key(args))
     if running is None:
         stale = read_server_info(root)
         extra = f" (stale {root / 'server.json'} names pid {stale['pid']})" if stale else ""
         print(f"not running{extra}; data in {root}{f' ({_size(root)})' if root.exists() else ''}; "
               "start it with `tunedeck emulator start`")  # fmt: skip
         return 1
-    print(f"running at {running.url} (pid {running.pid}), data in {root} ({_size(root)}){_jobs(root)}")
+    print(f"running at {running.url} (pid {running.pid}), data in {root} ({_size(root)}){_jobs(root)}"
+          f"{_pacing(running)}")  # fmt: skip
     return 0
 
 
@@ -175,6 +183,17 @@ def _size(root: Path) -> str:
 
     size = disk_use(root)
     return f"{size / 1e6:.1f} MB on disk" if size >= 100_000 else f"{size / 1e3:.0f} kB on disk"
+
+
+def _pacing(running) -> str:
+    """How the emulator paces training (one tunedeck starts sleeps per step, so a curve can be watched)."""
+    try:
+        delay = float(running.configure()["stepDelay"])  # no switches given: the current ones
+    except Exception:
+        return ""
+    if not delay:
+        return "; training at full speed (step delay 0)"
+    return f"; step delay {delay:g} s per training step (TUNEDECK_EMULATOR_STEP_DELAY=0 trains at full speed)"
 
 
 def _jobs(root: Path) -> str:

@@ -106,5 +106,9 @@ async def open_manager(settings: Settings, *, policy: PollPolicy | None = None, 
     manager.emulator = emulator
     manager.link = link
     manager.history_problem = problem
+    if link is not None:
+        link.attach(manager)
+        if background:
+            link.watch_process()
     await manager.start(background=background)
     return manager
