@@ -54,22 +54,37 @@ FOCUS_S = 0.5
 
 
 class SyncedTmux(Tmux):
-    """The control client, its replies matched to its commands: the client's own new-session
-    answers with a block of its own first, which would leave every reply one command behind."""
+    """The control client, each reply matched to its command by a tag sent right after it: the
+    client's own new-session answers with a block of its own first, and a reply left unread
+    would otherwise put every later one a command behind."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        super().__init__(env)
-        marker = f"sync-{uuid.uuid4().hex[:8]}"
-        self.process.stdin.write(f"display-message -p {marker}\n")  # type: ignore[union-attr]
-        self.process.stdin.flush()  # type: ignore[union-attr]
+    def command(self, line: str) -> tuple[bool, list[str]]:
+        tag = f"done-{uuid.uuid4().hex[:8]}"
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{line}\ndisplay-message -p {tag}\n")
+        self.process.stdin.flush()
+        ok, output = True, []
         while True:
-            line = self.process.stdout.readline()  # type: ignore[union-attr]
-            if not line:
+            succeeded, lines = self._block()
+            if tag in lines:
+                return ok, output
+            ok, output = succeeded, lines  # the command's own block (any earlier one is stale)
+
+    def _block(self) -> tuple[bool, list[str]]:
+        assert self.process.stdout is not None
+        lines: list[str] | None = None
+        while True:
+            reply = self.process.stdout.readline()
+            if not reply:
                 raise RuntimeError("the tmux control client exited")
-            if line.strip() == marker:
-                break
-        while not self.process.stdout.readline().startswith("%end"):  # type: ignore[union-attr]
-            pass
+            reply = reply.rstrip("\n")
+            if lines is None:
+                if reply.startswith("%begin"):  # notifications come outside blocks
+                    lines = []
+            elif reply.startswith(("%end", "%error")):
+                return reply.startswith("%end"), lines
+            else:
+                lines.append(reply)
 
 
 def records_in(path: Path) -> int:
