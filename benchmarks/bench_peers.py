@@ -51,6 +51,7 @@ POLL_S = 0.005
 TIMEOUT_S = 120.0
 LATE_S = 4.0  # "typed later": the job manager has loaded by then
 FOCUS_S = 0.5
+TYPED_S = 0.3
 
 
 class SyncedTmux(Tmux):
@@ -204,6 +205,7 @@ def measure_enter(tmux: Tmux, tunedeck: list[str], env: dict[str, str], path: Pa
         pane.keys("o")
         time.sleep(FOCUS_S)  # the path bar takes the focus (keys typed sooner can land elsewhere)
         pane.keys(str(path), literal=True)
+        time.sleep(TYPED_S)  # as a person types: the path bar has taken every key before Enter
         pressed = pane.keys("Enter")
         return pane.wait_for(FIRST, since=pressed)
     finally:
