@@ -226,10 +226,10 @@ def validate_programs(path: Path) -> dict[str, list[str]]:
     return programs
 
 
-def run_whole(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one whole process, its output thrown away. The peak is GNU
-    time's (%M), where it is installed: the RSS a forked child has before it execs the program
-    would count otherwise."""
+def run_whole(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, children included) and peak RSS (MB) of one whole
+    process, its output thrown away. The peak is GNU time's (%M), where it is installed: the RSS a
+    forked child has before it execs the program would count otherwise."""
     with tempfile.NamedTemporaryFile("r") as report:
         timed = command
         if Path("/usr/bin/time").exists():
@@ -239,7 +239,8 @@ def run_whole(command: list[str], env: dict[str, str]) -> tuple[float, float]:
         _, _, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         text = report.read().strip()
-    return seconds, (int(text.splitlines()[-1]) if text else usage.ru_maxrss) / 1024
+    peak = (int(text.splitlines()[-1]) if text else usage.ru_maxrss) / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, peak
 
 
 # ---------------------------------------------------------------------------- report
@@ -336,20 +337,24 @@ def bench_validate(env: dict[str, str], path: Path, rounds: int) -> None:
         if not name.startswith("jq"):  # warm-up (jq is slow enough not to need one)
             run_whole(command, env)
     times: dict[str, list[float]] = {name: [] for name in programs}
+    cpu: dict[str, list[float]] = {name: [] for name in programs}
     rss: dict[str, list[float]] = {name: [] for name in programs}
     for _ in range(rounds):
         for name, command in programs.items():
-            seconds, peak = run_whole(command, env)
+            seconds, used, peak = run_whole(command, env)
             times[name].append(seconds)
+            cpu[name].append(used)
             rss[name].append(peak)
     mb = path.stat().st_size / MB
     print("whole process, output to /dev/null:")
     for name in programs:
         print(f"  {name:<20} {spread(times[name])}  ({mb / statistics.median(times[name]):,.0f} MB/s)   "
-              f"peak RSS {spread(rss[name], 'MB')}")
+              f"CPU {spread(cpu[name])}   peak RSS {spread(rss[name], 'MB')}")
     ours = times["tunedeck validate"]
     print(f"  validate throughput / orjson's (orjson time / validate time; goal >= 0.6x): "
           f"{ratios(times['orjson line by line'], ours)}")
+    cpu_ratios = ratios(cpu["orjson line by line"], cpu["tunedeck validate"])
+    print(f"  the same in CPU time (what it costs when no core is idle): {cpu_ratios}")
     if "jq -c ." in times:
         print(f"  validate throughput / jq's: {ratios(times['jq -c .'], ours)}")
 
