@@ -126,6 +126,9 @@ class TuneDeckApp(App[None]):
             callback()
 
     def on_mount(self) -> None:
+        from tui.widgets.line_diff import send_changed_cells_only
+
+        send_changed_cells_only()  # over SSH, a changed cell costs a few bytes, not its whole line
         self.screen_change_signal.subscribe(self, self._rest_hidden_cursor)
         self._shown_screen = self.screen
         if self.manager is None:
@@ -171,11 +174,13 @@ class TuneDeckApp(App[None]):
     async def _consume_events(self) -> None:
         """Re-publish every manager event on `job_events`; keep the header honest; announce
         finished jobs."""
-        from tui.jobs.events import BackendFailed, BackendRecovered, HistoryFailed, JobFinished
+        from tui.jobs.events import BackendFailed, BackendMoved, BackendRecovered, HistoryFailed, JobFinished
 
         async for event in self.manager.events():
             if isinstance(event, HistoryFailed):
                 self._announce_history_problem(event.error)
+            elif isinstance(event, BackendMoved):
+                self.notify(event.message, title="Local emulator", timeout=10)
             elif isinstance(event, BackendFailed):
                 self._set_backend_status(False, str(event.error))
             elif isinstance(event, BackendRecovered):

@@ -36,8 +36,11 @@ def _global_parser(add_help: bool = True, parser_class: type[argparse.ArgumentPa
                     "`tunedeck PATH [--format F]` opens it on the dataset at PATH.",
         add_help=add_help,
     )
-    parser.add_argument("--backend", choices=["local", "gemini"],
-                        help="which tuning service to use (default: gemini when an API key is set, else the local emulator)")
+    parser.add_argument(
+        "--backend",
+        choices=["local", "gemini"],
+        help="which tuning service to use (default: gemini when an API key is set, else the local emulator)",
+    )
     parser.add_argument("--data-dir", type=Path, help="where history and the local emulator's state live")
     if app:
         parser.add_argument("path", nargs="?", metavar="PATH", help="a dataset to open in the app")

@@ -24,6 +24,7 @@ from tui.datasets.progress import Throttle
 from tui.datasets.reader import LINE_JSON, DatasetReader, non_blank
 from tui.datasets.records import RecordProblem, load_batch, parse_object, plain_pairs
 from tui.datasets.stats import MAX_LABEL_CHARS, MAX_LABELS
+from tui.datasets.wording import plural
 from tui.models import MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, DatasetFormat, Finding, Severity
 
 BATCH = 512
@@ -85,8 +86,9 @@ class Findings:
         for rule, total in self.rules.items():
             if total > MAX_PER_RULE:
                 severity = next(f.severity for f in self.kept if f.rule == rule)
-                message = f"{total - MAX_PER_RULE:,} more {rule} findings not listed ({total:,} in all)"
-                out.append(Finding(rule=rule, severity=severity, path=self.path, message=message))
+                out.append(Finding(rule=rule, severity=severity, path=self.path,
+                                   message=f"{plural(total - MAX_PER_RULE, f'more {rule} finding')} not listed "
+                                           f"({total:,} in all)"))
         return sorted(out, key=lambda f: (f.line or 0, f.severity != Severity.INFO))
 
 

@@ -22,6 +22,7 @@ class PollPolicy:
     backoff_max: float = 60.0
     discover_every: float = 60.0  # how often to list the backend for jobs made elsewhere
     max_concurrency: int = 8  # requests in flight across all jobs
+    focus: float = 0.5  # the training job on screen (`JobManager.focus`): its new points show within a second
 
     def next_interval(self, current: float, changed: bool) -> float:
         """The wait before the next poll of a job that is still training."""
@@ -39,7 +40,8 @@ class PollPolicy:
 
 
 # The app shows training progress at most this often (the Monitor's update pass): it polls
-# training jobs no faster, since a faster poll would fetch what nobody sees yet. The CLI
+# training jobs no faster, since a faster poll would fetch what nobody sees yet, except the
+# job selected on the Monitor (`focus`), whose curve is drawn as its points arrive. The CLI
 # keeps the default policy, whose progress line redraws with every poll.
 DISPLAY_INTERVAL_S = 5.0
 APP_POLICY = PollPolicy(fast=DISPLAY_INTERVAL_S)

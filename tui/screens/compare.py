@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -10,7 +12,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from tui.jobs.curve import suggest_epochs
 from tui.models import Job
-from tui.widgets.loss_chart import ChartView, Curve, LossChart, describe, zoom_steps
+from tui.widgets.chart_series import METRICS, JobSeries
+from tui.widgets.loss_chart import ChartView, LossChart, describe, zoom_steps
 from tui.widgets.monitor_format import best_loss, job_title, learning_rate_text, loss_text, or_dash
 
 COLUMNS = (
@@ -59,7 +62,7 @@ class CompareScreen(Screen):
     def __init__(self, names: list[str], view: ChartView | None = None) -> None:
         super().__init__()
         self._names = list(names)
-        self._curves: dict[str, Curve] = {}
+        self._series = JobSeries()
         self._view = view or ChartView()
         self._zoom = 0
 
@@ -92,18 +95,12 @@ class CompareScreen(Screen):
 
     def _redraw(self) -> None:
         jobs = self.jobs
-        curves = []
-        for job in jobs:
-            curve = self._curves.get(job.name)
-            if curve is None:
-                curve = self._curves[job.name] = Curve.of(job_title(job), job.loss_curve)
-            elif len(job.loss_curve) > len(curve):
-                curve.extend(job.loss_curve[len(curve) :])
-            curve.label = job_title(job)
-            curves.append(curve)
+        curve = METRICS[self._view.metric][0]  # the train curve of each job, labelled with its name
+        series = [self._series.get(job, curve, label=job_title(job)) for job in jobs]
         titles = ", ".join(job_title(job) for job in jobs)
         self.query_one("#compare-heading", Static).update(f"Comparing {len(jobs)} jobs: {titles}")
-        self.query_one(LossChart).show(curves, self._view, title=describe(self._view))
+        total = max((job.total_steps for job in jobs), default=0)
+        self.query_one(LossChart).show(series, self._view, steps_total=total, title=describe(self._view))
         table = self.query_one("#compare-table", DataTable)
         table.clear()
         for job in jobs:
@@ -120,11 +117,9 @@ class CompareScreen(Screen):
 
     def action_zoom(self) -> None:
         self._zoom += 1
-        longest = max((len(c) for c in self._curves.values()), default=0)
+        longest = max((len(s) for s in self.query_one(LossChart).series), default=0)
         self._set_view(recent_steps=zoom_steps(self._zoom, longest))
 
-    def _set_view(self, **changes) -> None:
-        values = {"smoothing": self._view.smoothing, "log_scale": self._view.log_scale, "recent_steps": self._view.recent_steps}
-        values.update(changes)
-        self._view = ChartView(**values)
+    def _set_view(self, **changes: object) -> None:
+        self._view = replace(self._view, **changes)  # type: ignore[arg-type]
         self._redraw()

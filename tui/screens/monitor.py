@@ -9,6 +9,7 @@ the screen only when one of its labels is due to change.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from time import monotonic
 from typing import TYPE_CHECKING
 
@@ -24,10 +25,11 @@ from tui.jobs.events import JobAdded, JobFinished, JobRemoved
 from tui.jobs.polling import DISPLAY_INTERVAL_S
 from tui.models import Job
 from tui.screens.monitor_actions import JobActions
-from tui.widgets.loss_chart import ZOOM_SHARES, ChartView, Curve, LossChart, describe, zoom_steps
+from tui.widgets.chart_series import JobSeries
+from tui.widgets.loss_chart import ZOOM_SHARES, ChartView, LossChart, describe, zoom_steps
 from tui.widgets.monitor_format import job_title
 from tui.widgets.monitor_job_table import JobTable
-from tui.widgets.monitor_summary import JobSummary
+from tui.widgets.monitor_summary import JobSummary, judged_points
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -35,11 +37,12 @@ if TYPE_CHECKING:
     from tui.jobs.manager import JobManager
 
 NARROW_COLUMNS = 100
+WIDE_COLUMNS = 120  # from here the list takes half the width: room for every column
 JOB_ACTIONS = frozenset({"mark", "cancel_job", "relaunch", "delete_job", "export", "try_model"})
 # Training progress and new loss points (list rows, summary, curve) are applied together
 # at most once per UPDATE_S: one repaint per pass. A pass follows news by SETTLE_S when the
 # last one is that long ago, so news that arrives together is shown together. New,
-# finished and removed jobs show at once.
+# finished and removed jobs show at once, and so does the news of the selected job.
 UPDATE_S = DISPLAY_INTERVAL_S
 SETTLE_S = 0.3
 
@@ -67,7 +70,7 @@ class MonitorScreen(JobActions, Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._curves: dict[str, Curve] = {}
+        self._series = JobSeries()
         self._suggestions: dict[str, tuple[int, Suggestion]] = {}
         self._view = ChartView()
         self._zoom = 0
@@ -77,6 +80,8 @@ class MonitorScreen(JobActions, Screen):
         self._flush_timer: Timer | None = None
         self._flushed_at = float("-inf")  # monotonic time of the last update pass
         self._age_timer: Timer | None = None
+        self._following = False  # the selected job's news is due on screen
+        self._followed: str | None = None  # the job the manager polls more often for us
 
     @property
     def manager(self) -> JobManager | None:
@@ -112,8 +117,10 @@ class MonitorScreen(JobActions, Screen):
         """Shown again: apply what arrived meanwhile and bring the ages up to date."""
         self._flush()
         self._age()
+        self._follow(self.query_one(JobTable).selected_name)
 
     def on_screen_suspend(self) -> None:
+        self._follow(None)
         if self._age_timer is not None:
             self._age_timer.stop()
             self._age_timer = None
@@ -121,6 +128,7 @@ class MonitorScreen(JobActions, Screen):
     def on_resize(self, event) -> None:
         # Below 100 columns the list goes above the chart so its columns stay readable.
         self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
+        self.set_class(event.size.width >= WIDE_COLUMNS, "-wide")
 
     # -- public -----------------------------------------------------------------------
 
@@ -172,7 +180,7 @@ class MonitorScreen(JobActions, Screen):
         table = self.query_one(JobTable)
         if isinstance(event, JobRemoved):
             table.remove(event.name)
-            self._curves.pop(event.name, None)
+            self._series.forget(event.name)
             self._dirty.discard(event.name)
             self._update_empty()
             self._show_job(table.selected_name)
@@ -191,8 +199,12 @@ class MonitorScreen(JobActions, Screen):
                 self.refresh_bindings()  # a finished job can no longer be cancelled
             return
         # Progress and loss points arrive several per poll and job: they are applied
-        # together, at most once per UPDATE_S, so a busy backend costs one repaint.
+        # together, at most once per UPDATE_S, so a busy backend costs one repaint. The
+        # selected job's show at once (after the rest of the poll's events).
         self._dirty.add(job.name)
+        if job.name == self.query_one(JobTable).selected_name and not self._following:
+            self._following = True
+            self.call_later(self._apply_selected)
         if self._flush_timer is None:
             wait = max(SETTLE_S, self._flushed_at + UPDATE_S - monotonic())
             self._flush_timer = self.set_timer(wait, self._flush)
@@ -219,6 +231,23 @@ class MonitorScreen(JobActions, Screen):
         if selected in dirty:
             self._show_job(selected)
         self._age()
+
+    def _apply_selected(self) -> None:
+        """Show the selected job's news now in its summary and curve (its row, like the
+        others, in the update pass)."""
+        self._following = False
+        table = self.query_one(JobTable)
+        name = table.selected_name
+        if name is None or name not in self._dirty or self.manager is None or self.app.screen is not self:
+            return
+        if (job := self.manager.job(name)) is not None:
+            self._show_job(name, job)
+
+    def _follow(self, name: str | None) -> None:
+        """Have the manager poll this job (the one on screen) more often; None: no job."""
+        if self.manager is not None and name != self._followed:
+            self._followed = name
+            self.manager.focus(name)
 
     def _age(self) -> None:
         """Age the 'updated' column, and wake again when one of its labels next changes
@@ -250,31 +279,23 @@ class MonitorScreen(JobActions, Screen):
 
     # -- showing a job -----------------------------------------------------------------
 
-    def _curve(self, job: Job) -> Curve:
-        curve = self._curves.get(job.name)
-        if curve is None:
-            curve = self._curves[job.name] = Curve.of(job_title(job), job.loss_curve)
-        else:
-            loss = job.loss_curve
-            curve.extend(loss[len(curve) :] if len(loss) > len(curve) else ())
-            curve.label = job_title(job)  # renamed jobs keep their curve
-        return curve
-
     def suggestion(self, job: Job) -> Suggestion:
-        """The curve's advice, recomputed only when new loss points arrived."""
+        """The curve's advice, recomputed only when an epoch completes (see `judged_points`)."""
+        points = judged_points(job)
         cached = self._suggestions.get(job.name)
-        loss = job.loss_curve
-        if cached is None or cached[0] != len(loss):
-            cached = (len(loss), suggest_epochs(loss, job.hyperparameters.epoch_count))
+        if cached is None or cached[0] != len(points):
+            cached = (len(points), suggest_epochs(points, job.hyperparameters.epoch_count))
             self._suggestions[job.name] = cached
         return cached[1]
 
-    def _show_job(self, name: str | None) -> None:
+    def _show_job(self, name: str | None, job: Job | None = None) -> None:
+        """Show a job's curve and summary: the list's copy, or `job` when it is newer."""
         table = self.query_one(JobTable)
-        job = table.job(name) if name else None
+        job = job or (table.job(name) if name else None)
         chart = self.query_one(LossChart)
         heading = self.query_one("#job-heading", Static)
         summary = self.query_one(JobSummary)
+        self._follow(name if job is not None and self.app.screen is self else None)
         if job is None:
             self._heading = ""
             heading.update("No job selected")
@@ -287,9 +308,10 @@ class MonitorScreen(JobActions, Screen):
             self._heading = title
             heading.update(title)
         summary.show(job, suggestion, clock=not self.app.settings.test_mode)
-        curve = self._curve(job)
-        view = ChartView(self._view.smoothing, self._view.log_scale, zoom_steps(self._zoom, len(curve)))
-        chart.show([curve], view, suggested_epochs=suggestion.epochs, title=describe(view))
+        series = self._series.of_job(job, self._view.metric)
+        view = replace(self._view, recent_steps=zoom_steps(self._zoom, len(series[0])))
+        suggested = suggestion.epochs if view.metric == "loss" else None
+        chart.show(series, view, steps_total=job.total_steps, suggested_epochs=suggested, title=describe(view))
 
     def _update_empty(self) -> None:
         table = self.query_one(JobTable)
@@ -319,11 +341,11 @@ class MonitorScreen(JobActions, Screen):
         self.query_one(JobTable).focus()
 
     def action_toggle_smoothing(self) -> None:
-        self._view = ChartView(smoothing=not self._view.smoothing, log_scale=self._view.log_scale)
+        self._view = replace(self._view, smoothing=not self._view.smoothing)
         self._show_job(self.query_one(JobTable).selected_name)
 
     def action_toggle_log(self) -> None:
-        self._view = ChartView(smoothing=self._view.smoothing, log_scale=not self._view.log_scale)
+        self._view = replace(self._view, log_scale=not self._view.log_scale)
         self._show_job(self.query_one(JobTable).selected_name)
 
     def action_zoom(self) -> None:

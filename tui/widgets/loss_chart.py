@@ -1,53 +1,53 @@
-"""The loss chart: one or more jobs' loss curves drawn with plotext.
+"""The loss chart: named curves (one job's train and eval loss, or several jobs') in one plot.
 
-`LossChart.show(curves, view, suggested_epochs=...)` is the one update method. The chart
-downsamples each curve to about twice its width (keeping the extremes, so a spike never
-disappears), draws epoch boundaries, marks the suggested epoch count, and can smooth the
-curve, use a log scale or zoom to the most recent steps. The plot is rebuilt only when the
-data, the view, the size or the theme changes; every other repaint reuses the last frame.
+`LossChart.show(series, view, steps_total=..., suggested_epochs=...)` is the one update
+method; a `Series` is a name, its points and a colour. plotext draws the frame (axes,
+ticks, title, epoch boundaries); the curves are traced with numpy as lines, or as each
+column's min-max band where points are dense (`chart_canvas`), then a legend names them.
+
+The axes hold still while a job trains: steps run from 0 to the job's total, the loss
+axis is rounded out to 1-2-5 steps. So a new point changes only the cells it touches, and
+only those cells are repainted: the chart diffs each new frame against the last one. The
+plot is rebuilt only when the data, the view, the size or the theme changes.
 """
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from rich.console import Console
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
 from textual.color import Color
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
-from tui.jobs.curve import downsample, ema
+from tui.widgets.chart_canvas import Trace, braille, decades, linear_scale, log_scale, step_range, step_ticks
+from tui.widgets.chart_series import Series
+from tui.widgets.line_diff import changed_regions
+from tui.widgets.plotext_strips import Cells, matrix_strips
 
-if TYPE_CHECKING:
-    from tui.models import CurvePoint
-
-SMOOTHING_ALPHA = 0.1  # weight of the newest point in the moving average
 MAX_EPOCH_LINES = 40  # more boundaries than this would hide the curve
 LOG_FLOOR = 1e-6  # a loss of 0 cannot be drawn on a log scale
-CURVE_MARKER = "braille"  # 2x4 dots per cell: the finest line plotext draws
 SERIES_COLOURS = ("primary", "warning", "success", "error", "secondary", "accent")
 FALLBACK_COLOURS = ("cyan", "magenta", "orange", "white")
-_CONSOLE = Console(width=1, color_system="truecolor")  # only used to resolve parsed styles
-_RUNS = re.compile(r" +|[^ ]+")  # blank and non-blank runs of a row
+BLANK_CELL = 0x2800  # a braille cell with no dots
+LEGEND_LINE = "⠤⠤"  # a short horizontal line in the curve's colour
 EMPTY_MESSAGE = "No loss points yet.\nThe curve appears after the first training step."
 
 
 @dataclass(frozen=True)
 class ChartView:
-    """How the curves are shown: smoothed or raw, linear or log scale, all steps or the last N."""
+    """What the chart shows (loss or accuracy) and how: smoothed or raw, linear or log
+    scale, all steps or the last N."""
 
     smoothing: bool = False
     log_scale: bool = False
     recent_steps: int | None = None  # zoom: show only the last N steps
+    metric: str = "loss"
 
 
 # Zoom levels step through these shares of the curve (None: the whole curve).
@@ -63,66 +63,12 @@ def zoom_steps(level: int, points: int) -> int | None:
 
 def describe(view: ChartView) -> str:
     """A chart title saying what the view shows: `loss (smoothed) · log scale · last 50 steps`."""
-    parts = ["loss (smoothed)" if view.smoothing else "loss per step"]
+    parts = [f"{view.metric} (smoothed)" if view.smoothing else f"{view.metric} per step"]
     if view.log_scale:
         parts.append("log scale")
     if view.recent_steps:
         parts.append(f"last {view.recent_steps} steps")
     return " · ".join(parts)
-
-
-@dataclass
-class Curve:
-    """One job's loss points as arrays; `extend` appends new points in place."""
-
-    label: str
-    steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    epochs: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    losses: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float64))
-    version: int = 0
-    _smoothed: tuple[int, np.ndarray] | None = field(default=None, repr=False)
-
-    @classmethod
-    def of(cls, label: str, points: Sequence[CurvePoint]) -> Curve:
-        curve = cls(label)
-        curve.extend(points)
-        return curve
-
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    def extend(self, points: Sequence[CurvePoint]) -> None:
-        """Append points (ignoring steps already present)."""
-        last = int(self.steps[-1]) if len(self.steps) else None
-        fresh = [s for s in points if last is None or s.step > last]
-        if not fresh:
-            return
-        self.steps = np.concatenate([self.steps, np.fromiter((s.step for s in fresh), np.int64, len(fresh))])
-        self.epochs = np.concatenate([self.epochs, np.fromiter((s.epoch or 0 for s in fresh), np.int64, len(fresh))])
-        self.losses = np.concatenate([self.losses, np.fromiter((s.value for s in fresh), np.float64, len(fresh))])
-        self.version += 1
-
-    def smoothed(self) -> np.ndarray:
-        """The exponential moving average of the losses, cached until new points arrive."""
-        if self._smoothed is not None and self._smoothed[0] == self.version:
-            return self._smoothed[1]
-        done = self._smoothed[1] if self._smoothed is not None else np.empty(0, dtype=np.float64)
-        if len(done) and len(done) <= len(self.losses):
-            # The average is causal: continue it from its last value over the new points only.
-            tail = ema([float(done[-1]), *self.losses[len(done) :].tolist()], SMOOTHING_ALPHA)[1:]
-            smoothed = np.concatenate([done, np.asarray(tail, dtype=np.float64)])
-        else:
-            smoothed = np.asarray(ema(self.losses.tolist(), SMOOTHING_ALPHA), dtype=np.float64)
-        self._smoothed = (self.version, smoothed)
-        return smoothed
-
-    def epoch_ends(self) -> dict[int, int]:
-        """The last step of each epoch, by epoch number."""
-        if not len(self.epochs):
-            return {}
-        change = np.flatnonzero(np.diff(self.epochs)) if len(self.epochs) > 1 else np.empty(0, dtype=np.int64)
-        ends = np.append(change, len(self.epochs) - 1)
-        return {int(self.epochs[i]): int(self.steps[i]) for i in ends}
 
 
 def _rgb(variables: dict[str, str], name: str) -> tuple[int, int, int] | str:
@@ -135,71 +81,37 @@ def _rgb(variables: dict[str, str], name: str) -> tuple[int, int, int] | str:
         return "default"
 
 
-@lru_cache(maxsize=256)
-def _cell_style(fullground, style, background) -> Style:
-    """The Rich style of a plotext cell colour triple (parsed once per distinct triple)."""
-    from plotext._utility import colors_to_ansi
+@dataclass
+class _Canvas:
+    """Where the plot area lies in plotext's matrix and what its axes span."""
 
-    ansi = colors_to_ansi(fullground, style, background)
-    text = Text.from_ansi(f"{ansi}x")
-    return text.get_style_at_offset(_CONSOLE, 0) if ansi else Style.null()
+    matrix: Cells
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
 
+    @property
+    def cols(self) -> range:
+        return self.matrix.plot_cols
 
-def _matrix_strips(matrix, base: Style) -> list[Strip]:
-    """A plotext canvas as Textual strips, one per row, read straight from its cell matrix.
+    @property
+    def rows(self) -> range:  # bottom-up, as plotext stores them
+        return self.matrix.plot_rows
 
-    plotext would join the cells into an ANSI string for Rich to parse back, and Textual
-    would then convert that text again: reading the matrix directly gives the same picture
-    at a fraction of the cost. `base` is the widget's own style, under the cells' colours.
-    """
-    strips = []
-    width = matrix.cols
-    for row in range(matrix.rows - 1, -1, -1):  # plotext stores the bottom row first
-        markers, fg, st, bg = matrix.marker[row], matrix.fullground[row], matrix.style[row], matrix.background[row]
-        segments = []
-        start = 0
-        for col in range(1, width + 1):
-            if col == width or fg[col] != fg[start] or st[col] != st[start] or bg[col] != bg[start]:
-                style = base + _cell_style(_hashable(fg[start]), st[start], _hashable(bg[start]))
-                for piece in _RUNS.findall("".join(markers[start:col])):
-                    segments.append(Segment(piece, _blank_style(style) if piece[0] == " " else style))
-                start = col
-        strips.append(Strip(segments, width))
-    return strips
+    def cell(self, x: float, y: float) -> tuple[int, int] | None:
+        """The matrix (column, row) of a data point, as `trace` places its dots."""
+        (x0, x1), (y0, y1) = self.x_range, self.y_range
+        dot_x = math.floor(0.5 + (2 * len(self.cols) - 1) * (x - x0) / ((x1 - x0) or 1))
+        dot_y = math.floor(0.5 + (4 * len(self.rows) - 1) * (y - y0) / ((y1 - y0) or 1))
+        col, row = self.cols.start + dot_x // 2, self.rows.start + dot_y // 4
+        return (col, row) if col in self.cols and row in self.rows else None
 
-
-@lru_cache(maxsize=256)
-def _blank_style(style: Style) -> Style:
-    """The style of a run of blanks: only its background shows (as Textual renders text).
-
-    Kept apart from the marks' style so that SVG exports place every label at its cell.
-    """
-    if style.underline or style.reverse or style.strike:
-        return style
-    return Style(bgcolor=style.bgcolor)
-
-
-def _hashable(colour):
-    return tuple(colour) if isinstance(colour, list) else colour
-
-
-def _log_ticks(y_range: tuple[float, float], count: int = 5) -> tuple[list[float], list[str]]:
-    """Tick positions (log10 of the loss) and their labels in loss units."""
-    low, high = y_range
-    if high - low < 1e-9:
-        low, high = low - 0.5, high + 0.5
-    positions = [float(p) for p in np.linspace(low, high, count)]
-    return positions, [f"{10 ** p:.3g}" for p in positions]
-
-
-def _integer_ticks(low: float, high: float, count: int = 5) -> list[int]:
-    if high <= low:
-        return [int(low)]
-    return sorted({round(low + (high - low) * i / (count - 1)) for i in range(count)})
+    def put(self, col: int, row: int, marker: str, colour: Any) -> None:
+        self.matrix.marker[row][col] = marker
+        self.matrix.fullground[row][col] = colour
 
 
 class LossChart(PlotextPlot):
-    """Loss curves of one or more jobs, with epoch boundaries and the suggested epoch marked."""
+    """Named curves with epoch boundaries, the suggested epoch marked and a legend."""
 
     DEFAULT_CSS = """
     LossChart {
@@ -215,44 +127,68 @@ class LossChart(PlotextPlot):
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._curves: tuple[Curve, ...] = ()
+        self._series: tuple[Series, ...] = ()
         self._view = ChartView()
+        self._steps_total: int | None = None
         self._suggested: int | None = None
         self._title = ""
         self._frame_key: tuple | None = None
         self._frame: list[Strip] | None = None  # the plot's rows; None: the empty message
         self.builds = 0  # how many times the plot was rebuilt (the benchmark and tests read it)
-        self.drawn_points: tuple[int, ...] = ()  # points plotted per curve in the last build
+        self.repainted_cells = 0  # cells marked for repaint by the last partial update (tests read it)
+        self._axes_cache: tuple[tuple, Cells] | None = None  # the frame without curves, and its key
+        self._ticks_colour: Any = None
+        self._drawn: tuple[Cells, list[Strip], Any] | None = None  # the last cells, their strips, the base style
+        self._traces: dict[int, tuple[tuple, Trace]] = {}  # each series' trace (by id), and what it was traced for
 
     @property
     def view(self) -> ChartView:
         return self._view
 
     @property
-    def curves(self) -> tuple[Curve, ...]:
-        return self._curves
+    def series(self) -> tuple[Series, ...]:
+        return self._series
 
     def show(
         self,
-        curves: Sequence[Curve],
+        series: Sequence[Series],
         view: ChartView | None = None,
         *,
+        steps_total: int | None = None,
         suggested_epochs: int | None = None,
         title: str = "",
     ) -> None:
-        """Show these curves; the plot is rebuilt on the next paint only if something changed."""
-        self._curves = tuple(curves)
+        """Show these curves on a step axis up to `steps_total` (when known).
+
+        A changed picture repaints only the cells that differ from what is on screen.
+        """
+        self._series = tuple(series)
         if view is not None:
             self._view = view
+        self._steps_total = steps_total or None
         self._suggested = suggested_epochs
         self._title = title
-        self.set_class(not any(len(c) for c in self._curves), "-empty")
-        if self._key() != self._frame_key:
+        self.set_class(not any(len(s) for s in self._series), "-empty")
+        key = self._key()
+        if key == self._frame_key:
+            return
+        old, same_canvas = self._frame, self._frame_key is not None and self._frame_key[-2:] == key[-2:]
+        if old is None or not same_canvas or not self.is_mounted:
             self.refresh()
+            return
+        frame = self._current_frame()
+        if frame is None:
+            self.refresh()
+            return
+        regions = changed_regions(old, frame, self.size.width)
+        self.repainted_cells = sum(region.area for region in regions)
+        if regions:
+            self.refresh(*regions)
 
     def _key(self) -> tuple:
-        data = tuple((id(c), c.version, len(c), c.label) for c in self._curves)
-        return (data, self._view, self._suggested, self._title, self.size.width, self.size.height, self.app.theme)
+        data = tuple((id(s), s.version, len(s), s.label, s.colour) for s in self._series)
+        size = (self.size.width, self.size.height)
+        return (data, self._view, self._steps_total, self._suggested, self._title, size, self.app.theme)
 
     def _current_frame(self) -> list[Strip] | None:
         """The plot's rows, rebuilt only when the data, view, size or theme changed."""
@@ -276,104 +212,194 @@ class LossChart(PlotextPlot):
             return Text(EMPTY_MESSAGE, justify="center")
         return Text("\n".join(strip.text for strip in frame), no_wrap=True, overflow="crop")
 
+    # -- building a frame -------------------------------------------------------------
+
     def _build(self) -> list[Strip] | None:
         width, height = self.size.width, self.size.height
-        if not any(len(c) for c in self._curves) or width < 10 or height < 4:
+        shown = [s for s in self._series if len(s)]
+        if not shown or width < 10 or height < 4:
             return None
         self.builds += 1
-        plt = self._plot
+        variables = self.app.theme_variables
+        x_range = self._x_range(shown)
+        curves = [(s, int(np.searchsorted(s.steps, x_range[0], side="left"))) for s in shown]
+        curves = [(s, start) for s, start in curves if start < len(s)]
+        extents = [self._extent(s, start) for s, start in curves]
+        low = min((e[0] for e in extents), default=0.0)
+        high = max((e[1] for e in extents), default=1.0)
+        if self._view.log_scale:
+            scale = log_scale(max(low, LOG_FLOOR), max(high, LOG_FLOOR))
+        else:
+            scale = linear_scale(low, high)
+        boundaries = self._boundaries(shown, x_range)
+        title = self._title + self._log_hint(low, high)
+        axes = self._axes(x_range, scale, boundaries, title, variables)
+        bottom, top = scale[0], scale[1]
+        canvas = _Canvas(axes.copy(), (float(x_range[0]), float(x_range[1])), (bottom, top))
+        colours = self._colours(variables)
+        legend = []
+        traces: dict[int, tuple[tuple, Trace]] = {}
+        for s, start in curves:
+            colour = colours[id(s)]
+            traces[id(s)] = self._traced(s, start, canvas, self._traces.get(id(s)))
+            self._draw(canvas, traces[id(s)][1], colour)
+            legend.append((LEGEND_LINE, colour, s.label))
+        self._traces = traces
+        legend = legend if len(curves) > 1 else []
+        legend += self._mark_suggestion(canvas, variables, shown)
+        self._draw_legend(canvas, legend, self._ticks_colour)
+        base = self.visual_style.rich_style
+        previous = self._drawn if self._drawn is not None and self._drawn[2] == base else None
+        strips = matrix_strips(canvas.matrix, base, previous[:2] if previous else None)
+        self._drawn = (canvas.matrix, strips, base)
+        return strips
+
+    def _axes(
+        self,
+        x_range: tuple[int, int],
+        scale: tuple[float, float, list[float], list[str]],
+        boundaries: list[int],
+        title: str,
+        variables: dict[str, str],
+    ) -> Cells:
+        """The frame without curves (axes, ticks, title, epoch lines), drawn by plotext
+        only when one of those changed: new points alone reuse it."""
+        key = (x_range, scale[:2], tuple(scale[3]), tuple(boundaries), title, self.size, self.app.theme)
+        if self._axes_cache is not None and self._axes_cache[0] == key:
+            return self._axes_cache[1]
+        width, height = self.size.width, self.size.height
+        bottom, top, ticks, labels = scale
+        plt: Any = self._plot  # plotext's own build steps are not in its typed surface
         plt.clear_figure()
         plt.theme(self._get_plotext_theme_name(self.app.theme))
-        variables = self.app.theme_variables
-        max_points = max(16, 2 * width)
-        low_step, high_step = self._visible_range()
-        drawn: list[int] = []
-        y_range = (0.0, 0.0)
-        colours = self._series_colours(variables)
-        for index, curve in enumerate(self._curves):
-            if not len(curve):
-                continue
-            mask_start = int(np.searchsorted(curve.steps, low_step, side="left"))
-            steps = curve.steps[mask_start:]
-            losses = (curve.smoothed() if self._view.smoothing else curve.losses)[mask_start:]
-            if self._view.log_scale:
-                # Plotted as log10 on a linear axis with labels in loss units: the same
-                # picture as plotext's log scale at a third of the cost.
-                losses = np.log10(np.maximum(losses, LOG_FLOOR))
-            xs, ys = downsample(steps, losses, max_points)
-            drawn.append(len(xs))
-            low, high = float(np.min(ys)), float(np.max(ys))
-            y_range = (low, high) if not drawn[:-1] else (min(y_range[0], low), max(y_range[1], high))
-            colour = colours[index % len(colours)]
-            label = curve.label if len(self._curves) > 1 else None
-            # Dense curves arrive as each bucket's minimum and maximum, two points per column:
-            # dots draw that band faithfully, while lines would fill every bucket's full
-            # range pixel by pixel (the slow part of plotext) and show no more.
-            draw = plt.scatter if len(steps) > max_points else plt.plot
-            draw(list(map(float, xs)), list(map(float, ys)), marker=CURVE_MARKER, color=colour, label=label)
-        self.drawn_points = tuple(drawn)
-        self._y_range = y_range
-        boundaries = self._draw_epochs(plt, variables, low_step, high_step)
-        if self._view.log_scale and drawn:
-            plt.yticks(*_log_ticks(self._y_range))
-        plt.xticks(_integer_ticks(low_step, high_step))
-        plt.xlim(low_step, high_step)
+        plt.xlim(*x_range)
+        plt.ylim(bottom, top)
+        plt.yticks(ticks, labels)
+        plt.xticks(step_ticks(*x_range))
+        plt.scatter([float(x_range[0])], [bottom], marker=" ")  # keeps the axes: the curves are traced below
+        for step in boundaries:
+            plt.vline(step + 0.5, _rgb(variables, "panel-lighten-2"))
         plt.xlabel("step   (│ epoch boundary)" if boundaries else "step")
-        plt.title(self._title)
+        plt.title(title)
         plt.plotsize(width, height)
         plt._set_size(width, height)  # see PlotextPlot.render: resizing needs both calls
         # What plt.build() does before it joins the cells into ANSI text.
         plt._set_sizes()
         plt._build_matrix()
-        return _matrix_strips(plt.monitor.matrix, self.visual_style.rich_style)
+        self._ticks_colour = plt.monitor.ticks_color
+        cells = Cells.of(plt.monitor.matrix)
+        self._axes_cache = (key, cells)
+        return cells
 
-    @staticmethod
-    def _series_colours(variables: dict[str, str]) -> list:
-        """Distinct colours from the theme (some themes share a colour between variables)."""
-        colours: list = []
+    def _x_range(self, shown: list[Series]) -> tuple[int, int]:
+        first = min(int(s.steps[0]) for s in shown)
+        last = max(int(s.steps[-1]) for s in shown)
+        if self._view.recent_steps:
+            low = max(first, last - self._view.recent_steps + 1)
+            return low, max(last, low + 1)
+        return step_range(first, last, self._steps_total)
+
+    def _extent(self, series: Series, start: int) -> tuple[float, float]:
+        """The lowest and highest value drawn from index `start` on."""
+        if start == 0:
+            return series.extent(self._view.smoothing)
+        values = series.shown(self._view.smoothing)[start:]
+        return float(np.min(values)), float(np.max(values))
+
+    def _traced(
+        self, series: Series, start: int, canvas: _Canvas, known: tuple[tuple, Trace] | None
+    ) -> tuple[tuple, Trace]:
+        """The series' trace on this canvas: the one from the last frame with the new points
+        added when the canvas and view are the same, else traced afresh."""
+        key = (id(series), canvas.x_range, canvas.y_range, len(canvas.cols), len(canvas.rows), self._view, start)
+        if known is None or known[0] != key or known[1].count > len(series) - start:
+            known = (key, Trace(canvas.x_range, canvas.y_range, len(canvas.cols), len(canvas.rows)))
+        trace = known[1]
+        begin = start + trace.count
+        if begin < len(series):
+            values = series.shown(self._view.smoothing)[begin:]
+            if self._view.log_scale:
+                values = np.log10(np.maximum(values, LOG_FLOOR))
+            trace.add(series.steps[begin:], values)
+        return known
+
+    def _log_hint(self, low: float, high: float) -> str:
+        """Suggest the log scale when the linear one squeezes most of the curve near its floor."""
+        spans = decades(low, high)
+        if self._view.log_scale or spans < 1:
+            return ""
+        count = math.floor(spans)
+        return f" · spans {count} decade{'s' if count > 1 else ''}: l for log scale"
+
+    def _colours(self, variables: dict[str, str]) -> dict[int, Any]:
+        """A colour per series (by id): its own theme variable, else the next distinct one."""
+        palette: list[Any] = []
         for name in SERIES_COLOURS:
             colour = _rgb(variables, name)
-            if colour not in colours:
-                colours.append(colour)
-        return colours + [c for c in FALLBACK_COLOURS if c not in colours]
+            if colour not in palette:
+                palette.append(colour)
+        palette += [c for c in FALLBACK_COLOURS if c not in palette]
+        chosen = {id(s): _rgb(variables, s.colour) for s in self._series if s.colour}
+        free = [c for c in palette if c not in chosen.values()] or palette
+        for index, s in enumerate(s for s in self._series if not s.colour):
+            chosen[id(s)] = free[index % len(free)]
+        return chosen
 
-    def _visible_range(self) -> tuple[int, int]:
-        lows = [int(c.steps[0]) for c in self._curves if len(c)]
-        highs = [int(c.steps[-1]) for c in self._curves if len(c)]
-        low, high = min(lows), max(highs)
-        if self._view.recent_steps:
-            low = max(low, high - self._view.recent_steps + 1)
-        return low, max(high, low + 1)
+    @staticmethod
+    def _draw(canvas: _Canvas, trace: Trace, colour: Any) -> None:
+        """Draw one curve's dots into the plot area, over the epoch lines and earlier curves."""
+        codes = braille(trace.grid())
+        rows, cols = np.nonzero(codes != BLANK_CELL)
+        markers, colours = canvas.matrix.marker, canvas.matrix.fullground
+        top, left = canvas.rows.start, canvas.cols.start
+        cells = zip((rows + top).tolist(), (cols + left).tolist(), codes[rows, cols].tolist(), strict=True)
+        for row, col, code in cells:
+            under = markers[row][col]
+            if "\u2800" <= under <= "\u28ff":  # another curve's dots: keep both
+                code |= ord(under)
+            markers[row][col] = chr(code)
+            colours[row][col] = colour
 
-    def _draw_epochs(self, plt, variables: dict[str, str], low: int, high: int) -> bool:
-        """Epoch boundaries of a single curve and the suggested epoch count as a marked point.
+    @staticmethod
+    def _boundaries(shown: list[Series], x_range: tuple[int, int]) -> list[int]:
+        """Epoch boundaries to draw, when every curve shown belongs to one job."""
+        if len({s.job for s in shown}) != 1 or (len(shown) > 1 and not shown[0].job):
+            return []  # overlaid jobs have their own epoch lengths: boundaries would mislead
+        low, high = x_range
+        ends = shown[0].epoch_ends()
+        boundaries = [step for _, step in sorted(ends.items())[:-1] if low <= step < high]
+        return boundaries if len(boundaries) <= MAX_EPOCH_LINES else []
 
-        Returns whether boundaries were drawn.
-        """
-        shown = [c for c in self._curves if len(c)]
-        if len(shown) != 1:
-            return False  # overlaid jobs have their own epoch lengths: boundaries would mislead
-        curve = shown[0]
-        ends = curve.epoch_ends()
-        boundaries = [step for epoch, step in sorted(ends.items())[:-1] if low <= step < high]
-        drawn = bool(boundaries) and len(boundaries) <= MAX_EPOCH_LINES
-        if drawn:
-            for step in boundaries:
-                plt.vline(step + 0.5, _rgb(variables, "panel-lighten-2"))
-        if self._suggested is None or not ends:
-            return drawn
-        first_epoch = min(ends)
-        step = ends.get(first_epoch + self._suggested - 1)
-        if step is None or not low <= step <= high:
-            return drawn
-        index = int(np.searchsorted(curve.steps, step))
-        losses = curve.smoothed() if self._view.smoothing else curve.losses
-        loss = float(np.log10(max(float(losses[index]), LOG_FLOOR))) if self._view.log_scale else float(losses[index])
-        plt.scatter(
-            [float(step)],
-            [loss],
-            marker="●",
-            color=_rgb(variables, "success"),
-            label=f"suggested: {self._suggested} epochs",
-        )
-        return drawn
+    def _mark_suggestion(self, canvas: _Canvas, variables: dict[str, str], shown: list[Series]) -> list:
+        """The suggested epoch count as a point on the first curve; its legend entry."""
+        if self._suggested is None or len({s.job for s in shown}) != 1:
+            return []
+        series = shown[0]
+        ends = series.epoch_ends()
+        if not ends:
+            return []
+        step = ends.get(min(ends) + self._suggested - 1)
+        if step is None:
+            return []
+        index = int(np.searchsorted(series.steps, step))
+        value = float((series.smoothed() if self._view.smoothing else series.values)[index])
+        y = math.log10(max(value, LOG_FLOOR)) if self._view.log_scale else value
+        cell = canvas.cell(step, y)
+        if cell is None:
+            return []
+        colour = _rgb(variables, "success")
+        canvas.put(*cell, "●", colour)
+        return [("●", colour, f"suggested: {self._suggested} epochs")]
+
+    @staticmethod
+    def _draw_legend(canvas: _Canvas, entries: list, text_colour: Any) -> None:
+        """One line per entry at the top right of the plot area: a mark in its colour, a label."""
+        width = max((len(marker) + len(label) + 3 for marker, _, label in entries), default=0)
+        if not entries or width > len(canvas.cols) or len(entries) > len(canvas.rows):
+            return
+        left = canvas.cols.stop - width
+        for index, (marker, colour, label) in enumerate(entries):
+            row = canvas.rows.stop - 1 - index
+            text = f" {marker} {label}".ljust(width)
+            for offset, char in enumerate(text):
+                canvas.put(left + offset, row, char, colour if 0 < offset <= len(marker) else text_colour)

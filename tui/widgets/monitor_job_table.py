@@ -6,14 +6,27 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from tui.models import Job
 from tui.widgets.monitor_format import ago, ago_changes_in, job_title, last_heard, loss_text, percent
 
-COLUMNS = (("mark", " ", 1), ("job", "Job", 20), ("state", "State", 9), ("progress", "Done", 4), ("loss", "Loss", 6), ("updated", "Updated", 10))
+# (key, label, width); the job column takes the width the others leave, within its bounds.
+COLUMNS = (
+    ("mark", " ", 1),
+    ("job", "Job", 0),
+    ("state", "State", 9),
+    ("progress", "Done", 4),
+    ("loss", "Loss", 6),
+    ("updated", "Updated", 10),
+)
+JOB_WIDTH = (14, 40)  # narrowest and widest job column
+OPTIONAL = ("updated", "progress")  # left out in this order when the job column would be too narrow
+PADDING = 1  # cell padding on each side
 # Theme variables, so the states stay readable in every theme.
 STATE_COLOURS = {
     "PENDING": "text-muted",
@@ -25,6 +38,21 @@ STATE_COLOURS = {
 }
 MARK = "●"
 AGE_SLACK_S = 1.0  # an "updated" label may lag this much so that labels change together
+
+
+def fit_columns(width: int, clocks: bool = True) -> tuple[tuple[str, str, int], ...]:
+    """The columns for a list `width` cells wide: every one that fits beside a job column of
+    at least JOB_WIDTH[0] (dropping OPTIONAL ones in order), the job column taking the rest."""
+    columns = [column for column in COLUMNS if clocks or column[0] != "updated"]
+    job_width = 0
+    for optional in (*OPTIONAL, None):
+        others = sum(w + 2 * PADDING for key, _, w in columns if key != "job")
+        job_width = width - others - 2 * PADDING
+        if job_width >= JOB_WIDTH[0] or optional is None:
+            break
+        columns = [column for column in columns if column[0] != optional]
+    job_width = max(JOB_WIDTH[0], min(JOB_WIDTH[1], job_width))
+    return tuple((key, label, job_width if key == "job" else w) for key, label, w in columns)
 
 
 def _newest_first(job: Job) -> tuple[float, str]:
@@ -46,13 +74,25 @@ class JobTable(DataTable):
         self._jobs: dict[str, Job] = {}
         self._filter = ""
         self._shown: dict[tuple[str, str], str] = {}  # (row, column) -> text on screen
+        self._layout: tuple[tuple[str, str, int], ...] = ()
         self.marked: list[str] = []
 
     def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            if key == "updated" and not self.relative_times:
-                continue  # test mode: no clocks on screen
-            self.add_column(label, key=key, width=width)
+        self._fit(self.size.width or 80)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        """Lay the columns out for this width: all that fit, the job names taking the rest."""
+        layout = fit_columns(width, self.relative_times)
+        if layout == self._layout:
+            return
+        self._layout = layout
+        self.clear(columns=True)
+        for key, label, column_width in layout:
+            self.add_column(label, key=key, width=column_width)
+        self._rebuild()
 
     # -- content ---------------------------------------------------------------------
 
@@ -120,8 +160,8 @@ class JobTable(DataTable):
 
     def _set(self, name: str, column: str, value: object) -> None:
         """Update a cell only when its text changes: every update repaints the whole table."""
-        if column == "updated" and not self.relative_times:
-            return
+        if ColumnKey(column) not in self.columns:
+            return  # not shown at this width (or no clocks in test mode)
         text = str(value)
         if self._shown.get((name, column)) == text:
             return
@@ -129,7 +169,7 @@ class JobTable(DataTable):
         self._set_cell(name, column, value)
 
     def _set_cell(self, name: str, column: str, value: object) -> None:
-        """`update_cell`, repainting only the row: Textual's version repaints every row."""
+        """`update_cell`, repainting only the cell: Textual's version repaints every row."""
         data = getattr(self, "_data", None)
         row = self._row_locations.get(RowKey(name)) if data is not None else None
         if row is None or not isinstance(getattr(self, "_update_count", None), int):
@@ -137,7 +177,7 @@ class JobTable(DataTable):
             return
         data[RowKey(name)][ColumnKey(column)] = value
         self._update_count += 1  # the cell caches are keyed on it
-        self.refresh_row(row)
+        self.refresh_coordinate(Coordinate(row, self.get_column_index(column)))
 
     def tick(self, latest: Callable[[str], Job | None] | None = None) -> float | None:
         """Refresh the 'updated … ago' column; returns the seconds until it should be again.
@@ -172,16 +212,16 @@ class JobTable(DataTable):
         return any(self._filter in text.lower() for text in (job_title(job), job.name, job.state.value))
 
     def _cells(self, job: Job) -> dict[str, object]:
+        """The job's cells in the columns shown."""
         cells: dict[str, object] = {
             "mark": MARK if job.name in self.marked else "",
             "job": job_title(job),
             "state": Text(job.state.value, style=self._state_style(job)),
             "progress": percent(job),
             "loss": loss_text(job.latest_loss),
+            "updated": ago(last_heard(job), datetime.now(UTC)),
         }
-        if self.relative_times:
-            cells["updated"] = ago(last_heard(job), datetime.now(UTC))
-        return cells
+        return {key: cells[key] for key, _, _ in self._layout}
 
     def _state_style(self, job: Job) -> str:
         colour = self.app.theme_variables.get(STATE_COLOURS.get(job.state.value, ""), "")
