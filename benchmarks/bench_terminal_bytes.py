@@ -77,17 +77,18 @@ async def child(url: str, data_dir: str, ready: str, stop: str, result: str, foc
     app = make_app(settings, manager)
     set_aside_long_lived(app)  # as `tunedeck` does
 
-    drawn: list[tuple[float, int]] = []  # (when built, newest step drawn) for each chart build
+    # (when drawn, newest step drawn, whether it had to be sent) for each new frame of the chart
+    drawn: list[tuple[float, int, bool]] = []
     writes: list[float] = []
-    build = LossChart._build
+    show = LossChart.show
 
-    def recording_build(chart):
-        frame = build(chart)
-        if chart.series and len(chart.series[0]):
-            drawn.append((time.time(), int(chart.series[0].steps[-1])))
-        return frame
+    def recording_show(chart, *args, **kwargs):
+        builds, repaints = chart.builds, chart.repaints
+        show(chart, *args, **kwargs)
+        if chart.builds != builds and chart.series and len(chart.series[0]):
+            drawn.append((time.time(), int(chart.series[0].steps[-1]), chart.repaints != repaints))
 
-    LossChart._build = recording_build  # type: ignore[method-assign]
+    LossChart.show = recording_show  # type: ignore[method-assign]
     runner = asyncio.create_task(app.run_async())
     while app._driver is None:
         await asyncio.sleep(0.05)
@@ -122,14 +123,16 @@ async def child(url: str, data_dir: str, ready: str, stop: str, result: str, foc
     partial.rename(result)
 
 
-def _shown_points(drawn: list[tuple[float, int]], writes: list[float], computed: dict[int, float]) -> list:
-    """[(computed at, on screen at)] for every point of the selected job, when it first showed."""
+def _shown_points(drawn: list[tuple[float, int, bool]], writes: list[float], computed: dict[int, float]) -> list:
+    """[(computed at, on screen at)] for every point of the selected job, when it first showed:
+    the first write after the frame that drew it, or that frame itself when the point lit no
+    new cell (the curve on screen already shows it)."""
     shown = []
     done = 0
-    for built_at, newest in drawn:
+    for built_at, newest, sent in drawn:
         if newest <= done:
             continue
-        on_screen = next((w for w in writes if w >= built_at), None)
+        on_screen = next((w for w in writes if w >= built_at), None) if sent else built_at
         if on_screen is None:
             break
         shown += [(computed[step], on_screen) for step in range(done + 1, newest + 1) if step in computed]

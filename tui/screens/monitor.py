@@ -233,15 +233,16 @@ class MonitorScreen(JobActions, Screen):
         self._age()
 
     def _apply_selected(self) -> None:
-        """Show the selected job's news now in its summary and curve (its row, like the
-        others, in the update pass)."""
+        """Draw the selected job's new points now (its summary and row, like the others'
+        rows, in the update pass: a new point often changes no cell of the curve, and then
+        nothing is repainted at all)."""
         self._following = False
         table = self.query_one(JobTable)
         name = table.selected_name
         if name is None or name not in self._dirty or self.manager is None or self.app.screen is not self:
             return
         if (job := self.manager.job(name)) is not None:
-            self._show_job(name, job)
+            self._show_job(name, job, curve_only=True)
 
     def _follow(self, name: str | None) -> None:
         """Have the manager poll this job (the one on screen) more often; None: no job."""
@@ -288,8 +289,9 @@ class MonitorScreen(JobActions, Screen):
             self._suggestions[job.name] = cached
         return cached[1]
 
-    def _show_job(self, name: str | None, job: Job | None = None) -> None:
-        """Show a job's curve and summary: the list's copy, or `job` when it is newer."""
+    def _show_job(self, name: str | None, job: Job | None = None, *, curve_only: bool = False) -> None:
+        """Show a job's curve and summary (or only its curve): the list's copy of the job,
+        or `job` when it is newer."""
         table = self.query_one(JobTable)
         job = job or (table.job(name) if name else None)
         chart = self.query_one(LossChart)
@@ -307,7 +309,8 @@ class MonitorScreen(JobActions, Screen):
         if title != self._heading:
             self._heading = title
             heading.update(title)
-        summary.show(job, suggestion, clock=not self.app.settings.test_mode)
+        if not curve_only:
+            summary.show(job, suggestion, clock=not self.app.settings.test_mode)
         series = self._series.of_job(job, self._view.metric)
         view = replace(self._view, recent_steps=zoom_steps(self._zoom, len(series[0])))
         suggested = suggestion.epochs if view.metric == "loss" else None

@@ -136,6 +136,7 @@ class LossChart(PlotextPlot):
         self._frame: list[Strip] | None = None  # the plot's rows; None: the empty message
         self.builds = 0  # how many times the plot was rebuilt (the benchmark and tests read it)
         self.repainted_cells = 0  # cells marked for repaint by the last partial update (tests read it)
+        self.repaints = 0  # refreshes asked for by `show` (the benchmark reads it)
         self._axes_cache: tuple[tuple, Cells] | None = None  # the frame without curves, and its key
         self._ticks_colour: Any = None
         self._drawn: tuple[Cells, list[Strip], Any] | None = None  # the last cells, their strips, the base style
@@ -173,16 +174,15 @@ class LossChart(PlotextPlot):
         if key == self._frame_key:
             return
         old, same_canvas = self._frame, self._frame_key is not None and self._frame_key[-2:] == key[-2:]
-        if old is None or not same_canvas or not self.is_mounted:
-            self.refresh()
-            return
-        frame = self._current_frame()
+        frame = self._current_frame() if old is not None and same_canvas and self.is_mounted else None
         if frame is None:
+            self.repaints += 1
             self.refresh()
             return
         regions = changed_regions(old, frame, self.size.width)
         self.repainted_cells = sum(region.area for region in regions)
         if regions:
+            self.repaints += 1
             self.refresh(*regions)
 
     def _key(self) -> tuple:
