@@ -120,3 +120,18 @@ async def test_selecting_a_job_polls_it_at_once(settings):
             await manager.cancel(job.name)
     finally:
         await manager.close()
+
+
+async def test_the_playground_format_warning_stays_visible_under_a_toast(seeded_settings):
+    app = make_app(seeded_settings, None)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await app_ready(app, pilot)
+        await app.try_model(OLDEST)
+        await settle(app, pilot)
+        app.screen.notify("This prompt does not follow the training format (see the warnings under it). " * 2)
+        await pilot.pause(0.3)
+        toasts = list(app.screen.query("Toast"))
+        assert toasts
+        for widget in ("#prompt", "#prompt-check", "#transcript"):
+            region = app.screen.query_one(widget).region
+            assert all(not toast.region.overlaps(region) for toast in toasts), (widget, region)
