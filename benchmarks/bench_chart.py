@@ -168,7 +168,10 @@ async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app
     from tui.jobs.service import open_manager
     from tui.models import Hyperparameters, JobSpec
 
-    settings = replace(load_settings(env={}, data_dir=Path(data_dir)), local_url=url)
+    from tui.emulator.keyfile import read_key
+
+    key = read_key(Path(data_dir).parent / "emulator")  # the emulator measure_idle started, next to this data dir
+    settings = replace(load_settings(env={}, data_dir=Path(data_dir)), local_url=url, local_api_key=key)
     manager = await open_manager(settings, policy=APP_POLICY)  # polled as the app polls
     sample = ROOT / "tui" / "samples" / "number-increment.jsonl"
     for index in range(jobs):
@@ -206,12 +209,11 @@ async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app
 
 
 def measure_idle(window: float, jobs: int) -> dict:
-    from tui.config import LOCAL_API_KEY
     from tui.emulator.process import start_emulator
 
     results = {"terminal": "tmux" if shutil.which("tmux") else "headless (tmux not installed)"}
     with tempfile.TemporaryDirectory(prefix="tunedeck-bench-") as tmp:
-        emulator = start_emulator(Path(tmp) / "emulator", port=0, api_key=LOCAL_API_KEY, detached=False, extra_args=("--step-delay", "0.5", "--trainers", "5"))
+        emulator = start_emulator(Path(tmp) / "emulator", port=0, detached=False, extra_args=("--step-delay", "0.5", "--trainers", "5"))
         try:
             runs = (("bare_textual", "bare", 0), ("manager_only", "0", jobs), ("app_no_jobs", "1", 0), ("app_on_monitor", "1", jobs))
             for label, with_app, count in runs:

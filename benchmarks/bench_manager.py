@@ -19,7 +19,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from tui.config import LOCAL_API_KEY, Settings
+from tui.config import Settings
 from tui.datasets import sample_paths
 from tui.jobs.history import History
 from tui.jobs.manager import JobManager
@@ -29,7 +29,7 @@ from tui.models import Hyperparameters, JobSpec
 
 
 async def launch_jobs(settings: Settings, url: str, count: int) -> list[str]:
-    manager = JobManager(settings, local_backend(url), History(settings.history_path))
+    manager = JobManager(settings, local_backend(url, settings.local_api_key or ""), History(settings.history_path))
     await manager.start(background=False)
     dataset = sample_paths()[0]
     spec = JobSpec(display_name="bench", hyperparameters=Hyperparameters(epoch_count=50, batch_size=4))
@@ -40,9 +40,9 @@ async def launch_jobs(settings: Settings, url: str, count: int) -> list[str]:
     return names
 
 
-async def baseline(url: str, names: list[str], interval: float, window: float) -> tuple[float, float]:
+async def baseline(url: str, api_key: str, names: list[str], interval: float, window: float) -> tuple[float, float]:
     """Fixed-interval polling of every job: (requests/s, CPU %)."""
-    backend = local_backend(url)
+    backend = local_backend(url, api_key)
     sent = 0
     stop = time.monotonic() + window
     cpu0, wall0 = time.process_time(), time.monotonic()
@@ -62,7 +62,7 @@ async def baseline(url: str, names: list[str], interval: float, window: float) -
 
 async def managed(settings: Settings, url: str, policy: PollPolicy, warmup: float, window: float) -> tuple[float, float, int]:
     """The manager resuming the jobs: (requests/s, CPU %, jobs watched) after a warm-up."""
-    manager = JobManager(settings, local_backend(url), History(settings.history_path), policy=policy)
+    manager = JobManager(settings, local_backend(url, settings.local_api_key or ""), History(settings.history_path), policy=policy)
     await manager.start()
     await asyncio.sleep(warmup)
     sent0, cpu0, wall0 = manager.requests_sent, time.process_time(), time.monotonic()
@@ -78,14 +78,14 @@ async def main(args) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        emulator = start_emulator(root / "emulator", port=0, api_key=LOCAL_API_KEY, extra_args=("--step-delay", "600"))
+        emulator = start_emulator(root / "emulator", port=0, extra_args=("--step-delay", "600"))
         try:
-            settings = replace(Settings(data_dir=root, config_dir=root), local_url=emulator.url)
+            settings = replace(Settings(data_dir=root, config_dir=root), local_url=emulator.url, local_api_key=emulator.api_key)
             t0 = time.monotonic()
             names = await launch_jobs(settings, emulator.url, args.jobs)
             print(f"launched {len(names)} jobs in {time.monotonic() - t0:.1f} s")
             policy = PollPolicy()
-            base_rps, base_cpu = await baseline(emulator.url, names, policy.fast, args.window)
+            base_rps, base_cpu = await baseline(emulator.url, emulator.api_key, names, policy.fast, args.window)
             print(f"baseline (every job every {policy.fast:g} s): {base_rps:7.2f} req/s  CPU {base_cpu:5.1f} %")
             rps, cpu, watched = await managed(settings, emulator.url, policy, args.warmup, args.window)
             print(f"manager after {args.warmup:g} s warm-up ({watched} jobs watched): {rps:7.2f} req/s  CPU {cpu:5.1f} %")

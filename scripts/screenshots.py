@@ -76,7 +76,7 @@ async def run_module(module, settings, manager, out: Path, only: set[str]) -> li
 
 
 async def main_async(out: Path, only: set[str]) -> int:
-    from tui.config import LOCAL_API_KEY, load_settings
+    from tui.config import load_settings
     from tui.emulator.process import start_emulator
     from tui.jobs.service import open_manager
 
@@ -84,11 +84,12 @@ async def main_async(out: Path, only: set[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="tunedeck-shots-") as tmp:
         data_dir = Path(tmp) / "data"
         data_dir.mkdir()
-        emulator = start_emulator(data_dir / "emulator", port=0, api_key=LOCAL_API_KEY, detached=False)
+        emulator = start_emulator(data_dir / "emulator", port=0, detached=False)
         try:
             settings = replace(
                 load_settings(env={}, data_dir=data_dir, config_dir=Path(tmp) / "config"),
                 local_url=emulator.url,
+                local_api_key=emulator.api_key,
                 test_mode=True,
             )
             for name in SCENE_MODULES:

@@ -4,6 +4,7 @@
 `emulator_factory(**flags)` starts more, with serve flags given as keywords:
 `emulator_factory(step_delay=0.05, deny_scopes=True, fault_rate=0.5, fault_codes="429")`,
 and `data_dir=` to reuse a directory (e.g. to restart a server on the same state).
+Servers use their data dir's own random key unless `api_key=` fixes one.
 Both yield `tui.emulator.process.RunningEmulator` (`.url`, `.api_key`, `.client()`,
 `.configure(...)`, `.stop()`).
 """
@@ -21,7 +22,7 @@ def emulator_factory(tmp_path_factory):
 
     started = []
 
-    def factory(data_dir: Path | None = None, **flags):
+    def factory(data_dir: Path | None = None, api_key: str | None = None, **flags):
         args: list[str] = []
         for name, value in flags.items():
             flag = "--" + name.replace("_", "-")
@@ -34,7 +35,7 @@ def emulator_factory(tmp_path_factory):
             else:
                 args += [flag, str(value)]
         directory = data_dir or tmp_path_factory.mktemp("emulator")
-        emu = start_emulator(directory, port=0, extra_args=args)
+        emu = start_emulator(directory, port=0, api_key=api_key, extra_args=args)
         started.append(emu)
         return emu
 

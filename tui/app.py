@@ -13,6 +13,7 @@ the app says so (and rings the terminal bell if `settings.bell`), whatever scree
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Iterable
 from importlib import import_module
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 # How often the header re-checks that the backend answers.
 HEALTH_INTERVAL_S = 30.0
+# With `tunedeck PATH`, how long the job manager waits for the file's first rows to be on screen.
+FIRST_ROWS_WAIT_S = 2.0
 # Worker groups that live as long as their owner (tests wait for all the others):
 # the job-event consumer, and the directory browser's loader queue (Textual's).
 BACKGROUND_GROUPS = frozenset({"job-events", "_loader"})
@@ -97,6 +100,10 @@ class TuneDeckApp(App[None]):
         self.backend_reachable: bool | None = None
         # The dataset open on the Datasets screen (an OpenedDataset), announced when it changes.
         self.dataset: Any = None
+        # `tunedeck PATH`: the dataset's first rows, being read (a tui.datasets.first_page.FirstPage).
+        self.open_on_start: Any = None
+        # Set when those rows are on screen: the job manager (google-genai) loads after them.
+        self.first_rows_shown = asyncio.Event()
         self.dataset_changed: Signal[Any] = Signal(self, "dataset_changed")
         self._shown_screen: Any = None
         self._resting_cursors: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()  # hidden screen -> its paused cursor
@@ -132,11 +139,16 @@ class TuneDeckApp(App[None]):
     @work(exclusive=True, group="manager-open", exit_on_error=False)
     async def _open_manager(self) -> None:
         """Open the job manager after the first frame (this is where google-genai loads)."""
+        if self.open_on_start is not None:  # the file's first rows go first
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.first_rows_shown.wait(), FIRST_ROWS_WAIT_S)
         try:
             # google-genai takes a while to import: do it in a thread so keys keep working.
             from tui.jobs.polling import APP_POLICY
 
             service = await asyncio.to_thread(import_module, "tui.jobs.service")
+            # The backend loads google-genai when it is made: load it here, off the event loop.
+            await asyncio.to_thread(import_module, "google.genai")
             self.manager = await service.open_manager(self.settings, policy=APP_POLICY)
         except Exception as exc:  # noqa: BLE001 - any failure here must reach the user, not crash
             self._set_backend_status(False, f"not available: {exc}")
@@ -162,11 +174,13 @@ class TuneDeckApp(App[None]):
     async def _consume_events(self) -> None:
         """Re-publish every manager event on `job_events`; keep the header honest; announce
         finished jobs."""
-        from tui.jobs.events import BackendFailed, BackendRecovered, HistoryFailed, JobFinished
+        from tui.jobs.events import BackendFailed, BackendMoved, BackendRecovered, HistoryFailed, JobFinished
 
         async for event in self.manager.events():
             if isinstance(event, HistoryFailed):
                 self._announce_history_problem(event.error)
+            elif isinstance(event, BackendMoved):
+                self.notify(event.message, title="Local emulator", timeout=10)
             elif isinstance(event, BackendFailed):
                 self._set_backend_status(False, str(event.error))
             elif isinstance(event, BackendRecovered):

@@ -13,6 +13,8 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
+FORMATS = ("jsonl", "json", "csv", "tsv", "vertex", "chat")  # as `validate --format` takes them
+
 # command name -> the module that registers it
 COMMANDS = {
     "validate": "tui.commands.validate",
@@ -24,27 +26,49 @@ COMMANDS = {
 }
 
 
-def _global_parser(add_help: bool = True, parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser
-                   ) -> argparse.ArgumentParser:
+def _global_parser(add_help: bool = True, parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+                   *, app: bool = False) -> argparse.ArgumentParser:
+    """The options every invocation takes; with `app`, also the dataset the app opens on."""
     parser = parser_class(
         prog="tunedeck",
-        description="Tune Gemini models from the terminal. With no command, opens the app.",
+        usage="tunedeck [--backend B] [--data-dir DIR] [PATH [--format F]]" if app else None,
+        description="Tune Gemini models from the terminal. With no command, opens the app: "
+                    "`tunedeck PATH [--format F]` opens it on the dataset at PATH.",
         add_help=add_help,
     )
-    parser.add_argument("--backend", choices=["local", "gemini"], help="which tuning service to use (default: gemini when an API key is set, else the local emulator)")
+    parser.add_argument(
+        "--backend",
+        choices=["local", "gemini"],
+        help="which tuning service to use (default: gemini when an API key is set, else the local emulator)",
+    )
     parser.add_argument("--data-dir", type=Path, help="where history and the local emulator's state live")
+    if app:
+        parser.add_argument("path", nargs="?", metavar="PATH", help="a dataset to open in the app")
+        parser.add_argument("--format", choices=FORMATS, help="the dataset's format (default: detected)")
     return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser, with every command registered (a usage error with `--json` is a JSON error object)."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, with every command registered (a usage error with `--json` is a JSON error object);
+    with `command`, only the module of that command is loaded and registered (what running it needs)."""
     from tui.commands.reporting import JsonArgumentParser
 
     parser = _global_parser(parser_class=JsonArgumentParser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in dict.fromkeys(COMMANDS.values()):
+    modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
+    for module in dict.fromkeys(modules):
         import_module(module).register(subparsers)
     return parser
+
+
+def _command_named(argv: list[str]) -> str | None:
+    """The command `argv` runs, when no help is asked for before it (help lists every command)."""
+    for arg in argv:
+        if arg in ("-h", "--help"):
+            return None
+        if arg in COMMANDS:
+            return arg
+    return None
 
 
 def _names_a_command(argv: list[str]) -> bool:
@@ -56,11 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     if not _names_a_command(argv):
         from tui.launch import run_app
 
-        return run_app(_global_parser().parse_args(argv))
+        return run_app(_global_parser(app=True).parse_args(argv))
     from tui.commands.reporting import JsonArgumentParser
 
     JsonArgumentParser.json_requested = "--json" in argv
-    args = build_parser().parse_args(argv)
+    args = build_parser(_command_named(argv)).parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         from tui.launch import run_app

@@ -18,12 +18,12 @@ from platformdirs import user_config_dir, user_data_dir
 
 APP_NAME = "tunedeck"
 
-# The local emulator listens on loopback only; its key is not a secret, just a guard
-# against requests meant for another server.
-LOCAL_API_KEY = "tunedeck-local"
+# The local emulator's key is random per emulator data dir (`<emulator_dir>/api-key`, see
+# tui/emulator/keyfile.py); $TUNEDECK_EMULATOR_API_KEY names a fixed one (with TUNEDECK_LOCAL_URL).
+LOCAL_KEY_ENV = "TUNEDECK_EMULATOR_API_KEY"
 # Seconds each training step sleeps in an emulator tunedeck starts by itself, so a default
-# job on a shipped sample lasts long enough to watch its curve grow (about 20-50 s).
-AUTO_STEP_DELAY_S = 0.2
+# job on a shipped sample lasts long enough to watch its curve grow (about 20 s to 50 s).
+AUTO_STEP_DELAY_S = 0.18
 
 
 class BackendKind(StrEnum):
@@ -51,6 +51,7 @@ class Settings:
     api_key_source: str | None = None
     gemini_base_url: str | None = None
     local_url: str | None = None  # use this running emulator instead of starting one
+    local_api_key: str | None = field(default=None, repr=False)  # its key, if not the emulator_dir's own
     bell: bool = False
     test_mode: bool = False  # stable screens: no clocks, no blinking cursor
     emulator_step_delay: float = AUTO_STEP_DELAY_S  # pacing of an emulator tunedeck starts by itself
@@ -135,6 +136,7 @@ def load_settings(
         api_key_source=source,
         gemini_base_url=env.get("GOOGLE_GEMINI_BASE_URL") or file.get("gemini_base_url"),
         local_url=env.get("TUNEDECK_LOCAL_URL") or file.get("local_url"),
+        local_api_key=env.get(LOCAL_KEY_ENV, "").strip() or None,
         bell=bool(file.get("bell", False)),
         emulator_step_delay=step_delay,
     )

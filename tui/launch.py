@@ -32,9 +32,15 @@ def _run(args) -> int:
         print(f"tunedeck: {exc}", file=sys.stderr)
         return 2
 
+    first_page = None
+    if getattr(args, "path", None):  # read its first rows while the app loads
+        from tui.datasets.first_page import FirstPage
+
+        first_page = FirstPage(args.path, getattr(args, "format", None))
     from tui.app import make_app
 
     app = make_app(settings, None)
+    app.open_on_start = first_page
     set_aside_long_lived(app)
     app.run()
     return int(app.return_code or 0)

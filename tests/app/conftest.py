@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.config import LOCAL_API_KEY, load_settings
+from tui.config import load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
@@ -21,7 +21,7 @@ def app_emulator(tmp_path_factory):
     from tui.emulator.process import start_emulator
 
     emulator = start_emulator(
-        tmp_path_factory.mktemp("emulator"), port=0, api_key=LOCAL_API_KEY, extra_args=["--step-delay", "0.02"]
+        tmp_path_factory.mktemp("emulator"), port=0, extra_args=["--step-delay", "0.02"]
     )
     yield emulator
     emulator.stop()
@@ -32,7 +32,7 @@ def app_settings(tmp_path, app_emulator, monkeypatch):
     """Test-mode settings on the module's emulator; paths are shown relative to the repo."""
     monkeypatch.chdir(REPO)
     settings = load_settings(env={}, data_dir=tmp_path / "data", config_dir=tmp_path / "config")
-    return replace(settings, local_url=app_emulator.url, test_mode=True)
+    return replace(settings, local_url=app_emulator.url, local_api_key=app_emulator.api_key, test_mode=True)
 
 
 @pytest.fixture

@@ -182,6 +182,8 @@ def test_vertex_lint_warns_about_examples_over_the_token_limit(write):
     report = lint(open_dataset(path), target="vertex")
     long = [f for f in report.findings if f.rule == "example-too-long"]
     assert [f.line for f in long] == [21]
+    assert "input-too-long" not in report.rule_counts  # the Gemini API's character limit does not apply
+    assert lint(open_dataset(path)).rule_counts["input-too-long"] == 1
 
 
 def test_vertex_validation_lint_refuses_more_than_5000_examples(write):
@@ -190,3 +192,15 @@ def test_vertex_validation_lint_refuses_more_than_5000_examples(write):
     assert report.rule_counts.get("too-many-validation-examples") == 1
     assert lint(open_dataset(write("ok.jsonl", jsonl(pairs(5000)))), target="vertex-validation").rule_counts.get(
         "too-many-validation-examples") is None
+
+
+def test_vertex_lint_reports_each_malformed_conversation_once(write):
+    good = [{"contents": user_model(f"q{i}", "a")} for i in range(20)]
+    reversed_pair = {"contents": list(reversed(user_model("q", "a")))}
+    chat = {"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"},
+                         {"role": "assistant", "content": "c"}]}
+    path = write("mixed.jsonl", jsonl([*good, reversed_pair, chat]))
+    report = lint(open_dataset(path), target="vertex")
+    by_line = Counter(f.line for f in report.findings if f.severity == "error")
+    assert by_line == {21: 1, 22: 1}
+    assert next(f.rule for f in report.findings if f.line == 22) == "roles-not-alternating"

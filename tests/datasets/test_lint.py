@@ -53,8 +53,8 @@ def test_a_bad_input_does_not_hide_a_bad_output(write):
 
 
 def test_empty_and_too_long_fields(write):
-    rows = pairs(25) + [{"text_input": "q", "output": ""}, {"text_input": "", "output": "a"},
-                        {"text_input": "i" * 40_001, "output": "a"}, {"text_input": "q2", "output": "o" * 5_001}]
+    rows = [*pairs(25), {"text_input": "q", "output": ""}, {"text_input": "", "output": "a"},
+            {"text_input": "i" * 40_001, "output": "a"}, {"text_input": "q2", "output": "o" * 5_001}]
     report = check(write, rows)
     assert [(f.line, f.field) for f in found(report, "empty-output")] == [(26, "output")]
     assert [(f.line, f.field) for f in found(report, "empty-input")] == [(27, "text_input")]
@@ -64,7 +64,7 @@ def test_empty_and_too_long_fields(write):
 
 
 def test_limits_are_inclusive(write):
-    rows = pairs(25) + [{"text_input": "i" * 40_000, "output": "o" * 5_000}]
+    rows = [*pairs(25), {"text_input": "i" * 40000, "output": "o" * 5000}]
     report = check(write, rows)
     assert not found(report, "input-too-long") and not found(report, "output-too-long")
 
@@ -131,8 +131,8 @@ def test_heavily_imbalanced_labels(write):
 
 
 def test_duplicates_and_conflicting_outputs(write):
-    rows = pairs(22) + [{"text_input": "question 3", "output": "answer 3"},
-                        {"text_input": "question 5", "output": "something else"}]
+    rows = [*pairs(22), {"text_input": "question 3", "output": "answer 3"},
+            {"text_input": "question 5", "output": "something else"}]
     report = check(write, rows)
     dup = found(report, "duplicate")
     assert [(f.line, f.severity) for f in dup] == [(23, Severity.WARNING)] and "line 4" in dup[0].message
@@ -142,7 +142,7 @@ def test_duplicates_and_conflicting_outputs(write):
 
 
 def test_leading_and_trailing_whitespace(write):
-    rows = pairs(22) + [{"text_input": " padded", "output": "x"}, {"text_input": "fine", "output": "x\n"}]
+    rows = [*pairs(22), {"text_input": " padded", "output": "x"}, {"text_input": "fine", "output": "x\n"}]
     report = check(write, rows)
     assert [(f.line, f.field) for f in found(report, "whitespace")] == [(23, "text_input"), (24, "output")]
 
@@ -168,7 +168,8 @@ def test_inline_markers_are_found(write):
 
 
 def test_preamble_shared_by_most_inputs(write):
-    rows = [{"text_input": f"Classify the review.\nreview: text {i}", "output": ["pos", "neg"][i % 2]} for i in range(40)]
+    rows = [{"text_input": f"Classify the review.\nreview: text {i}", "output": ["pos", "neg"][i % 2]}
+            for i in range(40)]
     rows.insert(7, {"text_input": "review: forgot the preamble", "output": "pos"})
     report = check(write, rows)
     assert report.profile.preamble == "Classify the review."
@@ -197,7 +198,7 @@ def test_csv_and_json_go_through_the_same_rules(write):
     csv_text = "input,output\n" + "".join(f"q{i},a{i}\n" for i in range(21)) + "q1,a1\n"
     report = check(write, csv_text, name="d.csv")
     assert [f.line for f in found(report, "duplicate")] == [23]
-    report = check(write, json.dumps(pairs(21) + [{"text_input": "", "output": "x"}], indent=1), name="d.json")
+    report = check(write, json.dumps([*pairs(21), {"text_input": "", "output": "x"}], indent=1), name="d.json")
     assert found(report, "empty-input")
 
 

@@ -14,9 +14,9 @@ from tests.datasets.conftest import jsonl, pairs
 from tui.cli import main
 from tui.commands.validate import _json_document
 from tui.datasets import onepass
+from tui.datasets.lint import lint
 from tui.datasets.onepass import check_file
 from tui.datasets.reader import open_dataset
-from tui.datasets.lint import lint
 from tui.samples import sample_paths
 
 REPO = Path(__file__).resolve().parents[2]

@@ -73,7 +73,8 @@ def test_a_json_array_page_waits_for_its_elements(write):
 def test_csv_header_and_rows_before_the_index(write):
     path = write("big.csv", "input,output\n" + "".join(f"q{i},a{i}\n" for i in range(N)))
     reader = open_reader(path)
-    assert [(r.line, r.example.text_input, r.example.output) for r in reader.page(0, 2)] == [(2, "q0", "a0"), (3, "q1", "a1")]
+    rows = [(r.line, r.example.text_input, r.example.output) for r in reader.page(0, 2)]
+    assert rows == [(2, "q0", "a0"), (3, "q1", "a1")]
     reader.index_in_background()
     assert reader.wait_indexed(30) and len(reader) == N
 

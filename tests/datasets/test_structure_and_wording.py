@@ -64,3 +64,11 @@ def test_sizes_in_binary_units():
     assert size(3 * 1024**3) == "3 GiB"
     assert plural(1, "error") == "1 error" and plural(2, "error") == "2 errors"
     assert plural(1_000, "record") == "1,000 records"
+
+
+def test_one_finding_beyond_the_listed_ones_is_singular(write):
+    from tui.datasets.scan import MAX_PER_RULE
+
+    report = check(write, [{"text_input": f"q{i}", "output": ""} for i in range(MAX_PER_RULE + 1)])
+    summary = [f.message for f in report.findings if f.rule == "empty-output" and f.line is None]
+    assert summary == [f"1 more empty-output finding not listed ({MAX_PER_RULE + 1} in all)"]

@@ -24,7 +24,7 @@ def test_clean_file_exits_0_with_a_summary():
 
 
 def test_warnings_alone_exit_0(write):
-    path = write("w.jsonl", jsonl(pairs(25) + [{"text_input": "question 1", "output": "answer 1"}]))
+    path = write("w.jsonl", jsonl([*pairs(25), {"text_input": "question 1", "output": "answer 1"}]))
     result = validate(str(path))
     assert result.returncode == 0
     assert f"{path}:26: warning: duplicate: exact duplicate of line 2" in result.stdout

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from tui.config import LOCAL_API_KEY
-
 pytestmark = pytest.mark.e2e
 
 
@@ -36,11 +34,12 @@ def progress_of(screen: str, name: str) -> int | None:
 def test_launch_watch_try_delete_in_tmux(terminal, tmp_path):
     from tui.emulator.process import start_emulator
 
-    emulator = start_emulator(tmp_path / "emulator", port=0, api_key=LOCAL_API_KEY, extra_args=["--step-delay", "0.08"])
+    emulator = start_emulator(tmp_path / "emulator", port=0, extra_args=["--step-delay", "0.08"])
     try:
         env = {
             "TUNEDECK_CONFIG_DIR": str(tmp_path / "config"),
             "TUNEDECK_LOCAL_URL": emulator.url,
+            "TUNEDECK_EMULATOR_API_KEY": emulator.api_key,
             "TERM": "xterm-256color",
         }
         term = terminal(tunedeck_command(tmp_path / "data"), env)

@@ -135,6 +135,28 @@ def test_resumable_upload_in_chunks_with_status_queries(emulator):
     assert media.body == data
 
 
+def test_resumable_chunks_are_held_to_their_ranges(emulator):
+    bucket(emulator, "bkt")
+    session = start_session(emulator, "bkt", "ranged", **{"X-Upload-Content-Length": "1000"})
+    data = bytes(range(200)) * 5
+    assert call(emulator.url, "PUT", session, data[:500], {"Content-Range": "bytes 0-499/1000"}).status == 308
+    # an old chunk sent again, wholly held already: nothing changes
+    repeat = call(emulator.url, "PUT", session, data[:100], {"Content-Range": "bytes 0-99/1000"})
+    assert repeat.status == 308 and repeat.headers["Range"] == "bytes=0-499"
+    longer = call(emulator.url, "PUT", session, data[500:] + b"extra", {"Content-Range": "bytes 500-999/1000"})
+    assert longer.status == 400 and "999" in longer.json()["error"]["message"]
+    other_total = call(emulator.url, "PUT", session, b"", {"Content-Range": "bytes */2000"})
+    assert other_total.status == 400 and "1000" in other_total.json()["error"]["message"]
+    bad = call(emulator.url, "PUT", session, b"x", {"Content-Range": "bytes=0-1/2"})
+    assert bad.status == 400 and "Content-Range" in bad.json()["error"]["message"]
+    status = call(emulator.url, "PUT", session, b"", {"Content-Range": "bytes */1000"})
+    held = int(status.headers["Range"].rsplit("-", 1)[1]) + 1
+    done = call(emulator.url, "PUT", session, data[held:], {"Content-Range": f"bytes {held}-999/1000"})
+    assert done.status == 200 and done.json()["md5Hash"] == md5_b64(data)
+    no_id = call(emulator.url, "PUT", "/upload/storage/v1/b/bkt/o?uploadType=resumable", b"x", token=emulator.api_key)
+    assert no_id.status == 404
+
+
 def test_resumable_session_url_is_its_own_credential(emulator):
     bucket(emulator, "bkt")
     unauthenticated = call(emulator.url, "POST", "/upload/storage/v1/b/bkt/o?uploadType=resumable&name=x", b"")

@@ -9,7 +9,8 @@ import hashlib
 import google_crc32c
 import pytest
 
-from tui.emulator.storage.store import ObjectStore, ObjectWriter, parse_gs_uri
+from tui.emulator.storage.store import ObjectStore, parse_gs_uri
+from tui.emulator.storage.writer import ObjectWriter
 
 
 def digests(data: bytes) -> tuple[str, str]:

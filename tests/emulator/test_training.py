@@ -73,7 +73,9 @@ def test_delete_while_training(emulator_factory):
     client.models.delete(model=name)
     with pytest.raises(errors.ClientError):
         raw(client, "get", name)
-    time.sleep(0.3)
+    deadline = time.monotonic() + 10  # the trainer process stops at its next step
+    while time.monotonic() < deadline and list(emu.data_dir.glob("*/*.npz")):
+        time.sleep(0.1)
     assert not list((emu.data_dir / "models").glob("*.npz"))
     assert not list((emu.data_dir / "checkpoints").glob("*.npz"))
 

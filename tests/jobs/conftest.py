@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tui.config import Settings
+from tui.emulator.process import RunningEmulator
 from tui.jobs.polling import PollPolicy
 from tui.jobs.service import open_manager
 from tui.models import Hyperparameters, JobSpec
@@ -23,17 +24,21 @@ def spec(epochs: int = 2, batch: int = 8, name: str = "numbers") -> JobSpec:
     return JobSpec(display_name=name, hyperparameters=Hyperparameters(epoch_count=epochs, batch_size=batch))
 
 
-def settings_for(url: str, data_dir: Path) -> Settings:
-    return replace(Settings(data_dir=data_dir, config_dir=data_dir / "config"), local_url=url)
+def settings_for(url: str, data_dir: Path, api_key: str | None) -> Settings:
+    return replace(Settings(data_dir=data_dir, config_dir=data_dir / "config"), local_url=url, local_api_key=api_key)
 
 
 @pytest.fixture
 async def make_manager(tmp_path):
-    """`await make_manager(url, data_dir=None, background=True)`; all are closed afterwards."""
+    """`await make_manager(emulator_or_url, data_dir=None, background=True)`; all are closed afterwards.
+
+    Given a RunningEmulator, the manager uses its URL and key; given a URL, `api_key`."""
     managers = []
 
-    async def make(url: str, data_dir: Path | None = None, background: bool = True, policy: PollPolicy = FAST):
-        manager = await open_manager(settings_for(url, data_dir or tmp_path / "data"), policy=policy, background=background)
+    async def make(target: RunningEmulator | str, data_dir: Path | None = None, background: bool = True,
+                   policy: PollPolicy = FAST, api_key: str | None = None):  # fmt: skip
+        url, key = (target, api_key) if isinstance(target, str) else (target.url, target.api_key)
+        manager = await open_manager(settings_for(url, data_dir or tmp_path / "data", key), policy=policy, background=background)
         managers.append(manager)
         return manager
 

@@ -15,6 +15,7 @@ def local_env(emulator, tmp_path, monkeypatch):
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TUNEDECK_LOCAL_URL", emulator.url)
+    monkeypatch.setenv("TUNEDECK_EMULATOR_API_KEY", emulator.api_key)
     monkeypatch.setenv("TUNEDECK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("TUNEDECK_CONFIG_DIR", str(tmp_path / "config"))
     return emulator
@@ -27,7 +28,9 @@ def run(capsys, *argv) -> tuple[int, str, str]:
 
 
 def test_tune_watch_list_show_try(local_env, capsys):
-    code, out, _ = run(capsys, "tune", str(NUMBERS), "--epochs", "2", "--batch-size", "8", "--display-name", "cli numbers", "--watch")
+    code, out, _ = run(
+        capsys, "tune", str(NUMBERS), "--epochs", "2", "--batch-size", "8", "--display-name", "cli numbers", "--watch"
+    )
     assert code == 0
     assert "launched tunedModels/cli-numbers-" in out
     assert "100%" in out and "is ready" in out and "advice:" in out

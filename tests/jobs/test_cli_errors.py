@@ -63,3 +63,14 @@ def test_usage_errors_with_json_are_json(capsys):
         run(capsys, "tune", str(NUMBERS), "--epochs", "many")
     out, err = capsys.readouterr()
     assert out == "" and "invalid int value" in err
+
+
+def test_a_forced_launch_leaves_out_examples_with_errors(local_env, capsys, tmp_path):  # noqa: F811
+    rows = [{"text_input": str(i), "output": str(i + 1)} for i in range(25)]
+    rows += [{"text_input": "i" * 40_001, "output": "x"}, {"text_input": "q", "output": ""}]
+    dataset = write_jsonl(tmp_path / "mixed.jsonl", rows)
+    code, out, err = run(capsys, "tune", str(dataset), "--epochs", "1", "--batch-size", "5")
+    assert code == 3 and "2 errors" in err and "leaving out the records with errors" in err
+    code, out, _ = run(capsys, "tune", str(dataset), "--epochs", "1", "--batch-size", "5", "--force", "--json")
+    job = json.loads(out)
+    assert code == 0 and job["dataset_examples"] == 25 and job["total_steps"] == 5

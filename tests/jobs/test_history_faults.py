@@ -94,12 +94,13 @@ FILL = textwrap.dedent("""
     from tui.models import CurvePoint
     history = History(sys.argv[1])
     for i in range(5):
-        history.add_points("filler", f"tunedModels/f{i}", {"train_loss": [CurvePoint(step=s, epoch=1, value=0.5) for s in range(1, 40)]})
+        points = {"train_loss": [CurvePoint(step=s, epoch=1, value=0.5) for s in range(1, 40)]}
+        history.add_points("filler", f"tunedModels/f{i}", points)
     os._exit(0)  # leave the write-ahead log as it is, as a crash would
 """)
 
 
-def full_disk_run(tmp_path: Path, url: str, room: int, *argv: str) -> subprocess.CompletedProcess:
+def full_disk_run(tmp_path: Path, url: str, key: str, room: int, *argv: str) -> subprocess.CompletedProcess:
     """Run the CLI with `room` bytes left for the history's write-ahead log (RLIMIT_FSIZE, a real write error)."""
     data = tmp_path / "data"
     data.mkdir(exist_ok=True)
@@ -114,7 +115,8 @@ def full_disk_run(tmp_path: Path, url: str, room: int, *argv: str) -> subprocess
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    env = dict(os.environ, TUNEDECK_LOCAL_URL=url, TUNEDECK_DATA_DIR=str(data), TUNEDECK_CONFIG_DIR=str(tmp_path / "c"))
+    env = dict(os.environ, TUNEDECK_LOCAL_URL=url, TUNEDECK_EMULATOR_API_KEY=key, TUNEDECK_DATA_DIR=str(data),
+               TUNEDECK_CONFIG_DIR=str(tmp_path / "c"))
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND"):
         env.pop(name, None)
     return subprocess.run([sys.executable, "-m", "tui", *argv], capture_output=True, text=True, timeout=120,
@@ -122,7 +124,7 @@ def full_disk_run(tmp_path: Path, url: str, room: int, *argv: str) -> subprocess
 
 
 def test_a_job_created_when_the_disk_is_full_is_named_with_how_to_watch_it(emulator, tmp_path):
-    result = full_disk_run(tmp_path, emulator.url, 100, "tune", str(NUMBERS), "--epochs", "1")
+    result = full_disk_run(tmp_path, emulator.url, emulator.api_key, 100, "tune", str(NUMBERS), "--epochs", "1")
     assert result.returncode == EXIT_HISTORY, result.stderr
     assert "Traceback" not in result.stderr
     client = emulator.client()
@@ -136,7 +138,7 @@ def test_a_job_created_when_the_disk_is_full_is_named_with_how_to_watch_it(emula
 
 
 def test_watch_ends_with_the_job_when_the_disk_fills_during_it(emulator, tmp_path):
-    result = full_disk_run(tmp_path, emulator.url, 2 * 4120 + 100, "tune", str(NUMBERS), "--epochs", "1", "--watch")
+    result = full_disk_run(tmp_path, emulator.url, emulator.api_key, 2 * 4120 + 100, "tune", str(NUMBERS), "--epochs", "1", "--watch")
     assert result.returncode == EXIT_HISTORY, (result.stdout, result.stderr)
     assert "is ready" in result.stdout and "Traceback" not in result.stderr
     assert "following the job in memory" in result.stderr and "history.sqlite3" in result.stderr

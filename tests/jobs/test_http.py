@@ -33,10 +33,9 @@ def test_no_proxy_and_loopback_go_direct(proxy_env):
 
 
 async def test_the_backend_session_does_not_read_the_environment_per_request(emulator):
-    from tui.config import LOCAL_API_KEY
     from tui.jobs.gemini import GeminiBackend
 
-    backend = GeminiBackend(LOCAL_API_KEY, base_url=emulator.url, name="local")
+    backend = GeminiBackend(emulator.api_key, base_url=emulator.url, name="local")
     try:
         assert isinstance(await backend.list_jobs(), list)
         session = backend._bound[2]

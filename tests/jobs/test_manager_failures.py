@@ -9,7 +9,6 @@ import time
 import pytest
 
 from tests.jobs.conftest import NUMBERS, next_event, spec
-from tui.config import LOCAL_API_KEY
 from tui.emulator.process import start_emulator
 from tui.jobs.errors import BackendError, ErrorKind
 from tui.jobs.events import BackendFailed, BackendRecovered, JobFinished, CurvePointsAdded
@@ -29,7 +28,7 @@ def contiguous(job) -> bool:
 
 async def test_injected_503s_lose_no_snapshot(emulator_factory, make_manager):
     emulator = emulator_factory(step_delay=0.02)
-    manager = await make_manager(emulator.url)
+    manager = await make_manager(emulator)
     events = manager.events()
     job = await manager.launch(spec(epochs=2, batch=4), NUMBERS)
     emulator.configure(fault_rate=0.4, fault_codes=[503], fault_seed=3)
@@ -44,7 +43,7 @@ async def test_injected_503s_lose_no_snapshot(emulator_factory, make_manager):
 
 
 async def test_429_retry_after_holds_every_request(emulator, make_manager):
-    manager = await make_manager(emulator.url, background=False)
+    manager = await make_manager(emulator, background=False)
     job = await manager.launch(spec(epochs=1), NUMBERS)
     emulator.configure(fault_rate=1.0, fault_codes=[429])
     with pytest.raises(BackendError) as limited:
@@ -57,7 +56,7 @@ async def test_429_retry_after_holds_every_request(emulator, make_manager):
 
 
 async def test_launch_retries_transient_failures(emulator, make_manager):
-    manager = await make_manager(emulator.url, background=False)
+    manager = await make_manager(emulator, background=False)
     events = manager.events()
     emulator.configure(fault_rate=0.5, fault_codes=[503], fault_seed=11)
     try:
@@ -70,7 +69,7 @@ async def test_launch_retries_transient_failures(emulator, make_manager):
 
 async def test_refused_connection_is_reported_not_raised_from_polling(make_manager, tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
-    manager = await make_manager(url)
+    manager = await make_manager(url, api_key="any-key")
     health = await manager.check()
     assert not health.reachable
     assert "cannot reach the local emulator" in health.message and f"the emulator at {url} is running" in health.message
@@ -83,7 +82,7 @@ async def test_emulator_restart_mid_training(tmp_path, make_manager):
     port = free_port()
     emulator = start_emulator(tmp_path / "emu", port=port, extra_args=("--step-delay", "0.03"))
     try:
-        manager = await make_manager(emulator.url)
+        manager = await make_manager(emulator)
         events = manager.events()
         job = await manager.launch(spec(epochs=2, batch=4), NUMBERS)
         await next_event(events, CurvePointsAdded)
@@ -93,7 +92,9 @@ async def test_emulator_restart_mid_training(tmp_path, make_manager):
         before = list(manager.job(job.name).loss_curve)
 
         await asyncio.sleep(0.3)
-        emulator = await asyncio.to_thread(start_emulator, tmp_path / "emu", port=port, extra_args=("--step-delay", "0.03"))
+        emulator = await asyncio.to_thread(
+            start_emulator, tmp_path / "emu", port=port, extra_args=("--step-delay", "0.03")
+        )
         await next_event(events, BackendRecovered, timeout=30, where=lambda e: e.job_name == job.name)
         finished, _ = await next_event(events, JobFinished, timeout=60)
         assert finished.job.loss_curve[: len(before)] == before
@@ -114,9 +115,9 @@ async def test_bad_key_and_missing_scopes_are_explained(emulator_factory, make_m
     assert bad.value.kind is ErrorKind.BAD_KEY and bad.value.status == 400
     assert "GEMINI_API_KEY" in str(bad.value) and "not-the-key" not in str(bad.value)
 
-    manager = await make_manager(emulator.url, background=False)
+    manager = await make_manager(emulator, background=False)
     with pytest.raises(BackendError) as scopes:
         await manager.launch(spec(), NUMBERS)
     assert scopes.value.kind is ErrorKind.SCOPES and scopes.value.status == 403
     assert "OAuth" in str(scopes.value) and "generative-language.tuning" in str(scopes.value)
-    assert LOCAL_API_KEY not in str(scopes.value)
+    assert emulator.api_key not in str(scopes.value)

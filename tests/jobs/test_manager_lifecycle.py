@@ -19,7 +19,7 @@ def contiguous(job) -> bool:
 
 
 async def test_launch_trains_to_ready_and_records_everything(emulator, make_manager, tmp_path):
-    manager = await make_manager(emulator.url)
+    manager = await make_manager(emulator)
     events = manager.events()
     job = await manager.launch(spec(epochs=2, batch=8), NUMBERS)
     examples = sum(1 for line in NUMBERS.read_text().splitlines() if line.strip())
@@ -45,7 +45,7 @@ async def test_launch_trains_to_ready_and_records_everything(emulator, make_mana
 async def test_bad_dataset_is_refused_before_submitting(emulator, make_manager, tmp_path):
     rows = [{"text_input": str(i), "output": str(i + 1)} for i in range(25)] + [{"text_input": "no output here"}]
     bad = write_jsonl(tmp_path / "bad.jsonl", rows)
-    manager = await make_manager(emulator.url, background=False)
+    manager = await make_manager(emulator, background=False)
     with pytest.raises(LaunchRefused) as refused:
         await manager.launch(spec(), bad)
     assert refused.value.report.has_errors
@@ -58,7 +58,7 @@ async def test_bad_dataset_is_refused_before_submitting(emulator, make_manager, 
 
 async def test_cancel_sticks(emulator_factory, make_manager, tmp_path):
     emulator = emulator_factory(step_delay=0.05)
-    manager = await make_manager(emulator.url)
+    manager = await make_manager(emulator)
     events = manager.events()
     job = await manager.launch(spec(epochs=5, batch=4), NUMBERS)
     await next_event(events, CurvePointsAdded)
@@ -72,12 +72,12 @@ async def test_cancel_sticks(emulator_factory, make_manager, tmp_path):
         await manager.cancel(job.name)
     await manager.close()
 
-    again = await make_manager(emulator.url, background=False)
+    again = await make_manager(emulator, background=False)
     assert again.job(job.name).state is JobState.CANCELLED
 
 
 async def test_delete_and_rename(emulator, make_manager):
-    manager = await make_manager(emulator.url)
+    manager = await make_manager(emulator)
     events = manager.events()
     job = await manager.launch(spec(epochs=1), NUMBERS)
     await next_event(events, JobFinished)
@@ -102,13 +102,13 @@ async def test_delete_and_rename(emulator, make_manager):
 
 async def test_resume_after_manager_restart(emulator_factory, make_manager, tmp_path):
     emulator = emulator_factory(step_delay=0.03)
-    first = await make_manager(emulator.url)
+    first = await make_manager(emulator)
     events = first.events()
     job = await first.launch(spec(epochs=2, batch=4), NUMBERS)  # 40 steps
     await next_event(events, CurvePointsAdded)
     await first.close()
 
-    second = await make_manager(emulator.url)
+    second = await make_manager(emulator)
     resumed = second.job(job.name)
     assert resumed is not None and resumed.launched_here and resumed.dataset_sha256 == job.dataset_sha256
     events = second.events()
@@ -118,10 +118,10 @@ async def test_resume_after_manager_restart(emulator_factory, make_manager, tmp_
 
 
 async def test_jobs_made_elsewhere_are_found(emulator, make_manager, tmp_path):
-    other = await make_manager(emulator.url, data_dir=tmp_path / "elsewhere", background=False)
+    other = await make_manager(emulator, data_dir=tmp_path / "elsewhere", background=False)
     made = await other.launch(spec(epochs=1, name="elsewhere"), NUMBERS)
 
-    manager = await make_manager(emulator.url)
+    manager = await make_manager(emulator)
     events = manager.events()
     added, _ = await next_event(events, JobAdded, where=lambda e: e.job.name == made.name)
     assert not added.job.launched_here
@@ -139,7 +139,7 @@ async def test_polling_slows_when_idle_and_stops_when_finished(emulator_factory,
 
     emulator = emulator_factory(step_delay=30)  # the first step takes 30 s: nothing changes meanwhile
     policy = PollPolicy(fast=0.05, slow=0.4, growth=2.0, discover_every=600)
-    manager = await make_manager(emulator.url, policy=policy)
+    manager = await make_manager(emulator, policy=policy)
     events = manager.events()
     job = await manager.launch(spec(epochs=1), NUMBERS)
     await next_event(events, CurvePointsAdded)  # step 1; step 2 is 30 s away

@@ -15,13 +15,14 @@ from tests.jobs.conftest import FAST, NUMBERS, next_event, spec
 from tui.config import Settings
 from tui.emulator.process import find_running, start_emulator
 from tui.jobs.errors import BackendError, ErrorKind
-from tui.jobs.events import BackendMoved, BackendRecovered, JobFinished, CurvePointsAdded
+from tui.jobs.events import BackendMoved, BackendRecovered, CurvePointsAdded, JobFinished
 from tui.jobs.service import open_manager
 from tui.models import JobState
 
 
 def settings_in(data_dir: Path, **changes) -> Settings:
-    return replace(Settings(data_dir=data_dir, config_dir=data_dir / "config"), **{"emulator_step_delay": 0.0, **changes})
+    base = Settings(data_dir=data_dir, config_dir=data_dir / "config")
+    return replace(base, **{"emulator_step_delay": 0.0, **changes})
 
 
 @pytest.fixture
@@ -86,7 +87,8 @@ async def test_a_found_emulator_is_followed_to_its_new_address(tmp_path, emulato
 
 async def test_a_named_emulator_hint_names_the_setting(tmp_path, emulator, monkeypatch):
     monkeypatch.setenv("TUNEDECK_LOCAL_URL", emulator.url)
-    manager = await open_manager(settings_in(tmp_path / "data", local_url=emulator.url), policy=FAST, background=False)
+    settings = settings_in(tmp_path / "data", local_url=emulator.url, local_api_key=emulator.api_key)
+    manager = await open_manager(settings, policy=FAST, background=False)
     try:
         emulator.stop()
         with pytest.raises(BackendError) as failed:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.monitor.curves import falling_curve
-from tui.config import LOCAL_API_KEY, load_settings
+from tui.config import load_settings
 from tui.models import TRAIN_LOSS, Hyperparameters, Job, JobSpec, JobState
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def monitor_emulator(tmp_path_factory):
     from tui.emulator.process import start_emulator
 
     emulator = start_emulator(
-        tmp_path_factory.mktemp("emulator"), port=0, api_key=LOCAL_API_KEY, extra_args=["--step-delay", "0.03", "--trainers", "2"]
+        tmp_path_factory.mktemp("emulator"), port=0, extra_args=["--step-delay", "0.03", "--trainers", "2"]
     )
     yield emulator
     emulator.stop()
@@ -43,7 +43,7 @@ def settings(tmp_path, monitor_emulator, monkeypatch):
     """Test-mode settings on the module's emulator; paths show relative to the repo."""
     monkeypatch.chdir(REPO)
     base = load_settings(env={}, data_dir=tmp_path / "data", config_dir=tmp_path / "config")
-    return replace(base, local_url=monitor_emulator.url, test_mode=True)
+    return replace(base, local_url=monitor_emulator.url, local_api_key=monitor_emulator.api_key, test_mode=True)
 
 
 @pytest.fixture

@@ -100,3 +100,15 @@ def test_location_parent_of_a_resource():
     assert location_parent("projects/p/locations/l/metadataStores/default/contexts/x") == "projects/p/locations/l"
     with pytest.raises(Exception, match="not a Vertex resource name"):
         location_parent("tunedModels/x")
+
+
+def test_a_refresh_failure_inside_the_sdk_is_a_credentials_error():
+    from google.auth import exceptions
+
+    from tui.jobs.vertex.errors import translate
+
+    error = translate(exceptions.RefreshError("invalid_grant: Token has been expired or revoked."), "Vertex AI", "",
+                      identity="ADC user a@example.com")
+    assert error.kind is ErrorKind.BAD_KEY and not error.retryable
+    assert "application-default login" in error.next_step and "a@example.com" in error.message
+    assert translate(exceptions.TransportError("dns"), "Vertex AI", "").kind is ErrorKind.UNREACHABLE

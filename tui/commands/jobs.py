@@ -15,9 +15,18 @@ import json
 import sys
 from pathlib import Path
 
+from tui.commands.follow import follow, job_json
 from tui.commands.reporting import (
-    EXIT_BACKEND, EXIT_CODES, EXIT_HISTORY, EXIT_JOB_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, fail,
-    note, setting_problem,
+    EXIT_BACKEND,
+    EXIT_CODES,
+    EXIT_HISTORY,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    fail,
+    note,
+    setting_problem,
 )
 
 FORMATS = ["jsonl", "json", "csv", "tsv", "vertex", "chat"]
@@ -25,7 +34,12 @@ FORMATS = ["jsonl", "json", "csv", "tsv", "vertex", "chat"]
 
 def register(subparsers) -> None:
     """Add this module's subcommands to the `tunedeck` parser."""
-    tune = subparsers.add_parser("tune", epilog=EXIT_CODES, help="lint a dataset and launch a tuning job", description="Lint DATASET and launch a tuning job on the active backend.")
+    tune = subparsers.add_parser(
+        "tune",
+        epilog=EXIT_CODES,
+        help="lint a dataset and launch a tuning job",
+        description="Lint DATASET and launch a tuning job on the active backend.",
+    )
     tune.add_argument("dataset", type=Path, help="training examples (JSONL, JSON, CSV, TSV, Vertex or chat JSONL)")
     tune.add_argument("--format", choices=FORMATS, help="dataset format (default: detected)")
     tune.add_argument("--base-model", help="base model to tune (default: models/gemini-1.5-flash-001-tuning)")
@@ -37,16 +51,28 @@ def register(subparsers) -> None:
     rate.add_argument("--learning-rate", type=float, help="learning rate (default 0.001)")
     rate.add_argument("--learning-rate-multiplier", type=float, help="scale the base model's default learning rate")
     tune.add_argument("--force", action="store_true", help="launch even when the dataset has errors")
-    tune.add_argument("--watch", action="store_true", help="follow the job until it finishes, then suggest an epoch count")
+    tune.add_argument(
+        "--watch", action="store_true", help="follow the job until it finishes, then suggest an epoch count"
+    )
     tune.add_argument("--json", action="store_true", help="print JSON (with --watch: one event per line)")
     tune.set_defaults(handler=_handler(_tune))
 
-    jobs = subparsers.add_parser("jobs", epilog=EXIT_CODES, help="list, show, watch, cancel, delete or rename tuning jobs", description="Tuning jobs on the active backend and in local history.")
+    jobs = subparsers.add_parser(
+        "jobs",
+        epilog=EXIT_CODES,
+        help="list, show, watch, cancel, delete or rename tuning jobs",
+        description="Tuning jobs on the active backend and in local history.",
+    )
     jobs.add_argument("--json", action="store_true", help="print JSON")
     actions = jobs.add_subparsers(dest="action", metavar="ACTION")
     listing = actions.add_parser("list", help="all jobs, newest first (the default)")
     listing.add_argument("--all", action="store_true", help="include deleted jobs from history")
-    for action, text in (("show", "everything known about a job"), ("watch", "follow a job until it finishes"), ("cancel", "cancel a training job"), ("delete", "delete a tuned model")):
+    for action, text in (
+        ("show", "everything known about a job"),
+        ("watch", "follow a job until it finishes"),
+        ("cancel", "cancel a training job"),
+        ("delete", "delete a tuned model"),
+    ):
         sub = actions.add_parser(action, help=text)
         sub.add_argument("id", help="tuned model id (with or without tunedModels/)")
     rename = actions.add_parser("rename", help="change a tuned model's display name")
@@ -56,16 +82,27 @@ def register(subparsers) -> None:
         sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
     jobs.set_defaults(handler=_handler(_jobs))
 
-    try_ = subparsers.add_parser("try", epilog=EXIT_CODES, help="send a prompt to a model", description="Send PROMPT to MODEL (a tuned model id or models/NAME) and print the answer.")
+    try_ = subparsers.add_parser(
+        "try",
+        epilog=EXIT_CODES,
+        help="send a prompt to a model",
+        description="Send PROMPT to MODEL (a tuned model id or models/NAME) and print the answer.",
+    )
     try_.add_argument("model")
     try_.add_argument("prompt")
     try_.add_argument("--temperature", type=float)
     try_.add_argument("--max-output-tokens", type=int)
-    try_.add_argument("--force", action="store_true", help="send even when the prompt does not follow the format of the dataset the model was tuned on")
+    try_.add_argument(
+        "--force",
+        action="store_true",
+        help="send even when the prompt does not follow the format of the dataset the model was tuned on",
+    )
     try_.add_argument("--json", action="store_true", help="print JSON")
     try_.set_defaults(handler=_handler(_try))
 
-    doctor = subparsers.add_parser("doctor", epilog=EXIT_CODES, help="check credentials, the backend and tunable base models")
+    doctor = subparsers.add_parser(
+        "doctor", epilog=EXIT_CODES, help="check credentials, the backend and tunable base models"
+    )
     doctor.add_argument("--json", action="store_true", help="print JSON")
     doctor.set_defaults(handler=_handler(_doctor))
 
@@ -82,8 +119,13 @@ def _handler(command):
         except ConfigError as exc:
             return fail(args, str(exc), EXIT_USAGE, kind="config")
         except LaunchRefused as exc:
-            return fail(args, f"not launched: {exc}", EXIT_REFUSED, kind="dataset-errors",
-                        hint="`--force` submits anyway, leaving unreadable records out")
+            return fail(
+                args,
+                f"not launched: {exc}",
+                EXIT_REFUSED,
+                kind="dataset-errors",
+                hint="`--force` submits anyway, leaving out the records with errors",
+            )
         except BackendError as exc:
             code = EXIT_NOT_FOUND if exc.kind is ErrorKind.NOT_FOUND else EXIT_BACKEND
             if getattr(args, "json", False):
@@ -96,7 +138,10 @@ def _handler(command):
         except KeyboardInterrupt:
             if getattr(args, "watch", False) or getattr(args, "action", None) == "watch":
                 job_id = getattr(args, "watched", None) or getattr(args, "id", "ID")
-                print(f"\nstopped watching; the job keeps training (`tunedeck jobs watch {job_id}` to follow it again)", file=sys.stderr)
+                print(
+                    f"\nstopped watching; the job keeps training (`tunedeck jobs watch {job_id}` to follow it again)",
+                    file=sys.stderr,
+                )
             return 130
 
     return run
@@ -108,16 +153,6 @@ class _DatasetProblem(Exception):
 
 def _dump(value) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False))
-
-
-def _job_json(job) -> dict:
-    from tui.jobs.curve import suggest_epochs
-
-    data = job.model_dump(mode="json")
-    data["id"], data["progress"] = job.id, job.progress
-    advice = suggest_epochs(job.loss_curve, job.hyperparameters.epoch_count)
-    data["advice"] = {"epochs": advice.epochs, "best_epoch": advice.best_epoch, "plateau_epoch": advice.plateau_epoch, "reason": advice.reason}
-    return data
 
 
 def _full_name(job_id: str) -> str:
@@ -143,7 +178,12 @@ async def _tune(args, settings) -> int:
     if not args.dataset.is_file():
         return fail(args, f"{args.dataset}: no such file", EXIT_USAGE, hint="check the path", kind="unreadable-dataset")
     try:
-        given = {"epoch_count": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate, "learning_rate_multiplier": args.learning_rate_multiplier}
+        given = {
+            "epoch_count": args.epochs,
+            "batch_size": args.batch_size,
+            "learning_rate": args.learning_rate,
+            "learning_rate_multiplier": args.learning_rate_multiplier,
+        }
         spec = JobSpec(
             display_name=args.display_name,
             description=args.description,
@@ -152,7 +192,9 @@ async def _tune(args, settings) -> int:
         )
     except ValidationError as exc:
         problems = "; ".join(setting_problem(e) for e in exc.errors())
-        return fail(args, f"invalid job settings: {problems}", EXIT_USAGE, hint="see `tunedeck tune --help`", kind="usage")
+        return fail(
+            args, f"invalid job settings: {problems}", EXIT_USAGE, hint="see `tunedeck tune --help`", kind="usage"
+        )
     manager = await _open(settings)
     try:
         try:  # a job created now must be recorded: refuse while the history cannot take it
@@ -164,7 +206,13 @@ async def _tune(args, settings) -> int:
         from tui.datasets import DatasetError
 
         try:
-            job = await manager.launch(spec, args.dataset, format=args.format, force=args.force, on_lint=lambda report: _note_warnings(report, args.dataset))
+            job = await manager.launch(
+                spec,
+                args.dataset,
+                format=args.format,
+                force=args.force,
+                on_lint=lambda report: _note_warnings(report, args.dataset),
+            )
         except DatasetError as exc:
             raise _DatasetProblem(f"{exc} — {exc.hint}" if exc.hint else str(exc)) from exc
         except OSError as exc:
@@ -172,9 +220,15 @@ async def _tune(args, settings) -> int:
         args.watched = job.id
         unrecorded = manager.history_problem
         if unrecorded is not None:  # the job exists on the backend: never leave it unmentioned
-            fail(args, f"launched {job.name}, but {unrecorded.message}", EXIT_HISTORY, kind="history",
-                 hint=f"follow the job with `tunedeck jobs watch {job.id}`; {unrecorded.fix}", path=unrecorded.path,
-                 job=_job_json(job))
+            fail(
+                args,
+                f"launched {job.name}, but {unrecorded.message}",
+                EXIT_HISTORY,
+                kind="history",
+                hint=f"follow the job with `tunedeck jobs watch {job.id}`; {unrecorded.fix}",
+                path=unrecorded.path,
+                job=job_json(job),
+            )
             if not args.watch:
                 return EXIT_HISTORY
         if not args.json:
@@ -183,10 +237,10 @@ async def _tune(args, settings) -> int:
             if not args.watch:
                 print(f"follow it with `tunedeck jobs watch {job.id}`")
         elif not args.watch and unrecorded is None:
-            _dump(_job_json(job))
+            _dump(job_json(job))
         if not args.watch:
             return EXIT_OK
-        code = await _follow(manager, job.name, args.json)
+        code = await follow(manager, job.name, args.json)
         return code if code or manager.history_problem is None else EXIT_HISTORY
     finally:
         await manager.close()
@@ -196,75 +250,19 @@ def _note_warnings(report, path) -> None:
     """One line on stderr about lint warnings, which do not stop a launch."""
     warnings = int(report.counts.get("warning", 0))
     if warnings and not report.has_errors:
-        worst = sorted(((n, rule) for rule, n in report.rule_counts.items()
-                        if any(f.rule == rule and f.severity == "warning" for f in report.findings)), reverse=True)[:3]
-        rules = ", ".join(f"{rule} ×{n}" for n, rule in worst)
-        print(f"note: {warnings} lint warning{'' if warnings == 1 else 's'} ({rules}); see `tunedeck validate {path}`", file=sys.stderr)
-
-
-async def _follow(manager, name: str, as_json: bool) -> int:
-    """Print progress until the job finishes; the exit code says whether it succeeded."""
-    from tui.jobs import events as ev
-    from tui.jobs import text
-    from tui.jobs.curve import suggest_epochs
-    from tui.models import JobState
-
-    subscription = manager.events()
-    manager.watch(name)
-    job = manager.job(name)
-    live = sys.stdout.isatty() and not as_json and not job.state.finished
-    if job.state.finished:
-        subscription.close()
-        if as_json:
-            print(json.dumps(_event_json(ev.JobFinished(job)), ensure_ascii=False))
-    elif not as_json:
-        print(text.progress_line(job), end="\r" if live else "\n", flush=True)
-    last_line = last_failure = ""
-    async for event in subscription:
-        if getattr(event, "job", None) is not None and event.job.name != name:
-            continue
-        if getattr(event, "job_name", None) not in (None, name):
-            continue
-        if as_json:
-            print(json.dumps(_event_json(event), ensure_ascii=False), flush=True)
-        elif isinstance(event, ev.HistoryFailed):
-            print(f"{chr(10) if live else ''}note: {event.error}; following the job in memory", file=sys.stderr, flush=True)
-        elif isinstance(event, ev.BackendMoved):
-            print(f"{chr(10) if live else ''}note: {event.message}", file=sys.stderr, flush=True)
-        elif isinstance(event, ev.BackendFailed):
-            said = f"{event.error} (retrying)"
-            if said != last_failure:  # once per outage, not once per retry
-                print(f"\n{said}" if live else said, file=sys.stderr, flush=True)
-            last_failure = said
-        elif isinstance(event, ev.BackendRecovered):
-            last_failure = ""
-        elif hasattr(event, "job"):
-            line = text.progress_line(event.job)
-            if line != last_line:
-                print(("\r" + line + "\x1b[K") if live else line, end="" if live else "\n", flush=True)
-                last_line = line
-        if isinstance(event, ev.JobFinished):
-            job = event.job
-            break
-    subscription.close()
-    if live:
-        print()
-    if not as_json:
-        print(text.outcome(job))
-        if job.state is not JobState.DELETED:
-            print("advice:", suggest_epochs(job.loss_curve, job.hyperparameters.epoch_count).reason)
-    return EXIT_OK if job.state is JobState.ACTIVE else EXIT_JOB_FAILED
-
-
-def _event_json(event) -> dict:
-    data: dict = {"event": type(event).__name__}
-    if getattr(event, "job", None) is not None:
-        data.update(job=event.job.name, state=str(event.job.state), completed_steps=event.job.completed_steps, total_steps=event.job.total_steps, latest_loss=event.job.latest_loss)
-    if getattr(event, "curves", None):
-        data["curves"] = {name: [p.model_dump(mode="json") for p in points] for name, points in event.curves.items()}
-    if getattr(event, "error", None) is not None:
-        data.update(error=str(event.error), kind=str(event.error.kind), status=getattr(event.error, "status", None))
-    return data
+        worst = sorted(
+            (
+                (n, rule)
+                for rule, n in report.rule_counts.items()
+                if any(f.rule == rule and f.severity == "warning" for f in report.findings)
+            ),
+            reverse=True,
+        )[:3]
+        rules = ", ".join(f"{rule} ×{n}" for n, rule in worst)  # noqa: RUF001 - a count, as in "duplicate x3"
+        print(
+            f"note: {warnings} lint warning{'' if warnings == 1 else 's'} ({rules}); see `tunedeck validate {path}`",
+            file=sys.stderr,
+        )
 
 
 async def _jobs(args, settings) -> int:
@@ -284,9 +282,11 @@ async def _jobs(args, settings) -> int:
             jobs = manager.jobs
             if getattr(args, "all", False):
                 seen = {job.name for job in jobs}
-                jobs = jobs + [j for j in manager.history.load(manager.backend.name, include_deleted=True) if j.name not in seen]
+                jobs = jobs + [
+                    j for j in manager.history.load(manager.backend.name, include_deleted=True) if j.name not in seen
+                ]
             if args.json:
-                _dump([_job_json(job) for job in jobs])
+                _dump([job_json(job) for job in jobs])
             elif jobs:
                 print(text.table(jobs))
             else:
@@ -305,106 +305,36 @@ async def _jobs(args, settings) -> int:
                 note(args, f"{exc}\nshowing the last known state from local history")
                 status = EXIT_BACKEND
             job = manager.job(name)
-            _dump(_job_json(job)) if args.json else print(text.details(job))
+            _dump(job_json(job)) if args.json else print(text.details(job))
             return status
         elif action == "watch":
-            return await _follow(manager, name, args.json)
+            return await follow(manager, name, args.json)
         elif action == "cancel":
             job = await manager.cancel(name)
-            _dump(_job_json(job)) if args.json else print(f"cancelled {job.name}; {text.outcome(job).split('; ', 1)[1]}")
+            _dump(job_json(job)) if args.json else print(f"cancelled {job.name}; {text.outcome(job).split('; ', 1)[1]}")
         elif action == "delete":
             await manager.delete(name)
             _dump({"deleted": name}) if args.json else print(f"deleted {name}")
         elif action == "rename":
             job = await manager.rename(name, args.display_name)
-            _dump(_job_json(job)) if args.json else print(f"renamed {job.name} to {job.display_name!r}")
+            _dump(job_json(job)) if args.json else print(f"renamed {job.name} to {job.display_name!r}")
         return EXIT_OK
     finally:
         await manager.close()
 
 
+async def _doctor(args, settings) -> int:
+    from tui.commands.doctor import doctor
+
+    return await doctor(args, settings, _open)
+
+
 async def _try(args, settings) -> int:
+    from tui.commands.trying import try_prompt
+
     model = args.model if "/" in args.model else _full_name(args.model)
     manager = await _open(settings, args)
     try:
-        findings = await _format_findings(manager, model, args.prompt, args)
-        if findings and not args.force:
-            return fail(args, f"not sent: the prompt does not follow the format {model} was tuned on: "
-                        + "; ".join(f.message for f in findings), EXIT_REFUSED, kind="prompt-format",
-                        hint="; ".join(f.hint for f in findings if f.hint) + "; `--force` sends it anyway",
-                        findings=[{"rule": f.rule, "message": f.message, "hint": f.hint} for f in findings])
-        for finding in findings:
-            note(args, f"sent anyway: {finding.message}")
-        answer = await manager.generate(model, args.prompt, args.temperature, args.max_output_tokens)
+        return await try_prompt(args, manager, model)
     finally:
         await manager.close()
-    _dump({"model": model, "prompt": args.prompt, "text": answer}) if args.json else print(answer)
-    return EXIT_OK
-
-
-async def _format_findings(manager, model: str, prompt: str, args) -> list:
-    """The Playground's check: the prompt against the preamble and markers of the model's dataset."""
-    job = manager.job(model)
-    if job is None or not job.dataset_path:
-        if model.startswith("tunedModels/"):
-            note(args, f"the dataset {model} was tuned on is not known here, so the prompt's format was not checked")
-        return []
-
-    def profile():
-        from tui.datasets import lint, open_dataset
-
-        return lint(open_dataset(job.dataset_path)).profile
-
-    try:
-        found = await asyncio.to_thread(profile)
-    except Exception as exc:  # noqa: BLE001 - an unreadable dataset only skips the check
-        note(args, f"could not read {job.dataset_path} to check the prompt's format ({exc})")
-        return []
-    return found.check_prompt(prompt)
-
-
-async def _doctor(args, settings) -> int:
-    from tui.config import BackendKind
-    from tui.jobs.errors import BackendError
-
-    why = "chosen explicitly" if settings.backend else ("an API key was found" if settings.api_key else "no API key was found")
-    report = {
-        "backend": settings.active_backend.value,
-        "backend_reason": why,
-        "api_key": settings.masked_key,
-        "api_key_source": settings.api_key_source,
-        "data_dir": str(settings.data_dir),
-        "history": str(settings.history_path),
-    }
-    checks: list[tuple[str, bool, str]] = []
-    if settings.active_backend is BackendKind.GEMINI:
-        checks.append(("credentials", bool(settings.api_key), f"API key {settings.masked_key} from {settings.api_key_source}" if settings.api_key else "no API key: set GEMINI_API_KEY or GOOGLE_API_KEY"))
-    try:
-        manager = await _open(settings, args)
-    except BackendError as exc:
-        checks.append(("backend", False, str(exc)))
-    else:
-        try:
-            report["backend_description"] = manager.backend_description
-            if manager.emulator is not None:
-                report["emulator"] = {"url": manager.emulator.url, "pid": manager.emulator.pid, "data_dir": str(manager.emulator.data_dir)}
-            health = await manager.check()
-            checks.append(("reachable", health.reachable, health.message))
-            if health.reachable:
-                tunable = bool(health.base_models)
-                detail = ", ".join(m.name for m in health.base_models) or "none: no model lists createTunedModel (the live Gemini API has offered none since May 2025; use --backend local)"
-                checks.append(("tunable base model", tunable, detail))
-        finally:
-            await manager.close()
-    report["checks"] = [{"check": name, "ok": ok, "detail": detail} for name, ok, detail in checks]
-    if args.json:
-        _dump(report)
-    else:
-        print(f"backend      {report['backend']} ({why})")
-        print(f"api key      {report['api_key']}" + (f" from {settings.api_key_source}" if settings.api_key_source else ""))
-        print(f"data dir     {report['data_dir']}")
-        if "emulator" in report:
-            print(f"emulator     {report['emulator']['url']} (pid {report['emulator']['pid']}); stop it with `tunedeck emulator stop`")
-        for name, ok, detail in checks:
-            print(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}")
-    return EXIT_OK if all(ok for _, ok, _ in checks) else EXIT_JOB_FAILED

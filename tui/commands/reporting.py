@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 EXIT_OK = 0
@@ -56,7 +57,7 @@ def note(args: Any, message: str) -> None:
     print(f"note: {message}", file=sys.stderr, flush=True)
 
 
-def setting_problem(error: dict) -> str:
+def setting_problem(error: Mapping[str, Any]) -> str:
     """One pydantic error about a job setting, in the CLI's words: `--epochs must be at least 1 (got 0)`."""
     loc = [str(part) for part in error.get("loc", ()) if part not in ("hyperparameters",)]
     flag = FLAGS.get(loc[-1], loc[-1]) if loc else "the settings"

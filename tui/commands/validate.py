@@ -13,7 +13,8 @@ import argparse
 import sys
 import time
 
-FORMATS = ("jsonl", "json", "csv", "tsv", "vertex", "chat")
+from tui.cli import FORMATS
+
 TASKS = ("classification", "summarization", "document-search", "generation")
 PROGRESS_AFTER = 0.3  # seconds before a progress bar appears
 
@@ -22,7 +23,8 @@ def register(subparsers) -> None:
     """Add `validate` to the `tunedeck` parser."""
     parser = subparsers.add_parser(
         "validate", help="check a tuning dataset and print findings and stats",
-        description="Check a tuning dataset. Exit code 0: no errors; 1: errors found; 2: unreadable file or unknown format.")
+        description="Check a tuning dataset. Exit code 0: no errors; 1: errors found; "
+                    "2: unreadable file or unknown format.")
     parser.add_argument("path", metavar="PATH", help="dataset file (.jsonl, .json, .csv, .tsv; Vertex or chat JSONL)")
     parser.add_argument("--format", choices=FORMATS, help="the file's format (default: detected)")
     parser.add_argument("--task", choices=TASKS, help="what the model is tuned for (default: guessed from the outputs)")

@@ -7,7 +7,9 @@ reader, to show a first page) does not load the lint engine and numpy with it.
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -44,3 +46,16 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(_WHERE[name]), name)
     globals()[name] = value
     return value
+
+
+class _Package(ModuleType):
+    """The function `lint` shares its name with the module `tui.datasets.lint`: importing the module
+    would set the package's `lint` to it. The package keeps offering the function, as it always has."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "lint" and isinstance(value, ModuleType):
+            value = value.lint
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -102,23 +102,37 @@ def _text_parts(content: object, where: str) -> tuple[list[dict], int]:
     return parts, chars
 
 
+class RoleProblem(RecordProblem):
+    """A conversation that breaks Vertex's role rules; knows its shape, since the shared lint reads it too."""
+
+    def __init__(self, rule: str, message: str, hint: str, field: str, roles: list[str]) -> None:
+        super().__init__(rule, message, hint, field=field)
+        self.turns = len(roles)
+        self.has_user = "user" in roles
+
+    @property
+    def multi_turn(self) -> bool:
+        """Whether the shared (Gemini API) rules call this record multi-turn rather than malformed."""
+        return self.turns > 2 and self.has_user
+
+
 def check_roles(roles: list[str], where: str = "contents") -> None:
     """Vertex's conversation rules: user and model turns, alternating, ending with the model."""
     for i, role in enumerate(roles):
         if role not in ROLES:
-            raise RecordProblem("bad-role", f"{where}[{i}] has role {role!r}; Vertex takes only 'user' and 'model'",
-                                "name each turn's role 'user' or 'model'", field=f"{where}[{i}].role")
+            raise RoleProblem("bad-role", f"{where}[{i}] has role {role!r}; Vertex takes only 'user' and 'model'",
+                              "name each turn's role 'user' or 'model'", f"{where}[{i}].role", roles)
         if i and role == roles[i - 1]:
-            raise RecordProblem("roles-not-alternating", f"{where}[{i - 1}] and {where}[{i}] are both {role!r} turns",
-                                "alternate user and model turns (merge consecutive turns of one role)",
-                                field=f"{where}[{i}].role")
+            raise RoleProblem("roles-not-alternating", f"{where}[{i - 1}] and {where}[{i}] are both {role!r} turns",
+                              "alternate user and model turns (merge consecutive turns of one role)",
+                              f"{where}[{i}].role", roles)
     if not roles:
         raise RecordProblem("bad-structure", f'"{where}" is empty', "give at least a user turn and a model turn",
                             field=where)
     if roles[-1] != "model":
-        raise RecordProblem("last-turn-not-model", f"the last turn is a {roles[-1]!r} turn; Vertex learns from model "
-                            "turns and needs the conversation to end with one", "end each example with a model turn",
-                            field=f"{where}[{len(roles) - 1}]")
+        raise RoleProblem("last-turn-not-model", f"the last turn is a {roles[-1]!r} turn; Vertex learns from model "
+                          "turns and needs the conversation to end with one", "end each example with a model turn",
+                          f"{where}[{len(roles) - 1}]", roles)
 
 
 def _from_vertex(obj: dict) -> tuple[dict, int]:
@@ -208,49 +222,54 @@ def move_preamble(record: dict, preamble: str) -> tuple[dict, int]:
     return {"systemInstruction": system, "contents": [turn, *record["contents"][1:]]}, len(head) + 1 - len(preamble)
 
 
-def _batched(reader: DatasetReader) -> Iterator[tuple[int, dict | None, int]]:
-    """(line, contents object or None, chars) of each record of a JSON-lines file, parsed a batch at a time."""
+Converted = tuple[int, dict | None, int, RecordProblem | None]  # line, contents object, chars of text, problem
+NOT_JSON = RecordProblem("invalid-json", "invalid JSON")
+
+
+def _one(reader: DatasetReader, number: int, raw: bytes, offset: int) -> Converted:
+    try:
+        return number, *record_contents(reader, raw, offset), None
+    except RecordProblem as problem:
+        return number, None, 0, problem
+    except orjson.JSONDecodeError:
+        return number, None, 0, NOT_JSON
+
+
+def _batched(reader: DatasetReader) -> Iterator[Converted]:
+    """Each record of a JSON-lines file, converted, parsed a batch at a time."""
     for line, _offset, raws in reader.line_batches(BATCH_BYTES):
         lines, kept = non_blank(line, raws)
         objects = load_batch(kept)
         if objects is None:  # some line is not JSON: record by record, so only that one is skipped
             for number, raw in zip(lines, kept, strict=True):
-                try:
-                    yield number, *record_contents(reader, raw, 0)
-                except (RecordProblem, orjson.JSONDecodeError):
-                    yield number, None, 0
+                yield _one(reader, number, raw, 0)
             continue
         pairs = plain_pairs(objects)
         if pairs is not None:  # the common case: plain {"text_input", "output"} records
             for number, text_input, output in zip(lines, pairs[0], pairs[1], strict=True):
-                yield number, *_pair(text_input, output)
+                yield number, *_pair(text_input, output), None
             continue
         for number, obj in zip(lines, objects, strict=True):
             try:
-                yield number, *object_contents(obj)
-            except RecordProblem:
-                yield number, None, 0
+                yield number, *object_contents(obj), None
+            except RecordProblem as problem:
+                yield number, None, 0, problem
 
 
-def _one_by_one(reader: DatasetReader) -> Iterator[tuple[int, dict | None, int]]:
-    for line, offset, raw in reader.raw_records():
-        try:
-            yield line, *record_contents(reader, raw, offset)
-        except (RecordProblem, orjson.JSONDecodeError):
-            yield line, None, 0
-
-
-def iter_contents(reader: DatasetReader, preamble: str | None = None) -> Iterator[tuple[int, dict | None, int]]:
-    """(line, contents object or None when the record has a problem, chars of text) of each record, in order."""
-    records = _batched(reader) if reader.format in LINE_JSON else _one_by_one(reader)
+def iter_contents(reader: DatasetReader, preamble: str | None = None) -> Iterator[Converted]:
+    """(line, contents object or None, chars of text, the problem that stops a record) of each record, in order."""
+    if reader.format in LINE_JSON:
+        records = _batched(reader)
+    else:
+        records = (_one(reader, line, raw, offset) for line, offset, raw in reader.raw_records())
     if not preamble:
         yield from records
         return
-    for line, record, chars in records:
+    for line, record, chars, problem in records:
         if record is not None:
             record, removed = move_preamble(record, preamble)
             chars -= removed
-        yield line, record, chars
+        yield line, record, chars, problem
 
 
 class _Sink:
@@ -311,7 +330,8 @@ def write_contents(reader: DatasetReader, directory: str | Path, *, preamble: st
     stem = reader.path.stem
     chosen = None
     if split is not None:
-        chosen = plan_split((label_key(record) for _line, record, _chars in iter_contents(reader) if record), split)
+        chosen = plan_split((label_key(record) for _line, record, _chars, _bad in iter_contents(reader) if record),
+                            split)
     sinks = [_Sink(directory, f"{stem}-train")]
     if chosen is not None or validation is not None:
         sinks.append(_Sink(directory, f"{stem}-validation"))
@@ -321,7 +341,7 @@ def write_contents(reader: DatasetReader, directory: str | Path, *, preamble: st
         for sources, to_validation in ((reader, False), (validation, True)):
             if sources is None:
                 continue
-            for _line, record, chars in iter_contents(sources, preamble):
+            for _line, record, chars, _problem in iter_contents(sources, preamble):
                 done += 1
                 throttle(done)
                 if record is None:

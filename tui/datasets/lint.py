@@ -37,6 +37,7 @@ from tui.models import (
     MAX_OUTPUT_CHARS,
     MIN_EXAMPLES,
     DatasetStats,
+    Example,
     Finding,
     Severity,
     Task,
@@ -97,6 +98,11 @@ def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "g
                          conflicting_inputs=conflicts, labels=label_counts, inline_bytes=payload)
     return LintReport(findings=out.sorted(), stats=stats, profile=profile, task=chosen, task_guessed=given is None,
                       counts={s.value: out.severity.get(s, 0) for s in Severity}, rule_counts=dict(out.rules))
+
+
+def tunable(example: Example) -> bool:
+    """Whether an example that parsed can be tuned on: neither side empty nor over its length limit."""
+    return 0 < len(example.text_input) <= MAX_INPUT_CHARS and 0 < len(example.output) <= MAX_OUTPUT_CHARS
 
 
 def _rejected(scan: Scan) -> int:
@@ -178,7 +184,8 @@ def _profile(out: Findings, line_at: np.ndarray, scan: Scan) -> FormatProfile:
                    f"inputs use ({' '.join(markers)})", "put the markers in the dataset's order")
         for j in kept:
             _warn_rows(out, "missing-marker", line_at, np.flatnonzero(~used[j]), f"input lacks {scan.markers[j]} that "
-                       f"{float(used[j].mean()):.0%} of inputs use", f"use the dataset's markers in order: {' '.join(markers)}")
+                       f"{float(used[j].mean()):.0%} of inputs use",
+                       f"use the dataset's markers in order: {' '.join(markers)}")
     profile = FormatProfile(preamble, markers, preamble_share, shares, preamble_inline=scan.preamble_inline)
     if preamble:
         out.add("preamble", Severity.INFO, f"shared preamble {preamble!r} ({preamble_share:.0%} of inputs)",
@@ -204,7 +211,8 @@ def _dataset_rules(out: Findings, reader: DatasetReader, count: int, payload: in
             f"{plural(records, 'record')}",
             "" if reader.dataset.input_column is None else
             f"input column {reader.dataset.input_column!r}, output column {reader.dataset.output_column!r}")
-    out.add("task", Severity.INFO, f"tuning task {task.value}" + (" (guessed from the outputs)" if guessed else " (given)"),
+    out.add("task", Severity.INFO,
+            f"tuning task {task.value}" + (" (guessed from the outputs)" if guessed else " (given)"),
             "name the task with --task if the guess is wrong" if guessed else "")
     if not records:
         empty = not reader.dataset.size_bytes

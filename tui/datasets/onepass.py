@@ -143,7 +143,7 @@ def _fork(part: Scan, reader: DatasetReader, begin: int) -> tuple[int, int] | No
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(payload)
         status = 0
-    except BaseException:  # noqa: BLE001 - the parent checks the part itself
+    except BaseException:
         status = 1
     finally:
         os._exit(status)  # no clean-up: the parent's files and threads are not the child's to close
@@ -158,3 +158,4 @@ def _join(child: tuple[int, int]) -> Scan | None:
     if status != 0 or not payload:
         return None
     return pickle.loads(payload)
+

@@ -12,7 +12,7 @@ MIN_INTERVAL = 0.05  # at most ~20 calls a second
 class Throttle:
     """Calls `callback(done, total)` at most every MIN_INTERVAL seconds, and once at the end."""
 
-    __slots__ = ("callback", "total", "_last")
+    __slots__ = ("_last", "callback", "total")
 
     def __init__(self, callback: ProgressCallback | None, total: int) -> None:
         self.callback = callback

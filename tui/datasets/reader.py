@@ -136,6 +136,13 @@ class DatasetReader:
         self._indexing = threading.Thread(target=run, name=f"index {self.path.name}", daemon=True)
         self._indexing.start()
 
+    def first_rows(self, count: int) -> list[Row]:
+        """The first `count` rows, read before the index is built. (A JSON array's elements are found
+        by the index: it is started in the background, and the page waits for them.)"""
+        if self.index.ends is not None and not self.index.complete and self._indexing is None:
+            self.index_in_background()
+        return self.page(0, count)
+
     def wait_indexed(self, timeout: float | None = None) -> bool:
         """Wait until the index is complete (True) or `timeout` passes (False); re-raises what stopped it."""
         if self._indexing is not None:
@@ -145,6 +152,11 @@ class DatasetReader:
         if self._index_error is not None:
             raise self._index_error
         return self.index.complete
+
+    @property
+    def indexing_in_background(self) -> bool:
+        """Whether `index_in_background` has started a thread building the index."""
+        return self._indexing is not None
 
     def stop_indexing(self) -> None:
         """Give up building the index (another file was opened instead)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from operator import itemgetter
+from typing import Any
 
 import orjson
 
@@ -23,7 +24,8 @@ _PAIR = {2}
 class RecordProblem(Exception):
     """What is wrong with one record; the reader adds path and line."""
 
-    def __init__(self, rule: str, message: str, hint: str = "", field: str | None = None, column: int | None = None) -> None:
+    def __init__(self, rule: str, message: str, hint: str = "", field: str | None = None,
+                 column: int | None = None) -> None:
         super().__init__(message)
         self.rule = rule
         self.message = message
@@ -92,7 +94,7 @@ def load_batch(raws: Sequence[bytes]) -> list[object] | None:
         return None
 
 
-def plain_pairs(objects: list[object]) -> tuple[list[str], list[str], list[str], list[str]] | None:
+def plain_pairs(objects: list[Any]) -> tuple[list[str], list[str], list[str], list[str]] | None:
     """When parsed records are all plain {"text_input": str, "output": str} objects (other keys allowed,
     but not "contents" or "messages"): inputs, outputs, and both with str.strip applied, the same as
     `parse_object` gives each. None when any record is anything else."""
@@ -171,12 +173,14 @@ def _json_type(value: object) -> str:
 def _parts_text(content: object, where: str) -> str:
     parts = content.get("parts") if isinstance(content, dict) else None
     if not isinstance(parts, list) or not parts:
-        raise RecordProblem("bad-structure", f'{where} needs a non-empty "parts" list', 'write "parts": [{"text": "..."}]', field=where)
+        raise RecordProblem("bad-structure", f'{where} needs a non-empty "parts" list',
+                            'write "parts": [{"text": "..."}]', field=where)
     texts = []
     for part in parts:
         text = part.get("text") if isinstance(part, dict) else None
         if type(text) is not str:
-            raise RecordProblem("bad-structure", f"{where} has a part without text", "only text parts can be tuned", field=where)
+            raise RecordProblem("bad-structure", f"{where} has a part without text", "only text parts can be tuned",
+                                field=where)
         texts.append(text)
     return "".join(texts)
 
@@ -186,9 +190,12 @@ def _single_turn(turns: list[tuple[str, str]], user: str, model: str) -> tuple[s
     if roles == [user, model]:
         return turns[0][1], turns[1][1]
     if len(turns) > 2 and roles.count(user) >= 1:
-        raise RecordProblem("multi-turn", f"{len(turns)} turns ({', '.join(roles)}); the Gemini API tunes single-turn examples only",
-                            f"keep one {user} turn and one {model} turn per example (split conversations into examples)")
-    raise RecordProblem("bad-structure", f"expected one {user} turn then one {model} turn, found: {', '.join(roles) or 'none'}",
+        raise RecordProblem("multi-turn",
+                            f"{len(turns)} turns ({', '.join(roles)}); the Gemini API tunes single-turn examples only",
+                            f"keep one {user} turn and one {model} turn per example "
+                            "(split conversations into examples)")
+    raise RecordProblem("bad-structure",
+                        f"expected one {user} turn then one {model} turn, found: {', '.join(roles) or 'none'}",
                         f"give each example a {user} turn followed by a {model} turn")
 
 
@@ -238,7 +245,7 @@ def split_csv(raw: bytes, offset: int, delimiter: str) -> list[str]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise decode_problem(raw, offset) from None
+        raise decode_problem(raw, offset) or RecordProblem("invalid-utf8", "invalid UTF-8") from None
     try:
         rows = list(csv.reader(text.splitlines(keepends=True), delimiter=delimiter, strict=True))
     except csv.Error as exc:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import accumulate, islice, repeat
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from tui.datasets.progress import Throttle
 from tui.datasets.reader import LINE_JSON, DatasetReader, non_blank
 from tui.datasets.records import RecordProblem, load_batch, parse_object, plain_pairs
 from tui.datasets.stats import MAX_LABEL_CHARS, MAX_LABELS
+from tui.datasets.wording import plural
 from tui.models import MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, DatasetFormat, Finding, Severity
 
 BATCH = 512
@@ -85,7 +87,8 @@ class Findings:
             if total > MAX_PER_RULE:
                 severity = next(f.severity for f in self.kept if f.rule == rule)
                 out.append(Finding(rule=rule, severity=severity, path=self.path,
-                                   message=f"{total - MAX_PER_RULE:,} more {rule} findings not listed ({total:,} in all)"))
+                                   message=f"{plural(total - MAX_PER_RULE, f'more {rule} finding')} not listed "
+                                           f"({total:,} in all)"))
         return sorted(out, key=lambda f: (f.line or 0, f.severity != Severity.INFO))
 
 
@@ -130,7 +133,7 @@ class Scan:
         records = self.reader.raw_records()
         while batch := list(islice(records, BATCH)):
             lines, offsets, raws = zip(*batch, strict=True)
-            self._check(lines, self._numbers(len(raws)), *self._parse(lines, raws, lambda: offsets))
+            self._check(lines, self._numbers(len(raws)), *self._parse(lines, raws, lambda offsets=offsets: offsets))
             throttle(batch[-1][1])
 
     def scan_lines(self, batches: Iterator[tuple[int, int, list[bytes]]], throttle: Throttle | None = None,
@@ -201,11 +204,11 @@ class Scan:
         return *self._each(lines, zip(raws, offsets(), strict=True),
                            lambda item: parse(item[0][:-1] if item[0][-1:] == b"\n" else item[0], item[1])), None
 
-    def _each(self, lines: Sequence[int], items: Iterable, parse: Callable[[object], tuple[str, str]]
+    def _each(self, lines: Sequence[int], items: Iterable, parse: Callable[[Any], tuple[str, str]]
               ) -> tuple[list[int], list[str], list[str]]:
         """Records parsed one at a time: positions of the valid ones, their inputs and outputs."""
         valid, inputs, outputs = [], [], []
-        for i, (line, item) in enumerate(zip(lines, items)):
+        for i, (line, item) in enumerate(zip(lines, items, strict=False)):
             try:
                 text_input, output = parse(item)
             except RecordProblem as problems:
@@ -217,7 +220,7 @@ class Scan:
             outputs.append(output)
         return valid, inputs, outputs
 
-    def _check(self, lines: Sequence[int], records: range, valid: list[int] | None, inputs: list[str],
+    def _check(self, lines: Sequence[int], records: Sequence[int], valid: list[int] | None, inputs: list[str],
                outputs: list[str], bare: Stripped | None) -> None:
         count = len(inputs)
         if not count:
@@ -228,19 +231,20 @@ class Scan:
             self._learn(inputs[:BATCH])
         in_lens, out_lens = array("I", map(len, inputs)), array("I", map(len, outputs))
         if type(lines) is range:
-            self.lines.frombytes(np.arange(lines.start, lines.stop, dtype=np.uint32).view(np.uint8))
+            self.lines.frombytes(np.arange(lines.start, lines.stop, dtype=np.uint32).view(np.uint8).data)
         else:
             self.lines.extend(lines)
         if type(records) is range:
-            self.records.frombytes(np.arange(records.start, records.stop, dtype=np.uint32).view(np.uint8))
+            self.records.frombytes(np.arange(records.start, records.stop, dtype=np.uint32).view(np.uint8).data)
         else:
             self.records.extend(records)
         self.in_lens.extend(in_lens)
         self.out_lens.extend(out_lens)
-        self.in_hashes.frombytes(np.fromiter(map(hash, inputs), np.int64, count).view(np.uint8))
+        self.in_hashes.frombytes(np.fromiter(map(hash, inputs), np.int64, count).view(np.uint8).data)
         self._lengths(lines, in_lens, out_lens)
         bare_in, bare_out = bare or (list(map(str.strip, inputs)), list(map(str.strip, outputs)))
-        self._whitespace(lines, inputs, bare_in, "text_input", "strip it, or production prompts must carry the same whitespace")
+        self._whitespace(lines, inputs, bare_in, "text_input",
+                         "strip it, or production prompts must carry the same whitespace")
         self._whitespace(lines, outputs, bare_out, "output", "strip it, or the model learns to emit it")
         for texts in (inputs, outputs):
             if not all(map(str.isascii, texts)):
@@ -290,6 +294,7 @@ class Scan:
 
     def _check_preamble(self, inputs: list[str], shared: str) -> None:
         """Which inputs start with the preamble (all of them when the prefix they share does)."""
+        assert self.preamble is not None
         head = self.preamble if self.preamble_inline else self.preamble + "\n"
         if shared.startswith(head):
             self.has_preamble.frombytes(b"\x01" * len(inputs))
@@ -316,12 +321,13 @@ class Scan:
             else:
                 disorder |= present & (at < latest)
                 np.maximum(latest, at, out=latest)
-        self.marker_bits.frombytes(bits)
-        self.marker_disorder.frombytes(disorder.view(np.uint8))
+        self.marker_bits.frombytes(bits.data)
+        self.marker_disorder.frombytes(disorder.view(np.uint8).data)
 
     def _lengths(self, lines: Sequence[int], in_lens: array, out_lens: array) -> None:
         ins, outs = np.frombuffer(in_lens, np.uint32), np.frombuffer(out_lens, np.uint32)
-        for i in np.flatnonzero((ins == 0) | (ins > MAX_INPUT_CHARS) | (outs == 0) | (outs > MAX_OUTPUT_CHARS)).tolist():
+        odd = (ins == 0) | (ins > MAX_INPUT_CHARS) | (outs == 0) | (outs > MAX_OUTPUT_CHARS)
+        for i in np.flatnonzero(odd).tolist():
             line, li, lo = lines[i], int(ins[i]), int(outs[i])
             if not li:
                 self.out.add("empty-input", Severity.ERROR, "input is empty", "give the prompt this output answers",
@@ -330,8 +336,8 @@ class Scan:
                 self.out.add("input-too-long", Severity.ERROR, f"input has {li:,} characters; the limit is "
                              f"{MAX_INPUT_CHARS:,}", "shorten the input or split the example", line, "text_input")
             if not lo:
-                self.out.add("empty-output", Severity.ERROR, "output is empty", "give the output the model should produce",
-                             line, "output")
+                self.out.add("empty-output", Severity.ERROR, "output is empty",
+                             "give the output the model should produce", line, "output")
             elif lo > MAX_OUTPUT_CHARS:
                 self.out.add("output-too-long", Severity.ERROR, f"output has {lo:,} characters; the limit is "
                              f"{MAX_OUTPUT_CHARS:,}", "shorten the output or split the example", line, "output")

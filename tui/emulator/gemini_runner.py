@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.emulator.store import Store
-from tui.emulator.wire import RPC_CODES, stamp
+from tui.emulator.wire import RPC_CODES, float32, stamp
 from tui.models import effective_learning_rate
 
 
@@ -57,13 +57,16 @@ class GeminiRunner:
             self.on_crash(model_id, f"the weights of the source model {record['source_model']} are missing; tune again")
             return None
         return {
-            "db": str(self.store.path), "model": model_id,
-            "output": str(self.weights_path(model_id)), "checkpoint": str(self.checkpoint_path(model_id)),
-            "epochs": hp["epochCount"], "batch_size": hp["batchSize"],
+            "db": str(self.store.path),
+            "model": model_id,
+            "output": str(self.weights_path(model_id)),
+            "checkpoint": str(self.checkpoint_path(model_id)),
+            "epochs": hp["epochCount"],
+            "batch_size": hp["batchSize"],
             "learning_rate": effective_learning_rate(hp.get("learningRate"), hp.get("learningRateMultiplier")),
             "seed": zlib.crc32(model_id.encode()),
             "start_from": str(source) if record.get("source_model") else None,
-        }  # fmt: skip
+        }
 
     def on_event(self, model_id: str, event: dict[str, Any]) -> None:
         if not self.store.exists(model_id):
@@ -71,7 +74,7 @@ class GeminiRunner:
         kind = event["event"]
         if kind == "points":
             snapshots = [
-                {"step": p["step"], "epoch": p["epoch"], "meanLoss": p["loss"], "computeTime": p["time"]}
+                {"step": p["step"], "epoch": p["epoch"], "meanLoss": float32(p["loss"]), "computeTime": p["time"]}
                 for p in event["items"]
             ]
             if snapshots:
@@ -83,8 +86,9 @@ class GeminiRunner:
         elif kind == "resumed":  # steps after the checkpoint are trained again
             self.store.truncate_snapshots(model_id, int(event["step"]), stamp())
 
-    def on_end(self, model_id: str, final: dict[str, Any], code: int, stderr: str, requested: str | None,
-               stopping: bool) -> None:  # fmt: skip
+    def on_end(
+        self, model_id: str, final: dict[str, Any], code: int, stderr: str, requested: str | None, stopping: bool
+    ) -> None:
         if requested == "delete" or not self.store.exists(model_id):
             self._drop_files(model_id, weights=True)
             return
@@ -116,7 +120,9 @@ class GeminiRunner:
         error = {"code": RPC_CODES["CANCELLED"], "message": message}
         # With steps done, the weights of the last completed step are kept and served; quality is unpredictable.
         state = "ACTIVE" if step > 0 and self.weights_path(model_id).exists() else "FAILED"
-        self.store.update_model(model_id, state=state, error=error, cancelled=1, complete_time=moment, update_time=moment)
+        self.store.update_model(
+            model_id, state=state, error=error, cancelled=1, complete_time=moment, update_time=moment
+        )
 
     def on_crash(self, model_id: str, message: str) -> None:
         if self.store.exists(model_id):

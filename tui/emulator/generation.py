@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui.emulator.limits import MAX_STOP_SEQUENCE, check_length
 from tui.emulator.resources import as_integer, as_number
 from tui.emulator.wire import ApiError, invalid
 
@@ -70,6 +71,8 @@ def parse_request(body: Any, model: dict, name: str) -> GenerationRequest:
     stops = config.get("stopSequences") or []
     if not isinstance(stops, list) or len(stops) > 5 or not all(isinstance(s, str) for s in stops):
         raise invalid("generationConfig.stopSequences", "must be a list of at most 5 strings")
+    for i, stop in enumerate(stops):
+        check_length(stop, f"generationConfig.stopSequences[{i}]", MAX_STOP_SEQUENCE)
     return GenerationRequest(
         prompt="".join(texts),
         temperature=temperature,

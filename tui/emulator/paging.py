@@ -35,10 +35,12 @@ def decode_token(request: web.Request, query: dict) -> int:
     try:
         data = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         after = int(data.pop("after"))
-    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, orjson.JSONDecodeError):
         raise invalid("pageToken", "is not a token this server gave out; start again without pageToken") from None
+    if not 0 <= after < 2**63:  # a SQLite integer; anything else was not given out here
+        raise invalid("pageToken", "is not a token this server gave out; start again without pageToken")
     if data != query:
-        raise invalid("pageToken", "belongs to a request with another pageSize or filter; send the same ones or start again")
+        raise invalid("pageToken", "belongs to a request with another pageSize or filter; send the same or start again")
     return after
 
 
@@ -56,6 +58,7 @@ def parse_filter(text: str) -> tuple[list[str], bool]:
             if token == "readers:everyone":
                 everyone = True
                 continue
-            raise invalid("filter", f"unknown operator {token!r}; use owner:me, writers:me, readers:me or readers:everyone")
+            known = "owner:me, writers:me, readers:me or readers:everyone"
+            raise invalid("filter", f"unknown operator {token!r}; use {known}")
         terms.append(token.lower())
     return terms, everyone

@@ -9,7 +9,9 @@ their JSON lines into runner calls, and acknowledges stored curve points (`ack S
 worker never writes a resume checkpoint ahead of the stored curve.
 
 Every message is bounded (the worker sends at most 200 points per line, a resume says
-only its step), so a job of any length resumes. At most `size` workers run at once.
+only its step), so a job of any length resumes. At most `size` workers run at once. What a
+runner records is retried while the database is locked by another process (`busy.retry`),
+so a job never fails for that.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from tui.emulator.busy import retry
 from tui.emulator.gemini_runner import GeminiRunner
 from tui.emulator.store import Store
 
@@ -42,7 +45,9 @@ class JobRunner(Protocol):
     def on_event(self, key: str, event: dict[str, Any]) -> None:
         """Progress from the worker: started, resumed, dataset, points, post_processing."""
 
-    def on_end(self, key: str, final: dict[str, Any], code: int, stderr: str, requested: str | None, stopping: bool) -> None:
+    def on_end(
+        self, key: str, final: dict[str, Any], code: int, stderr: str, requested: str | None, stopping: bool
+    ) -> None:
         """The worker ended; `final` is its last event ({} if none), `requested` "cancel"/"delete" if asked."""
 
     def on_crash(self, key: str, message: str) -> None: ...
@@ -104,12 +109,13 @@ class TrainingPool:
                 continue
             runner = self.runner(key)
             try:
-                plan = runner.plan(key)
+                plan = await retry(f"starting {key}", runner.plan, key)
                 if plan is not None:
                     await self._train(key, runner, plan)
             except Exception as exc:  # keep the slot alive; the job must not stay in training
                 log.exception("trainer for %s crashed", key)
-                runner.on_crash(key, f"the trainer crashed: {type(exc).__name__}: {exc}")
+                message = f"the trainer crashed: {type(exc).__name__}: {exc}"
+                await retry(f"recording the crash of {key}", runner.on_crash, key, message)
 
     async def _train(self, key: str, runner: JobRunner, plan: dict[str, Any]) -> None:
         plan["step_delay"] = self.step_delay()
@@ -118,10 +124,17 @@ class TrainingPool:
         self.starting.add(key)
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tui.emulator.worker", "--plan", str(path),
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                start_new_session=True, limit=LINE_LIMIT,
-            )  # fmt: skip
+                sys.executable,
+                "-m",
+                "tui.emulator.worker",
+                "--plan",
+                str(path),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+                limit=LINE_LIMIT,
+            )
         finally:
             self.starting.discard(key)
         self.running[key] = process
@@ -142,7 +155,7 @@ class TrainingPool:
                     final = event
                     continue
                 if self.outcome.get(key) != "delete":
-                    runner.on_event(key, event)
+                    await retry(f"recording progress of {key}", runner.on_event, key, event)
                 if event["event"] == "points" and event["items"]:
                     self._send(key, f"ack {event['items'][-1]['step']}")
                 elif event["event"] == "resumed":
@@ -154,7 +167,8 @@ class TrainingPool:
             if process.returncode is None:
                 process.kill()
                 await process.wait()
-        runner.on_end(key, final, code, stderr, self.outcome.pop(key, None), self.stopping)
+        requested = self.outcome.pop(key, None)
+        await retry(f"recording the end of {key}", runner.on_end, key, final, code, stderr, requested, self.stopping)
 
     def _send(self, key: str, command: str) -> None:
         process = self.running.get(key)

@@ -7,13 +7,15 @@ emu.configure(deny_scopes=True)              # flip test switches at runtime
 emu.stop()
 find_running(data_dir)                       # RunningEmulator | None
 ```
-`data_dir` is the emulator's own directory (`Settings.emulator_dir`). The API key travels
-to the child in an environment variable, never on its command line. The child's stderr
-(its log) goes to `<data_dir>/server.log`.
+`data_dir` is the emulator's own directory (`Settings.emulator_dir`). Without `api_key` the
+server uses the data directory's own random key (`tui.emulator.keyfile`); a fixed key
+travels to the child in an environment variable, never on its command line. The child's
+stderr and log go to `<data_dir>/server.log` (mode 0600, capped in size).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -29,9 +31,8 @@ from typing import Any
 
 import orjson
 
-from tui.config import LOCAL_API_KEY
+from tui.emulator.keyfile import KEY_ENV, client_key, ensure_key, make_private_dir
 
-KEY_ENV = "TUNEDECK_EMULATOR_API_KEY"
 LOG_NAME = "server.log"
 _MAX_LOG_BYTES = 5 * 1024 * 1024
 
@@ -55,13 +56,14 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
-def _request(url: str, method: str = "GET", body: dict | None = None, api_key: str | None = None, timeout: float = 5.0) -> Any:
+def _request(url: str, method: str = "GET", body: dict | None = None, api_key: str | None = None,
+             timeout: float = 5.0) -> Any:  # fmt: skip
     headers = {"Content-Type": "application/json"}
     if api_key:
         headers["x-goog-api-key"] = api_key
     data = orjson.dumps(body) if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310 - loopback URL we started
+    with urllib.request.urlopen(req, timeout=timeout) as response:  # a loopback URL we started
         return orjson.loads(response.read())
 
 
@@ -71,7 +73,7 @@ class RunningEmulator:
 
     url: str
     pid: int
-    api_key: str = field(default=LOCAL_API_KEY, repr=False)
+    api_key: str = field(default="", repr=False)
     data_dir: Path = Path(".")
     process: subprocess.Popen | None = field(default=None, repr=False, compare=False)
 
@@ -128,10 +130,8 @@ class RunningEmulator:
 
     def kill(self) -> None:
         """SIGKILL, as a crash would (for restart tests)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         if self.process is not None:
             self.process.wait()
 
@@ -147,7 +147,7 @@ def _log_tail(path: Path, lines: int = 8) -> str:
 def start_emulator(
     data_dir: Path,
     port: int = 0,
-    api_key: str = LOCAL_API_KEY,
+    api_key: str | None = None,
     detached: bool = False,
     extra_args: Sequence[str] = (),
     host: str = "127.0.0.1",
@@ -157,34 +157,41 @@ def start_emulator(
 
     detached=False: the server stops when this process exits. detached=True: it runs in
     its own session and outlives the caller (jobs keep training after the app exits).
+    api_key=None: `$TUNEDECK_EMULATOR_API_KEY` if set, else the data directory's own key.
     """
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = make_private_dir(Path(data_dir))
+    env = dict(os.environ)
+    if api_key:
+        env[KEY_ENV] = api_key
+    key = env.get(KEY_ENV, "").strip() or ensure_key(data_dir)
     log_path = data_dir / LOG_NAME
     if log_path.exists() and log_path.stat().st_size > _MAX_LOG_BYTES:
         log_path.replace(data_dir / (LOG_NAME + ".1"))
     command = [sys.executable, "-m", "tui", "emulator", "serve", "--data-dir", str(data_dir),
-               "--host", host, "--port", str(port), *extra_args]  # fmt: skip
+               "--host", host, "--port", str(port), "--log-file", str(log_path), *extra_args]  # fmt: skip
     if not detached:
         command += ["--parent-pid", str(os.getpid())]
-    env = dict(os.environ, **{KEY_ENV: api_key})
-    with open(log_path, "ab") as log:
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.fchmod(log_fd, 0o600)
+    with open(log_fd, "ab") as log:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, env=env, start_new_session=detached
         )
+    stdout = process.stdout
+    assert stdout is not None  # stdout=PIPE
     first: list[bytes] = []
-    reader = threading.Thread(target=lambda: first.append(process.stdout.readline()), daemon=True)
+    reader = threading.Thread(target=lambda: first.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout)
     line = first[0].decode("utf-8", "replace").strip() if first else ""
-    process.stdout.close()
+    stdout.close()
     if not line.startswith("listening on "):
         if process.poll() is None:
             process.kill()
         process.wait()
         why = _log_tail(log_path) or f"no answer within {timeout:.0f} s"
         raise EmulatorError(f"the local emulator did not start (log: {log_path}):\n{why}")
-    return RunningEmulator(url=line.removeprefix("listening on "), pid=process.pid, api_key=api_key,
+    return RunningEmulator(url=line.removeprefix("listening on "), pid=process.pid, api_key=key,
                            data_dir=data_dir, process=process)  # fmt: skip
 
 
@@ -196,15 +203,32 @@ def read_server_info(data_dir: Path) -> dict | None:
         return None
 
 
-def find_running(data_dir: Path, api_key: str = LOCAL_API_KEY, timeout: float = 2.0) -> RunningEmulator | None:
-    """The emulator serving `data_dir`, if server.json names a live process that answers."""
+def find_running(data_dir: Path, api_key: str | None = None, timeout: float = 2.0) -> RunningEmulator | None:
+    """The emulator serving `data_dir`, if server.json names a live process that answers.
+
+    api_key=None: `$TUNEDECK_EMULATOR_API_KEY` if set, else the data directory's key. With
+    the right key the server's pid is checked (`/_emulator/info`); a server started with
+    another fixed key is still found (status and stop work), and its API calls are refused.
+    """
     info = read_server_info(data_dir)
     if info is None or not _alive(int(info["pid"])):
         return None
+    url = str(info["url"])
     try:
-        health = _request(f"{info['url']}/_emulator/health", timeout=timeout)
+        health = _request(f"{url}/_emulator/health", timeout=timeout)
     except (urllib.error.URLError, OSError, ValueError):
         return None
-    if health.get("pid") != info["pid"]:
+    if not isinstance(health, dict) or health.get("status") != "ok":
         return None
-    return RunningEmulator(url=info["url"], pid=int(info["pid"]), api_key=api_key, data_dir=Path(data_dir))
+    key = api_key or client_key(data_dir) or ""
+    try:
+        details = _request(f"{url}/_emulator/info", api_key=key, timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        if exc.code not in (400, 401, 403):  # anything but "not your key": not our server
+            return None
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    else:
+        if not isinstance(details, dict) or details.get("pid") != info["pid"]:
+            return None
+    return RunningEmulator(url=url, pid=int(info["pid"]), api_key=key, data_dir=Path(data_dir))

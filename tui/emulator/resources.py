@@ -13,6 +13,7 @@ import string
 from typing import Any
 
 from tui.emulator.base_models import BASE_MODELS, find_base_model
+from tui.emulator.limits import MAX_DESCRIPTION, MAX_READER_PROJECTS
 from tui.emulator.wire import ApiError, compact, invalid
 from tui.models import (
     DEFAULT_BATCH_SIZE,
@@ -127,6 +128,8 @@ def sampling_fields(body: dict, base: dict | None) -> dict[str, Any]:
 def reader_projects(value: Any) -> list[str]:
     if not isinstance(value, list):
         raise invalid("readerProjectNumbers", "must be a list of project numbers")
+    if len(value) > MAX_READER_PROJECTS:
+        raise invalid("readerProjectNumbers", f"has {len(value)} projects; the limit is {MAX_READER_PROJECTS}")
     return [str(as_integer(v, f"readerProjectNumbers[{i}]", 0, 2**63 - 1)) for i, v in enumerate(value)]
 
 
@@ -212,7 +215,7 @@ def parse_create(body: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     hyperparameters = parse_hyperparameters(task.get("hyperparameters"))
     fields = {
         "display_name": as_text(body.get("displayName", ""), "displayName", MAX_DISPLAY_NAME),
-        "description": as_text(body.get("description", ""), "description"),
+        "description": as_text(body.get("description", ""), "description", MAX_DESCRIPTION),
         "base_model": _full(body["baseModel"]) if source is None else "",
         "source_model": source,
         "hyperparameters": hyperparameters,
@@ -326,7 +329,7 @@ def parse_update(body: Any, update_mask: str | None) -> dict[str, Any]:
         if path == "displayName":
             changes[column] = as_text(value or "", "displayName", MAX_DISPLAY_NAME)
         elif path == "description":
-            changes[column] = as_text(value or "", "description")
+            changes[column] = as_text(value or "", "description", MAX_DESCRIPTION)
         elif path == "readerProjectNumbers":
             changes[column] = reader_projects(value or [])
         elif value is None:

@@ -1,8 +1,10 @@
 """Running the emulator in the foreground: lock the data dir, listen, announce, stop cleanly.
 
 The first stdout line is exactly `listening on http://HOST:PORT` (flushed); nothing else is
-ever written to stdout, so a parent may stop reading it. Logs go to stderr. While serving,
-`<data dir>/server.json` holds {"pid", "url"} (never the key); a clean exit removes it.
+ever written to stdout, so a parent may stop reading it. Logs go to stderr, or to a capped
+`log_file`. While serving, `<data dir>/server.json` holds {"pid", "url"} (never the key); a
+clean exit removes it. Without a fixed key the server takes the data directory's own
+(`tui.emulator.keyfile`). A damaged state database ends the start with exit status 2.
 """
 
 from __future__ import annotations
@@ -12,11 +14,17 @@ import fcntl
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
 import orjson
 
+from tui.emulator import guard
+from tui.emulator.busy import is_transient
+from tui.emulator.datadir import STATE_NAME, DamagedState, check_state, damaged_message, make_private, setup_logging
+from tui.emulator.keyfile import KeyFileError, ensure_key
+from tui.emulator.protocol import HEADER_TIMEOUT, EmulatorRunner
 from tui.emulator.server import STATE_KEY, EmulatorConfig, make_app
 
 log = logging.getLogger("tunedeck.emulator")
@@ -38,6 +46,10 @@ class RequestLog:
 
 class AlreadyServing(Exception):
     """Another emulator holds the data directory."""
+
+
+class StateLocked(Exception):
+    """Another process kept the state database locked through the start."""
 
 
 def _lock(root: Path):
@@ -64,33 +76,42 @@ def _url(host: str, port: int) -> str:
 
 
 async def _serve(root: Path, host: str, port: int, api_key: str, config: EmulatorConfig, trainers: int | None,
-                 parent_pid: int | None, log_requests: bool) -> None:  # fmt: skip
+                 parent_pid: int | None, log_requests: bool, header_timeout: float) -> None:  # fmt: skip
     from aiohttp import web
     from aiohttp.abc import AbstractAccessLogger
 
     app = make_app(root, api_key, config, trainers)
+    guard.install(app)
     if log_requests:
         access = type("EmulatorAccessLog", (RequestLog, AbstractAccessLogger), {})
-        runner = web.AppRunner(app, access_log=log, access_log_class=access, handle_signals=False)
+        runner = EmulatorRunner(app, header_timeout, access_log=log, access_log_class=access, handle_signals=False)
     else:
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = EmulatorRunner(app, header_timeout, access_log=None, handle_signals=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # before announcing: a stop right away is clean
         loop.add_signal_handler(sig, stop.set)
-    await runner.setup()
+    try:
+        await runner.setup()
+    except sqlite3.DatabaseError as exc:  # damage the start-up check did not see, or a lock held too long
+        await runner.cleanup()
+        if is_transient(exc):
+            raise StateLocked(f"{root / STATE_NAME} is locked by another process ({exc}); "
+                              "close whatever holds it and start again") from None
+        raise DamagedState(damaged_message(root / STATE_NAME, str(exc))) from None
     site = web.TCPSite(runner, host, port, reuse_address=True)
     try:
         await site.start()
     except OSError:
         await runner.cleanup()
         raise
-    app[STATE_KEY].resume_interrupted()
     bound = runner.addresses[0][1]
+    guard.allow_hosts(app, host, bound)
+    app[STATE_KEY].resume_interrupted()
     url = _url(host, bound)
     info = root / "server.json"
     tmp = root / "server.json.tmp"
-    tmp.write_bytes(orjson.dumps({"pid": os.getpid(), "url": url}))
+    tmp.write_bytes(orjson.dumps({"pid": os.getpid(), "url": url}))  # 0600: the server runs with umask 077
     tmp.replace(info)
     print(f"listening on {url}", flush=True)
     devnull = os.open(os.devnull, os.O_WRONLY)  # the parent may stop reading our stdout now
@@ -129,17 +150,37 @@ def serve(
     trainers: int | None = None,
     parent_pid: int | None = None,
     log_requests: bool = False,
+    log_file: Path | None = None,
+    header_timeout: float = HEADER_TIMEOUT,
 ) -> int:
-    """Serve until SIGINT/SIGTERM, or until process `parent_pid` is no longer our parent."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
-    root.mkdir(parents=True, exist_ok=True)
+    """Serve until SIGINT/SIGTERM, or until process `parent_pid` is no longer our parent.
+
+    Exit status: 0 after a clean stop, 1 if the server cannot start (port taken, another
+    server on the directory), 2 if the data directory's state is damaged.
+    """
+    make_private(root)
+    setup_logging(log_file)
     try:
         lock = _lock(root)
     except AlreadyServing as exc:
         print(f"tunedeck emulator: {exc}", file=sys.stderr)
         return 1
     try:
-        asyncio.run(_serve(root, host, port, api_key, config or EmulatorConfig(), trainers, parent_pid, log_requests))
+        key = ensure_key(root)  # every data directory gets its own key, even when a fixed one is used now
+        check_state(root)
+    except (KeyFileError, DamagedState) as exc:
+        lock.close()
+        print(f"tunedeck emulator: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(_serve(root, host, port, api_key or key, config or EmulatorConfig(), trainers, parent_pid,
+                           log_requests, header_timeout))  # fmt: skip
+    except DamagedState as exc:
+        print(f"tunedeck emulator: {exc}", file=sys.stderr)
+        return 2
+    except StateLocked as exc:
+        print(f"tunedeck emulator: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"tunedeck emulator: cannot listen on {_url(host, port)}: {exc.strerror or exc}; "
               "pick another --port (0 picks a free one)", file=sys.stderr)  # fmt: skip

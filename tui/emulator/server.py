@@ -4,7 +4,9 @@ Auth, fault injection and the error envelope are middlewares; handlers live in o
 per resource under `routes/` (listed in `ROUTE_MODULES`), reading the server's state from
 the application (`tui.emulator.state.STATE`). Test switches (`EmulatorConfig`) can be changed at runtime through
 `POST /_emulator/config` (same API key), read back with `GET /_emulator/config`.
-`GET /_emulator/health` needs no key and tells a client which process answers.
+`GET /_emulator/health` needs no key and says only that the server is up;
+`GET /_emulator/info` (with the key) tells which process answers and from where.
+Before all of this, `guard.py` checks Host, Origin, content type and size.
 """
 
 from __future__ import annotations
@@ -13,19 +15,21 @@ import logging
 import os
 import random
 import secrets
+import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import orjson
 from aiohttp import web
 
+from tui.emulator.busy import is_transient, unavailable
+from tui.emulator.guard import MAX_BODY_BYTES
 from tui.emulator.routes import admin, gemini_models, generation, operations, permissions
 from tui.emulator.state import STATE, State
 from tui.emulator.wire import ApiError, error_info
 
 log = logging.getLogger("tunedeck.emulator")
 
-MAX_BODY_BYTES = 64 * 1024 * 1024
 STATE_KEY = STATE  # the name serve.py and older callers use
 # Each module has add_routes(app); a new resource is a new module added here.
 ROUTE_MODULES = (gemini_models, generation, operations, permissions, admin)
@@ -90,7 +94,8 @@ def check_key(request: web.Request, api_key: str) -> None:
     given = request.headers.get("x-goog-api-key") or request.query.get("key")
     if not given:
         raise _bearer_only() if request.headers.get("Authorization", "").startswith("Bearer ") else _missing_key()
-    if not secrets.compare_digest(given.encode(), api_key.encode()):
+    # aiohttp keeps header bytes that are not UTF-8 as surrogates: compare the bytes as sent
+    if not secrets.compare_digest(given.encode("utf-8", "surrogateescape"), api_key.encode()):
         raise _bad_key()
 
 
@@ -112,7 +117,7 @@ def _fault(config: EmulatorConfig) -> ApiError | None:
 
 def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | None = None) -> web.Application:
     """The emulator as an aiohttp application over the state in `root`."""
-    from tui.emulator import auth, storage
+    from tui.emulator import auth, storage, vertex
 
     @web.middleware
     async def envelope(request: web.Request, handler):
@@ -136,6 +141,12 @@ def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | N
             return error_response(ApiError(400, f"Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes."))
         except web.HTTPException as exc:  # anything else aiohttp refuses, still in the API's shape
             return error_response(ApiError(exc.status, exc.reason))
+        except sqlite3.OperationalError as exc:
+            if is_transient(exc):  # another process holds the database: say when to come back
+                log.warning("answered %s %s with 503: the database is busy", request.method, request.path)
+                return error_response(unavailable())
+            log.exception("unexpected error answering %s %s", request.method, request.path)
+            return error_response(ApiError(500, "Internal error encountered."))
         except Exception:
             log.exception("unexpected error answering %s %s", request.method, request.path)
             return error_response(ApiError(500, "Internal error encountered."))
@@ -150,4 +161,5 @@ def make_app(root: Path, api_key: str, config: EmulatorConfig, trainers: int | N
         module.add_routes(app)
     auth.setup(app, root, api_key)
     storage.setup(app, root)
+    vertex.setup(app, root)
     return app

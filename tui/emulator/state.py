@@ -7,6 +7,7 @@ so a handler can be read alone and a new resource module only needs `add_routes(
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ class State:
     _store: Store | None = None
     _pool: TrainingPool | None = None
     weights: WeightsCache = field(default_factory=WeightsCache)
+    resumers: list[Callable[[], None]] = field(default_factory=list)  # more job kinds to resume on start
 
     @property
     def store(self) -> Store:
@@ -56,6 +58,8 @@ class State:
         """Queue the jobs a previous server left training (called once the server listens)."""
         for model_id in self.store.ids_in_state("CREATING"):
             self.pool.submit(model_id)
+        for resume in self.resumers:
+            resume()
 
     async def stop(self, app: web.Application) -> None:
         if self._pool is not None:

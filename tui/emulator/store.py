@@ -14,6 +14,9 @@ from typing import Any
 
 import orjson
 
+from tui.emulator.busy import BUSY_TIMEOUT_MS
+from tui.emulator.wire import float32
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tuned_models (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -114,6 +117,8 @@ class Store:
         if "source_model" not in columns:  # state written by an earlier version
             self.conn.execute("ALTER TABLE tuned_models ADD COLUMN source_model TEXT")
         self._curves: dict[str, list[dict[str, Any]]] = {}  # model id -> snapshots, kept in step with the table
+        # From now on a lock held by another process is not waited for on the event loop (tui/emulator/busy.py).
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def close(self) -> None:
         self.conn.close()
@@ -199,7 +204,7 @@ class Store:
             rows = self.conn.execute(
                 "SELECT step, epoch, mean_loss, compute_time FROM snapshots WHERE model_id = ? ORDER BY step", (model_id,)
             )
-            curve = [{"step": r[0], "epoch": r[1], "meanLoss": r[2], "computeTime": r[3]} for r in rows]
+            curve = [{"step": r[0], "epoch": r[1], "meanLoss": float32(r[2]), "computeTime": r[3]} for r in rows]
             self._curves[model_id] = curve
         return curve
 

@@ -7,7 +7,9 @@ values left out. Every failure is an `ApiError`, answered as
 
 from __future__ import annotations
 
+import math
 import re
+import struct
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,12 +70,28 @@ class ApiError(Exception):
 
 
 def invalid(field: str, message: str) -> ApiError:
-    """A 400 INVALID_ARGUMENT naming the field at fault (also as a BadRequest detail)."""
+    """A 400 INVALID_ARGUMENT naming the field at fault (also as a BadRequest detail; no `field` if none)."""
+    violation = {"field": field, "description": message} if field else {"description": message}
     return ApiError(
         400,
         f"{field}: {message}" if field else message,
-        details=[{"@type": BAD_REQUEST_TYPE, "fieldViolations": [{"field": field, "description": message}]}],
+        details=[{"@type": BAD_REQUEST_TYPE, "fieldViolations": [violation]}],
     )
+
+
+def float32(value: float) -> float:
+    """`value` as proto3 JSON writes a `float` field: the shortest decimal that reads back as the same float32."""
+    try:
+        single = struct.unpack("<f", struct.pack("<f", value))[0]
+    except OverflowError:
+        return value
+    if not math.isfinite(single):
+        return single
+    for digits in range(1, 10):  # 9 significant digits always round-trip a float32
+        shortest = float(f"{single:.{digits}g}")
+        if struct.unpack("<f", struct.pack("<f", shortest))[0] == single:
+            return shortest
+    return single
 
 
 def not_found(message: str) -> ApiError:

@@ -97,7 +97,9 @@ def _examples(plan: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[s
         emit({"event": "failed", "message": str(exc), "code": 3})
         return None
     tmp = parsed.with_name(parsed.name + ".tmp")
-    tmp.write_bytes(orjson.dumps({"train": result.train, "validation": result.validation, "batch_size": result.batch_size}))
+    tmp.write_bytes(
+        orjson.dumps({"train": result.train, "validation": result.validation, "batch_size": result.batch_size})
+    )
     tmp.replace(parsed)
     emit({"event": "dataset", "stats": result.stats, "batchSize": result.batch_size, "totalSteps": result.total_steps})
     return result.train, result.validation, result.batch_size
@@ -178,9 +180,13 @@ def train(plan: dict[str, Any], controls: Controls) -> None:
         epoch = trainer.epoch_of(trainer.step)
         loss = trainer.train_step()
         point: dict[str, Any] = {
-            "step": trainer.step, "epoch": epoch, "time": now(), "loss": loss,
-            "accuracy": trainer.last_correct / max(1, trainer.last_predictions), "predictions": trainer.last_predictions,
-        }  # fmt: skip
+            "step": trainer.step,
+            "epoch": epoch,
+            "time": now(),
+            "loss": loss,
+            "accuracy": trainer.last_correct / max(1, trainer.last_predictions),
+            "predictions": trainer.last_predictions,
+        }
         ended = epoch_ends.get(trainer.step)
         if evaluation is not None and (ended is not None or (eval_every and trainer.step % eval_every == 0)):
             eval_loss, eval_accuracy, eval_predictions = trainer.evaluate(evaluation)

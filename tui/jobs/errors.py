@@ -64,6 +64,7 @@ class LaunchRefused(Exception):
         total = max(len(errors), int((getattr(report, "counts", None) or {}).get("error", 0)))
         more = f"\n  … and {total - len(lines)} more" if total > len(lines) else ""
         super().__init__(
-            f"{path or 'the dataset'} has {total} error{'' if total == 1 else 's'}; fix {'it' if total == 1 else 'them'} before launching\n"
+            f"{path or 'the dataset'} has {total} error{'' if total == 1 else 's'}; "
+            f"fix {'it' if total == 1 else 'them'} before launching\n"
             + "\n".join(lines) + more
         )

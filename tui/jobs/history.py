@@ -13,6 +13,7 @@ file cannot be used, so the backend's jobs can still be listed and watched.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -230,7 +231,9 @@ class History:
 
     def was_cancelled(self, backend: str, name: str) -> bool:
         with self._guard():
-            row = self._db.execute("SELECT user_cancelled FROM jobs WHERE backend = ? AND name = ?", (backend, name)).fetchone()
+            row = self._db.execute(
+                "SELECT user_cancelled FROM jobs WHERE backend = ? AND name = ?", (backend, name)
+            ).fetchone()
             return bool(row and row[0])
 
     def load(self, backend: str, include_deleted: bool = False) -> list[Job]:
@@ -238,22 +241,26 @@ class History:
         with self._guard():
             where = "" if include_deleted else " AND state != 'DELETED'"
             rows = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs WHERE backend = ?{where} ORDER BY created DESC", (backend,)
+                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs "
+                f"WHERE backend = ?{where} ORDER BY created DESC",
+                (backend,),
             ).fetchall()
             return [self._job(row) for row in rows]
 
     def get(self, backend: str, name: str) -> Job | None:
         with self._guard():
             row = self._db.execute(
-                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs WHERE backend = ? AND name = ?", (backend, name)
+                f"SELECT {', '.join(_COLUMNS)}, user_cancelled FROM jobs WHERE backend = ? AND name = ?",
+                (backend, name),
             ).fetchone()
             return self._job(row) if row else None
 
     def _job(self, row: tuple) -> Job:
-        data = dict(zip((*_COLUMNS, "user_cancelled"), row))
+        data = dict(zip((*_COLUMNS, "user_cancelled"), row, strict=True))
         curves: dict[str, list[CurvePoint]] = {}
         for curve, step, value, epoch, time in self._db.execute(
-            "SELECT curve, step, value, epoch, time FROM curve_points WHERE backend = ? AND name = ? ORDER BY curve, step",
+            "SELECT curve, step, value, epoch, time FROM curve_points "
+            "WHERE backend = ? AND name = ? ORDER BY curve, step",
             (data["backend"], data["name"]),
         ):
             curves.setdefault(curve, []).append(CurvePoint(step=step, value=value, epoch=epoch, time=_dt(time)))
@@ -261,7 +268,8 @@ class History:
         if data.pop("user_cancelled") and state is not JobState.DELETED:
             state = JobState.CANCELLED
         return Job(
-            **{k: data[k] for k in ("name", "backend", "display_name", "base_model", "operation", "total_steps", "completed_steps")},
+            **{k: data[k] for k in ("name", "backend", "display_name", "base_model", "operation", "total_steps",
+                                    "completed_steps")},
             state=state,
             error=data["error"],
             hyperparameters=Hyperparameters.model_validate_json(data["hyperparameters"]),
@@ -276,11 +284,13 @@ class History:
             data_stats=DataStats.model_validate_json(data["data_stats"]) if data["data_stats"] else None,
             validation_examples=data["validation_examples"],
             dataset_uri=data["dataset_uri"],
-            **{t: _dt(data[t]) for t in _TIMES},
+            created=_dt(data["created"]),
+            updated=_dt(data["updated"]),
+            started=_dt(data["started"]),
+            completed=_dt(data["completed"]),
+            last_polled=_dt(data["last_polled"]),
         )
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(sqlite3.Error):  # closing never fails the caller
             self._db.close()
-        except sqlite3.Error:
-            pass  # closing never fails the caller

@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from tui.jobs.backend import LaunchData, TuningBackend
@@ -27,12 +28,14 @@ def new_model_id(display_name: str) -> str:
 
 
 def read_dataset(path: Path, format=None):
-    """(Dataset metadata, valid examples, lint report) for a dataset file; blocking."""
+    """(Dataset metadata, valid examples, lint report) for a dataset file; blocking. An example with an
+    error (empty, or over the length limits) is not valid: a forced launch leaves it out."""
     from tui.datasets import lint, open_dataset
+    from tui.datasets.lint import tunable
 
     reader = open_dataset(path, format=format)
     report = lint(reader)
-    return reader.dataset, list(reader.iter_examples()), report
+    return reader.dataset, [e for e in reader.iter_examples() if tunable(e)], report
 
 
 async def create_job(
@@ -49,7 +52,7 @@ async def create_job(
     for attempt in range(1, LAUNCH_ATTEMPTS + 1):
         attempt_data = replace(data, retry=attempt > 1)
         try:
-            return await call(lambda: backend.create(spec, attempt_data))
+            return await call(partial(backend.create, spec, attempt_data))
         except BackendError as exc:
             if not exc.retryable or attempt == LAUNCH_ATTEMPTS:
                 raise

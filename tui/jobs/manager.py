@@ -16,13 +16,23 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from tui.jobs.backend import LaunchData, TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
 from tui.jobs.events import (
-    BackendFailed, BackendMoved, BackendRecovered, CurvePointsAdded, Event, HistoryFailed, JobAdded, JobFinished,
-    JobProgress, JobRemoved, JobStateChanged, JobUpdated,
+    BackendFailed,
+    BackendMoved,
+    BackendRecovered,
+    CurvePointsAdded,
+    Event,
+    HistoryFailed,
+    JobAdded,
+    JobFinished,
+    JobProgress,
+    JobRemoved,
+    JobStateChanged,
+    JobUpdated,
 )
 from tui.jobs.fold import fold
 from tui.jobs.history import History, HistoryError
@@ -30,6 +40,9 @@ from tui.jobs.launching import create_job, read_dataset
 from tui.jobs.polling import PollPolicy
 from tui.jobs.subscription import Broadcaster, Subscription
 from tui.models import BaseModelInfo, CurvePoint, Job, JobSpec, JobState
+
+if TYPE_CHECKING:
+    from tui.jobs.local import EmulatorLink
 
 T = TypeVar("T")
 _EPOCH = datetime.min.replace(tzinfo=UTC)
@@ -57,8 +70,7 @@ class JobManager:
         self.history = history
         self.policy = policy or PollPolicy()
         self.emulator = None  # the RunningEmulator in use, when the backend is local
-        self.link = None  # an EmulatorLink: finds the local emulator again when it stops answering
-        self._reconnecting: asyncio.Task | None = None
+        self.link: EmulatorLink | None = None  # finds the local emulator again when it stops answering
         self._wake = asyncio.Event()  # set when the backend answers again: sleeping pollers go at once
         self.history_problem: HistoryError | None = None  # set once the history file fails; memory stands in
         self.requests_sent = 0
@@ -134,7 +146,9 @@ class JobManager:
         if self._closed:
             return
         self._closed = True
-        tasks = [*self._watchers.values(), *(t for t in (self._discovery, self._reconnecting) if t)]
+        if self.link is not None:
+            await self.link.close()
+        tasks = [*self._watchers.values(), *([self._discovery] if self._discovery else [])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -185,7 +199,9 @@ class JobManager:
         if report.has_errors and not force:
             raise LaunchRefused(report, str(path))
         data = LaunchData(path=path, dataset=dataset, examples=examples)
-        job = await create_job(self._call, self.backend, spec, data, self.policy, lambda e: self._publish(BackendFailed(e)))
+        job = await create_job(
+            self._call, self.backend, spec, data, self.policy, lambda e: self._publish(BackendFailed(e))
+        )
         job = job.model_copy(
             update={
                 "dataset_path": str(path.resolve()),
@@ -206,7 +222,9 @@ class JobManager:
         """Cancel a training job; it shows as CANCELLED from now on, whatever the backend says."""
         job = self._require(name)
         if job.state.finished:
-            raise BackendError(ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state})", "nothing to cancel")
+            raise BackendError(
+                ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state})", "nothing to cancel"
+            )
         async with self._lock(job.name):
             self._cancelling.add(job.name)
             try:
@@ -236,7 +254,9 @@ class JobManager:
     async def rename(self, name: str, display_name: str) -> Job:
         if len(display_name) > 40:
             raise BackendError(
-                ErrorKind.INVALID, f"display name is {len(display_name)} characters; the API allows at most 40", "shorten it"
+                ErrorKind.INVALID,
+                f"display name is {len(display_name)} characters; the API allows at most 40",
+                "shorten it",
             )
         job = self._require(name)
         fetched = await self._call(lambda: self.backend.rename(job.name, display_name))
@@ -287,6 +307,10 @@ class JobManager:
     def _publish(self, event: Event) -> None:
         self._broadcast.publish(event)
 
+    def publish(self, event: Event) -> None:
+        """Tell every subscriber (for the emulator link, which notices a dead emulator itself)."""
+        self._broadcast.publish(event)
+
     def _require(self, name: str) -> Job:
         job = self.job(name)
         if job is None:
@@ -310,37 +334,20 @@ class JobManager:
             except BackendError as exc:
                 if exc.kind is ErrorKind.RATE_LIMITED and exc.retry_after:
                     self._not_before = max(self._not_before, loop.time() + exc.retry_after)
-                if exc.kind is ErrorKind.UNREACHABLE:
-                    self._reconnect()
+                if exc.kind is ErrorKind.UNREACHABLE and self.link is not None:
+                    self.link.lost()
                 raise
 
-    def _reconnect(self) -> None:
-        """Look for the local emulator until it answers (once at a time; nothing to do for Gemini)."""
-        if self.link is None or self._closed or (self._reconnecting and not self._reconnecting.done()):
-            return
-        self._reconnecting = asyncio.create_task(self._reconnect_loop(), name="tunedeck-reconnect")
-
-    async def _reconnect_loop(self) -> None:
-        from tui.jobs.local import RECONNECT_EVERY_S
-
-        while not self._closed:
-            try:
-                located = await self.link.locate()
-            except Exception:  # noqa: BLE001 - looked for again in a second
-                located = None
-            if located is not None:
-                if located.url != self.backend.base_url:
-                    from tui.jobs.service import local_description
-
-                    await self.backend.retarget(located.url, local_description(located.url))
-                    self.emulator = self.link.emulator
-                if located.news:
-                    self._publish(BackendMoved(located.news, self.backend_description))
-                self._publish(BackendRecovered())
-                self._wake.set()
-                self._wake = asyncio.Event()
-                return
-            await asyncio.sleep(RECONNECT_EVERY_S)
+    async def repoint(self, url: str, description: str, news: str = "") -> None:
+        """The backend answers again (at `url`): talk to it there, say so, and let every poller go at once."""
+        retarget = getattr(self.backend, "retarget", None)  # only a backend with an address can move
+        if retarget is not None and url != getattr(self.backend, "base_url", url):
+            await retarget(url, description)
+        if news:
+            self._publish(BackendMoved(news, self.backend_description))
+        self._publish(BackendRecovered())
+        self._wake.set()
+        self._wake = asyncio.Event()
 
     async def _sleep(self, delay: float, name: str | None = None) -> None:
         """Sleep `delay` seconds, or less if the backend answers again meanwhile or, for the
@@ -372,9 +379,13 @@ class JobManager:
         while (job := self._jobs.get(name)) is not None and not job.state.finished:
             try:
                 changed = await self._poll(name)
-            except Exception as exc:  # noqa: BLE001 - a watcher outlives every failure
+            except Exception as exc:  # a watcher outlives every failure
                 failures += 1
-                error = exc if isinstance(exc, BackendError) else BackendError(ErrorKind.SERVER, f"polling {name} failed: {exc!r}")
+                error = (
+                    exc
+                    if isinstance(exc, BackendError)
+                    else BackendError(ErrorKind.SERVER, f"polling {name} failed: {exc!r}")
+                )
                 self._publish(BackendFailed(error, name))
                 delay = self.policy.backoff(failures, error.retry_after)
             else:
@@ -403,7 +414,8 @@ class JobManager:
                 return True
             before = self._jobs[name]
             after = self._merge(name, fetched)
-            return (before.state, before.completed_steps, _points(before)) != (after.state, after.completed_steps, _points(after))
+            seen = (before.state, before.completed_steps, _points(before))
+            return seen != (after.state, after.completed_steps, _points(after))
 
     def _merge(self, name: str, fetched: Job, cancelled: bool = False) -> Job:
         """Fold a fetched job into the known one, record it and publish what changed."""
@@ -442,8 +454,12 @@ class JobManager:
         while True:
             try:
                 await self._discover()
-            except Exception as exc:  # noqa: BLE001 - discovery keeps going
-                error = exc if isinstance(exc, BackendError) else BackendError(ErrorKind.SERVER, f"listing jobs failed: {exc!r}")
+            except Exception as exc:  # discovery keeps going
+                error = (
+                    exc
+                    if isinstance(exc, BackendError)
+                    else BackendError(ErrorKind.SERVER, f"listing jobs failed: {exc!r}")
+                )
                 self._publish(BackendFailed(error))
                 failing = True
             else:

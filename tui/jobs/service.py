@@ -4,14 +4,16 @@ With no credentials (or `--backend local`) the manager talks to a local emulator
 at `settings.local_url` if given, else one already running for `settings.emulator_dir`,
 else a new detached one on a free loopback port (paced by `settings.emulator_step_delay`),
 so jobs keep training after the app exits and are there when it comes back. When the
-emulator stops answering, the manager finds it again through an `EmulatorLink`.
+emulator stops answering, the manager finds it again through an `EmulatorLink`. The
+emulator's key is `settings.local_api_key` ($TUNEDECK_EMULATOR_API_KEY) if set, else the
+one stored in `settings.emulator_dir` (tui/emulator/keyfile.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from tui.config import LOCAL_API_KEY, BackendKind, Settings
+from tui.config import BackendKind, Settings
 from tui.jobs.errors import BackendError, ErrorKind
 from tui.jobs.gemini import GeminiBackend
 from tui.jobs.history import History, HistoryError
@@ -19,6 +21,9 @@ from tui.jobs.local import EmulatorLink, start_for
 from tui.jobs.manager import JobManager
 from tui.jobs.polling import PollPolicy
 from tui.jobs.translate import KEY_HELP
+
+LOCAL_KEY_HELP = "set TUNEDECK_EMULATOR_API_KEY to its key (`tunedeck emulator env` prints it)"
+
 
 def gemini_backend(settings: Settings) -> GeminiBackend:
     if not settings.api_key:
@@ -32,9 +37,24 @@ def gemini_backend(settings: Settings) -> GeminiBackend:
     )
 
 
-def local_backend(url: str, link: EmulatorLink | None = None) -> GeminiBackend:
+def local_key(settings: Settings) -> str:
+    """The key for the emulator the settings name: the fixed one, else the one stored in its data dir."""
+    from tui.emulator.keyfile import KeyFileError, read_key
+
+    if settings.local_api_key:
+        return settings.local_api_key
+    try:
+        key = read_key(settings.emulator_dir)
+    except KeyFileError as exc:
+        raise BackendError(ErrorKind.BAD_KEY, str(exc), LOCAL_KEY_HELP) from None
+    if key is None:
+        raise BackendError(ErrorKind.BAD_KEY, f"no key for the emulator at {settings.local_url}", LOCAL_KEY_HELP)
+    return key
+
+
+def local_backend(url: str, api_key: str, link: EmulatorLink | None = None) -> GeminiBackend:
     return GeminiBackend(
-        LOCAL_API_KEY,
+        api_key,
         base_url=url,
         name=BackendKind.LOCAL.value,
         description=local_description(url),
@@ -51,12 +71,12 @@ async def ensure_emulator(settings: Settings):
     else started detached."""
     from tui.emulator.process import find_running
 
-    running = await asyncio.to_thread(find_running, settings.emulator_dir)
+    running = await asyncio.to_thread(find_running, settings.emulator_dir, settings.local_api_key)
     if running is not None:
         return running, False
     try:
         return await asyncio.to_thread(start_for, settings), True
-    except Exception as exc:  # noqa: BLE001 - any start failure is shown the same way
+    except Exception as exc:  # any start failure is shown the same way
         raise BackendError(
             ErrorKind.UNREACHABLE,
             f"could not start the local emulator under {settings.emulator_dir} ({exc})",
@@ -72,12 +92,12 @@ async def open_manager(settings: Settings, *, policy: PollPolicy | None = None, 
     elif settings.local_url:
         url = settings.local_url.rstrip("/")
         link = EmulatorLink(settings, url)
-        backend = local_backend(url, link)
+        backend = local_backend(url, local_key(settings), link)
     else:
         emulator, started = await ensure_emulator(settings)
         url = emulator.url.rstrip("/")
         link = EmulatorLink(settings, url, emulator=emulator, started=started)
-        backend = local_backend(url, link)
+        backend = local_backend(url, emulator.api_key, link)
     try:
         history, problem = History(settings.history_path), None
     except HistoryError as exc:  # the backend's jobs can still be listed and watched
@@ -86,5 +106,9 @@ async def open_manager(settings: Settings, *, policy: PollPolicy | None = None, 
     manager.emulator = emulator
     manager.link = link
     manager.history_problem = problem
+    if link is not None:
+        link.attach(manager)
+        if background:
+            link.watch_process()
     await manager.start(background=background)
     return manager

@@ -25,8 +25,10 @@ from tui.samples import sample_paths
 
 # tui.widgets.opened_dataset is imported where it is used: it is not needed for the first frame.
 
+PREVIEW_WAIT_S = 0.3  # the longest the first frame waits for the preview of a file given on the command line
+
 if TYPE_CHECKING:
-    from tui.widgets.opened_dataset import DatasetIndexed, DatasetLinted, OpenedDataset, WorkProgress
+    from tui.widgets.opened_dataset import DatasetIndexed, DatasetLinted, DatasetOpened, OpenedDataset, WorkProgress
     from tui.widgets.example_table import ExampleTable
     from tui.widgets.findings_list import FindingsTable
     from tui.widgets.path_input import PathInput
@@ -62,7 +64,26 @@ class DatasetsScreen(Screen):
                 yield OptionList(*[Option(path.name, id=str(path)) for path in sample_paths()], id="samples")
                 yield Static("Dataset", classes="section-title")
                 yield Static("Open a sample or a file to start.", id="dataset-summary")
-            yield Vertical(id="main")
+            with Vertical(id="main"):
+                preview = self._preview()
+                if preview:  # `tunedeck PATH`: its first records are in the first frame
+                    yield Static(preview, id="first-rows", markup=False)
+
+    def _preview(self) -> str:
+        """The first records of the file given on the command line, as text, if they are read in time."""
+        first_page = getattr(self.app, "open_on_start", None)
+        if first_page is None or not first_page.previewed.wait(PREVIEW_WAIT_S) or not first_page.preview:
+            return ""
+        from tui.widgets.example_table import INPUT_CHARS, OUTPUT_CHARS, one_line
+
+        lines = [f"{'#':<8}{'line':<8}{'input':<{INPUT_CHARS + 2}}output"]
+        for number, line, text_input, output in first_page.preview:
+            if text_input is None:
+                lines.append(f"{number + 1:<8}{line:<8}✖ {one_line(output, INPUT_CHARS)}")
+            else:
+                lines.append(f"{number + 1:<8}{line:<8}{one_line(text_input, INPUT_CHARS):<{INPUT_CHARS + 2}}"
+                             f"{one_line(output, OUTPUT_CHARS)}")
+        return "\n".join(lines)
 
     def _build(self) -> None:
         """Mount the path bar, the example/findings/stats panels and the footer."""
@@ -71,18 +92,48 @@ class DatasetsScreen(Screen):
         from tui.widgets.dataset_panels import DatasetPanels
         from tui.widgets.path_input import PathInput
 
-        self.mount(Horizontal(PathInput(id="path"), Button("Browse…", id="browse"), id="open-bar"), before="#body")
+        from tui.widgets.opened_dataset import display_path
+
+        shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
+        path_bar = Horizontal(PathInput(value=shown, id="path"), Button("Browse…", id="browse"), id="open-bar")
+        self.mount(path_bar, before="#body")
+        self.query("#first-rows").remove()  # the table takes the preview's place
         self.query_one("#main").mount(DatasetPanels())
         self.mount(Footer())
         self.call_after_refresh(self.app.steady, self)
         self.call_after_refresh(self.refresh_bindings)  # a footer mounted late must hear of the keys
+        self._built = True
+        for message in self._early:  # news of it that came before the panels
+            self.call_after_refresh(self.post_message, message)
+        self._early = ()
 
     _shown: OpenedDataset | None = None
     _progress: tuple[Horizontal, Static, Any] | None = None  # (row, stage label, bar) while a file is read
+    _built = False  # the panels are mounted
+    _opening: Path | None = None  # the file being read
+    _start_path: Path | None = None  # the file given on the command line
+    _reader: Any = None  # the reader of the file being read
+    _early: tuple[Any, ...] = ()  # news of the file read that came before the panels
+    _told_end = False  # said where the index has got, at the end of the rows known so far
 
     def on_mount(self) -> None:
         self.app.dataset_changed.subscribe(self, self._dataset_changed)
         self.app.after_first_paint(self._build)
+        first_page = getattr(self.app, "open_on_start", None)
+        if first_page is not None:  # `tunedeck PATH`: its first rows are being read since the start
+            self._opening = self._start_path = first_page.path
+            self._set_summary(f"Reading {first_page.path.name}…", "muted")
+            self.app.after_first_paint(first_page.read_rows)
+            first_page.when_read(self._first_page_read)
+
+    def _first_page_read(self, first_page) -> None:
+        """The command line's file is read (on the reading thread, or at once)."""
+        from tui.widgets.opened_dataset import DatasetOpened
+
+        if first_page.error is None:
+            self.post_message(DatasetOpened(first_page.path, first_page.reader, first_page.rows))
+        else:  # read it again the usual way, which reports what is wrong
+            self.app.call_from_thread(self._open, first_page.path, first_page.format)
 
     # -- opening ----------------------------------------------------------------------
 
@@ -93,13 +144,31 @@ class DatasetsScreen(Screen):
 
         self.query_one("#path").value = display_path(path)
         self._set_summary(f"Reading {path.name}…", "muted")
+        if self._reader is not None:
+            self._reader.stop_indexing()  # the file read before is no longer wanted
+        self._opening, self._reader = path, None
         self._open(path, format)
 
     @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
     def _open(self, path: Path, format: str | None) -> None:
+        """Read the first rows; the index and the lint follow once they are on screen (`_finish`)."""
         from textual.worker import get_current_worker
 
-        from tui.widgets.opened_dataset import DatasetIndexed, DatasetLinted, read_and_check
+        from tui.datasets.first_page import FIRST_ROWS
+        from tui.datasets.reader import open_reader
+        from tui.widgets.opened_dataset import DatasetOpened
+
+        reader = open_reader(path, format)
+        rows = reader.first_rows(FIRST_ROWS)
+        if not get_current_worker().is_cancelled:
+            self.post_message(DatasetOpened(path, reader, rows))
+
+    @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
+    def _finish(self, path: Path, reader: Any) -> None:
+        """Index and lint the file whose first rows are shown."""
+        from textual.worker import get_current_worker
+
+        from tui.widgets.opened_dataset import DatasetIndexed, DatasetLinted, finish_reading
 
         worker = get_current_worker()
 
@@ -107,8 +176,11 @@ class DatasetsScreen(Screen):
             if not worker.is_cancelled:  # a newer open replaced this one: its messages win
                 self.post_message(message)
 
-        opened = read_and_check(path, format, SimpleNamespace(post_message=post), indexed=lambda reader: post(DatasetIndexed(path, reader)))
-        post(DatasetLinted(path, opened.reader, opened.report))
+        opened = finish_reading(reader, SimpleNamespace(post_message=post),
+                                indexed=lambda reader: post(DatasetIndexed(path, reader)),
+                                cancelled=lambda: worker.is_cancelled)
+        if opened is not None:
+            post(DatasetLinted(path, opened.reader, opened.report))
 
     def on_work_progress(self, message: WorkProgress) -> None:
         """Show how far reading has got, mounting the progress bar on the first report."""
@@ -124,6 +196,17 @@ class DatasetsScreen(Screen):
         _row, label, bar = self._progress
         label.update(message.stage)
         bar.update(total=message.total, progress=message.done)
+        reader = self._reading()
+        if message.stage == "Indexing" and reader is not None and not reader.complete:
+            self.query_one("#example-table").grow(len(reader))
+            self._set_summary(f"{reader.path.name}\n{len(reader):,} examples so far · indexing "
+                              f"{reader.index.fraction:.0%}", "muted")
+
+    def _reading(self) -> Any:
+        """The reader in the example table, if it is the file being read."""
+        tables = self.query("#example-table")
+        reader = tables.first().reader if tables else None
+        return reader if reader is not None and reader.path == self._opening else None
 
     def _end_progress(self) -> None:
         """Remove the progress bar: it animates while it exists, even when hidden."""
@@ -131,12 +214,43 @@ class DatasetsScreen(Screen):
             self._progress[0].remove()
             self._progress = None
 
-    def on_dataset_indexed(self, message: DatasetIndexed) -> None:
+    def on_dataset_opened(self, message: DatasetOpened) -> None:
+        """The first rows: shown at once; the index and the lint start once they are on screen."""
+        if not self._built:
+            self._early = (*self._early, message)
+            return
+        if message.path != self._opening:  # another file was opened since
+            return
+        self._told_end = False
+        self._reader = message.reader
         table = self.query_one("#example-table")
-        table.show(message.reader)
+        table.show(message.reader, rows=message.rows)
+        if message.path == self._start_path:
+            table.focus()  # opened from the shell: its keys move through the examples at once
+        self._set_summary(f"{message.path.name}\nindexing…", "muted")
+        self.call_after_refresh(self._rows_shown, message.path, message.reader)
+
+    def _rows_shown(self, path: Path, reader: Any) -> None:
+        # The table lays its rows out on the frame after: the job manager may start loading then.
+        self.call_after_refresh(self.app.first_rows_shown.set)
+        if reader is self._reader:
+            self._finish(path, reader)
+
+    def on_dataset_indexed(self, message: DatasetIndexed) -> None:
+        if not self._built:
+            self._early = (*self._early, message)
+            return
+        table = self.query_one("#example-table")
+        if table.reader is message.reader:
+            table.grow(len(message.reader))
+        else:
+            table.show(message.reader)
         self._set_summary(f"{message.path.name}\n{len(message.reader):,} examples · checking…", "muted")
 
     def on_dataset_linted(self, message: DatasetLinted) -> None:
+        if not self._built:
+            self._early = (*self._early, message)
+            return
         self._end_progress()
         from tui.widgets.opened_dataset import OpenedDataset
 
@@ -209,6 +323,14 @@ class DatasetsScreen(Screen):
 
     def on_example_table_example_highlighted(self, message: ExampleTable.ExampleHighlighted) -> None:
         self.query_one("#example-viewer").show(message.row, self.query_one("#path").value)
+        reader = message.table.reader
+        if reader is not None and not reader.complete and message.index >= message.table.total - 1:
+            if not self._told_end:
+                self._told_end = True
+                self.notify(f"{len(reader):,} examples indexed so far ({reader.index.fraction:.0%} of the file); "
+                            "the rest appear as indexing goes on.", title="Still indexing", timeout=4)
+        else:
+            self._told_end = False
 
     def on_findings_table_finding_highlighted(self, message: FindingsTable.FindingHighlighted) -> None:
         finding = message.finding

@@ -20,7 +20,8 @@ INPUT_CHARS = 52
 OUTPUT_CHARS = 36
 
 
-def _one_line(text: str, width: int) -> str:
+def one_line(text: str, width: int) -> str:
+    """`text` on one line of at most `width` characters."""
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
@@ -46,6 +47,7 @@ class ExampleTable(DataTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.reader: Any = None
+        self._follow_end = False
         self.window_start = 0
         self._rows: list[Any] = []
         self.total = 0
@@ -56,15 +58,28 @@ class ExampleTable(DataTable):
         self.add_column("input", key="input")
         self.add_column("output", key="output")
 
-    def show(self, reader: Any, index: int = 0) -> None:
-        """Show `reader`'s examples with the cursor on `index`."""
+    def show(self, reader: Any, index: int = 0, rows: list[Any] | None = None) -> None:
+        """Show `reader`'s examples with the cursor on `index`; `rows`, if given, are its first rows
+        (read before its index is complete)."""
         self.reader = reader
-        self.total = len(reader) if reader is not None else 0
+        self.total = max(len(reader), len(rows or ())) if reader is not None else 0
         self._rows = []  # forget the previous file's window
+        if rows:
+            self._fill(0, rows)
         self.go_to(index)
 
-    def go_to(self, index: int) -> None:
-        """Move the cursor to example `index`, loading its window if needed."""
+    def grow(self, total: int) -> None:
+        """The reader's index has grown to `total` examples: the cursor may now go that far (and goes,
+        if End was pressed before the index was complete)."""
+        grown = total > self.total
+        self.total = max(self.total, total)
+        if grown and self._follow_end:
+            self.go_to(self.total - 1, follow=True)
+
+    def go_to(self, index: int, *, follow: bool = False) -> None:
+        """Move the cursor to example `index`, loading its window if needed; with `follow`, keep
+        going to the last example while the reader's index grows."""
+        self._follow_end = follow
         if not self.total:
             self.clear()
             self._rows = []
@@ -89,17 +104,21 @@ class ExampleTable(DataTable):
 
     def _load_window(self, start: int) -> None:
         start = max(0, min(start, max(0, self.total - WINDOW)))
-        self._rows = list(self.reader.page(start, WINDOW))
+        self._fill(start, list(self.reader.page(start, WINDOW)))
+
+    def _fill(self, start: int, rows: list[Any]) -> None:
+        self._rows = rows
         self.window_start = start
         self.clear()
         for row in self._rows:
             if row.example is not None:
-                cells = (_one_line(row.example.text_input, INPUT_CHARS), _one_line(row.example.output, OUTPUT_CHARS))
+                cells = (one_line(row.example.text_input, INPUT_CHARS), one_line(row.example.output, OUTPUT_CHARS))
             else:
-                cells = ("✖ " + _one_line(getattr(row.error, "message", None) or "unreadable", INPUT_CHARS), "")
+                cells = ("✖ " + one_line(getattr(row.error, "message", None) or "unreadable", INPUT_CHARS), "")
             self.add_row(str(row.index + 1), str(row.line), *cells, key=str(row.index))
 
     def action_cursor_down(self) -> None:
+        self._follow_end = False
         at_end = self.cursor_row >= len(self._rows) - 1
         if at_end and self.window_start + len(self._rows) < self.total:
             self.go_to(self.window_start + len(self._rows))
@@ -107,12 +126,14 @@ class ExampleTable(DataTable):
         super().action_cursor_down()
 
     def action_cursor_up(self) -> None:
+        self._follow_end = False
         if self.cursor_row <= 0 and self.window_start > 0:
             self.go_to(self.window_start - 1)
             return
         super().action_cursor_up()
 
     def action_page_down(self) -> None:
+        self._follow_end = False
         step = max(1, self.scrollable_content_region.height - 1)
         current = self.current_index or 0
         if self.cursor_row + step >= len(self._rows) and self.window_start + len(self._rows) < self.total:
@@ -121,6 +142,7 @@ class ExampleTable(DataTable):
         super().action_page_down()
 
     def action_page_up(self) -> None:
+        self._follow_end = False
         step = max(1, self.scrollable_content_region.height - 1)
         current = self.current_index or 0
         if self.cursor_row - step < 0 and self.window_start > 0:
@@ -132,13 +154,13 @@ class ExampleTable(DataTable):
         self.go_to(0)
 
     def action_scroll_bottom(self) -> None:
-        self.go_to(self.total - 1)
+        self.action_last()
 
     def action_first(self) -> None:
         self.go_to(0)
 
     def action_last(self) -> None:
-        self.go_to(self.total - 1)
+        self.go_to(self.total - 1, follow=self.reader is not None and not getattr(self.reader, "complete", True))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()

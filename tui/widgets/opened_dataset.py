@@ -43,6 +43,15 @@ class WorkProgress(Message):
 
 
 @dataclass
+class DatasetOpened(Message):
+    """The first rows of the file are read; its index is not built yet."""
+
+    path: Path
+    reader: Any
+    rows: list[Any]
+
+
+@dataclass
 class DatasetIndexed(Message):
     """The file is indexed: its first page can be shown."""
 
@@ -78,6 +87,11 @@ def count_by_severity(findings: list[Any]) -> dict[str, int]:
         counts[str(finding.severity)] = counts.get(str(finding.severity), 0) + 1
     return counts
 
+def _progress(poster: Any, stage: str):
+    def report(done: float, total: float | None = None) -> None:
+        poster.post_message(WorkProgress(stage, done, total))
+
+    return report
 
 
 def read_and_check(path: Path, format: str | None, poster: Any, indexed=None) -> OpenedDataset:
@@ -85,16 +99,31 @@ def read_and_check(path: Path, format: str | None, poster: Any, indexed=None) ->
     from tui.datasets import lint, open_dataset
 
     def progress(stage: str):
-        def report(done: float, total: float | None = None) -> None:
-            poster.post_message(WorkProgress(stage, done, total))
-
-        return report
+        return _progress(poster, stage)
 
     reader = open_dataset(path, format=format, progress=progress("Indexing"))
     if indexed is not None:
         indexed(reader)
     report = lint(reader, progress=progress("Checking"))
     return OpenedDataset(Path(path).resolve(), reader, report)
+
+
+def finish_reading(reader: Any, poster: Any, indexed=None, cancelled=None) -> OpenedDataset | None:
+    """Index and lint a dataset whose first rows are on screen (blocking: call it in a thread worker).
+    Both run in a forked process, so the app's interpreter stays free to draw; the index grows in
+    `reader` as it is built (rows already indexed can be read meanwhile). None if `cancelled()`
+    turns true, or the index is stopped, before the end."""
+    from tui.datasets.apart import Cancelled, index_apart, lint_apart
+    from tui.datasets.index import IndexingStopped
+
+    try:
+        index_apart(reader, _progress(poster, "Indexing"), cancelled)
+        if indexed is not None:
+            indexed(reader)
+        report = lint_apart(reader, progress=_progress(poster, "Checking"), cancelled=cancelled)
+    except (Cancelled, IndexingStopped):
+        return None
+    return OpenedDataset(reader.path.resolve(), reader, report)
 
 
 def index_of_line(reader: Any, line: int) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from tui.emulator import resources as res
-from tui.emulator.bodies import json_body, read_json
+from tui.emulator.bodies import json_body, off_loop, read_json
 from tui.emulator.paging import decode_token, encode_token, page_size, parse_filter
 from tui.emulator.routes import permissions
 from tui.emulator.routes.common import BASE, GEMINI_VERSIONS, MODEL_ID, tuned_record
@@ -28,7 +28,7 @@ async def list_models(request: web.Request) -> web.Response:
     size = page_size(request, 50)
     after = decode_token(request, {"pageSize": size})
     page = res.BASE_MODELS[after : after + size]
-    body: dict = {"models": page}
+    body: dict = {"models": page} if page else {}
     if after + size < len(res.BASE_MODELS):
         body["nextPageToken"] = encode_token(after + size, {"pageSize": size})
     return json_body(body)
@@ -61,7 +61,7 @@ async def create(request: web.Request) -> web.Response:
             "Request had insufficient authentication scopes.",
             details=[error_info("ACCESS_TOKEN_SCOPE_INSUFFICIENT", "ModelService.CreateTunedModel")],
         )
-    fields, examples = res.parse_create(await read_json(request))
+    fields, examples = await off_loop(request, res.parse_create, await read_json(request))  # large: in a thread
     source = None
     if fields["source_model"]:
         source = store.get_model(fields["source_model"].removeprefix("tunedModels/"))
@@ -133,7 +133,7 @@ async def list_tuned(request: web.Request) -> web.Response:
             more = True
             break
         found.append(record)
-    body: dict = {"tunedModels": [_tuned_model(request, r) for r in found]}
+    body: dict = {"tunedModels": [_tuned_model(request, r) for r in found]} if found else {}
     if more:
         body["nextPageToken"] = encode_token(found[-1]["seq"], {"pageSize": size, "filter": text})
     return json_body(body)

@@ -58,7 +58,7 @@ async def list_operations(request: web.Request) -> web.Response:
             more = True
             break
         ops.append((record["seq"], _operation(request, record)))
-    body: dict = {"operations": [op for _, op in ops]}
+    body: dict = {"operations": [op for _, op in ops]} if ops else {}
     if more:
         body["nextPageToken"] = encode_token(ops[-1][0], query)
     return json_body(body)

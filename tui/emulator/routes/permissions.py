@@ -15,6 +15,7 @@ from aiohttp import web
 
 from tui.emulator.bodies import json_body, read_json
 from tui.emulator.paging import decode_token, encode_token, page_size
+from tui.emulator.limits import MAX_EMAIL
 from tui.emulator.resources import as_object, as_text, random_suffix
 from tui.emulator.routes.common import MODEL_ID, tuned_record
 from tui.emulator.state import STATE
@@ -84,7 +85,7 @@ async def create(request: web.Request) -> web.Response:
         if role != "READER":
             raise invalid("role", "a model shared with everyone can only be READER")
     else:
-        email = as_text(email or "", "emailAddress")
+        email = as_text(email or "", "emailAddress", MAX_EMAIL)
         if not _EMAIL.fullmatch(email):
             raise invalid("emailAddress", f"is required for granteeType {grantee} and must be an email address")
     for row in _store(request).permissions(model_id):
@@ -102,7 +103,7 @@ async def list_permissions(request: web.Request) -> web.Response:
     size = page_size(request, 10)
     after = decode_token(request, {"pageSize": size})
     rows = _store(request).permissions(model_id, after)
-    body: dict = {"permissions": [permission_json(model_id, r) for r in rows[:size]]}
+    body: dict = {"permissions": [permission_json(model_id, r) for r in rows[:size]]} if rows else {}
     if len(rows) > size:
         body["nextPageToken"] = encode_token(rows[size - 1]["seq"], {"pageSize": size})
     return json_body(body)
@@ -136,7 +137,7 @@ async def delete(request: web.Request) -> web.Response:
 async def transfer(request: web.Request) -> web.Response:
     model_id = tuned_record(request)["id"]
     body = as_object(await read_json(request), "request")
-    email = as_text(body.get("emailAddress", ""), "emailAddress")
+    email = as_text(body.get("emailAddress", ""), "emailAddress", MAX_EMAIL)
     if not _EMAIL.fullmatch(email):
         raise invalid("emailAddress", "is required: the email address of the new owner")
     rows = _store(request).permissions(model_id)

@@ -144,7 +144,7 @@ async def _multipart(request: web.Request, bucket: str) -> web.Response:
 
 async def session_put(request: web.Request) -> web.StreamResponse:
     sessions = sessions_of(request)
-    session = sessions.get(request.query["upload_id"])
+    session = sessions.get(request.query.get("upload_id", ""))
     if session is None or session.bucket != request.match_info["bucket"]:
         raise StorageError(404, "No such upload session: it was cancelled, expired, or never started.")
     content_range = ContentRange.parse(request.headers.get("Content-Range"))

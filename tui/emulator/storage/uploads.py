@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import orjson
 from aiohttp import web
 
-from tui.emulator.storage.store import ObjectStore, ObjectWriter, StoredObject
+from tui.emulator.storage.store import ObjectStore, StoredObject
 from tui.emulator.storage.wire import StorageError
+from tui.emulator.storage.writer import ObjectWriter
 
 BUFFER = 1 << 20  # bytes gathered before a write (and hashing) in the worker thread
 SESSION_LIFETIME_S = 7 * 24 * 3600  # Cloud Storage forgets a session a week after it starts
@@ -60,21 +61,23 @@ async def pump(
     stream brings more).
     """
     buffer = bytearray()
-    queued = 0  # bytes handed to the thread, not yet counted in writer.size
+    accepted = writer.size  # counted here, not from writer.size, which the worker thread moves
     pending: asyncio.Future | None = None
     try:
         async for chunk in chunks:
             if skip:
                 dropped = min(skip, len(chunk))
                 chunk, skip = chunk[dropped:], skip - dropped
-            if limit is not None and writer.size + queued + len(buffer) + len(chunk) > limit:
-                raise StorageError(400, f"The upload holds more bytes than the {limit} announced.")
+                if not chunk:
+                    continue
+            if limit is not None and accepted + len(chunk) > limit:
+                raise StorageError(400, f"The request carries bytes past byte {limit - 1}, the last it may send.")
+            accepted += len(chunk)
             buffer += chunk
             if len(buffer) >= BUFFER:
                 if pending is not None:
                     await pending
                 piece, buffer = bytes(buffer), bytearray()
-                queued = len(piece)
                 pending = asyncio.ensure_future(asyncio.to_thread(writer.write_sync, piece))
     finally:
         if pending is not None:
@@ -120,6 +123,7 @@ class UploadSessions:
             self._forget(key)
 
     def _forget(self, key: str) -> None:
+        self._locks.pop(key, None)
         writer = self._writers.pop(key, None)
         if writer is not None:
             writer.close()
@@ -193,8 +197,10 @@ class UploadSessions:
                                             f"{session.received} (ask with 'Content-Range: bytes */*').",
                                        reason="badRequest")  # fmt: skip
                 writer = self._writer(session)
+                end = content_range.last + 1 if content_range and content_range.last is not None else None
+                limit = min((n for n in (session.total, end) if n is not None), default=None)
                 try:
-                    await pump(chunks, writer, skip=session.received - first, limit=session.total)
+                    await pump(chunks, writer, skip=session.received - first, limit=limit)
                 finally:
                     writer.flush()
                     session.received = writer.size

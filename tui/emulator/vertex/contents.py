@@ -86,14 +86,16 @@ def parse_turns(contents: Any, where: str = "contents") -> list[tuple[str, str]]
 def parse_example(record: Any) -> TuningExample:
     """One training record. Raises ContentProblem naming the field at fault."""
     if not isinstance(record, dict):
-        raise ContentProblem(f"the line is a JSON {type(record).__name__}, not an object with \"contents\"")
+        raise ContentProblem(f'the line is a JSON {type(record).__name__}, not an object with "contents"')
     if "contents" not in record:
         keys = ", ".join(sorted(record)[:5]) or "none"
         raise ContentProblem(f'the record has no "contents" (keys: {keys}); each line needs "contents": [...]')
     turns = parse_turns(record["contents"])
     roles = [role for role, _ in turns]
     if roles[0] != "user":
-        raise ContentProblem(f"roles out of order: the conversation starts with {roles[0]!r}; it must start with 'user'")
+        raise ContentProblem(
+            f"roles out of order: the conversation starts with {roles[0]!r}; it must start with 'user'"
+        )
     for i in range(1, len(roles)):
         if roles[i] == roles[i - 1]:
             raise ContentProblem(f"roles out of order: contents[{i - 1}] and contents[{i}] are both {roles[i]!r}")
@@ -104,9 +106,7 @@ def parse_example(record: Any) -> TuningExample:
     answer = turns[-1][1]
     if not answer:
         raise ContentProblem("the last model turn is empty; every example needs the expected answer")
-    users = tuple(
-        {"role": "user", "parts": [{"text": text[:1000]}]} for role, text in turns if role == "user"
-    )
+    users = tuple({"role": "user", "parts": [{"text": text[:1000]}]} for role, text in turns if role == "user")
     characters = sum(len(text) for _, text in turns) + len(system or "")
     return TuningExample(
         prompt, answer, len(turns), estimate_tokens(prompt), estimate_tokens(answer), characters, users

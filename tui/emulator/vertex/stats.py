@@ -4,7 +4,7 @@ Runs in the trainer process while the job is PROCESSING_DATASET. Files are read 
 line (never whole). A record the service cannot use fails the job with an error naming the
 dataset and line; an example over the token limit is dropped and reported in
 `truncatedExampleIndices` / `droppedExampleReasons`, as Vertex does. Token counts are the
-estimate of `contents.estimate_tokens`; billable counts are the dataset's counts × epochs
+estimate of `contents.estimate_tokens`; billable counts are the dataset's counts x epochs
 (Vertex bills every epoch's tokens).
 """
 
@@ -60,13 +60,16 @@ def _read(path: Path, uri: str, what: str) -> _Reading:
             tokens = example.input_tokens + example.output_tokens
             if tokens > MAX_EXAMPLE_TOKENS:
                 reading.dropped.append(
-                    (reading.count, f"Example {reading.count} (line {number}) has about {tokens} tokens "
-                     f"(input + output); the limit is {MAX_EXAMPLE_TOKENS}.")
-                )  # fmt: skip
+                    (
+                        reading.count,
+                        f"Example {reading.count} (line {number}) has about {tokens} tokens "
+                        f"(input + output); the limit is {MAX_EXAMPLE_TOKENS}.",
+                    )
+                )
                 continue
             reading.examples.append(example)
     if reading.count == 0:
-        raise DatasetProblem(f"{what} {uri} holds no examples; give one JSON object with \"contents\" per line")
+        raise DatasetProblem(f'{what} {uri} holds no examples; give one JSON object with "contents" per line')
     return reading
 
 
@@ -89,10 +92,16 @@ def distribution(values: list[int], epochs: int) -> dict[str, Any]:
     median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
     total = sum(ordered)
     return {
-        "sum": str(total), "billableSum": str(total * epochs), "min": float(low), "max": float(high),
-        "mean": total / len(ordered), "median": float(median), "p5": _percentile(ordered, 0.05),
-        "p95": _percentile(ordered, 0.95), "buckets": buckets,
-    }  # fmt: skip
+        "sum": str(total),
+        "billableSum": str(total * epochs),
+        "min": float(low),
+        "max": float(high),
+        "mean": total / len(ordered),
+        "median": float(median),
+        "p5": _percentile(ordered, 0.05),
+        "p95": _percentile(ordered, 0.95),
+        "buckets": buckets,
+    }
 
 
 @dataclass
@@ -104,9 +113,7 @@ class ProcessedDataset:
     stats: dict[str, Any]
 
 
-def process(
-    train: tuple[Path, str], validation: tuple[Path, str] | None, epochs: int
-) -> ProcessedDataset:
+def process(train: tuple[Path, str], validation: tuple[Path, str] | None, epochs: int) -> ProcessedDataset:
     """Read the training set (path, gs:// URI) and the optional validation set; compute the statistics."""
     reading = _read(train[0], train[1], "training dataset")
     if not reading.examples:

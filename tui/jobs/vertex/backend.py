@@ -32,8 +32,6 @@ from tui.jobs.vertex.storage import CloudStorage
 from tui.models import BaseModelInfo, Hyperparameters, Job, JobSpec
 
 T = TypeVar("T")
-# google-genai warns on every `tunings.tune` in Vertex mode; on stderr it would scribble over the terminal UI.
-warnings.filterwarnings("ignore", message="The SDK's tuning implementation is experimental")
 API_VERSION = "v1beta1"
 DEFAULT_TIMEOUT_S = 30.0
 # Tunable base models and the adapter sizes each accepts (reference §3.2, §4).
@@ -93,6 +91,7 @@ class VertexBackend:
         self.curves = CurveReader(self.rest, API_VERSION)
         self.models = TunedModels(self.rest, API_VERSION)
         self._bound: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
+        self._bucket_ready = False
 
     @property
     def description(self) -> str:
@@ -136,13 +135,19 @@ class VertexBackend:
             raise BackendError(ErrorKind.INVALID, "no Cloud Storage bucket is set for the dataset upload",
                                "set one with --bucket or the config key vertex_bucket (create it with `gcloud storage "
                                f"buckets create gs://NAME --location={self.place.location}`)")
+        if self.name == "vertex-local" and not self._bucket_ready:  # the emulator's bucket is ours to make
+            await self.storage.create_bucket(self.place.bucket, self.place.project)
+            self._bucket_ready = True
         work_dir = self.work_dir or dataset.path.parent
         launch: Launch = await asyncio.to_thread(prepare_files, spec, dataset, work_dir)
         try:
             uris = await launch.upload(self.storage, self.place.bucket, progress)
             labels = wire.labels_for(spec, launch.conversion.training.sha256, dataset.job_id)
             request = wire.tune_request(spec, uris[0], uris[1], labels)
-            created = await self._guard(self._client.aio.tunings.tune(**request))
+            with warnings.catch_warnings():  # google-genai's "tuning is experimental": on stderr it would scribble
+                warnings.simplefilter("ignore")  # over the terminal UI (warned when the call is made, not awaited)
+                call = self._client.aio.tunings.tune(**request)
+            created = await self._guard(call)
         finally:
             launch.remove_files()
         job = wire.job_from_sdk(created, self.name)

@@ -85,10 +85,12 @@ def location_parent(resource: str) -> str:
 class CurveReader:
     """Reads curves through `rest` (the aiplatform host) under `api_version`; caches each job's chain."""
 
-    def __init__(self, rest: Rest, api_version: str = "v1beta1", relist_s: float = RELIST_S) -> None:
+    def __init__(self, rest: Rest, api_version: str = "v1beta1", relist_s: float = RELIST_S,
+                 page_size: int = PAGE_SIZE) -> None:
         self.rest = rest
         self.version = api_version
         self.relist_s = relist_s
+        self.page_size = page_size
         self.chains: dict[str, CurveChain] = {}
 
     def _path(self, resource: str) -> str:
@@ -149,7 +151,7 @@ class CurveReader:
 
     async def export(self, series: str, after_step: int = -1) -> list[RawPoint]:
         """Every point of one time series after `after_step`, in step order."""
-        body: dict = {"pageSize": PAGE_SIZE, "orderBy": "step"}
+        body: dict = {"pageSize": self.page_size, "orderBy": "step"}
         if after_step >= 0:
             body["filter"] = f"step > {after_step}"
         values = await self._pages("POST", f"{series}:exportTensorboardTimeSeries", "timeSeriesDataPoints", body=body)

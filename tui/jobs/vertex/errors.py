@@ -101,4 +101,12 @@ def translate(exc: BaseException, where: str, unreachable_hint: str, *, project:
         headers = getattr(response, "headers", None)
         return api_error(int(exc.code or 0), error, where, project=project, identity=identity,
                          headers=headers if isinstance(headers, Mapping) else None)
+    from google.auth import exceptions as auth_errors
+
+    if isinstance(exc, auth_errors.RefreshError):  # the SDK refreshing the same credentials
+        return BackendError(ErrorKind.BAD_KEY, f"the credentials could not be refreshed for {where}"
+                            f"{' (' + identity + ')' if identity else ''}", LOGIN_HELP, 401)
+    if isinstance(exc, auth_errors.TransportError):
+        return BackendError(ErrorKind.UNREACHABLE, "cannot reach the token endpoint to refresh the credentials",
+                            "check your network connection")
     return from_exception(exc, where, unreachable_hint)

@@ -91,8 +91,13 @@ class TunedModels:
             raise
         for deployed in body.get("deployedModels") or []:
             if model_name(str(deployed.get("model", ""))) == model_name(model) and deployed.get("id"):
-                operation = await self.rest.call("POST", self._path(endpoint) + ":undeployModel",
-                                                 json={"deployedModelId": deployed["id"]})
+                try:
+                    operation = await self.rest.call("POST", self._path(endpoint) + ":undeployModel",
+                                                     json={"deployedModelId": deployed["id"]})
+                except BackendError as exc:
+                    if exc.kind is ErrorKind.NOT_FOUND:  # undeployed (or the endpoint deleted) meanwhile
+                        return False
+                    raise
                 await self.wait(operation)
         return True
 

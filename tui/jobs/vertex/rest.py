@@ -77,7 +77,9 @@ class Rest:
         sent.update(headers or {})
         self.requests_sent += 1
         try:
+            # No redirects: Google's APIs send none, and Cloud Storage's 308 means "resume incomplete".
             async with self.session().request(method, self.url(path, query), data=data, headers=sent,
+                                              allow_redirects=False,
                                               timeout=aiohttp.ClientTimeout(total=timeout or self.timeout)) as response:
                 body = await response.read()
                 if response.status not in ok:

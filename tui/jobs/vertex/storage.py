@@ -163,6 +163,11 @@ class CloudStorage:
             raise
         return BucketAccess(bucket, exists=True, granted=frozenset(body.get("permissions") or ()))
 
+    async def create_bucket(self, bucket: str, project: str, location: str = "US") -> None:
+        """Create a bucket (tunedeck does this only on the local emulator; on Google the user makes theirs)."""
+        await self.rest.request("POST", "storage/v1/b", query={"project": project},
+                                json={"name": bucket, "location": location}, ok=(200, 409))
+
     async def upload(self, path: str | Path, bucket: str, name: str, *, md5_hex: str | None = None,
                      progress: Progress | None = None, content_type: str = CONTENT_TYPE) -> StoredObject:
         """Upload `path` as gs://bucket/name unless an identical object is there; verified by MD5 or CRC32C."""

@@ -103,6 +103,34 @@ def tune_request(spec: JobSpec, training_uri: str, validation_uri: str | None, l
     return {"base_model": base_model, "training_dataset": types.TuningDataset(gcs_uri=training_uri), "config": config}
 
 
+def create_body(spec: JobSpec, training_uri: str, validation_uri: str | None, labels: Mapping[str, str]) -> dict:
+    """The JSON google-genai sends for `tune_request` (reference §1.2), for "show the call"; nothing is sent."""
+    base_model, checkpoint = split_checkpoint(spec.base_model)
+    hp = spec.hyperparameters
+    hyper = {k: v for k, v in (("epochCount", hp.epoch_count), ("learningRateMultiplier", hp.learning_rate_multiplier),
+                               ("adapterSize", ADAPTER_SIZES.get(hp.adapter_size or 0))) if v is not None}
+    tuning: dict[str, Any] = {"trainingDatasetUri": training_uri}
+    if validation_uri:
+        tuning["validationDatasetUri"] = validation_uri
+    if hyper:
+        tuning["hyperParameters"] = hyper
+    if spec.export_last_checkpoint_only:
+        tuning["exportLastCheckpointOnly"] = True
+    body: dict[str, Any] = {}
+    if "/models/" in base_model:  # continuing from a tuned model: the SDK sends snake_case keys here
+        body["preTunedModel"] = {"tuned_model_name": base_model}
+        if checkpoint:
+            body["preTunedModel"]["checkpoint_id"] = checkpoint
+    else:
+        body["baseModel"] = base_model
+    body["supervisedTuningSpec"] = tuning
+    for key, value in (("tunedModelDisplayName", spec.display_name), ("description", spec.description),
+                       ("labels", dict(labels))):
+        if value:
+            body[key] = value
+    return body
+
+
 def hyperparameters_from_sdk(spec: Any) -> Hyperparameters:
     hp = getattr(spec, "hyper_parameters", None)
     if hp is None:

@@ -1,0 +1,98 @@
+"""The data directory: private modes whatever the umask, a capped log, a damaged state explained."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+
+from tests.emulator.helpers import create, create_body, tiny_examples, wait_for
+from tui.emulator.datadir import LOG_BYTES
+
+
+def serve(root, *extra: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "tui", "emulator", "serve", "--port", "0", "--data-dir", str(root), *extra]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def test_everything_in_the_data_dir_is_private_whatever_the_umask(emulator_factory, tmp_path):
+    root = tmp_path / "emu"
+    root.mkdir(mode=0o755)
+    (root / "server.log").write_text("from an older version\n")
+    (root / "server.log").chmod(0o644)
+    old = os.umask(0o022)
+    try:
+        emu = emulator_factory(data_dir=root)
+        client = emu.client()
+        name = create(client, create_body(tiny_examples(8), epochCount=2))["metadata"]["tunedModel"]
+        assert wait_for(client, name)["state"] == "ACTIVE"
+        emu.stop()
+    finally:
+        os.umask(old)
+    seen = []
+    for directory, _, files in os.walk(root):
+        assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700, directory
+        for file in files:
+            path = os.path.join(directory, file)
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+            seen.append(os.path.relpath(path, root))
+    assert {"api-key", "server.log", "state.sqlite3"} <= set(seen)
+    assert any(p.startswith("models/") for p in seen)
+
+
+def test_a_damaged_state_is_named_with_what_to_do(tmp_path):
+    root = tmp_path / "emu"
+    root.mkdir()
+    (root / "state.sqlite3").write_bytes(b"this is not a database " * 400)
+    result = serve(root)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert str(root / "state.sqlite3") in result.stderr and "damaged" in result.stderr
+    assert "mv " in result.stderr and "lost" in result.stderr
+
+    # a database whose pages are damaged after its header
+    root2 = tmp_path / "emu2"
+    first = serve_and_create(root2, tmp_path)
+    data = bytearray((root2 / "state.sqlite3").read_bytes())
+    assert first
+    for offset in range(4096, len(data), 512):  # scribble over every page but the header page
+        data[offset : offset + 64] = b"\xa5" * 64
+    (root2 / "state.sqlite3").write_bytes(bytes(data))
+    result = serve(root2)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert str(root2 / "state.sqlite3") in result.stderr
+
+
+def serve_and_create(root, tmp_path) -> bool:
+    """Run a server on `root` long enough to store one tuned model, then stop it cleanly."""
+    from tui.emulator.process import start_emulator
+
+    emu = start_emulator(root, port=0)
+    try:
+        client = emu.client()
+        name = create(client, create_body(tiny_examples(8), epochCount=1))["metadata"]["tunedModel"]
+        return wait_for(client, name)["state"] == "ACTIVE"
+    finally:
+        emu.stop()
+        for suffix in ("-wal", "-shm"):
+            if (root / f"state.sqlite3{suffix}").exists():
+                (root / f"state.sqlite3{suffix}").unlink()
+
+
+def test_server_log_stays_under_its_cap(emulator_factory):
+    from tests.emulator.test_security import send
+
+    emu = emulator_factory()
+    header = {"x-goog-api-key": emu.api_key, "Content-Type": "text/plain"}
+    path = "/v1beta/" + "x" * 7000  # each refusal logs a line of about 7 KB
+    for _ in range(int(LOG_BYTES * 1.3 / 7000)):
+        status, _ = send(emu.url, "POST", path, b"{}", header)
+        assert status == 400
+    emu.stop()
+    log = emu.data_dir / "server.log"
+    older = emu.data_dir / "server.log.1"
+    assert older.exists(), "the log never rotated"
+    assert log.stat().st_size <= LOG_BYTES and older.stat().st_size <= LOG_BYTES + 1000
+    assert "refused POST /v1beta/xxx" in older.read_text()

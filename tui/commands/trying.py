@@ -1,0 +1,58 @@
+"""`tunedeck try`: one prompt to a model, held first to the format of the dataset it was tuned on.
+
+The Playground's check: a prompt that lacks the dataset's preamble or markers, or orders the
+markers differently, is not sent (exit 3) unless `--force` is given; the findings go to
+stderr, or into the JSON error object with `--json`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from tui.commands.reporting import EXIT_OK, EXIT_REFUSED, fail, note
+
+
+async def try_prompt(args, manager, model: str) -> int:
+    """Check the prompt, send it, print the answer."""
+    findings = await format_findings(manager, model, args.prompt, args)
+    if findings and not args.force:
+        return fail(
+            args,
+            f"not sent: the prompt does not follow the format {model} was tuned on: "
+            + "; ".join(f.message for f in findings),
+            EXIT_REFUSED,
+            kind="prompt-format",
+            hint="; ".join(f.hint for f in findings if f.hint) + "; `--force` sends it anyway",
+            findings=[{"rule": f.rule, "message": f.message, "hint": f.hint} for f in findings],
+        )
+    for finding in findings:
+        note(args, f"sent anyway: {finding.message}")
+    answer = await manager.generate(model, args.prompt, args.temperature, args.max_output_tokens)
+    if args.json:
+        print(json.dumps({"model": model, "prompt": args.prompt, "text": answer}, indent=2, ensure_ascii=False))
+    else:
+        print(answer)
+    return EXIT_OK
+
+
+async def format_findings(manager, model: str, prompt: str, args) -> list:
+    """Warnings for `prompt` against the preamble and markers of the dataset `model` was tuned on."""
+    job = manager.job(model)
+    if job is None or not job.dataset_path:
+        if model.startswith("tunedModels/"):
+            note(args, f"the dataset {model} was tuned on is not known here, so the prompt's format was not checked")
+        return []
+    path = job.dataset_path
+
+    def profile():
+        from tui.datasets import lint, open_dataset
+
+        return lint(open_dataset(path)).profile
+
+    try:
+        found = await asyncio.to_thread(profile)
+    except Exception as exc:  # an unreadable dataset only skips the check
+        note(args, f"could not read {path} to check the prompt's format ({exc})")
+        return []
+    return found.check_prompt(prompt)
