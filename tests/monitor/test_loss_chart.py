@@ -205,3 +205,23 @@ async def test_new_points_repaint_only_the_cells_they_touch():
         assert 0 < chart.repainted_cells <= 12
         ticks = [line.split("┤")[0] for line in after.splitlines() if "┤" in line]
         assert ticks == [line.split("┤")[0] for line in before.splitlines() if "┤" in line]
+
+
+def test_a_jobs_series_follow_its_named_curves():
+    """Loss: train, and eval when the job has it; accuracy on its own; points appended in place."""
+    from tui.models import EVAL_LOSS, TRAIN_ACCURACY, TRAIN_LOSS, Job
+    from tui.widgets.chart_series import JobSeries
+    from tui.widgets.loss_chart import describe
+
+    train = [CurvePoint(step=s, epoch=1, value=1.0 / s) for s in range(1, 11)]
+    job = Job(name="tunedModels/j", curves={TRAIN_LOSS: train[:5]})
+    series = JobSeries()
+    (only,) = series.of_job(job)
+    assert only.label == "train loss" and len(only) == 5
+    job = job.model_copy(update={"curves": {TRAIN_LOSS: train, EVAL_LOSS: train[4::5], TRAIN_ACCURACY: train}})
+    shown = series.of_job(job)
+    assert [s.label for s in shown] == ["train loss", "eval loss"] and shown[0] is only and len(only) == 10
+    assert {s.colour for s in shown} == {"primary", "warning"}
+    assert series.available(job) == ["loss", "accuracy"]
+    assert [s.label for s in series.of_job(job, "accuracy")] == ["train accuracy"]
+    assert describe(ChartView(metric="accuracy")) == "accuracy per step"

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from tui.jobs.curve import suggest_epochs
-from tui.models import Job
+from tui.models import EVAL_LOSS, Job
 from tui.widgets.chart_series import METRICS, JobSeries
 from tui.widgets.loss_chart import ChartView, LossChart, describe, zoom_steps
 from tui.widgets.monitor_format import best_loss, job_title, learning_rate_text, loss_text, or_dash
@@ -33,7 +33,7 @@ COLUMNS = (
 def comparison_row(job: Job) -> tuple[str, ...]:
     """One job's settings and losses as table cells."""
     hp = job.hyperparameters
-    suggestion = suggest_epochs(job.loss_curve, hp.epoch_count)
+    suggestion = suggest_epochs(job.loss_curve, hp.epoch_count, job.curve(EVAL_LOSS))
     return (
         job_title(job),
         job.state.value,

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from tui.jobs.curve import Suggestion, suggest_epochs
 from tui.jobs.events import JobAdded, JobFinished, JobRemoved
 from tui.jobs.polling import DISPLAY_INTERVAL_S
-from tui.models import Job
+from tui.models import EVAL_LOSS, Job
 from tui.screens.monitor_actions import JobActions
 from tui.widgets.chart_series import JobSeries
 from tui.widgets.loss_chart import ZOOM_SHARES, ChartView, LossChart, describe, zoom_steps
@@ -60,6 +60,7 @@ class MonitorScreen(JobActions, Screen):
         Binding("s", "toggle_smoothing", "Smooth", tooltip="Smoothed or raw loss", id="monitor.smoothing"),
         Binding("l", "toggle_log", "Log", tooltip="Log or linear loss scale", id="monitor.log_scale"),
         Binding("z", "zoom", "Zoom", tooltip="Zoom to the most recent steps (press again to zoom further)", id="monitor.zoom"),
+        Binding("a", "toggle_metric", "Accuracy", tooltip="Accuracy or loss curves (when the backend reports accuracy)", id="monitor.metric"),
         Binding("x", "cancel_job", "Cancel", tooltip="Cancel the job (asks first)", id="monitor.cancel"),
         Binding("r", "relaunch", "Relaunch", tooltip="Relaunch with the suggested epochs (opens the form)", id="monitor.relaunch"),
         Binding("d", "delete_job", "Delete", tooltip="Delete the tuned model (asks first)", id="monitor.delete"),
@@ -71,7 +72,7 @@ class MonitorScreen(JobActions, Screen):
     def __init__(self) -> None:
         super().__init__()
         self._series = JobSeries()
-        self._suggestions: dict[str, tuple[int, Suggestion]] = {}
+        self._suggestions: dict[str, tuple[tuple[int, int], Suggestion]] = {}
         self._view = ChartView()
         self._zoom = 0
         self._pending_select: str | None = None
@@ -179,7 +180,7 @@ class MonitorScreen(JobActions, Screen):
     def _on_job_event(self, event: object) -> None:
         table = self.query_one(JobTable)
         if isinstance(event, JobRemoved):
-            table.remove(event.name)
+            table.forget(event.name)
             self._series.forget(event.name)
             self._dirty.discard(event.name)
             self._update_empty()
@@ -282,10 +283,10 @@ class MonitorScreen(JobActions, Screen):
 
     def suggestion(self, job: Job) -> Suggestion:
         """The curve's advice, recomputed only when an epoch completes (see `judged_points`)."""
-        points = judged_points(job)
+        points, evals = judged_points(job), judged_points(job, EVAL_LOSS)
         cached = self._suggestions.get(job.name)
-        if cached is None or cached[0] != len(points):
-            cached = (len(points), suggest_epochs(points, job.hyperparameters.epoch_count))
+        if cached is None or cached[0] != (len(points), len(evals)):
+            cached = ((len(points), len(evals)), suggest_epochs(points, job.hyperparameters.epoch_count, evals))
             self._suggestions[job.name] = cached
         return cached[1]
 
@@ -349,6 +350,14 @@ class MonitorScreen(JobActions, Screen):
 
     def action_toggle_log(self) -> None:
         self._view = replace(self._view, log_scale=not self._view.log_scale)
+        self._show_job(self.query_one(JobTable).selected_name)
+
+    def action_toggle_metric(self) -> None:
+        job = self.selected_job
+        if self._view.metric == "loss" and (job is None or "accuracy" not in self._series.available(job)):
+            self.notify("This job reports no accuracy curve (only Vertex jobs do).", severity="warning")
+            return
+        self._view = replace(self._view, metric="accuracy" if self._view.metric == "loss" else "loss")
         self._show_job(self.query_one(JobTable).selected_name)
 
     def action_zoom(self) -> None:

@@ -175,7 +175,7 @@ class LossChart(PlotextPlot):
             return
         old, same_canvas = self._frame, self._frame_key is not None and self._frame_key[-2:] == key[-2:]
         frame = self._current_frame() if old is not None and same_canvas and self.is_mounted else None
-        if frame is None:
+        if frame is None or old is None:
             self.repaints += 1
             self.refresh()
             return
