@@ -60,7 +60,9 @@ class MonitorScreen(JobActions, Screen):
         Binding("s", "toggle_smoothing", "Smooth", tooltip="Smoothed or raw loss", id="monitor.smoothing"),
         Binding("l", "toggle_log", "Log", tooltip="Log or linear loss scale", id="monitor.log_scale"),
         Binding("z", "zoom", "Zoom", tooltip="Zoom to the most recent steps (press again to zoom further)", id="monitor.zoom"),
-        Binding("a", "toggle_metric", "Accuracy", tooltip="Accuracy or loss curves (when the backend reports accuracy)", id="monitor.metric"),
+        Binding(
+            "a", "toggle_metric", "Accuracy", tooltip="Accuracy or loss curves (when the backend reports them)", id="monitor.metric"
+        ),
         Binding("x", "cancel_job", "Cancel", tooltip="Cancel the job (asks first)", id="monitor.cancel"),
         Binding("r", "relaunch", "Relaunch", tooltip="Relaunch with the suggested epochs (opens the form)", id="monitor.relaunch"),
         Binding("d", "delete_job", "Delete", tooltip="Delete the tuned model (asks first)", id="monitor.delete"),
@@ -72,7 +74,7 @@ class MonitorScreen(JobActions, Screen):
     def __init__(self) -> None:
         super().__init__()
         self._series = JobSeries()
-        self._suggestions: dict[str, tuple[tuple[int, int], Suggestion]] = {}
+        self._suggestions: dict[str, tuple[tuple, Suggestion]] = {}
         self._view = ChartView()
         self._zoom = 0
         self._pending_select: str | None = None
@@ -283,10 +285,13 @@ class MonitorScreen(JobActions, Screen):
 
     def suggestion(self, job: Job) -> Suggestion:
         """The curve's advice, recomputed only when an epoch completes (see `judged_points`)."""
-        points, evals = judged_points(job), judged_points(job, EVAL_LOSS)
+        # While a job trains, the judged points change only when an epoch completes.
+        progress = len(job.loss_curve) if job.state.finished else job.current_epoch
+        key = (job.state.finished, progress, len(job.curve(EVAL_LOSS)))
         cached = self._suggestions.get(job.name)
-        if cached is None or cached[0] != (len(points), len(evals)):
-            cached = ((len(points), len(evals)), suggest_epochs(points, job.hyperparameters.epoch_count, evals))
+        if cached is None or cached[0] != key:
+            points, evals = judged_points(job), judged_points(job, EVAL_LOSS)
+            cached = (key, suggest_epochs(points, job.hyperparameters.epoch_count, evals))
             self._suggestions[job.name] = cached
         return cached[1]
 
