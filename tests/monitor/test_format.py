@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tui.models import Hyperparameters, Job, JobState
-from tui.widgets.monitor_format import (
+from tui.screens.monitor_format import (
     ago,
     ago_changes_in,
     duration,

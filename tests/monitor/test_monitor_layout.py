@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from rich.console import Console
 from textual._compositor import ChopsUpdate
@@ -28,10 +26,13 @@ def test_columns_fit_the_width_job_names_taking_the_rest():
 
 
 @pytest.mark.parametrize(("width", "updated"), [(80, True), (100, False), (120, True), (200, True)])
-async def test_the_list_shows_every_column_that_fits(seeded_settings, width, updated):
+async def test_the_list_shows_every_column_that_fits(seeded_settings, width, updated, monkeypatch):
     """At 120 and 200 columns (and stacked at 80) every column shows, Updated included; at
     100 Updated gives way and Loss is whole; the list never scrolls sideways."""
-    app = make_app(replace(seeded_settings, test_mode=False), None)  # with clocks: the Updated column
+    from tui.app import TuneDeckApp
+
+    monkeypatch.setattr(TuneDeckApp, "show_clock", True)  # with clocks: the Updated column
+    app = make_app(seeded_settings, None)
     async with app.run_test(size=(width, 36)) as pilot:
         await app_ready(app, pilot)
         await app.open_job(OLDEST)

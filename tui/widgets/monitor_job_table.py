@@ -14,7 +14,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from tui.models import Job
-from tui.widgets.monitor_format import ago, ago_changes_in, job_title, last_heard, loss_text, percent
+from tui.screens.monitor_format import ago, ago_changes_in, job_title, last_heard, loss_text, percent
 
 # (key, label, width); the job column takes the width the others leave, within its bounds.
 COLUMNS = (
@@ -130,7 +130,7 @@ class JobTable(DataTable):
         else:
             self._rebuild()
 
-    def forget(self, name: str) -> None:
+    def remove_job(self, name: str) -> None:
         if self._jobs.pop(name, None) is not None:
             if name in self.marked:
                 self.marked.remove(name)

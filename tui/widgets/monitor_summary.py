@@ -14,8 +14,7 @@ from textual.visual import Visual
 from textual.widget import Widget
 
 from tui.models import EVAL_LOSS, TRAIN_LOSS, CurvePoint, Job, JobState
-from tui.widgets.line_diff import changed_regions
-from tui.widgets.monitor_format import (
+from tui.screens.monitor_format import (
     CANCEL_WARNING,
     STATE_STYLE,
     best_loss,
@@ -26,6 +25,7 @@ from tui.widgets.monitor_format import (
     hyperparameters_text,
     loss_text,
 )
+from tui.widgets.line_diff import changed_regions
 
 if TYPE_CHECKING:
     from tui.jobs.curve import Suggestion
