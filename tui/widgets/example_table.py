@@ -8,6 +8,7 @@ rows with `.index`, `.line`, `.example` (or None) and `.error` (a Finding, or No
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -20,6 +21,7 @@ from tui.datasets.excerpt import one_line
 __all__ = ["INPUT_CHARS", "OUTPUT_CHARS", "WINDOW", "ExampleTable", "one_line"]
 
 WINDOW = 200
+FOLLOW_S = 0.5  # while End follows a growing index, the cursor moves at most this often
 INPUT_CHARS = 52
 OUTPUT_CHARS = 36
 
@@ -46,6 +48,7 @@ class ExampleTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.reader: Any = None
         self._follow_end = False
+        self._followed = 0.0  # when the cursor last followed the growing index
         self.window_start = 0
         self._rows: list[Any] = []
         self.total = 0
@@ -73,7 +76,10 @@ class ExampleTable(DataTable):
         grown = total > self.total
         self.total = max(self.total, total)
         if grown and self._follow_end:
-            self.go_to(self.total - 1, follow=True)
+            done = getattr(self.reader, "complete", True)
+            if done or time.monotonic() - self._followed >= FOLLOW_S:  # a window read is not free: not at every report
+                self._followed = time.monotonic()
+                self.go_to(self.total - 1, follow=not done)
 
     def go_to(self, index: int, *, follow: bool = False) -> None:
         """Move the cursor to example `index`, loading its window if needed; with `follow`, keep
@@ -118,6 +124,7 @@ class ExampleTable(DataTable):
 
     def action_cursor_down(self) -> None:
         self._follow_end = False
+        self._followed = 0.0  # when the cursor last followed the growing index
         at_end = self.cursor_row >= len(self._rows) - 1
         if at_end and self.window_start + len(self._rows) < self.total:
             self.go_to(self.window_start + len(self._rows))
@@ -126,6 +133,7 @@ class ExampleTable(DataTable):
 
     def action_cursor_up(self) -> None:
         self._follow_end = False
+        self._followed = 0.0  # when the cursor last followed the growing index
         if self.cursor_row <= 0 and self.window_start > 0:
             self.go_to(self.window_start - 1)
             return
@@ -133,6 +141,7 @@ class ExampleTable(DataTable):
 
     def action_page_down(self) -> None:
         self._follow_end = False
+        self._followed = 0.0  # when the cursor last followed the growing index
         step = max(1, self.scrollable_content_region.height - 1)
         current = self.current_index or 0
         if self.cursor_row + step >= len(self._rows) and self.window_start + len(self._rows) < self.total:
@@ -142,6 +151,7 @@ class ExampleTable(DataTable):
 
     def action_page_up(self) -> None:
         self._follow_end = False
+        self._followed = 0.0  # when the cursor last followed the growing index
         step = max(1, self.scrollable_content_region.height - 1)
         current = self.current_index or 0
         if self.cursor_row - step < 0 and self.window_start > 0:
