@@ -128,6 +128,8 @@ class TuneDeckApp(TypeAhead):
         self.open_on_start: FirstPage | None = None
         # Set when those rows are on screen: the job manager (google-genai) loads after them.
         self.first_rows_shown = asyncio.Event()
+        # Set when the first screen is complete (panels, footer): the job manager loads after it.
+        self.first_screen_shown = asyncio.Event()
         self._shown_screen: Screen | None = None
         self._resting_cursors: WeakKeyDictionary[Screen, Widget] = WeakKeyDictionary()  # hidden screen -> its cursor
         self._set_backend_status(None, "connecting…")
@@ -164,7 +166,11 @@ class TuneDeckApp(TypeAhead):
         """Open the job manager after the first frame (this is where google-genai loads)."""
         from tui.jobs.polling import APP_POLICY
 
-        if self.open_on_start is not None:  # the file's first rows go first
+        # The complete first screen, and a file's first rows, go first: imports in a thread
+        # still take the interpreter's lock from the screen being built.
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.first_screen_shown.wait(), FIRST_ROWS_WAIT_S)
+        if self.open_on_start is not None:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self.first_rows_shown.wait(), FIRST_ROWS_WAIT_S)
         # google-genai takes a while to import: do it in a thread so keys keep working.

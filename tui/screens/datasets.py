@@ -134,6 +134,7 @@ class DatasetsScreen(AppScreen[None]):
         self.call_after_refresh(self.refresh_bindings)  # a footer mounted late must hear of the keys
         self._built = True
         self.call_after_refresh(self.app.release_keys)  # keys typed since the first frame go on now
+        self.call_after_refresh(lambda: self.call_after_refresh(self.app.first_screen_shown.set))
         for message in self._early:  # news of it that came before the panels
             self.call_after_refresh(self.post_message, message)
         self._early = ()
