@@ -22,6 +22,10 @@ async def test_a_failed_open_clears_the_previous_dataset(manager, settings, tmp_
     app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await open_sample(app, pilot, "number-increment.jsonl")
+        for _ in range(600):  # the index and the lint run in the background after the first rows
+            if app.dataset is not None:
+                break
+            await settle(app, pilot)
         assert app.dataset is not None
         await open_path(app, pilot, str(path))
         screen = app.screen

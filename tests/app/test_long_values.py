@@ -44,6 +44,10 @@ async def test_a_huge_example_is_shown_in_parts(manager, settings, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await open_sample(app, pilot, "number-increment.jsonl")
         await open_path(app, pilot, str(path))
+        for _ in range(600):  # the index and the lint run in the background after the first rows
+            if app.dataset is not None and app.dataset.path.name == "huge.jsonl":
+                break
+            await settle(app, pilot)
         screen = app.screen
         table = screen.query_one("#example-table")
         assert table.row_count == 1
