@@ -22,6 +22,11 @@ async def open_sample(app, pilot, name: str) -> None:
     samples.highlighted = names.index(name)
     await pilot.press("enter")
     await settle(app, pilot)
+    # The index and the lint start a frame after the first rows: wait until they have checked it.
+    for _ in range(600):
+        if app.dataset is not None and app.dataset.path.name == name:
+            return
+        await settle(app, pilot)
 
 
 async def open_form(app, pilot, sample: str = "number-increment.jsonl") -> None:
