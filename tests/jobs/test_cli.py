@@ -91,7 +91,9 @@ def test_doctor(local_env, capsys, monkeypatch):
     report = json.loads(out)
     assert code == 0
     assert report["backend"] == "local" and report["api_key"] == "(none)"
-    assert {c["check"]: c["ok"] for c in report["checks"]} == {"reachable": True, "tunable base model": True}
+    assert {c["check"]: c["ok"] for c in report["checks"]} == {
+        "history": True, "reachable": True, "tunable base model": True,
+    }
 
     code, out, _ = run(capsys, "--backend", "gemini", "doctor")
     assert code == 1

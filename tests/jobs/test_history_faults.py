@@ -73,6 +73,9 @@ def test_a_truncated_history_still_lists_shows_and_watches(local_env, capsys, tm
     code, out, err = run(capsys, "tune", str(NUMBERS), "--epochs", "1")
     assert code == EXIT_HISTORY and "not launched" in err and "damaged" in err
 
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1 and f"FAIL history: the job history {path} is damaged" in out
+
 
 def test_a_full_disk_is_named_as_such(tmp_path):
     path = tmp_path / "history.sqlite3"

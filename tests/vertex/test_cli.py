@@ -73,7 +73,7 @@ def test_doctor_on_the_emulator(vertex_env, capsys):
     report = json.loads(out)
     assert code == 0, report
     assert report["backend"] == "vertex-local"
-    assert [c["check"] for c in report["checks"]] == ["reachable"] and report["checks"][0]["ok"]
+    assert [c["check"] for c in report["checks"]] == ["history", "reachable"] and all(c["ok"] for c in report["checks"])
 
 
 def test_unknown_job_number_is_not_found(vertex_env, capsys):

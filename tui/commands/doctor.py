@@ -1,4 +1,5 @@
-"""`tunedeck doctor`: which backend is active and why, the key (masked), and whether it works."""
+"""`tunedeck doctor`: which backend is active and why, the key (masked), whether it works, and
+whether the job history file can be used."""
 
 from __future__ import annotations
 
@@ -71,6 +72,9 @@ async def _backend_checks(args, settings, open_manager, report: dict, checks: li
                     "pid": manager.emulator.pid,
                     "data_dir": str(manager.emulator.data_dir),
                 }
+            problem = manager.history_problem
+            usable = f"{settings.history_path} is usable"
+            checks.append(("history", problem is None, str(problem) if problem else usable))
             if manager.backend.capabilities.protocol == "vertex":  # Vertex lists no tunable models: list jobs
                 try:
                     await manager.backend.list_jobs()
