@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -31,7 +31,7 @@ def one_line(text: str, width: int) -> str:
 class ExampleTable(DataTable):
     """Examples of one dataset, one window at a time; Enter shows the full example."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False, id="examples.down"),
         Binding("k", "cursor_up", "Up", show=False, id="examples.up"),
         Binding("end,G", "last", "Last example", show=False, id="examples.last"),
