@@ -19,8 +19,9 @@ from textual.worker import Worker, WorkerState
 
 from tui.jobs.backend import BackendCapabilities
 from tui.models import JobSpec
-from tui.widgets.opened_dataset import OpenedDataset, WorkProgress, display_path, read_and_check
+from tui.widgets.fields import FieldInput
 from tui.widgets.job_form import JobForm
+from tui.widgets.opened_dataset import OpenedDataset, WorkProgress, display_path, read_and_check
 
 SMALL_DATASET = 100  # below this, the guide's advice is a smaller learning rate
 
@@ -120,6 +121,8 @@ class ConfigureScreen(Screen):
             note = f"This dataset is small ({dataset.examples} examples): consider a rate below the default."
         form.set_advice_note("rate", note)
         reason = refusal(dataset)
+        if reason is None and spec is None:
+            reason = "Fix the marked fields before launching."
         status = self.query_one("#launch-status", Static)
         status.update(reason or "Ready to launch on " + self.app.backend_label + ".")
         status.set_class(reason is not None and dataset is not None, "error-text")
@@ -177,7 +180,10 @@ class ConfigureScreen(Screen):
         self.set_focus(None)
 
     def action_reset(self) -> None:
-        self.query_one(JobForm).load(JobSpec(display_name=self.query_one("#display_name").value))
+        name = self.query_one("#display_name", FieldInput)
+        typed = name.value
+        self.query_one(JobForm).load(JobSpec())
+        name.put(typed)
         self._refresh_summary()
 
     def action_show_call(self) -> None:
