@@ -53,7 +53,9 @@ def synthetic(n: int, steps_per_epoch: int | None = None):
 
     per_epoch = steps_per_epoch or max(1, n // 5)
     return [
-        CurvePoint(step=i, epoch=1 + (i - 1) // per_epoch, value=0.05 + 2 * math.exp(-i / (n / 6)) + 0.03 * math.sin(i * 1.3))
+        CurvePoint(
+            step=i, epoch=1 + (i - 1) // per_epoch, value=0.05 + 2 * math.exp(-i / (n / 6)) + 0.03 * math.sin(i * 1.3)
+        )
         for i in range(1, n + 1)
     ]
 
@@ -78,7 +80,11 @@ async def measure_render() -> dict:
         for n in SIZES:
             curve = Series.of("job", synthetic(n), job="job")
             row = {}
-            for label, view in (("raw", ChartView()), ("smoothed", ChartView(smoothing=True)), ("log", ChartView(log_scale=True))):
+            for label, view in (
+                ("raw", ChartView()),
+                ("smoothed", ChartView(smoothing=True)),
+                ("log", ChartView(log_scale=True)),
+            ):
                 chart.show([curve], view, suggested_epochs=3, title="bench")
                 await pilot.pause()
                 times = []
@@ -164,11 +170,10 @@ async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app
     each update into terminal output and writing it is counted; headless only without tmux.
     """
     from tui.config import load_settings
+    from tui.emulator.keyfile import read_key
     from tui.jobs.polling import APP_POLICY, DISPLAY_INTERVAL_S
     from tui.jobs.service import open_manager
     from tui.models import Hyperparameters, JobSpec
-
-    from tui.emulator.keyfile import read_key
 
     key = read_key(Path(data_dir).parent / "emulator")  # the emulator measure_idle started, next to this data dir
     settings = replace(load_settings(env={}, data_dir=Path(data_dir)), local_url=url, local_api_key=key)
@@ -213,12 +218,29 @@ def measure_idle(window: float, jobs: int) -> dict:
 
     results = {"terminal": "tmux" if shutil.which("tmux") else "headless (tmux not installed)"}
     with tempfile.TemporaryDirectory(prefix="tunedeck-bench-") as tmp:
-        emulator = start_emulator(Path(tmp) / "emulator", port=0, detached=False, extra_args=("--step-delay", "0.5", "--trainers", "5"))
+        emulator = start_emulator(
+            Path(tmp) / "emulator", port=0, detached=False, extra_args=("--step-delay", "0.5", "--trainers", "5")
+        )
         try:
-            runs = (("bare_textual", "bare", 0), ("manager_only", "0", jobs), ("app_no_jobs", "1", 0), ("app_on_monitor", "1", jobs))
+            runs = (
+                ("bare_textual", "bare", 0),
+                ("manager_only", "0", jobs),
+                ("app_no_jobs", "1", 0),
+                ("app_on_monitor", "1", jobs),
+            )
             for label, with_app, count in runs:
                 data, result = Path(tmp) / label, Path(tmp) / f"{label}.json"
-                command = [sys.executable, __file__, "--idle-child", emulator.url, str(data), str(window), str(count), with_app, str(result)]
+                command = [
+                    sys.executable,
+                    __file__,
+                    "--idle-child",
+                    emulator.url,
+                    str(data),
+                    str(window),
+                    str(count),
+                    with_app,
+                    str(result),
+                ]
                 run_child(command, result, label, timeout=window + 120)
                 results[label] = json.loads(result.read_text())
         finally:
@@ -234,7 +256,10 @@ def run_child(command: list[str], result: Path, label: str, timeout: float) -> N
     shell = f"{shlex.join(command)} 2> {shlex.quote(str(log))}"
     if shutil.which("tmux"):
         session = f"tunedeck-idle-{label}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(TERMINAL[0]), "-y", str(TERMINAL[1]), shell], check=True)
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", session, "-x", str(TERMINAL[0]), "-y", str(TERMINAL[1]), shell],
+            check=True,
+        )
     else:
         subprocess.Popen(shell, shell=True)
     deadline = time.monotonic() + timeout
@@ -250,7 +275,12 @@ def main() -> int:
     parser.add_argument("--render", action="store_true", help="only the chart render part")
     parser.add_argument("--idle", action="store_true", help="only the idle CPU part")
     parser.add_argument("--window", type=float, default=20.0, help="seconds of idle CPU measurement")
-    parser.add_argument("--idle-child", nargs=6, metavar=("URL", "DATA_DIR", "WINDOW", "JOBS", "WITH_APP", "RESULT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--idle-child",
+        nargs=6,
+        metavar=("URL", "DATA_DIR", "WINDOW", "JOBS", "WITH_APP", "RESULT"),
+        help=argparse.SUPPRESS,
+    )
     parser.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.idle_child:
@@ -278,7 +308,8 @@ def report_render() -> bool:
     for n in SIZES:
         row = render[n]
         print(
-            f"  {n:>7,} snapshots: raw {row['raw']:.1f} ms · smoothed {row['smoothed']:.1f} ms · log {row['log']:.1f} ms"
+            f"  {n:>7,} snapshots: raw {row['raw']:.1f} ms · smoothed {row['smoothed']:.1f} ms · log {row['log']:.1f} "
+            "ms"
             f" · one new point {row['new_point']:.1f} ms ({row['new_point_cells']:.0f} cells repainted)"
             f" · unchanged repaint {row['unchanged_us']:.1f} µs"
         )
@@ -293,14 +324,30 @@ def report_render() -> bool:
 def report_idle(window: float) -> bool:
     idle = measure_idle(window, 5)
     manager_only, with_app, empty = idle["manager_only"], idle["app_on_monitor"], idle["app_no_jobs"]
-    print(f"Idle CPU over {window:.0f} s with 5 jobs training (process CPU time / wall time; app in {idle['terminal']}):")
-    print(f"  a bare one-Static Textual app at rest: {idle['bare_textual']['cpu_percent']:.2f} % of a core (the floor of any Textual app)")
-    print(f"  manager alone (baseline): {manager_only['cpu_percent']:.2f} % of a core · {manager_only['steps_seen']} steps seen")
-    print(f"  app on the Monitor, no jobs launched: {empty['cpu_percent']:.2f} % of a core (at rest; lists the cancelled jobs of the first run)")
-    print(f"  app on the Monitor:       {with_app['cpu_percent']:.2f} % of a core · {with_app['steps_seen']} steps seen "
-          f"· {with_app['jobs_training']} jobs still training")
+    print(
+        f"Idle CPU over {window:.0f} s with 5 jobs training (process CPU time / wall time; app in {idle['terminal']}):"
+    )
+    print(
+        f"  a bare one-Static Textual app at rest: {idle['bare_textual']['cpu_percent']:.2f} % of a core (the floor of "
+        "any Textual app)"
+    )
+    print(
+        f"  manager alone (baseline): {manager_only['cpu_percent']:.2f} % of a core · {manager_only['steps_seen']} "
+        "steps seen"
+    )
+    print(
+        f"  app on the Monitor, no jobs launched: {empty['cpu_percent']:.2f} % of a core (at rest; lists the cancelled "
+        "jobs of the first run)"
+    )
+    print(
+        f"  app on the Monitor:       {with_app['cpu_percent']:.2f} % of a core · {with_app['steps_seen']} steps seen "
+        f"· {with_app['jobs_training']} jobs still training"
+    )
     extra = with_app["cpu_percent"] - manager_only["cpu_percent"]
-    print(f"  the UI adds {extra:.2f} points ({with_app['cpu_percent'] / max(manager_only['cpu_percent'], 1e-9):.1f}x the baseline)")
+    print(
+        f"  the UI adds {extra:.2f} points ({with_app['cpu_percent'] / max(manager_only['cpu_percent'], 1e-9):.1f}x "
+        "the baseline)"
+    )
     idle_ok = with_app["cpu_percent"] <= IDLE_TARGET_PERCENT
     print(f"  target ≤ {IDLE_TARGET_PERCENT:.0f} % of a core: {'met' if idle_ok else 'NOT met'}")
     return idle_ok

@@ -32,7 +32,9 @@ class Api:
 
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[float, dict]:
         started = time.perf_counter()
-        self.conn.request(method, "/v1beta/" + path, body=json.dumps(body) if body is not None else None, headers=self.headers)
+        self.conn.request(
+            method, "/v1beta/" + path, body=json.dumps(body) if body is not None else None, headers=self.headers
+        )
         response = self.conn.getresponse()
         data = json.loads(response.read())
         elapsed = time.perf_counter() - started
@@ -82,7 +84,9 @@ def get_latencies(api: Api, name: str, seconds: float, stop: threading.Event | N
 
 def main(trainers: int | None = None) -> None:
     classification = samples("classification")
-    five_hundred = [{"textInput": f"{e['textInput']} (#{i})", "output": e["output"]} for i, e in enumerate(classification * 3)][:500]
+    five_hundred = [
+        {"textInput": f"{e['textInput']} (#{i})", "output": e["output"]} for i, e in enumerate(classification * 3)
+    ][:500]
     with tempfile.TemporaryDirectory() as tmp:
         extra = ("--trainers", str(trainers)) if trainers else ()
         emu = start_emulator(Path(tmp) / "emulator", port=0, extra_args=extra)
@@ -112,9 +116,14 @@ def main(trainers: int | None = None) -> None:
             done.set()
             thread.join()
             steps = len(model["tuningTask"]["snapshots"])
-            print(f"GET tunedModels/x while 2 jobs train (growing to {steps} snapshots): {percentiles(busy)} (bar p99 <= 25 ms); "
-                  f"p99 ratio to idle {sorted(busy)[int(0.99 * len(busy))] / sorted(idle)[int(0.99 * len(idle))]:.2f}x")  # fmt: skip
-            print(f"end to end: create -> ACTIVE for 500 examples x 5 epochs ({steps} steps), sharing 2 cores with a second job: {elapsed:.2f} s (bar <= 15 s)")
+            print(f"GET tunedModels/x while 2 jobs train (growing to {steps} snapshots): {percentiles(busy)} (bar p99 "
+                  "<= 25 ms); "
+                  "p99 ratio to idle "
+                  f"{sorted(busy)[int(0.99 * len(busy))] / sorted(idle)[int(0.99 * len(idle))]:.2f}x")  # fmt: skip
+            print(
+                f"end to end: create -> ACTIVE for 500 examples x 5 epochs ({steps} steps), sharing 2 cores with a "
+                f"second job: {elapsed:.2f} s (bar <= 15 s)"
+            )
             wait_active(api, op2["metadata"]["tunedModel"])
 
             _, op = api.call("POST", "tunedModels", body(samples("summarization"), "summarizer", epochs=3))

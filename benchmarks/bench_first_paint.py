@@ -204,10 +204,11 @@ def measure(tmux: Tmux, programs: dict, env: dict[str, str], runs: int) -> dict[
 def report(times: dict[str, list[float]]) -> None:
     medians = {name: statistics.median(values) for name, values in times.items()}
     for name, values in times.items():
-        print(f"{name:<18} median {medians[name] * 1000:7.1f} ms  (min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f}, {len(values)} runs)")
+        print(f"{name:<18} median {medians[name] * 1000:7.1f} ms  (min {min(values) * 1000:.1f}, max "
+              f"{max(values) * 1000:.1f}, {len(values)} runs)")
     ratio = medians["tunedeck"] / medians["bare Textual app"]
     # Each round runs both programs back to back: its ratio is less moved by a busy machine.
-    paired = statistics.median(t / b for t, b in zip(times["tunedeck"], times["bare Textual app"]))
+    paired = statistics.median(t / b for t, b in zip(times["tunedeck"], times["bare Textual app"], strict=True))
     print(f"ratio tunedeck / bare: {ratio:.2f}x (goal ≤ 1.20x); median of per-round ratios {paired:.2f}x")
     like_for_like = medians["tunedeck"] / medians["bare, GC paused"]
     print(f"ratio tunedeck / bare with the GC paused as tunedeck does: {like_for_like:.2f}x (tunedeck's own work)")

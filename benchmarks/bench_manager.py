@@ -60,9 +60,13 @@ async def baseline(url: str, api_key: str, names: list[str], interval: float, wi
     return sent / wall, 100 * cpu / wall
 
 
-async def managed(settings: Settings, url: str, policy: PollPolicy, warmup: float, window: float) -> tuple[float, float, int]:
+async def managed(
+    settings: Settings, url: str, policy: PollPolicy, warmup: float, window: float
+) -> tuple[float, float, int]:
     """The manager resuming the jobs: (requests/s, CPU %, jobs watched) after a warm-up."""
-    manager = JobManager(settings, local_backend(url, settings.local_api_key or ""), History(settings.history_path), policy=policy)
+    manager = JobManager(
+        settings, local_backend(url, settings.local_api_key or ""), History(settings.history_path), policy=policy
+    )
     await manager.start()
     await asyncio.sleep(warmup)
     sent0, cpu0, wall0 = manager.requests_sent, time.process_time(), time.monotonic()
@@ -80,7 +84,9 @@ async def main(args) -> None:
         root = Path(tmp)
         emulator = start_emulator(root / "emulator", port=0, extra_args=("--step-delay", "600"))
         try:
-            settings = replace(Settings(data_dir=root, config_dir=root), local_url=emulator.url, local_api_key=emulator.api_key)
+            settings = replace(
+                Settings(data_dir=root, config_dir=root), local_url=emulator.url, local_api_key=emulator.api_key
+            )
             t0 = time.monotonic()
             names = await launch_jobs(settings, emulator.url, args.jobs)
             print(f"launched {len(names)} jobs in {time.monotonic() - t0:.1f} s")
@@ -88,7 +94,9 @@ async def main(args) -> None:
             base_rps, base_cpu = await baseline(emulator.url, emulator.api_key, names, policy.fast, args.window)
             print(f"baseline (every job every {policy.fast:g} s): {base_rps:7.2f} req/s  CPU {base_cpu:5.1f} %")
             rps, cpu, watched = await managed(settings, emulator.url, policy, args.warmup, args.window)
-            print(f"manager after {args.warmup:g} s warm-up ({watched} jobs watched): {rps:7.2f} req/s  CPU {cpu:5.1f} %")
+            print(
+                f"manager after {args.warmup:g} s warm-up ({watched} jobs watched): {rps:7.2f} req/s  CPU {cpu:5.1f} %"
+            )
             print(f"ratio manager/baseline: requests {rps / base_rps:.3f}  CPU {cpu / max(base_cpu, 1e-9):.3f}")
         finally:
             emulator.stop()

@@ -6,7 +6,8 @@ its data dir under /tmp too (the same disk), and per round: copies the file (`sh
 the baseline) and uploads it with the resumable protocol in `--chunk-mib` chunks (POST, then a
 PUT per chunk with Content-Range, 308 between chunks, 200 at the end), as google-cloud-storage
 does with its default 100 MiB chunk. Neither side fsyncs. Prints min/median/max for both, the
-ratio of the medians, and the server's peak RSS (VmHWM) before and after the uploads.
+ratio of the medians, the server's CPU time per upload (a figure that a busy machine disturbs
+less than wall time) and the server's peak RSS (VmHWM) before and after the uploads.
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ def peak_rss_mib(pid: int) -> float:
     raise RuntimeError("no VmHWM in /proc status")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (fields 14 and 15 of /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def make_file(path: Path, size: int) -> str:
     digest = hashlib.md5()
     with open(path, "wb") as out:
@@ -63,7 +70,7 @@ def file_pieces(handle, length: int):
 
 def request(url: str, method: str, path: str, body=None, headers: dict | None = None) -> tuple[int, dict, bytes]:
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=600)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
@@ -120,18 +127,20 @@ def main() -> int:
             if status != 200:
                 raise RuntimeError(f"bucket create: HTTP {status} {body[:200]!r}")
             rss_before = peak_rss_mib(emulator.pid)
-            copies, uploads = [], []
+            copies, uploads, server_cpu = [], [], []
             for number in range(1, args.rounds + 1):
                 started = time.perf_counter()
                 shutil.copyfile(source, work / "copy.bin")
                 copies.append(time.perf_counter() - started)
                 (work / "copy.bin").unlink()
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), cpu_seconds(emulator.pid)
                 answer = upload(emulator.url, emulator.api_key, source, size, chunk)
                 uploads.append(time.perf_counter() - started)
+                server_cpu.append(cpu_seconds(emulator.pid) - cpu)
                 if f'"md5Hash":"{md5}"' not in answer.decode():
                     raise RuntimeError(f"round {number}: the stored object's MD5 is not the file's: {answer[:300]!r}")
-                print(f"round {number}: copy {copies[-1]:.2f} s, upload {uploads[-1]:.2f} s", flush=True)
+                print(f"round {number}: copy {copies[-1]:.2f} s, upload {uploads[-1]:.2f} s "
+                      f"(server CPU {server_cpu[-1]:.2f} s)", flush=True)
             rss_after = peak_rss_mib(emulator.pid)
         finally:
             emulator.stop()
@@ -141,6 +150,8 @@ def main() -> int:
     print(f"copy (baseline):  {spread(copies)}")
     print(f"resumable upload: {spread(uploads)}  ({rate:.0f} MiB/s median)")
     print(f"upload / copy (medians): {ratio:.1f}x")
+    per_gib = statistics.median(server_cpu) / args.size_mib * 1024
+    print(f"server CPU per upload: {spread(server_cpu)} ({per_gib:.2f} s per GiB)")
     print(f"server peak RSS (VmHWM): {rss_before:.0f} MiB before the uploads, {rss_after:.0f} MiB after")
     return 0
 

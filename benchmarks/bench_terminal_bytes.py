@@ -282,7 +282,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="measurement windows (at least 5 for a reported figure)")
     parser.add_argument("--window", type=float, default=30.0, help="seconds per window")
     parser.add_argument("--keep", type=Path, help="copy the panes' raw output into this directory")
-    parser.add_argument("--focus", type=float, help="poll the selected job this often instead of the app's PollPolicy.focus")
+    parser.add_argument(
+        "--focus", type=float, help="poll the selected job this often instead of the app's PollPolicy.focus"
+    )
     child_args = ("URL", "DATA_DIR", "READY", "STOP", "RESULT", "FOCUS")
     parser.add_argument("--child", nargs=6, metavar=child_args, help=argparse.SUPPRESS)
     args = parser.parse_args()

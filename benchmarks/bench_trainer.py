@@ -52,7 +52,8 @@ def quality() -> None:
         held_acc = sum(answer(trainer, a) == b for a, b in held_out) / len(held_out)
         print(
             f"quality seed={seed}: train exact {train_acc:.1%} (bar >= 95%), held-out exact {held_acc:.1%} "
-            f"(bar >= 80%), last/first epoch loss {ratio:.4f} (bar <= 0.20)  [{len(train)} train, {len(held_out)} held out]"
+            f"(bar >= 80%), last/first epoch loss {ratio:.4f} (bar <= 0.20)  [{len(train)} train, {len(held_out)} held "
+            "out]"
         )
 
 
@@ -68,7 +69,9 @@ def other_samples() -> None:
                 trainer.train_step()
             train_acc = sum(answer(trainer, a) == b for a, b in train) / len(train)
             held_acc = sum(answer(trainer, a) == b for a, b in held_out) / len(held_out)
-            print(f"sample {name}, {epochs} epochs: train exact {train_acc:.1%}, held-out exact {held_acc:.1%} (no bar)")
+            print(
+                f"sample {name}, {epochs} epochs: train exact {train_acc:.1%}, held-out exact {held_acc:.1%} (no bar)"
+            )
 
 
 def forward_only(trainer: Trainer, steps: int) -> float:
@@ -106,7 +109,9 @@ def speed() -> None:
         f"forward-only baseline {baseline:.2f} s, training / baseline = {sum(step_times) / baseline:.1f}x"
     )
     # A 10-token answer: a model trained on the summarization sample (long outputs), capped at 10.
-    rows = [json.loads(line) for line in (ROOT / "tui/samples/summarization.jsonl").read_text().splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for line in (ROOT / "tui/samples/summarization.jsonl").read_text().splitlines() if line.strip()
+    ]
     summarizer = Trainer([(r["text_input"], r["output"]) for r in rows], epochs=2, batch_size=4, learning_rate=0.001)
     while summarizer.step < summarizer.total_steps:
         summarizer.train_step()
@@ -114,7 +119,9 @@ def speed() -> None:
     latencies, produced = [], []
     for i in range(100):
         t = time.perf_counter()
-        produced = [b for b, _ in summarizer.model.sample(prompt, max_bytes=10, temperature=0.7, rng=np.random.default_rng(i))]
+        produced = [
+            b for b, _ in summarizer.model.sample(prompt, max_bytes=10, temperature=0.7, rng=np.random.default_rng(i))
+        ]
         latencies.append(time.perf_counter() - t)
     latencies.sort()
     print(

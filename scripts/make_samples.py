@@ -97,7 +97,8 @@ TICKET_VOCAB = {
     },
     "account": {
         "thing": ["password", "username", "profile email", "two-factor login", "account settings",
-                  "account access", "security question", "account deletion", "membership profile", "linked email address"],
+                  "account access", "security question", "account deletion", "membership profile",
+                  "linked email address"],
         "problem": ["I cannot reset my", "I am locked out of my", "please change my", "someone else changed my",
                     "I forgot my", "I want to update my", "verify my identity to recover my",
                     "please close and delete my"],
@@ -156,8 +157,10 @@ TOPICS = [("the release date", "move the release to {day2}"), ("the hiring plan"
           ("the data backup", "test restores every week"), ("the pricing page", "add a yearly plan")]
 PLACES = ["the park", "the library", "the old station", "the market square", "the riverside", "the town hall"]
 EVENTS = [("a book fair", "books"), ("a food market", "local food"), ("a bike repair day", "bike repairs"),
-          ("a chess tournament", "chess games"), ("a plant swap", "plant cuttings"), ("an open-air concert", "live music")]
-WEATHER = [("heavy rain", "rain"), ("strong wind", "wind"), ("snow", "snow"), ("a heatwave", "heat"), ("thick fog", "fog")]
+          ("a chess tournament", "chess games"), ("a plant swap", "plant cuttings"),
+          ("an open-air concert", "live music")]
+WEATHER = [("heavy rain", "rain"), ("strong wind", "wind"), ("snow", "snow"), ("a heatwave", "heat"),
+           ("thick fog", "fog")]
 REGIONS = ["the north coast", "the valley", "the city centre", "the eastern hills", "the islands", "the south plains"]
 
 

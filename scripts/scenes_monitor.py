@@ -37,7 +37,9 @@ async def monitor_finished_curve(app, pilot) -> str:
     from tui.models import Hyperparameters, JobSpec
 
     for title, rate in RUNS:
-        spec = JobSpec(display_name=title, hyperparameters=Hyperparameters(epoch_count=6, batch_size=4, learning_rate=rate))
+        spec = JobSpec(
+            display_name=title, hyperparameters=Hyperparameters(epoch_count=6, batch_size=4, learning_rate=rate)
+        )
         job = await app.manager.launch(spec, SAMPLES / "number-increment.jsonl")
         _launched.append(job.name)
     tickets = JobSpec(display_name="support tickets", hyperparameters=Hyperparameters(epoch_count=4, batch_size=8))
@@ -73,7 +75,7 @@ async def playground_answer(app, pilot) -> str:
         screen.query_one("#prompt").text = f"{PREAMBLE}\nticket: {ticket}"
         answers = screen.answers
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: screen.answers > answers, timeout=30, what="an answer")
+        await wait_until(pilot, lambda answers=answers: screen.answers > answers, timeout=30, what="an answer")
         await settle(app, pilot)
     screen.query_one("#prompt").text = "where is my parcel?"
     await pilot.pause(0.5)

@@ -28,6 +28,22 @@ SCENE_MODULES = ("scenes_setup", "scenes_monitor")
 SIZE = (120, 36)
 
 
+
+def steady_frames() -> None:
+    """The same frame on every run: no clock figures, no blinking cursor, no health timer,
+    the emulator's port masked (as the screenshot tests do, in tests/ui_fixtures.py)."""
+    import re
+
+    from tui.app import TuneDeckApp
+
+    TuneDeckApp.show_clock = False
+    TuneDeckApp.cursor_blink = False
+    TuneDeckApp.health_interval = None
+    label = TuneDeckApp.backend_label
+    TuneDeckApp.backend_label = property(  # type: ignore[method-assign,assignment]
+        lambda app: re.sub(r"(127\.0\.0\.1|localhost):\d+", r"\1:PORT", label.fget(app))
+    )
+
 def load_scene_module(name: str):
     """Import scripts/<name>.py, or None if it does not exist yet."""
     path = Path(__file__).with_name(f"{name}.py")
@@ -90,8 +106,8 @@ async def main_async(out: Path, only: set[str]) -> int:
                 load_settings(env={}, data_dir=data_dir, config_dir=Path(tmp) / "config"),
                 local_url=emulator.url,
                 local_api_key=emulator.api_key,
-                test_mode=True,
             )
+            steady_frames()
             for name in SCENE_MODULES:
                 module = load_scene_module(name)
                 if module is None:

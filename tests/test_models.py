@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from tui.config import BackendKind, load_settings, mask_secret
+from tui.config import BackendKind, ConfigError, load_settings, mask_secret
 from tui.jobs.gemini import CAPABILITIES, hyperparameters_from_wire, hyperparameters_to_wire
 from tui.models import Hyperparameters
 
@@ -57,3 +57,33 @@ def test_no_key_means_local(tmp_path):
     settings = load_settings(env={}, config_dir=tmp_path, data_dir=tmp_path)
     assert settings.active_backend is BackendKind.LOCAL
     assert mask_secret(None) == "(none)"
+
+
+def write_config(tmp_path, text: str):
+    (tmp_path / "config.json").write_text(text, encoding="utf-8")
+    return tmp_path / "config.json"
+
+
+def test_config_file_keys_are_read(tmp_path):
+    write_config(tmp_path, '{"backend": "local", "bell": true, "local_url": "http://127.0.0.1:8765"}')
+    settings = load_settings(env={}, config_dir=tmp_path, data_dir=tmp_path)
+    assert (settings.backend, settings.bell, settings.local_url) == (BackendKind.LOCAL, True, "http://127.0.0.1:8765")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"bell": "false"}', "bell: Input should be a valid boolean"),
+        ('{"bel": true}', "bel: unknown key"),
+        ('{"local_url": 8765}', "local_url: Input should be a valid string"),
+        ('{"local_url": "localhost:8765"}', "local_url: 'localhost:8765' is not an http:// or https:// URL"),
+        ('{"backend": "vertexx"}', "backend: Input should be 'local' or 'gemini'"),
+        ("[1, 2]", "the config file must hold a JSON object"),
+        ('{"bell": tru}', "cannot read the config file"),
+    ],
+)
+def test_a_bad_config_file_is_named_with_the_key_and_what_is_wrong(tmp_path, text, expected):
+    path = write_config(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env={}, config_dir=tmp_path, data_dir=tmp_path)
+    assert str(caught.value).startswith(f"{path}: {expected}")

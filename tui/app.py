@@ -4,30 +4,43 @@ Built by `make_app(settings, manager)` so tests and the screenshot script inject
 own settings and job manager. With `manager=None` the app opens the job manager itself,
 after the first frame, so google-genai and numpy never delay the first paint.
 
-Screens reach shared services as `self.app.settings` and `self.app.manager`, subscribe to
-`self.app.job_events` for job events, and handle their own messages. The header line under
-the title always says which backend is active and whether it answers. When a job finishes
-the app says so (and rings the terminal bell if `settings.bell`), whatever screen is shown.
+Screens (`tui.screens.base.AppScreen`) reach shared services as `self.app.settings` and
+`self.app.manager`, subscribe to `self.app.job_events` for job events, and ask for another
+screen with a message (`OpenJob`, `TryModel`, `Relaunch` from `tui.messages`). The header
+line under the title always says which backend is active and whether it answers. When a job
+finishes the app says so (and rings the terminal bell if `settings.bell`), whatever screen
+is shown. A failure anywhere is reported one way: `report_error`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from pathlib import PurePath
+from typing import TYPE_CHECKING, ClassVar
 from weakref import WeakKeyDictionary
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.widget import Widget
+from textual.worker import Worker, WorkerState
+
+from tui.errors import TunedeckError
+from tui.messages import OpenJob, Relaunch, TryModel
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from tui.config import Settings
+    from tui.datasets.first_page import FirstPage
+    from tui.datasets.opened import OpenedDataset
+    from tui.jobs.events import Event
+    from tui.jobs.history import HistoryError
     from tui.jobs.manager import JobManager
     from tui.models import Job
 
@@ -40,8 +53,12 @@ FIRST_ROWS_WAIT_S = 2.0
 BACKGROUND_GROUPS = frozenset({"job-events", "_loader"})
 
 
-def _lazy_screen(path: str):
-    """A screen factory that imports its module on first use (keeps the first frame fast)."""
+def _lazy_screen(path: str) -> Callable[[], Screen]:
+    """A screen factory that imports its module on first use (keeps the first frame fast).
+
+    It uses two of Textual's private attributes (`App._screen_stacks`, `_css_update_count`);
+    tests/app/test_textual_contract.py fails loudly if a Textual release changes them.
+    """
 
     def build() -> Screen:
         module, _, name = path.partition(":")
@@ -67,8 +84,8 @@ class TuneDeckApp(App[None]):
     TITLE = "tunedeck"
     # The first screen's styles are read with the app's, in one parse: a screen's own
     # CSS_PATH makes Textual re-parse every rule when it mounts, before the first frame.
-    CSS_PATH = ["app.tcss", "screens/datasets.tcss"]
-    MODES = {
+    CSS_PATH: ClassVar[list[str | PurePath] | str | PurePath | None] = ["app.tcss", "screens/datasets.tcss"]
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
         "datasets": _lazy_screen("tui.screens.datasets:DatasetsScreen"),
         "configure": _lazy_screen("tui.screens.configure:ConfigureScreen"),
         "monitor": _lazy_screen("tui.screens.monitor:MonitorScreen"),
@@ -76,7 +93,7 @@ class TuneDeckApp(App[None]):
         "models": _lazy_screen("tui.screens.models:ModelsScreen"),
     }
     DEFAULT_MODE = "datasets"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "switch_mode('datasets')", "Datasets", id="mode.datasets"),
         Binding("2", "switch_mode('configure')", "Configure", id="mode.configure"),
         Binding("3", "switch_mode('monitor')", "Monitor", id="mode.monitor"),
@@ -85,33 +102,38 @@ class TuneDeckApp(App[None]):
         Binding("question_mark", "show_keys", "Keys", key_display="?", id="app.keys"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
+    # What varies from one run to the next. Screenshot tests and the screenshot script set
+    # these on the class (see tests/ui_fixtures.py) so every frame comes out the same.
+    show_clock: ClassVar[bool] = True  # ages, elapsed time and ETA, which follow the clock
+    cursor_blink: ClassVar[bool] = True  # the text cursor blinks where a field has focus
+    health_interval: ClassVar[float | None] = HEALTH_INTERVAL_S  # None: check the backend once
 
     def __init__(self, settings: Settings, manager: JobManager | None) -> None:
         super().__init__()
         self.settings = settings
-        self.manager = manager
+        self.manager: JobManager | None = manager
         self._owns_manager = manager is None
         self._first_painted = False
-        self._after_first_paint: list = []
+        self._after_first_paint: list[Callable[[], object]] = []
         # Every job event from the manager, re-published for screens to subscribe to.
-        self.job_events: Signal[Any] = Signal(self, "job_events")
+        self.job_events: Signal[Event] = Signal(self, "job_events")
         # Published once with the manager when it is ready (at once if it was injected).
-        self.manager_ready: Signal[Any] = Signal(self, "manager_ready")
+        self.manager_ready: Signal[JobManager] = Signal(self, "manager_ready")
         self.backend_reachable: bool | None = None
-        # The dataset open on the Datasets screen (an OpenedDataset), announced when it changes.
-        self.dataset: Any = None
-        # `tunedeck PATH`: the dataset's first rows, being read (a tui.datasets.first_page.FirstPage).
-        self.open_on_start: Any = None
+        # The dataset open on the Datasets screen, announced when it changes.
+        self.dataset: OpenedDataset | None = None
+        self.dataset_changed: Signal[OpenedDataset] = Signal(self, "dataset_changed")
+        # `tunedeck PATH`: the dataset's first rows, being read.
+        self.open_on_start: FirstPage | None = None
         # Set when those rows are on screen: the job manager (google-genai) loads after them.
         self.first_rows_shown = asyncio.Event()
-        self.dataset_changed: Signal[Any] = Signal(self, "dataset_changed")
-        self._shown_screen: Any = None
-        self._resting_cursors: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()  # hidden screen -> its paused cursor
+        self._shown_screen: Screen | None = None
+        self._resting_cursors: WeakKeyDictionary[Screen, Widget] = WeakKeyDictionary()  # hidden screen -> its cursor
         self._set_backend_status(None, "connecting…")
 
     # -- lifecycle -------------------------------------------------------------------
 
-    def after_first_paint(self, callback) -> None:
+    def after_first_paint(self, callback: Callable[[], object]) -> None:
         """Run `callback` once the first frame is on screen (at once if it already is)."""
         if self._first_painted:
             self.call_later(callback)
@@ -134,49 +156,39 @@ class TuneDeckApp(App[None]):
         if self.manager is None:
             self.after_first_paint(self._open_manager)
         else:
-            self._manager_opened()
+            self._manager_opened(self.manager)
 
     @work(exclusive=True, group="manager-open", exit_on_error=False)
     async def _open_manager(self) -> None:
         """Open the job manager after the first frame (this is where google-genai loads)."""
+        from tui.jobs.polling import APP_POLICY
+
         if self.open_on_start is not None:  # the file's first rows go first
-            with contextlib.suppress(TimeoutError):
+            with suppress(TimeoutError):
                 await asyncio.wait_for(self.first_rows_shown.wait(), FIRST_ROWS_WAIT_S)
-        try:
-            # google-genai takes a while to import: do it in a thread so keys keep working.
-            from tui.jobs.polling import APP_POLICY
+        # google-genai takes a while to import: do it in a thread so keys keep working.
+        service = await asyncio.to_thread(import_module, "tui.jobs.service")
+        # The backend loads google-genai when it is made: load it here, off the event loop.
+        await asyncio.to_thread(import_module, "google.genai")
+        self.manager = await service.open_manager(self.settings, policy=APP_POLICY)
+        self._manager_opened(self.manager)
 
-            service = await asyncio.to_thread(import_module, "tui.jobs.service")
-            # The backend loads google-genai when it is made: load it here, off the event loop.
-            await asyncio.to_thread(import_module, "google.genai")
-            self.manager = await service.open_manager(self.settings, policy=APP_POLICY)
-        except Exception as exc:  # noqa: BLE001 - any failure here must reach the user, not crash
-            self._set_backend_status(False, f"not available: {exc}")
-            self.notify(
-                f"Could not start the job manager: {exc}. Check `tunedeck doctor` for details.",
-                title="Backend",
-                severity="error",
-                timeout=15,
-            )
-            return
-        self._manager_opened()
-
-    def _manager_opened(self) -> None:
-        self.manager_ready.publish(self.manager)
-        if getattr(self.manager, "history_problem", None) is not None:
-            self._announce_history_problem(self.manager.history_problem)
-        self._consume_events()
+    def _manager_opened(self, manager: JobManager) -> None:
+        self.manager_ready.publish(manager)
+        if manager.history_problem is not None:
+            self._announce_history_problem(manager.history_problem)
+        self._consume_events(manager)
         self._check_health()
-        if not self.settings.test_mode:
-            self.set_interval(HEALTH_INTERVAL_S, self._check_health)
+        if self.health_interval is not None:
+            self.set_interval(self.health_interval, self._check_health)
 
     @work(exclusive=True, group="job-events", exit_on_error=False)
-    async def _consume_events(self) -> None:
+    async def _consume_events(self, manager: JobManager) -> None:
         """Re-publish every manager event on `job_events`; keep the header honest; announce
         finished jobs."""
         from tui.jobs.events import BackendFailed, BackendMoved, BackendRecovered, HistoryFailed, JobFinished
 
-        async for event in self.manager.events():
+        async for event in manager.events():
             if isinstance(event, HistoryFailed):
                 self._announce_history_problem(event.error)
             elif isinstance(event, BackendMoved):
@@ -189,16 +201,16 @@ class TuneDeckApp(App[None]):
                 self._announce_finished(event.job)
             self.job_events.publish(event)
 
-    def _announce_history_problem(self, error: Any) -> None:
+    def _announce_history_problem(self, error: HistoryError) -> None:
         """The history file failed: jobs are kept in memory until the app quits; say what to do."""
         self.notify(f"{error}. Jobs are kept in memory until you quit.", title="History", severity="error", timeout=20)
 
     def _announce_finished(self, job: Job) -> None:
         """A notification (and the bell, if enabled) that a job finished, on any screen."""
         from tui.models import JobState
-        from tui.widgets.monitor_format import job_title
+        from tui.screens.monitor_format import job_title
 
-        severity = "information" if job.state is JobState.ACTIVE else "warning"
+        severity: SeverityLevel = "information" if job.state is JobState.ACTIVE else "warning"
         outcome = {
             JobState.ACTIVE: "finished: the tuned model is ready. Try it in the Playground (4).",
             JobState.FAILED: f"failed: {job.error or 'no reason given'}",
@@ -210,26 +222,48 @@ class TuneDeckApp(App[None]):
 
     @work(exclusive=True, group="health", exit_on_error=False)
     async def _check_health(self) -> None:
-        try:
-            health = await self.manager.check()
-        except Exception as exc:  # noqa: BLE001 - the header reports it
-            self._set_backend_status(False, str(exc))
+        if self.manager is None:
             return
+        health = await self.manager.check()
         if health.reachable:
             self._set_backend_status(True, "reachable")
         else:
             self._set_backend_status(False, f"unreachable: {health.message}")
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers: a failure reaches the user, it never crashes the app."""
+        worker = event.worker
+        if event.state is not WorkerState.ERROR or worker.node is not self or worker.error is None:
+            return
+        error = worker.error
+        if worker.group == "manager-open":
+            self._set_backend_status(False, f"not available: {error}")
+            self.notify(
+                f"Could not start the job manager: {error}. Check `tunedeck doctor` for details.",
+                title="Backend",
+                severity="error",
+                timeout=15,
+            )
+        elif worker.group == "health":
+            self._set_backend_status(False, str(error))
+        else:
+            self.report_error(error, "Something failed")
+
+    def report_error(self, error: BaseException, title: str) -> None:
+        """Tell the user about a failure where they are: an expected one with its next step,
+        anything else as the unexpected failure it is."""
+        if isinstance(error, TunedeckError):
+            text = str(error)
+        else:
+            text = f"unexpected {type(error).__name__}: {error}. If it persists, report it."
+        self.notify(f"{title}: {text}", severity="error", timeout=10)
+
     async def on_unmount(self) -> None:
         """However the app ends, close the manager it opened; a local emulator keeps
         training in its own process."""
         if self.manager is not None and self._owns_manager:
-            close = getattr(self.manager, "close", None)
-            if close is not None:
-                try:
-                    await close()
-                except Exception:  # noqa: BLE001 - quitting must always work
-                    pass
+            with suppress(Exception):  # quitting must always work
+                await self.manager.close()
 
     async def settle(self) -> None:
         """Wait for every short-lived worker to finish (tests and the screenshot script)."""
@@ -239,36 +273,31 @@ class TuneDeckApp(App[None]):
                 return
             await self.workers.wait_for_complete(pending)
 
-    def _rest_hidden_cursor(self, screen) -> None:
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A text field takes the focus: keep its cursor still when blinking is off."""
+        if not self.cursor_blink and hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False
+
+    def _rest_hidden_cursor(self, screen: Screen) -> None:
         """Pause the text cursor of the screen just left: blinking where nobody sees it
         would wake the app twice a second for as long as the screen stays hidden."""
         left, self._shown_screen = self._shown_screen, screen
         if left is not None and left is not screen:
             focused = left.focused
-            if getattr(focused, "cursor_blink", False):
-                focused.cursor_blink = False
+            if focused is not None and getattr(focused, "cursor_blink", False):
+                focused.cursor_blink = False  # type: ignore[attr-defined]
                 self._resting_cursors[left] = focused
         cursor = self._resting_cursors.pop(screen, None)
         if cursor is not None and cursor.is_mounted:
-            cursor.cursor_blink = True
-
-    def steady(self, root) -> None:
-        """In test mode, stop cursors blinking under `root` so screenshots are stable."""
-        if self.settings.test_mode:
-            for widget in root.query("Input, TextArea"):
-                widget.cursor_blink = False
+            cursor.cursor_blink = True  # type: ignore[attr-defined]
 
     # -- backend status ---------------------------------------------------------------
 
     @property
     def backend_label(self) -> str:
         """Which backend is active, with the key masked: never the key itself."""
-        if self.manager is not None and getattr(self.manager, "backend_description", None):
-            label = self.manager.backend_description
-            if self.settings.test_mode:
-                # A test emulator listens on a random port; keep snapshots identical.
-                label = re.sub(r"(127\.0\.0\.1|localhost):\d+", r"\1:PORT", label)
-            return label
+        if self.manager is not None:
+            return self.manager.backend_description
         if self.settings.active_backend == "gemini":
             return f"Gemini API (key {self.settings.masked_key})"
         return "local emulator"
@@ -279,20 +308,31 @@ class TuneDeckApp(App[None]):
         # The state first: a narrow terminal cuts the end of the line, never the state.
         self.sub_title = f"{mark} {message} · {self.backend_label}"
 
-    # -- cross-screen calls ------------------------------------------------------------
+    # -- cross-screen requests -------------------------------------------------------------
+
+    async def on_open_job(self, message: OpenJob) -> None:
+        await self.open_job(message.name)
+
+    async def on_try_model(self, message: TryModel) -> None:
+        await self.try_model(message.name)
+
+    async def on_relaunch(self, message: Relaunch) -> None:
+        await self.relaunch(message.job, message.epochs)
 
     async def open_job(self, name: str) -> None:
         """Show a job in the monitor."""
+        from tui.screens.monitor import MonitorScreen
+
         await self.switch_mode("monitor")
-        select = getattr(self.screen, "select_job", None)
-        if select is not None:
-            result = select(name)
-            if hasattr(result, "__await__"):
-                await result
+        screen = self.screen
+        if not isinstance(screen, MonitorScreen):
+            raise TypeError(f"the monitor mode shows a {type(screen).__name__}")
+        screen.select_job(name)
 
     async def relaunch(self, job: Job, epochs: int | None = None) -> None:
         """Open the job form pre-filled from `job` (optionally with another epoch count)."""
         from tui.models import JobSpec
+        from tui.screens.configure import ConfigureScreen
 
         hyperparameters = job.hyperparameters
         if epochs is not None:
@@ -303,16 +343,20 @@ class TuneDeckApp(App[None]):
         name = distinct_name(job.display_name, taken | {job.display_name})
         spec = JobSpec(display_name=name, base_model=job.base_model, hyperparameters=hyperparameters)
         await self.switch_mode("configure")
-        self.screen.load(spec, job.dataset_path)
+        screen = self.screen
+        if not isinstance(screen, ConfigureScreen):
+            raise TypeError(f"the configure mode shows a {type(screen).__name__}")
+        screen.load(spec, job.dataset_path)
 
     async def try_model(self, name: str) -> None:
         """Open the playground on a tuned model."""
+        from tui.screens.playground import PlaygroundScreen
+
         await self.switch_mode("playground")
-        select = getattr(self.screen, "select_model", None)
-        if select is not None:
-            result = select(name)
-            if hasattr(result, "__await__"):
-                await result
+        screen = self.screen
+        if not isinstance(screen, PlaygroundScreen):
+            raise TypeError(f"the playground mode shows a {type(screen).__name__}")
+        screen.select_model(name)
 
     async def refresh_jobs(self) -> bool:
         """Ask the backend now (the screens' ctrl+r); say so where the user is if it fails."""
@@ -322,7 +366,7 @@ class TuneDeckApp(App[None]):
         try:
             await self.manager.refresh()
         except Exception as exc:  # noqa: BLE001 - any failure is shown, the app goes on
-            self.notify(f"Refresh failed: {exc}", severity="error", timeout=10)
+            self.report_error(exc, "Refresh failed")
             return False
         return True
 

@@ -1,9 +1,11 @@
 """Settings: where state lives, which backend to use, which credentials were found.
 
 Settings come from (highest first) command-line flags, environment variables and the
-config file `config.json` in the user config dir. The API key is read from the
-environment (GEMINI_API_KEY / GOOGLE_API_KEY, as google-genai reads them) or from the
-config file the user wrote; tunedeck never writes it anywhere and only shows it masked.
+config file `config.json` in the user config dir. The file is validated (`ConfigFile`):
+an unknown key or a value of the wrong type is an error naming the file and the key. The
+API key is read from the environment (GEMINI_API_KEY / GOOGLE_API_KEY, as google-genai
+reads them) or from the config file the user wrote; tunedeck never writes it anywhere and
+only shows it masked.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from platformdirs import user_config_dir, user_data_dir
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
+
+from tui.errors import TunedeckError
 
 APP_NAME = "tunedeck"
 
@@ -53,7 +58,6 @@ class Settings:
     local_url: str | None = None  # use this running emulator instead of starting one
     local_api_key: str | None = field(default=None, repr=False)  # its key, if not the emulator_dir's own
     bell: bool = False
-    test_mode: bool = False  # stable screens: no clocks, no blinking cursor
     emulator_step_delay: float = AUTO_STEP_DELAY_S  # pacing of an emulator tunedeck starts by itself
 
     @property
@@ -78,18 +82,71 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def _read_config_file(config_dir: Path) -> dict:
+class ConfigFile(BaseModel):
+    """The keys `config.json` may hold; every key is optional, any other key is an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    backend: BackendKind | None = Field(
+        None,
+        description="Which backend to use: 'local' (the emulator) or 'gemini'. Default: Gemini when a key is found.",
+    )
+    api_key: str | None = Field(
+        None,
+        description="A Gemini API key, used when GOOGLE_API_KEY and GEMINI_API_KEY are unset. Keep the file private.",
+    )
+    gemini_base_url: str | None = Field(
+        None, description="Another Gemini API endpoint (GOOGLE_GEMINI_BASE_URL wins), e.g. a proxy."
+    )
+    local_url: str | None = Field(
+        None, description="A running emulator to use instead of starting one (TUNEDECK_LOCAL_URL wins)."
+    )
+    bell: StrictBool = Field(False, description="Ring the terminal bell when a job finishes.")
+    emulator_step_delay: float | None = Field(
+        None,
+        ge=0,
+        le=60,
+        description="Seconds per training step of an emulator tunedeck starts by itself "
+        f"(TUNEDECK_EMULATOR_STEP_DELAY wins; default {AUTO_STEP_DELAY_S}).",
+    )
+
+    @field_validator("gemini_base_url", "local_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+        return value
+
+
+class ConfigError(TunedeckError):
+    """The config file or an environment variable is unusable."""
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.next_step}" if self.next_step else self.message
+
+
+def _read_config_file(config_dir: Path) -> ConfigFile:
     path = config_dir / "config.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {}
+        return ConfigFile()
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc}); fix or remove it") from exc
-
-
-class ConfigError(Exception):
-    """The config file or an environment variable is unusable."""
+        raise ConfigError(f"{path}: cannot read the config file ({exc})", "fix or remove it") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config file must hold a JSON object", 'e.g. {"bell": true}')
+    try:
+        return ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "(file)"
+            message = (
+                "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+            )
+            problems.append(f"{path}: {key}: {message}")
+        known = ", ".join(ConfigFile.model_fields)
+        raise ConfigError("\n".join(problems), f"fix the file; the keys it may hold: {known}") from None
 
 
 def load_settings(
@@ -110,23 +167,24 @@ def load_settings(
         if env.get(name, "").strip():
             api_key, source = env[name].strip(), f"${name}"
             break
-    if api_key is None and str(file.get("api_key", "")).strip():
-        api_key, source = str(file["api_key"]).strip(), str(config_dir / "config.json")
+    if api_key is None and file.api_key and file.api_key.strip():
+        api_key, source = file.api_key.strip(), str(config_dir / "config.json")
 
-    chosen = backend or env.get("TUNEDECK_BACKEND") or file.get("backend")
+    chosen = backend or env.get("TUNEDECK_BACKEND") or file.backend
     try:
         kind = BackendKind(chosen) if chosen else None
     except ValueError as exc:
-        raise ConfigError(f"unknown backend {chosen!r}: use 'local' or 'gemini'") from exc
+        raise ConfigError(f"unknown backend {chosen!r}", "use 'local' or 'gemini'") from exc
 
-    pacing = env.get("TUNEDECK_EMULATOR_STEP_DELAY") or file.get("emulator_step_delay")
+    pacing = env.get("TUNEDECK_EMULATOR_STEP_DELAY")
     try:
-        step_delay = AUTO_STEP_DELAY_S if pacing in (None, "") else float(pacing)
-        if not 0 <= step_delay <= 60:
+        step_delay = float(pacing) if pacing else file.emulator_step_delay
+        if step_delay is not None and not 0 <= step_delay <= 60:
             raise ValueError
-    except (TypeError, ValueError):
-        raise ConfigError(f"emulator step delay {pacing!r} (TUNEDECK_EMULATOR_STEP_DELAY or emulator_step_delay "
-                          "in config.json): give seconds between 0 and 60") from None
+    except ValueError:
+        raise ConfigError(
+            f"TUNEDECK_EMULATOR_STEP_DELAY={pacing!r} is not a pacing tunedeck can use", "give seconds between 0 and 60"
+        ) from None
 
     return Settings(
         data_dir=data_dir,
@@ -134,9 +192,9 @@ def load_settings(
         backend=kind,
         api_key=api_key,
         api_key_source=source,
-        gemini_base_url=env.get("GOOGLE_GEMINI_BASE_URL") or file.get("gemini_base_url"),
-        local_url=env.get("TUNEDECK_LOCAL_URL") or file.get("local_url"),
+        gemini_base_url=env.get("GOOGLE_GEMINI_BASE_URL") or file.gemini_base_url,
+        local_url=env.get("TUNEDECK_LOCAL_URL") or file.local_url,
         local_api_key=env.get(LOCAL_KEY_ENV, "").strip() or None,
-        bell=bool(file.get("bell", False)),
-        emulator_step_delay=step_delay,
+        bell=file.bell,
+        emulator_step_delay=AUTO_STEP_DELAY_S if step_delay is None else step_delay,
     )

@@ -1,54 +1,15 @@
-"""Fixtures for the app tests: a real emulator on a loopback port, a real job manager on
-it, and settings in test mode (no clocks, no blinking cursor) with a fresh data dir."""
+"""Fixtures for the app tests: the shared UI fixtures (tests/ui_fixtures.py) and helpers
+that drive the Datasets and Configure screens."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
-import pytest
+from tests.ui_fixtures import REPO, SIZE, manager, settings, settle, steady_app, ui_emulator
 
-from tui.config import load_settings
+__all__ = ["REPO", "SIZE", "manager", "settings", "settle", "steady_app", "ui_emulator"]
 
-REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
-SIZE = (120, 36)
-
-
-@pytest.fixture(scope="module")
-def app_emulator(tmp_path_factory):
-    """One emulator per test module; training is slowed a little so jobs are seen running."""
-    from tui.emulator.process import start_emulator
-
-    emulator = start_emulator(
-        tmp_path_factory.mktemp("emulator"), port=0, extra_args=["--step-delay", "0.02"]
-    )
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def app_settings(tmp_path, app_emulator, monkeypatch):
-    """Test-mode settings on the module's emulator; paths are shown relative to the repo."""
-    monkeypatch.chdir(REPO)
-    settings = load_settings(env={}, data_dir=tmp_path / "data", config_dir=tmp_path / "config")
-    return replace(settings, local_url=app_emulator.url, local_api_key=app_emulator.api_key, test_mode=True)
-
-
-@pytest.fixture
-async def manager(app_settings):
-    from tui.jobs.service import open_manager
-
-    manager = await open_manager(app_settings)
-    yield manager
-    await manager.close()
-
-
-async def settle(app, pilot) -> None:
-    """Let background work finish and the screen catch up."""
-    await pilot.pause()
-    await app.settle()
-    await pilot.pause()
 
 
 async def open_sample(app, pilot, name: str) -> None:

@@ -8,14 +8,14 @@ from tui.app import make_app
 from tui.screens.dialogs import OpenFileDialog
 
 
-async def test_browse_opens_the_picked_file(manager, app_settings, tmp_path):
+async def test_browse_opens_the_picked_file(manager, settings, tmp_path):
     folder = tmp_path / "datasets"
     folder.mkdir()
     (folder / "notes.txt").write_text("not a dataset", encoding="utf-8")
     lines = [f'{{"text_input": "{n}", "output": "{n + 1}"}}' for n in range(25)]
     (folder / "picked.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    app = make_app(app_settings, manager)
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         app.screen.query_one("#path").value = str(folder)
@@ -35,8 +35,8 @@ async def test_browse_opens_the_picked_file(manager, app_settings, tmp_path):
         assert app.screen.query_one("#example-table").total == 25
 
 
-async def test_every_builtin_theme_renders_the_datasets_screen(manager, app_settings):
-    app = make_app(app_settings, manager)
+async def test_every_builtin_theme_renders_the_datasets_screen(manager, settings):
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await open_sample(app, pilot, "classification.jsonl")

@@ -23,7 +23,7 @@ async def wait_for(pilot, condition, rounds: int = 600) -> bool:
 async def test_the_app_restarts_the_emulator_it_started_and_says_so(tmp_path, monkeypatch):
     monkeypatch.delenv("TUNEDECK_LOCAL_URL", raising=False)
     settings = replace(load_settings(env={}, data_dir=tmp_path / "data", config_dir=tmp_path / "config"),
-                       test_mode=True, emulator_step_delay=0.0)
+                       emulator_step_delay=0.0)
     app = make_app(settings, None)  # no key, no URL: the app starts its own emulator
     try:
         async with app.run_test(size=SIZE) as pilot:

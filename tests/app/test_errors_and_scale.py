@@ -8,15 +8,15 @@ import json
 
 from tests.app.conftest import SIZE, open_form, open_path, settle
 from tui.app import make_app
-from tui.widgets.opened_dataset import WorkProgress
+from tui.messages import WorkProgress
 from tui.screens.dialogs import ErrorDialog
 from tui.widgets.example_table import WINDOW
 
 
-async def test_launch_denied_for_scopes_explains_oauth(manager, app_settings, app_emulator):
-    app_emulator.configure(deny_scopes=True)
+async def test_launch_denied_for_scopes_explains_oauth(manager, settings, ui_emulator):
+    ui_emulator.configure(deny_scopes=True)
     try:
-        app = make_app(app_settings, manager)
+        app = make_app(settings, manager)
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
             await open_form(app, pilot)
@@ -32,10 +32,10 @@ async def test_launch_denied_for_scopes_explains_oauth(manager, app_settings, ap
             assert manager.jobs == []
             assert app.is_running
     finally:
-        app_emulator.configure(deny_scopes=False)
+        ui_emulator.configure(deny_scopes=False)
 
 
-async def test_large_file_is_paged_with_progress(manager, app_settings, tmp_path):
+async def test_large_file_is_paged_with_progress(manager, settings, tmp_path):
     path = tmp_path / "large.jsonl"
     with path.open("w", encoding="utf-8") as out:
         for n in range(40_000):
@@ -46,7 +46,7 @@ async def test_large_file_is_paged_with_progress(manager, app_settings, tmp_path
         if isinstance(message, WorkProgress):
             progress.append(message)
 
-    app = make_app(app_settings, manager)
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await settle(app, pilot)
         await open_path(app, pilot, str(path))
@@ -74,12 +74,12 @@ async def test_large_file_is_paged_with_progress(manager, app_settings, tmp_path
         assert f"what comes after {first_loaded - 3}?" in str(app.screen.query_one("#viewer-input").render())
 
 
-async def test_gemini_without_a_key_is_explained_in_the_header(app_settings):
+async def test_gemini_without_a_key_is_explained_in_the_header(settings):
     from dataclasses import replace
 
     from tui.config import BackendKind
 
-    settings = replace(app_settings, backend=BackendKind.GEMINI, api_key=None, local_url=None)
+    settings = replace(settings, backend=BackendKind.GEMINI, api_key=None, local_url=None)
     app = make_app(settings, None)  # the app opens its own manager, after the first frame
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -95,11 +95,11 @@ async def test_gemini_without_a_key_is_explained_in_the_header(app_settings):
         assert app.is_running
 
 
-async def test_datasets_screen_at_rest_animates_nothing(manager, app_settings):
+async def test_datasets_screen_at_rest_animates_nothing(manager, settings):
     """No progress bar before a file is read: an idle one animates about 15 times a second."""
     from textual.widgets import ProgressBar
 
-    app = make_app(app_settings, manager)
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.screen.query("#example-table")  # the screen is fully built
@@ -107,11 +107,11 @@ async def test_datasets_screen_at_rest_animates_nothing(manager, app_settings):
         assert [w for w in app.screen.walk_children() if w.auto_refresh] == []
 
 
-async def test_a_hidden_screen_stops_blinking_its_cursor(manager, app_settings):
+async def test_a_hidden_screen_stops_blinking_its_cursor(manager, settings):
     """A text cursor left focused on a screen nobody sees must not wake the app twice a second."""
     from textual.widgets import Input
 
-    app = make_app(app_settings, manager)
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await app.run_action("switch_mode('configure')")
         await settle(app, pilot)

@@ -26,8 +26,9 @@ PROBE = textwrap.dedent(
     async def main():
         tmp = Path(tempfile.mkdtemp())
         settings = replace(load_settings(env={}, data_dir=tmp / "data", config_dir=tmp / "config"),
-                           local_url="http://127.0.0.1:9", test_mode=True)
+                           local_url="http://127.0.0.1:9")
         class Probe(TuneDeckApp):
+            health_interval = None
             CSS_PATH = [str(Path("tui/app.tcss").resolve()), str(Path("tui/screens/datasets.tcss").resolve())]
 
             def on_ready(self):
@@ -114,7 +115,9 @@ def test_launch_builds_the_first_frame_without_gc_passes_or_css_rereads(tmp_path
     env = {**os.environ, "TUNEDECK_CONFIG_DIR": str(tmp_path / "config"), "TUNEDECK_LOCAL_URL": "http://127.0.0.1:9"}
     env.pop("GEMINI_API_KEY", None)
     env.pop("GOOGLE_API_KEY", None)
-    result = subprocess.run([sys.executable, "-c", LAUNCH_PROBE], capture_output=True, text=True, cwd=REPO, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCH_PROBE], capture_output=True, text=True, cwd=REPO, env=env, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["code"] == 0

@@ -15,11 +15,11 @@ def text_of(app, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
-async def test_open_sample_lint_configure_launch(manager, app_settings):
-    app = make_app(app_settings, manager)
+async def test_open_sample_lint_configure_launch(manager, settings):
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert "tunedeck" == app.title
+        assert app.title == "tunedeck"
         assert "local emulator" in app.sub_title and "reachable" in app.sub_title
 
         # A sample: examples in the table, no errors, stats with the label split.
@@ -68,8 +68,8 @@ async def test_open_sample_lint_configure_launch(manager, app_settings):
         await settle(app, pilot)
         await pilot.press("escape", "ctrl+l")
         await settle(app, pilot)
-        assert "greater than or equal to 1" in text_of(app, "#epochs-error")
-        assert "less than or equal to 1" in text_of(app, "#rate_value-error")
+        assert text_of(app, "#epochs-error") == "Epochs must be at least 1."
+        assert text_of(app, "#rate_value-error") == "Learning rate must be at most 1."
         assert manager.jobs == []
 
         # Valid values: the steps are computed, then the job launches on the emulator.
@@ -92,14 +92,14 @@ async def test_open_sample_lint_configure_launch(manager, app_settings):
         assert not screen.query_one("#launch", Button).disabled
 
 
-async def test_call_preview_shows_the_exact_body(manager, app_settings):
+async def test_call_preview_shows_the_exact_body(manager, settings):
     import json
 
     from textual.widgets import TextArea
 
     from tui.jobs.gemini import tuned_model_body
 
-    app = make_app(app_settings, manager)
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await open_form(app, pilot)
@@ -116,8 +116,8 @@ async def test_call_preview_shows_the_exact_body(manager, app_settings):
         assert body == tuned_model_body(JobSpec(hyperparameters=Hyperparameters(epoch_count=3)), examples)
 
 
-async def test_unreadable_file_is_reported_not_crashing(manager, app_settings, tmp_path):
-    app = make_app(app_settings, manager)
+async def test_unreadable_file_is_reported_not_crashing(manager, settings, tmp_path):
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await open_path(app, pilot, str(tmp_path / "missing.jsonl"))
@@ -126,26 +126,30 @@ async def test_unreadable_file_is_reported_not_crashing(manager, app_settings, t
         assert app.is_running
 
 
-async def test_help_lists_the_keys_of_the_current_screen(manager, app_settings):
-    app = make_app(app_settings, manager)
+async def test_help_lists_the_keys_of_the_current_screen(manager, settings):
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("question_mark")
         await settle(app, pilot)
-        rows = [app.screen.query_one("#help-keys").get_row_at(i) for i in range(app.screen.query_one("#help-keys").row_count)]
+        table = app.screen.query_one("#help-keys")
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
         actions = {row[1] for row in rows}
         assert {"Open path", "Browse", "Configure job", "Quit", "Monitor"} <= actions
         await pilot.press("escape", "2", "escape", "question_mark")
         await settle(app, pilot)
-        rows = [app.screen.query_one("#help-keys").get_row_at(i) for i in range(app.screen.query_one("#help-keys").row_count)]
+        rows = [
+            app.screen.query_one("#help-keys").get_row_at(i)
+            for i in range(app.screen.query_one("#help-keys").row_count)
+        ]
         actions = {row[1] for row in rows}
         assert {"Launch", "Show call", "Defaults"} <= actions and "Open path" not in actions
 
 
-async def test_relaunch_fills_the_form_and_palette_offers_screen_actions(manager, app_settings):
+async def test_relaunch_fills_the_form_and_palette_offers_screen_actions(manager, settings):
     from tui.models import Hyperparameters, Job
 
-    app = make_app(app_settings, manager)
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         job = Job(
@@ -158,7 +162,7 @@ async def test_relaunch_fills_the_form_and_palette_offers_screen_actions(manager
         await settle(app, pilot)
         screen = app.screen
         assert app.current_mode == "configure"
-        assert screen.query_one("#display_name").value == "earlier"
+        assert screen.query_one("#display_name").value == "earlier-2"  # a distinct name for the relaunch
         assert screen.query_one("#epochs").value == "3"
         assert screen.query_one("#batch_size").value == "2"
         assert screen.query_one("#rate-kind-multiplier").value is True

@@ -132,8 +132,8 @@ def test_compare_titles_show_ids_where_names_collide():
     assert list(distinct_titles(jobs).values()) == ["XY (xy-aaa)", "XY (xy-bbb)", "Other"]
 
 
-async def test_configure_never_says_ready_beside_marked_fields(manager, app_settings):
-    app = make_app(app_settings, manager)
+async def test_configure_never_says_ready_beside_marked_fields(manager, settings):
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await open_form(app, pilot)
@@ -145,8 +145,8 @@ async def test_configure_never_says_ready_beside_marked_fields(manager, app_sett
         assert str(app.screen.query_one("#epochs-error", Static).render()) == "Epochs must be at least 1."
 
 
-async def test_playground_validates_settings_as_you_type(manager, app_settings):
-    app = make_app(app_settings, manager)
+async def test_playground_validates_settings_as_you_type(manager, settings):
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("4")

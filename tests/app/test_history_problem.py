@@ -8,11 +8,11 @@ from tests.app.test_emulator_recovery import wait_for
 from tui.app import make_app
 
 
-async def test_a_damaged_history_is_named_with_the_fix(app_settings):
-    path = app_settings.history_path
+async def test_a_damaged_history_is_named_with_the_fix(settings):
+    path = settings.history_path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"this is not a SQLite database" * 200)
-    app = make_app(app_settings, None)
+    app = make_app(settings, None)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert await wait_for(pilot, lambda: app.manager is not None and app.backend_reachable is True)

@@ -61,3 +61,24 @@ async def test_fields_follow_the_backends_capabilities():
 
         form.query_one("#validation").value = "2"
         assert form.validate()[1] == {"validation": "A share to hold out is between 0 and 1, e.g. 0.1."}
+
+
+async def test_a_value_the_backend_chooses_may_stay_empty():
+    chooses = BackendCapabilities(
+        protocol="vertex",
+        hyperparameters=frozenset({"epoch_count", "learning_rate_multiplier", "adapter_size"}),
+        defaults=Hyperparameters(learning_rate_multiplier=1.0),
+        adapter_sizes={"gemini-2.5-pro": (1, 2, 4, 8)},
+    )
+    app = FormApp()
+    async with app.run_test() as pilot:
+        form = app.query_one(JobForm)
+        form.set_capabilities(chooses)
+        form.query_one("#base_model").set_options([("gemini-2.5-pro", "gemini-2.5-pro")])
+        form.query_one("#base_model").value = "gemini-2.5-pro"
+        await pilot.pause()
+        spec, errors = form.validate()
+        assert errors == {}
+        assert spec.hyperparameters == Hyperparameters(learning_rate_multiplier=1.0)  # epochs, adapter: Vertex's call
+        sizes = [value for _, value in form.query_one("#adapter_size")._options if isinstance(value, int)]
+        assert sizes == [1, 2, 4, 8]

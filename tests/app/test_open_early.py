@@ -12,8 +12,8 @@ from tests.app.conftest import DATA, SIZE, open_path, settle
 from tui.app import TuneDeckApp, make_app
 from tui.cli import main
 from tui.datasets.first_page import FirstPage
+from tui.messages import DatasetOpened, WorkProgress
 from tui.widgets.example_table import WINDOW
-from tui.widgets.opened_dataset import DatasetOpened, WorkProgress
 
 BROKEN = DATA / "broken.jsonl"
 
@@ -36,7 +36,7 @@ def test_tunedeck_path_hands_the_file_and_format_to_the_app(monkeypatch):
     assert seen == [("data/train.csv", "csv"), (None, None)]
 
 
-async def test_tunedeck_path_opens_the_file(manager, app_settings):
+async def test_tunedeck_path_opens_the_file(manager, settings):
     first_frame: list[str] = []
 
     class Probe(TuneDeckApp):
@@ -46,7 +46,7 @@ async def test_tunedeck_path_opens_the_file(manager, app_settings):
             first_frame.extend(str(widget.render()) for widget in self.screen.query("#first-rows"))
             super().on_ready()
 
-    app = Probe(app_settings, manager)
+    app = Probe(settings, manager)
     app.open_on_start = FirstPage(BROKEN)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -60,8 +60,8 @@ async def test_tunedeck_path_opens_the_file(manager, app_settings):
         assert app.first_rows_shown.is_set()
 
 
-async def test_tunedeck_path_to_a_missing_file_says_so(manager, app_settings, tmp_path):
-    app = make_app(app_settings, manager)
+async def test_tunedeck_path_to_a_missing_file_says_so(manager, settings, tmp_path):
+    app = make_app(settings, manager)
     app.open_on_start = FirstPage(tmp_path / "nowhere.jsonl")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -69,7 +69,7 @@ async def test_tunedeck_path_to_a_missing_file_says_so(manager, app_settings, tm
         assert app.is_running
 
 
-async def test_rows_show_before_the_index_is_complete(manager, app_settings, tmp_path):
+async def test_rows_show_before_the_index_is_complete(manager, settings, tmp_path):
     path = big_file(tmp_path)
     seen: list[object] = []
 
@@ -79,7 +79,7 @@ async def test_rows_show_before_the_index_is_complete(manager, app_settings, tmp
         elif isinstance(message, WorkProgress) and message.stage == "Indexing":
             seen.append(("indexing", message.done, message.total))
 
-    app = make_app(app_settings, manager)
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await settle(app, pilot)
         await open_path(app, pilot, str(path))
@@ -94,11 +94,11 @@ async def test_rows_show_before_the_index_is_complete(manager, app_settings, tmp
         assert not app.screen.query(".progress-bar")
 
 
-async def test_end_while_indexing_follows_the_index_to_the_last_example(manager, app_settings, tmp_path):
+async def test_end_while_indexing_follows_the_index_to_the_last_example(manager, settings, tmp_path):
     from tui.datasets.reader import open_reader
 
     path = big_file(tmp_path)
-    app = make_app(app_settings, manager)
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         table = app.screen.query_one("#example-table")

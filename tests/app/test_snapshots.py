@@ -80,8 +80,8 @@ def svg_snapshot(snapshot):
 
 
 @pytest.mark.parametrize("state", STATES, ids=[state.__name__ for state in STATES])
-async def test_screen_state(state, manager, app_settings, svg_snapshot):
-    app = make_app(app_settings, manager)
+async def test_screen_state(state, manager, settings, svg_snapshot):
+    app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await state(app, pilot)

@@ -36,7 +36,9 @@ def test_prompts_that_break_the_format_are_flagged(prompt, rules):
 
 
 def test_profile_from_lint_checks_prompts(write):
-    rows = [{"text_input": f"Answer from the context.\nquestion: q{i}\ncontext: c{i}", "output": f"a{i}"} for i in range(25)]
+    rows = [
+        {"text_input": f"Answer from the context.\nquestion: q{i}\ncontext: c{i}", "output": f"a{i}"} for i in range(25)
+    ]
     profile = lint(open_dataset(write("p.jsonl", jsonl(rows)))).profile
     assert profile.preamble == "Answer from the context." and profile.markers == ("question:", "context:")
     assert [f.rule for f in profile.check_prompt("question: q")] == ["missing-preamble", "missing-marker"]
@@ -48,11 +50,17 @@ def test_export_gemini_and_vertex_shapes_round_trip(write, tmp_path):
     gemini, vertex = tmp_path / "g.jsonl", tmp_path / "v.jsonl"
     assert export_jsonl(reader, gemini) == 2
     assert [json.loads(line) for line in gemini.read_text().splitlines()] == [
-        {"text_input": "multi\nline", "output": "one"}, {"text_input": "plain", "output": "two"}]
+        {"text_input": "multi\nline", "output": "one"},
+        {"text_input": "plain", "output": "two"},
+    ]
     assert export_jsonl(reader, vertex, shape="vertex") == 2
     first = json.loads(vertex.read_text().splitlines()[0])
-    assert first == {"contents": [{"role": "user", "parts": [{"text": "multi\nline"}]},
-                                  {"role": "model", "parts": [{"text": "one"}]}]}
+    assert first == {
+        "contents": [
+            {"role": "user", "parts": [{"text": "multi\nline"}]},
+            {"role": "model", "parts": [{"text": "one"}]},
+        ]
+    }
     again = open_dataset(vertex)
     assert [(e.text_input, e.output) for e in again.iter_examples()] == [("multi\nline", "one"), ("plain", "two")]
 

@@ -44,7 +44,11 @@ def test_blank_lines_are_skipped_but_line_numbers_stay_physical(write):
 def test_bom_and_crlf(write):
     path = write("bom.jsonl", b"\xef\xbb\xbf" + jsonl(pairs(3)).replace("\n", "\r\n").encode())
     reader = open_dataset(path)
-    assert rows_of(reader) == [(1, "question 0", "answer 0"), (2, "question 1", "answer 1"), (3, "question 2", "answer 2")]
+    assert rows_of(reader) == [
+        (1, "question 0", "answer 0"),
+        (2, "question 1", "answer 1"),
+        (3, "question 2", "answer 2"),
+    ]
 
 
 def test_last_line_without_newline(write):
@@ -74,13 +78,16 @@ def test_invalid_utf8_names_line_and_byte_offset(write):
     assert f"byte offset {offset}" in row.error.message
 
 
-@pytest.mark.parametrize(("record", "rule", "field"), [
-    ({"text_input": 5, "output": "x"}, "non-string-input", "text_input"),
-    ({"text_input": "x", "output": ["a"]}, "non-string-output", "output"),
-    ({"text_input": "x"}, "missing-output", "output"),
-    ({"output": "x"}, "missing-input", "text_input"),
-    ([1, 2], "not-an-object", None),
-])
+@pytest.mark.parametrize(
+    ("record", "rule", "field"),
+    [
+        ({"text_input": 5, "output": "x"}, "non-string-input", "text_input"),
+        ({"text_input": "x", "output": ["a"]}, "non-string-output", "output"),
+        ({"text_input": "x"}, "missing-output", "output"),
+        ({"output": "x"}, "missing-input", "text_input"),
+        ([1, 2], "not-an-object", None),
+    ],
+)
 def test_wrong_types_and_missing_fields(write, record, rule, field):
     row = open_dataset(write("t.jsonl", json.dumps(record) + "\n")).page(0, 1)[0]
     assert (row.error.rule, row.error.field, row.line) == (rule, field, 1)
@@ -89,7 +96,7 @@ def test_wrong_types_and_missing_fields(write, record, rule, field):
 
 def test_huge_line_is_read_whole(write):
     big = "x" * 3_000_000
-    reader = open_dataset(write("huge.jsonl", jsonl([{"text_input": big, "output": "y"}] + pairs(2))))
+    reader = open_dataset(write("huge.jsonl", jsonl([{"text_input": big, "output": "y"}, *pairs(2)])))
     assert len(reader) == 3
     assert len(reader.page(0, 1)[0].example.text_input) == 3_000_000
     assert reader.page(1, 1)[0].example.text_input == "question 0"
@@ -118,11 +125,18 @@ def test_json_object_instead_of_array_is_refused(write):
 
 
 def test_csv_with_header_quotes_and_multiline_fields(write):
-    body = 'text_input,output\r\nplain,one\r\n"has, comma","two"\r\n"spans\nthree\nlines","quote "" inside"\r\nlast,four\r\n'
+    body = (
+        'text_input,output\r\nplain,one\r\n"has, comma","two"\r\n'
+        '"spans\nthree\nlines","quote "" inside"\r\nlast,four\r\n'
+    )
     reader = open_dataset(write("d.csv", body))
     assert reader.format is DatasetFormat.CSV and len(reader) == 4
-    assert rows_of(reader) == [(2, "plain", "one"), (3, "has, comma", "two"), (4, "spans\nthree\nlines", 'quote " inside'),
-                               (7, "last", "four")]
+    assert rows_of(reader) == [
+        (2, "plain", "one"),
+        (3, "has, comma", "two"),
+        (4, "spans\nthree\nlines", 'quote " inside'),
+        (7, "last", "four"),
+    ]
     assert (reader.dataset.input_column, reader.dataset.output_column) == ("text_input", "output")
 
 
@@ -158,10 +172,18 @@ def test_csv_wrong_field_count_and_bad_quote(write):
 
 
 def test_vertex_single_turn_with_system_instruction(write):
-    record = {"systemInstruction": {"parts": [{"text": "Be brief."}]},
-              "contents": [{"role": "user", "parts": [{"text": "hi"}]}, {"role": "model", "parts": [{"text": "yo"}]}]}
-    multi = {"contents": [{"role": "user", "parts": [{"text": "a"}]}, {"role": "model", "parts": [{"text": "b"}]},
-                          {"role": "user", "parts": [{"text": "c"}]}, {"role": "model", "parts": [{"text": "d"}]}]}
+    record = {
+        "systemInstruction": {"parts": [{"text": "Be brief."}]},
+        "contents": [{"role": "user", "parts": [{"text": "hi"}]}, {"role": "model", "parts": [{"text": "yo"}]}],
+    }
+    multi = {
+        "contents": [
+            {"role": "user", "parts": [{"text": "a"}]},
+            {"role": "model", "parts": [{"text": "b"}]},
+            {"role": "user", "parts": [{"text": "c"}]},
+            {"role": "model", "parts": [{"text": "d"}]},
+        ]
+    }
     reader = open_dataset(write("v.jsonl", jsonl([record, multi])))
     assert reader.format is DatasetFormat.VERTEX
     rows = reader.page(0, 2)
@@ -170,8 +192,13 @@ def test_vertex_single_turn_with_system_instruction(write):
 
 
 def test_chat_messages(write):
-    record = {"messages": [{"role": "system", "content": "Sys."}, {"role": "user", "content": "q"},
-                           {"role": "assistant", "content": "a"}]}
+    record = {
+        "messages": [
+            {"role": "system", "content": "Sys."},
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "a"},
+        ]
+    }
     wrong = {"messages": [{"role": "assistant", "content": "a"}, {"role": "user", "content": "q"}]}
     reader = open_dataset(write("c.jsonl", jsonl([record, wrong])))
     assert reader.format is DatasetFormat.CHAT
@@ -185,12 +212,15 @@ def test_empty_file_opens_with_no_records(write):
     assert len(reader) == 0 and reader.page(0, 10) == []
 
 
-@pytest.mark.parametrize(("name", "content", "message", "rule"), [
-    ("b.jsonl", bytes(range(256)) * 4, "binary file", "unreadable-file"),
-    ("u.jsonl", "\ufeff{}".encode("utf-16"), "UTF-16", "unreadable-file"),
-    ("notes.txt", "just some words\n", "unknown dataset format", "unknown-format"),
-    ("blank.dat", "", "unknown dataset format", "unknown-format"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message", "rule"),
+    [
+        ("b.jsonl", bytes(range(256)) * 4, "binary file", "unreadable-file"),
+        ("u.jsonl", "\ufeff{}".encode("utf-16"), "UTF-16", "unreadable-file"),
+        ("notes.txt", "just some words\n", "unknown dataset format", "unknown-format"),
+        ("blank.dat", "", "unknown dataset format", "unknown-format"),
+    ],
+)
 def test_unreadable_files_raise_dataset_error(write, name, content, message, rule):
     path = write(name, content)
     with pytest.raises(DatasetError, match=message) as info:
@@ -231,13 +261,21 @@ def test_progress_is_reported_and_reaches_the_total(write):
 def test_line_chunks_offsets_and_lines_agree_with_the_file(write):
     body = b"\xef\xbb\xbf" + b"first\n\nthird line is longer than a chunk\r\nfourth\nlast"
     reader = open_dataset(write("c.jsonl", body), format="jsonl")
-    seen = [(line + i, offset, part) for line, offset, parts in reader.line_chunks(read_size=7)
-            for i, part in enumerate(parts)]
-    assert [(n, part) for n, _, part in seen] == [(1, b"first"), (2, b""), (3, b"third line is longer than a chunk\r"),
-                                                  (4, b"fourth"), (5, b"last")]
-    first_line, first_offset, _ = seen[0]
+    seen = [
+        (line + i, offset, part)
+        for line, offset, parts in reader.line_chunks(read_size=7)
+        for i, part in enumerate(parts)
+    ]
+    assert [(n, part) for n, _, part in seen] == [
+        (1, b"first"),
+        (2, b""),
+        (3, b"third line is longer than a chunk\r"),
+        (4, b"fourth"),
+        (5, b"last"),
+    ]
+    _first_line, first_offset, _ = seen[0]
     assert first_offset == 3
-    line, offset, parts = list(reader.line_chunks(read_size=7))[-1]
+    _line, offset, parts = list(reader.line_chunks(read_size=7))[-1]
     assert body[offset:].startswith(parts[0])
 
 

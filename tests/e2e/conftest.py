@@ -10,12 +10,18 @@ import uuid
 
 import pytest
 
-
 # A tmux server keeps the environment it was started with: settings from the developer's
 # shell must not reach the app under test.
 UNSET = " ".join(
     f"-u {name}"
-    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND", "TUNEDECK_CONFIG_DIR", "TUNEDECK_DATA_DIR", "TUNEDECK_LOCAL_URL")
+    for name in (
+        "GEMINI_API_KEY",
+        "GOOGLE_API_KEY",
+        "TUNEDECK_BACKEND",
+        "TUNEDECK_CONFIG_DIR",
+        "TUNEDECK_DATA_DIR",
+        "TUNEDECK_LOCAL_URL",
+    )
 )
 
 
@@ -25,10 +31,7 @@ class Terminal:
     def __init__(self, command: list[str], env: dict[str, str]) -> None:
         self.session = f"tunedeck-e2e-{uuid.uuid4().hex[:8]}"
         env_prefix = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-        shell = (
-            f"env {UNSET} {env_prefix} {shlex.join(command)}; "
-            "echo tunedeck exited with $?; sleep 30"
-        )
+        shell = f"env {UNSET} {env_prefix} {shlex.join(command)}; echo tunedeck exited with $?; sleep 30"
         subprocess.run(["tmux", "new-session", "-d", "-s", self.session, "-x", "120", "-y", "40", shell], check=True)
         # Some tmux setups size new windows to the last client; pin 120×40.
         subprocess.run(["tmux", "resize-window", "-t", self.session, "-x", "120", "-y", "40"], capture_output=True)

@@ -24,7 +24,7 @@ def call(base: str, method: str, path: str, body=None, headers: dict | None = No
     `body` may be bytes, a dict (sent as JSON) or an iterable of bytes (sent chunked, never joined).
     """
     parts = urlsplit(base)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
     sent = dict(headers or {})
     if token is not None:
         sent["Authorization"] = f"Bearer {token}"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
+import pytest
+
 from tests.emulator.storage_http import bucket, call
+from tui.emulator.auth import Authenticator, Unauthenticated
 
 # A Vertex path no route serves: past auth it answers 404, before auth 401.
 VERTEX_PATHS = ["/v1/projects/p/locations/us-central1/noSuchCollection",
@@ -117,3 +120,16 @@ def test_tokens_outlive_a_restart_but_not_a_new_key(emulator_factory):
     refused = form(rekeyed, {"grant_type": "refresh_token", "client_id": user["client_id"],
                              "client_secret": user["client_secret"], "refresh_token": user["refresh_token"]})
     assert refused.status == 401
+
+
+def test_tokens_are_bound_to_the_key_and_a_keyless_server_derives_nothing_guessable():
+    token, lifetime = Authenticator("key-a").issue("service_account", "sa@p.iam.gserviceaccount.com", ("s",))
+    assert lifetime == 3600
+    assert Authenticator("key-a").verify(token).subject == "sa@p.iam.gserviceaccount.com"
+    with pytest.raises(Unauthenticated):
+        Authenticator("key-b").verify(token)
+    keyless, _ = Authenticator("").issue("authorized_user", "c", ())
+    with pytest.raises(Unauthenticated):  # another keyless server (or a forger reading the code) cannot use it
+        Authenticator("").verify(keyless)
+    with pytest.raises(Unauthenticated):
+        Authenticator("").verify("")  # an empty Bearer is never the key

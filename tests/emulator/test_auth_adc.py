@@ -193,3 +193,33 @@ def test_jwt_assertion_audience_and_expiry_are_checked(emulator):
     assert wrong_audience.status == 400 and "audience" in wrong_audience.json()["error_description"]
     expired = grant(iat=now - 7200, exp=now - 3600)
     assert expired.status == 400 and "expired" in expired.json()["error_description"].lower()
+
+
+EMAIL_GENAI = "genai@emu-project.iam.gserviceaccount.com"
+
+
+def test_google_genai_in_vertex_mode_authenticates_with_a_service_account_file(emulator, tmp_path):
+    """genai refreshes the file's credentials through /token and sends the token as Bearer; tunings.list answers."""
+    import google.auth
+    import google.oauth2.credentials
+    from google import genai
+    from google.genai import errors, types
+
+    minted = admin(emulator, "/_emulator/service-accounts", {"clientEmail": EMAIL_GENAI})
+    path = tmp_path / "genai-sa.json"
+    path.write_text(json.dumps(minted["keyFile"]))
+    credentials, project = google.auth.load_credentials_from_file(str(path), scopes=SCOPES)
+    options = types.HttpOptions(base_url=f"{emulator.url}/", api_version="v1beta1")
+
+    def status_of(creds) -> int:
+        client = genai.Client(vertexai=True, project=project, location="us-central1", credentials=creds,
+                              http_options=options)  # fmt: skip
+        try:
+            list(client.tunings.list())
+        except errors.APIError as exc:
+            return exc.code
+        return 200
+
+    assert status_of(credentials) == 200
+    assert credentials.token.startswith("ya29.emu.")
+    assert status_of(google.oauth2.credentials.Credentials(token="ya29.not-from-here")) == 401

@@ -22,7 +22,8 @@ def tunedeck(*args: str, env: dict | None = None, timeout: float = 60) -> subpro
 def test_serve_announces_itself_and_status_stop_find_it(tmp_path):
     root = tmp_path / "emu"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tui", "emulator", "serve", "--port", "0", "--data-dir", str(root), "--api-key", "k-123"],
+        [sys.executable, "-m", "tui", "emulator", "serve", "--port", "0", "--data-dir", str(root),
+         "--api-key", "k-123"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -93,7 +94,8 @@ def test_stale_server_file_is_not_a_running_server(tmp_path):
 
 def test_emulator_core_does_not_import_textual():
     code = (
-        "import sys, tui.emulator.server, tui.emulator.routes.gemini_models, tui.emulator.process, tui.emulator.trainer, "
+        "import sys, tui.emulator.server, tui.emulator.routes.gemini_models, tui.emulator.process, "
+        "tui.emulator.trainer, "
         "tui.emulator.worker, tui.emulator.serve; assert 'textual' not in sys.modules, 'textual imported'"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -22,7 +22,9 @@ def _error(call) -> errors.APIError:
 
 
 def test_missing_and_wrong_api_key(emulator):
-    wrong = genai.Client(api_key="not-the-key", http_options=types.HttpOptions(base_url=emulator.url, api_version="v1beta"))
+    wrong = genai.Client(
+        api_key="not-the-key", http_options=types.HttpOptions(base_url=emulator.url, api_version="v1beta")
+    )
     error = _error(lambda: list(wrong.models.list(config={"query_base": False})))
     assert (error.code, error.status) == (400, "INVALID_ARGUMENT")
     assert error.details["error"]["details"][0]["reason"] == "API_KEY_INVALID"
@@ -73,7 +75,10 @@ def test_create_without_training_data_is_invalid_argument(emulator):
         (lambda b: b.update(displayName="x" * 41), "displayName"),
         (lambda b: b["tuningTask"]["trainingData"]["examples"]["examples"][3].pop("output"), "examples[3].output"),
         (lambda b: b["tuningTask"]["trainingData"]["examples"]["examples"][5].update(output=""), "examples[5].output"),
-        (lambda b: b["tuningTask"]["trainingData"]["examples"]["examples"][2].update(textInput="x" * 40_001), "examples[2].textInput"),
+        (
+            lambda b: b["tuningTask"]["trainingData"]["examples"]["examples"][2].update(textInput="x" * 40_001),
+            "examples[2].textInput",
+        ),
         (lambda b: b["tuningTask"]["hyperparameters"].update(epochCount=0), "hyperparameters.epochCount"),
         (lambda b: b["tuningTask"]["hyperparameters"].update(batchSize="four"), "hyperparameters.batchSize"),
         (lambda b: b["tuningTask"]["hyperparameters"].update(learningRate=-1), "hyperparameters.learningRate"),
@@ -190,9 +195,15 @@ def test_generate_request_checks(emulator):
     from tests.emulator.helpers import wait_for
 
     wait_for(client, name)
-    error = _error(lambda: client.models.generate_content(model=name, contents="x", config={"system_instruction": "be brief"}))
+    error = _error(
+        lambda: client.models.generate_content(model=name, contents="x", config={"system_instruction": "be brief"})
+    )
     assert error.code == 400 and "systemInstruction" in error.message
-    error = _error(lambda: client.models.generate_content(model=name, contents="x", config={"response_mime_type": "application/json"}))
+    error = _error(
+        lambda: client.models.generate_content(
+            model=name, contents="x", config={"response_mime_type": "application/json"}
+        )
+    )
     assert error.code == 400 and "JSON mode" in error.message
     error = _error(lambda: client.models.generate_content(model=name, contents="x", config={"candidate_count": 9}))
     assert error.code == 400 and "candidateCount" in error.message
@@ -205,8 +216,8 @@ def test_malformed_bodies_and_methods(emulator):
     import urllib.request
 
     def call(method: str, path: str, data: bytes | None) -> tuple[int, dict]:
-        request = urllib.request.Request(f"{emulator.url}{path}", data=data, method=method,
-                                         headers={"x-goog-api-key": emulator.api_key, "Content-Type": "application/json"})  # fmt: skip
+        headers = {"x-goog-api-key": emulator.api_key, "Content-Type": "application/json"}
+        request = urllib.request.Request(f"{emulator.url}{path}", data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request) as response:
                 return response.status, json.loads(response.read())
@@ -214,7 +225,9 @@ def test_malformed_bodies_and_methods(emulator):
             return exc.code, json.loads(exc.read())
 
     status, body = call("POST", "/v1beta/tunedModels", b"{not json")
-    assert status == 400 and body["error"]["status"] == "INVALID_ARGUMENT" and "Invalid JSON" in body["error"]["message"]
+    assert (
+        status == 400 and body["error"]["status"] == "INVALID_ARGUMENT" and "Invalid JSON" in body["error"]["message"]
+    )
     status, body = call("POST", "/v1beta/tunedModels", b"[1, 2]")
     assert status == 400 and "tunedModel" in body["error"]["message"]
     status, body = call("PUT", "/v1beta/tunedModels/abc", b"{}")

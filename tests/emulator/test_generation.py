@@ -36,7 +36,9 @@ def test_greedy_answer_is_the_trained_output(trained):
 
 def test_max_output_tokens_cuts_the_answer(trained):
     _, client, name = trained
-    answer = client.models.generate_content(model=name, contents="weather north", config={"temperature": 0, "max_output_tokens": 8})
+    answer = client.models.generate_content(
+        model=name, contents="weather north", config={"temperature": 0, "max_output_tokens": 8}
+    )
     assert answer.text == PHRASES["north"][:8]
     assert answer.candidates[0].finish_reason.name == "MAX_TOKENS"
     assert answer.usage_metadata.candidates_token_count == 8
@@ -55,13 +57,17 @@ def test_candidates_and_seeded_sampling(trained):
 
 def test_top_k_one_is_greedy_at_any_temperature(trained):
     _, client, name = trained
-    answer = client.models.generate_content(model=name, contents="weather north", config={"temperature": 2.0, "top_k": 1})
+    answer = client.models.generate_content(
+        model=name, contents="weather north", config={"temperature": 2.0, "top_k": 1}
+    )
     assert answer.text == PHRASES["north"]
 
 
 def test_stop_sequences(trained):
     _, client, name = trained
-    answer = client.models.generate_content(model=name, contents="weather north", config={"temperature": 0, "stop_sequences": ["wind"]})
+    answer = client.models.generate_content(
+        model=name, contents="weather north", config={"temperature": 0, "stop_sequences": ["wind"]}
+    )
     assert answer.text == "the cold "
     assert answer.candidates[0].finish_reason.name == "STOP"
 
@@ -70,8 +76,12 @@ def test_stream_without_sse_is_a_json_array(trained):
     emu, _, name = trained
     request = urllib.request.Request(
         f"{emu.url}/v1beta/{name}:streamGenerateContent",
-        data=json.dumps({"contents": [{"role": "user", "parts": [{"text": "weather south"}]}],
-                         "generationConfig": {"temperature": 0}}).encode(),  # fmt: skip
+        data=json.dumps(
+            {
+                "contents": [{"role": "user", "parts": [{"text": "weather south"}]}],
+                "generationConfig": {"temperature": 0},
+            }
+        ).encode(),
         headers={"x-goog-api-key": emu.api_key, "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request) as response:
@@ -85,7 +95,9 @@ def test_sse_events_are_data_lines(trained):
     emu, _, name = trained
     request = urllib.request.Request(
         f"{emu.url}/v1beta/{name}:streamGenerateContent?alt=sse",
-        data=json.dumps({"contents": [{"parts": [{"text": "weather north"}]}], "generationConfig": {"temperature": 0}}).encode(),
+        data=json.dumps(
+            {"contents": [{"parts": [{"text": "weather north"}]}], "generationConfig": {"temperature": 0}}
+        ).encode(),
         headers={"x-goog-api-key": emu.api_key, "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request) as response:
@@ -106,10 +118,15 @@ def test_generate_from_v1_too(trained):
 
 
 def test_legacy_generate_text(trained):
-    emu, client, name = trained
+    _emu, client, name = trained
     from tests.emulator.helpers import raw
 
-    answer = raw(client, "post", f"{name}:generateText", {"prompt": {"text": "weather south"}, "temperature": 0, "candidateCount": 2})
+    answer = raw(
+        client,
+        "post",
+        f"{name}:generateText",
+        {"prompt": {"text": "weather south"}, "temperature": 0, "candidateCount": 2},
+    )
     assert answer == {"candidates": [{"output": PHRASES["south"]}, {"output": PHRASES["south"]}]}
-    with pytest.raises(Exception, match="prompt.text"):
+    with pytest.raises(Exception, match=r"prompt\.text"):
         raw(client, "post", f"{name}:generateText", {"prompt": "weather south"})

@@ -20,7 +20,9 @@ def test_the_creator_owns_the_model(model):
     listed = raw(client, "get", f"{name}/permissions")["permissions"]
     assert len(listed) == 1
     owner = listed[0]
-    assert owner["role"] == "OWNER" and owner["granteeType"] == "USER" and owner["name"].startswith(f"{name}/permissions/")
+    assert (
+        owner["role"] == "OWNER" and owner["granteeType"] == "USER" and owner["name"].startswith(f"{name}/permissions/")
+    )
     assert raw(client, "get", owner["name"]) == owner
     with pytest.raises(errors.ClientError) as caught:
         raw(client, "delete", owner["name"])
@@ -29,9 +31,19 @@ def test_the_creator_owns_the_model(model):
 
 def test_grant_update_list_and_revoke(model):
     client, name = model
-    reader = raw(client, "post", f"{name}/permissions", {"granteeType": "USER", "emailAddress": "ana@example.com", "role": "READER"})
+    reader = raw(
+        client,
+        "post",
+        f"{name}/permissions",
+        {"granteeType": "USER", "emailAddress": "ana@example.com", "role": "READER"},
+    )
     assert reader["role"] == "READER" and reader["emailAddress"] == "ana@example.com"
-    group = raw(client, "post", f"{name}/permissions", {"grantee_type": "GROUP", "email_address": "team@example.com", "role": "WRITER"})
+    group = raw(
+        client,
+        "post",
+        f"{name}/permissions",
+        {"grantee_type": "GROUP", "email_address": "team@example.com", "role": "WRITER"},
+    )
     everyone = raw(client, "post", f"{name}/permissions", {"granteeType": "EVERYONE", "role": "READER"})
     assert "emailAddress" not in everyone
 

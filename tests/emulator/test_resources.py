@@ -60,7 +60,9 @@ def test_output_is_proto3_json(populated):
     assert all(re.fullmatch(r"[a-z][A-Za-z]*", key) for key in model)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", model["createTime"])
     assert "description" in model and "readerProjectNumbers" not in model  # empty list omitted
-    updated = raw(client, "patch", f"{names[0]}?updateMask=readerProjectNumbers", {"readerProjectNumbers": [123456789012]})
+    updated = raw(
+        client, "patch", f"{names[0]}?updateMask=readerProjectNumbers", {"readerProjectNumbers": [123456789012]}
+    )
     assert updated["readerProjectNumbers"] == ["123456789012"]  # int64 as strings
 
 
@@ -78,7 +80,9 @@ def test_patch_without_update_mask_merges_present_fields(populated):
 
 def test_patch_with_update_mask_sets_exactly_the_listed_fields(populated):
     client, names = populated
-    after = raw(client, "patch", f"{names[2]}?updateMask=description", {"displayName": "ignored", "description": "only this"})
+    after = raw(
+        client, "patch", f"{names[2]}?updateMask=description", {"displayName": "ignored", "description": "only this"}
+    )
     assert after["description"] == "only this" and after["displayName"] == "colour namer 2"
     cleared = raw(client, "patch", f"{names[2]}?updateMask=description,display_name", {"displayName": "x"})
     assert cleared["displayName"] == "x" and "description" not in cleared

@@ -12,7 +12,7 @@ import pytest
 @pytest.fixture
 def storage_client(emulator, monkeypatch):
     import google.oauth2.credentials
-    from google.cloud import storage
+    from google.cloud import storage  # type: ignore[import-untyped]
 
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", emulator.url)
     credentials = google.oauth2.credentials.Credentials(token=emulator.api_key)
@@ -53,7 +53,7 @@ def test_client_uploads_every_way_downloads_lists_and_deletes(storage_client, tm
 
 def test_client_errors(storage_client, emulator, monkeypatch):
     from google.api_core import exceptions
-    from google.cloud import storage
+    from google.cloud import storage  # type: ignore[import-untyped]
 
     with pytest.raises(exceptions.NotFound):
         storage_client.get_bucket("missing-bucket")

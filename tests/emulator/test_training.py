@@ -143,7 +143,10 @@ def test_damaged_checkpoint_fails_with_a_clear_message(emulator_factory):
 
 def test_concurrent_jobs_all_finish(emulator):
     client = emulator.client()
-    names = [create(client, create_body(tiny_examples(16), f"job {i}", epochCount=3))["metadata"]["tunedModel"] for i in range(5)]
+    names = [
+        create(client, create_body(tiny_examples(16), f"job {i}", epochCount=3))["metadata"]["tunedModel"]
+        for i in range(5)
+    ]
     started = time.monotonic()
     while time.monotonic() - started < 60:
         states = {raw(client, "get", n)["state"] for n in names}

@@ -38,7 +38,9 @@ async def make_manager(tmp_path):
     async def make(target: RunningEmulator | str, data_dir: Path | None = None, background: bool = True,
                    policy: PollPolicy = FAST, api_key: str | None = None):  # fmt: skip
         url, key = (target, api_key) if isinstance(target, str) else (target.url, target.api_key)
-        manager = await open_manager(settings_for(url, data_dir or tmp_path / "data", key), policy=policy, background=background)
+        manager = await open_manager(
+            settings_for(url, data_dir or tmp_path / "data", key), policy=policy, background=background
+        )
         managers.append(manager)
         return manager
 

@@ -60,7 +60,7 @@ def test_downsample_keeps_extremes_and_ends():
     assert (out_x[0], out_x[-1]) == (0, n - 1)
     assert max(out_y) == 50.0 and out_x[out_y.index(50.0)] == 12_345
     assert min(out_y) == -50.0 and out_x[out_y.index(-50.0)] == 77_777
-    assert all(ys[x] == y for x, y in zip(out_x, out_y))
+    assert all(ys[x] == y for x, y in zip(out_x, out_y, strict=True))
 
 
 def test_downsample_rejects_mismatched_input():

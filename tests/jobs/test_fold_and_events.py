@@ -13,13 +13,23 @@ def snaps(*steps: int) -> list[CurvePoint]:
 
 
 def known(**kw) -> Job:
-    base = dict(name="tunedModels/a", state=JobState.CREATING, total_steps=10, curves={TRAIN_LOSS: snaps(1, 2, 3)}, completed_steps=3,
-                launched_here=True, dataset_sha256="ff", hyperparameters=Hyperparameters(epoch_count=2))
+    base = dict(
+        name="tunedModels/a",
+        state=JobState.CREATING,
+        total_steps=10,
+        curves={TRAIN_LOSS: snaps(1, 2, 3)},
+        completed_steps=3,
+        launched_here=True,
+        dataset_sha256="ff",
+        hyperparameters=Hyperparameters(epoch_count=2),
+    )
     return Job(**(base | kw))
 
 
 def test_only_new_snapshots_are_added_and_none_are_lost():
-    fetched = Job(name="tunedModels/a", state=JobState.CREATING, curves={TRAIN_LOSS: snaps(2, 3, 5, 4, 5)}, completed_steps=5)
+    fetched = Job(
+        name="tunedModels/a", state=JobState.CREATING, curves={TRAIN_LOSS: snaps(2, 3, 5, 4, 5)}, completed_steps=5
+    )
     new, added = fold(known(), fetched)
     assert [s.step for s in added[TRAIN_LOSS]] == [4, 5]
     assert [s.step for s in new.loss_curve] == [1, 2, 3, 4, 5]

@@ -83,10 +83,11 @@ def test_a_database_from_before_named_curves_keeps_its_loss_points(tmp_path):
             dataset_path TEXT, dataset_sha256 TEXT, dataset_examples INTEGER, launched_here INTEGER NOT NULL DEFAULT 0,
             user_cancelled INTEGER NOT NULL DEFAULT 0, created TEXT, updated TEXT, started TEXT, completed TEXT,
             last_polled TEXT, PRIMARY KEY (backend, name));
-        CREATE TABLE snapshots (backend TEXT NOT NULL, name TEXT NOT NULL, step INTEGER NOT NULL, epoch INTEGER NOT NULL,
-            mean_loss REAL NOT NULL, compute_time TEXT, PRIMARY KEY (backend, name, step));
+        CREATE TABLE snapshots (backend TEXT NOT NULL, name TEXT NOT NULL, step INTEGER NOT NULL,
+            epoch INTEGER NOT NULL, mean_loss REAL NOT NULL, compute_time TEXT, PRIMARY KEY (backend, name, step));
         INSERT INTO jobs (backend, name, state, hyperparameters, total_steps, completed_steps)
-            VALUES ('local', 'tunedModels/old', 'ACTIVE', '{"epoch_count": 2, "batch_size": 4, "learning_rate": 0.001}', 2, 2);
+            VALUES ('local', 'tunedModels/old', 'ACTIVE',
+                    '{"epoch_count": 2, "batch_size": 4, "learning_rate": 0.001}', 2, 2);
         INSERT INTO snapshots VALUES ('local', 'tunedModels/old', 1, 1, 0.9, '2026-01-01T00:00:00+00:00');
         INSERT INTO snapshots VALUES ('local', 'tunedModels/old', 2, 2, 0.4, NULL);
         """

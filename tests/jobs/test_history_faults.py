@@ -138,7 +138,9 @@ def test_a_job_created_when_the_disk_is_full_is_named_with_how_to_watch_it(emula
 
 
 def test_watch_ends_with_the_job_when_the_disk_fills_during_it(emulator, tmp_path):
-    result = full_disk_run(tmp_path, emulator.url, emulator.api_key, 2 * 4120 + 100, "tune", str(NUMBERS), "--epochs", "1", "--watch")
+    result = full_disk_run(
+        tmp_path, emulator.url, emulator.api_key, 2 * 4120 + 100, "tune", str(NUMBERS), "--epochs", "1", "--watch"
+    )
     assert result.returncode == EXIT_HISTORY, (result.stdout, result.stderr)
     assert "is ready" in result.stdout and "Traceback" not in result.stderr
     assert "following the job in memory" in result.stderr and "history.sqlite3" in result.stderr

@@ -5,7 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-CORE = ["tui.jobs.manager", "tui.jobs.gemini", "tui.jobs.service", "tui.jobs.curve", "tui.datasets", "tui.emulator.server"]
+CORE = [
+    "tui.jobs.manager",
+    "tui.jobs.gemini",
+    "tui.jobs.service",
+    "tui.jobs.curve",
+    "tui.datasets",
+    "tui.emulator.server",
+]
 
 
 def test_core_modules_do_not_import_textual():

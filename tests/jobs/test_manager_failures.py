@@ -11,7 +11,7 @@ import pytest
 from tests.jobs.conftest import NUMBERS, next_event, spec
 from tui.emulator.process import start_emulator
 from tui.jobs.errors import BackendError, ErrorKind
-from tui.jobs.events import BackendFailed, BackendRecovered, JobFinished, CurvePointsAdded
+from tui.jobs.events import BackendFailed, BackendRecovered, CurvePointsAdded, JobFinished
 from tui.jobs.gemini import GeminiBackend
 from tui.models import JobState
 

@@ -9,7 +9,15 @@ import pytest
 
 from tests.jobs.conftest import NUMBERS, next_event, spec, write_jsonl
 from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
-from tui.jobs.events import JobAdded, JobFinished, JobProgress, JobRemoved, JobStateChanged, JobUpdated, CurvePointsAdded
+from tui.jobs.events import (
+    CurvePointsAdded,
+    JobAdded,
+    JobFinished,
+    JobProgress,
+    JobRemoved,
+    JobStateChanged,
+    JobUpdated,
+)
 from tui.jobs.history import History
 from tui.models import JobState
 
@@ -38,7 +46,11 @@ async def test_launch_trains_to_ready_and_records_everything(emulator, make_mana
 
     stored = History(tmp_path / "data" / "history.sqlite3").get("local", job.name)
     assert stored.loss_curve == done.loss_curve
-    assert (stored.state, stored.dataset_sha256, stored.hyperparameters) == (JobState.ACTIVE, job.dataset_sha256, job.hyperparameters)
+    assert (stored.state, stored.dataset_sha256, stored.hyperparameters) == (
+        JobState.ACTIVE,
+        job.dataset_sha256,
+        job.hyperparameters,
+    )
     assert (await manager.generate(job.name, "41")).strip()
 
 
@@ -141,7 +153,7 @@ async def test_polling_slows_when_idle_and_stops_when_finished(emulator_factory,
     policy = PollPolicy(fast=0.05, slow=0.4, growth=2.0, discover_every=600)
     manager = await make_manager(emulator, policy=policy)
     events = manager.events()
-    job = await manager.launch(spec(epochs=1), NUMBERS)
+    await manager.launch(spec(epochs=1), NUMBERS)
     await next_event(events, CurvePointsAdded)  # step 1; step 2 is 30 s away
     await asyncio.sleep(1.0)  # intervals 0.05, 0.1, 0.2, 0.4: the watcher has slowed down
     before = manager.requests_sent

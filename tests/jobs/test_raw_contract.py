@@ -19,11 +19,17 @@ from tui.models import DEFAULT_BASE_MODEL
 
 def test_typed_tune_still_drops_the_examples(emulator):
     client = emulator.client()
-    dataset = types.TuningDataset(examples=[types.TuningExample(text_input=e["textInput"], output=e["output"]) for e in tiny_examples(20)])
+    dataset = types.TuningDataset(
+        examples=[types.TuningExample(text_input=e["textInput"], output=e["output"]) for e in tiny_examples(20)]
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the SDK warns that tuning is experimental
         with pytest.raises(genai_errors.ClientError) as refused:
-            client.tunings.tune(base_model=DEFAULT_BASE_MODEL, training_dataset=dataset, config=types.CreateTuningJobConfig(epoch_count=1))
+            client.tunings.tune(
+                base_model=DEFAULT_BASE_MODEL,
+                training_dataset=dataset,
+                config=types.CreateTuningJobConfig(epoch_count=1),
+            )
     # The server never received tuningTask.trainingData, so raw.create_tuned_model is still needed.
     assert refused.value.code == 400
     assert "trainingData" in refused.value.message

@@ -40,7 +40,13 @@ async def test_no_credentials_starts_a_detached_emulator_and_reuses_it(tmp_path)
 
 
 async def test_gemini_backend_masks_the_key(emulator, tmp_path):
-    settings = Settings(data_dir=tmp_path, config_dir=tmp_path, api_key=KEY, api_key_source="$GEMINI_API_KEY", gemini_base_url=emulator.url)
+    settings = Settings(
+        data_dir=tmp_path,
+        config_dir=tmp_path,
+        api_key=KEY,
+        api_key_source="$GEMINI_API_KEY",
+        gemini_base_url=emulator.url,
+    )
     assert settings.active_backend is BackendKind.GEMINI
     manager = await open_manager(settings, background=False)
     try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from google.genai import errors as genai_errors
 
@@ -25,7 +23,14 @@ def translate(exc):
 
 
 def test_insufficient_scopes_explains_oauth():
-    err = translate(api_error(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.", ["ACCESS_TOKEN_SCOPE_INSUFFICIENT"]))
+    err = translate(
+        api_error(
+            403,
+            "PERMISSION_DENIED",
+            "Request had insufficient authentication scopes.",
+            ["ACCESS_TOKEN_SCOPE_INSUFFICIENT"],
+        )
+    )
     assert err.kind is ErrorKind.SCOPES
     assert err.status == 403
     assert "OAuth" in str(err) and "generative-language.tuning" in str(err)
@@ -34,9 +39,21 @@ def test_insufficient_scopes_explains_oauth():
 @pytest.mark.parametrize(
     ("code", "status", "message", "reasons", "kind"),
     [
-        (400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", ["API_KEY_INVALID"], ErrorKind.BAD_KEY),
+        (
+            400,
+            "INVALID_ARGUMENT",
+            "API key not valid. Please pass a valid API key.",
+            ["API_KEY_INVALID"],
+            ErrorKind.BAD_KEY,
+        ),
         (401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", [], ErrorKind.BAD_KEY),
-        (403, "PERMISSION_DENIED", "You do not have permission to access tuned model tunedModels/x", [], ErrorKind.BAD_KEY),
+        (
+            403,
+            "PERMISSION_DENIED",
+            "You do not have permission to access tuned model tunedModels/x",
+            [],
+            ErrorKind.BAD_KEY,
+        ),
         (404, "NOT_FOUND", "tunedModels/x is not found", [], ErrorKind.NOT_FOUND),
         (429, "RESOURCE_EXHAUSTED", "quota", [], ErrorKind.RATE_LIMITED),
         (503, "UNAVAILABLE", "try later", [], ErrorKind.SERVER),
@@ -58,7 +75,7 @@ def test_key_echoed_by_a_server_is_masked():
 
 
 def test_timeouts_and_refused_connections():
-    assert translate(asyncio.TimeoutError()).kind is ErrorKind.TIMEOUT
+    assert translate(TimeoutError()).kind is ErrorKind.TIMEOUT
     refused = translate(ConnectionRefusedError(111, "Connection refused"))
     assert refused.kind is ErrorKind.UNREACHABLE and refused.retryable
     assert "check your network" in str(refused)

@@ -1,65 +1,28 @@
 """Fixtures for the monitor, compare, playground and models tests.
 
 Live tests run the real app on a real job manager against the real emulator (training
-slowed so a curve can be watched growing). Snapshot tests use a history database seeded
-with finished jobs whose curves are deterministic, so SVGs are stable; the manager still
-talks to a real (empty) emulator.
+slowed so a curve can be watched growing), with the shared UI fixtures of
+tests/ui_fixtures.py. Snapshot tests use a history database seeded with finished jobs whose
+curves are deterministic, so SVGs are stable; the manager still talks to a real (empty)
+emulator.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from tests.monitor.curves import falling_curve
-from tui.config import load_settings
+from tests.ui_fixtures import REPO, SIZE, manager, settings, settle, steady_app, ui_emulator
 from tui.models import TRAIN_LOSS, Hyperparameters, Job, JobSpec, JobState
 
-REPO = Path(__file__).resolve().parents[2]
+__all__ = ["SIZE", "manager", "settings", "settle", "steady_app", "ui_emulator"]
+
 SAMPLES = REPO / "tui" / "samples"
-SIZE = (120, 36)
 T0 = datetime(2026, 3, 14, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def monitor_emulator(tmp_path_factory):
-    """One emulator per module; steps are slowed so running jobs can be watched and cancelled."""
-    from tui.emulator.process import start_emulator
-
-    emulator = start_emulator(
-        tmp_path_factory.mktemp("emulator"), port=0, extra_args=["--step-delay", "0.03", "--trainers", "2"]
-    )
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def settings(tmp_path, monitor_emulator, monkeypatch):
-    """Test-mode settings on the module's emulator; paths show relative to the repo."""
-    monkeypatch.chdir(REPO)
-    base = load_settings(env={}, data_dir=tmp_path / "data", config_dir=tmp_path / "config")
-    return replace(base, local_url=monitor_emulator.url, local_api_key=monitor_emulator.api_key, test_mode=True)
-
-
-@pytest.fixture
-async def manager(settings):
-    from tui.jobs.polling import PollPolicy
-    from tui.jobs.service import open_manager
-
-    manager = await open_manager(settings, policy=PollPolicy(fast=0.2, slow=0.5, discover_every=600))
-    yield manager
-    for job in manager.jobs:
-        if not job.state.finished:
-            try:
-                await manager.cancel(job.name)
-            except Exception:  # noqa: BLE001 - best effort: the emulator is stopped after the module anyway
-                pass
-    await manager.close()
 
 
 async def launch(manager, name: str, sample: str = "number-increment.jsonl", epochs: int = 3, batch: int = 4) -> Job:
@@ -74,12 +37,6 @@ async def wait_for(pilot, predicate, timeout: float = 30.0, what: str = "conditi
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         await pilot.pause(0.05)
-
-
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.settle()
-    await pilot.pause()
 
 
 async def finished(manager, name: str, timeout: float = 60.0) -> Job:
@@ -99,7 +56,9 @@ def seeded_jobs() -> list[Job]:
     """Three finished jobs with fixed curves, times and fingerprints."""
     sample = "tui/samples/number-increment.jsonl"
 
-    def job(ident: str, title: str, epochs: int, batch: int, rate: float, floor: float, start: datetime, **extra) -> Job:
+    def job(
+        ident: str, title: str, epochs: int, batch: int, rate: float, floor: float, start: datetime, **extra
+    ) -> Job:
         snapshots = falling_curve(epochs=epochs, steps_per_epoch=20, floor=floor)
         return Job(
             name=f"tunedModels/{ident}",

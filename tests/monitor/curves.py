@@ -7,7 +7,9 @@ import math
 from tui.models import CurvePoint
 
 
-def falling_curve(epochs: int = 6, steps_per_epoch: int = 10, floor: float = 0.05, noise: float = 0.02) -> list[CurvePoint]:
+def falling_curve(
+    epochs: int = 6, steps_per_epoch: int = 10, floor: float = 0.05, noise: float = 0.02
+) -> list[CurvePoint]:
     """Loss that drops sharply over the first two epochs and is flat after the third."""
     snapshots = []
     total = epochs * steps_per_epoch

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tui.models import Hyperparameters, Job, JobState
-from tui.widgets.monitor_format import (
+from tui.screens.monitor_format import (
     ago,
     ago_changes_in,
     duration,
@@ -52,7 +52,13 @@ def test_duration_words():
 
 
 def test_elapsed_and_eta_follow_the_pace_so_far():
-    running = Job(name="tunedModels/a", state=JobState.CREATING, total_steps=100, completed_steps=25, started=NOW - timedelta(seconds=50))
+    running = Job(
+        name="tunedModels/a",
+        state=JobState.CREATING,
+        total_steps=100,
+        completed_steps=25,
+        started=NOW - timedelta(seconds=50),
+    )
     assert elapsed(running, NOW) == 50
     assert eta(running, NOW) == 150  # 2 s per step, 75 steps left
     assert eta(running, None) is None  # no clock (test mode): no ETA

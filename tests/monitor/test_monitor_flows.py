@@ -86,7 +86,7 @@ async def test_the_selected_jobs_news_shows_at_once(settings, monkeypatch):
     from tui.jobs.polling import PollPolicy
     from tui.jobs.service import open_manager
     from tui.screens import monitor
-    from tui.widgets.monitor_format import loss_text
+    from tui.screens.monitor_format import loss_text
 
     monkeypatch.setattr(monitor, "UPDATE_S", 3600.0)
     monkeypatch.setattr(monitor, "SETTLE_S", 3600.0)

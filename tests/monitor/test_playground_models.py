@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 from tests.monitor.conftest import SIZE, finished, launch, settle, wait_for
 from tui.app import make_app
+from tui.jobs.playground_history import KEEP_PER_MODEL, Exchange, PlaygroundHistory
 from tui.models import Job, JobState
 from tui.screens.dialogs import ConfirmDialog
 from tui.screens.monitor import MonitorScreen
 from tui.screens.monitor_dialogs import RenameDialog
 from tui.screens.playground import PlaygroundScreen
-from tui.widgets.playground_format import model_note
-from tui.jobs.playground_history import KEEP_PER_MODEL, Exchange, PlaygroundHistory
+from tui.screens.playground_format import model_note
 from tui.widgets.playground_transcript import Transcript
 
 
@@ -49,7 +49,9 @@ async def type_prompt(app, pilot, text: str) -> None:
 
 
 async def test_try_the_model_checks_the_format_and_keeps_history(settings, manager):
-    job = await finished(manager, (await launch(manager, "tickets", sample="classification.jsonl", epochs=2, batch=16)).name)
+    job = await finished(
+        manager, (await launch(manager, "tickets", sample="classification.jsonl", epochs=2, batch=16)).name
+    )
     app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("3")
@@ -59,7 +61,9 @@ async def test_try_the_model_checks_the_format_and_keeps_history(settings, manag
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, PlaygroundScreen) and screen.model_job.name == job.name
-        await wait_for(pilot, lambda: "ticket:" in str(screen.query_one("#format-note").render()), what="the dataset's format")
+        await wait_for(
+            pilot, lambda: "ticket:" in str(screen.query_one("#format-note").render()), what="the dataset's format"
+        )
 
         # A prompt without the preamble and the marker is flagged, and the first send is held back.
         await type_prompt(app, pilot, "my parcel never arrived")
@@ -139,17 +143,23 @@ async def test_models_rename_open_try_and_delete(settings, manager):
         assert job.name not in table.rows
 
 
-async def test_refresh_now_finds_a_model_made_elsewhere(settings, manager, monitor_emulator):
+async def test_refresh_now_finds_a_model_made_elsewhere(settings, manager, ui_emulator):
     """ctrl+r asks the backend at once: a tuned model created by another client appears."""
     app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("5")
         await settle(app, pilot)
-        client = monitor_emulator.client()
-        body = {"displayName": "made elsewhere", "baseModel": "models/gemini-1.5-flash-001-tuning",
-                "tuningTask": {"hyperparameters": {"epochCount": 1, "batchSize": 4},
-                               "trainingData": {"examples": {"examples": [
-                                   {"textInput": str(i), "output": str(i + 1)} for i in range(20)]}}}}
+        client = ui_emulator.client()
+        body = {
+            "displayName": "made elsewhere",
+            "baseModel": "models/gemini-1.5-flash-001-tuning",
+            "tuningTask": {
+                "hyperparameters": {"epochCount": 1, "batchSize": 4},
+                "trainingData": {
+                    "examples": {"examples": [{"textInput": str(i), "output": str(i + 1)} for i in range(20)]}
+                },
+            },
+        }
         created = client._api_client.request("post", "tunedModels?tunedModelId=made-elsewhere", body)
         assert "made-elsewhere" in created.body
         assert manager.job("tunedModels/made-elsewhere") is None

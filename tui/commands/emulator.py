@@ -75,9 +75,13 @@ def register(subparsers) -> None:
     start = commands.add_parser("start", help="start in the background (keeps running after this command)")
     data_dir_option(start)
     start.add_argument("--port", type=int, default=8765, metavar="N", help="port (default 8765; 0 picks a free one)")
-    start.add_argument("--step-delay", type=_seconds, metavar="SECONDS",
-                       help="sleep per training step, so a curve can be watched (default: $TUNEDECK_EMULATOR_STEP_DELAY, "
-                            "else 0.18, as for the emulator tunedeck starts by itself)")
+    start.add_argument(
+        "--step-delay",
+        type=_seconds,
+        metavar="SECONDS",
+        help="sleep per training step, so a curve can be watched (default: $TUNEDECK_EMULATOR_STEP_DELAY, "
+        "else 0.18, as for the emulator tunedeck starts by itself)",
+    )
     start.set_defaults(handler=run_start)
 
     status = commands.add_parser("status", help="say whether an emulator is serving the data directory")
@@ -148,10 +152,13 @@ def run_start(args: argparse.Namespace) -> int:
         return 0
     from tui.config import load_settings
 
-    delay = args.step_delay if args.step_delay is not None else load_settings(data_dir=args.data_dir).emulator_step_delay
+    delay = (
+        args.step_delay if args.step_delay is not None else load_settings(data_dir=args.data_dir).emulator_step_delay
+    )
     try:
-        emu = start_emulator(root, port=args.port, api_key=_api_key(args), detached=True,
-                             extra_args=["--step-delay", repr(delay)])
+        emu = start_emulator(
+            root, port=args.port, api_key=_api_key(args), detached=True, extra_args=["--step-delay", repr(delay)]
+        )
     except Exception as exc:
         if isinstance(exc, EmulatorError):
             print(f"tunedeck emulator: {exc}", file=sys.stderr)
@@ -179,7 +186,7 @@ def _pacing(running) -> str:
     """How the emulator paces training (one tunedeck starts sleeps per step, so a curve can be watched)."""
     try:
         delay = float(running.configure()["stepDelay"])  # no switches given: the current ones
-    except Exception:
+    except Exception:  # noqa: BLE001 - the pacing is a detail of the message: left out if unknown
         return ""
     if not delay:
         return "; training at full speed (step delay 0)"

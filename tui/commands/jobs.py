@@ -258,7 +258,7 @@ def _note_warnings(report, path) -> None:
             ),
             reverse=True,
         )[:3]
-        rules = ", ".join(f"{rule} ×{n}" for n, rule in worst)  # noqa: RUF001 - a count, as in "duplicate x3"
+        rules = ", ".join(f"{rule} ×{n}" for n, rule in worst)
         print(
             f"note: {warnings} lint warning{'' if warnings == 1 else 's'} ({rules}); see `tunedeck validate {path}`",
             file=sys.stderr,

@@ -52,7 +52,7 @@ async def format_findings(manager, model: str, prompt: str, args) -> list:
 
     try:
         found = await asyncio.to_thread(profile)
-    except Exception as exc:  # an unreadable dataset only skips the check
+    except Exception as exc:  # noqa: BLE001 - an unreadable dataset only skips the check
         note(args, f"could not read {path} to check the prompt's format ({exc})")
         return []
     return found.check_prompt(prompt)

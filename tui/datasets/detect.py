@@ -21,9 +21,11 @@ OUTPUT_NAMES = ("output", "completion", "answer", "response", "target", "label",
 def open_checked(path: Path, buffering: int = -1):
     """Open a dataset file for binary reading, turning OS errors into a DatasetError."""
     try:
-        return open(path, "rb", buffering=buffering)  # noqa: SIM115 - closed by the caller's `with`
+        return open(path, "rb", buffering=buffering)
     except IsADirectoryError:
-        raise DatasetError(path, "is a directory, not a dataset file", hint="give the path of a .jsonl, .json, .csv or .tsv file") from None
+        raise DatasetError(
+            path, "is a directory, not a dataset file", hint="give the path of a .jsonl, .json, .csv or .tsv file"
+        ) from None
     except FileNotFoundError:
         raise DatasetError(path, "no such file", hint="check the path") from None
     except PermissionError:
@@ -42,8 +44,12 @@ def check_text(path: Path, head: bytes) -> None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DatasetError(path, "the file is UTF-16; datasets must be UTF-8", line=1, hint="re-save the file as UTF-8")
     if b"\x00" in head[:8192]:
-        raise DatasetError(path, "binary file (contains NUL bytes), not a text dataset", line=1,
-                           hint="give a JSONL, JSON, CSV or TSV text file")
+        raise DatasetError(
+            path,
+            "binary file (contains NUL bytes), not a text dataset",
+            line=1,
+            hint="give a JSONL, JSON, CSV or TSV text file",
+        )
 
 
 def detect_format(path: Path, head: bytes) -> DatasetFormat:
@@ -56,8 +62,12 @@ def detect_format(path: Path, head: bytes) -> DatasetFormat:
         return DatasetFormat.JSON
     if body.startswith(b"{"):
         if suffix == ".json" and not _first_line_is_json(body):
-            raise DatasetError(path, "a JSON file must hold an array of examples (or one example object per line)",
-                               line=1, hint="wrap the examples in [ ... ], or save one object per line as .jsonl")
+            raise DatasetError(
+                path,
+                "a JSON file must hold an array of examples (or one example object per line)",
+                line=1,
+                hint="wrap the examples in [ ... ], or save one object per line as .jsonl",
+            )
         return json_line_format(body)
     if not body and suffix in JSON_LINE_EXTENSIONS:
         return DatasetFormat.JSON if suffix == ".json" else DatasetFormat.JSONL
@@ -96,7 +106,9 @@ def _normal(name: str) -> str:
     return name.strip().lower()
 
 
-def resolve_columns(path: Path, header: list[str], input_column: str | None, output_column: str | None) -> tuple[int, int]:
+def resolve_columns(
+    path: Path, header: list[str], input_column: str | None, output_column: str | None
+) -> tuple[int, int]:
     """Indexes of the input and output columns in a CSV header."""
     names = [_normal(h) for h in header]
     shown = ", ".join(repr(h) for h in header)
@@ -104,8 +116,12 @@ def resolve_columns(path: Path, header: list[str], input_column: str | None, out
     def find(wanted: str | None, candidates: tuple[str, ...], what: str, option: str) -> int | None:
         if wanted is not None:
             if _normal(wanted) not in names:
-                raise DatasetError(path, f"no {what} column named {wanted!r}; the header has {shown}", line=1,
-                                   hint=f"pick one of the header's columns with {option}")
+                raise DatasetError(
+                    path,
+                    f"no {what} column named {wanted!r}; the header has {shown}",
+                    line=1,
+                    hint=f"pick one of the header's columns with {option}",
+                )
             return names.index(_normal(wanted))
         for candidate in candidates:
             if candidate in names:
@@ -119,8 +135,12 @@ def resolve_columns(path: Path, header: list[str], input_column: str | None, out
         o = 1 - i if o is None else o
     if i is None or o is None:
         missing = "input" if i is None else "output"
-        raise DatasetError(path, f"cannot tell which column is the {missing}; the header has {shown}", line=1,
-                           hint="name the columns with --input-column and --output-column, or call them text_input and output")
+        raise DatasetError(
+            path,
+            f"cannot tell which column is the {missing}; the header has {shown}",
+            line=1,
+            hint="name the columns with --input-column and --output-column, or call them text_input and output",
+        )
     if i == o:
         raise DatasetError(path, "the input and output columns are the same", line=1, hint="name two different columns")
     return i, o

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tui.errors import TunedeckError
 
-class DatasetError(Exception):
+
+class DatasetError(TunedeckError):
     """A dataset that cannot be opened; `str()` reads like `PATH:LINE: message`."""
 
     def __init__(self, path: str | Path, message: str, *, line: int | None = None, hint: str = "",
@@ -16,7 +18,7 @@ class DatasetError(Exception):
         self.path = str(path)
         self.rule = rule  # "unreadable-file" or "unknown-format"
         self.line = line
-        self.message = message
         self.hint = hint
         where = f"{self.path}:{line}" if line is not None else self.path
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{where}: {message}", hint)
+        self.message = message

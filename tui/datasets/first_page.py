@@ -45,7 +45,7 @@ class FirstPage:
     def _run(self) -> None:
         try:
             self.preview = _preview(self.path, self.format)
-        except Exception:
+        except Exception:  # noqa: BLE001 - no preview; reading the file again reports what is wrong
             self.preview = []
         self.previewed.set()
         self._go.wait()
@@ -54,7 +54,7 @@ class FirstPage:
 
             self.reader = open_reader(self.path, self.format)
             self.rows = self.reader.first_rows(self.count)
-        except BaseException as exc:  # handed over with the rows
+        except BaseException as exc:  # noqa: BLE001 - handed over with the rows
             self.error = exc
         with self._lock:
             self._done = True

@@ -143,7 +143,7 @@ def _fork(part: Scan, reader: DatasetReader, begin: int) -> tuple[int, int] | No
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(payload)
         status = 0
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - the forked child reports any failure as its exit status
         status = 1
     finally:
         os._exit(status)  # no clean-up: the parent's files and threads are not the child's to close

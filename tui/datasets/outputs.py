@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +46,7 @@ def _walk_lines(reader: DatasetReader, records: list[int], done: int, hashes: np
             picked = [raws[record - number] for record in records[done:stop]]
             objects = load_batch(picked)
             plain = plain_pairs(objects) if objects is not None else None
+            outputs: list[Any]
             if plain is not None:
                 outputs = plain[1]
             elif objects is not None:

@@ -129,7 +129,7 @@ class DatasetReader:
         def run() -> None:
             try:
                 self.build_index(progress)
-            except BaseException as exc:  # handed to whoever waits for the index
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the index
                 self._index_error = exc
                 self.index.fail()
 

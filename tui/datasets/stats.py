@@ -22,13 +22,13 @@ def length_summary(lengths: array) -> LengthSummary:
     return LengthSummary(
         count=len(values), min=int(values.min()), max=int(values.max()), mean=round(float(values.mean()), 1),
         p50=int(np.percentile(values, 50, method="lower")), p95=int(np.percentile(values, 95, method="lower")),
-        histogram=tuple(int(c) for c in counts), bin_edges=tuple(int(round(e)) for e in edges))
+        histogram=tuple(int(c) for c in counts), bin_edges=tuple(round(e) for e in edges))
 
 
 def estimate_tokens(input_chars: LengthSummary, output_chars: LengthSummary) -> int:
     """An estimate of tokens (characters / 4), labelled as such wherever shown."""
     total = input_chars.mean * input_chars.count + output_chars.mean * output_chars.count
-    return int(round(total / CHARS_PER_TOKEN))
+    return round(total / CHARS_PER_TOKEN)
 
 
 def categorical_labels(label_counts: dict[str, int] | None, examples: int) -> dict[str, int] | None:

@@ -93,7 +93,9 @@ class Authenticator:
 
     def __init__(self, api_key: str, access_token_lifetime: int = DEFAULT_LIFETIME_S) -> None:
         self._key = api_key
-        self._mac_key = hashlib.sha256(b"tunedeck emulator oauth\0" + api_key.encode()).digest()
+        # Without a key there is nothing secret to derive from: tokens then hold for this process only.
+        secret = api_key.encode() if api_key else secrets.token_bytes(32)
+        self._mac_key = hashlib.sha256(b"tunedeck emulator oauth\0" + secret).digest()
         self.access_token_lifetime = access_token_lifetime
 
     def _mac(self, purpose: str, data: bytes) -> bytes:
@@ -175,14 +177,25 @@ def vertex_error(error: Unauthenticated) -> ApiError:
                     headers={"WWW-Authenticate": 'Bearer realm="tunedeck-emulator"'})  # fmt: skip
 
 
+def injected_fault(request: web.Request) -> ApiError | None:
+    """The fault the server's `--fault-rate` switch picks for this request (None most of the time)."""
+    from tui.emulator.server import CONFIG_KEY, _fault
+
+    config = request.app.get(CONFIG_KEY)
+    return _fault(config) if config is not None else None
+
+
 @web.middleware
 async def vertex_auth(request: web.Request, handler):
-    """Bearer auth on the Vertex AI routes (a 401 is raised as ApiError for the envelope to answer)."""
+    """Bearer auth on the Vertex AI routes, then injected faults (raised as ApiError for the envelope to answer)."""
     if is_vertex_path(request.path):
         try:
             request.app[AUTH].authenticate(request, api_key_header=True)
         except Unauthenticated as error:
             raise vertex_error(error) from None
+        fault = injected_fault(request)
+        if fault is not None:
+            raise fault
     return await handler(request)
 
 

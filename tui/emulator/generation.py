@@ -41,7 +41,11 @@ def parse_request(body: Any, model: dict, name: str) -> GenerationRequest:
     if not isinstance(body, dict):
         raise invalid("", "the request body must be a JSON object")
     if body.get("systemInstruction"):
-        raise invalid("systemInstruction", f"system instructions are not supported by tuned models ({name}); put the instruction in the prompt, as in the training examples")
+        raise invalid(
+            "systemInstruction",
+            f"system instructions are not supported by tuned models ({name}); put the instruction in the prompt, as in "
+            "the training examples",
+        )
     contents = body.get("contents")
     if not isinstance(contents, list) or not contents:
         raise invalid("contents", "is required: at least one content with a text part")
@@ -64,7 +68,12 @@ def parse_request(body: Any, model: dict, name: str) -> GenerationRequest:
     if config.get("responseSchema") or config.get("responseJsonSchema"):
         raise invalid("generationConfig.responseSchema", "JSON mode is not supported by tuned models")
     pick = lambda key, default: config[key] if config.get(key) is not None else default  # noqa: E731
-    temperature = as_number(pick("temperature", model["temperature"] if model["temperature"] is not None else 1.0), "generationConfig.temperature", 0.0, 2.0)
+    temperature = as_number(
+        pick("temperature", model["temperature"] if model["temperature"] is not None else 1.0),
+        "generationConfig.temperature",
+        0.0,
+        2.0,
+    )
     top_k = pick("topK", model["top_k"])
     top_p = pick("topP", model["top_p"])
     max_tokens = config.get("maxOutputTokens")
@@ -78,10 +87,14 @@ def parse_request(body: Any, model: dict, name: str) -> GenerationRequest:
         temperature=temperature,
         top_k=as_integer(top_k, "generationConfig.topK", 0, 1000) or None if top_k is not None else None,
         top_p=as_number(top_p, "generationConfig.topP", 0.0, 1.0) if top_p is not None else None,
-        max_output_tokens=as_integer(max_tokens, "generationConfig.maxOutputTokens", 1, 8192) if max_tokens is not None else None,
+        max_output_tokens=as_integer(max_tokens, "generationConfig.maxOutputTokens", 1, 8192)
+        if max_tokens is not None
+        else None,
         candidate_count=as_integer(pick("candidateCount", 1), "generationConfig.candidateCount", 1, MAX_CANDIDATES),
         stop_sequences=tuple(s for s in stops if s),
-        seed=as_integer(config["seed"], "generationConfig.seed", -(2**31), 2**31 - 1) if config.get("seed") is not None else None,
+        seed=as_integer(config["seed"], "generationConfig.seed", -(2**31), 2**31 - 1)
+        if config.get("seed") is not None
+        else None,
     )
 
 
@@ -92,7 +105,11 @@ def parse_text_request(body: Any, model: dict, name: str) -> GenerationRequest:
     prompt = body.get("prompt")
     if not isinstance(prompt, dict) or not isinstance(prompt.get("text"), str):
         raise invalid("prompt.text", "is required")
-    config = {k: body[k] for k in ("temperature", "topP", "topK", "maxOutputTokens", "candidateCount", "stopSequences") if k in body}
+    config = {
+        k: body[k]
+        for k in ("temperature", "topP", "topK", "maxOutputTokens", "candidateCount", "stopSequences")
+        if k in body
+    }
     return parse_request({"contents": [{"parts": [{"text": prompt["text"]}]}], "generationConfig": config}, model, name)
 
 
@@ -182,7 +199,10 @@ def response_json(pieces: list[Piece], prompt_tokens: int, model_name: str, fina
     """A GenerateContentResponse holding the given pieces."""
     candidates = []
     for piece in pieces:
-        candidate: dict[str, Any] = {"content": {"parts": [{"text": piece.text}], "role": "model"}, "index": piece.index}
+        candidate: dict[str, Any] = {
+            "content": {"parts": [{"text": piece.text}], "role": "model"},
+            "index": piece.index,
+        }
         if piece.finish_reason:
             candidate["finishReason"] = piece.finish_reason
             if piece.tokens:
@@ -205,5 +225,13 @@ def response_json(pieces: list[Piece], prompt_tokens: int, model_name: str, fina
 
 def not_ready(name: str, state: str) -> ApiError:
     if state == "CREATING":
-        return ApiError(400, f"Tuned model {name} is still being tuned (state CREATING); try again when it is ACTIVE.", status="FAILED_PRECONDITION")
-    return ApiError(400, f"Tuned model {name} is in state {state} and cannot generate content; tune it again.", status="FAILED_PRECONDITION")
+        return ApiError(
+            400,
+            f"Tuned model {name} is still being tuned (state CREATING); try again when it is ACTIVE.",
+            status="FAILED_PRECONDITION",
+        )
+    return ApiError(
+        400,
+        f"Tuned model {name} is in state {state} and cannot generate content; tune it again.",
+        status="FAILED_PRECONDITION",
+    )

@@ -62,7 +62,11 @@ def _printable(text: str, limit: int = 80) -> str:
 
 def _own_body_rules(request: web.Request) -> bool:
     path = request.path
-    return path.startswith(OWN_BODY_RULES) or path in FORM_PATHS or (request.method == "PUT" and "upload_id" in request.query)
+    return (
+        path.startswith(OWN_BODY_RULES)
+        or path in FORM_PATHS
+        or (request.method == "PUT" and "upload_id" in request.query)
+    )
 
 
 def check(request: web.Request) -> ApiError | None:

@@ -156,7 +156,8 @@ class Model:
             repr({"shape": asdict(self.shape), "max_output_bytes": self.max_output_bytes}).encode(), dtype=np.uint8
         )
         with open(tmp, "wb") as fh:
-            np.savez(fh, __meta__=meta, **self.params, **(extra or {}))
+            # numpy's stub types savez's keyword arrays as its `allow_pickle` flag
+            np.savez(fh, __meta__=meta, **self.params, **(extra or {}))  # type: ignore[arg-type]
         tmp.replace(path)
 
     @classmethod

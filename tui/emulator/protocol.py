@@ -62,7 +62,7 @@ class EmulatorRequestHandler(RequestHandler):
             self._header_deadline.cancel()  # the headers are in; the body has no deadline here
             self._header_deadline = None
 
-    async def finish_response(self, request, resp, start_time):  # type: ignore[no-untyped-def]
+    async def finish_response(self, request, resp, start_time):
         result = await super().finish_response(request, resp, start_time)
         if not self._messages:
             self._between_requests = True

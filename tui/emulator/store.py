@@ -134,7 +134,9 @@ class Store:
         return record
 
     def insert_model(self, record: dict[str, Any], examples: Sequence[tuple[str, str]]) -> None:
-        values = {k: (orjson.dumps(v).decode() if k in JSON_COLUMNS and v is not None else v) for k, v in record.items()}
+        values = {
+            k: (orjson.dumps(v).decode() if k in JSON_COLUMNS and v is not None else v) for k, v in record.items()
+        }
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         with self.conn:
@@ -155,13 +157,16 @@ class Store:
         """Models in creation order, starting after `after_seq`."""
         cursor = self.conn.execute("SELECT * FROM tuned_models WHERE seq > ? ORDER BY seq", (after_seq,))
         for row in cursor:
-            yield self._row(row)
+            if (model := self._row(row)) is not None:
+                yield model
 
     def ids_in_state(self, state: str) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM tuned_models WHERE state = ? ORDER BY seq", (state,))]
 
     def update_model(self, model_id: str, **fields: Any) -> None:
-        values = {k: (orjson.dumps(v).decode() if k in JSON_COLUMNS and v is not None else v) for k, v in fields.items()}
+        values = {
+            k: (orjson.dumps(v).decode() if k in JSON_COLUMNS and v is not None else v) for k, v in fields.items()
+        }
         assignments = ", ".join(f"{k} = ?" for k in values)
         with self.conn:
             self.conn.execute(f"UPDATE tuned_models SET {assignments} WHERE id = ?", (*values.values(), model_id))
@@ -174,14 +179,20 @@ class Store:
 
     # -- permissions --------------------------------------------------------------------
     def permissions(self, model_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
-        rows = self.conn.execute("SELECT * FROM permissions WHERE model_id = ? AND seq > ? ORDER BY seq", (model_id, after_seq))
+        rows = self.conn.execute(
+            "SELECT * FROM permissions WHERE model_id = ? AND seq > ? ORDER BY seq", (model_id, after_seq)
+        )
         return [dict(r) for r in rows]
 
     def shared_with_everyone(self, model_id: str) -> bool:
-        row = self.conn.execute("SELECT 1 FROM permissions WHERE model_id = ? AND grantee_type = 'EVERYONE'", (model_id,))
+        row = self.conn.execute(
+            "SELECT 1 FROM permissions WHERE model_id = ? AND grantee_type = 'EVERYONE'", (model_id,)
+        )
         return row.fetchone() is not None
 
-    def add_permission(self, model_id: str, permission_id: str, grantee_type: str, email: str | None, role: str) -> None:
+    def add_permission(
+        self, model_id: str, permission_id: str, grantee_type: str, email: str | None, role: str
+    ) -> None:
         with self.conn:
             self.conn.execute(
                 "INSERT INTO permissions (model_id, id, grantee_type, email, role) VALUES (?, ?, ?, ?, ?)",
@@ -190,7 +201,9 @@ class Store:
 
     def set_permission_role(self, model_id: str, permission_id: str, role: str) -> None:
         with self.conn:
-            self.conn.execute("UPDATE permissions SET role = ? WHERE model_id = ? AND id = ?", (role, model_id, permission_id))
+            self.conn.execute(
+                "UPDATE permissions SET role = ? WHERE model_id = ? AND id = ?", (role, model_id, permission_id)
+            )
 
     def delete_permission(self, model_id: str, permission_id: str) -> None:
         with self.conn:
@@ -202,18 +215,22 @@ class Store:
         curve = self._curves.get(model_id)
         if curve is None:
             rows = self.conn.execute(
-                "SELECT step, epoch, mean_loss, compute_time FROM snapshots WHERE model_id = ? ORDER BY step", (model_id,)
+                "SELECT step, epoch, mean_loss, compute_time FROM snapshots WHERE model_id = ? ORDER BY step",
+                (model_id,),
             )
             curve = [{"step": r[0], "epoch": r[1], "meanLoss": float32(r[2]), "computeTime": r[3]} for r in rows]
             self._curves[model_id] = curve
         return curve
 
-    def add_snapshots(self, model_id: str, snapshots: Sequence[dict[str, Any]], completed_steps: int, update_time: str) -> None:
+    def add_snapshots(
+        self, model_id: str, snapshots: Sequence[dict[str, Any]], completed_steps: int, update_time: str
+    ) -> None:
         """Record snapshots (replacing any with the same step) and the progress they mean."""
         with self.conn:
             self.conn.execute("BEGIN")
             self.conn.executemany(
-                "INSERT OR REPLACE INTO snapshots (model_id, step, epoch, mean_loss, compute_time) VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO snapshots (model_id, step, epoch, mean_loss, compute_time) VALUES (?, ?, ?, ?, "
+                "?)",
                 [(model_id, s["step"], s["epoch"], s["meanLoss"], s["computeTime"]) for s in snapshots],
             )
             self.conn.execute(

@@ -119,7 +119,7 @@ def train(plan: dict[str, Any], controls: Controls) -> None:
     if plan.get("start_from") and not checkpoint.exists():
         try:
             start_from, _ = Model.load(Path(plan["start_from"]))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is reported as the job failing
             emit({"event": "failed", "message": f"cannot read the source tuned model's weights: {exc}"})
             return
     trainer = Trainer(
@@ -137,7 +137,7 @@ def train(plan: dict[str, Any], controls: Controls) -> None:
         try:
             notes = trainer.load_checkpoint(checkpoint)
             unsent += orjson.loads(notes) if notes else []  # points the server may have missed
-        except Exception as exc:  # a damaged or foreign file: say so, do not guess
+        except Exception as exc:  # noqa: BLE001 - a damaged or foreign file: say so, do not guess
             emit({"event": "failed", "message": f"cannot resume from checkpoint {checkpoint.name}: {exc}"})
             return
         emit({"event": "resumed", "step": trainer.step})
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the server went away; the last acknowledged checkpoint stands
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush to
         return 0
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure ends the job as failed, with its reason
         with contextlib.suppress(BrokenPipeError):
             emit({"event": "failed", "message": f"training failed: {type(exc).__name__}: {exc}"})
         return 1

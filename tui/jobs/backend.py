@@ -65,6 +65,15 @@ class LaunchData:
     retry: bool = False  # an earlier attempt of this launch may have reached the backend
 
 
+@dataclass(frozen=True)
+class CallPreview:
+    """The request a launch sends, as the backend would send it (for people to read)."""
+
+    method: str
+    path: str
+    body: dict
+
+
 class TuningBackend(Protocol):
     name: str  # backend key: "local", "gemini", "vertex" or "vertex-local"
     description: str  # e.g. "local emulator at http://127.0.0.1:8765" or "Gemini API (key AIza…x9Q2)"
@@ -76,6 +85,10 @@ class TuningBackend(Protocol):
         self, spec: JobSpec, dataset: LaunchData, progress: Callable[[int, int], None] | None = None
     ) -> Job:
         """Start a job; `progress(done, total)` reports an upload's bytes when there is one."""
+        ...
+
+    def preview_create(self, spec: JobSpec, examples: Sequence[Example]) -> CallPreview:
+        """The create request `create` would send for these examples (no I/O)."""
         ...
 
     async def get(self, name: str, known: Job | None = None) -> Job:

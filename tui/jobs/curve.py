@@ -10,6 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 from tui.models import CurvePoint
 
@@ -54,7 +58,9 @@ def ema(values: Sequence[float], alpha: float = 0.1) -> list[float]:
     return out
 
 
-def downsample(xs: Sequence, ys: Sequence[float], max_points: int) -> tuple[list, list]:
+def downsample(
+    xs: Sequence[Any] | NDArray[Any], ys: Sequence[float] | NDArray[Any], max_points: int
+) -> tuple[list, list]:
     """Reduce a curve to at most `max_points` points, keeping each bucket's min and max.
 
     The first and last points and the global extremes always survive, so a chart of the
@@ -109,7 +115,9 @@ def suggest_epochs(loss: Sequence[CurvePoint], epochs_run: int | None) -> Sugges
     """
     means = epoch_means(loss)
     if len(means) < 2:
-        return Suggestion(None, means[0][0] if means else None, None, "Needs at least two epochs of loss to judge the curve.")
+        return Suggestion(
+            None, means[0][0] if means else None, None, "Needs at least two epochs of loss to judge the curve."
+        )
 
     seen = means[-1][0]
     if epochs_run is None:
@@ -159,7 +167,9 @@ def suggest_epochs(loss: Sequence[CurvePoint], epochs_run: int | None) -> Sugges
             f"{plateau} epochs would give about the same result.",
         )
     if plateau >= epochs_run:
-        return Suggestion(epochs_run, best_epoch, plateau, f"The loss flattens at epoch {plateau}; keep {epochs_run} epochs.")
+        return Suggestion(
+            epochs_run, best_epoch, plateau, f"The loss flattens at epoch {plateau}; keep {epochs_run} epochs."
+        )
     return Suggestion(
         plateau,
         best_epoch,

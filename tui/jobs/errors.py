@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tui.errors import TunedeckError
+from tui.models import Severity
+
+if TYPE_CHECKING:
+    from tui.datasets.lint import LintReport
 
 
 class ErrorKind(StrEnum):
@@ -17,7 +24,7 @@ class ErrorKind(StrEnum):
     FAILED_PRECONDITION = "failed-precondition"
 
 
-class BackendError(Exception):
+class BackendError(TunedeckError):
     """A backend call failed. `str()` is safe to show: it never contains a secret."""
 
     def __init__(
@@ -28,10 +35,8 @@ class BackendError(Exception):
         status: int | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, next_step)
         self.kind = kind
-        self.message = message
-        self.next_step = next_step
         self.status = status
         self.retry_after = retry_after
 
@@ -45,26 +50,27 @@ class BackendError(Exception):
         return f"{where}{self.message}{tail}"
 
 
-class LaunchRefused(Exception):
+class LaunchRefused(TunedeckError):
     """The dataset has lint errors, so the job was not submitted (pass force=True to override).
 
     `report` is the lint report from `tui.datasets.lint`; `str()` names the first errors
     with their file and line.
     """
 
-    def __init__(self, report, path: str = "") -> None:
+    def __init__(self, report: LintReport, path: str = "") -> None:
         self.report = report
-        errors = [f for f in getattr(report, "findings", []) if str(getattr(f, "severity", "")) == "error"]
+        errors = [f for f in report.findings if f.severity is Severity.ERROR]
         lines = []
         for finding in errors[:5]:
             where = finding.path or path
             if finding.line:
                 where = f"{where}:{finding.line}"
             lines.append(f"  {where}: {finding.message}" + (f" ({finding.hint})" if finding.hint else ""))
-        total = max(len(errors), int((getattr(report, "counts", None) or {}).get("error", 0)))
+        total = max(len(errors), report.counts.get(Severity.ERROR.value, 0))
         more = f"\n  … and {total - len(lines)} more" if total > len(lines) else ""
         super().__init__(
             f"{path or 'the dataset'} has {total} error{'' if total == 1 else 's'}; "
-            f"fix {'it' if total == 1 else 'them'} before launching\n"
-            + "\n".join(lines) + more
+            f"fix {'it' if total == 1 else 'them'} before launching\n" + "\n".join(lines) + more,
+            "fix the findings (`tunedeck validate` lists them), then launch again",
         )
+        self.error_count = total

@@ -18,13 +18,25 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from tui.jobs import raw
-from tui.jobs.backend import BackendCapabilities, LaunchData
+from tui.jobs.backend import BackendCapabilities, CallPreview, LaunchData
 from tui.jobs.errors import BackendError, ErrorKind
 from tui.jobs.http import client_session
 from tui.jobs.translate import from_exception
 from tui.models import (
-    DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, MAX_INLINE_BYTES, MAX_INPUT_CHARS, MAX_OUTPUT_CHARS,
-    TRAIN_LOSS, BaseModelInfo, CurvePoint, Example, Hyperparameters, Job, JobSpec, JobState,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_EPOCHS,
+    DEFAULT_LEARNING_RATE,
+    MAX_INLINE_BYTES,
+    MAX_INPUT_CHARS,
+    MAX_OUTPUT_CHARS,
+    TRAIN_LOSS,
+    BaseModelInfo,
+    CurvePoint,
+    Example,
+    Hyperparameters,
+    Job,
+    JobSpec,
+    JobState,
 )
 
 T = TypeVar("T")
@@ -35,7 +47,9 @@ DEFAULT_TIMEOUT_S = 30.0
 CAPABILITIES = BackendCapabilities(
     protocol="gemini",
     hyperparameters=frozenset({"epoch_count", "batch_size", "learning_rate", "learning_rate_multiplier"}),
-    defaults=Hyperparameters(epoch_count=DEFAULT_EPOCHS, batch_size=DEFAULT_BATCH_SIZE, learning_rate=DEFAULT_LEARNING_RATE),
+    defaults=Hyperparameters(
+        epoch_count=DEFAULT_EPOCHS, batch_size=DEFAULT_BATCH_SIZE, learning_rate=DEFAULT_LEARNING_RATE
+    ),
     base_learning_rate=DEFAULT_LEARNING_RATE,
     curves=(TRAIN_LOSS,),
     inline_examples=True,
@@ -146,7 +160,9 @@ def tuned_model_body(spec: JobSpec, examples: Sequence[Example]) -> dict:
         "baseModel": spec.base_model,
         "tuningTask": {
             "hyperparameters": hyperparameters_to_wire(spec.hyperparameters),
-            "trainingData": {"examples": {"examples": [{"textInput": e.text_input, "output": e.output} for e in examples]}},
+            "trainingData": {
+                "examples": {"examples": [{"textInput": e.text_input, "output": e.output} for e in examples]}
+            },
         },
     }
     if spec.display_name:
@@ -237,7 +253,9 @@ class GeminiBackend:
         meta = operation.get("metadata") or {}
         name = meta.get("tunedModel") or operation.get("name", "").split("/operations/")[0]
         if not name:
-            raise BackendError(ErrorKind.SERVER, f"{self._where} accepted the job but did not name it", "run `tunedeck jobs list`")
+            raise BackendError(
+                ErrorKind.SERVER, f"{self._where} accepted the job but did not name it", "run `tunedeck jobs list`"
+            )
         return Job(
             name=name,
             backend=self.name,
@@ -248,6 +266,9 @@ class GeminiBackend:
             hyperparameters=hyperparameters,
             total_steps=int(meta.get("totalSteps", 0) or total),
         )
+
+    def preview_create(self, spec: JobSpec, examples: Sequence[Example]) -> CallPreview:
+        return CallPreview("POST", "/v1beta/tunedModels", tuned_model_body(spec, examples))
 
     async def get(self, name: str, known: Job | None = None) -> Job:
         """The tuned model as a Job. With `known`, only new loss points are built, and the
@@ -309,7 +330,9 @@ class GeminiBackend:
         return operations[0].get("name") if operations else None
 
     async def list_jobs(self) -> list[Job]:
-        return [job_from_tuned_model(body, self.name) for body in await self._guard(raw.list_tuned_models(self._client))]
+        return [
+            job_from_tuned_model(body, self.name) for body in await self._guard(raw.list_tuned_models(self._client))
+        ]
 
     async def cancel(self, job: Job) -> Job:
         operation = job.operation or await self.find_operation(job.name)
@@ -355,7 +378,9 @@ class GeminiBackend:
             config["temperature"] = temperature
         if max_output_tokens is not None:
             config["max_output_tokens"] = max_output_tokens
-        response = await self._guard(self._client.aio.models.generate_content(model=target, contents=prompt, config=config or None))
+        response = await self._guard(
+            self._client.aio.models.generate_content(model=target, contents=prompt, config=config or None)
+        )
         return response.text or ""
 
     async def close(self) -> None:

@@ -54,7 +54,11 @@ def start_for(settings: Settings):
     from tui.emulator.process import start_emulator
 
     return start_emulator(
-        settings.emulator_dir, port=0, api_key=settings.local_api_key, detached=True, extra_args=auto_start_args(settings)
+        settings.emulator_dir,
+        port=0,
+        api_key=settings.local_api_key,
+        detached=True,
+        extra_args=auto_start_args(settings),
     )
 
 
@@ -101,7 +105,7 @@ class EmulatorLink:
         while True:
             try:
                 located = await self.locate()
-            except Exception:
+            except Exception:  # noqa: BLE001 - looked for again in a second
                 located = None
             if located is not None:
                 self._manager.emulator = self.emulator
@@ -130,8 +134,10 @@ class EmulatorLink:
         """The next step when the emulator does not answer, naming only what applies."""
         if self.fixed:
             where = "TUNEDECK_LOCAL_URL" if os.environ.get("TUNEDECK_LOCAL_URL") else "local_url in config.json"
-            return (f"check that the emulator at {self.url} is running ({where} points there), or remove {where} "
-                    "to let tunedeck start one")
+            return (
+                f"check that the emulator at {self.url} is running ({where} points there), or remove {where} "
+                "to let tunedeck start one"
+            )
         if self.started or self._crashed():
             return f"tunedeck starts a new emulator; if it keeps stopping, see {self._log()}"
         return (
@@ -177,7 +183,7 @@ class EmulatorLink:
         try:
             started = await asyncio.to_thread(start_for, self.settings)
             self.started = True
-        except Exception:  # tried again after RESTART_EVERY_S; the hint names the log
+        except Exception:  # noqa: BLE001 - tried again after RESTART_EVERY_S; the hint names the log
             return None
         self.url, self.emulator = started.url, started
         return Located(

@@ -12,6 +12,7 @@ the backend is pointed there and every watcher polls at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -353,10 +354,8 @@ class JobManager:
         """Sleep `delay` seconds, or less if the backend answers again meanwhile or, for the
         watcher of job `name`, when `focus` picks that job."""
         if name is None:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
-            except TimeoutError:
-                pass
             return
         focused = asyncio.get_running_loop().create_future()
         self._wakers[name] = focused
@@ -379,7 +378,7 @@ class JobManager:
         while (job := self._jobs.get(name)) is not None and not job.state.finished:
             try:
                 changed = await self._poll(name)
-            except Exception as exc:  # a watcher outlives every failure
+            except Exception as exc:  # noqa: BLE001 - a watcher outlives every failure
                 failures += 1
                 error = (
                     exc
@@ -454,7 +453,7 @@ class JobManager:
         while True:
             try:
                 await self._discover()
-            except Exception as exc:  # discovery keeps going
+            except Exception as exc:  # noqa: BLE001 - discovery keeps going
                 error = (
                     exc
                     if isinstance(exc, BackendError)

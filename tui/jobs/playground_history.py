@@ -65,8 +65,16 @@ class PlaygroundHistory:
         created = (exchange.created or datetime.now(UTC)).isoformat()
         with self._connect() as db:
             db.execute(
-                "INSERT INTO exchange (model, prompt, answer, temperature, max_output_tokens, created) VALUES (?, ?, ?, ?, ?, ?)",
-                (exchange.model, exchange.prompt, exchange.answer, exchange.temperature, exchange.max_output_tokens, created),
+                "INSERT INTO exchange (model, prompt, answer, temperature, max_output_tokens, created) VALUES (?, ?, "
+                "?, ?, ?, ?)",
+                (
+                    exchange.model,
+                    exchange.prompt,
+                    exchange.answer,
+                    exchange.temperature,
+                    exchange.max_output_tokens,
+                    created,
+                ),
             )
             db.execute(
                 "DELETE FROM exchange WHERE model = ? AND id NOT IN "
@@ -82,9 +90,7 @@ class PlaygroundHistory:
                 "WHERE model = ? ORDER BY id DESC LIMIT ?",
                 (model, limit),
             ).fetchall()
-        return [
-            Exchange(m, p, a, t, n, datetime.fromisoformat(c)) for m, p, a, t, n, c in reversed(rows)
-        ]
+        return [Exchange(m, p, a, t, n, datetime.fromisoformat(c)) for m, p, a, t, n, c in reversed(rows)]
 
     def clear(self, model: str) -> int:
         """Forget a model's exchanges; returns how many were removed."""

@@ -24,7 +24,9 @@ from urllib.parse import quote, urlencode
 LIST_PAGE_SIZE = 100
 
 
-async def _call(client: Any, method: str, path: str, body: dict | None = None, http_options: dict | None = None) -> dict:
+async def _call(
+    client: Any, method: str, path: str, body: dict | None = None, http_options: dict | None = None
+) -> dict:
     response = await client.aio._api_client.async_request(method, path, body or {}, http_options)
     return json.loads(response.body) if response.body else {}
 
@@ -58,7 +60,7 @@ async def list_tuned_models(client: Any, page_size: int = LIST_PAGE_SIZE) -> lis
     models: list[dict] = []
     token: str | None = None
     while True:
-        query = {"pageSize": page_size}
+        query: dict[str, str | int] = {"pageSize": page_size}
         if token:
             query["pageToken"] = token
         body = await _call(client, "get", "tunedModels?" + urlencode(query))

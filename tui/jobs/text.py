@@ -39,7 +39,8 @@ def progress_line(job: Job, width: int = 24) -> str:
     """`[████░░] 40%  step 20/50  epoch 2/5  loss 0.4121  CREATING`"""
     steps = f"step {job.completed_steps}/{job.total_steps or '?'}"
     epoch = f"epoch {current_epoch(job)}/{unknown(job.hyperparameters.epoch_count)}"
-    return f"[{progress_bar(job.progress, width)}] {job.progress:4.0%}  {steps}  {epoch}  loss {loss(job.latest_loss)}  {job.state}"
+    bar = f"[{progress_bar(job.progress, width)}] {job.progress:4.0%}"
+    return f"{bar}  {steps}  {epoch}  loss {loss(job.latest_loss)}  {job.state}"
 
 
 def table(jobs: list[Job]) -> str:
@@ -59,20 +60,27 @@ def table(jobs: list[Job]) -> str:
         for job in jobs
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
 def details(job: Job) -> str:
     """Everything known about one job, as `label: value` lines."""
     hp = job.hyperparameters
-    rate = f"multiplier {hp.learning_rate_multiplier}" if hp.learning_rate_multiplier is not None else unknown(hp.learning_rate)
+    rate = (
+        f"multiplier {hp.learning_rate_multiplier}"
+        if hp.learning_rate_multiplier is not None
+        else unknown(hp.learning_rate)
+    )
     lines = [
         ("name", job.name),
         ("display name", job.display_name or "-"),
         ("state", str(job.state)),
         ("backend", job.backend),
         ("base model", job.base_model or "-"),
-        ("hyperparameters", f"{unknown(hp.epoch_count)} epochs, batch size {unknown(hp.batch_size)}, learning rate {rate}"),
+        (
+            "hyperparameters",
+            f"{unknown(hp.epoch_count)} epochs, batch size {unknown(hp.batch_size)}, learning rate {rate}",
+        ),
         ("progress", progress_line(job)),
         ("dataset", job.dataset_path or "-"),
         ("dataset sha256", job.dataset_sha256 or "-"),
@@ -96,9 +104,11 @@ def details(job: Job) -> str:
 def outcome(job: Job) -> str:
     """One sentence for the end of a watch."""
     if job.state is JobState.ACTIVE:
-        return f"{job.name} is ready: try it with `tunedeck try {job.id} \"...\"`"
+        return f'{job.name} is ready: try it with `tunedeck try {job.id} "..."`'
     if job.state is JobState.CANCELLED:
-        return f"{job.name} was cancelled; its quality is unpredictable. Launch again with fewer epochs to stop earlier."
+        return (
+            f"{job.name} was cancelled; its quality is unpredictable. Launch again with fewer epochs to stop earlier."
+        )
     if job.state is JobState.DELETED:
         return f"{job.name} is gone from the backend."
     return f"{job.name} failed" + (f": {job.error}" if job.error else "")

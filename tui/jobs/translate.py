@@ -77,16 +77,28 @@ def from_api_error(exc, where: str, api_key: str | None = None) -> BackendError:
             code,
         )
     if code == 404:
-        return BackendError(ErrorKind.NOT_FOUND, f"{where}: not found: {message}", "check the name with `tunedeck jobs list`", code)
+        return BackendError(
+            ErrorKind.NOT_FOUND, f"{where}: not found: {message}", "check the name with `tunedeck jobs list`", code
+        )
     if code == 429:
         wait = parse_retry_after(headers.get("Retry-After") if hasattr(headers, "get") else None)
-        hint = f"wait {wait:.0f} s and retry" if wait is not None else "wait a little and retry; tunedeck retries polling by itself"
+        hint = (
+            f"wait {wait:.0f} s and retry"
+            if wait is not None
+            else "wait a little and retry; tunedeck retries polling by itself"
+        )
         return BackendError(ErrorKind.RATE_LIMITED, f"{where} is rate-limiting requests: {message}", hint, code, wait)
     if code >= 500:
-        return BackendError(ErrorKind.SERVER, f"{where} had a server error: {message}", "this is usually temporary; retry shortly", code)
+        return BackendError(
+            ErrorKind.SERVER, f"{where} had a server error: {message}", "this is usually temporary; retry shortly", code
+        )
     if status == "FAILED_PRECONDITION":
-        return BackendError(ErrorKind.FAILED_PRECONDITION, f"{where} cannot do that now: {message}", "check the job's state", code)
-    return BackendError(ErrorKind.INVALID, f"{where} rejected the request: {message}", "fix the request and retry", code or None)
+        return BackendError(
+            ErrorKind.FAILED_PRECONDITION, f"{where} cannot do that now: {message}", "check the job's state", code
+        )
+    return BackendError(
+        ErrorKind.INVALID, f"{where} rejected the request: {message}", "fix the request and retry", code or None
+    )
 
 
 def from_exception(exc: BaseException, where: str, hint_unreachable: str, api_key: str | None = None) -> BackendError:
@@ -104,12 +116,18 @@ def from_exception(exc: BaseException, where: str, hint_unreachable: str, api_ke
 
     if isinstance(exc, aiohttp.ClientConnectorError):
         reason = getattr(exc.os_error, "strerror", None) or str(exc.os_error)
-        return BackendError(ErrorKind.UNREACHABLE, f"cannot reach {where} at {exc.host}:{exc.port} ({reason})", hint_unreachable)
+        return BackendError(
+            ErrorKind.UNREACHABLE, f"cannot reach {where} at {exc.host}:{exc.port} ({reason})", hint_unreachable
+        )
     if isinstance(exc, (aiohttp.ClientConnectionError, ConnectionError, OSError)):
         detail = _scrub(str(exc) or type(exc).__name__, api_key)
         return BackendError(ErrorKind.UNREACHABLE, f"cannot reach {where} ({detail})", hint_unreachable)
     if isinstance(exc, aiohttp.ClientError):
         detail = _scrub(str(exc) or type(exc).__name__, api_key)
-        return BackendError(ErrorKind.SERVER, f"{where} sent an answer that could not be read ({detail})", "retry shortly")
+        return BackendError(
+            ErrorKind.SERVER, f"{where} sent an answer that could not be read ({detail})", "retry shortly"
+        )
     detail = _scrub(f"{type(exc).__name__}: {exc}", api_key)
-    return BackendError(ErrorKind.SERVER, f"unexpected failure talking to {where} ({detail})", "retry; if it persists, report it")
+    return BackendError(
+        ErrorKind.SERVER, f"unexpected failure talking to {where} ({detail})", "retry; if it persists, report it"
+    )

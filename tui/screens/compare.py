@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from tui.jobs.curve import suggest_epochs
+from tui.jobs.events import Event, JobRemoved
 from tui.models import Job
+from tui.screens.base import AppScreen
+from tui.screens.monitor_format import best_loss, job_title, learning_rate_text, loss_text, or_dash
 from tui.widgets.chart_series import METRICS, JobSeries
 from tui.widgets.loss_chart import ChartView, LossChart, describe, zoom_steps
-from tui.widgets.monitor_format import best_loss, job_title, learning_rate_text, loss_text, or_dash
 
 COLUMNS = (
     ("job", "Job"),
@@ -57,11 +59,11 @@ def comparison_row(job: Job, title: str | None = None) -> tuple[str, ...]:
     )
 
 
-class CompareScreen(Screen):
+class CompareScreen(AppScreen[None]):
     """Overlaid loss curves of the marked jobs; Esc goes back to the monitor."""
 
     CSS_PATH = "compare.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="compare.back"),
         Binding("s", "toggle_smoothing", "Smooth", tooltip="Smoothed or raw loss", id="compare.smoothing"),
         Binding("l", "toggle_log", "Log", tooltip="Log or linear loss scale", id="compare.log_scale"),
@@ -96,9 +98,13 @@ class CompareScreen(Screen):
         found = (manager.job(name) for name in self._names) if manager is not None else ()
         return [job for job in found if job is not None]
 
-    def _on_job_event(self, event: object) -> None:
-        job = getattr(event, "job", None)
-        name = getattr(event, "name", None) or (job.name if job is not None else None)
+    def _on_job_event(self, event: Event) -> None:
+        if isinstance(event, JobRemoved):
+            name = event.name
+        elif hasattr(event, "job"):
+            name = event.job.name
+        else:
+            return  # backend health: the app's header shows it
         if name in self._names:
             self._redraw()
 

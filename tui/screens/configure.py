@@ -7,21 +7,24 @@ manager checks again on its side. After a launch the Monitor opens on the new jo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Static
-from textual.worker import Worker, WorkerState
+from textual.widgets import Button, Footer, Header, Input, Static
 
+from tui.datasets.opened import OpenedDataset, read_and_check
+from tui.errors import TunedeckError
 from tui.jobs.backend import BackendCapabilities
-from tui.models import JobSpec
+from tui.jobs.errors import LaunchRefused
+from tui.messages import OpenJob, WorkProgress
+from tui.models import JobSpec, Severity
+from tui.screens.base import AppScreen
+from tui.screens.paths import display_path
 from tui.widgets.fields import FieldInput
 from tui.widgets.job_form import JobForm
-from tui.widgets.opened_dataset import OpenedDataset, WorkProgress, display_path, read_and_check
 
 SMALL_DATASET = 100  # below this, the guide's advice is a smaller learning rate
 
@@ -60,15 +63,26 @@ def refusal(dataset: OpenedDataset | None) -> str | None:
     return None
 
 
-class ConfigureScreen(Screen):
+class ConfigureScreen(AppScreen[None]):
     """Fill in a tuning job and launch it on the active backend."""
 
     CSS_PATH = "configure.tcss"
-    BINDINGS = [
-        Binding("ctrl+l", "launch", "Launch", tooltip="Start the tuning job on the active backend", id="configure.launch"),
-        Binding("ctrl+o", "show_call", "Show call", tooltip="The exact request the launch sends", id="configure.show-call"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+l", "launch", "Launch", tooltip="Start the tuning job on the active backend", id="configure.launch"
+        ),
+        Binding(
+            "ctrl+o", "show_call", "Show call", tooltip="The exact request the launch sends", id="configure.show-call"
+        ),
         Binding("ctrl+r", "reset", "Defaults", tooltip="Put the guide's defaults back", id="configure.defaults"),
-        Binding("escape", "leave_field", "Leave field", tooltip="Stop typing so 1-5 switch screens", show=False, id="configure.leave-field"),
+        Binding(
+            "escape",
+            "leave_field",
+            "Leave field",
+            tooltip="Stop typing so 1-5 switch screens",
+            show=False,
+            id="configure.leave-field",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -88,13 +102,12 @@ class ConfigureScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.steady(self)
         self.app.dataset_changed.subscribe(self, self._dataset_changed)
         self.app.manager_ready.subscribe(self, lambda _manager: self._manager_ready())
         if self.app.manager is not None:
             self._manager_ready()
         self._refresh_summary()
-        self.query_one("#display_name").focus()
+        self.query_one("#display_name", Input).focus()
 
     # -- dataset and summary ----------------------------------------------------------------
 
@@ -102,7 +115,7 @@ class ConfigureScreen(Screen):
     def dataset(self) -> OpenedDataset | None:
         return self.app.dataset
 
-    def _dataset_changed(self, _dataset: Any) -> None:
+    def _dataset_changed(self, _dataset: OpenedDataset) -> None:
         self._refresh_summary()
 
     def _refresh_summary(self) -> None:
@@ -134,24 +147,26 @@ class ConfigureScreen(Screen):
     # -- the backend ---------------------------------------------------------------------------
 
     def _manager_ready(self) -> None:
-        self.query_one(JobForm).set_capabilities(self.app.manager.backend.capabilities)
-        self._load_base_models()
+        if self.app.manager is not None:
+            self.query_one(JobForm).set_capabilities(self.app.manager.backend.capabilities)
+            self._load_base_models()
 
     @work(exclusive=True, group="base-models", exit_on_error=False)
     async def _load_base_models(self) -> None:
+        if self.app.manager is None:
+            return
         models = await self.app.manager.base_models()
         self.query_one(JobForm).set_base_models([model.name for model in models])
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if event.worker.group == "base-models":
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        if group == "base-models":
             self.query_one(JobForm).set_advice_note("base_model", f"Could not list base models: {error}")
-        elif event.worker.group == "launch":
+        elif group == "launch":
             self._launch_failed(error)
-        elif event.worker.group == "dataset":
-            self.notify(f"Could not open the job's dataset: {error}", title="Dataset", severity="error", timeout=10)
+        elif group == "dataset":
+            self.app.report_error(error, "Could not open the job's dataset")
+        else:
+            super().worker_failed(group, error)
 
     # -- the public entry used by relaunch ----------------------------------------------------
 
@@ -164,7 +179,10 @@ class ConfigureScreen(Screen):
 
     @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
     def _open_dataset(self, path: Path) -> None:
-        opened = read_and_check(path, None, self)
+        def progress(stage: str, done: float, total: float | None) -> None:
+            self.post_message(WorkProgress(stage, done, total))
+
+        opened = read_and_check(path, None, progress)
         self.app.call_from_thread(self._dataset_opened, opened)
 
     def _dataset_opened(self, opened: OpenedDataset) -> None:
@@ -192,13 +210,16 @@ class ConfigureScreen(Screen):
             self.query_one(JobForm).show_errors(errors)
             self.notify("Fix the marked fields to see the call.", title="Show call", severity="warning")
             return
+        if self.app.manager is None:
+            self.notify("The backend is still starting; try again in a moment.", title="Show call", severity="warning")
+            return
+        from tui.screens.call_preview import request_preview
         from tui.screens.dialogs import TextDialog
-        from tui.widgets.call_preview import request_preview
 
         try:
-            text = request_preview(spec, self.dataset, self.app.backend_label)
+            text = request_preview(self.app.manager.backend, spec, self.dataset, self.app.backend_label)
         except Exception as exc:  # noqa: BLE001 - a broken file must not crash the app
-            self.notify(f"Could not build the call: {exc}", title="Show call", severity="error")
+            self.app.report_error(exc, "Could not build the call")
             return
         self.app.push_screen(TextDialog("The launch request", text))
 
@@ -210,9 +231,9 @@ class ConfigureScreen(Screen):
             self.notify("Some fields are not valid: see the messages under them.", title="Launch", severity="error")
             return
         reason = refusal(self.dataset)
-        if reason is not None:
-            self.query_one("#launch-status", Static).update(reason)
-            self.notify(reason, title="Launch", severity="error", timeout=10)
+        if reason is not None or self.dataset is None:
+            self.query_one("#launch-status", Static).update(reason or "")
+            self.notify(reason or "", title="Launch", severity="error", timeout=10)
             return
         if self.app.manager is None:
             self.notify("The backend is still starting; try again in a moment.", title="Launch", severity="warning")
@@ -223,27 +244,29 @@ class ConfigureScreen(Screen):
 
     @work(exclusive=True, group="launch", exit_on_error=False)
     async def _launch(self, spec: JobSpec, dataset_path: str) -> None:
+        if self.app.manager is None:
+            return
         job = await self.app.manager.launch(spec, dataset_path)
         self.query_one("#launch", Button).disabled = False
         self.query_one("#launch-status", Static).update(f"Launched {job.display_name or job.name}.")
         self.notify(f"Launched {job.display_name or job.name} ({job.name}).", title="Launch")
-        await self.app.open_job(job.name)
+        self.post_message(OpenJob(job.name))
 
     def _launch_failed(self, error: BaseException) -> None:
         self.query_one("#launch", Button).disabled = False
-        report = getattr(error, "report", None)
-        if report is not None:
-            errors = [f for f in report.findings if str(f.severity) == "error"]
+        if isinstance(error, LaunchRefused):
+            errors = [f for f in error.report.findings if f.severity is Severity.ERROR]
             first = errors[0] if errors else None
             detail = f" e.g. line {first.line}: {first.message}" if first is not None else ""
-            message = f"Launch refused: the dataset has {len(errors)} lint error(s).{detail} Fix them and reload the file."
+            message = (
+                f"Launch refused: the dataset has {len(errors)} lint error(s).{detail} Fix them and reload the file."
+            )
         else:
             message = f"Launch failed: {error}"
-            next_step = getattr(error, "next_step", "")
-            if next_step:
+            if isinstance(error, TunedeckError) and error.next_step:
                 from tui.screens.dialogs import ErrorDialog
 
-                self.app.push_screen(ErrorDialog("Launch failed", getattr(error, "message", str(error)), next_step))
+                self.app.push_screen(ErrorDialog("Launch failed", error.message, error.next_step))
         status = self.query_one("#launch-status", Static)
         status.update(message)
         status.add_class("error-text")

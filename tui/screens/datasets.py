@@ -2,44 +2,52 @@
 
 Reading and linting run in a thread worker with a progress bar, so a large file never
 freezes the UI. The bar exists only while a file is being read: an idle bar would keep
-animating (and waking the app) for the whole session. The opened dataset (path, reader, lint report) is kept on the app as
-`app.dataset` for the Configure screen, and announced on `app.dataset_changed`.
+animating (and waking the app) for the whole session. The opened dataset (path, reader,
+lint report) is kept on the app as `app.dataset` for the Configure screen, and announced on
+`app.dataset_changed`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
+from tui.messages import DatasetIndexed, DatasetLinted, DatasetOpened, WorkProgress
 from tui.samples import sample_paths
+from tui.screens.base import AppScreen
 
-# tui.widgets.opened_dataset is imported where it is used: it is not needed for the first frame.
+# tui.datasets.opened (and the readers) are imported where they are used: the first
+# frame does not need them.
 
 PREVIEW_WAIT_S = 0.3  # the longest the first frame waits for the preview of a file given on the command line
 
 if TYPE_CHECKING:
-    from tui.widgets.opened_dataset import DatasetIndexed, DatasetLinted, DatasetOpened, OpenedDataset, WorkProgress
+    from textual.widgets import Button, Input, ProgressBar, TabbedContent
+
+    from tui.datasets import DatasetReader
+    from tui.datasets.first_page import FirstPage
+    from tui.datasets.opened import OpenedDataset
+    from tui.widgets.dataset_stats import DatasetStatsView
     from tui.widgets.example_table import ExampleTable
+    from tui.widgets.example_viewer import ExampleViewer
     from tui.widgets.findings_list import FindingsTable
     from tui.widgets.path_input import PathInput
 
 
-class DatasetsScreen(Screen):
+class DatasetsScreen(AppScreen[None]):
     """Open a dataset and inspect it before tuning on it."""
 
     # Styles: datasets.tcss, loaded by the app with its own (see TuneDeckApp.CSS_PATH).
     AUTO_FOCUS = "#samples"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "focus_path", "Open path", tooltip="Type a path (→ completes)", id="datasets.open-path"),
         Binding("b", "browse", "Browse", tooltip="Pick a file in a directory tree", id="datasets.browse"),
         Binding("s", "focus_samples", "Samples", tooltip="The datasets shipped with tunedeck", id="datasets.samples"),
@@ -47,12 +55,25 @@ class DatasetsScreen(Screen):
         Binding("f", "show_tab('findings')", "Findings", show=False, id="datasets.findings"),
         Binding("t", "show_tab('stats')", "Stats", show=False, id="datasets.stats"),
         Binding("right_square_bracket", "next_tab", "Next panel", key_display="]", show=False, id="datasets.next-tab"),
-        Binding("left_square_bracket", "previous_tab", "Previous panel", key_display="[", show=False, id="datasets.previous-tab"),
+        Binding(
+            "left_square_bracket",
+            "previous_tab",
+            "Previous panel",
+            key_display="[",
+            show=False,
+            id="datasets.previous-tab",
+        ),
         Binding("r", "reload", "Reload", tooltip="Read and check the file again", id="datasets.reload"),
-        Binding("c", "configure", "Configure job", tooltip="Set up a tuning job on this dataset", id="datasets.configure"),
+        Binding(
+            "c", "configure", "Configure job", tooltip="Set up a tuning job on this dataset", id="datasets.configure"
+        ),
     ]
     TABS = ("examples", "findings", "stats")
-    TAB_FOCUS = {"examples": "#example-table", "findings": "#findings-table", "stats": "#stats-view"}
+    TAB_FOCUS: ClassVar[dict[str, str]] = {
+        "examples": "#example-table",
+        "findings": "#findings-table",
+        "stats": "#stats-view",
+    }
 
     def compose(self) -> ComposeResult:
         # The first frame is the header and the samples list: the rest is mounted right after it
@@ -71,7 +92,7 @@ class DatasetsScreen(Screen):
 
     def _preview(self) -> str:
         """The first records of the file given on the command line, as text, if they are read in time."""
-        first_page = getattr(self.app, "open_on_start", None)
+        first_page = self.app.open_on_start
         if first_page is None or not first_page.previewed.wait(PREVIEW_WAIT_S) or not first_page.preview:
             return ""
         from tui.widgets.example_table import INPUT_CHARS, OUTPUT_CHARS, one_line
@@ -89,10 +110,9 @@ class DatasetsScreen(Screen):
         """Mount the path bar, the example/findings/stats panels and the footer."""
         from textual.widgets import Button, Footer
 
+        from tui.screens.paths import display_path
         from tui.widgets.dataset_panels import DatasetPanels
         from tui.widgets.path_input import PathInput
-
-        from tui.widgets.opened_dataset import display_path
 
         shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
         path_bar = Horizontal(PathInput(value=shown, id="path"), Button("Browse…", id="browse"), id="open-bar")
@@ -100,36 +120,55 @@ class DatasetsScreen(Screen):
         self.query("#first-rows").remove()  # the table takes the preview's place
         self.query_one("#main").mount(DatasetPanels())
         self.mount(Footer())
-        self.call_after_refresh(self.app.steady, self)
         self.call_after_refresh(self.refresh_bindings)  # a footer mounted late must hear of the keys
         self._built = True
         for message in self._early:  # news of it that came before the panels
             self.call_after_refresh(self.post_message, message)
         self._early = ()
 
+    # The panels are mounted after the first frame, their modules imported then: these
+    # typed lookups keep the imports out of the first frame.
+    @property
+    def _path_input(self) -> PathInput:
+        return cast("PathInput", self.query_one("#path"))
+
+    @property
+    def _example_table(self) -> ExampleTable:
+        return cast("ExampleTable", self.query_one("#example-table"))
+
+    @property
+    def _findings_table(self) -> FindingsTable:
+        return cast("FindingsTable", self.query_one("#findings-table"))
+
+    @property
+    def _stats_view(self) -> DatasetStatsView:
+        return cast("DatasetStatsView", self.query_one("#stats-view"))
+
+    @property
+    def _tabs(self) -> TabbedContent:
+        return cast("TabbedContent", self.query_one("#dataset-tabs"))
+
     _shown: OpenedDataset | None = None
-    _progress: tuple[Horizontal, Static, Any] | None = None  # (row, stage label, bar) while a file is read
+    _progress: tuple[Horizontal, Static, ProgressBar] | None = None  # (row, stage label, bar) while a file is read
     _built = False  # the panels are mounted
     _opening: Path | None = None  # the file being read
     _start_path: Path | None = None  # the file given on the command line
-    _reader: Any = None  # the reader of the file being read
-    _early: tuple[Any, ...] = ()  # news of the file read that came before the panels
+    _reader: DatasetReader | None = None  # the reader of the file being read
+    _early: tuple[Message, ...] = ()  # news of the file read that came before the panels
     _told_end = False  # said where the index has got, at the end of the rows known so far
 
     def on_mount(self) -> None:
         self.app.dataset_changed.subscribe(self, self._dataset_changed)
         self.app.after_first_paint(self._build)
-        first_page = getattr(self.app, "open_on_start", None)
+        first_page = self.app.open_on_start
         if first_page is not None:  # `tunedeck PATH`: its first rows are being read since the start
             self._opening = self._start_path = first_page.path
             self._set_summary(f"Reading {first_page.path.name}…", "muted")
             self.app.after_first_paint(first_page.read_rows)
             first_page.when_read(self._first_page_read)
 
-    def _first_page_read(self, first_page) -> None:
+    def _first_page_read(self, first_page: FirstPage) -> None:
         """The command line's file is read (on the reading thread, or at once)."""
-        from tui.widgets.opened_dataset import DatasetOpened
-
         if first_page.error is None:
             self.post_message(DatasetOpened(first_page.path, first_page.reader, first_page.rows))
         else:  # read it again the usual way, which reports what is wrong
@@ -140,9 +179,9 @@ class DatasetsScreen(Screen):
     def open_path(self, path: str | Path, format: str | None = None) -> None:
         """Read and check the dataset at `path` in the background."""
         path = Path(path).expanduser()
-        from tui.widgets.opened_dataset import display_path
+        from tui.screens.paths import display_path
 
-        self.query_one("#path").value = display_path(path)
+        self._path_input.value = display_path(path)
         self._set_summary(f"Reading {path.name}…", "muted")
         if self._reader is not None:
             self._reader.stop_indexing()  # the file read before is no longer wanted
@@ -156,7 +195,6 @@ class DatasetsScreen(Screen):
 
         from tui.datasets.first_page import FIRST_ROWS
         from tui.datasets.reader import open_reader
-        from tui.widgets.opened_dataset import DatasetOpened
 
         reader = open_reader(path, format)
         rows = reader.first_rows(FIRST_ROWS)
@@ -164,21 +202,27 @@ class DatasetsScreen(Screen):
             self.post_message(DatasetOpened(path, reader, rows))
 
     @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
-    def _finish(self, path: Path, reader: Any) -> None:
+    def _finish(self, path: Path, reader: DatasetReader) -> None:
         """Index and lint the file whose first rows are shown."""
         from textual.worker import get_current_worker
 
-        from tui.widgets.opened_dataset import DatasetIndexed, DatasetLinted, finish_reading
+        from tui.datasets.opened import finish_reading
 
         worker = get_current_worker()
 
-        def post(message) -> None:
+        def post(message: Message) -> None:
             if not worker.is_cancelled:  # a newer open replaced this one: its messages win
                 self.post_message(message)
 
-        opened = finish_reading(reader, SimpleNamespace(post_message=post),
-                                indexed=lambda reader: post(DatasetIndexed(path, reader)),
-                                cancelled=lambda: worker.is_cancelled)
+        def progress(stage: str, done: float, total: float | None) -> None:
+            post(WorkProgress(stage, done, total))
+
+        opened = finish_reading(
+            reader,
+            progress,
+            indexed=lambda reader: post(DatasetIndexed(path, reader)),
+            cancelled=lambda: worker.is_cancelled,
+        )
         if opened is not None:
             post(DatasetLinted(path, opened.reader, opened.report))
 
@@ -198,14 +242,15 @@ class DatasetsScreen(Screen):
         bar.update(total=message.total, progress=message.done)
         reader = self._reading()
         if message.stage == "Indexing" and reader is not None and not reader.complete:
-            self.query_one("#example-table").grow(len(reader))
-            self._set_summary(f"{reader.path.name}\n{len(reader):,} examples so far · indexing "
-                              f"{reader.index.fraction:.0%}", "muted")
+            self._example_table.grow(len(reader))
+            self._set_summary(
+                f"{reader.path.name}\n{len(reader):,} examples so far · indexing {reader.index.fraction:.0%}", "muted"
+            )
 
-    def _reading(self) -> Any:
+    def _reading(self) -> DatasetReader | None:
         """The reader in the example table, if it is the file being read."""
         tables = self.query("#example-table")
-        reader = tables.first().reader if tables else None
+        reader = cast("ExampleTable", tables.first()).reader if tables else None
         return reader if reader is not None and reader.path == self._opening else None
 
     def _end_progress(self) -> None:
@@ -223,14 +268,14 @@ class DatasetsScreen(Screen):
             return
         self._told_end = False
         self._reader = message.reader
-        table = self.query_one("#example-table")
+        table = self._example_table
         table.show(message.reader, rows=message.rows)
         if message.path == self._start_path:
             table.focus()  # opened from the shell: its keys move through the examples at once
         self._set_summary(f"{message.path.name}\nindexing…", "muted")
         self.call_after_refresh(self._rows_shown, message.path, message.reader)
 
-    def _rows_shown(self, path: Path, reader: Any) -> None:
+    def _rows_shown(self, path: Path, reader: DatasetReader) -> None:
         # The table lays its rows out on the frame after: the job manager may start loading then.
         self.call_after_refresh(self.app.first_rows_shown.set)
         if reader is self._reader:
@@ -240,7 +285,7 @@ class DatasetsScreen(Screen):
         if not self._built:
             self._early = (*self._early, message)
             return
-        table = self.query_one("#example-table")
+        table = self._example_table
         if table.reader is message.reader:
             table.grow(len(message.reader))
         else:
@@ -252,7 +297,7 @@ class DatasetsScreen(Screen):
             self._early = (*self._early, message)
             return
         self._end_progress()
-        from tui.widgets.opened_dataset import OpenedDataset
+        from tui.datasets.opened import OpenedDataset
 
         opened = OpenedDataset(message.path, message.reader, message.report)
         self._shown = opened
@@ -264,21 +309,21 @@ class DatasetsScreen(Screen):
         """A dataset opened elsewhere (a relaunch from the monitor): show it here too."""
         if opened is not self._shown and self.query("#example-table"):
             self._shown = opened
-            from tui.widgets.opened_dataset import display_path
+            from tui.screens.paths import display_path
 
-            self.query_one("#path").value = display_path(opened.path)
-            self.query_one("#example-table").show(opened.reader)
+            self._path_input.value = display_path(opened.path)
+            self._example_table.show(opened.reader)
             self._show_report(opened)
 
     def _show_report(self, opened: OpenedDataset) -> None:
         report = opened.report
         findings = list(report.findings)
-        self.query_one("#findings-table").show(findings)
-        self.query_one("#stats-view").show(report.stats, getattr(report, "profile", None))
-        from tui.widgets.opened_dataset import count_by_severity
+        self._findings_table.show(findings)
+        self._stats_view.show(report.stats, report.profile)
+        from tui.datasets.opened import count_by_severity
 
-        counts = {**count_by_severity(findings), **getattr(report, "counts", {})}
-        tabs = self.query_one("#dataset-tabs")
+        counts = {**count_by_severity(findings), **report.counts}
+        tabs = self._tabs
         tabs.get_tab("findings").label = f"Findings ({len(findings)})"
         dataset = opened.reader.dataset
         lines = [
@@ -293,13 +338,18 @@ class DatasetsScreen(Screen):
             lines.append("Ready to tune: press c.")
             self._set_summary("\n".join(lines), "success-text")
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "dataset" or event.state is not WorkerState.ERROR or event.worker.is_cancelled:
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        if group != "dataset":
+            super().worker_failed(group, error)
             return
         self._end_progress()
-        error = event.worker.error
         self._set_summary(f"Could not open the dataset:\n{error}", "error-text")
-        self.notify(f"{error}\nCheck the path and the file's format, then open it again.", title="Dataset", severity="error", timeout=10)
+        self.notify(
+            f"{error}\nCheck the path and the file's format, then open it again.",
+            title="Dataset",
+            severity="error",
+            timeout=10,
+        )
 
     def _set_summary(self, text: str, style: str) -> None:
         summary = self.query_one("#dataset-summary", Static)
@@ -308,33 +358,41 @@ class DatasetsScreen(Screen):
 
     # -- events from widgets ------------------------------------------------------------
 
-    def on_input_submitted(self, event) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "path" and event.value.strip():
             self.open_path(event.value.strip())
-            self.query_one("#example-table").focus()  # so single-letter keys work at once
+            self._example_table.focus()  # so single-letter keys work at once
 
     @on(OptionList.OptionSelected, "#samples")
     def _sample_selected(self, event: OptionList.OptionSelected) -> None:
-        self.open_path(event.option.id)
+        if event.option.id is not None:
+            self.open_path(event.option.id)
 
-    def on_button_pressed(self, event) -> None:
+    def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "browse":
             self.action_browse()
 
     def on_example_table_example_highlighted(self, message: ExampleTable.ExampleHighlighted) -> None:
-        self.query_one("#example-viewer").show(message.row, self.query_one("#path").value)
+        viewer = cast("ExampleViewer", self.query_one("#example-viewer"))
+        viewer.show(message.row, self._path_input.value)
         reader = message.table.reader
         if reader is not None and not reader.complete and message.index >= message.table.total - 1:
             if not self._told_end:
                 self._told_end = True
-                self.notify(f"{len(reader):,} examples indexed so far ({reader.index.fraction:.0%} of the file); "
-                            "the rest appear as indexing goes on.", title="Still indexing", timeout=4)
+                self.notify(
+                    f"{len(reader):,} examples indexed so far ({reader.index.fraction:.0%} of the file); "
+                    "the rest appear as indexing goes on.",
+                    title="Still indexing",
+                    timeout=4,
+                )
         else:
             self._told_end = False
 
     def on_findings_table_finding_highlighted(self, message: FindingsTable.FindingHighlighted) -> None:
         finding = message.finding
-        where = f"{Path(finding.path).name if finding.path else 'file'}:{finding.line}" if finding.line else "whole file"
+        where = (
+            f"{Path(finding.path).name if finding.path else 'file'}:{finding.line}" if finding.line else "whole file"
+        )
         field = f" · field {finding.field}" if finding.field else ""
         text = f"{finding.severity} {finding.rule} · {where}{field}\n{finding.message}"
         if finding.hint:
@@ -343,12 +401,12 @@ class DatasetsScreen(Screen):
 
     def on_findings_table_finding_chosen(self, message: FindingsTable.FindingChosen) -> None:
         finding = message.finding
-        table = self.query_one("#example-table")
+        table = self._example_table
         if finding.line is None or table.reader is None:
             self.notify("This finding is about the whole file, not one example.", title="Findings")
             return
         self.action_show_tab("examples")
-        from tui.widgets.opened_dataset import index_of_line
+        from tui.datasets.opened import index_of_line
 
         table.go_to(index_of_line(table.reader, finding.line))
         table.focus()
@@ -356,7 +414,7 @@ class DatasetsScreen(Screen):
     # -- actions ---------------------------------------------------------------------------
 
     def action_focus_path(self) -> None:
-        self.query_one("#path").focus()
+        self._path_input.focus()
 
     def action_focus_samples(self) -> None:
         self.query_one("#samples", OptionList).focus()
@@ -364,7 +422,7 @@ class DatasetsScreen(Screen):
     def action_browse(self) -> None:
         from tui.screens.dialogs import OpenFileDialog
 
-        start = Path(self.query_one("#path").value or ".").expanduser()
+        start = Path(self._path_input.value or ".").expanduser()
         self.app.push_screen(OpenFileDialog(start if start.is_dir() else start.parent), self._browsed)
 
     def _browsed(self, path: Path | None) -> None:
@@ -374,7 +432,7 @@ class DatasetsScreen(Screen):
     def action_show_tab(self, tab: str) -> None:
         # Focus moves into the shown panel: a focused widget left in a hidden panel
         # would pull the tabs back to its own panel.
-        self.query_one("#dataset-tabs").active = tab
+        self._tabs.active = tab
         self.query_one(self.TAB_FOCUS[tab]).focus()
 
     def action_next_tab(self) -> None:
@@ -384,15 +442,15 @@ class DatasetsScreen(Screen):
         self._step_tab(-1)
 
     def _step_tab(self, step: int) -> None:
-        tabs = self.query_one("#dataset-tabs")
+        tabs = self._tabs
         self.action_show_tab(self.TABS[(self.TABS.index(tabs.active) + step) % len(self.TABS)])
 
     def action_reload(self) -> None:
-        value = self.query_one("#path").value.strip()
+        value = self._path_input.value.strip()
         if value:
             self.open_path(value)
         else:
             self.notify("Open a dataset first (o: type a path, s: samples).", title="Reload")
 
-    def action_configure(self) -> None:
-        self.app.switch_mode("configure")
+    async def action_configure(self) -> None:
+        await self.app.switch_mode("configure")

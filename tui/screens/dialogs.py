@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Static, TextArea
@@ -17,7 +18,7 @@ class ConfirmDialog(ModalScreen[bool]):
     """Ask a yes/no question; dismisses with True when confirmed."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
@@ -35,7 +36,9 @@ class ConfirmDialog(ModalScreen[bool]):
             if self._detail:
                 yield Static(self._detail, classes="dialog-body", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self._confirm_label} (y)", id="confirm-yes", variant="error" if self._danger else "primary")
+                yield Button(
+                    f"{self._confirm_label} (y)", id="confirm-yes", variant="error" if self._danger else "primary"
+                )
                 yield Button("No (n)", id="confirm-no")
 
     def on_mount(self) -> None:
@@ -53,7 +56,7 @@ class ErrorDialog(ModalScreen[None]):
     """Show what went wrong, where, and what to do next."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape,enter", "close", "Close", id="error.close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", "Close", id="error.close")]
 
     def __init__(self, title: str, message: str, next_step: str = "") -> None:
         super().__init__()
@@ -89,7 +92,7 @@ class OpenFileDialog(ModalScreen["Path | None"]):
     """Pick a dataset file in a directory tree; dismisses with the path or None."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="open-file.cancel"),
         Binding("backspace", "parent", "Parent folder", id="open-file.parent"),
     ]
@@ -137,7 +140,7 @@ class TextDialog(ModalScreen[None]):
     """Show a long read-only text (e.g. a request body) that can be scrolled and copied."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "close", "Close", id="text.close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close", id="text.close")]
 
     def __init__(self, title: str, text: str, language: str | None = None) -> None:
         super().__init__()
@@ -148,13 +151,13 @@ class TextDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -text"):
             yield Static(self._title, classes="dialog-title")
-            yield TextArea(self._text, read_only=True, language=self._language, id="dialog-text", show_line_numbers=False)
+            yield TextArea(
+                self._text, read_only=True, language=self._language, id="dialog-text", show_line_numbers=False
+            )
             yield Static("Esc closes · select text and ctrl+c copies", classes="muted")
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
-        if self.app.settings.test_mode:
-            area.cursor_blink = False
         area.focus()
 
     def action_close(self) -> None:

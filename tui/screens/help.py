@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
@@ -50,7 +51,7 @@ class HelpScreen(ModalScreen[None]):
     """A table of the keys active on the screen underneath."""
 
     CSS_PATH = "help.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close", id="help.close"),
         Binding("question_mark", "dismiss", "Close", key_display="?", show=False, id="help.close-again"),
         Binding("q", "dismiss", "Close", show=False, id="help.close-q"),
@@ -74,5 +75,5 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(row.key, row.description, row.where, row.detail)
         table.focus()
 
-    def action_dismiss(self) -> None:
-        self.dismiss(None)
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

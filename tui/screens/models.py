@@ -5,20 +5,22 @@ Rename, delete (asks first), open in the Monitor or try in the Playground.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from tui.jobs.events import Event, JobAdded, JobFinished, JobRemoved, JobStateChanged, JobUpdated
+from tui.messages import OpenJob, TryModel
 from tui.models import Job, JobState
+from tui.screens.base import AppScreen
 from tui.screens.dialogs import ConfirmDialog
 from tui.screens.monitor_dialogs import RenameDialog
-from tui.widgets.monitor_format import job_title
+from tui.screens.monitor_format import job_title
 from tui.widgets.monitor_job_table import STATE_COLOURS
 
 if TYPE_CHECKING:
@@ -33,18 +35,19 @@ COLUMNS = (
     ("id", "Name"),
 )
 # Events that change what this table shows (progress and loss points do not).
-RELEVANT = {"JobAdded", "JobStateChanged", "JobFinished", "JobRemoved", "JobUpdated"}
+RELEVANT = (JobAdded, JobStateChanged, JobFinished, JobRemoved, JobUpdated)
+FAILED = {"rename": "Could not rename", "delete": "Could not delete"}
 
 
 def created_text(job: Job) -> str:
     return job.created.strftime("%Y-%m-%d %H:%M") if job.created else "—"
 
 
-class ModelsScreen(Screen):
+class ModelsScreen(AppScreen[None]):
     """Every tuned model the backend knows, newest first."""
 
     CSS_PATH = "models.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "open", "Monitor", tooltip="Open the model's job in the Monitor", id="models.open"),
         Binding("t", "try_model", "Try", tooltip="Try the model in the Playground", id="models.try"),
         Binding("n", "rename", "Rename", tooltip="Change the model's display name", id="models.rename"),
@@ -91,7 +94,7 @@ class ModelsScreen(Screen):
         if not table.row_count or self.manager is None:
             return None
         name = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.manager.job(name)
+        return self.manager.job(name) if name is not None else None
 
     def _fill(self) -> None:
         table = self.query_one("#models-table", DataTable)
@@ -112,9 +115,15 @@ class ModelsScreen(Screen):
         else:
             empty.update("No tuned models on this backend yet. Launch a job from Configure (press 2).")
 
-    def _on_job_event(self, event: object) -> None:
-        if type(event).__name__ in RELEVANT:
+    def _on_job_event(self, event: Event) -> None:
+        if isinstance(event, RELEVANT):
             self._fill()
+
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        if group in FAILED:
+            self.notify(f"{FAILED[group]}: {error}", severity="error", timeout=10)
+        else:
+            super().worker_failed(group, error)
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -127,7 +136,7 @@ class ModelsScreen(Screen):
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row opens it in the Monitor."""
         event.stop()
-        await self.action_open()
+        self.action_open()
 
     def action_cursor_down(self) -> None:
         self.query_one("#models-table", DataTable).action_cursor_down()
@@ -135,32 +144,32 @@ class ModelsScreen(Screen):
     def action_cursor_up(self) -> None:
         self.query_one("#models-table", DataTable).action_cursor_up()
 
-    async def action_open(self) -> None:
+    def action_open(self) -> None:
         job = self._require()
         if job is not None:
-            await self.app.open_job(job.name)
+            self.post_message(OpenJob(job.name))
 
-    async def action_try_model(self) -> None:
+    def action_try_model(self) -> None:
         job = self._require()
         if job is not None:
-            await self.app.try_model(job.name)
+            self.post_message(TryModel(job.name))
 
     def action_rename(self) -> None:
         job = self._require()
         if job is None:
             return
-        self.app.push_screen(
-            RenameDialog(job.display_name, job.name),
-            lambda value: self._rename(job.name, value) if value and value != job.display_name else None,
-        )
 
-    @work(group="model-action", exit_on_error=False)
+        def renamed(value: str | None) -> None:
+            if value and value != job.display_name:
+                self._rename(job.name, value)
+
+        self.app.push_screen(RenameDialog(job.display_name, job.name), renamed)
+
+    @work(group="rename", exit_on_error=False)
     async def _rename(self, name: str, display_name: str) -> None:
-        try:
-            await self.manager.rename(name, display_name)
-        except Exception as exc:  # noqa: BLE001 - shown to the user
-            self.notify(f"Could not rename: {exc}", severity="error", timeout=10)
+        if self.manager is None:
             return
+        await self.manager.rename(name, display_name)
         self._fill()
         self.notify(f"Renamed to “{display_name}”.")
 
@@ -171,18 +180,19 @@ class ModelsScreen(Screen):
         detail = f"{job.name} is removed from the backend with its learned parameters. This cannot be undone."
         if not job.state.finished:
             detail += " The job is still training; deleting stops it."
-        self.app.push_screen(
-            ConfirmDialog(f"Delete {job_title(job)}?", detail, confirm_label="Delete", danger=True),
-            lambda yes: self._delete(job.name) if yes else None,
-        )
 
-    @work(group="model-action", exit_on_error=False)
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._delete(job.name)
+
+        dialog = ConfirmDialog(f"Delete {job_title(job)}?", detail, confirm_label="Delete", danger=True)
+        self.app.push_screen(dialog, confirmed)
+
+    @work(group="delete", exit_on_error=False)
     async def _delete(self, name: str) -> None:
-        try:
-            await self.manager.delete(name)
-        except Exception as exc:  # noqa: BLE001
-            self.notify(f"Could not delete: {exc}", severity="error", timeout=10)
+        if self.manager is None:
             return
+        await self.manager.delete(name)
         self._fill()
         self.notify(f"Deleted {name}.")
 

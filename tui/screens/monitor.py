@@ -11,23 +11,32 @@ from __future__ import annotations
 
 from dataclasses import replace
 from time import monotonic
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from tui.jobs.curve import Suggestion, suggest_epochs
-from tui.jobs.events import JobAdded, JobFinished, JobRemoved
+from tui.jobs.events import (
+    BackendFailed,
+    BackendMoved,
+    BackendRecovered,
+    Event,
+    HistoryFailed,
+    JobAdded,
+    JobFinished,
+    JobRemoved,
+)
 from tui.jobs.polling import DISPLAY_INTERVAL_S
 from tui.models import Job
 from tui.screens.monitor_actions import JobActions
+from tui.screens.monitor_format import job_title
 from tui.widgets.chart_series import JobSeries
 from tui.widgets.loss_chart import ZOOM_SHARES, ChartView, LossChart, describe, zoom_steps
-from tui.widgets.monitor_format import job_title
 from tui.widgets.monitor_job_table import JobTable
 from tui.widgets.monitor_summary import JobSummary, judged_points
 
@@ -47,25 +56,41 @@ UPDATE_S = DISPLAY_INTERVAL_S
 SETTLE_S = 0.3
 
 
-class MonitorScreen(JobActions, Screen):
+class MonitorScreen(JobActions):
     """Jobs, their loss curves and what to do about them."""
 
     CSS_PATH = "monitor.tcss"
     AUTO_FOCUS = "#jobs"  # the job list; the filter is hidden until `/`
-    BINDINGS = [
-        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter jobs by name or state", id="monitor.filter"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "slash", "filter", "Filter", key_display="/", tooltip="Filter jobs by name or state", id="monitor.filter"
+        ),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="monitor.clear_filter"),
         Binding("space", "mark", "Mark", tooltip="Mark or unmark the job for comparison", id="monitor.mark"),
         Binding("c", "compare", "Compare", tooltip="Overlay the marked jobs' curves", id="monitor.compare"),
         Binding("s", "toggle_smoothing", "Smooth", tooltip="Smoothed or raw loss", id="monitor.smoothing"),
         Binding("l", "toggle_log", "Log", tooltip="Log or linear loss scale", id="monitor.log_scale"),
-        Binding("z", "zoom", "Zoom", tooltip="Zoom to the most recent steps (press again to zoom further)", id="monitor.zoom"),
+        Binding(
+            "z",
+            "zoom",
+            "Zoom",
+            tooltip="Zoom to the most recent steps (press again to zoom further)",
+            id="monitor.zoom",
+        ),
         Binding("x", "cancel_job", "Cancel", tooltip="Cancel the job (asks first)", id="monitor.cancel"),
-        Binding("r", "relaunch", "Relaunch", tooltip="Relaunch with the suggested epochs (opens the form)", id="monitor.relaunch"),
+        Binding(
+            "r",
+            "relaunch",
+            "Relaunch",
+            tooltip="Relaunch with the suggested epochs (opens the form)",
+            id="monitor.relaunch",
+        ),
         Binding("d", "delete_job", "Delete", tooltip="Delete the tuned model (asks first)", id="monitor.delete"),
         Binding("t", "try_model", "Try", tooltip="Try the tuned model in the playground", id="monitor.try"),
         Binding("e", "export", "Export CSV", show=False, tooltip="Save the loss points as CSV", id="monitor.export"),
-        Binding("ctrl+r", "refresh_jobs", "Refresh now", show=False, tooltip="Ask the backend now", id="monitor.refresh"),
+        Binding(
+            "ctrl+r", "refresh_jobs", "Refresh now", show=False, tooltip="Ask the backend now", id="monitor.refresh"
+        ),
     ]
 
     def __init__(self) -> None:
@@ -95,7 +120,7 @@ class MonitorScreen(JobActions, Screen):
                 job_filter = Input(placeholder="filter jobs by name or state", id="job-filter")
                 job_filter.display = False
                 yield job_filter
-                yield JobTable(relative_times=not self.app.settings.test_mode, id="jobs")
+                yield JobTable(relative_times=self.app.show_clock, id="jobs")
                 yield Static("", id="jobs-empty", classes="muted")
             with Vertical(id="detail-pane"):
                 yield Static("", id="job-heading", classes="section-title")
@@ -105,7 +130,6 @@ class MonitorScreen(JobActions, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.steady(self)
         self.app.job_events.subscribe(self, self._on_job_event)
         if self.manager is not None:
             self._load_jobs()
@@ -133,7 +157,7 @@ class MonitorScreen(JobActions, Screen):
     # -- public -----------------------------------------------------------------------
 
     def select_job(self, name: str) -> None:
-        """Show this job (called by `app.open_job`)."""
+        """Show this job (the app calls it on an `OpenJob` message)."""
         table = self.query_one(JobTable)
         if not table.select(name):
             self._pending_select = name  # the job list may still be loading
@@ -146,7 +170,7 @@ class MonitorScreen(JobActions, Screen):
             return True
         try:
             table = self.query_one(JobTable)
-        except Exception:  # not composed yet
+        except NoMatches:  # not composed yet
             return True
         if action == "compare":
             return True if len(table.marked) >= 2 else None
@@ -168,6 +192,8 @@ class MonitorScreen(JobActions, Screen):
     # -- events ------------------------------------------------------------------------
 
     def _load_jobs(self) -> None:
+        if self.manager is None:
+            return
         table = self.query_one(JobTable)
         table.set_jobs(list(self.manager.jobs))
         self._update_empty()
@@ -176,18 +202,18 @@ class MonitorScreen(JobActions, Screen):
         self._show_job(table.selected_name)
         self._age()
 
-    def _on_job_event(self, event: object) -> None:
+    def _on_job_event(self, event: Event) -> None:
         table = self.query_one(JobTable)
         if isinstance(event, JobRemoved):
-            table.remove(event.name)
+            table.remove_job(event.name)
             self._series.forget(event.name)
             self._dirty.discard(event.name)
             self._update_empty()
             self._show_job(table.selected_name)
             return
-        job = getattr(event, "job", None)
-        if job is None:
+        if isinstance(event, (BackendFailed, BackendRecovered, BackendMoved, HistoryFailed)):
             return
+        job = event.job
         if isinstance(event, (JobAdded, JobFinished)):
             self._dirty.add(job.name)
             self._flush()  # new and finished jobs show at once
@@ -307,7 +333,7 @@ class MonitorScreen(JobActions, Screen):
         if title != self._heading:
             self._heading = title
             heading.update(title)
-        summary.show(job, suggestion, clock=not self.app.settings.test_mode)
+        summary.show(job, suggestion, clock=self.app.show_clock)
         series = self._series.of_job(job, self._view.metric)
         view = replace(self._view, recent_steps=zoom_steps(self._zoom, len(series[0])))
         suggested = suggestion.epochs if view.metric == "loss" else None
@@ -362,7 +388,7 @@ class MonitorScreen(JobActions, Screen):
         from tui.screens.compare import CompareScreen
 
         table = self.query_one(JobTable)
-        jobs = [table.job(name) for name in table.marked if table.job(name)]
+        jobs = [job for job in map(table.job, table.marked) if job is not None]
         if len(jobs) < 2:
             self.notify("Mark two or more jobs with space, then press c to compare them.", severity="warning")
             return

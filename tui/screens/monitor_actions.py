@@ -1,104 +1,145 @@
 """The Monitor's job actions: cancel, delete, relaunch, try, refresh and export as CSV.
 
-A mixin for `MonitorScreen`, which provides `selected_job`, `manager` and `suggestion()`.
-Destructive actions ask first; every failure is shown where the user is, with the
-backend's own words (which never contain a secret).
+`JobActions` is the typed base of `MonitorScreen`: what the actions need from the screen
+(`selected_job`, `manager`, `suggestion()`) is declared here, abstract, so the type checker
+holds the screen to it. Destructive actions ask first; a failed action is reported by the
+screen's one worker-error path (`AppScreen.worker_failed`) with the backend's own words
+(which never contain a secret).
 """
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 
+from tui.messages import Relaunch, TryModel
 from tui.models import TRAIN_LOSS, Job
+from tui.screens.base import AppScreen
 from tui.screens.dialogs import ConfirmDialog
-from tui.widgets.monitor_format import CANCEL_WARNING, job_title
+from tui.screens.monitor_format import CANCEL_WARNING, job_title
 from tui.widgets.monitor_job_table import JobTable
 
+if TYPE_CHECKING:
+    from tui.jobs.curve import Suggestion
+    from tui.jobs.manager import JobManager
 
-class JobActions:
-    """Actions on the selected job (mixed into a Screen)."""
+FAILED = {"cancel": "Could not cancel", "delete": "Could not delete", "export": "Could not write the CSV"}
 
-    def _require_job(self) -> Job | None:
+
+class JobActions(AppScreen[None]):
+    """Actions on the selected job; the screen provides the job, the manager and the advice."""
+
+    @property
+    def selected_job(self) -> Job | None:
+        raise NotImplementedError
+
+    @property
+    def manager(self) -> JobManager | None:
+        raise NotImplementedError
+
+    def suggestion(self, job: Job) -> Suggestion:
+        raise NotImplementedError
+
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        if group == "export" and isinstance(error, OSError):
+            self.notify(
+                f"Could not write the CSV: {error}. Check that the data folder is writable.",
+                severity="error",
+                timeout=10,
+            )
+        elif group in FAILED:
+            self.notify(f"{FAILED[group]}: {error}", severity="error", timeout=10)
+        else:
+            super().worker_failed(group, error)
+
+    def _require_job(self) -> tuple[Job, JobManager] | None:
         job = self.selected_job
         if job is None:
             self.notify("Select a job first.", severity="warning")
-        elif self.manager is None:
+            return None
+        if self.manager is None:
             self.notify("The backend is not connected yet; try again in a moment.", severity="warning")
             return None
-        return job
+        return job, self.manager
 
     def action_cancel_job(self) -> None:
-        job = self._require_job()
-        if job is None:
+        chosen = self._require_job()
+        if chosen is None:
             return
+        job, manager = chosen
         if job.state.finished:
-            self.notify(f"{job_title(job)} has already ended ({job.state.value}); nothing to cancel.", severity="warning")
+            self.notify(
+                f"{job_title(job)} has already ended ({job.state.value}); nothing to cancel.", severity="warning"
+            )
             return
-        question = f"Cancel {job_title(job)}?"
-        self.app.push_screen(
-            ConfirmDialog(question, CANCEL_WARNING, confirm_label="Cancel job", danger=True),
-            lambda yes: self._cancel(job.name) if yes else None,
-        )
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._cancel(manager, job.name)
 
-    @work(group="job-action", exit_on_error=False)
-    async def _cancel(self, name: str) -> None:
-        try:
-            await self.manager.cancel(name)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, who decides what next
-            self.notify(f"Could not cancel: {exc}", severity="error", timeout=10)
-        else:
-            self.notify("Cancel requested. The job stops at its next step.")
+        dialog = ConfirmDialog(f"Cancel {job_title(job)}?", CANCEL_WARNING, confirm_label="Cancel job", danger=True)
+        self.app.push_screen(dialog, confirmed)
+
+    @work(group="cancel", exit_on_error=False)
+    async def _cancel(self, manager: JobManager, name: str) -> None:
+        await manager.cancel(name)
+        self.notify("Cancel requested. The job stops at its next step.")
 
     def action_delete_job(self) -> None:
-        job = self._require_job()
-        if job is None:
+        chosen = self._require_job()
+        if chosen is None:
             return
+        job, manager = chosen
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._delete(manager, job.name)
+
         detail = f"The tuned model {job.name} is removed from the backend. This cannot be undone."
-        self.app.push_screen(
-            ConfirmDialog(f"Delete {job_title(job)}?", detail, confirm_label="Delete", danger=True),
-            lambda yes: self._delete(job.name) if yes else None,
-        )
+        dialog = ConfirmDialog(f"Delete {job_title(job)}?", detail, confirm_label="Delete", danger=True)
+        self.app.push_screen(dialog, confirmed)
 
-    @work(group="job-action", exit_on_error=False)
-    async def _delete(self, name: str) -> None:
-        try:
-            await self.manager.delete(name)
-        except Exception as exc:  # noqa: BLE001
-            self.notify(f"Could not delete: {exc}", severity="error", timeout=10)
-        else:
-            self.notify(f"Deleted {name}.")
+    @work(group="delete", exit_on_error=False)
+    async def _delete(self, manager: JobManager, name: str) -> None:
+        await manager.delete(name)
+        self.notify(f"Deleted {name}.")
 
-    async def action_relaunch(self) -> None:
-        job = self._require_job()
-        if job is None:
+    def action_relaunch(self) -> None:
+        chosen = self._require_job()
+        if chosen is None:
             return
+        job, _manager = chosen
         suggestion = self.suggestion(job)
         epochs = suggestion.epochs
         if epochs is None:
             self.notify(f"No epoch advice yet ({suggestion.reason}) The form keeps this job's epochs.", timeout=8)
         if not job.dataset_path:
             self.notify("This job's dataset is not known here: pick it in the form.", severity="warning", timeout=8)
-        await self.app.relaunch(job, epochs)
+        self.post_message(Relaunch(job, epochs))
 
-    async def action_try_model(self) -> None:
-        job = self._require_job()
-        if job is not None:
-            await self.app.try_model(job.name)
+    def action_try_model(self) -> None:
+        chosen = self._require_job()
+        if chosen is not None:
+            self.post_message(TryModel(chosen[0].name))
 
     def action_refresh_jobs(self) -> None:
         self._refresh()
 
     @work(exclusive=True, group="refresh", exit_on_error=False)
     async def _refresh(self) -> None:
-        if not await self.app.refresh_jobs():
+        if not await self.app.refresh_jobs() or self.manager is None:
             return
         self.query_one(JobTable).set_jobs(list(self.manager.jobs))
         self._update_empty()
         self._show_job(self.query_one(JobTable).selected_name)
         self.notify("Jobs refreshed.")
+
+    def _update_empty(self) -> None:
+        raise NotImplementedError
+
+    def _show_job(self, name: str | None) -> None:
+        raise NotImplementedError
 
     def action_export(self) -> None:
         job = self.selected_job
@@ -112,12 +153,7 @@ class JobActions:
 
     @work(thread=True, group="export", exit_on_error=False)
     def _export(self, job: Job) -> None:
-        try:
-            target = export_snapshots(job, self.app.settings.data_dir / "exports")
-        except OSError as exc:
-            message = f"Could not write the CSV: {exc}. Check that the data folder is writable."
-            self.app.call_from_thread(self.notify, message, severity="error", timeout=10)
-            return
+        target = export_snapshots(job, self.app.settings.data_dir / "exports")
         self.app.call_from_thread(self.notify, f"Saved {len(job.loss_curve)} loss points to {target}", timeout=10)
 
 
@@ -134,5 +170,7 @@ def export_snapshots(job: Job, folder: Path) -> Path:
         for point in job.loss_curve:
             extra = [repr(by_step[name][point.step]) if point.step in by_step[name] else "" for name in others]
             epoch = "" if point.epoch is None else point.epoch
-            writer.writerow([point.step, epoch, repr(point.value), point.time.isoformat() if point.time else "", *extra])
+            writer.writerow(
+                [point.step, epoch, repr(point.value), point.time.isoformat() if point.time else "", *extra]
+            )
     return target

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.validation import Length
@@ -17,7 +19,7 @@ class RenameDialog(ModalScreen[str | None]):
     """Ask for a new display name; dismisses with it, or None when cancelled."""
 
     CSS_PATH = "monitor_dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="rename.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="rename.cancel")]
 
     def __init__(self, current: str, name_of_model: str) -> None:
         super().__init__()
@@ -41,8 +43,6 @@ class RenameDialog(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         field = self.query_one("#rename-input", Input)
-        if self.app.settings.test_mode:
-            field.cursor_blink = False
         field.focus()
 
     @on(Input.Submitted, "#rename-input")

@@ -9,26 +9,27 @@ of prompts and answers across sessions.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.validation import Integer, Number
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static, TextArea
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from tui.jobs.events import CurvePointsAdded, JobProgress
-from tui.models import Job, JobState
+from tui.jobs.events import CurvePointsAdded, Event, JobProgress, JobRemoved
 from tui.jobs.playground_history import Exchange, PlaygroundHistory
+from tui.models import Job, JobState
+from tui.screens.base import AppScreen
+from tui.screens.monitor_format import job_title
+from tui.screens.playground_format import finding_text, format_hint, model_note
 from tui.widgets.fields import FieldInput, PromptArea
-from tui.widgets.monitor_format import job_title
-from tui.widgets.playground_format import finding_text, format_hint, model_note
 from tui.widgets.playground_transcript import Transcript
 
 if TYPE_CHECKING:
+    from tui.datasets.profile import FormatProfile
     from tui.jobs.manager import JobManager
 
 CHECK_DELAY_S = 0.3  # check the prompt this long after the last key press
@@ -38,22 +39,35 @@ SETTING_RULES = {
 }
 
 
-class PlaygroundScreen(Screen):
+class PlaygroundScreen(AppScreen[None]):
     """Pick a tuned model, type a prompt, read the answer."""
 
     CSS_PATH = "playground.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", tooltip="Send the prompt to the selected model", id="playground.send"),
-        Binding("ctrl+l", "clear_history", "Clear history", tooltip="Forget this model's prompts and answers", id="playground.clear"),
+        Binding(
+            "ctrl+l",
+            "clear_history",
+            "Clear history",
+            tooltip="Forget this model's prompts and answers",
+            id="playground.clear",
+        ),
         Binding("ctrl+o", "focus_models", "Models", tooltip="Focus the list of tuned models", id="playground.models"),
-        Binding("escape", "focus_models", "Leave prompt", show=False, tooltip="Leave the prompt (then 1-5 switch screens)", id="playground.leave"),
+        Binding(
+            "escape",
+            "focus_models",
+            "Leave prompt",
+            show=False,
+            tooltip="Leave the prompt (then 1-5 switch screens)",
+            id="playground.leave",
+        ),
         Binding("ctrl+t", "focus_prompt", "Prompt", show=False, tooltip="Focus the prompt", id="playground.prompt"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self._model: str | None = None
-        self._profiles: dict[str, Any] = {}  # dataset path -> format profile (None: unreadable)
+        self._profiles: dict[str, FormatProfile] = {}  # dataset path -> format profile (None: unreadable)
         self._findings: list[str] = []
         self._warned_for: str | None = None  # a prompt the user was warned about once
         self._pending: str | None = None
@@ -89,7 +103,6 @@ class PlaygroundScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.steady(self)
         self.query_one("#prompt", TextArea).border_title = "Prompt (ctrl+s sends)"
         self.app.job_events.subscribe(self, self._on_job_event)
         if self.manager is not None:
@@ -101,11 +114,11 @@ class PlaygroundScreen(Screen):
     # -- public -------------------------------------------------------------------------
 
     def select_model(self, name: str) -> None:
-        """Open this tuned model (called by `app.try_model`)."""
+        """Open this tuned model (the app calls it on a `TryModel` message)."""
         options = self.query_one("#model-list", OptionList)
         try:
             index = options.get_option_index(name)
-        except Exception:  # not listed yet: pick it once the list has it
+        except OptionDoesNotExist:  # not listed yet: pick it once the list has it
             self._pending = name
             return
         options.highlighted = index
@@ -118,7 +131,9 @@ class PlaygroundScreen(Screen):
     def _jobs(self) -> list[Job]:
         jobs = [job for job in self.manager.jobs if job.state is not JobState.DELETED] if self.manager else []
         # Ready models first, then the rest, each newest first (the manager's order).
-        return [job for job in jobs if job.state is JobState.ACTIVE] + [job for job in jobs if job.state is not JobState.ACTIVE]
+        return [job for job in jobs if job.state is JobState.ACTIVE] + [
+            job for job in jobs if job.state is not JobState.ACTIVE
+        ]
 
     def _fill_models(self) -> None:
         options = self.query_one("#model-list", OptionList)
@@ -136,13 +151,12 @@ class PlaygroundScreen(Screen):
             self._model = options.get_option_at_index(0).id
             self._show_model()
 
-    def _on_job_event(self, event: object) -> None:
-        job = getattr(event, "job", None)
-        name = getattr(event, "name", None)
-        if job is not None and job.state is JobState.CREATING and isinstance(event, (JobProgress, CurvePointsAdded)):
+    def _on_job_event(self, event: Event) -> None:
+        if isinstance(event, (JobProgress, CurvePointsAdded)) and event.job.state is JobState.CREATING:
             return  # training progress does not change this screen
-        if name is not None and name == self._model:
+        if isinstance(event, JobRemoved) and event.name == self._model:
             self._model = None
+        job = getattr(event, "job", None)
         self._fill_models()
         if job is not None and job.name == self._model:
             self._show_model()
@@ -187,7 +201,7 @@ class PlaygroundScreen(Screen):
         profile, problem = self._profile(job.dataset_path)
         self.app.call_from_thread(self._context_loaded, job.name, exchanges, profile, problem)
 
-    def _profile(self, path: str | None) -> tuple[Any, str]:
+    def _profile(self, path: str | None) -> tuple[FormatProfile | None, str]:
         if not path:
             return None, "The dataset of this model is not known here, so prompts cannot be checked against its format."
         if path in self._profiles:
@@ -201,7 +215,9 @@ class PlaygroundScreen(Screen):
         self._profiles[path] = profile
         return profile, ""
 
-    def _context_loaded(self, name: str, exchanges: list[Exchange], profile: Any, problem: str) -> None:
+    def _context_loaded(
+        self, name: str, exchanges: list[Exchange], profile: FormatProfile | None, problem: str
+    ) -> None:
         if name != self._model:
             return
         self.query_one(Transcript).show(exchanges)
@@ -224,7 +240,9 @@ class PlaygroundScreen(Screen):
         job = self.model_job
         prompt = self.query_one("#prompt", TextArea).text
         profile = self._profiles.get(job.dataset_path) if job and job.dataset_path else None
-        findings = [finding_text(f) for f in profile.check_prompt(prompt)] if profile is not None and prompt.strip() else []
+        findings = (
+            [finding_text(f) for f in profile.check_prompt(prompt)] if profile is not None and prompt.strip() else []
+        )
         self._findings = findings
         check = self.query_one("#prompt-check", Static)
         check.update("\n".join(f"⚠ {text}" for text in findings))
@@ -286,17 +304,25 @@ class PlaygroundScreen(Screen):
                 timeout=8,
             )
             return
-        self._send(job.name, prompt, *settings)
+        self._send(job, prompt, *settings)
+
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        if group == "playground-send":
+            self.query_one(Transcript).failed(f"No answer: {error}")  # where the user is looking
+        elif group == "playground-store":  # losing history must not lose the answer
+            self.notify(f"Could not save the playground history: {error}", severity="warning")
+        else:
+            super().worker_failed(group, error)
 
     @work(exclusive=True, group="playground-send", exit_on_error=False)
-    async def _send(self, model: str, prompt: str, temperature: float | None, max_tokens: int | None) -> None:
+    async def _send(self, job: Job, prompt: str, temperature: float | None, max_tokens: int | None) -> None:
+        if self.manager is None:
+            return
+        model = job.name
         transcript = self.query_one(Transcript)
         transcript.waiting(prompt)
-        try:
-            answer = await self.manager.generate(model, prompt, temperature=temperature, max_output_tokens=max_tokens)
-        except Exception as exc:  # noqa: BLE001 - shown where the user is looking
-            transcript.failed(f"No answer: {exc}")
-            return
+        target = job.endpoint or job.name
+        answer = await self.manager.generate(target, prompt, temperature=temperature, max_output_tokens=max_tokens)
         exchange = Exchange(model, prompt, answer, temperature, max_tokens)
         self.answers += 1
         if model == self._model:
@@ -306,17 +332,14 @@ class PlaygroundScreen(Screen):
 
     @work(thread=True, group="playground-store", exit_on_error=False)
     def _store(self, exchange: Exchange) -> None:
-        try:
-            self.history.add(exchange)
-        except Exception as exc:  # noqa: BLE001 - losing history must not lose the answer
-            self.app.call_from_thread(self.notify, f"Could not save the playground history: {exc}", severity="warning")
+        self.history.add(exchange)
 
     def action_clear_history(self) -> None:
         if self._model is None:
             return
         self._clear(self._model)
 
-    @work(thread=True, group="playground-store", exit_on_error=False)
+    @work(thread=True, group="playground-clear", exit_on_error=False)
     def _clear(self, model: str) -> None:
         removed = self.history.clear(model)
         self.app.call_from_thread(self.query_one(Transcript).show, [])

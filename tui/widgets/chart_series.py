@@ -94,9 +94,9 @@ class Series:
         end = self._count + len(fresh)
         if end > len(self._steps):  # grow by half again (at least to fit)
             size = max(end, len(self._steps) * 3 // 2, 64)
-            self._steps, self._epochs, self._values = (
-                np.resize(array, size) for array in (self._steps, self._epochs, self._values)
-            )
+            self._steps = np.resize(self._steps, size)
+            self._epochs = np.resize(self._epochs, size)
+            self._values = np.resize(self._values, size)
         self._steps[self._count : end] = steps
         self._epochs[self._count : end] = epochs
         self._values[self._count : end] = values

@@ -6,14 +6,19 @@ plotext is imported only when the first histogram is drawn, never before the fir
 
 from __future__ import annotations
 
-from typing import Any
+from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+if TYPE_CHECKING:
+    from tui.datasets import FormatProfile
+    from tui.models import DatasetStats, LengthSummary
 
-def _lengths(label: str, summary: Any) -> str:
+
+def _lengths(label: str, summary: LengthSummary) -> str:
     if not summary or not summary.count:
         return f"{label:<8} –"
     return (
@@ -22,7 +27,7 @@ def _lengths(label: str, summary: Any) -> str:
     )
 
 
-def describe_stats(stats: Any) -> str:
+def describe_stats(stats: DatasetStats) -> str:
     """The stats as a few lines of plain text."""
     lines = [
         f"examples {stats.examples:,}",
@@ -40,7 +45,7 @@ def describe_stats(stats: Any) -> str:
     return "\n".join(lines)
 
 
-def describe_profile(profile: Any) -> str:
+def describe_profile(profile: FormatProfile | None) -> str:
     """The detected preamble and markers: what production prompts must repeat."""
     if profile is None:
         return "No format profile."
@@ -68,13 +73,13 @@ class DatasetStatsView(VerticalScroll):
         yield Static("", id="stats-profile", markup=False)
         yield Static("length histogram", classes="stats-label")
 
-    def show(self, stats: Any, profile: Any = None) -> None:
+    def show(self, stats: DatasetStats, profile: FormatProfile | None = None) -> None:
         """Show the stats of a linted dataset."""
         self.query_one("#stats-text", Static).update(describe_stats(stats))
         self.query_one("#stats-profile", Static).update(describe_profile(profile))
         self._draw_histogram(stats)
 
-    def _draw_histogram(self, stats: Any) -> None:
+    def _draw_histogram(self, stats: DatasetStats) -> None:
         from textual_plotext import PlotextPlot
 
         plots = self.query("#stats-histogram")
@@ -89,8 +94,10 @@ class DatasetStatsView(VerticalScroll):
         drawn = False
         for label, summary in (("input", stats.input_chars), ("output", stats.output_chars)):
             if summary and summary.histogram and len(summary.bin_edges) >= 2:
-                centres = [(a + b) / 2 for a, b in zip(summary.bin_edges, summary.bin_edges[1:])]
-                plt.plot(centres[: len(summary.histogram)], list(summary.histogram), label=f"{label} chars", marker="braille")
+                centres = [(a + b) / 2 for a, b in pairwise(summary.bin_edges)]
+                plt.plot(
+                    centres[: len(summary.histogram)], list(summary.histogram), label=f"{label} chars", marker="braille"
+                )
                 drawn = True
         if drawn:
             plt.title("examples by length (characters)")

@@ -9,9 +9,9 @@ rows with `.index`, `.line`, `.example` (or None) and `.error` (a Finding, or No
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -29,7 +29,7 @@ def one_line(text: str, width: int) -> str:
 class ExampleTable(DataTable):
     """Examples of one dataset, one window at a time; Enter shows the full example."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False, id="examples.down"),
         Binding("k", "cursor_up", "Up", show=False, id="examples.up"),
         Binding("end,G", "last", "Last example", show=False, id="examples.last"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from tui.datasets import Row
 
 
 class ExampleViewer(VerticalScroll):
@@ -26,7 +29,7 @@ class ExampleViewer(VerticalScroll):
         yield Static("output", classes="viewer-label")
         yield Static("", id="viewer-output", markup=False)
 
-    def show(self, row: Any, path: str = "") -> None:
+    def show(self, row: Row, path: str = "") -> None:
         """Show a reader row (with `.index`, `.line`, `.example`, `.error`)."""
         where = f"example {row.index + 1} · {path}:{row.line}" if path else f"example {row.index + 1} · line {row.line}"
         self.query_one("#viewer-where", Static).update(where)
@@ -36,7 +39,9 @@ class ExampleViewer(VerticalScroll):
             self.query_one("#viewer-input").remove_class("viewer-error")
         else:
             error = row.error
-            text = f"Unreadable: {error.message}" + (f"\n{error.hint}" if error.hint else "") if error else "Unreadable."
+            text = (
+                f"Unreadable: {error.message}" + (f"\n{error.hint}" if error.hint else "") if error else "Unreadable."
+            )
             self.query_one("#viewer-input", Static).update(text)
             self.query_one("#viewer-input").add_class("viewer-error")
             self.query_one("#viewer-output", Static).update("")

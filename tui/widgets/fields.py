@@ -33,7 +33,7 @@ class InOrderKeys:
             app.post_message(events.Key(event.key, event.character))
             return
         if not event.is_printable and event.key not in self.INSERTED_KEYS:
-            active = self.screen.active_bindings.get(event.key)  # type: ignore[attr-defined]
+            active = self.screen.active_bindings.get(event.key)
             if active is not None and active.enabled and not active.binding.priority:
                 event.stop()
                 event.prevent_default()
@@ -64,6 +64,6 @@ class PromptArea(InOrderKeys, TextArea):
 class ChoiceButton(RadioButton):
     """A radio button whose choice shows without colour too (NO_COLOR): ● chosen, ○ not."""
 
-    @property  # type: ignore[override]
-    def BUTTON_INNER(self) -> str:  # the name Textual reads
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # the name Textual reads
         return "●" if self.value else "○"

@@ -11,8 +11,10 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+from tui.models import Finding, Severity
+
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 class FindingsTable(DataTable):
@@ -22,17 +24,17 @@ class FindingsTable(DataTable):
     class FindingChosen(Message):
         """The user picked a finding (Enter or click)."""
 
-        finding: Any
+        finding: Finding
 
     @dataclass
     class FindingHighlighted(Message):
         """The cursor moved onto a finding."""
 
-        finding: Any
+        finding: Finding
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self._findings: list[Any] = []
+        self._findings: list[Finding] = []
 
     def on_mount(self) -> None:
         self.add_column("severity", key="severity", width=8)
@@ -40,17 +42,14 @@ class FindingsTable(DataTable):
         self.add_column("rule", key="rule", width=22)
         self.add_column("message", key="message")
 
-    def show(self, findings: list[Any]) -> None:
-        """Replace the rows with `findings` (domain `Finding` objects)."""
-        self._findings = sorted(
-            findings, key=lambda f: (SEVERITY_ORDER.get(str(f.severity), 3), f.line or 0)
-        )
+    def show(self, findings: list[Finding]) -> None:
+        """Replace the rows with `findings`, errors first, then by line."""
+        self._findings = sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.line or 0))
         self.clear()
         for index, finding in enumerate(self._findings):
-            severity = str(finding.severity)
             message = finding.message
             self.add_row(
-                Text(severity, style=SEVERITY_STYLE.get(severity, "")),
+                Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity]),
                 str(finding.line) if finding.line else "–",
                 finding.rule,
                 message,

@@ -68,10 +68,11 @@ LABEL_OF = {
 }
 
 
-def _number(text: str, kind: type, field: str, label: str, errors: dict[str, str]) -> Any:
+def _number(text: str, kind: type, field: str, label: str, errors: dict[str, str], required: bool = True) -> Any:
     text = text.strip()
     if not text:
-        errors[field] = f"{label}: enter a value."
+        if required:
+            errors[field] = f"{label}: enter a value."
         return None
     try:
         return kind(text)
@@ -179,7 +180,11 @@ class JobForm(Vertical):
             with Horizontal(classes="field-row"):
                 yield Label("Base model", classes="field-label")
                 yield Select(
-                    [(DEFAULT_BASE_MODEL, DEFAULT_BASE_MODEL)], id="base_model", value=DEFAULT_BASE_MODEL, allow_blank=False, compact=True
+                    [(DEFAULT_BASE_MODEL, DEFAULT_BASE_MODEL)],
+                    id="base_model",
+                    value=DEFAULT_BASE_MODEL,
+                    allow_blank=False,
+                    compact=True,
                 )
             yield Static(ADVICE["base_model"], classes="field-advice", id="base_model-advice")
             yield Static("", id="base_model-error", classes="field-error")
@@ -197,9 +202,12 @@ class JobForm(Vertical):
             yield Static("", classes="field-advice", id="rate-advice")
             yield Static("", id="rate_value-error", classes="field-error")
         sizes = [(str(size), size) for size in ADAPTER_SIZES]
-        yield from self._field("Adapter size", "adapter_size", Select(sizes, id="adapter_size", allow_blank=False, compact=True))
+        adapter = Select(sizes, id="adapter_size", prompt="the backend's choice", compact=True)
+        yield from self._field("Adapter size", "adapter_size", adapter)
         yield from self._field(
-            "Validation", "validation", FieldInput(id="validation", placeholder="a file, or a share such as 0.1", compact=True)
+            "Validation",
+            "validation",
+            FieldInput(id="validation", placeholder="a file, or a share such as 0.1", compact=True),
         )
 
     # -- what the backend takes ------------------------------------------------------------
@@ -278,11 +286,17 @@ class JobForm(Vertical):
             hyper = hyper.with_defaults(self.capabilities.defaults)
         self.query_one("#epochs", FieldInput).put("" if hyper.epoch_count is None else str(hyper.epoch_count))
         self.query_one("#batch_size", FieldInput).put("" if hyper.batch_size is None else str(hyper.batch_size))
-        if hyper.adapter_size is not None:
-            self.query_one("#adapter_size", Select).value = hyper.adapter_size
+        self._offer_adapter_sizes(spec.base_model)
+        adapter: Select[int] = self.query_one("#adapter_size", Select)
+        if hyper.adapter_size is None:
+            adapter.clear()
+        else:
+            adapter.value = hyper.adapter_size
         multiplier = hyper.learning_rate_multiplier is not None
         # The radio set reports this change later; it must not reset the value loaded here.
-        self._loaded_kind = multiplier if multiplier != self.query_one("#rate-kind-multiplier", RadioButton).value else None
+        self._loaded_kind = (
+            multiplier if multiplier != self.query_one("#rate-kind-multiplier", RadioButton).value else None
+        )
         self.query_one("#rate-kind-multiplier", RadioButton).value = multiplier
         self.query_one("#rate-kind-rate", RadioButton).value = not multiplier
         value = hyper.learning_rate_multiplier if multiplier else hyper.learning_rate
@@ -292,6 +306,16 @@ class JobForm(Vertical):
         text = "" if validation is None else validation.path or f"{validation.split:g}"
         self.query_one("#validation", FieldInput).put(text)
         self.show_errors({})
+
+    def _offer_adapter_sizes(self, base_model: str) -> None:
+        """The adapter sizes the backend accepts for this base model (all sizes when it does not say)."""
+        known = self.capabilities.adapter_sizes if self.capabilities is not None else {}
+        sizes = known.get(base_model.removeprefix("models/"), known.get(base_model, ADAPTER_SIZES))
+        select: Select[int] = self.query_one("#adapter_size", Select)
+        current = select.value
+        select.set_options([(str(size), size) for size in sizes])
+        if isinstance(current, int) and current in sizes:
+            select.value = current
 
     def _base_model_options(self) -> list[str]:
         select = self.query_one("#base_model", Select)
@@ -303,18 +327,25 @@ class JobForm(Vertical):
         caps = self.capabilities
         hyper: dict[str, Any] = {}
         if caps is not None:
-            if caps.takes("epoch_count"):
-                hyper["epoch_count"] = _number(self.query_one("#epochs", Input).value, int, "epochs", "Epochs", errors)
-            if caps.takes("batch_size"):
-                hyper["batch_size"] = _number(
-                    self.query_one("#batch_size", Input).value, int, "batch_size", "Batch size", errors
-                )
+            # A field the backend has no default for may stay empty: the backend chooses.
+            for name, field, kind, label in (
+                ("epochs", "epoch_count", int, "Epochs"),
+                ("batch_size", "batch_size", int, "Batch size"),
+            ):
+                if caps.takes(field):
+                    value = self.query_one(f"#{name}", Input).value
+                    hyper[field] = _number(value, kind, name, label, errors, self._default(field) is not None)
             if caps.takes("learning_rate") or caps.takes("learning_rate_multiplier"):
-                rate = _number(self.query_one("#rate_value", Input).value, float, "rate_value", self.rate_label, errors)
-                hyper["learning_rate_multiplier" if self.uses_multiplier else "learning_rate"] = rate
+                field = "learning_rate_multiplier" if self.uses_multiplier else "learning_rate"
+                value = self.query_one("#rate_value", Input).value
+                required = self._default(field) is not None
+                hyper[field] = _number(value, float, "rate_value", self.rate_label, errors, required)
             if caps.takes("adapter_size"):
-                hyper["adapter_size"] = self.query_one("#adapter_size", Select).value
-        validation = _validation(self.query_one("#validation", Input).value, errors) if caps and caps.validation_set else None
+                size = self.query_one("#adapter_size", Select).value
+                hyper["adapter_size"] = size if isinstance(size, int) else None
+        validation = (
+            _validation(self.query_one("#validation", Input).value, errors) if caps and caps.validation_set else None
+        )
         base_model = self.query_one("#base_model", Select).value
         if not isinstance(base_model, str) or not base_model:
             errors["base_model"] = "Choose a base model."
@@ -357,6 +388,8 @@ class JobForm(Vertical):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
+        if event.select.id == "base_model" and isinstance(event.value, str):
+            self._offer_adapter_sizes(event.value)
         self.post_message(self.Changed(self))
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:

@@ -77,7 +77,7 @@ def _rgb(variables: dict[str, str], name: str) -> tuple[int, int, int] | str:
         return "default"
     try:
         return Color.parse(value).rgb
-    except Exception:  # a theme variable plotext cannot use: fall back to the terminal's colour
+    except Exception:  # noqa: BLE001 - a theme variable plotext cannot use: fall back to the terminal's colour
         return "default"
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from tui.models import Job
-from tui.widgets.monitor_format import ago, ago_changes_in, job_title, last_heard, loss_text, percent
+from tui.screens.monitor_format import ago, ago_changes_in, job_title, last_heard, loss_text, percent
 
 # (key, label, width); the job column takes the width the others leave, within its bounds.
 COLUMNS = (
@@ -63,7 +64,7 @@ def _newest_first(job: Job) -> tuple[float, str]:
 class JobTable(DataTable):
     """Jobs with state, progress, latest loss and when they were last heard of."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False, id="jobs.down"),
         Binding("k", "cursor_up", "Up", show=False, id="jobs.up"),
     ]
@@ -129,7 +130,7 @@ class JobTable(DataTable):
         else:
             self._rebuild()
 
-    def remove(self, name: str) -> None:
+    def remove_job(self, name: str) -> None:
         if self._jobs.pop(name, None) is not None:
             if name in self.marked:
                 self.marked.remove(name)
@@ -172,7 +173,7 @@ class JobTable(DataTable):
         """`update_cell`, repainting only the cell: Textual's version repaints every row."""
         data = getattr(self, "_data", None)
         row = self._row_locations.get(RowKey(name)) if data is not None else None
-        if row is None or not isinstance(getattr(self, "_update_count", None), int):
+        if data is None or row is None or not isinstance(getattr(self, "_update_count", None), int):
             self.update_cell(name, column, value)  # Textual internals changed: repaint it all
             return
         data[RowKey(name)][ColumnKey(column)] = value

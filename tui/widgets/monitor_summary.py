@@ -14,8 +14,7 @@ from textual.visual import Visual
 from textual.widget import Widget
 
 from tui.models import CurvePoint, Job, JobState
-from tui.widgets.line_diff import changed_regions
-from tui.widgets.monitor_format import (
+from tui.screens.monitor_format import (
     CANCEL_WARNING,
     STATE_STYLE,
     best_loss,
@@ -26,6 +25,7 @@ from tui.widgets.monitor_format import (
     hyperparameters_text,
     loss_text,
 )
+from tui.widgets.line_diff import changed_regions
 
 if TYPE_CHECKING:
     from tui.jobs.curve import Suggestion
@@ -170,8 +170,8 @@ class JobSummary(Widget):
 
     def _draw(self, paragraphs: list[Paragraph], width: int) -> list[Strip]:
         """The summary's lines at this width, drawing only paragraphs not drawn before."""
-        drawn = {}
-        lines = []
+        drawn: dict[tuple[Paragraph, int], list[Strip]] = {}
+        lines: list[Strip] = []
         for paragraph in paragraphs:
             key = (paragraph, width)
             strips = self._drawn.get(key) or drawn.get(key) or self._paragraph(paragraph, width)

@@ -14,8 +14,8 @@ from typing import Any
 from aiohttp import web
 
 from tui.emulator.bodies import json_body, read_json
-from tui.emulator.paging import decode_token, encode_token, page_size
 from tui.emulator.limits import MAX_EMAIL
+from tui.emulator.paging import decode_token, encode_token, page_size
 from tui.emulator.resources import as_object, as_text, random_suffix
 from tui.emulator.routes.common import MODEL_ID, tuned_record
 from tui.emulator.state import STATE

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from tui.emulator.auth import AUTH, Unauthenticated, is_storage_path
+from tui.emulator.auth import AUTH, Unauthenticated, injected_fault, is_storage_path
 from tui.emulator.storage import upload_routes
 from tui.emulator.storage.store import OBJECT_STORE, ObjectStore, StoredObject
 from tui.emulator.storage.uploads import UPLOAD_SESSIONS, UploadSessions
@@ -308,12 +308,15 @@ async def delete_object(request: web.Request) -> web.Response:
 # -- errors and auth ------------------------------------------------------------------
 @web.middleware
 async def storage_middleware(request: web.Request, handler):
-    """Bearer auth (a valid upload id stands in for it) and Cloud Storage's error shape on storage paths."""
+    """Bearer auth (a valid upload id stands in for it), injected faults and Cloud Storage's error shape."""
     if not is_storage_path(request.path):
         return await handler(request)
     try:
         if not upload_routes.carries_session(request):
             request.app[AUTH].authenticate(request)
+        fault = injected_fault(request)
+        if fault is not None:
+            return StorageError(fault.code, fault.message, headers=fault.headers).response()
         return await handler(request)
     except Unauthenticated as error:
         challenge = {"WWW-Authenticate": 'Bearer realm="tunedeck-emulator"'}

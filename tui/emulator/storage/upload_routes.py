@@ -93,8 +93,13 @@ async def upload(request: web.Request) -> web.StreamResponse:
     if kind == "media":
         name = _name(request.query.get("name"))
         _precondition(request, bucket, name)
-        stored = await store.put_stream(bucket, name, request.content.iter_chunked(BUFFER),
-                                        request.headers.get("Content-Type"))  # fmt: skip
+        writer = store.new_writer()
+        try:
+            await pump(request.content.iter_chunked(BUFFER), writer)
+        except BaseException:
+            writer.abort()
+            raise
+        stored = store.commit(writer, bucket, name, request.headers.get("Content-Type"))
         return json_response(object_json(request, stored))
     if kind == "multipart":
         return await _multipart(request, bucket)

@@ -60,7 +60,8 @@ async def pump(
     next one arrives. `limit`: the writer may not grow past this many bytes (a 400 if the
     stream brings more).
     """
-    buffer = bytearray()
+    pieces: list[bytes] = []
+    gathered = 0  # bytes in `pieces`
     accepted = writer.size  # counted here, not from writer.size, which the worker thread moves
     pending: asyncio.Future | None = None
     try:
@@ -73,17 +74,18 @@ async def pump(
             if limit is not None and accepted + len(chunk) > limit:
                 raise StorageError(400, f"The request carries bytes past byte {limit - 1}, the last it may send.")
             accepted += len(chunk)
-            buffer += chunk
-            if len(buffer) >= BUFFER:
+            pieces.append(chunk)
+            gathered += len(chunk)
+            if gathered >= BUFFER:
                 if pending is not None:
                     await pending
-                piece, buffer = bytes(buffer), bytearray()
-                pending = asyncio.ensure_future(asyncio.to_thread(writer.write_sync, piece))
+                batch, pieces, gathered = pieces, [], 0
+                pending = asyncio.ensure_future(asyncio.to_thread(writer.write_all, batch))
     finally:
         if pending is not None:
-            await asyncio.shield(pending)  # the piece in flight lands before anything else is written
-        if buffer:  # what arrived before a cut-off still counts
-            writer.write_sync(bytes(buffer))
+            await asyncio.shield(pending)  # the batch in flight lands before anything else is written
+        if pieces:  # what arrived before a cut-off still counts
+            writer.write_all(pieces)
 
 
 @dataclass

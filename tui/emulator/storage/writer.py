@@ -49,6 +49,12 @@ class ObjectWriter:
         self._file.write(chunk)
         self._digest(chunk)
 
+    def write_all(self, chunks: list[bytes]) -> None:
+        """Several pieces at once, without joining them (one thread hop for all)."""
+        self._file.writelines(chunks)
+        for chunk in chunks:
+            self._digest(chunk)
+
     async def write(self, chunk: bytes) -> None:
         if chunk:
             await asyncio.to_thread(self.write_sync, chunk)

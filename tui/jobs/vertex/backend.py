@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tui.jobs.backend import BackendCapabilities, LaunchData
+from tui.jobs.backend import BackendCapabilities, CallPreview, LaunchData
 from tui.jobs.errors import BackendError, ErrorKind
 from tui.jobs.http import client_session
 from tui.jobs.polling import PollPolicy
@@ -28,8 +28,8 @@ from tui.jobs.vertex.launch import Launch, prepare_files
 from tui.jobs.vertex.models import TunedModels
 from tui.jobs.vertex.place import VertexPlace
 from tui.jobs.vertex.rest import Rest
-from tui.jobs.vertex.storage import CloudStorage
-from tui.models import BaseModelInfo, Hyperparameters, Job, JobSpec
+from tui.jobs.vertex.storage import OBJECT_PREFIX, CloudStorage, gs_uri
+from tui.models import BaseModelInfo, Example, Hyperparameters, Job, JobSpec
 
 T = TypeVar("T")
 API_VERSION = "v1beta1"
@@ -121,7 +121,7 @@ class VertexBackend:
     async def _guard(self, call: Awaitable[T]) -> T:
         try:
             return await call
-        except Exception as exc:  # every failure is translated (cancellation passes through)
+        except Exception as exc:  # noqa: BLE001 - every failure is translated (cancellation passes through)
             raise translate(exc, self._where, self._hint, project=self.place.project, identity=self.identity) from None
 
     # -- launching ---------------------------------------------------------------------------
@@ -152,6 +152,16 @@ class VertexBackend:
             launch.remove_files()
         job = wire.job_from_sdk(created, self.name)
         return job.model_copy(update=launch.job_fields(job, spec, uris))
+
+    def preview_create(self, spec: JobSpec, examples: Sequence[Example]) -> CallPreview:
+        """The tuningJobs create request, with the dataset's Cloud Storage objects named as the
+        launch will name them (the content hash of the converted file is only known at launch)."""
+        bucket = self.place.bucket or "BUCKET"
+        training = gs_uri(bucket, f"{OBJECT_PREFIX}<sha256 of the converted dataset>.jsonl")
+        validation = gs_uri(bucket, f"{OBJECT_PREFIX}<sha256 of the validation set>.jsonl") if spec.validation else None
+        labels = wire.labels_for(spec, None, None)
+        path = f"/{API_VERSION}/projects/{self.place.project}/locations/{self.place.location}/tuningJobs"
+        return CallPreview("POST", path, wire.create_body(spec, training, validation, labels))
 
     async def find_launch(self, launch_id: str) -> Job | None:
         """The job an earlier attempt of this launch created, found by its label."""

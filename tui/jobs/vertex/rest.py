@@ -85,7 +85,7 @@ class Rest:
                 if response.status not in ok:
                     raise self.error(response.status, body, response.headers)
                 return response.status, response.headers, body
-        except Exception as exc:  # every failure is translated (cancellation passes through)
+        except Exception as exc:  # noqa: BLE001 - every failure is translated (cancellation passes through)
             raise translate(exc, self.where, self.unreachable_hint, project=self.project,
                             identity=self.identity) from None
 

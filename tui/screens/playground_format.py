@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui.models import Job, JobState
-from tui.widgets.monitor_format import CANCEL_WARNING
+from tui.screens.monitor_format import CANCEL_WARNING
 
 
 def model_note(job: Job) -> tuple[str, bool]:
@@ -16,7 +16,11 @@ def model_note(job: Job) -> tuple[str, bool]:
         case JobState.CANCELLED:
             return f"Cancelled. {CANCEL_WARNING}", True
         case JobState.FAILED:
-            return f"This job failed ({job.error or 'no reason given'}); there is no model to answer. Relaunch it from the Monitor.", False
+            return (
+                f"This job failed ({job.error or 'no reason given'}); there is no model to answer. "
+                "Relaunch it from the Monitor.",
+                False,
+            )
         case JobState.DELETED:
             return "This tuned model was deleted.", False
         case _:

@@ -41,7 +41,7 @@ def duration(seconds: float | None) -> str:
     """`42 s`, `3 min 05 s`, `2 h 07 min`."""
     if seconds is None or seconds < 0:
         return "—"
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
     minutes, seconds = divmod(seconds, 60)

@@ -1,0 +1,55 @@
+"""The base of tunedeck's screens: a typed `app`, and one way to report a failed worker.
+
+`self.app` is the `TuneDeckApp` for the type checker, so a screen's use of the app's
+shared state (`manager`, `settings`, `dataset`, the signals) is checked. A worker that
+raises ends in `worker_failed(group, error)`; the default shows the error where the user
+is (`TuneDeckApp.report_error`), and a screen overrides it where a failure changes what
+the screen shows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from tui.app import TuneDeckApp
+
+ResultType = TypeVar("ResultType")
+
+# What a failed worker was doing, by group, for the error's title line.
+WHAT_FAILED = {
+    "job-action": "The job action failed",
+    "model-action": "The model action failed",
+    "refresh": "Refresh failed",
+    "models-refresh": "Refresh failed",
+    "export": "Could not write the CSV",
+    "playground-clear": "Could not clear the playground history",
+}
+
+
+class AppScreen(Screen[ResultType]):
+    """A full screen of the app."""
+
+    if TYPE_CHECKING:
+        app = getters.app(TuneDeckApp)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state is WorkerState.ERROR and not worker.is_cancelled and worker.error is not None:
+            self.worker_failed(worker.group, worker.error)
+
+    def worker_failed(self, group: str, error: BaseException) -> None:
+        """A worker of this screen raised `error`: tell the user (override to do more)."""
+        self.app.report_error(error, WHAT_FAILED.get(group, "Something failed"))
+
+
+class AppModal(ModalScreen[ResultType]):
+    """A dialog over a screen of the app."""
+
+    if TYPE_CHECKING:
+        app = getters.app(TuneDeckApp)
