@@ -109,11 +109,24 @@ async def test_call_preview_shows_the_exact_body(manager, settings):
         await settle(app, pilot)
         text = app.screen.query_one(TextArea).text
         assert "POST /v1beta/tunedModels" in text
-        body = json.loads(text[text.index("{"):])
         from tui.models import Hyperparameters, JobSpec
 
+        spec = JobSpec(hyperparameters=Hyperparameters(epoch_count=3))
         examples = list(app.dataset.reader.iter_examples())
-        assert body == tuned_model_body(JobSpec(hyperparameters=Hyperparameters(epoch_count=3)), examples)
+        # The first examples are listed; one line stands for the rest, and e shows them all.
+        body = json.loads(text[text.index("{"):])
+        listed = body["tuningTask"]["trainingData"]["examples"]["examples"]
+        more = len(examples) - 20
+        assert listed[-1] == f"… {more:,} more examples (e shows every example)"
+        assert body["tuningTask"]["trainingData"]["examples"]["examples"][:-1] == tuned_model_body(
+            spec, examples[:20]
+        )["tuningTask"]["trainingData"]["examples"]["examples"]
+        assert f"{len(examples):,} examples are sent" in text
+        await pilot.press("e")
+        await settle(app, pilot)
+        text = app.screen.query_one(TextArea).text
+        body = json.loads(text[text.index("{"):])
+        assert body == tuned_model_body(spec, examples)
 
 
 async def test_unreadable_file_is_reported_not_crashing(manager, settings, tmp_path):

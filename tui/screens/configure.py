@@ -213,15 +213,19 @@ class ConfigureScreen(AppScreen[None]):
         if self.app.manager is None:
             self.notify("The backend is still starting; try again in a moment.", title="Show call", severity="warning")
             return
-        from tui.screens.call_preview import request_preview
+        from tui.screens.call_preview import SHOWN_EXAMPLES, request_preview
         from tui.screens.dialogs import TextDialog
 
+        backend, dataset, label = self.app.manager.backend, self.dataset, self.app.backend_label
         try:
-            text = request_preview(self.app.manager.backend, spec, self.dataset, self.app.backend_label)
+            text = request_preview(backend, spec, dataset, label)
         except Exception as exc:  # noqa: BLE001 - a broken file must not crash the app
             self.app.report_error(exc, "Could not build the call")
             return
-        self.app.push_screen(TextDialog("The launch request", text))
+        expand = None
+        if dataset is not None and dataset.examples > SHOWN_EXAMPLES:
+            expand = lambda: request_preview(backend, spec, dataset, label, every_example=True)  # noqa: E731
+        self.app.push_screen(TextDialog("The launch request", text, expand=expand))
 
     def action_launch(self) -> None:
         form = self.query_one(JobForm)
