@@ -166,3 +166,26 @@ async def test_playground_validates_settings_as_you_type(manager, settings):
         screen.query_one("#max-tokens", FieldInput).put("64")
         await settle(app, pilot)
         assert not message.display
+
+
+def test_wording_of_counts_paths_and_advice():
+    from tui.datasets.wording import examples_text
+    from tui.screens.paths import fold_path
+
+    assert examples_text(3, 3) == "3 examples"
+    assert examples_text(3, 2) == "3 records · 2 valid examples"
+    assert examples_text(1, 1) == "1 example"
+    path = "/tmp/some-rather-long-folder/another-folder/data/my-dataset-file.jsonl"
+    folded = fold_path(path, 30)
+    assert folded.replace("\n", "") == path
+    assert folded.splitlines() == ["/tmp/some-rather-long-folder/", "another-folder/data/", "my-dataset-file.jsonl"]
+    assert all(len(line) <= 30 for line in fold_path("/" + "x" * 70 + "/f.jsonl", 30).splitlines())
+
+
+def test_monitor_summary_says_when_there_is_no_epoch_advice():
+    from tui.jobs.curve import suggest_epochs
+    from tui.widgets.monitor_summary import summary_paragraphs
+
+    job = Job(name="tunedModels/fresh")
+    text = " ".join(value for _, _, value in summary_paragraphs(job, suggest_epochs([], None), None))
+    assert "no epoch advice yet" in text and "suggested no" not in text

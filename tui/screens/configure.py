@@ -9,20 +9,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Static
 
 from tui.datasets.opened import OpenedDataset, read_and_check
+from tui.datasets.wording import examples_text, plural
 from tui.errors import TunedeckError
 from tui.jobs.backend import BackendCapabilities
 from tui.jobs.errors import LaunchRefused
 from tui.messages import OpenJob, WorkProgress
 from tui.models import JobSpec, Severity
 from tui.screens.base import AppScreen
-from tui.screens.paths import display_path
+from tui.screens.paths import display_path, fold_path
 from tui.widgets.fields import FieldInput
 from tui.widgets.job_form import JobForm
 
@@ -118,6 +119,10 @@ class ConfigureScreen(AppScreen[None]):
     def _dataset_changed(self, _dataset: OpenedDataset) -> None:
         self._refresh_summary()
 
+    @on(events.Resize)
+    def _resized(self) -> None:
+        self.call_after_refresh(self._refresh_summary)  # the path is folded to the column's new width
+
     def _refresh_summary(self) -> None:
         dataset = self.dataset
         form = self.query_one(JobForm)
@@ -126,7 +131,10 @@ class ConfigureScreen(AppScreen[None]):
         if dataset is None:
             text = "No dataset open. Press 1 for Datasets."
         else:
-            text = f"{display_path(dataset.path)}\n{dataset.examples:,} examples · {len(dataset.errors)} lint errors"
+            counts = examples_text(dataset.examples, dataset.report.stats.examples)
+            width = self.query_one("#configure-dataset", Static).content_size.width or 50
+            path = fold_path(display_path(dataset.path), width)
+            text = f"{path}\n{counts} · {plural(len(dataset.errors), 'lint error')}"
         self.query_one("#configure-dataset", Static).update(text)
         self.query_one("#configure-steps", Static).update(steps_text(spec, dataset, form.capabilities))
         note = ""
