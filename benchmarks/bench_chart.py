@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import replace
 from pathlib import Path
 
@@ -176,7 +177,8 @@ async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app
     from tui.models import Hyperparameters, JobSpec
 
     key = read_key(Path(data_dir).parent / "emulator")  # the emulator measure_idle started, next to this data dir
-    settings = replace(load_settings(env={}, data_dir=Path(data_dir)), local_url=url, local_api_key=key)
+    base = load_settings(env={}, data_dir=Path(data_dir), backend="local")
+    settings = replace(base, local_url=url, local_api_key=key)
     manager = await open_manager(settings, policy=APP_POLICY)  # polled as the app polls
     sample = ROOT / "tui" / "samples" / "number-increment.jsonl"
     for index in range(jobs):
@@ -253,7 +255,8 @@ def run_child(command: list[str], result: Path, label: str, timeout: float) -> N
     log = result.with_suffix(".log")
     if not shutil.which("tmux"):
         command = [*command, "--headless"]
-    shell = f"{shlex.join(command)} 2> {shlex.quote(str(log))}"
+    # Textual draws on stderr: it must stay the pane's terminal (the child logs its own errors).
+    shell = shlex.join(command)
     if shutil.which("tmux"):
         session = f"tunedeck-idle-{label}"
         subprocess.run(
@@ -285,10 +288,15 @@ def main() -> int:
     args = parser.parse_args()
     if args.idle_child:
         url, data_dir, window, jobs, with_app, result = args.idle_child
-        if with_app == "bare":
-            measured = asyncio.run(bare_child(float(window), args.headless))
-        else:
-            measured = asyncio.run(idle_child(url, data_dir, float(window), int(jobs), with_app == "1", args.headless))
+        try:
+            if with_app == "bare":
+                measured = asyncio.run(bare_child(float(window), args.headless))
+            else:
+                child = idle_child(url, data_dir, float(window), int(jobs), with_app == "1", args.headless)
+                measured = asyncio.run(child)
+        except BaseException:
+            Path(result).with_suffix(".log").write_text(traceback.format_exc())
+            raise
         partial = Path(result).with_suffix(".partial")
         partial.write_text(json.dumps(measured))
         partial.rename(result)  # appears whole
@@ -308,8 +316,8 @@ def report_render() -> bool:
     for n in SIZES:
         row = render[n]
         print(
-            f"  {n:>7,} snapshots: raw {row['raw']:.1f} ms · smoothed {row['smoothed']:.1f} ms · log {row['log']:.1f} "
-            "ms"
+            f"  {n:>7,} snapshots: raw {row['raw']:.1f} ms · smoothed {row['smoothed']:.1f} ms"
+            f" · log {row['log']:.1f} ms"
             f" · one new point {row['new_point']:.1f} ms ({row['new_point_cells']:.0f} cells repainted)"
             f" · unchanged repaint {row['unchanged_us']:.1f} µs"
         )
@@ -327,27 +335,21 @@ def report_idle(window: float) -> bool:
     print(
         f"Idle CPU over {window:.0f} s with 5 jobs training (process CPU time / wall time; app in {idle['terminal']}):"
     )
+    bare = idle["bare_textual"]["cpu_percent"]
+    print(f"  a bare one-Static Textual app at rest: {bare:.2f} % of a core (the floor of any Textual app)")
+    alone = manager_only["cpu_percent"]
+    print(f"  manager alone (baseline): {alone:.2f} % of a core · {manager_only['steps_seen']} steps seen")
     print(
-        f"  a bare one-Static Textual app at rest: {idle['bare_textual']['cpu_percent']:.2f} % of a core (the floor of "
-        "any Textual app)"
-    )
-    print(
-        f"  manager alone (baseline): {manager_only['cpu_percent']:.2f} % of a core · {manager_only['steps_seen']} "
-        "steps seen"
-    )
-    print(
-        f"  app on the Monitor, no jobs launched: {empty['cpu_percent']:.2f} % of a core (at rest; lists the cancelled "
-        "jobs of the first run)"
+        f"  app on the Monitor, no jobs launched: {empty['cpu_percent']:.2f} % of a core"
+        " (at rest; lists the cancelled jobs of the first run)"
     )
     print(
         f"  app on the Monitor:       {with_app['cpu_percent']:.2f} % of a core · {with_app['steps_seen']} steps seen "
         f"· {with_app['jobs_training']} jobs still training"
     )
     extra = with_app["cpu_percent"] - manager_only["cpu_percent"]
-    print(
-        f"  the UI adds {extra:.2f} points ({with_app['cpu_percent'] / max(manager_only['cpu_percent'], 1e-9):.1f}x "
-        "the baseline)"
-    )
+    times = with_app["cpu_percent"] / max(manager_only["cpu_percent"], 1e-9)
+    print(f"  the UI adds {extra:.2f} points ({times:.1f}x the baseline)")
     idle_ok = with_app["cpu_percent"] <= IDLE_TARGET_PERCENT
     print(f"  target ≤ {IDLE_TARGET_PERCENT:.0f} % of a core: {'met' if idle_ok else 'NOT met'}")
     return idle_ok

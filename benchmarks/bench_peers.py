@@ -51,25 +51,41 @@ POLL_S = 0.005
 TIMEOUT_S = 120.0
 LATE_S = 4.0  # "typed later": the job manager has loaded by then
 FOCUS_S = 0.5
+TYPED_S = 0.3
 
 
 class SyncedTmux(Tmux):
-    """The control client, its replies matched to its commands: the client's own new-session
-    answers with a block of its own first, which would leave every reply one command behind."""
+    """The control client, each reply matched to its command by a tag sent right after it: the
+    client's own new-session answers with a block of its own first, and a reply left unread
+    would otherwise put every later one a command behind."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        super().__init__(env)
-        marker = f"sync-{uuid.uuid4().hex[:8]}"
-        self.process.stdin.write(f"display-message -p {marker}\n")  # type: ignore[union-attr]
-        self.process.stdin.flush()  # type: ignore[union-attr]
+    def command(self, line: str) -> tuple[bool, list[str]]:
+        tag = f"done-{uuid.uuid4().hex[:8]}"
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{line}\ndisplay-message -p {tag}\n")
+        self.process.stdin.flush()
+        ok, output = True, []
         while True:
-            line = self.process.stdout.readline()  # type: ignore[union-attr]
-            if not line:
+            succeeded, lines = self._block()
+            if tag in lines:
+                return ok, output
+            ok, output = succeeded, lines  # the command's own block (any earlier one is stale)
+
+    def _block(self) -> tuple[bool, list[str]]:
+        assert self.process.stdout is not None
+        lines: list[str] | None = None
+        while True:
+            reply = self.process.stdout.readline()
+            if not reply:
                 raise RuntimeError("the tmux control client exited")
-            if line.strip() == marker:
-                break
-        while not self.process.stdout.readline().startswith("%end"):  # type: ignore[union-attr]
-            pass
+            reply = reply.rstrip("\n")
+            if lines is None:
+                if reply.startswith("%begin"):  # notifications come outside blocks
+                    lines = []
+            elif reply.startswith(("%end", "%error")):
+                return reply.startswith("%end"), lines
+            else:
+                lines.append(reply)
 
 
 def records_in(path: Path) -> int:
@@ -111,6 +127,17 @@ class Pane:
                 return time.perf_counter() - since
             time.sleep(POLL_S)
         raise TimeoutError(f"{markers!r} not on screen after {TIMEOUT_S}s:\n" + "\n".join(self.screen()))
+
+    def press_until(self, key: str, marker: str, since: float, every: float = 0.3) -> float:
+        """Press `key` every `every` seconds until `marker` is on screen; seconds from `since`."""
+        pressed = 0.0
+        while time.perf_counter() - since < TIMEOUT_S:
+            if time.perf_counter() - pressed >= every:
+                pressed = self.keys(key)
+            if any(marker in line for line in self.screen()):
+                return time.perf_counter() - since
+            time.sleep(POLL_S)
+        raise TimeoutError(f"{marker!r} not on screen after {TIMEOUT_S}s")
 
     def wait_gone(self, marker: str, since: float) -> float:
         while time.perf_counter() - since < TIMEOUT_S:
@@ -156,9 +183,8 @@ def measure_open(tmux: Tmux, name: str, command: list[str], env: dict[str, str],
         cpu = pane.cpu_seconds()
         at = time.perf_counter()
         last_marker = f"item {records - 1}?"
-        if name == "tunedeck":
-            pane.keys("End")
-            last = pane.wait_for(last_marker, since=at)
+        if name == "tunedeck":  # End, again until the table (it replaces the first frame's preview) has it
+            last = pane.press_until("End", last_marker, since=at)
         elif name == "visidata":  # every row read: the status line shows the count and stops "reading"
             last = pane.wait_for(f"{records} rows", since=at)
             last = max(last, pane.wait_gone("reading", since=at))
@@ -179,6 +205,7 @@ def measure_enter(tmux: Tmux, tunedeck: list[str], env: dict[str, str], path: Pa
         pane.keys("o")
         time.sleep(FOCUS_S)  # the path bar takes the focus (keys typed sooner can land elsewhere)
         pane.keys(str(path), literal=True)
+        time.sleep(TYPED_S)  # as a person types: the path bar has taken every key before Enter
         pressed = pane.keys("Enter")
         return pane.wait_for(FIRST, since=pressed)
     finally:
@@ -199,10 +226,10 @@ def validate_programs(path: Path) -> dict[str, list[str]]:
     return programs
 
 
-def run_whole(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one whole process, its output thrown away. The peak is GNU
-    time's (%M), where it is installed: the RSS a forked child has before it execs the program
-    would count otherwise."""
+def run_whole(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, children included) and peak RSS (MB) of one whole
+    process, its output thrown away. The peak is GNU time's (%M), where it is installed: the RSS a
+    forked child has before it execs the program would count otherwise."""
     with tempfile.NamedTemporaryFile("r") as report:
         timed = command
         if Path("/usr/bin/time").exists():
@@ -212,7 +239,8 @@ def run_whole(command: list[str], env: dict[str, str]) -> tuple[float, float]:
         _, _, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         text = report.read().strip()
-    return seconds, (int(text.splitlines()[-1]) if text else usage.ru_maxrss) / 1024
+    peak = (int(text.splitlines()[-1]) if text else usage.ru_maxrss) / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, peak
 
 
 # ---------------------------------------------------------------------------- report
@@ -309,20 +337,24 @@ def bench_validate(env: dict[str, str], path: Path, rounds: int) -> None:
         if not name.startswith("jq"):  # warm-up (jq is slow enough not to need one)
             run_whole(command, env)
     times: dict[str, list[float]] = {name: [] for name in programs}
+    cpu: dict[str, list[float]] = {name: [] for name in programs}
     rss: dict[str, list[float]] = {name: [] for name in programs}
     for _ in range(rounds):
         for name, command in programs.items():
-            seconds, peak = run_whole(command, env)
+            seconds, used, peak = run_whole(command, env)
             times[name].append(seconds)
+            cpu[name].append(used)
             rss[name].append(peak)
     mb = path.stat().st_size / MB
     print("whole process, output to /dev/null:")
     for name in programs:
         print(f"  {name:<20} {spread(times[name])}  ({mb / statistics.median(times[name]):,.0f} MB/s)   "
-              f"peak RSS {spread(rss[name], 'MB')}")
+              f"CPU {spread(cpu[name])}   peak RSS {spread(rss[name], 'MB')}")
     ours = times["tunedeck validate"]
     print(f"  validate throughput / orjson's (orjson time / validate time; goal >= 0.6x): "
           f"{ratios(times['orjson line by line'], ours)}")
+    cpu_ratios = ratios(cpu["orjson line by line"], cpu["tunedeck validate"])
+    print(f"  the same in CPU time (what it costs when no core is idle): {cpu_ratios}")
     if "jq -c ." in times:
         print(f"  validate throughput / jq's: {ratios(times['jq -c .'], ours)}")
 

@@ -60,6 +60,7 @@ async def child(url: str, data_dir: str, ready: str, stop: str, result: str, foc
     """Launch the jobs, run the app on the Monitor in this terminal until `stop` appears."""
     from tui.app import make_app
     from tui.config import load_settings
+    from tui.emulator.keyfile import read_key
     from tui.jobs.polling import APP_POLICY
     from tui.jobs.service import open_manager
     from tui.launch import set_aside_long_lived
@@ -67,7 +68,8 @@ async def child(url: str, data_dir: str, ready: str, stop: str, result: str, foc
     from tui.widgets.loss_chart import LossChart
     from tui.widgets.monitor_job_table import JobTable
 
-    settings = replace(load_settings(env={}, data_dir=Path(data_dir)), local_url=url)
+    key = read_key(Path(data_dir).parent / "emulator")  # the emulator `measure` started, next to this data dir
+    settings = replace(load_settings(env={}, data_dir=Path(data_dir)), local_url=url, local_api_key=key)
     policy = replace(APP_POLICY, focus=float(focus)) if focus else APP_POLICY
     manager = await open_manager(settings, policy=policy)  # polled as the app polls
     sample = ROOT / "tui" / "samples" / "number-increment.jsonl"
@@ -77,17 +79,18 @@ async def child(url: str, data_dir: str, ready: str, stop: str, result: str, foc
     app = make_app(settings, manager)
     set_aside_long_lived(app)  # as `tunedeck` does
 
-    drawn: list[tuple[float, int]] = []  # (when built, newest step drawn) for each chart build
+    # (when drawn, newest step drawn, whether it had to be sent) for each new frame of the chart
+    drawn: list[tuple[float, int, bool]] = []
     writes: list[float] = []
-    build = LossChart._build
+    show = LossChart.show
 
-    def recording_build(chart):
-        frame = build(chart)
-        if chart.series and len(chart.series[0]):
-            drawn.append((time.time(), int(chart.series[0].steps[-1])))
-        return frame
+    def recording_show(chart, *args, **kwargs):
+        builds, repaints = chart.builds, chart.repaints
+        show(chart, *args, **kwargs)
+        if chart.builds != builds and chart.series and len(chart.series[0]):
+            drawn.append((time.time(), int(chart.series[0].steps[-1]), chart.repaints != repaints))
 
-    LossChart._build = recording_build  # type: ignore[method-assign]
+    LossChart.show = recording_show  # type: ignore[method-assign,assignment]
     runner = asyncio.create_task(app.run_async())
     while app._driver is None:
         await asyncio.sleep(0.05)
@@ -122,14 +125,16 @@ async def child(url: str, data_dir: str, ready: str, stop: str, result: str, foc
     partial.rename(result)
 
 
-def _shown_points(drawn: list[tuple[float, int]], writes: list[float], computed: dict[int, float]) -> list:
-    """[(computed at, on screen at)] for every point of the selected job, when it first showed."""
+def _shown_points(drawn: list[tuple[float, int, bool]], writes: list[float], computed: dict[int, float]) -> list:
+    """[(computed at, on screen at)] for every point of the selected job, when it first showed:
+    the first write after the frame that drew it, or that frame itself when the point lit no
+    new cell (the curve on screen already shows it)."""
     shown = []
     done = 0
-    for built_at, newest in drawn:
+    for built_at, newest, sent in drawn:
         if newest <= done:
             continue
-        on_screen = next((w for w in writes if w >= built_at), None)
+        on_screen = next((w for w in writes if w >= built_at), None) if sent else built_at
         if on_screen is None:
             break
         shown += [(computed[step], on_screen) for step in range(done + 1, newest + 1) if step in computed]
@@ -163,14 +168,15 @@ def size(path: Path) -> int:
 
 
 def measure(rounds: int, window: float, keep: Path | None = None, focus: float | None = None) -> dict:
-    from tui.config import LOCAL_API_KEY
     from tui.emulator.process import start_emulator
 
     peer = shutil.which("htop")
     with tempfile.TemporaryDirectory(prefix="tunedeck-bytes-") as tmp_name:
         tmp = Path(tmp_name)
         emulator = start_emulator(
-            tmp / "emulator", port=0, api_key=LOCAL_API_KEY, detached=False,
+            tmp / "emulator",
+            port=0,
+            detached=False,
             extra_args=("--step-delay", str(STEP_DELAY_S), "--trainers", str(JOBS)),
         )
         sessions = []
@@ -198,12 +204,15 @@ def measure(rounds: int, window: float, keep: Path | None = None, focus: float |
                 time.sleep(window)
                 end = (time.time(), size(ours), size(theirs), cpu_seconds(pid))
                 minutes = (end[0] - start[0]) / 60
-                windows.append({
-                    "start": start[0], "end": end[0],
-                    "ours_per_min": (end[1] - start[1]) / minutes,
-                    "htop_per_min": (end[2] - start[2]) / minutes if peer else None,
-                    "cpu_percent": 100 * (end[3] - start[3]) / (end[0] - start[0]),
-                })
+                windows.append(
+                    {
+                        "start": start[0],
+                        "end": end[0],
+                        "ours_per_min": (end[1] - start[1]) / minutes,
+                        "htop_per_min": (end[2] - start[2]) / minutes if peer else None,
+                        "cpu_percent": 100 * (end[3] - start[3]) / (end[0] - start[0]),
+                    }
+                )
             stop.write_text("")
             deadline = time.monotonic() + 60
             while not result.exists():
@@ -239,8 +248,10 @@ def report(rounds: int, window: float, keep: Path | None = None, focus: float | 
         return False
     figures = measure(rounds, window, keep, focus)
     windows = figures["windows"]
-    print(f"Monitor at rest, {JOBS} jobs training ({STEP_DELAY_S} s steps), tmux panes of {TERMINAL[0]}x{TERMINAL[1]}, "
-          f"{rounds} rounds of {window:.0f} s:")
+    print(
+        f"Monitor at rest, {JOBS} jobs training ({STEP_DELAY_S} s steps), tmux panes of {TERMINAL[0]}x{TERMINAL[1]}, "
+        f"{rounds} rounds of {window:.0f} s:"
+    )
     print("  round  tunedeck KiB/min  htop KiB/min  ratio  CPU %  new points  latency median/max")
     ratios = []
     for index, item in enumerate(windows, 1):
@@ -250,8 +261,10 @@ def report(rounds: int, window: float, keep: Path | None = None, focus: float | 
             ratios.append(ratio)
         lat = item["latencies"]
         lat_text = f"{statistics.median(lat):.2f} / {max(lat):.2f} s" if lat else "—"
-        print(f"  {index:>5}  {ours:>16.1f}  {'—' if not theirs else f'{theirs / 1024:.1f}':>12}  "
-              f"{'—' if ratio is None else f'{ratio:.2f}':>5}  {item['cpu_percent']:>5.2f}  {len(lat):>10}  {lat_text}")
+        print(
+            f"  {index:>5}  {ours:>16.1f}  {'—' if not theirs else f'{theirs / 1024:.1f}':>12}  "
+            f"{'—' if ratio is None else f'{ratio:.2f}':>5}  {item['cpu_percent']:>5.2f}  {len(lat):>10}  {lat_text}"
+        )
     ours_all = [w["ours_per_min"] / 1024 for w in windows]
     cpu = [w["cpu_percent"] for w in windows]
     latencies = [value for w in windows for value in w["latencies"]]

@@ -103,7 +103,7 @@ async def main_async(out: Path, only: set[str]) -> int:
         emulator = start_emulator(data_dir / "emulator", port=0, detached=False)
         try:
             settings = replace(
-                load_settings(env={}, data_dir=data_dir, config_dir=Path(tmp) / "config"),
+                load_settings(env={}, data_dir=data_dir, config_dir=Path(tmp) / "config", backend="local"),
                 local_url=emulator.url,
                 local_api_key=emulator.api_key,
             )

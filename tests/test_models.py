@@ -54,8 +54,10 @@ def test_key_comes_from_env_and_is_masked(tmp_path):
 
 
 def test_no_key_means_local(tmp_path):
-    settings = load_settings(env={}, config_dir=tmp_path, data_dir=tmp_path)
-    assert settings.active_backend is BackendKind.LOCAL
+    settings = load_settings(env={"HOME": str(tmp_path)}, config_dir=tmp_path, data_dir=tmp_path)
+    assert settings.active_backend is BackendKind.VERTEX_LOCAL  # a fresh machine tunes with Vertex, locally
+    assert load_settings(env={}, config_dir=tmp_path, data_dir=tmp_path, backend="local").active_backend is (
+        BackendKind.LOCAL)
     assert mask_secret(None) == "(none)"
 
 
@@ -77,7 +79,7 @@ def test_config_file_keys_are_read(tmp_path):
         ('{"bel": true}', "bel: unknown key"),
         ('{"local_url": 8765}', "local_url: Input should be a valid string"),
         ('{"local_url": "localhost:8765"}', "local_url: 'localhost:8765' is not an http:// or https:// URL"),
-        ('{"backend": "vertexx"}', "backend: Input should be 'local' or 'gemini'"),
+        ('{"backend": "vertexx"}', "backend: Input should be 'local', 'gemini', 'vertex' or 'vertex-local'"),
         ("[1, 2]", "the config file must hold a JSON object"),
         ('{"bell": tru}', "cannot read the config file"),
     ],

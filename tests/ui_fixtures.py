@@ -54,7 +54,7 @@ def steady_app(monkeypatch):
 def settings(tmp_path, ui_emulator, monkeypatch):
     """Settings on the module's emulator with a fresh data dir; paths show relative to the repo."""
     monkeypatch.chdir(REPO)
-    base = load_settings(env={}, data_dir=tmp_path / "data", config_dir=tmp_path / "config")
+    base = load_settings(env={}, data_dir=tmp_path / "data", config_dir=tmp_path / "config", backend="local")
     return replace(base, local_url=ui_emulator.url, local_api_key=ui_emulator.api_key)
 
 

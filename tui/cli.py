@@ -36,11 +36,18 @@ def _global_parser(add_help: bool = True, parser_class: type[argparse.ArgumentPa
                     "`tunedeck PATH [--format F]` opens it on the dataset at PATH.",
         add_help=add_help,
     )
-    parser.add_argument(
-        "--backend",
-        choices=["local", "gemini"],
-        help="which tuning service to use (default: gemini when an API key is set, else the local emulator)",
-    )
+    parser.add_argument("--backend", choices=["local", "gemini", "vertex", "vertex-local"],
+                        help="protocol and server in one word: local (Gemini API protocol on the local emulator), "
+                             "gemini, vertex, vertex-local (default: detected, see --protocol)")
+    parser.add_argument("--protocol", choices=["vertex", "gemini"],
+                        help="tuning protocol (default: Vertex AI with Google Cloud credentials and a project, "
+                             "the Gemini API with an API key)")
+    parser.add_argument("--server", choices=["google", "local"],
+                        help="Google, or the local emulator (default: Google when credentials for the protocol exist)")
+    parser.add_argument("--project",
+                        help="Google Cloud project for Vertex AI (default: GOOGLE_CLOUD_PROJECT, the ADC file, gcloud)")
+    parser.add_argument("--location", help="Vertex AI location (default: GOOGLE_CLOUD_LOCATION, else us-central1)")
+    parser.add_argument("--bucket", help="Cloud Storage bucket for Vertex AI dataset uploads")
     parser.add_argument("--data-dir", type=Path, help="where history and the local emulator's state live")
     if app:
         parser.add_argument("path", nargs="?", metavar="PATH", help="a dataset to open in the app")

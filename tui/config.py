@@ -32,8 +32,30 @@ AUTO_STEP_DELAY_S = 0.18
 
 
 class BackendKind(StrEnum):
-    LOCAL = "local"
+    LOCAL = "local"  # the Gemini API protocol on the local emulator
+    GEMINI = "gemini"  # the Gemini API on Google
+    VERTEX = "vertex"  # Vertex AI on Google
+    VERTEX_LOCAL = "vertex-local"  # the Vertex AI protocol on the local emulator
+
+
+# The protocol on a machine with neither Google credentials nor an API key: Vertex AI, on the local emulator.
+FRESH_MACHINE_PROTOCOL = "vertex"
+
+
+class Protocol(StrEnum):
+    VERTEX = "vertex"
     GEMINI = "gemini"
+
+
+class Server(StrEnum):
+    GOOGLE = "google"
+    LOCAL = "local"
+
+
+KINDS = {
+    (Protocol.GEMINI, Server.LOCAL): BackendKind.LOCAL, (Protocol.GEMINI, Server.GOOGLE): BackendKind.GEMINI,
+    (Protocol.VERTEX, Server.GOOGLE): BackendKind.VERTEX, (Protocol.VERTEX, Server.LOCAL): BackendKind.VERTEX_LOCAL,
+}
 
 
 def mask_secret(secret: str | None) -> str:
@@ -59,6 +81,15 @@ class Settings:
     local_api_key: str | None = field(default=None, repr=False)  # its key, if not the emulator_dir's own
     bell: bool = False
     emulator_step_delay: float = AUTO_STEP_DELAY_S  # pacing of an emulator tunedeck starts by itself
+    # Protocol and server, chosen independently (flags, TUNEDECK_PROTOCOL / TUNEDECK_SERVER, config keys), or
+    # detected by `load_settings`; `backend` (the older single choice) wins over both.
+    protocol: Protocol | None = None
+    server: Server | None = None
+    choice_reason: str | None = None  # why this protocol and server, in words (for doctor)
+    google_project: str | None = None  # Vertex on Google: --project or config key (GOOGLE_CLOUD_PROJECT beats config)
+    google_location: str | None = None
+    bucket: str | None = None  # Cloud Storage bucket for Vertex dataset uploads
+    quota_project: str | None = None
 
     @property
     def history_path(self) -> Path:
@@ -72,7 +103,12 @@ class Settings:
     def active_backend(self) -> BackendKind:
         if self.backend is not None:
             return self.backend
-        return BackendKind.GEMINI if self.api_key else BackendKind.LOCAL
+        if self.protocol is None and self.server is None:
+            return BackendKind.GEMINI if self.api_key else BackendKind.LOCAL
+        protocol = self.protocol or Protocol.VERTEX
+        server = self.server or (Server.GOOGLE if (self.api_key if protocol is Protocol.GEMINI else self.google_project)
+                                 else Server.LOCAL)
+        return KINDS[(protocol, server)]
 
     @property
     def masked_key(self) -> str:
@@ -89,7 +125,8 @@ class ConfigFile(BaseModel):
 
     backend: BackendKind | None = Field(
         None,
-        description="Which backend to use: 'local' (the emulator) or 'gemini'. Default: Gemini when a key is found.",
+        description="Protocol and server in one word: 'local' (the Gemini API protocol on the emulator), 'gemini', "
+        "'vertex' or 'vertex-local'. Default: detected (see protocol and server).",
     )
     api_key: str | None = Field(
         None,
@@ -102,6 +139,22 @@ class ConfigFile(BaseModel):
         None, description="A running emulator to use instead of starting one (TUNEDECK_LOCAL_URL wins)."
     )
     bell: StrictBool = Field(False, description="Ring the terminal bell when a job finishes.")
+    protocol: Protocol | None = Field(
+        None, description="Tuning protocol: 'vertex' or 'gemini' (TUNEDECK_PROTOCOL, --protocol win; default detected)."
+    )
+    server: Server | None = Field(
+        None, description="Where to tune: 'google' or 'local' (the emulator; TUNEDECK_SERVER and --server win)."
+    )
+    project: str | None = Field(None, description="Google Cloud project for Vertex AI (GOOGLE_CLOUD_PROJECT wins).")
+    location: str | None = Field(
+        None, description="Vertex AI location (GOOGLE_CLOUD_LOCATION wins; default us-central1)."
+    )
+    bucket: str | None = Field(
+        None, description="Cloud Storage bucket for Vertex AI dataset uploads (TUNEDECK_BUCKET wins)."
+    )
+    quota_project: str | None = Field(
+        None, description="Project billed for Vertex AI calls, sent as x-goog-user-project (overrides the ADC file's)."
+    )
     emulator_step_delay: float | None = Field(
         None,
         ge=0,
@@ -154,8 +207,13 @@ def load_settings(
     data_dir: Path | None = None,
     config_dir: Path | None = None,
     backend: str | None = None,
+    protocol: str | None = None,
+    server: str | None = None,
+    project: str | None = None,
+    location: str | None = None,
+    bucket: str | None = None,
 ) -> Settings:
-    """Build settings from the environment and the config file."""
+    """Build settings from the environment and the config file (flags given as arguments win)."""
     env = dict(os.environ) if env is None else env
     base = Settings()
     config_dir = config_dir or (Path(env["TUNEDECK_CONFIG_DIR"]) if env.get("TUNEDECK_CONFIG_DIR") else base.config_dir)
@@ -174,7 +232,7 @@ def load_settings(
     try:
         kind = BackendKind(chosen) if chosen else None
     except ValueError as exc:
-        raise ConfigError(f"unknown backend {chosen!r}", "use 'local' or 'gemini'") from exc
+        raise ConfigError(f"unknown backend {chosen!r}", "use 'local', 'gemini', 'vertex' or 'vertex-local'") from exc
 
     pacing = env.get("TUNEDECK_EMULATOR_STEP_DELAY")
     try:
@@ -186,7 +244,17 @@ def load_settings(
             f"TUNEDECK_EMULATOR_STEP_DELAY={pacing!r} is not a pacing tunedeck can use", "give seconds between 0 and 60"
         ) from None
 
+    google_project = project or (None if env.get("GOOGLE_CLOUD_PROJECT") else file.project) or None
+    choice = _choose(env, file, kind, protocol, server, api_key, google_project)
+
     return Settings(
+        protocol=choice[0],
+        server=choice[1],
+        choice_reason=choice[2],
+        google_project=google_project,
+        google_location=location or (None if env.get("GOOGLE_CLOUD_LOCATION") else file.location) or None,
+        bucket=bucket or env.get("TUNEDECK_BUCKET") or file.bucket or None,
+        quota_project=file.quota_project or None,
         data_dir=data_dir,
         config_dir=config_dir,
         backend=kind,
@@ -198,3 +266,53 @@ def load_settings(
         bell=file.bell,
         emulator_step_delay=AUTO_STEP_DELAY_S if step_delay is None else step_delay,
     )
+
+
+def _enum(cls, value, what: str):
+    try:
+        return cls(value) if value else None
+    except ValueError:
+        names = " or ".join(repr(m.value) for m in cls)
+        raise ConfigError(f"unknown {what} {value!r}", f"use {names}") from None
+
+
+def _choose(env: dict[str, str], file: ConfigFile, kind: BackendKind | None, protocol: str | None, server: str | None,
+            api_key: str | None, project: str | None) -> tuple[Protocol | None, Server | None, str | None]:
+    """Protocol and server: as asked (flag, env, config), else detected the way Google's tools would.
+
+    Vertex on Google when Application Default Credentials and a project are found (or
+    GOOGLE_GENAI_USE_VERTEXAI asks for Vertex); the Gemini API when an API key is set; else
+    FRESH_MACHINE_PROTOCOL on the local emulator. GCE's metadata server is never asked.
+    """
+    asked_protocol = _enum(Protocol, protocol or env.get("TUNEDECK_PROTOCOL") or file.protocol, "protocol")
+    asked_server = _enum(Server, server or env.get("TUNEDECK_SERVER") or file.server, "server")
+    if kind is not None and asked_protocol is None and asked_server is None:
+        return None, None, f"backend {kind.value} was chosen"
+    from tui.jobs.vertex.credentials import credentials_file, detect_project, wants_vertex
+
+    use_vertex = wants_vertex(env)
+    adc = credentials_file(env)
+    google_project = detect_project(env, project)
+    vertex_ready = adc is not None and google_project is not None
+    if asked_protocol is None:
+        if asked_server is Server.LOCAL:
+            asked_protocol = Protocol.GEMINI if use_vertex is False else Protocol.VERTEX
+        elif use_vertex is not None:
+            asked_protocol = Protocol.VERTEX if use_vertex else Protocol.GEMINI
+        elif vertex_ready:
+            asked_protocol = Protocol.VERTEX
+        elif api_key:
+            asked_protocol = Protocol.GEMINI
+        else:
+            asked_protocol = Protocol(FRESH_MACHINE_PROTOCOL)
+    if asked_server is None:
+        ready = vertex_ready if asked_protocol is Protocol.VERTEX else api_key is not None
+        asked_server = Server.GOOGLE if ready or (asked_protocol is Protocol.VERTEX and use_vertex) else Server.LOCAL
+    if asked_protocol is Protocol.VERTEX and asked_server is Server.GOOGLE:
+        reason = (f"Vertex AI: credentials in {adc[1]} and project {google_project}" if adc and google_project
+                  else "Vertex AI was asked for, but credentials or a project are missing")
+    elif asked_server is Server.GOOGLE:
+        reason = "Gemini API: an API key is set"
+    else:
+        reason = "no Google credentials or API key found (or the local emulator was asked for): the local emulator"
+    return asked_protocol, asked_server, reason

@@ -25,7 +25,7 @@ PROBE = textwrap.dedent(
 
     async def main():
         tmp = Path(tempfile.mkdtemp())
-        settings = replace(load_settings(env={}, data_dir=tmp / "data", config_dir=tmp / "config"),
+        settings = replace(load_settings(env={}, data_dir=tmp / "data", config_dir=tmp / "config", backend="local"),
                            local_url="http://127.0.0.1:9")
         class Probe(TuneDeckApp):
             health_interval = None

@@ -82,3 +82,17 @@ async def test_a_value_the_backend_chooses_may_stay_empty():
         assert spec.hyperparameters == Hyperparameters(learning_rate_multiplier=1.0)  # epochs, adapter: Vertex's call
         sizes = [value for _, value in form.query_one("#adapter_size")._options if isinstance(value, int)]
         assert sizes == [1, 2, 4, 8]
+
+
+async def test_the_backends_base_models_replace_the_placeholder_but_not_a_choice():
+    app = FormApp()
+    async with app.run_test() as pilot:
+        form = app.query_one(JobForm)
+        form.set_capabilities(UPLOADING)
+        form.set_base_models(["gemini-2.5-flash", "gemini-2.5-pro"])
+        await pilot.pause()
+        assert form.query_one("#base_model").value == "gemini-2.5-flash"
+        form.query_one("#base_model").value = "gemini-2.5-pro"
+        form.set_base_models(["gemini-2.5-flash", "gemini-2.5-flash-lite"])  # a refreshed list keeps the choice
+        await pilot.pause()
+        assert form.query_one("#base_model").value == "gemini-2.5-pro"

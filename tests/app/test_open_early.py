@@ -11,7 +11,7 @@ import tui.app
 from tests.app.conftest import DATA, SIZE, open_path, settle
 from tui.app import TuneDeckApp, make_app
 from tui.cli import main
-from tui.datasets.first_page import FirstPage
+from tui.datasets.first_page import FIRST_ROWS, FirstPage
 from tui.messages import DatasetOpened, WorkProgress
 from tui.widgets.example_table import WINDOW
 
@@ -83,7 +83,7 @@ async def test_rows_show_before_the_index_is_complete(manager, settings, tmp_pat
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await settle(app, pilot)
         await open_path(app, pilot, str(path))
-        assert seen[0] == ("opened", False, WINDOW)  # the first rows, with no index yet
+        assert seen[0] == ("opened", False, FIRST_ROWS)  # the first rows, with no index yet
         assert any(kind == "indexing" for kind, _, _ in seen[1:])  # reported as it goes (coalesced when busy)
         table = app.screen.query_one("#example-table")
         assert table.total == 60_000 and table.reader.complete

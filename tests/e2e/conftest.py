@@ -30,6 +30,7 @@ class Terminal:
 
     def __init__(self, command: list[str], env: dict[str, str]) -> None:
         self.session = f"tunedeck-e2e-{uuid.uuid4().hex[:8]}"
+        env = {"TUNEDECK_BACKEND": "local", **env}  # these tests drive the Gemini protocol on the emulator
         env_prefix = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
         shell = f"env {UNSET} {env_prefix} {shlex.join(command)}; echo tunedeck exited with $?; sleep 30"
         subprocess.run(["tmux", "new-session", "-d", "-s", self.session, "-x", "120", "-y", "40", shell], check=True)

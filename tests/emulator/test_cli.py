@@ -95,8 +95,8 @@ def test_stale_server_file_is_not_a_running_server(tmp_path):
 def test_emulator_core_does_not_import_textual():
     code = (
         "import sys, tui.emulator.server, tui.emulator.routes.gemini_models, tui.emulator.process, "
-        "tui.emulator.trainer, "
-        "tui.emulator.worker, tui.emulator.serve; assert 'textual' not in sys.modules, 'textual imported'"
+        "tui.emulator.trainer, tui.emulator.worker, tui.emulator.serve, tui.emulator.vertex; "
+        "assert 'textual' not in sys.modules, 'textual imported'"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

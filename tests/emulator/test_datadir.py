@@ -96,3 +96,62 @@ def test_server_log_stays_under_its_cap(emulator_factory):
     assert older.exists(), "the log never rotated"
     assert log.stat().st_size <= LOG_BYTES and older.stat().st_size <= LOG_BYTES + 1000
     assert "refused POST /v1beta/xxx" in older.read_text()
+
+
+def test_weights_are_sized_to_what_was_trained(emulator, tmp_path):
+    import numpy as np
+
+    from tui.emulator.model import Model, Shape
+
+    model = Model.initial(Shape(), np.random.default_rng(11), max_output_bytes=64)
+    full = sum(a.nbytes for a in model.params.values())
+    model.params["E"][[5, 900, 16000]] += 0.5  # what training does to the big table: a few rows
+    model.params["W"] *= 1.01
+    moments = {"m_E": np.zeros_like(model.params["E"])}
+    moments["m_E"][900] = 0.25
+    model.save(tmp_path / "w.npz", moments)
+    assert (tmp_path / "w.npz").stat().st_size < full / 4
+    loaded, extra = Model.load(tmp_path / "w.npz")
+    assert set(loaded.params) == set(model.params)
+    for name, array in model.params.items():
+        assert np.array_equal(loaded.params[name], array), name
+    assert np.array_equal(extra["m_E"], moments["m_E"])
+    assert not list(tmp_path.glob("*.tmp"))
+
+    client = emulator.client()
+    name = create(client, create_body(tiny_examples(8), epochCount=2))["metadata"]["tunedModel"]
+    assert wait_for(client, name)["state"] == "ACTIVE"
+    weights = emulator.data_dir / "models" / f"{name.split('/')[-1]}.npz"
+    assert weights.stat().st_size < full / 2, weights.stat().st_size
+    answer = client.models.generate_content(model=name, contents=tiny_examples(8)[0]["textInput"])
+    assert answer.text
+
+
+def test_half_written_files_are_removed_on_failure_and_on_start(emulator_factory, tmp_path):
+    from tests.emulator.test_security import tunedeck
+
+    # a full disk while weights are written: the error reaches the caller, no .tmp is left
+    script = (
+        "import resource, signal, sys; import numpy as np; from pathlib import Path; "
+        "from tui.emulator.model import Model, Shape; "
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN); resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000)); "
+        "m = Model.initial(Shape(), np.random.default_rng(1), 64); m.params['E'] += 1.0\n"
+        "try:\n    m.save(Path(sys.argv[1]))\nexcept OSError as exc:\n    print('refused', exc.errno)"
+    )
+    full = subprocess.run([sys.executable, "-c", script, str(tmp_path / "w.npz")], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert full.stdout.startswith("refused"), full.stderr
+    assert not list(tmp_path.glob("w.npz*"))
+
+    root = tmp_path / "emu"
+    for leftover in ("models/m-abc.npz.tmp", "checkpoints/m-abc.npz.tmp", "server.json.tmp"):
+        (root / leftover).parent.mkdir(parents=True, exist_ok=True)
+        (root / leftover).write_bytes(b"x" * 1000)
+    (root / "models" / "kept.npz").write_bytes(b"y")
+    emu = emulator_factory(data_dir=root)
+    assert not list(root.rglob("*.tmp")) and (root / "models" / "kept.npz").exists()
+    status = tunedeck("emulator", "status", "--data-dir", str(root))
+    assert status.returncode == 0 and " on disk" in status.stdout, status.stdout
+    emu.stop()
+    status = tunedeck("emulator", "status", "--data-dir", str(root))
+    assert status.returncode == 1 and " on disk" in status.stdout

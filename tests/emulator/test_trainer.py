@@ -139,3 +139,20 @@ def test_multibyte_answers_come_out_whole():
     assert collect(iter(pieces))[0].text == "emoji 😀 ok"
     thai = GenerationRequest(**{**request.__dict__, "prompt": "ความรู้สึก: ดีมาก"})
     assert collect(generate(trainer.model, thai))[0].text == "บวก"
+
+
+def test_accuracy_prediction_counts_and_evaluation():
+    trainer = Trainer(EXAMPLES, epochs=30, batch_size=4, learning_rate=0.001, seed=6)
+    held_out = trainer.encode(EXAMPLES[:3])
+    before_loss, before_accuracy, count = trainer.evaluate(held_out)
+    assert count == sum(len(out.encode()) + 1 for _, out in EXAMPLES[:3])  # answer bytes and the end
+    trainer.train_step()
+    batch = [EXAMPLES[i] for i in trainer.batch_indices(0)]
+    assert trainer.last_predictions == sum(len(out.encode()) + 1 for _, out in batch)
+    assert 0 <= trainer.last_correct <= trainer.last_predictions
+    while trainer.step < trainer.total_steps:
+        trainer.train_step()
+    after_loss, after_accuracy, _ = trainer.evaluate(held_out)
+    assert after_loss < 0.1 * before_loss and after_accuracy > max(0.9, before_accuracy)
+    assert trainer.evaluate(held_out) == (after_loss, after_accuracy, count)  # evaluation does not train
+    assert trainer.last_correct / trainer.last_predictions > 0.9

@@ -62,6 +62,7 @@ def test_a_system_instruction_and_async_calls(emulator):
             pieces.append(chunk.text or "")
         got = await client.aio.tunings.get(name=job["name"])
         assert got.state == types.JobState.JOB_STATE_SUCCEEDED
+        assert [j.name async for j in await client.aio.tunings.list()] == [job["name"]]
         return one.text, "".join(pieces)
 
     text, streamed = asyncio.run(ask())
@@ -98,3 +99,25 @@ def test_unknown_endpoints_and_base_models_do_not_generate(emulator):
     assert status == 404 and "Endpoint" in body["error"]["message"]
     status, body = rest(emulator, "POST", f"{PARENT}/publishers/google/models/gemini-2.5-flash:generateContent", prompt)
     assert status == 404 and "tuned model" in body["error"]["message"]
+
+
+def test_undeploy_and_delete_endpoints_then_the_model(emulator):
+    job = _tuned(emulator, epochs=2)
+    prompt = {"contents": [{"role": "user", "parts": [{"text": "colour of item 1: green"}]}]}
+    first, last = (c["endpoint"] for c in job["tunedModel"]["checkpoints"])
+    deployed = rest(emulator, "GET", first)[1]["deployedModels"][0]
+    assert deployed["model"] == job["tunedModel"]["model"].partition("@")[0]
+    assert rest(emulator, "POST", f"{first}:undeployModel", {"deployedModelId": "42"})[0] == 400
+    status, operation = rest(emulator, "POST", f"{first}:undeployModel", {"deployedModelId": deployed["id"]})
+    assert status == 200 and operation["done"] is True
+    assert rest(emulator, "GET", operation["name"])[1] == operation
+    assert rest(emulator, "GET", first)[1]["deployedModels"] == []
+    status, refused = rest(emulator, "POST", f"{first}:generateContent", prompt)
+    assert status == 400 and refused["error"]["status"] == "FAILED_PRECONDITION"
+    model = rest(emulator, "GET", job["tunedModel"]["model"])[1]
+    assert [d["endpoint"] for d in model["deployedModels"]] == [last]
+    assert rest(emulator, "DELETE", first)[0] == 200
+    assert rest(emulator, "GET", first)[0] == 404
+    assert rest(emulator, "POST", f"{last}:generateContent", prompt)[0] == 200  # the other checkpoint still serves
+    assert rest(emulator, "DELETE", job["tunedModel"]["model"])[0] == 200
+    assert rest(emulator, "POST", f"{last}:generateContent", prompt)[0] == 404

@@ -6,9 +6,6 @@ stop and a kill -9: the pool's messages never grow with the job, so it resumes a
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 from tests.emulator.vertex_helpers import (
     colour_records,
     create_job,
@@ -20,29 +17,8 @@ from tests.emulator.vertex_helpers import (
     upload,
     wait_job,
     wait_points,
+    wait_trainers_gone,
 )
-
-
-def _trainers_of(data_dir: Path) -> list[int]:
-    """Trainer processes working on this data dir (found by their plan file's path)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            command = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"tui.emulator.worker" in command and any(str(data_dir).encode() in part for part in command):
-            found.append(int(proc.name))
-    return found
-
-
-def _wait_trainers_gone(data_dir: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while _trainers_of(data_dir) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _trainers_of(data_dir), "the orphaned trainer did not end"
 
 
 def _loss(emu, job: dict) -> list[dict]:
@@ -59,7 +35,7 @@ def test_a_10000_step_job_resumes_through_stop_and_kill(emulator_factory):
     name = job["name"]
     wait_points(emu, name, 800, timeout=120)
     emu.stop()  # clean stop: the trainer checkpoints and the job stays RUNNING
-    _wait_trainers_gone(emu.data_dir)
+    wait_trainers_gone(emu.data_dir)
 
     emu = emulator_factory(data_dir=emu.data_dir)
     stopped = rest(emu, "GET", name)[1]
@@ -68,7 +44,7 @@ def test_a_10000_step_job_resumes_through_stop_and_kill(emulator_factory):
     assert len(before_stop) >= 800
     wait_points(emu, name, len(before_stop) + 2200, timeout=180)
     emu.kill()  # the orphaned trainer sees its server gone and checkpoints with the unacknowledged points
-    _wait_trainers_gone(emu.data_dir)
+    wait_trainers_gone(emu.data_dir)
 
     emu = emulator_factory(data_dir=emu.data_dir)
     done = wait_job(emu, name, timeout=300)
@@ -110,7 +86,7 @@ def test_a_pending_job_starts_after_a_restart(emulator_factory):
     assert rest(emu, "GET", queued)[1]["state"] == "JOB_STATE_PENDING"
     rest(emu, "POST", f"{first}:cancel")
     emu.kill()
-    _wait_trainers_gone(emu.data_dir)
+    wait_trainers_gone(emu.data_dir)
     emu = emulator_factory(data_dir=emu.data_dir)
     assert wait_job(emu, queued)["state"] == "JOB_STATE_SUCCEEDED"
     assert wait_job(emu, first)["state"] == "JOB_STATE_CANCELLED"

@@ -7,6 +7,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from tests.emulator.helpers import SAMPLES
@@ -157,3 +158,25 @@ def export_all(emu, series: str, page_size: int = 1000, step_filter: str = "") -
         token = page.get("nextPageToken", "")
         if not token:
             return points
+
+
+def trainers_of(data_dir: Path) -> list[int]:
+    """Trainer processes working on this data dir (found by their plan file's path)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"tui.emulator.worker" in command and any(str(data_dir).encode() in part for part in command):
+            found.append(int(proc.name))
+    return found
+
+
+def wait_trainers_gone(data_dir: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while trainers_of(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not trainers_of(data_dir), "the orphaned trainer did not end"

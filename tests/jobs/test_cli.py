@@ -14,6 +14,7 @@ from tui.cli import main
 def local_env(emulator, tmp_path, monkeypatch):
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TUNEDECK_BACKEND", "local")  # the Gemini API protocol on the emulator
     monkeypatch.setenv("TUNEDECK_LOCAL_URL", emulator.url)
     monkeypatch.setenv("TUNEDECK_EMULATOR_API_KEY", emulator.api_key)
     monkeypatch.setenv("TUNEDECK_DATA_DIR", str(tmp_path / "data"))
@@ -90,12 +91,15 @@ def test_doctor(local_env, capsys, monkeypatch):
     report = json.loads(out)
     assert code == 0
     assert report["backend"] == "local" and report["api_key"] == "(none)"
-    assert {c["check"]: c["ok"] for c in report["checks"]} == {"reachable": True, "tunable base model": True}
+    assert {c["check"]: c["ok"] for c in report["checks"]} == {
+        "history": True, "reachable": True, "tunable base model": True,
+    }
 
     code, out, _ = run(capsys, "--backend", "gemini", "doctor")
     assert code == 1
     assert "FAIL" in out and "no API key" in out
 
+    monkeypatch.delenv("TUNEDECK_BACKEND")  # with a key and no choice made, the Gemini API is chosen
     monkeypatch.setenv("GEMINI_API_KEY", "AIzaFAKEKEY000000000000000000000000x9Q2")
     monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", local_env.url)  # a wrong key for this server, never a Google host
     code, out, _ = run(capsys, "doctor")

@@ -73,6 +73,9 @@ def test_a_truncated_history_still_lists_shows_and_watches(local_env, capsys, tm
     code, out, err = run(capsys, "tune", str(NUMBERS), "--epochs", "1")
     assert code == EXIT_HISTORY and "not launched" in err and "damaged" in err
 
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1 and f"FAIL history: the job history {path} is damaged" in out
+
 
 def test_a_full_disk_is_named_as_such(tmp_path):
     path = tmp_path / "history.sqlite3"
@@ -119,6 +122,7 @@ def full_disk_run(tmp_path: Path, url: str, key: str, room: int, *argv: str) -> 
                TUNEDECK_CONFIG_DIR=str(tmp_path / "c"))
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND"):
         env.pop(name, None)
+    env["TUNEDECK_BACKEND"] = "local"  # the Gemini API protocol on the emulator
     return subprocess.run([sys.executable, "-m", "tui", *argv], capture_output=True, text=True, timeout=120,
                           env=env, preexec_fn=limit_file_size)
 

@@ -73,3 +73,27 @@ def test_fingerprint_and_settings_text():
     assert hyperparameters_text(Hyperparameters(epoch_count=3, batch_size=8, learning_rate_multiplier=2)) == (
         "3 epochs · batch size 8 · learning-rate multiplier 2"
     )
+
+
+def test_the_summary_speaks_of_a_vertex_job_in_words():
+    """Sub-state, epoch of epochs, eval loss and the checkpoints with the eval loss at their step."""
+    from tui.models import EVAL_LOSS, TRAIN_LOSS, Checkpoint, CurvePoint, Hyperparameters, Job, JobState
+    from tui.widgets.monitor_summary import summary_markup
+
+    train = [CurvePoint(step=s, epoch=(s - 1) // 10 + 1, value=1.0 / s) for s in range(1, 26)]
+    evals = [CurvePoint(step=10, value=0.41), CurvePoint(step=20, value=0.37)]
+    job = Job(
+        name="projects/p/locations/l/tuningJobs/1",
+        backend="vertex-local",
+        state=JobState.CREATING,
+        sub_state="tuning",
+        hyperparameters=Hyperparameters(epoch_count=3),
+        total_steps=30,
+        completed_steps=25,
+        curves={TRAIN_LOSS: train, EVAL_LOSS: evals},
+        checkpoints=[Checkpoint(checkpoint_id="1", epoch=1, step=10), Checkpoint(checkpoint_id="2", epoch=2, step=20)],
+    )
+    text = summary_markup(job, None, None)
+    assert "CREATING[/] (tuning) · 25/30 steps · epoch 3 of 3 (83%)" in text
+    assert "Eval loss" in text and "latest 0.3700 · lowest 0.3700" in text
+    assert "epoch 1 · step 10 · eval 0.410; epoch 2 · step 20 · eval 0.370" in text

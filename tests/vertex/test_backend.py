@@ -8,11 +8,6 @@ from pathlib import Path
 
 import pytest
 
-# Until the backend-neutral seam (LaunchData, curves on Job) and the emulator's Vertex routes are both on this
-# branch, these tests cannot run here; the guard goes once they are.
-pytest.importorskip("tui.jobs.vertex.backend", reason="needs the TuningBackend seam (tui.jobs.backend.LaunchData)",
-                    exc_type=ImportError)
-
 from tests.emulator.storage_http import call
 from tui.datasets import open_dataset
 from tui.jobs.backend import LaunchData

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-vertex = pytest.importorskip("tests.emulator.vertex_helpers", reason="needs the emulator's Vertex routes")
-
-from tui.jobs.vertex.credentials import Authorizer, static_credentials  # noqa: E402
-from tui.jobs.vertex.curves import CurveReader  # noqa: E402
-from tui.jobs.vertex.rest import Rest  # noqa: E402
+import tests.emulator.vertex_helpers as vertex
+from tui.jobs.vertex.credentials import Authorizer, static_credentials
+from tui.jobs.vertex.curves import CurveReader
+from tui.jobs.vertex.rest import Rest
 
 
 @pytest.fixture

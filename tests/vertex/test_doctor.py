@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-pytest.importorskip("tests.emulator.vertex_helpers", reason="needs the emulator's Vertex routes")
-
 from tests.emulator.storage_http import bucket as make_bucket
 from tests.emulator.storage_http import call
 from tui.jobs.vertex.doctor import location_check, run_checks

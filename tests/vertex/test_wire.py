@@ -7,10 +7,6 @@ import warnings
 from datetime import UTC, datetime
 
 import pytest
-
-pytest.importorskip("tui.jobs.vertex.backend", reason="needs the TuningBackend seam (tui.jobs.backend.LaunchData)",
-                    exc_type=ImportError)
-
 from aiohttp import web
 from google.genai import types
 

@@ -1,4 +1,5 @@
-"""`tunedeck doctor`: which backend is active and why, the key (masked), and whether it works."""
+"""`tunedeck doctor`: which backend is active and why, the key (masked), whether it works, and
+whether the job history file can be used."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ from tui.commands.reporting import EXIT_JOB_FAILED, EXIT_OK
 async def doctor(args, settings, open_manager) -> int:
     """Check credentials, reachability and tunable base models; print a report."""
     from tui.config import BackendKind
-    from tui.jobs.errors import BackendError
 
     why = (
         "chosen explicitly"
         if settings.backend
-        else ("an API key was found" if settings.api_key else "no API key was found")
+        else (settings.choice_reason or ("an API key was found" if settings.api_key else "no API key was found"))
     )
     report = {
         "backend": settings.active_backend.value,
@@ -36,6 +36,29 @@ async def doctor(args, settings, open_manager) -> int:
                 else "no API key: set GEMINI_API_KEY or GOOGLE_API_KEY",
             )
         )
+    if settings.active_backend is BackendKind.VERTEX:
+        checks += await vertex_checks(settings, report)
+    if all(ok for _, ok, _ in checks):
+        await _backend_checks(args, settings, open_manager, report, checks)
+    return _print(args, settings, report, why, checks)
+
+
+async def vertex_checks(settings, report: dict) -> list[tuple[str, bool, str]]:
+    """Vertex AI on Google: credentials, token, project, location, permission, bucket, quota project."""
+    import os
+
+    from tui.jobs.vertex.doctor import run_checks
+
+    found = await run_checks(os.environ, bucket=settings.bucket, project=settings.google_project,
+                             location=settings.google_location, quota_project=settings.quota_project)
+    report["vertex"] = [{"check": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix} for c in found]
+    # a check that could not be verified (ok None) is shown with its fix, but does not fail the doctor
+    return [(c.name, c.ok is not False, c.detail + (f" — {c.fix}" if c.fix else "")) for c in found]
+
+
+async def _backend_checks(args, settings, open_manager, report: dict, checks: list[tuple[str, bool, str]]) -> None:
+    from tui.jobs.errors import BackendError
+
     try:
         manager = await open_manager(settings, args)
     except BackendError as exc:
@@ -49,6 +72,16 @@ async def doctor(args, settings, open_manager) -> int:
                     "pid": manager.emulator.pid,
                     "data_dir": str(manager.emulator.data_dir),
                 }
+            problem = manager.history_problem
+            usable = f"{settings.history_path} is usable"
+            checks.append(("history", problem is None, str(problem) if problem else usable))
+            if manager.backend.capabilities.protocol == "vertex":  # Vertex lists no tunable models: list jobs
+                try:
+                    await manager.backend.list_jobs()
+                    checks.append(("reachable", True, f"{manager.backend_description} answers"))
+                except BackendError as exc:
+                    checks.append(("reachable", False, str(exc)))
+                return
             health = await manager.check()
             checks.append(("reachable", health.reachable, health.message))
             if health.reachable:
@@ -61,6 +94,9 @@ async def doctor(args, settings, open_manager) -> int:
                 checks.append(("tunable base model", tunable, detail))
         finally:
             await manager.close()
+
+
+def _print(args, settings, report: dict, why: str, checks: list[tuple[str, bool, str]]) -> int:
     report["checks"] = [{"check": name, "ok": ok, "detail": detail} for name, ok, detail in checks]
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))

@@ -176,10 +176,20 @@ def run_status(args: argparse.Namespace) -> int:
     if running is None:
         stale = read_server_info(root)
         extra = f" (stale {root / 'server.json'} names pid {stale['pid']})" if stale else ""
-        print(f"not running{extra}; data in {root}; start it with `tunedeck emulator start`")
+        print(f"not running{extra}; data in {root}{f' ({_size(root)})' if root.exists() else ''}; "
+              "start it with `tunedeck emulator start`")  # fmt: skip
         return 1
-    print(f"running at {running.url} (pid {running.pid}), data in {root}{_jobs(root)}{_pacing(running)}")
+    print(f"running at {running.url} (pid {running.pid}), data in {root} ({_size(root)}){_jobs(root)}"
+          f"{_pacing(running)}")  # fmt: skip
     return 0
+
+
+def _size(root: Path) -> str:
+    """Disk use of the data directory, e.g. `12.3 MB on disk`."""
+    from tui.emulator.datadir import disk_use
+
+    size = disk_use(root)
+    return f"{size / 1e6:.1f} MB on disk" if size >= 100_000 else f"{size / 1e3:.0f} kB on disk"
 
 
 def _pacing(running) -> str:

@@ -30,6 +30,7 @@ from tui.commands.reporting import (
 )
 
 FORMATS = ["jsonl", "json", "csv", "tsv", "vertex", "chat"]
+CHOICES = ("protocol", "server", "project", "location", "bucket")  # global options that pick where to tune
 
 
 def register(subparsers) -> None:
@@ -50,6 +51,21 @@ def register(subparsers) -> None:
     rate = tune.add_mutually_exclusive_group()
     rate.add_argument("--learning-rate", type=float, help="learning rate (default 0.001)")
     rate.add_argument("--learning-rate-multiplier", type=float, help="scale the base model's default learning rate")
+    tune.add_argument("--adapter-size", type=int, choices=[1, 2, 4, 8, 16, 32],
+                      help="Vertex AI: LoRA adapter size (the sizes the base model accepts)")
+    held_out = tune.add_mutually_exclusive_group()
+    held_out.add_argument("--validation", type=Path, metavar="FILE",
+                          help="Vertex AI: validation examples (any format tunedeck reads)")
+    held_out.add_argument("--validation-split", type=float, metavar="F",
+                          help="Vertex AI: keep this share of the dataset for validation "
+                               "(e.g. 0.1; stratified by label for classification)")
+    tune.add_argument("--split-seed", type=int, default=0, help="seed of --validation-split (same seed, same split)")
+    tune.add_argument("--system-instruction", action="store_true",
+                      help="Vertex AI: send the dataset's shared preamble as systemInstruction")
+    tune.add_argument("--export-last-checkpoint-only", action="store_true",
+                      help="Vertex AI: keep only the last checkpoint")
+    tune.add_argument("--label", action="append", default=[], metavar="KEY=VALUE",
+                      help="Vertex AI: a label on the job (repeatable)")
     tune.add_argument("--force", action="store_true", help="launch even when the dataset has errors")
     tune.add_argument(
         "--watch", action="store_true", help="follow the job until it finishes, then suggest an epoch count"
@@ -74,7 +90,8 @@ def register(subparsers) -> None:
         ("delete", "delete a tuned model"),
     ):
         sub = actions.add_parser(action, help=text)
-        sub.add_argument("id", help="tuned model id (with or without tunedModels/)")
+        sub.add_argument("id", help="job id: a tuned model id (with or without tunedModels/), a Vertex tuning job "
+                                    "name or its number")
     rename = actions.add_parser("rename", help="change a tuned model's display name")
     rename.add_argument("id")
     rename.add_argument("display_name")
@@ -86,10 +103,12 @@ def register(subparsers) -> None:
         "try",
         epilog=EXIT_CODES,
         help="send a prompt to a model",
-        description="Send PROMPT to MODEL (a tuned model id or models/NAME) and print the answer.",
+        description="Send PROMPT to MODEL (a job id, an endpoint or models/NAME) and print the answer.",
     )
-    try_.add_argument("model")
+    try_.add_argument("model", help="a job id (its tuned model or endpoint), an endpoint or model name")
     try_.add_argument("prompt")
+    try_.add_argument("--checkpoint", metavar="ID",
+                      help="Vertex AI: call this checkpoint of the job instead of the final model")
     try_.add_argument("--temperature", type=float)
     try_.add_argument("--max-output-tokens", type=int)
     try_.add_argument(
@@ -114,7 +133,8 @@ def _handler(command):
         from tui.jobs.history import HistoryError
 
         try:
-            settings = load_settings(data_dir=args.data_dir, backend=args.backend)
+            settings = load_settings(data_dir=args.data_dir, backend=args.backend,
+                                     **{key: getattr(args, key, None) for key in CHOICES})
             return asyncio.run(command(args, settings))
         except ConfigError as exc:
             return fail(args, str(exc), EXIT_USAGE, kind="config")
@@ -159,6 +179,26 @@ def _full_name(job_id: str) -> str:
     return job_id if job_id.startswith("tunedModels/") else f"tunedModels/{job_id}"
 
 
+def _resolve(manager, job_id: str) -> str:
+    """A job's full name from what was typed: a full name, or an id (a tuned model id, a Vertex job's number)."""
+    if "/" in job_id:
+        return job_id
+    for job in manager.jobs:
+        if job.id == job_id:
+            return job.name
+    place = getattr(manager.backend, "place", None)  # Vertex: projects/P/locations/L/tuningJobs/ID
+    return f"{place.parent}/tuningJobs/{job_id}" if place is not None else _full_name(job_id)
+
+
+async def _known(manager, job_id: str) -> str:
+    """`_resolve`, after listing the backend when the job is not in local history."""
+    name = _resolve(manager, job_id)
+    if manager.job(name) is None:
+        await manager.refresh()
+        name = _resolve(manager, job_id)
+    return name
+
+
 async def _open(settings, args=None):
     """A manager for one command; a history file that cannot be used is said once, and memory stands in."""
     from tui.jobs.service import open_manager
@@ -172,30 +212,44 @@ async def _open(settings, args=None):
 async def _tune(args, settings) -> int:
     from pydantic import ValidationError
 
+    from tui.jobs import text
     from tui.jobs.history import HistoryError
-    from tui.models import DEFAULT_BASE_MODEL, Hyperparameters, JobSpec
+    from tui.jobs.vertex.backend import DEFAULT_BASE_MODEL as VERTEX_BASE_MODEL
+    from tui.models import DEFAULT_BASE_MODEL, Hyperparameters, JobSpec, ValidationChoice
 
     if not args.dataset.is_file():
         return fail(args, f"{args.dataset}: no such file", EXIT_USAGE, hint="check the path", kind="unreadable-dataset")
+    manager = await _open(settings)
+    vertex = manager.backend.capabilities.protocol == "vertex"
     try:
-        given = {
-            "epoch_count": args.epochs,
-            "batch_size": args.batch_size,
-            "learning_rate": args.learning_rate,
-            "learning_rate_multiplier": args.learning_rate_multiplier,
-        }
+        labels = dict(item.split("=", 1) for item in args.label if "=" in item)
+        if len(labels) != len(args.label):
+            raise ValueError("a --label is KEY=VALUE")
+        given = {"epoch_count": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+                 "learning_rate_multiplier": args.learning_rate_multiplier, "adapter_size": args.adapter_size}
+        validation = None
+        if args.validation is not None or args.validation_split is not None:
+            validation = ValidationChoice(path=str(args.validation) if args.validation else None,
+                                          split=args.validation_split, seed=args.split_seed)
         spec = JobSpec(
             display_name=args.display_name,
             description=args.description,
-            base_model=args.base_model or DEFAULT_BASE_MODEL,
+            base_model=args.base_model or (VERTEX_BASE_MODEL if vertex else DEFAULT_BASE_MODEL),
             hyperparameters=Hyperparameters(**{k: v for k, v in given.items() if v is not None}),
+            validation=validation, labels=labels, export_last_checkpoint_only=args.export_last_checkpoint_only,
+            system_instruction_from_preamble=args.system_instruction,
         )
-    except ValidationError as exc:
-        problems = "; ".join(setting_problem(e) for e in exc.errors())
-        return fail(
-            args, f"invalid job settings: {problems}", EXIT_USAGE, hint="see `tunedeck tune --help`", kind="usage"
-        )
-    manager = await _open(settings)
+    except (ValidationError, ValueError) as exc:
+        await manager.close()
+        errors = exc.errors() if isinstance(exc, ValidationError) else None
+        problems = "; ".join(setting_problem(dict(e)) for e in errors) if errors else str(exc)
+        return fail(args, f"invalid job settings: {problems}", EXIT_USAGE, hint="see `tunedeck tune --help`",
+                    kind="usage")
+    unsupported = _unsupported(manager.backend.capabilities, spec)
+    if unsupported:
+        await manager.close()
+        return fail(args, f"{manager.backend_description} does not take {unsupported}", EXIT_USAGE, kind="usage",
+                    hint="leave it out, or choose the other protocol with --protocol")
     try:
         try:  # a job created now must be recorded: refuse while the history cannot take it
             if manager.history_problem is not None:
@@ -206,13 +260,9 @@ async def _tune(args, settings) -> int:
         from tui.datasets import DatasetError
 
         try:
-            job = await manager.launch(
-                spec,
-                args.dataset,
-                format=args.format,
-                force=args.force,
-                on_lint=lambda report: _note_warnings(report, args.dataset),
-            )
+            job = await manager.launch(spec, args.dataset, format=args.format, force=args.force,
+                                       on_lint=lambda report: _note_warnings(report, args.dataset),
+                                       progress=_upload_progress(args))
         except DatasetError as exc:
             raise _DatasetProblem(f"{exc} — {exc.hint}" if exc.hint else str(exc)) from exc
         except OSError as exc:
@@ -233,7 +283,10 @@ async def _tune(args, settings) -> int:
                 return EXIT_HISTORY
         if not args.json:
             examples = f"{job.dataset_examples} example{'' if job.dataset_examples == 1 else 's'}"
-            print(f"launched {job.name} on {manager.backend_description}: {examples}, {job.total_steps} steps")
+            steps = f", {job.total_steps} steps" if job.total_steps else ""
+            print(f"launched {job.name} on {manager.backend_description}: {examples}{steps}")
+            for line in text.launch_notes(job):
+                print(line)
             if not args.watch:
                 print(f"follow it with `tunedeck jobs watch {job.id}`")
         elif not args.watch and unrecorded is None:
@@ -244,6 +297,36 @@ async def _tune(args, settings) -> int:
         return code if code or manager.history_problem is None else EXIT_HISTORY
     finally:
         await manager.close()
+
+
+def _unsupported(capabilities, spec) -> str:
+    """The settings the backend's protocol does not take, in words ('' when it takes them all)."""
+    hp = spec.hyperparameters.model_dump(exclude_none=True)
+    names = [name.replace("_", " ") for name in hp if not capabilities.takes(name)]
+    if spec.validation is not None and not capabilities.validation_set:
+        names.append("a validation set")
+    return ", ".join(names)
+
+
+def _upload_progress(args):
+    """Upload progress on stderr (`uploading 12.0/48.3 MB`), at most a few times a second; nothing with --json."""
+    import time
+
+    if args.json:
+        return None
+    live = sys.stderr.isatty()
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < 0.25:
+            return
+        last[0] = now
+        line = f"uploading {done / 1e6:.1f}/{total / 1e6:.1f} MB" if done < total else f"uploaded {total / 1e6:.1f} MB"
+        print(("\r" + line + "\x1b[K") if live else line, end="" if live and done < total else "\n",
+              file=sys.stderr, flush=True)
+
+    return report
 
 
 def _note_warnings(report, path) -> None:
@@ -292,9 +375,7 @@ async def _jobs(args, settings) -> int:
             else:
                 print(f"no jobs on {manager.backend_description}; launch one with `tunedeck tune DATASET`")
             return status
-        name = _full_name(args.id)
-        if manager.job(name) is None:
-            await manager.refresh()
+        name = await _known(manager, args.id)
         if action == "show":
             status = EXIT_OK
             try:
@@ -332,9 +413,41 @@ async def _doctor(args, settings) -> int:
 async def _try(args, settings) -> int:
     from tui.commands.trying import try_prompt
 
-    model = args.model if "/" in args.model else _full_name(args.model)
     manager = await _open(settings, args)
     try:
-        return await try_prompt(args, manager, model)
+        model, target = await _target(manager, args)
+        return await try_prompt(args, manager, model, target)
     finally:
         await manager.close()
+
+
+async def _target(manager, args) -> tuple[str, str]:
+    """(the job or model named, what to call): a job's endpoint (or its checkpoint's), else the name itself."""
+    from tui.jobs.errors import BackendError, ErrorKind
+    from tui.models import JobState
+
+    job = None
+    if "/" not in args.model or "/tuningJobs/" in args.model or args.model.startswith("tunedModels/"):
+        name = await _known(manager, args.model)
+        job = manager.job(name)
+        if job is None and args.checkpoint is None and "/tuningJobs/" not in name:
+            return name, name  # a tuned model not listed: the backend says whether it exists
+        if job is None:
+            raise BackendError(ErrorKind.NOT_FOUND, f"no job {args.model} on {manager.backend_description}",
+                               "see `tunedeck jobs list` for the ids")
+    if job is None:
+        if args.checkpoint is not None:
+            raise BackendError(ErrorKind.INVALID, "--checkpoint takes a job id, not an endpoint or model name",
+                               "give the job's id (see `tunedeck jobs list`)")
+        return args.model, args.model
+    if args.checkpoint is not None:
+        found = next((c for c in job.checkpoints if c.checkpoint_id == args.checkpoint), None)
+        if found is None or not found.endpoint:
+            have = ", ".join(c.checkpoint_id for c in job.checkpoints) or "none yet"
+            raise BackendError(ErrorKind.NOT_FOUND, f"{job.name} has no checkpoint {args.checkpoint} "
+                               f"(checkpoints: {have})", "see `tunedeck jobs show ID`")
+        return job.name, found.endpoint
+    if job.state is not JobState.ACTIVE and not job.endpoint:
+        raise BackendError(ErrorKind.FAILED_PRECONDITION, f"{job.name} has no tuned model yet ({job.state})",
+                           f"wait for it: `tunedeck jobs watch {job.id}`")
+    return job.name, job.endpoint or job.name

@@ -13,8 +13,9 @@ import json
 from tui.commands.reporting import EXIT_OK, EXIT_REFUSED, fail, note
 
 
-async def try_prompt(args, manager, model: str) -> int:
-    """Check the prompt, send it, print the answer."""
+async def try_prompt(args, manager, model: str, target: str | None = None) -> int:
+    """Check the prompt against `model`'s dataset, send it to `target` (default: `model`), print the answer."""
+    target = target or model
     findings = await format_findings(manager, model, args.prompt, args)
     if findings and not args.force:
         return fail(
@@ -28,9 +29,10 @@ async def try_prompt(args, manager, model: str) -> int:
         )
     for finding in findings:
         note(args, f"sent anyway: {finding.message}")
-    answer = await manager.generate(model, args.prompt, args.temperature, args.max_output_tokens)
+    answer = await manager.generate(target, args.prompt, args.temperature, args.max_output_tokens)
     if args.json:
-        print(json.dumps({"model": model, "prompt": args.prompt, "text": answer}, indent=2, ensure_ascii=False))
+        print(json.dumps({"model": model, "target": target, "prompt": args.prompt, "text": answer}, indent=2,
+                         ensure_ascii=False))
     else:
         print(answer)
     return EXIT_OK

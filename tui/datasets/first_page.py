@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-FIRST_ROWS = 200  # a window of the app's example table
+FIRST_ROWS = 60  # a screenful and more: the table reads its full window once the cursor goes past them
 PREVIEW_BYTES = 16 * 1024
 PREVIEW_ROWS = 60
 

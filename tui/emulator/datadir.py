@@ -9,6 +9,7 @@ start with a message that names it and says what to do.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -48,6 +49,28 @@ def _tighten(path: Path, mode: int, uid: int) -> None:
             path.chmod(mode)
     except OSError:
         pass  # vanished meanwhile, or not ours: nothing to tighten
+
+
+def remove_temporaries(root: Path) -> list[Path]:
+    """Delete half-written files a stopped or crashed server left (`*.tmp` of weights, checkpoints, plans)."""
+    removed = []
+    for directory in (root, root / "models", root / "checkpoints"):
+        if directory.is_dir():
+            for path in directory.glob("*.tmp"):
+                if path.is_file():
+                    path.unlink(missing_ok=True)
+                    removed.append(path)
+    return removed
+
+
+def disk_use(root: Path) -> int:
+    """Bytes of everything in the data directory."""
+    total = 0
+    for directory, _, files in os.walk(root):
+        for name in files:
+            with contextlib.suppress(OSError):  # removed meanwhile
+                total += (Path(directory) / name).lstat().st_size
+    return total
 
 
 def check_state(root: Path) -> None:

@@ -128,13 +128,17 @@ class Model:
 
     NAMES = ("E", "C", "P", "Q", "b1", "W", "b2", "G", "g0")
 
-    def __init__(self, shape: Shape, params: dict[str, np.ndarray], max_output_bytes: int = 256) -> None:
+    def __init__(self, shape: Shape, params: dict[str, np.ndarray], max_output_bytes: int = 256,
+                 origin: dict | None = None) -> None:  # fmt: skip
         self.shape = shape
         self.params = params
         self.max_output_bytes = max_output_bytes
+        self.origin = origin  # the random generator state the initial weights were drawn from, if known
+        self._initial: dict[str, np.ndarray] | None = None  # those weights, once needed
 
     @classmethod
     def initial(cls, shape: Shape, rng: np.random.Generator, max_output_bytes: int) -> Model:
+        origin = dict(rng.bit_generator.state)  # a copy: saved files store only what differs from these weights
         h = shape.hidden
         params = {
             "E": (rng.standard_normal((shape.buckets, h)) * 0.1).astype(np.float32),
@@ -147,34 +151,65 @@ class Model:
             "G": np.zeros((COPY_GATES, h), np.float32),
             "g0": np.zeros(COPY_GATES, np.float32),
         }
-        return cls(shape, params, max_output_bytes)
+        model = cls(shape, params, max_output_bytes, origin)
+        model._initial = {k: v.copy() for k, v in params.items()}  # kept: saving compares against them
+        return model
+
+    @staticmethod
+    def _initial_params(shape: Shape, origin: dict) -> dict[str, np.ndarray]:
+        generator = getattr(np.random, origin["bit_generator"])()
+        generator.state = origin
+        return Model.initial(shape, np.random.Generator(generator), 0).params
 
     def save(self, path: Path, extra: dict[str, np.ndarray] | None = None) -> None:
-        """Write atomically (temp file, then rename)."""
+        """Write atomically (temp file, then rename; the temp file is removed if writing fails).
+
+        Arrays are stored as the rows that differ from the initial weights (or from zeros), see packing.py."""
+        from tui.emulator.packing import pack
+
         tmp = path.with_name(path.name + ".tmp")
-        meta = np.frombuffer(
-            repr({"shape": asdict(self.shape), "max_output_bytes": self.max_output_bytes}).encode(), dtype=np.uint8
-        )
-        with open(tmp, "wb") as fh:
-            # numpy's stub types savez's keyword arrays as its `allow_pickle` flag
-            np.savez(fh, __meta__=meta, **self.params, **(extra or {}))  # type: ignore[arg-type]
-        tmp.replace(path)
+        meta = np.frombuffer(repr({"shape": asdict(self.shape), "max_output_bytes": self.max_output_bytes,
+                                   "origin": self.origin}).encode(), dtype=np.uint8)  # fmt: skip
+        if self._initial is None and self.origin:
+            self._initial = self._initial_params(self.shape, self.origin)
+        bases = self._initial or {}
+        arrays = pack({**self.params, **(extra or {})}, bases)
+        try:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, __meta__=meta, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds narrowly
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk must not leave a partial file behind
+            raise
 
     @classmethod
     def load(cls, path: Path) -> tuple[Model, dict[str, np.ndarray]]:
         """The model in a file, and any extra arrays saved with it."""
         import ast
 
+        from tui.emulator.packing import unpack
+
         with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-        meta = ast.literal_eval(arrays.pop("__meta__").tobytes().decode())
+            stored = {k: data[k] for k in data.files}
+        meta = ast.literal_eval(stored.pop("__meta__").tobytes().decode())
         shape = Shape(**meta["shape"])
+        origin = meta.get("origin")
+        initial: dict[str, np.ndarray] = {}
+
+        def base_of(name: str) -> np.ndarray | None:
+            if origin is None or name not in cls.NAMES:
+                return None
+            if not initial:
+                initial.update(cls._initial_params(shape, origin))
+            return initial[name]
+
+        arrays = unpack(stored, base_of)
         params = {k: arrays.pop(k) for k in cls.NAMES if k in arrays}
         # Weights saved before copying existed: the copy parts start at zero (no effect).
         params.setdefault("Q", np.zeros((COPY_ROWS, shape.hidden), np.float32))
         params.setdefault("G", np.zeros((COPY_GATES, shape.hidden), np.float32))
         params.setdefault("g0", np.zeros(COPY_GATES, np.float32))
-        return cls(shape, params, int(meta["max_output_bytes"])), arrays
+        return cls(shape, params, int(meta["max_output_bytes"]), origin), arrays  # initial weights rebuilt if saved
 
     def encode(self, text: str) -> np.ndarray:
         """The pooled prompt vector."""

@@ -139,7 +139,7 @@ class TrainingPool:
             self.starting.discard(key)
         self.running[key] = process
         if key in self.outcome:  # cancelled or deleted while the process started
-            self._send(key, "cancel")
+            self._send(key, "discard" if self.outcome[key] == "delete" else "cancel")
         await self._watch(key, runner, process)
 
     async def _watch(self, key: str, runner: JobRunner, process: asyncio.subprocess.Process) -> None:
@@ -193,7 +193,7 @@ class TrainingPool:
             self.outcome[key] = "delete"
         elif key in self.running:
             self.outcome[key] = "delete"
-            self._send(key, "cancel")
+            self._send(key, "discard")
         else:
             self.runner(key).discard(key)
 

@@ -12,6 +12,8 @@ import secrets
 import string
 from typing import Any
 
+import orjson
+
 from tui.emulator.base_models import BASE_MODELS, find_base_model
 from tui.emulator.limits import MAX_DESCRIPTION, MAX_READER_PROJECTS
 from tui.emulator.wire import ApiError, compact, invalid
@@ -235,7 +237,7 @@ def total_steps(examples: int, hyperparameters: dict) -> int:
 
 
 # -- output -----------------------------------------------------------------------------
-def tuned_model_json(record: dict, snapshots: list[dict]) -> dict:
+def tuned_model_json(record: dict, snapshots: list[dict] | orjson.Fragment | None) -> dict:
     body = compact(
         {
             "name": f"tunedModels/{record['id']}",
@@ -258,7 +260,7 @@ def tuned_model_json(record: dict, snapshots: list[dict]) -> dict:
             "readerProjectNumbers": record["reader_project_numbers"],
         }
     )
-    if snapshots:  # already in output form; not walked by compact() (hundreds of them)
+    if snapshots:  # already in output form (or encoded); not walked by compact() (thousands of them)
         body["tuningTask"] = {**body["tuningTask"], "snapshots": snapshots}
     # temperature, topP and topK are `optional` in the proto: present even when 0.
     for key, column in (("temperature", "temperature"), ("topP", "top_p"), ("topK", "top_k")):
@@ -271,7 +273,7 @@ def operation_name(record: dict) -> str:
     return f"tunedModels/{record['id']}/operations/{record['operation_id']}"
 
 
-def operation_json(record: dict, snapshots: list[dict], created: bool = False) -> dict:
+def operation_json(record: dict, snapshots: list[dict] | orjson.Fragment | None, created: bool = False) -> dict:
     """The CreateTunedModel operation. Right after create it carries only what the real one does."""
     total = record["total_steps"]
     metadata: dict[str, Any] = {

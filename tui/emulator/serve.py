@@ -22,7 +22,15 @@ import orjson
 
 from tui.emulator import guard
 from tui.emulator.busy import is_transient
-from tui.emulator.datadir import STATE_NAME, DamagedState, check_state, damaged_message, make_private, setup_logging
+from tui.emulator.datadir import (
+    STATE_NAME,
+    DamagedState,
+    check_state,
+    damaged_message,
+    make_private,
+    remove_temporaries,
+    setup_logging,
+)
 from tui.emulator.keyfile import KeyFileError, ensure_key
 from tui.emulator.protocol import HEADER_TIMEOUT, EmulatorRunner
 from tui.emulator.server import STATE_KEY, EmulatorConfig, make_app
@@ -168,6 +176,8 @@ def serve(
     try:
         key = ensure_key(root)  # every data directory gets its own key, even when a fixed one is used now
         check_state(root)
+        for leftover in remove_temporaries(root):  # no other server runs here (we hold the lock)
+            log.info("removed %s, left half-written by an earlier server", leftover.name)
     except (KeyFileError, DamagedState) as exc:
         lock.close()
         print(f"tunedeck emulator: {exc}", file=sys.stderr)

@@ -117,6 +117,7 @@ class Store:
         if "source_model" not in columns:  # state written by an earlier version
             self.conn.execute("ALTER TABLE tuned_models ADD COLUMN source_model TEXT")
         self._curves: dict[str, list[dict[str, Any]]] = {}  # model id -> snapshots, kept in step with the table
+        self._encoded: dict[str, tuple[list[dict[str, Any]], int, bytes]] = {}  # model id -> (curve, points, JSON)
         # From now on a lock held by another process is not waited for on the event loop (tui/emulator/busy.py).
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
@@ -175,6 +176,7 @@ class Store:
         with self.conn:
             cursor = self.conn.execute("DELETE FROM tuned_models WHERE id = ?", (model_id,))
         self._curves.pop(model_id, None)
+        self._encoded.pop(model_id, None)
         return cursor.rowcount > 0
 
     # -- permissions --------------------------------------------------------------------
@@ -210,6 +212,21 @@ class Store:
             self.conn.execute("DELETE FROM permissions WHERE model_id = ? AND id = ?", (model_id, permission_id))
 
     # -- snapshots ----------------------------------------------------------------------
+    def snapshots_json(self, model_id: str) -> orjson.Fragment | None:
+        """The loss curve as encoded JSON (None if empty), for responses: encoded once, then appended to."""
+        curve = self.snapshots(model_id)
+        if not curve:
+            return None
+        cached = self._encoded.get(model_id)
+        if cached is not None and cached[0] is curve and cached[1] == len(curve):
+            encoded = cached[2]
+        elif cached is not None and cached[0] is curve and 0 < cached[1] < len(curve):  # new points at the end
+            encoded = cached[2][:-1] + b"," + orjson.dumps(curve[cached[1] :])[1:]
+        else:
+            encoded = orjson.dumps(curve)
+        self._encoded[model_id] = (curve, len(curve), encoded)
+        return orjson.Fragment(encoded)
+
     def snapshots(self, model_id: str) -> list[dict[str, Any]]:
         """The loss curve, oldest step first. Shared with the cache: do not modify it."""
         curve = self._curves.get(model_id)
@@ -229,8 +246,8 @@ class Store:
         with self.conn:
             self.conn.execute("BEGIN")
             self.conn.executemany(
-                "INSERT OR REPLACE INTO snapshots (model_id, step, epoch, mean_loss, compute_time) VALUES (?, ?, ?, ?, "
-                "?)",
+                "INSERT OR REPLACE INTO snapshots (model_id, step, epoch, mean_loss, compute_time) "
+                "VALUES (?, ?, ?, ?, ?)",
                 [(model_id, s["step"], s["epoch"], s["meanLoss"], s["computeTime"]) for s in snapshots],
             )
             self.conn.execute(

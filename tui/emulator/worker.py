@@ -7,7 +7,8 @@ job's files are read, `{"event": "points", "items": [...], "sync": bool}` (at mo
 `MAX_ITEMS` new curve points), `{"event": "post_processing"}`, then one of `done`,
 `cancelled` (with `step`), `stopped` (with `step`) or `failed` (with `message`).
 
-Commands on stdin, one per line: `cancel` (save the weights as they are and end), `stop`
+Commands on stdin, one per line: `cancel` (save the weights as they are and end), `discard`
+(end keeping nothing: the job is being deleted), `stop`
 (save a checkpoint and end; the server resumes from it later), `delay SECONDS`, and
 `ack STEP`: the server has stored every point up to STEP. The points sent but not yet
 acknowledged (a few milliseconds' worth, more while the server is busy) are saved with each
@@ -48,7 +49,7 @@ class Controls:
 
     def __init__(self, step_delay: float) -> None:
         self.step_delay = step_delay
-        self.command: str | None = None  # "cancel" or "stop"
+        self.command: str | None = None  # "cancel", "discard" or "stop"
         self.acked = 0
         self.wake = threading.Event()
 
@@ -60,7 +61,7 @@ class Controls:
                 self.wake.set()
             elif word == "ack":
                 self.acked = max(self.acked, int(arg))
-            elif word in ("cancel", "stop"):
+            elif word in ("cancel", "discard", "stop"):
                 self.command = self.command or word
                 self.wake.set()
         self.command = self.command or "stop"
@@ -170,9 +171,9 @@ def train(plan: dict[str, Any], controls: Controls) -> None:
             report()
             emit({"event": "stopped", "step": trainer.step})
             return
-        if controls.command == "cancel":
+        if controls.command in ("cancel", "discard"):  # discard: the job is being deleted, keep nothing
             report()
-            if trainer.step:
+            if trainer.step and controls.command == "cancel":
                 trainer.model.save(output)
             checkpoint.unlink(missing_ok=True)
             emit({"event": "cancelled", "step": trainer.step})

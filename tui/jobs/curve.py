@@ -32,6 +32,7 @@ class Suggestion:
     best_epoch: int | None  # epoch with the lowest mean loss
     plateau_epoch: int | None  # first epoch after which the loss stays flat
     reason: str
+    overfitting_from: int | None = None  # first epoch whose eval loss rose while train loss fell
 
 
 def epoch_means(points: Iterable[CurvePoint]) -> list[tuple[int, float]]:
@@ -107,12 +108,80 @@ def _plateau_epoch(means: list[tuple[int, float]], tolerance: float) -> int | No
     return None
 
 
-def suggest_epochs(loss: Sequence[CurvePoint], epochs_run: int | None) -> Suggestion:
-    """Advise an epoch count from a job's training-loss curve.
+def _with_epochs(points: Sequence[CurvePoint], train: Sequence[CurvePoint]) -> list[CurvePoint]:
+    """Eval points with their epoch: their own, else that of the training step they follow."""
+    steps = [(point.step, point.epoch) for point in train if point.epoch is not None]
+    placed = []
+    for point in points:
+        epoch = point.epoch
+        if epoch is None:
+            before = [e for step, e in steps if step <= point.step]
+            epoch = before[-1] if before else None
+        if epoch is not None:
+            placed.append(point if point.epoch == epoch else point.model_copy(update={"epoch": epoch}))
+    return placed
 
-    `epochs_run` is the epoch count the job was launched with (None when the backend did
-    not say); when the curve stops earlier the job is still training and the advice says so.
+
+def suggest_from_eval(
+    train: Sequence[CurvePoint], evals: Sequence[CurvePoint], epochs_run: int | None
+) -> Suggestion | None:
+    """Advise from the eval curve: the epoch count where eval loss bottoms out, and
+    overfitting when eval loss rises after it while train loss keeps falling. None when
+    the eval curve covers fewer than two epochs."""
+    means = epoch_means(_with_epochs(evals, train))
+    if len(means) < 2:
+        return None
+    seen = means[-1][0]
+    epochs_run = epochs_run or seen
+    running = seen < epochs_run
+    so_far = f" (epoch {seen} of {epochs_run} so far)" if running else ""
+    best_epoch, best = min(means, key=lambda item: item[1])
+    first = means[0][1]
+    tolerance = PLATEAU_SHARE * max(first - best, abs(best) * FLAT_SHARE)
+    train_means = dict(epoch_means(train))
+    after = [(epoch, value) for epoch, value in means if epoch > best_epoch]
+    rising = [epoch for epoch, value in after if value > best + tolerance]
+    train_falling = (
+        best_epoch in train_means and seen in train_means and train_means[seen] < train_means[best_epoch]
+    )
+    if rising and train_falling:
+        worst = max(value for _, value in after)
+        return Suggestion(
+            best_epoch,
+            best_epoch,
+            None,
+            f"Eval loss bottoms out at epoch {best_epoch} (mean {best:.3f}) and rises after it (up to {worst:.3f}) "
+            f"while train loss keeps falling: the model is overfitting from epoch {rising[0]}{so_far}. "
+            f"Relaunch with {best_epoch} epochs (or a smaller learning rate).",
+            overfitting_from=rising[0],
+        )
+    if best_epoch == seen:
+        if running:
+            return Suggestion(None, best_epoch, None, f"Eval loss is still falling{so_far} (mean {best:.3f} now).")
+        more = min(1000, epochs_run + max(2, round(epochs_run / 2)))
+        reason = f"Eval loss was still falling at the last epoch ({best:.3f}); try more epochs, e.g. {more}."
+        return Suggestion(more, best_epoch, None, reason)
+    return Suggestion(
+        best_epoch,
+        best_epoch,
+        None,
+        f"Eval loss is lowest at epoch {best_epoch} (mean {best:.3f}){so_far}; later epochs do not improve it. "
+        f"{best_epoch} epochs give the best held-out loss.",
+    )
+
+
+def suggest_epochs(
+    loss: Sequence[CurvePoint], epochs_run: int | None, eval_loss: Sequence[CurvePoint] = ()
+) -> Suggestion:
+    """Advise an epoch count from a job's loss curves.
+
+    With an eval curve (a validation set) the advice follows eval loss (`suggest_from_eval`);
+    otherwise the training loss's plateau. `epochs_run` is the epoch count the job was
+    launched with (None when the backend did not say); when the curve stops earlier the job
+    is still training and the advice says so.
     """
+    if eval_loss and (from_eval := suggest_from_eval(loss, eval_loss, epochs_run)) is not None:
+        return from_eval
     means = epoch_means(loss)
     if len(means) < 2:
         return Suggestion(

@@ -27,15 +27,19 @@ def new_model_id(display_name: str) -> str:
     return f"{stem}-{secrets.token_hex(3)}"
 
 
-def read_dataset(path: Path, format=None):
-    """(Dataset metadata, valid examples, lint report) for a dataset file; blocking. An example with an
-    error (empty, or over the length limits) is not valid: a forced launch leaves it out."""
+def read_dataset(path: Path, format=None, target: str = "gemini", keep_examples: bool = True):
+    """(Dataset metadata, valid examples, lint report) for a dataset file, linted for `target`; blocking.
+
+    An example with an error (empty, or over the length limits) is not valid: a forced launch leaves it
+    out. A backend that uploads the file itself (`keep_examples=False`) gets no examples in memory.
+    """
     from tui.datasets import lint, open_dataset
     from tui.datasets.lint import tunable
 
     reader = open_dataset(path, format=format)
-    report = lint(reader)
-    return reader.dataset, [e for e in reader.iter_examples() if tunable(e)], report
+    report = lint(reader, target=target)
+    examples = [e for e in reader.iter_examples() if tunable(e)] if keep_examples else []
+    return reader.dataset, examples, report
 
 
 async def create_job(
@@ -45,6 +49,7 @@ async def create_job(
     data: LaunchData,
     policy: PollPolicy,
     on_retry: Callable[[BackendError], None],
+    progress: Callable[[int, int], None] | None = None,
 ) -> Job:
     """Create with an id chosen for this launch, retrying transient failures; the backend
     tells a retry that already got through from a new job by that id."""
@@ -52,7 +57,7 @@ async def create_job(
     for attempt in range(1, LAUNCH_ATTEMPTS + 1):
         attempt_data = replace(data, retry=attempt > 1)
         try:
-            return await call(partial(backend.create, spec, attempt_data))
+            return await call(partial(backend.create, spec, attempt_data, progress))
         except BackendError as exc:
             if not exc.retryable or attempt == LAUNCH_ATTEMPTS:
                 raise

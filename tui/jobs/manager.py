@@ -188,26 +188,30 @@ class JobManager:
 
     # -- actions -------------------------------------------------------------------------
 
-    async def launch(self, spec: JobSpec, dataset_path, *, format=None, force: bool = False, on_lint=None) -> Job:
-        """Lint the dataset, refuse when it has errors (unless forced), then create the job.
+    async def launch(self, spec: JobSpec, dataset_path, *, format=None, force: bool = False, on_lint=None,
+                     progress=None) -> Job:
+        """Lint the dataset for the backend's protocol, refuse when it has errors (unless forced), create the job.
 
-        `on_lint(report)` is called with the lint report before anything is submitted.
+        `on_lint(report)` is called with the lint report before anything is submitted;
+        `progress(done, total)` with the bytes of an upload, for a backend that uploads the dataset.
         """
         path = Path(dataset_path)
-        dataset, examples, report = await asyncio.to_thread(read_dataset, path, format)
+        capabilities = self.backend.capabilities
+        dataset, examples, report = await asyncio.to_thread(
+            read_dataset, path, format, capabilities.protocol, not capabilities.uploads_dataset)
         if on_lint is not None:
             on_lint(report)
         if report.has_errors and not force:
             raise LaunchRefused(report, str(path))
         data = LaunchData(path=path, dataset=dataset, examples=examples)
         job = await create_job(
-            self._call, self.backend, spec, data, self.policy, lambda e: self._publish(BackendFailed(e))
+            self._call, self.backend, spec, data, self.policy, lambda e: self._publish(BackendFailed(e)), progress
         )
         job = job.model_copy(
             update={
                 "dataset_path": str(path.resolve()),
                 "dataset_sha256": dataset.sha256,
-                "dataset_examples": len(examples),
+                "dataset_examples": job.dataset_examples if job.dataset_examples is not None else len(examples),
                 "launched_here": True,
                 "created": job.created or datetime.now(UTC),
             }

@@ -12,8 +12,11 @@ one stored in `settings.emulator_dir` (tui/emulator/keyfile.py).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from tui.config import BackendKind, Settings
+from tui.jobs.backend import TuningBackend
 from tui.jobs.errors import BackendError, ErrorKind
 from tui.jobs.gemini import GeminiBackend
 from tui.jobs.history import History, HistoryError
@@ -22,8 +25,10 @@ from tui.jobs.manager import JobManager
 from tui.jobs.polling import PollPolicy
 from tui.jobs.translate import KEY_HELP
 
-LOCAL_KEY_HELP = "set TUNEDECK_EMULATOR_API_KEY to its key (`tunedeck emulator env` prints it)"
+if TYPE_CHECKING:
+    from tui.jobs.vertex.backend import VertexBackend
 
+LOCAL_KEY_HELP = "set TUNEDECK_EMULATOR_API_KEY to its key (`tunedeck emulator env` prints it)"
 
 def gemini_backend(settings: Settings) -> GeminiBackend:
     if not settings.api_key:
@@ -62,6 +67,31 @@ def local_backend(url: str, api_key: str, link: EmulatorLink | None = None) -> G
     )
 
 
+def vertex_backend(settings: Settings, env: Mapping[str, str] | None = None) -> VertexBackend:
+    """Vertex AI on Google with Application Default Credentials (never the metadata server).
+
+    Project, location, bucket and quota project come from the settings (flags, config) over
+    what google-auth's environment variables and files say. Blocking (reads credentials files,
+    imports google-auth and google-genai): call it in a thread. Raises BackendError when no
+    credentials file is found or no project is set.
+    """
+    from tui.jobs.vertex.setup import vertex_backend as make
+
+    return make(settings.data_dir, env, project=settings.google_project, location=settings.google_location,
+                bucket=settings.bucket, quota_project=settings.quota_project)
+
+
+def vertex_local_backend(settings: Settings, url: str, api_key: str,
+                         link: EmulatorLink | None = None) -> VertexBackend:
+    """Vertex AI as the local emulator at `url` speaks it (its key as the Bearer token); blocking."""
+    from tui.jobs.vertex.setup import vertex_local_backend as make
+
+    backend = make(url, settings.data_dir, api_key)
+    if link is not None:
+        backend.unreachable_hint = link.hint
+    return backend
+
+
 def local_description(url: str) -> str:
     return f"local emulator at {url}"
 
@@ -87,17 +117,28 @@ async def ensure_emulator(settings: Settings):
 async def open_manager(settings: Settings, *, policy: PollPolicy | None = None, background: bool = True) -> JobManager:
     """A started JobManager on the backend the settings choose (see `JobManager.start`)."""
     emulator, link = None, None
-    if settings.active_backend is BackendKind.GEMINI:
+    kind = settings.active_backend
+    backend: TuningBackend
+    if kind is BackendKind.GEMINI:
         backend = gemini_backend(settings)
-    elif settings.local_url:
-        url = settings.local_url.rstrip("/")
-        link = EmulatorLink(settings, url)
-        backend = local_backend(url, local_key(settings), link)
+    elif kind is BackendKind.VERTEX:
+        vertex = await asyncio.to_thread(vertex_backend, settings)
+        policy = policy or vertex.poll_policy
+        backend = vertex
     else:
-        emulator, started = await ensure_emulator(settings)
-        url = emulator.url.rstrip("/")
-        link = EmulatorLink(settings, url, emulator=emulator, started=started)
-        backend = local_backend(url, emulator.api_key, link)
+        if settings.local_url:
+            url = settings.local_url.rstrip("/")
+            link = EmulatorLink(settings, url)
+            key = local_key(settings)
+        else:
+            emulator, started = await ensure_emulator(settings)
+            url = emulator.url.rstrip("/")
+            link = EmulatorLink(settings, url, emulator=emulator, started=started)
+            key = emulator.api_key
+        if kind is BackendKind.VERTEX_LOCAL:
+            backend = await asyncio.to_thread(vertex_local_backend, settings, url, key, link)
+        else:
+            backend = local_backend(url, key, link)
     try:
         history, problem = History(settings.history_path), None
     except HistoryError as exc:  # the backend's jobs can still be listed and watched

@@ -39,8 +39,9 @@ def progress_line(job: Job, width: int = 24) -> str:
     """`[████░░] 40%  step 20/50  epoch 2/5  loss 0.4121  CREATING`"""
     steps = f"step {job.completed_steps}/{job.total_steps or '?'}"
     epoch = f"epoch {current_epoch(job)}/{unknown(job.hyperparameters.epoch_count)}"
+    state = f"{job.state} ({job.sub_state})" if job.sub_state else str(job.state)
     bar = f"[{progress_bar(job.progress, width)}] {job.progress:4.0%}"
-    return f"{bar}  {steps}  {epoch}  loss {loss(job.latest_loss)}  {job.state}"
+    return f"{bar}  {steps}  {epoch}  loss {loss(job.latest_loss)}  {state}"
 
 
 def table(jobs: list[Job]) -> str:
@@ -90,6 +91,7 @@ def details(job: Job) -> str:
         ("completed", when(job.completed)),
         ("loss points", str(len(job.loss_curve))),
     ]
+    lines += vertex_lines(job)
     if job.error:
         lines.append(("error", job.error))
     means = epoch_means(job.loss_curve)
@@ -112,3 +114,56 @@ def outcome(job: Job) -> str:
     if job.state is JobState.DELETED:
         return f"{job.name} is gone from the backend."
     return f"{job.name} failed" + (f": {job.error}" if job.error else "")
+
+
+def data_stats(job: Job) -> str | None:
+    """`1,200 examples, 52,000 billable tokens (exact), 2 truncated, dropped: too long x3`, or None."""
+    stats = job.data_stats
+    if stats is None:
+        return None
+    how = "(exact)" if stats.exact else "(estimated: tokens x epochs)"
+    parts = []
+    if stats.examples is not None:
+        parts.append(f"{stats.examples:,} examples")
+    if stats.billable_tokens is not None:
+        parts.append(f"{stats.billable_tokens:,} billable tokens {how}")
+    if stats.truncated_examples:
+        parts.append(f"{stats.truncated_examples:,} truncated")
+    if stats.dropped_examples:
+        parts.append("dropped: " + ", ".join(f"{reason} x{n}" for reason, n in stats.dropped_examples.items()))
+    return ", ".join(parts) or None
+
+
+def vertex_lines(job: Job) -> list[tuple[str, str]]:
+    """The lines only some backends fill: sub-state, uploads, validation, data stats, endpoint, checkpoints."""
+    lines = []
+    if job.sub_state:
+        lines.append(("doing", job.sub_state))
+    if job.hyperparameters.adapter_size is not None:
+        lines.append(("adapter size", str(job.hyperparameters.adapter_size)))
+    if job.dataset_uri:
+        lines.append(("uploaded", job.dataset_uri))
+    if job.validation_examples is not None:
+        lines.append(("validation", f"{job.validation_examples} examples"))
+    if (stats := data_stats(job)) is not None:
+        lines.append(("data", stats))
+    curves = [f"{name} {len(points)}" for name, points in job.curves.items() if points]
+    if len(curves) > 1:
+        lines.append(("curve points", ", ".join(curves)))
+    if job.endpoint:
+        lines.append(("endpoint", job.endpoint))
+    for checkpoint in job.checkpoints:
+        where = f"epoch {unknown(checkpoint.epoch)}, step {unknown(checkpoint.step)}"
+        lines.append((f"checkpoint {checkpoint.checkpoint_id}", f"{where}: {checkpoint.endpoint or '-'}"))
+    return lines
+
+
+def launch_notes(job: Job) -> list[str]:
+    """What a launch says beyond its name: the upload and the estimate of billable tokens."""
+    notes = []
+    if job.dataset_uri:
+        extra = f" (+{job.validation_examples} for validation)" if job.validation_examples else ""
+        notes.append(f"dataset {job.dataset_uri}{extra}")
+    if job.data_stats is not None and not job.data_stats.exact and (stats := data_stats(job)):
+        notes.append(f"{stats}; the exact count replaces it once the dataset is read")
+    return notes

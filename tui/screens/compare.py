@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from tui.jobs.curve import suggest_epochs
 from tui.jobs.events import Event, JobRemoved
-from tui.models import Job
+from tui.models import EVAL_LOSS, Job
 from tui.screens.base import AppScreen
 from tui.screens.monitor_format import best_loss, job_title, learning_rate_text, loss_text, or_dash
 from tui.widgets.chart_series import METRICS, JobSeries
@@ -44,7 +44,7 @@ def distinct_titles(jobs: list[Job]) -> dict[str, str]:
 def comparison_row(job: Job, title: str | None = None) -> tuple[str, ...]:
     """One job's settings and losses as table cells."""
     hp = job.hyperparameters
-    suggestion = suggest_epochs(job.loss_curve, hp.epoch_count)
+    suggestion = suggest_epochs(job.loss_curve, hp.epoch_count, job.curve(EVAL_LOSS))
     return (
         title or job_title(job),
         job.state.value,

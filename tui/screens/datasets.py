@@ -28,6 +28,7 @@ from tui.screens.base import AppScreen
 # frame does not need them.
 
 PREVIEW_WAIT_S = 0.3  # the longest the first frame waits for the preview of a file given on the command line
+FINISH_AFTER_S = 0.15  # from the first rows' frame to starting the index and the lint
 
 if TYPE_CHECKING:
     from textual.widgets import Button, Input, ProgressBar, TabbedContent
@@ -276,10 +277,10 @@ class DatasetsScreen(AppScreen[None]):
         self.call_after_refresh(self._rows_shown, message.path, message.reader)
 
     def _rows_shown(self, path: Path, reader: DatasetReader) -> None:
-        # The table lays its rows out on the frame after: the job manager may start loading then.
+        # The table lays its rows out on the frame after, and the frame takes a moment to reach the
+        # terminal: the job manager's loading, and the index and lint, start a little later.
         self.call_after_refresh(self.app.first_rows_shown.set)
-        if reader is self._reader:
-            self._finish(path, reader)
+        self.set_timer(FINISH_AFTER_S, lambda: self._finish(path, reader) if reader is self._reader else None)
 
     def on_dataset_indexed(self, message: DatasetIndexed) -> None:
         if not self._built:

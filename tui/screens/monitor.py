@@ -32,7 +32,7 @@ from tui.jobs.events import (
     JobRemoved,
 )
 from tui.jobs.polling import DISPLAY_INTERVAL_S
-from tui.models import Job
+from tui.models import EVAL_LOSS, Job
 from tui.screens.monitor_actions import JobActions
 from tui.screens.monitor_format import job_title
 from tui.widgets.chart_series import JobSeries
@@ -77,6 +77,13 @@ class MonitorScreen(JobActions):
             tooltip="Zoom to the most recent steps (press again to zoom further)",
             id="monitor.zoom",
         ),
+        Binding(
+            "a",
+            "toggle_metric",
+            "Accuracy",
+            tooltip="Accuracy or loss curves (when the backend reports them)",
+            id="monitor.metric",
+        ),
         Binding("x", "cancel_job", "Cancel", tooltip="Cancel the job (asks first)", id="monitor.cancel"),
         Binding(
             "r",
@@ -96,7 +103,7 @@ class MonitorScreen(JobActions):
     def __init__(self) -> None:
         super().__init__()
         self._series = JobSeries()
-        self._suggestions: dict[str, tuple[int, Suggestion]] = {}
+        self._suggestions: dict[str, tuple[tuple, Suggestion]] = {}
         self._view = ChartView()
         self._zoom = 0
         self._pending_select: str | None = None
@@ -259,15 +266,16 @@ class MonitorScreen(JobActions):
         self._age()
 
     def _apply_selected(self) -> None:
-        """Show the selected job's news now in its summary and curve (its row, like the
-        others, in the update pass)."""
+        """Draw the selected job's new points now (its summary and row, like the others'
+        rows, in the update pass: a new point often changes no cell of the curve, and then
+        nothing is repainted at all)."""
         self._following = False
         table = self.query_one(JobTable)
         name = table.selected_name
         if name is None or name not in self._dirty or self.manager is None or self.app.screen is not self:
             return
         if (job := self.manager.job(name)) is not None:
-            self._show_job(name, job)
+            self._show_job(name, job, curve_only=True)
 
     def _follow(self, name: str | None) -> None:
         """Have the manager poll this job (the one on screen) more often; None: no job."""
@@ -307,15 +315,19 @@ class MonitorScreen(JobActions):
 
     def suggestion(self, job: Job) -> Suggestion:
         """The curve's advice, recomputed only when an epoch completes (see `judged_points`)."""
-        points = judged_points(job)
+        # While a job trains, the judged points change only when an epoch completes.
+        progress = len(job.loss_curve) if job.state.finished else job.current_epoch
+        key = (job.state.finished, progress, len(job.curve(EVAL_LOSS)))
         cached = self._suggestions.get(job.name)
-        if cached is None or cached[0] != len(points):
-            cached = (len(points), suggest_epochs(points, job.hyperparameters.epoch_count))
+        if cached is None or cached[0] != key:
+            points, evals = judged_points(job), judged_points(job, EVAL_LOSS)
+            cached = (key, suggest_epochs(points, job.hyperparameters.epoch_count, evals))
             self._suggestions[job.name] = cached
         return cached[1]
 
-    def _show_job(self, name: str | None, job: Job | None = None) -> None:
-        """Show a job's curve and summary: the list's copy, or `job` when it is newer."""
+    def _show_job(self, name: str | None, job: Job | None = None, *, curve_only: bool = False) -> None:
+        """Show a job's curve and summary (or only its curve): the list's copy of the job,
+        or `job` when it is newer."""
         table = self.query_one(JobTable)
         job = job or (table.job(name) if name else None)
         chart = self.query_one(LossChart)
@@ -333,7 +345,8 @@ class MonitorScreen(JobActions):
         if title != self._heading:
             self._heading = title
             heading.update(title)
-        summary.show(job, suggestion, clock=self.app.show_clock)
+        if not curve_only:
+            summary.show(job, suggestion, clock=self.app.show_clock)
         series = self._series.of_job(job, self._view.metric)
         view = replace(self._view, recent_steps=zoom_steps(self._zoom, len(series[0])))
         suggested = suggestion.epochs if view.metric == "loss" else None
@@ -372,6 +385,14 @@ class MonitorScreen(JobActions):
 
     def action_toggle_log(self) -> None:
         self._view = replace(self._view, log_scale=not self._view.log_scale)
+        self._show_job(self.query_one(JobTable).selected_name)
+
+    def action_toggle_metric(self) -> None:
+        job = self.selected_job
+        if self._view.metric == "loss" and (job is None or "accuracy" not in self._series.available(job)):
+            self.notify("This job reports no accuracy curve (only Vertex jobs do).", severity="warning")
+            return
+        self._view = replace(self._view, metric="accuracy" if self._view.metric == "loss" else "loss")
         self._show_job(self.query_one(JobTable).selected_name)
 
     def action_zoom(self) -> None:

@@ -8,6 +8,7 @@ rows with `.index`, `.line`, `.example` (or None) and `.error` (a Finding, or No
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -16,6 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 WINDOW = 200
+FOLLOW_S = 0.5  # while End follows a growing index, the cursor moves at most this often
 INPUT_CHARS = 52
 OUTPUT_CHARS = 36
 
@@ -48,6 +50,7 @@ class ExampleTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.reader: Any = None
         self._follow_end = False
+        self._followed = 0.0  # when the cursor last followed the growing index
         self.window_start = 0
         self._rows: list[Any] = []
         self.total = 0
@@ -74,7 +77,10 @@ class ExampleTable(DataTable):
         grown = total > self.total
         self.total = max(self.total, total)
         if grown and self._follow_end:
-            self.go_to(self.total - 1, follow=True)
+            done = getattr(self.reader, "complete", True)
+            if done or time.monotonic() - self._followed >= FOLLOW_S:  # a window read is not free: not at every report
+                self._followed = time.monotonic()
+                self.go_to(self.total - 1, follow=not done)
 
     def go_to(self, index: int, *, follow: bool = False) -> None:
         """Move the cursor to example `index`, loading its window if needed; with `follow`, keep
@@ -119,6 +125,7 @@ class ExampleTable(DataTable):
 
     def action_cursor_down(self) -> None:
         self._follow_end = False
+        self._followed = 0.0  # when the cursor last followed the growing index
         at_end = self.cursor_row >= len(self._rows) - 1
         if at_end and self.window_start + len(self._rows) < self.total:
             self.go_to(self.window_start + len(self._rows))
@@ -127,6 +134,7 @@ class ExampleTable(DataTable):
 
     def action_cursor_up(self) -> None:
         self._follow_end = False
+        self._followed = 0.0  # when the cursor last followed the growing index
         if self.cursor_row <= 0 and self.window_start > 0:
             self.go_to(self.window_start - 1)
             return
@@ -134,6 +142,7 @@ class ExampleTable(DataTable):
 
     def action_page_down(self) -> None:
         self._follow_end = False
+        self._followed = 0.0  # when the cursor last followed the growing index
         step = max(1, self.scrollable_content_region.height - 1)
         current = self.current_index or 0
         if self.cursor_row + step >= len(self._rows) and self.window_start + len(self._rows) < self.total:
@@ -143,6 +152,7 @@ class ExampleTable(DataTable):
 
     def action_page_up(self) -> None:
         self._follow_end = False
+        self._followed = 0.0  # when the cursor last followed the growing index
         step = max(1, self.scrollable_content_region.height - 1)
         current = self.current_index or 0
         if self.cursor_row - step < 0 and self.window_start > 0:

@@ -136,6 +136,7 @@ class LossChart(PlotextPlot):
         self._frame: list[Strip] | None = None  # the plot's rows; None: the empty message
         self.builds = 0  # how many times the plot was rebuilt (the benchmark and tests read it)
         self.repainted_cells = 0  # cells marked for repaint by the last partial update (tests read it)
+        self.repaints = 0  # refreshes asked for by `show` (the benchmark reads it)
         self._axes_cache: tuple[tuple, Cells] | None = None  # the frame without curves, and its key
         self._ticks_colour: Any = None
         self._drawn: tuple[Cells, list[Strip], Any] | None = None  # the last cells, their strips, the base style
@@ -173,16 +174,15 @@ class LossChart(PlotextPlot):
         if key == self._frame_key:
             return
         old, same_canvas = self._frame, self._frame_key is not None and self._frame_key[-2:] == key[-2:]
-        if old is None or not same_canvas or not self.is_mounted:
-            self.refresh()
-            return
-        frame = self._current_frame()
-        if frame is None:
+        frame = self._current_frame() if old is not None and same_canvas and self.is_mounted else None
+        if frame is None or old is None:
+            self.repaints += 1
             self.refresh()
             return
         regions = changed_regions(old, frame, self.size.width)
         self.repainted_cells = sum(region.area for region in regions)
         if regions:
+            self.repaints += 1
             self.refresh(*regions)
 
     def _key(self) -> tuple:
@@ -233,9 +233,10 @@ class LossChart(PlotextPlot):
             scale = linear_scale(low, high)
         boundaries = self._boundaries(shown, x_range)
         title = self._title + self._log_hint(low, high)
-        axes = self._axes(x_range, scale, boundaries, title, variables)
+        axes = self._axes(x_range, scale, bool(boundaries), title, variables)
         bottom, top = scale[0], scale[1]
         canvas = _Canvas(axes.copy(), (float(x_range[0]), float(x_range[1])), (bottom, top))
+        self._draw_boundaries(canvas, boundaries, _rgb(variables, "panel-lighten-2"))
         colours = self._colours(variables)
         legend = []
         traces: dict[int, tuple[tuple, Trace]] = {}
@@ -258,13 +259,13 @@ class LossChart(PlotextPlot):
         self,
         x_range: tuple[int, int],
         scale: tuple[float, float, list[float], list[str]],
-        boundaries: list[int],
+        boundaries: bool,
         title: str,
         variables: dict[str, str],
     ) -> Cells:
-        """The frame without curves (axes, ticks, title, epoch lines), drawn by plotext
-        only when one of those changed: new points alone reuse it."""
-        key = (x_range, scale[:2], tuple(scale[3]), tuple(boundaries), title, self.size, self.app.theme)
+        """The frame without curves (axes, ticks, title), drawn by plotext only when one of
+        those changed: new points and new epochs reuse it."""
+        key = (x_range, scale[:2], tuple(scale[3]), boundaries, title, self.size, self.app.theme)
         if self._axes_cache is not None and self._axes_cache[0] == key:
             return self._axes_cache[1]
         width, height = self.size.width, self.size.height
@@ -277,8 +278,6 @@ class LossChart(PlotextPlot):
         plt.yticks(ticks, labels)
         plt.xticks(step_ticks(*x_range))
         plt.scatter([float(x_range[0])], [bottom], marker=" ")  # keeps the axes: the curves are traced below
-        for step in boundaries:
-            plt.vline(step + 0.5, _rgb(variables, "panel-lighten-2"))
         plt.xlabel("step   (│ epoch boundary)" if boundaries else "step")
         plt.title(title)
         plt.plotsize(width, height)
@@ -359,6 +358,23 @@ class LossChart(PlotextPlot):
                 code |= ord(under)
             markers[row][col] = chr(code)
             colours[row][col] = colour
+
+    @staticmethod
+    def _draw_boundaries(canvas: _Canvas, boundaries: list[int], colour: Any) -> None:
+        """A `│` down the plot area after the last step of each epoch (as plotext's vline)."""
+        (x0, x1), width = canvas.x_range, len(canvas.cols)
+        markers, colours = canvas.matrix.marker, canvas.matrix.fullground
+        for step in boundaries:
+            col = canvas.cols.start + math.floor(0.5 + (width - 1) * (step + 0.5 - x0) / ((x1 - x0) or 1))
+            if col not in canvas.cols:
+                continue
+            for row in canvas.rows:
+                if markers[row][col] == " ":
+                    markers[row][col] = "│"
+                    colours[row][col] = colour
+            for row, joint in ((canvas.rows.start - 1, "┴"), (canvas.rows.stop, "┬")):  # where it meets the frame
+                if 0 <= row < len(markers) and markers[row][col] == "─":
+                    markers[row][col] = joint
 
     @staticmethod
     def _boundaries(shown: list[Series], x_range: tuple[int, int]) -> list[int]:

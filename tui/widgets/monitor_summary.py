@@ -13,7 +13,7 @@ from textual.strip import Strip
 from textual.visual import Visual
 from textual.widget import Widget
 
-from tui.models import CurvePoint, Job, JobState
+from tui.models import EVAL_LOSS, TRAIN_LOSS, CurvePoint, Job, JobState
 from tui.screens.monitor_format import (
     CANCEL_WARNING,
     STATE_STYLE,
@@ -43,14 +43,16 @@ def rough_duration(seconds: float | None, *, up: bool = False) -> str:
     return duration(rounded) if rounded >= 3600 else f"{rounded // 60} min"
 
 
-def judged_points(job: Job) -> list[CurvePoint]:
-    """The loss points the advice is judged on: while a job trains, its complete epochs
-    only (so the advice changes once an epoch, not with every step)."""
-    points = job.loss_curve
+def judged_points(job: Job, curve: str = TRAIN_LOSS) -> list[CurvePoint]:
+    """The points of a curve the advice is judged on: while a job trains, those of its
+    complete epochs only (so the advice changes once an epoch, not with every step)."""
+    points = job.curve(curve)
     last = job.current_epoch
     if job.state.finished or last is None:
         return points
-    return [point for point in points if point.epoch is not None and point.epoch < last]
+    done = [point.step for point in job.loss_curve if point.epoch is not None and point.epoch < last]
+    limit = done[-1] if done else -1
+    return [point for point in points if point.step <= limit]
 
 
 # (label, its colour, value markup); a paragraph with no label is a blank line.
@@ -62,10 +64,18 @@ LABEL_WIDTH = 10  # labels and the space after them; wrapped values are indented
 def summary_paragraphs(job: Job, suggestion: Suggestion | None, now: datetime | None) -> list[Paragraph]:
     """What the summary says about a job; `now` is None in test mode (no clock-based figures)."""
     state = f"[{STATE_STYLE[job.state]}]{job.state.value}[/]"
+    if job.sub_state and not job.state.finished:
+        state += f" ({escape(job.sub_state)})"
     steps = f"{job.completed_steps}/{job.total_steps} steps" if job.total_steps else "steps not known yet"
+    if job.current_epoch is not None and job.hyperparameters.epoch_count:
+        steps += f" · epoch {job.current_epoch} of {job.hyperparameters.epoch_count}"
     muted = "$text-muted"
     lines = [("State", muted, f"{state} · {steps} ({job.progress * 100:.0f}%)")]
     lines.append(("Loss", muted, f"latest {loss_text(job.latest_loss)} · lowest {loss_text(best_loss(job))}"))
+    evals = job.curve(EVAL_LOSS)
+    if evals:
+        lowest = min(point.value for point in evals)
+        lines.append(("Eval loss", muted, f"latest {loss_text(evals[-1].value)} · lowest {loss_text(lowest)}"))
     if suggestion is not None:
         best = f"epoch {suggestion.best_epoch}" if suggestion.best_epoch is not None else "—"
         advised = "no epoch advice yet"
@@ -80,6 +90,8 @@ def summary_paragraphs(job: Job, suggestion: Suggestion | None, now: datetime | 
     lines.append(("Settings", muted, escape(hyperparameters_text(job.hyperparameters))))
     lines.append(("Base", muted, escape(job.base_model)))
     lines.append(("Dataset", muted, escape(fingerprint(job))))
+    if job.checkpoints:
+        lines.append(("Checkpoints", muted, checkpoints_text(job)))
     if suggestion is not None:
         lines += [BLANK, ("Advice", "$text-accent", escape(suggestion.reason))]
     if job.state is JobState.CANCELLED:
@@ -92,6 +104,20 @@ def summary_paragraphs(job: Job, suggestion: Suggestion | None, now: datetime | 
 def _markup(paragraph: Paragraph) -> str:
     label, colour, value = paragraph
     return f"[{colour}]{label:<{LABEL_WIDTH - 1}}[/] {value}" if label else value
+
+
+def checkpoints_text(job: Job) -> str:
+    """`epoch 1 · step 20 · eval 0.412`, one per checkpoint, with the eval loss at its step."""
+    evals = {point.step: point.value for point in job.curve(EVAL_LOSS)}
+    parts = []
+    for checkpoint in job.checkpoints:
+        words = [f"epoch {checkpoint.epoch}" if checkpoint.epoch is not None else checkpoint.checkpoint_id]
+        if checkpoint.step is not None:
+            words.append(f"step {checkpoint.step}")
+            if checkpoint.step in evals:
+                words.append(f"eval {evals[checkpoint.step]:.3f}")
+        parts.append(" · ".join(words))
+    return escape("; ".join(parts))
 
 
 def summary_markup(job: Job, suggestion: Suggestion | None, now: datetime | None) -> str:

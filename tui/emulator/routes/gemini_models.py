@@ -20,7 +20,7 @@ MAX_STEPS = 1_000_000
 
 
 def _tuned_model(request: web.Request, record: dict) -> dict:
-    return res.tuned_model_json(record, request.app[STATE].store.snapshots(record["id"]))
+    return res.tuned_model_json(record, request.app[STATE].store.snapshots_json(record["id"]))
 
 
 # -- base models --------------------------------------------------------------------------

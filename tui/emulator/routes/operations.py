@@ -33,7 +33,7 @@ def done_filter(request: web.Request) -> bool | None:
 
 
 def _operation(request: web.Request, record: dict) -> dict:
-    return res.operation_json(record, request.app[STATE].store.snapshots(record["id"]))
+    return res.operation_json(record, request.app[STATE].store.snapshots_json(record["id"]))
 
 
 async def get_operation(request: web.Request) -> web.Response:

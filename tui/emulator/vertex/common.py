@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +65,7 @@ class Vertex:
     root: Path
     store: VertexStore | None = None
     runner: VertexRunner | None = None
+    operations: dict[str, dict[str, Any]] = field(default_factory=dict)  # finished operations, by name
 
     @property
     def db(self) -> VertexStore:

@@ -3,7 +3,10 @@
 Each checkpoint of a tuned model is deployed to its own endpoint and answers with that
 checkpoint's weights; the model's endpoint is its default (last) checkpoint's. A Model can be
 read, renamed (`displayName`, `description`, `labels`) and deleted: its endpoints then
-answer 404. Base models (`publishers/google/models/...`) do not generate here.
+answer 404. An endpoint can be read, undeployed (`:undeployModel`; it then answers 400
+FAILED_PRECONDITION) and deleted. Deletes and undeploys answer an operation that is already
+done (`GET operations/{id}` reads it again). Base models (`publishers/google/models/...`)
+do not generate here.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from tui.emulator.vertex.common import DIGITS, VERTEX, new_id, parent_of, parent
 from tui.emulator.vertex.contents import ContentProblem, parse_turns, prompt_of, system_text
 from tui.emulator.vertex.runner import checkpoint_path
 from tui.emulator.vertex.validate import MAX_DESCRIPTION, MAX_DISPLAY_NAME
-from tui.emulator.wire import ApiError, invalid, not_found, stamp
+from tui.emulator.wire import ApiError, failed_precondition, invalid, not_found, stamp
 
 ENDPOINT = "{endpoint:" + DIGITS + "}"
 MODEL = "{model:" + DIGITS + r"(?:@[0-9]+)?}"
@@ -68,6 +71,8 @@ async def generate_content(request: web.Request) -> web.StreamResponse:
     row, model, name = _endpoint(request)
     vertex = request.app[VERTEX]
     gen = _generation(await read_body(request), name)
+    if not row["deployed"]:
+        raise failed_precondition(f"Endpoint `{name}` has no deployed model; deploy one, or use another endpoint.")
     path = checkpoint_path(vertex.job_dir(model["job_id"]), row["checkpoint_id"])
     if not path.exists():
         raise ApiError(500, f"The weights behind {name} are missing from the emulator's data directory; tune again.")
@@ -87,7 +92,7 @@ async def base_generate(request: web.Request) -> web.Response:
 # -- models -----------------------------------------------------------------------------
 def model_json(model: dict[str, Any], endpoints: list[dict[str, Any]]) -> dict[str, Any]:
     parent = f"projects/{model['project']}/locations/{model['location']}"
-    by_checkpoint = {e["checkpoint_id"]: e["id"] for e in endpoints}
+    by_checkpoint = {e["checkpoint_id"]: e["id"] for e in endpoints if e["deployed"]}
     body: dict[str, Any] = {
         "name": f"{parent}/models/{model['id']}",
         "displayName": model["display_name"],
@@ -159,18 +164,47 @@ async def delete_model(request: web.Request) -> web.Response:
         path = checkpoint_path(vertex.job_dir(model["job_id"]), checkpoint["checkpointId"])
         weights.drop(path)
         path.unlink(missing_ok=True)
-    parent = parent_of(request)[2]
-    return json_body(
-        {
-            "name": f"{parent}/operations/{new_id()}",
-            "done": True,
-            "metadata": {
-                "@type": "type.googleapis.com/google.cloud.aiplatform.v1.DeleteOperationMetadata",
-                "genericMetadata": {"createTime": stamp(), "updateTime": stamp()},
-            },
-            "response": {"@type": "type.googleapis.com/google.protobuf.Empty"},
-        }
-    )
+    return json_body(done_operation(request, "DeleteOperationMetadata"))
+
+
+def done_operation(request: web.Request, metadata: str) -> dict[str, Any]:
+    """A finished long-running operation (kept so `GET operations/{id}` can read it again)."""
+    moment = stamp()
+    name = f"{parent_of(request)[2]}/operations/{new_id()}"
+    operation: dict[str, Any] = {
+        "name": name,
+        "metadata": {
+            "@type": f"type.googleapis.com/google.cloud.aiplatform.v1.{metadata}",
+            "genericMetadata": {"createTime": moment, "updateTime": moment},
+        },
+        "done": True,
+        "response": {"@type": "type.googleapis.com/google.protobuf.Empty"},
+    }
+    request.app[VERTEX].operations[name] = operation
+    return operation
+
+
+async def get_operation(request: web.Request) -> web.Response:
+    name = f"{parent_of(request)[2]}/operations/{request.match_info['operation']}"
+    operation = request.app[VERTEX].operations.get(name)
+    if operation is None:
+        raise not_found(f"Operation {name} does not exist.")
+    return json_body(operation)
+
+
+async def undeploy_model(request: web.Request) -> web.Response:
+    row, _, name = _endpoint(request)
+    wanted = str(as_object(await read_body(request), "request").get("deployedModelId") or "")
+    if not row["deployed"] or wanted != row["id"]:
+        raise invalid("deployedModelId", f"{wanted or 'nothing'} is not deployed at {name}")
+    request.app[VERTEX].db.undeploy(row["id"])
+    return json_body(done_operation(request, "UndeployModelOperationMetadata"))
+
+
+async def delete_endpoint(request: web.Request) -> web.Response:
+    row = _endpoint(request)[0]
+    request.app[VERTEX].db.delete_endpoint(row["id"])
+    return json_body(done_operation(request, "DeleteOperationMetadata"))
 
 
 async def get_endpoint(request: web.Request) -> web.Response:
@@ -188,7 +222,9 @@ async def get_endpoint(request: web.Request) -> web.Response:
                     "checkpointId": row["checkpoint_id"],
                     "createTime": row["create_time"],
                 }
-            ],
+            ]
+            if row["deployed"]
+            else [],
             "createTime": row["create_time"],
             "updateTime": row["create_time"],
         }
@@ -198,6 +234,9 @@ async def get_endpoint(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     for prefix in parents():
         app.router.add_get(f"{prefix}/endpoints/{ENDPOINT}", get_endpoint)
+        app.router.add_delete(f"{prefix}/endpoints/{ENDPOINT}", delete_endpoint)
+        app.router.add_post(f"{prefix}/endpoints/{ENDPOINT}:undeployModel", undeploy_model)
+        app.router.add_get(prefix + "/operations/{operation:[0-9]+}", get_operation)
         app.router.add_post(f"{prefix}/endpoints/{ENDPOINT}:generateContent", generate_content)
         app.router.add_post(f"{prefix}/endpoints/{ENDPOINT}:streamGenerateContent", generate_content)
         app.router.add_post(prefix + "/publishers/google/models/{base:[^/:]+}:generateContent", base_generate)

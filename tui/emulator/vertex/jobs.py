@@ -137,11 +137,11 @@ async def create(request: web.Request) -> web.Response:
     job_id = new_id()
     directory = vertex.job_dir(job_id)
     directory.mkdir(parents=True, exist_ok=True)
-    _link(paths[0], directory / "train.jsonl")
+    await asyncio.to_thread(_link, paths[0], directory / "train.jsonl")
     if len(paths) > 1:
-        _link(paths[1], directory / "validation.jsonl")
+        await asyncio.to_thread(_link, paths[1], directory / "validation.jsonl")
     if source_weights is not None:
-        _link(source_weights, directory / "source.npz")
+        await asyncio.to_thread(_link, source_weights, directory / "source.npz")
     moment = stamp()
     record = {
         "id": job_id,

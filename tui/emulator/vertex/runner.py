@@ -196,6 +196,18 @@ class VertexRunner:
             endpoints.append((endpoint_id, str(index)))
         moment = stamp()
         request = record["request"]
+        tuned = {
+            "model": f"{parent}/models/{model_id}@1",
+            "endpoint": checkpoints[-1]["endpoint"],
+            "checkpoints": checkpoints,
+        }
+        ended = {
+            "state": "JOB_STATE_SUCCEEDED",
+            "tuning_state": None,
+            "end_time": moment,
+            "update_time": moment,
+            "tuned_model": tuned,
+        }
         self.vertex.db.insert_model(
             {
                 "id": model_id,
@@ -214,19 +226,7 @@ class VertexRunner:
             },
             endpoints,
             moment,
-        )
-        tuned = {
-            "model": f"{parent}/models/{model_id}@1",
-            "endpoint": checkpoints[-1]["endpoint"],
-            "checkpoints": checkpoints,
-        }
-        self.vertex.db.update_job(
-            job_id,
-            state="JOB_STATE_SUCCEEDED",
-            tuning_state=None,
-            end_time=moment,
-            update_time=moment,
-            tuned_model=tuned,
+            ended,
         )
         self._clean(job_id, keep_checkpoints=True)
 

@@ -1,6 +1,8 @@
 """Vertex AI state in SQLite (`<data dir>/vertex.sqlite3`): tuning jobs, their curves, models, endpoints.
 
-One connection, used from the server's event loop; WAL mode. A curve point holds every
+One connection, used from the server's event loop; WAL mode. A query waits at most
+`busy.BUSY_TIMEOUT_MS` for a lock held by another process: requests then answer 503 and
+the pool retries its bookkeeping (every runner write is one transaction, safe to repeat). A curve point holds every
 metric of one optimizer step (train loss, accuracy, predictions, and the eval three when
 the validation set was measured at that step), so a TensorBoard time series is a column.
 """
@@ -13,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from tui.emulator.busy import BUSY_TIMEOUT_MS
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tuning_jobs (
@@ -76,6 +80,7 @@ CREATE TABLE IF NOT EXISTS endpoints (
     location TEXT NOT NULL,
     model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
     checkpoint_id TEXT NOT NULL,
+    deployed INTEGER NOT NULL DEFAULT 1,
     create_time TEXT NOT NULL
 );
 """
@@ -111,6 +116,7 @@ class VertexStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")  # the event loop never waits long
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
@@ -231,11 +237,18 @@ class VertexStore:
         return int(row[0]), int(row[1] or 0), row[2]
 
     # -- models and endpoints ---------------------------------------------------------------
-    def insert_model(self, record: dict[str, Any], endpoints: Sequence[tuple[str, str]], create_time: str) -> None:
-        """A model and its endpoints, given as (endpoint id, checkpoint id)."""
+    def insert_model(
+        self, record: dict[str, Any], endpoints: Sequence[tuple[str, str]], create_time: str, job: dict[str, Any]
+    ) -> None:
+        """A model, its endpoints (given as (endpoint id, checkpoint id)) and its job's new fields, at once."""
         values = _encode(record)
+        job_values = _encode(job)
         with self.conn:
             self.conn.execute("BEGIN")
+            self.conn.execute(
+                f"UPDATE tuning_jobs SET {', '.join(f'{k} = ?' for k in job_values)} WHERE id = ?",
+                (*job_values.values(), record["job_id"]),
+            )
             self.conn.execute(
                 f"INSERT INTO models ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})",
                 tuple(values.values()),
@@ -263,6 +276,14 @@ class VertexStore:
 
     def endpoint(self, endpoint_id: str) -> dict[str, Any] | None:
         return _decode(self.conn.execute("SELECT * FROM endpoints WHERE id = ?", (endpoint_id,)).fetchone())
+
+    def undeploy(self, endpoint_id: str) -> None:
+        with self.conn:
+            self.conn.execute("UPDATE endpoints SET deployed = 0 WHERE id = ?", (endpoint_id,))
+
+    def delete_endpoint(self, endpoint_id: str) -> None:
+        with self.conn:
+            self.conn.execute("DELETE FROM endpoints WHERE id = ?", (endpoint_id,))
 
     def endpoints_of(self, model_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT * FROM endpoints WHERE model_id = ? ORDER BY create_time, id", (model_id,))

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,7 +28,7 @@ from tui.jobs.vertex.errors import translate
 from tui.jobs.vertex.launch import Launch, prepare_files
 from tui.jobs.vertex.models import TunedModels
 from tui.jobs.vertex.place import VertexPlace
-from tui.jobs.vertex.rest import Rest
+from tui.jobs.vertex.rest import Hint, Rest, hint_text
 from tui.jobs.vertex.storage import OBJECT_PREFIX, CloudStorage, gs_uri
 from tui.models import BaseModelInfo, Example, Hyperparameters, Job, JobSpec
 
@@ -43,6 +44,7 @@ ADAPTER_SIZES: dict[str, tuple[int, ...]] = {
     "gemini-3.1-flash-lite": (1, 2, 4, 8, 16),
 }
 EXAMPLE_TOKENS = 131_072
+DEFAULT_BASE_MODEL = "gemini-2.5-flash"
 CAPABILITIES = BackendCapabilities(
     protocol="vertex",
     hyperparameters=frozenset({"epoch_count", "learning_rate_multiplier", "adapter_size"}),
@@ -67,7 +69,7 @@ class VertexBackend:
 
     def __init__(self, place: VertexPlace, credentials: Any, *, quota_project: str | None = None, identity: str = "",
                  name: str = "vertex", description: str = "Vertex AI", work_dir: Path | None = None,
-                 timeout: float = DEFAULT_TIMEOUT_S, unreachable_hint: str = "check your network connection",
+                 timeout: float = DEFAULT_TIMEOUT_S, unreachable_hint: Hint = "check your network connection",
                  poll_policy: PollPolicy | None = GOOGLE_POLICY, describe: Callable[[], str] | None = None) -> None:
         from google import genai  # noqa: F401 - loaded now, off the UI's critical path, not on the first call
 
@@ -98,6 +100,31 @@ class VertexBackend:
         """The header's words; for a user, the account shows once a token refresh has named it."""
         return self._describe() if self._describe is not None else self._description
 
+    @description.setter
+    def description(self, value: str) -> None:
+        self._description, self._describe = value, None
+
+    @property
+    def unreachable_hint(self) -> Hint:
+        return self._hint
+
+    @unreachable_hint.setter
+    def unreachable_hint(self, hint: Hint) -> None:
+        """The next step when the server does not answer, for the SDK's calls and the REST ones alike."""
+        self._hint = self.rest.unreachable_hint = self.storage.rest.unreachable_hint = hint
+
+    @property
+    def base_url(self) -> str:
+        """Where the tuning calls go (Google's host for the location, or the emulator's URL)."""
+        return self.place.api_url
+
+    async def retarget(self, base_url: str, description: str) -> None:
+        """Follow a local emulator to a new address (tuning, TensorBoard and Cloud Storage all live there)."""
+        await self.close()
+        self.place = replace(self.place, base_url=base_url, storage_url=base_url)
+        self.rest.base_url = self.storage.rest.base_url = base_url.rstrip("/")
+        self.description = description if description.startswith("Vertex AI") else f"Vertex AI · {description}"
+
     # -- the SDK client ----------------------------------------------------------------------
 
     @property
@@ -122,7 +149,8 @@ class VertexBackend:
         try:
             return await call
         except Exception as exc:  # noqa: BLE001 - every failure is translated (cancellation passes through)
-            raise translate(exc, self._where, self._hint, project=self.place.project, identity=self.identity) from None
+            raise translate(exc, self._where, hint_text(self.unreachable_hint), project=self.place.project,
+                            identity=self.identity) from None
 
     # -- launching ---------------------------------------------------------------------------
 
@@ -133,8 +161,8 @@ class VertexBackend:
             return earlier
         if not self.place.bucket:
             raise BackendError(ErrorKind.INVALID, "no Cloud Storage bucket is set for the dataset upload",
-                               "set one with --bucket or the config key vertex_bucket (create it with `gcloud storage "
-                               f"buckets create gs://NAME --location={self.place.location}`)")
+                               'set one with --bucket, TUNEDECK_BUCKET or "bucket" in config.json (create it with '
+                               f"`gcloud storage buckets create gs://NAME --location={self.place.location}`)")
         if self.name == "vertex-local" and not self._bucket_ready:  # the emulator's bucket is ours to make
             await self.storage.create_bucket(self.place.bucket, self.place.project)
             self._bucket_ready = True

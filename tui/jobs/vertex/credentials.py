@@ -97,6 +97,23 @@ def gcloud_project(env: Mapping[str, str]) -> str | None:
     return parser.get("core", "project", fallback=None) or None
 
 
+def project_in_file(path: Path) -> str | None:
+    """The `project_id` a credentials file names (service-account keys do), read without google-auth."""
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    project = info.get("project_id") if isinstance(info, dict) else None
+    return project if isinstance(project, str) and project else None
+
+
+def detect_project(env: Mapping[str, str], configured: str | None = None) -> str | None:
+    """The project Vertex calls would use, found without loading credentials (cheap; for choosing a backend)."""
+    found = credentials_file(env)
+    return (configured or env.get("GOOGLE_CLOUD_PROJECT") or env.get("GCLOUD_PROJECT")
+            or (project_in_file(found[0]) if found else None) or gcloud_project(env))
+
+
 def _email_from_id_token(id_token: str | None) -> str | None:
     """The `email` claim of an OpenID token (read, not verified: it only names the account)."""
     try:

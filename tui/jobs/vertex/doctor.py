@@ -100,7 +100,7 @@ async def _bucket_check(storage: CloudStorage, bucket: str | None, cloud: Google
     create = f"`gcloud storage buckets create gs://NAME --project={cloud.project} --location={cloud.location}`"
     if not bucket:
         return Check("bucket", False, "no bucket is set for dataset uploads",
-                     f"create one with {create}, then pass --bucket NAME or set vertex_bucket in config.json")
+                     f"create one with {create}, then pass --bucket NAME (or set \"bucket\" in config.json)")
     try:
         access = await storage.check_bucket(bucket)
     except BackendError as exc:

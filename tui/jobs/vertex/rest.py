@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,12 +21,17 @@ from tui.jobs.vertex.credentials import Authorizer
 from tui.jobs.vertex.errors import api_error, translate
 
 DEFAULT_TIMEOUT_S = 30.0
+Hint = str | Callable[[], str]  # the next step when the server does not answer (a callable is asked each time)
+
+
+def hint_text(hint: Hint) -> str:
+    return hint() if callable(hint) else hint
 
 
 class Rest:
     """Authorized JSON requests to one API host (`base_url`, no trailing slash)."""
 
-    def __init__(self, authorizer: Authorizer, base_url: str, *, where: str, unreachable_hint: str,
+    def __init__(self, authorizer: Authorizer, base_url: str, *, where: str, unreachable_hint: Hint,
                  project: str | None = None, identity: str = "", timeout: float = DEFAULT_TIMEOUT_S) -> None:
         self.authorizer = authorizer
         self.base_url = base_url.rstrip("/")
@@ -86,7 +91,7 @@ class Rest:
                     raise self.error(response.status, body, response.headers)
                 return response.status, response.headers, body
         except Exception as exc:  # noqa: BLE001 - every failure is translated (cancellation passes through)
-            raise translate(exc, self.where, self.unreachable_hint, project=self.project,
+            raise translate(exc, self.where, hint_text(self.unreachable_hint), project=self.project,
                             identity=self.identity) from None
 
     async def call(self, method: str, path: str, *, query: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
