@@ -263,14 +263,14 @@ class JobForm(Vertical):
     def set_base_models(self, names: list[str]) -> None:
         """Offer these base models, keeping the current choice when it is still there."""
         select: Select[str] = self.query_one("#base_model", Select)
-        current: object = select.value
         options = list(dict.fromkeys(names or [DEFAULT_BASE_MODEL]))
-        if isinstance(current, str) and current == DEFAULT_BASE_MODEL and names and current not in options:
+        current = select.value if isinstance(select.value, str) else None
+        if current == DEFAULT_BASE_MODEL and names and current not in options:
             current = None  # the placeholder before the backend answered, not a choice: take the backend's first
-        if isinstance(current, str) and current not in options:
+        if current is not None and current not in options:
             options.insert(0, current)
         select.set_options([(name, name) for name in options])
-        select.value = current if isinstance(current, str) else options[0]
+        select.value = current if current is not None else options[0]
 
     def set_advice_note(self, field: str, note: str) -> None:
         """Add a dataset-specific note under a field's advice (e.g. the learning rate)."""
