@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SCENE_MODULES = ("scenes_setup", "scenes_monitor")
+SCENE_MODULES = ("scenes_setup", "scenes_monitor", "scenes_vertex")
 SIZE = (120, 36)
 
 
@@ -102,20 +102,22 @@ async def main_async(out: Path, only: set[str]) -> int:
         data_dir.mkdir()
         emulator = start_emulator(data_dir / "emulator", port=0, detached=False)
         try:
-            settings = replace(
-                load_settings(env={}, data_dir=data_dir, config_dir=Path(tmp) / "config", backend="local"),
-                local_url=emulator.url,
-                local_api_key=emulator.api_key,
-            )
+
+            def settings_for(backend: str):
+                loaded = load_settings(env={}, data_dir=data_dir, config_dir=Path(tmp) / "config", backend=backend)
+                return replace(loaded, local_url=emulator.url, local_api_key=emulator.api_key)
+
             steady_frames()
             for name in SCENE_MODULES:
                 module = load_scene_module(name)
                 if module is None:
                     print(f"skipping {name}: scripts/{name}.py does not exist")
                     continue
-                manager = await open_manager(settings)
+                # A module may name its backend (e.g. "vertex-local"); all share the one emulator.
+                module_settings = settings_for(getattr(module, "BACKEND", "local"))
+                manager = await open_manager(module_settings)
                 try:
-                    await run_module(module, settings, manager, out, only)
+                    await run_module(module, module_settings, manager, out, only)
                 finally:
                     await manager.close()
         finally:

@@ -16,10 +16,11 @@ from tui.commands.reporting import EXIT_JOB_FAILED, EXIT_OK
 def job_json(job) -> dict:
     """A job as the `--json` commands print it: its fields, id, progress and the epoch advice."""
     from tui.jobs.curve import suggest_epochs
+    from tui.models import EVAL_LOSS
 
     data = job.model_dump(mode="json")
     data["id"], data["progress"] = job.id, job.progress
-    advice = suggest_epochs(job.loss_curve, job.hyperparameters.epoch_count)
+    advice = suggest_epochs(job.loss_curve, job.hyperparameters.epoch_count, job.curve(EVAL_LOSS))
     data["advice"] = {
         "epochs": advice.epochs,
         "best_epoch": advice.best_epoch,
@@ -60,7 +61,7 @@ async def follow(manager, name: str, as_json: bool) -> int:
     from tui.jobs import events as ev
     from tui.jobs import text
     from tui.jobs.curve import suggest_epochs
-    from tui.models import JobState
+    from tui.models import EVAL_LOSS, JobState
 
     subscription = manager.events()
     manager.watch(name)
@@ -107,5 +108,6 @@ async def follow(manager, name: str, as_json: bool) -> int:
     if not as_json:
         print(text.outcome(job))
         if job.state is not JobState.DELETED:
-            print("advice:", suggest_epochs(job.loss_curve, job.hyperparameters.epoch_count).reason)
+            advice = suggest_epochs(job.loss_curve, job.hyperparameters.epoch_count, job.curve(EVAL_LOSS))
+            print("advice:", advice.reason)
     return EXIT_OK if job.state is JobState.ACTIVE else EXIT_JOB_FAILED

@@ -156,6 +156,15 @@ def suggest_from_eval(
             overfitting_from=rising[0],
         )
     if best_epoch == seen:
+        if means[-2][1] - best <= tolerance:  # lowest at the end, but hardly lower than before: a plateau
+            plateau, level = next((epoch, value) for epoch, value in means if value <= best + tolerance)
+            return Suggestion(
+                plateau,
+                best_epoch,
+                None,
+                f"Eval loss flattens from epoch {plateau} (mean {level:.3g}); later epochs lower it only to "
+                f"{best:.3g} at epoch {best_epoch}{so_far}. {plateau} epochs give about the same held-out loss.",
+            )
         if running:
             return Suggestion(None, best_epoch, None, f"Eval loss is still falling{so_far} (mean {best:.3f} now).")
         more = min(1000, epochs_run + max(2, round(epochs_run / 2)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tui.jobs.curve import epoch_means, suggest_epochs
-from tui.models import Job, JobState
+from tui.models import EVAL_LOSS, Job, JobState
 
 BAR_FULL, BAR_EMPTY = "█", "░"
 
@@ -98,7 +98,7 @@ def details(job: Job) -> str:
     if means:
         lines.append(("loss by epoch", "  ".join(f"{e}: {m:.4f}" for e, m in means)))
     if len(means) >= 2:
-        lines.append(("advice", suggest_epochs(job.loss_curve, hp.epoch_count).reason))
+        lines.append(("advice", suggest_epochs(job.loss_curve, hp.epoch_count, job.curve(EVAL_LOSS)).reason))
     width = max(len(label) for label, _ in lines)
     return "\n".join(f"{label.rjust(width)}  {value}" for label, value in lines)
 

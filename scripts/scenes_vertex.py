@@ -1,0 +1,80 @@
+"""Screenshot scenes of Vertex AI on the local emulator: the job form, the request it sends,
+and a finished job's train and eval curves with its checkpoints.
+
+Runs on its own app with the `vertex-local` backend (`BACKEND`), on the emulator the other
+scene modules share.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+BACKEND = "vertex-local"
+SAMPLES = Path(__file__).resolve().parent.parent / "tui" / "samples"
+_launched: list[str] = []
+
+
+async def settle(app, pilot) -> None:
+    await pilot.pause()
+    await app.settle()
+    await pilot.pause()
+
+
+async def open_sample(app, pilot, name: str) -> None:
+    await pilot.press("1")
+    await settle(app, pilot)
+    samples = app.screen.query_one("#samples")
+    for index in range(samples.option_count):
+        if samples.get_option_at_index(index).prompt == name:
+            samples.focus()
+            samples.highlighted = index
+            await pilot.press("enter")
+            await settle(app, pilot)
+            return
+    raise LookupError(f"no sample named {name}")
+
+
+async def vertex_configure(app, pilot) -> str:
+    """The job form on Vertex AI: epochs, multiplier, adapter size, a validation share."""
+    await open_sample(app, pilot, "classification.jsonl")
+    await pilot.press("2")
+    await settle(app, pilot)
+    app.screen.query_one("#display_name").value = "support tickets"
+    app.screen.query_one("#epochs").value = "6"
+    app.screen.query_one("#validation").value = "0.2"
+    await settle(app, pilot)
+    return "vertex-configure"
+
+
+async def vertex_call(app, pilot) -> str:
+    """The tuningJobs request the launch sends."""
+    await pilot.press("escape", "ctrl+o")
+    await settle(app, pilot)
+    return "vertex-call"
+
+
+async def vertex_monitor(app, pilot) -> str:
+    """A finished Vertex job: train and eval loss on one chart, checkpoints in the summary."""
+    from tui.models import Hyperparameters, JobSpec, ValidationChoice
+
+    await pilot.press("escape")
+    spec = JobSpec(
+        display_name="support tickets",
+        base_model="gemini-2.5-flash",
+        hyperparameters=Hyperparameters(epoch_count=6),
+        validation=ValidationChoice(split=0.2, seed=1),
+    )
+    job = await app.manager.launch(spec, SAMPLES / "classification.jsonl")
+    _launched.append(job.name)
+    deadline = time.monotonic() + 240
+    while not app.manager.job(job.name).state.finished:
+        if time.monotonic() > deadline:
+            raise TimeoutError("waited 240 s for the Vertex job")
+        await pilot.pause(0.2)
+    await app.open_job(job.name)
+    await settle(app, pilot)
+    return "vertex-monitor"
+
+
+SCENES = [vertex_configure, vertex_call, vertex_monitor]
