@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 from weakref import WeakKeyDictionary
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.errors import TunedeckError
 from tui.messages import OpenJob, Relaunch, TryModel
+from tui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -78,7 +79,7 @@ def _lazy_screen(path: str) -> Callable[[], Screen]:
     return build
 
 
-class TuneDeckApp(App[None]):
+class TuneDeckApp(TypeAhead):
     """tunedeck: browse datasets, configure and launch tuning jobs, monitor them, try models."""
 
     TITLE = "tunedeck"
@@ -94,11 +95,11 @@ class TuneDeckApp(App[None]):
     }
     DEFAULT_MODE = "datasets"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('datasets')", "Datasets", id="mode.datasets"),
-        Binding("2", "switch_mode('configure')", "Configure", id="mode.configure"),
-        Binding("3", "switch_mode('monitor')", "Monitor", id="mode.monitor"),
-        Binding("4", "switch_mode('playground')", "Playground", id="mode.playground"),
-        Binding("5", "switch_mode('models')", "Models", id="mode.models"),
+        Binding("1", "switch_mode('datasets')", "Datasets", show=False, id="mode.datasets"),
+        Binding("2", "switch_mode('configure')", "Configure", show=False, id="mode.configure"),
+        Binding("3", "switch_mode('monitor')", "Monitor", show=False, id="mode.monitor"),
+        Binding("4", "switch_mode('playground')", "Playground", show=False, id="mode.playground"),
+        Binding("5", "switch_mode('models')", "Models", show=False, id="mode.models"),
         Binding("question_mark", "show_keys", "Keys", key_display="?", id="app.keys"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
@@ -122,11 +123,13 @@ class TuneDeckApp(App[None]):
         self.backend_reachable: bool | None = None
         # The dataset open on the Datasets screen, announced when it changes.
         self.dataset: OpenedDataset | None = None
-        self.dataset_changed: Signal[OpenedDataset] = Signal(self, "dataset_changed")
+        self.dataset_changed: Signal[OpenedDataset | None] = Signal(self, "dataset_changed")
         # `tunedeck PATH`: the dataset's first rows, being read.
         self.open_on_start: FirstPage | None = None
         # Set when those rows are on screen: the job manager (google-genai) loads after them.
         self.first_rows_shown = asyncio.Event()
+        # Set when the first screen is complete (panels, footer): the job manager loads after it.
+        self.first_screen_shown = asyncio.Event()
         self._shown_screen: Screen | None = None
         self._resting_cursors: WeakKeyDictionary[Screen, Widget] = WeakKeyDictionary()  # hidden screen -> its cursor
         self._set_backend_status(None, "connecting…")
@@ -163,7 +166,11 @@ class TuneDeckApp(App[None]):
         """Open the job manager after the first frame (this is where google-genai loads)."""
         from tui.jobs.polling import APP_POLICY
 
-        if self.open_on_start is not None:  # the file's first rows go first
+        # The complete first screen, and a file's first rows, go first: imports in a thread
+        # still take the interpreter's lock from the screen being built.
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.first_screen_shown.wait(), FIRST_ROWS_WAIT_S)
+        if self.open_on_start is not None:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self.first_rows_shown.wait(), FIRST_ROWS_WAIT_S)
         # google-genai takes a while to import: do it in a thread so keys keep working.

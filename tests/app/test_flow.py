@@ -135,7 +135,7 @@ async def test_unreadable_file_is_reported_not_crashing(manager, settings, tmp_p
         await settle(app, pilot)
         await open_path(app, pilot, str(tmp_path / "missing.jsonl"))
         summary = text_of(app, "#dataset-summary")
-        assert "Could not open the dataset" in summary and "missing.jsonl" in summary
+        assert "Could not open missing.jsonl" in summary and "No dataset is open" in summary
         assert app.is_running
 
 

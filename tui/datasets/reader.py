@@ -281,7 +281,9 @@ class DatasetReader:
                 if carry:
                     carry.append(chunk)
                     chunk = b"".join(carry)
+                    carry.clear()  # a line of many megabytes is held once, not as chunks and joined
                 parts = chunk.split(b"\n")
+                del chunk
                 carry = [parts.pop()]
                 for part in parts:
                     yield line, offset, part

@@ -33,10 +33,24 @@ WHAT_FAILED = {
 
 
 class AppScreen(Screen[ResultType]):
-    """A full screen of the app."""
+    """A full screen of the app, with the areas' tab bar under its header."""
 
     if TYPE_CHECKING:
         app = getters.app(TuneDeckApp)
+
+    def on_mount(self) -> None:
+        """Put the tab bar under the header (each screen's own on_mount runs as well)."""
+        from textual.widgets import Header
+
+        from tui.widgets.area_tabs import AreaTabs
+
+        if self.app.current_mode is None or self.query("#area-tabs"):
+            return
+        headers = self.query(Header)
+        if headers:
+            self.mount(AreaTabs(), after=headers.first())
+        else:
+            self.mount(AreaTabs(), before=0)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tui.datasets.excerpt import SHORTEN_CHARS, shorten
 from tui.datasets.opened import OpenedDataset
 from tui.jobs.backend import TuningBackend
 from tui.models import Example, JobSpec
@@ -54,19 +55,30 @@ def request_preview(
     """
     examples = dataset_examples(dataset) if dataset is not None else []
     call = backend.preview_create(spec, examples)
-    body = call.body
+    # Values over SHORTEN_CHARS are cut for showing, even with every example: one may hold megabytes.
+    cut = [_cut(example) for example in examples]
+    body = backend.preview_create(spec, cut).body
     note = ""
+    if any(shown is not example for shown, example in zip(cut, examples, strict=True)):
+        note = f"// Values over {SHORTEN_CHARS:,} characters are cut here; the request sends them whole.\n"
     hidden = len(examples) - SHOWN_EXAMPLES
     if not every_example and hidden > 0:
         stand_in = Example(text_input=_ELIDED, output=_ELIDED)
-        shown = backend.preview_create(spec, [*examples[:SHOWN_EXAMPLES], stand_in]).body
+        shown = backend.preview_create(spec, [*cut[:SHOWN_EXAMPLES], stand_in]).body
         marker = f"… {hidden:,} more example{'s' if hidden != 1 else ''} (e shows every example)"
         if _elide(shown, marker):
             body = shown
             size = len(json.dumps(call.body, ensure_ascii=False).encode())
             listed = f"the first {SHOWN_EXAMPLES} are listed"
-            note = f"// {len(examples):,} examples are sent; {listed}. Body: {size:,} bytes.\n"
+            note += f"// {len(examples):,} examples are sent; {listed}. Body: {size:,} bytes.\n"
     if dataset is None:
         note = "// No dataset open: the request will hold the examples of the dataset you open.\n"
     text = json.dumps(body, indent=2, ensure_ascii=False)
     return f"// {backend_label}\n{call.method} {call.path}\n{note}{text}\n"
+
+
+def _cut(example: Example) -> Example:
+    """The example with each value over SHORTEN_CHARS cut (saying how long it is), for showing only."""
+    if len(example.text_input) <= SHORTEN_CHARS and len(example.output) <= SHORTEN_CHARS:
+        return example
+    return example.model_copy(update={"text_input": shorten(example.text_input), "output": shorten(example.output)})

@@ -116,7 +116,7 @@ class ConfigureScreen(AppScreen[None]):
     def dataset(self) -> OpenedDataset | None:
         return self.app.dataset
 
-    def _dataset_changed(self, _dataset: OpenedDataset) -> None:
+    def _dataset_changed(self, _dataset: OpenedDataset | None) -> None:
         self._refresh_summary()
 
     @on(events.Resize)

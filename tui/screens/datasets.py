@@ -12,21 +12,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.messages import DatasetIndexed, DatasetLinted, DatasetOpened, WorkProgress
 from tui.samples import sample_paths
 from tui.screens.base import AppScreen
+from tui.typeahead import KeyKind
 
 # tui.datasets.opened (and the readers) are imported where they are used: the first
 # frame does not need them.
 
+# Keys that move the focus: the keys typed right after them wait until it has moved.
+FOCUS_KEYS = frozenset({"o", "b", "s", "e", "f", "t", "left_square_bracket", "right_square_bracket"})
 PREVIEW_WAIT_S = 0.3  # the longest the first frame waits for the preview of a file given on the command line
 FINISH_AFTER_S = 0.15  # from the first rows' frame to starting the index and the lint
 
@@ -49,6 +53,7 @@ class DatasetsScreen(AppScreen[None]):
     # Styles: datasets.tcss, loaded by the app with its own (see TuneDeckApp.CSS_PATH).
     AUTO_FOCUS = "#samples"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave_field", "leave field", key_display="esc", id="datasets.leave-field"),
         Binding("o", "focus_path", "Open path", tooltip="Type a path (→ completes)", id="datasets.open-path"),
         Binding("b", "browse", "Browse", tooltip="Pick a file in a directory tree", id="datasets.browse"),
         Binding("s", "focus_samples", "Samples", tooltip="The datasets shipped with tunedeck", id="datasets.samples"),
@@ -64,6 +69,11 @@ class DatasetsScreen(AppScreen[None]):
             show=False,
             id="datasets.previous-tab",
         ),
+        Binding("m", "next_part", "More of the example", show=False, tooltip="The next part of a long value",
+                id="datasets.next-part"),
+        Binding("M", "previous_part", "Back in the example", show=False, id="datasets.previous-part"),
+        Binding("v", "read_in_pager", "Example in $PAGER", show=False, tooltip="Read the whole example in $PAGER",
+                id="datasets.pager"),
         Binding("r", "reload", "Reload", tooltip="Read and check the file again", id="datasets.reload"),
         Binding(
             "c", "configure", "Configure job", tooltip="Set up a tuning job on this dataset", id="datasets.configure"
@@ -123,6 +133,8 @@ class DatasetsScreen(AppScreen[None]):
         self.mount(Footer())
         self.call_after_refresh(self.refresh_bindings)  # a footer mounted late must hear of the keys
         self._built = True
+        self.call_after_refresh(self.app.release_keys)  # keys typed since the first frame go on now
+        self.call_after_refresh(lambda: self.call_after_refresh(self.app.first_screen_shown.set))
         for message in self._early:  # news of it that came before the panels
             self.call_after_refresh(self.post_message, message)
         self._early = ()
@@ -136,6 +148,10 @@ class DatasetsScreen(AppScreen[None]):
     @property
     def _example_table(self) -> ExampleTable:
         return cast("ExampleTable", self.query_one("#example-table"))
+
+    @property
+    def _example_viewer(self) -> ExampleViewer:
+        return cast("ExampleViewer", self.query_one("#example-viewer"))
 
     @property
     def _findings_table(self) -> FindingsTable:
@@ -187,7 +203,24 @@ class DatasetsScreen(AppScreen[None]):
         if self._reader is not None:
             self._reader.stop_indexing()  # the file read before is no longer wanted
         self._opening, self._reader = path, None
+        self._clear_panels()  # nothing of the previous file stays on screen, or ready to launch
         self._open(path, format)
+
+    def _clear_panels(self) -> None:
+        """Forget the dataset shown: its examples, findings and stats leave the screen, and nothing
+        can be launched on it (the Configure screen hears that no dataset is open)."""
+        if self._built:
+            self._end_progress()
+            self._example_table.show(None)
+            self._example_viewer.clear()
+            self._findings_table.show([])
+            self.query_one("#finding-detail", Static).update("Enter on a finding shows its example.")
+            self._stats_view.clear()
+            self._tabs.get_tab("findings").label = "Findings"
+        self._shown = None
+        if self.app.dataset is not None:
+            self.app.dataset = None
+            self.app.dataset_changed.publish(None)
 
     @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
     def _open(self, path: Path, format: str | None) -> None:
@@ -306,9 +339,9 @@ class DatasetsScreen(AppScreen[None]):
         self._show_report(opened)
         self.app.dataset_changed.publish(opened)
 
-    def _dataset_changed(self, opened: OpenedDataset) -> None:
+    def _dataset_changed(self, opened: OpenedDataset | None) -> None:
         """A dataset opened elsewhere (a relaunch from the monitor): show it here too."""
-        if opened is not self._shown and self.query("#example-table"):
+        if opened is not None and opened is not self._shown and self.query("#example-table"):
             self._shown = opened
             from tui.screens.paths import display_path
 
@@ -346,7 +379,9 @@ class DatasetsScreen(AppScreen[None]):
             super().worker_failed(group, error)
             return
         self._end_progress()
-        self._set_summary(f"Could not open the dataset:\n{error}", "error-text")
+        self._clear_panels()
+        name = self._opening.name if self._opening is not None else "the dataset"
+        self._set_summary(f"Could not open {name}:\n{error}\nNo dataset is open.", "error-text")
         self.notify(
             f"{error}\nCheck the path and the file's format, then open it again.",
             title="Dataset",
@@ -416,17 +451,50 @@ class DatasetsScreen(AppScreen[None]):
 
     # -- actions ---------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`esc leave field` is offered (and shown in the footer) only while the path field has the focus."""
+        if action == "leave_field":
+            from tui.widgets.area_tabs import typing_in
+
+            return typing_in(self.focused)
+        return True
+
+    def action_leave_field(self) -> None:
+        """Stop typing in the path field, so single-letter keys and 1-5 work again."""
+        tables = self.query("#example-table")
+        if tables and self._example_table.row_count:
+            tables.first().focus()
+        else:
+            self.action_focus_samples()
+
+    def key_kind(self, event: events.Key) -> KeyKind:
+        """Type-ahead (see tui.typeahead): every key waits for the panels; the keys that move
+        the focus hold the keys typed after them until it has moved."""
+        if not self._built:
+            return "wait"
+        from tui.widgets.area_tabs import typing_in
+
+        if event.key in FOCUS_KEYS and self.app.screen is self and not typing_in(self.focused):
+            return "moves-focus"
+        return None
+
+    def _focus_now(self, widget: Widget) -> None:
+        """Move the focus at once (not on the next pass of the loop), then let held keys go on."""
+        self.set_focus(widget)
+        self.app.release_keys()
+
     def action_focus_path(self) -> None:
-        self._path_input.focus()
+        self._focus_now(self._path_input)
 
     def action_focus_samples(self) -> None:
-        self.query_one("#samples", OptionList).focus()
+        self._focus_now(self.query_one("#samples", OptionList))
 
     def action_browse(self) -> None:
         from tui.screens.dialogs import OpenFileDialog
 
         start = Path(self._path_input.value or ".").expanduser()
         self.app.push_screen(OpenFileDialog(start if start.is_dir() else start.parent), self._browsed)
+        self.call_after_refresh(self.app.release_keys)  # keys typed after `b` go to the dialog
 
     def _browsed(self, path: Path | None) -> None:
         if path is not None:
@@ -436,7 +504,7 @@ class DatasetsScreen(AppScreen[None]):
         # Focus moves into the shown panel: a focused widget left in a hidden panel
         # would pull the tabs back to its own panel.
         self._tabs.active = tab
-        self.query_one(self.TAB_FOCUS[tab]).focus()
+        self._focus_now(self.query_one(self.TAB_FOCUS[tab]))
 
     def action_next_tab(self) -> None:
         self._step_tab(1)
@@ -447,6 +515,29 @@ class DatasetsScreen(AppScreen[None]):
     def _step_tab(self, step: int) -> None:
         tabs = self._tabs
         self.action_show_tab(self.TABS[(self.TABS.index(tabs.active) + step) % len(self.TABS)])
+
+    def action_next_part(self) -> None:
+        self._step_part(1)
+
+    def action_previous_part(self) -> None:
+        self._step_part(-1)
+
+    def _step_part(self, step: int) -> None:
+        viewer = self._example_viewer
+        if viewer.row is None:
+            self.notify("Highlight an example first.", title="Example")
+        elif not viewer.next_part(step):
+            self.notify("The whole example is shown.", title="Example")
+
+    def action_read_in_pager(self) -> None:
+        """The whole highlighted example in $PAGER (the app steps aside until the pager ends)."""
+        from tui.widgets.example_pager import read_in_pager
+
+        row = self._example_viewer.row
+        if row is None or row.example is None:
+            self.notify("Highlight a readable example first.", title="Example")
+            return
+        read_in_pager(self.app, row.example.text_input, row.example.output)
 
     def action_reload(self) -> None:
         value = self._path_input.value.strip()

@@ -73,6 +73,12 @@ class DatasetStatsView(VerticalScroll):
         yield Static("", id="stats-profile", markup=False)
         yield Static("length histogram", classes="stats-label")
 
+    def clear(self) -> None:
+        """Show no stats (no dataset is open)."""
+        self.query_one("#stats-text", Static).update("No dataset open.")
+        self.query_one("#stats-profile", Static).update("")
+        self.query("#stats-histogram").remove()
+
     def show(self, stats: DatasetStats, profile: FormatProfile | None = None) -> None:
         """Show the stats of a linted dataset."""
         self.query_one("#stats-text", Static).update(describe_stats(stats))

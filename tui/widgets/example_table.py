@@ -16,16 +16,14 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
+from tui.datasets.excerpt import one_line
+
+__all__ = ["INPUT_CHARS", "OUTPUT_CHARS", "WINDOW", "ExampleTable", "one_line"]
+
 WINDOW = 200
 FOLLOW_S = 0.5  # while End follows a growing index, the cursor moves at most this often
 INPUT_CHARS = 52
 OUTPUT_CHARS = 36
-
-
-def one_line(text: str, width: int) -> str:
-    """`text` on one line of at most `width` characters."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 class ExampleTable(DataTable):
@@ -67,6 +65,7 @@ class ExampleTable(DataTable):
         self.reader = reader
         self.total = max(len(reader), len(rows or ())) if reader is not None else 0
         self._rows = []  # forget the previous file's window
+        self.window_start = 0
         if rows:
             self._fill(0, rows)
         self.go_to(index)

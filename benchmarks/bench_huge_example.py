@@ -1,0 +1,206 @@
+"""Keys on a dataset whose one example is 50 MB, against the same keys on a 10 KB example.
+
+Each round starts `tunedeck` in a fresh 120x40 tmux session, opens the file the way a user
+does (`o`, the path, Enter), waits until it is checked, then presses keys that each change
+the screen — `f` `t` `e` (panels), `m` `M` (next / previous part of the example), `]` `[`
+(next / previous panel) — and times each from the key to the first changed screen. The
+screen is polled through one tmux control-mode client (see bench_first_paint.py). Peak
+memory is the app process's VmHWM from /proc, read before the session ends (the index and
+the lint run in forked processes of their own).
+
+The huge file holds one record whose `text_input` is 52,428,800 `x`; the baseline, in the
+same run, one whose `text_input` is 10,000 `x` (a long but ordinary example). Goals for the
+huge file: every key answers within 100 ms, peak RSS ≤ 300 MB.
+
+    .venv/bin/python benchmarks/bench_huge_example.py [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_first_paint import PASSED_ENV, ROOT, Tmux, free_port
+
+HUGE_CHARS = 52_428_800
+BASELINE_CHARS = 10_000
+KEYS = ("f", "t", "e", "m", "M", "]", "[")
+POLL_S = 0.002
+OPEN_TIMEOUT_S = 180.0
+KEY_TIMEOUT_S = 120.0
+
+
+class SteppedTmux(Tmux):
+    """The control client, with each reply matched to its command: the client's start leaves an
+    extra reply block queued, so each command is followed by a marker and its reply is the
+    block just before the marker's."""
+
+    def command(self, line: str) -> tuple[bool, list[str]]:
+        marker = f"marker-{uuid.uuid4().hex[:8]}"
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{line}\ndisplay-message -p {marker}\n")
+        self.process.stdin.flush()
+        previous: tuple[bool, list[str]] = (False, [])
+        while True:
+            block = self._block()
+            if block[1] == [marker]:
+                return previous
+            previous = block
+
+    def _block(self) -> tuple[bool, list[str]]:
+        assert self.process.stdout is not None
+        output: list[str] | None = None
+        while True:
+            reply = self.process.stdout.readline()
+            if not reply:
+                raise RuntimeError("the tmux control client exited")
+            reply = reply.rstrip("\n")
+            if output is None:
+                if reply.startswith("%begin"):
+                    output = []
+            elif reply.startswith(("%end", "%error")):
+                return reply.startswith("%end"), output
+            else:
+                output.append(reply)
+
+
+def write_dataset(path: Path, chars: int) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        out.write(json.dumps({"text_input": "x" * chars, "output": "the answer"}) + "\n")
+    return path
+
+
+class Session:
+    """tunedeck in one tmux session."""
+
+    def __init__(self, tmux: Tmux, command: list[str], env: dict[str, str]) -> None:
+        self.tmux = tmux
+        self.name = f"bench-{uuid.uuid4().hex[:8]}"
+        exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items() if key in PASSED_ENV)
+        shell_command = f"env -u GEMINI_API_KEY -u GOOGLE_API_KEY {exports} {shlex.join(command)}"
+        started, output = tmux.command(f"new-session -d -s {self.name} -x 120 -y 40 {shlex.quote(shell_command)}")
+        if not started:
+            raise RuntimeError(f"tmux could not start tunedeck: {output}")
+        _ok, pid = tmux.command(f"list-panes -t {self.name} -F '#{{pane_pid}}'")
+        self.pid = int(pid[0])
+
+    def screen(self) -> str:
+        captured, lines = self.tmux.command(f"capture-pane -p -t {self.name}")
+        if not captured:
+            raise RuntimeError("tunedeck exited")
+        return "\n".join(lines)
+
+    def wait_for(self, predicate, timeout: float) -> float:
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            if predicate(self.screen()):
+                return time.perf_counter() - start
+            time.sleep(POLL_S)
+        raise TimeoutError(f"the screen did not show what was awaited within {timeout} s:\n{self.screen()}")
+
+    def send(self, *keys: str, literal: bool = False) -> None:
+        flag = "-l " if literal else ""
+        self.tmux.command(f"send-keys -t {self.name} {flag}{' '.join(shlex.quote(k) for k in keys)}")
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def close(self) -> None:
+        self.tmux.command(f"kill-session -t {self.name}")
+
+
+def one_round(tmux: Tmux, command: list[str], env: dict[str, str], path: Path) -> tuple[float, list[float], float]:
+    """(seconds from Enter to checked, seconds per key, peak RSS in MB) for one file."""
+    session = Session(tmux, command, env)
+    try:
+        session.wait_for(lambda screen: "Open path" in screen, 30)
+        session.send("o")
+        session.wait_for(lambda screen: "Open path" not in screen.splitlines()[-1], 10)  # the field has focus
+        session.send(str(path), literal=True)
+        start = time.perf_counter()
+        session.send("Enter")
+        session.wait_for(lambda screen: "examples ·" in screen and "warnings" in screen, OPEN_TIMEOUT_S)
+        opened = time.perf_counter() - start
+        time.sleep(1.0)  # let the last frames settle
+        latencies = []
+        for key in KEYS:
+            before = session.screen()
+            start = time.perf_counter()
+            session.send(key)
+            session.wait_for(lambda screen, before=before: screen != before, KEY_TIMEOUT_S)
+            latencies.append(time.perf_counter() - start)
+            time.sleep(0.3)  # the rest of the key's frames
+        return opened, latencies, session.peak_rss_mb()
+    finally:
+        session.close()
+
+
+def spread(values: list[float], scale: float = 1000.0, unit: str = "ms") -> str:
+    values = [v * scale for v in values]
+    return f"min {min(values):.1f} / median {statistics.median(values):.1f} / max {max(values):.1f} {unit}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    if shutil.which("tmux") is None:
+        print("tmux is not installed: this benchmark needs a real terminal (apt-get install tmux)")
+        return 0
+    python = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {
+            "10 KB example": write_dataset(Path(tmp) / "ordinary.jsonl", BASELINE_CHARS),
+            "50 MB example": write_dataset(Path(tmp) / "huge.jsonl", HUGE_CHARS),
+        }
+        env = {k: v for k, v in os.environ.items() if k != "TMUX"}
+        env.update(TERM="xterm-256color", TUNEDECK_LOCAL_URL=f"http://127.0.0.1:{free_port()}",
+                   TUNEDECK_CONFIG_DIR=str(Path(tmp) / "config"), PYTHONPATH=str(ROOT))
+        launcher = Path(python).with_name("tunedeck")
+        command = [str(launcher)] if launcher.exists() else [python, "-m", "tui"]
+        results: dict[str, dict[str, list]] = {name: {"open": [], "keys": [], "rss": []} for name in files}
+        tmux = SteppedTmux(env)
+        try:
+            for _ in range(args.rounds):
+                for name, path in files.items():
+                    data_dir = Path(tmp) / f"data-{uuid.uuid4().hex[:6]}"
+                    opened, latencies, rss = one_round(tmux, [*command, "--data-dir", str(data_dir)], env, path)
+                    results[name]["open"].append(opened)
+                    results[name]["keys"].append(latencies)
+                    results[name]["rss"].append(rss)
+        finally:
+            tmux.close()
+
+    print(f"{args.rounds} rounds, tmux 120x40, keys {' '.join(KEYS)} (each: key → first changed screen)")
+    for name, result in results.items():
+        every_key = [t for keys in result["keys"] for t in keys]
+        print(f"{name}: open (Enter → checked) {spread(result['open'], 1.0, 's')}")
+        print(f"{name}: keys {spread(every_key)}")
+        for i, key in enumerate(KEYS):
+            print(f"    {key!r}: {spread([keys[i] for keys in result['keys']])}")
+        print(f"{name}: peak RSS {spread(result['rss'], 1.0, 'MB')}")
+    huge, base = results["50 MB example"], results["10 KB example"]
+    worst = max(t for keys in huge["keys"] for t in keys)
+    ratios = [statistics.median(h) / statistics.median(b) for h, b in zip(huge["keys"], base["keys"], strict=True)]
+    print(f"per-round ratio of median key time, 50 MB / 10 KB: {spread(ratios, 1.0, 'x')}")
+    print(f"slowest key on the 50 MB example: {worst * 1000:.1f} ms (goal ≤ 100 ms); "
+          f"highest peak RSS {max(huge['rss']):.0f} MB (goal ≤ 300 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
