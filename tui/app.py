@@ -344,7 +344,11 @@ class TuneDeckApp(TypeAhead):
         hyperparameters = job.hyperparameters
         if epochs is not None:
             hyperparameters = hyperparameters.model_copy(update={"epoch_count": epochs})
-        spec = JobSpec(display_name=job.display_name[:40], base_model=job.base_model, hyperparameters=hyperparameters)
+        from tui.widgets.job_form import distinct_name
+
+        taken = {other.display_name for other in self.manager.jobs} if self.manager is not None else set()
+        name = distinct_name(job.display_name, taken | {job.display_name})
+        spec = JobSpec(display_name=name, base_model=job.base_model, hyperparameters=hyperparameters)
         await self.switch_mode("configure")
         screen = self.screen
         if not isinstance(screen, ConfigureScreen):

@@ -68,8 +68,8 @@ async def test_open_sample_lint_configure_launch(manager, settings):
         await settle(app, pilot)
         await pilot.press("escape", "ctrl+l")
         await settle(app, pilot)
-        assert "greater than or equal to 1" in text_of(app, "#epochs-error")
-        assert "less than or equal to 1" in text_of(app, "#rate_value-error")
+        assert text_of(app, "#epochs-error") == "Epochs must be at least 1."
+        assert text_of(app, "#rate_value-error") == "Learning rate must be at most 1."
         assert manager.jobs == []
 
         # Valid values: the steps are computed, then the job launches on the emulator.
@@ -109,11 +109,24 @@ async def test_call_preview_shows_the_exact_body(manager, settings):
         await settle(app, pilot)
         text = app.screen.query_one(TextArea).text
         assert "POST /v1beta/tunedModels" in text
-        body = json.loads(text[text.index("{"):])
         from tui.models import Hyperparameters, JobSpec
 
+        spec = JobSpec(hyperparameters=Hyperparameters(epoch_count=3))
         examples = list(app.dataset.reader.iter_examples())
-        assert body == tuned_model_body(JobSpec(hyperparameters=Hyperparameters(epoch_count=3)), examples)
+        # The first examples are listed; one line stands for the rest, and e shows them all.
+        body = json.loads(text[text.index("{"):])
+        listed = body["tuningTask"]["trainingData"]["examples"]["examples"]
+        more = len(examples) - 20
+        assert listed[-1] == f"… {more:,} more examples (e shows every example)"
+        assert body["tuningTask"]["trainingData"]["examples"]["examples"][:-1] == tuned_model_body(
+            spec, examples[:20]
+        )["tuningTask"]["trainingData"]["examples"]["examples"]
+        assert f"{len(examples):,} examples are sent" in text
+        await pilot.press("e")
+        await settle(app, pilot)
+        text = app.screen.query_one(TextArea).text
+        body = json.loads(text[text.index("{"):])
+        assert body == tuned_model_body(spec, examples)
 
 
 async def test_unreadable_file_is_reported_not_crashing(manager, settings, tmp_path):
@@ -162,7 +175,7 @@ async def test_relaunch_fills_the_form_and_palette_offers_screen_actions(manager
         await settle(app, pilot)
         screen = app.screen
         assert app.current_mode == "configure"
-        assert screen.query_one("#display_name").value == "earlier"
+        assert screen.query_one("#display_name").value == "earlier-2"  # a distinct name for the relaunch
         assert screen.query_one("#epochs").value == "3"
         assert screen.query_one("#batch_size").value == "2"
         assert screen.query_one("#rate-kind-multiplier").value is True

@@ -260,7 +260,7 @@ async def test_relaunch_prefills_the_form_with_the_suggested_epochs(settings, ma
         await settle(app, pilot)
         assert app.current_mode == "configure"
         assert app.screen.query_one("#epochs").value == str(expected)
-        assert app.screen.query_one("#display_name").value == "relaunch me"
+        assert app.screen.query_one("#display_name").value == "relaunch me-2"  # the relaunch gets a name of its own
 
 
 async def test_delete_export_and_filter(settings, manager, tmp_path):

@@ -21,3 +21,10 @@ def size(n: int | float) -> str:
             shown = f"{value:,.1f}".removesuffix(".0")
             return f"{shown} {unit}"
     raise AssertionError("unreachable")
+
+
+def examples_text(records: int, valid: int) -> str:
+    """`3 examples`, or `3 records · 2 valid examples` when some records are not usable examples."""
+    if records == valid:
+        return plural(records, "example")
+    return f"{plural(records, 'record')} · {plural(valid, 'valid example')}"

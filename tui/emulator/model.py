@@ -176,7 +176,8 @@ class Model:
         arrays = pack({**self.params, **(extra or {})}, bases)
         try:
             with open(tmp, "wb") as fh:
-                np.savez(fh, __meta__=meta, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds narrowly
+                # numpy's stub types savez's keyword arrays as its `allow_pickle` flag
+                np.savez(fh, __meta__=meta, **arrays)  # type: ignore[arg-type]
             tmp.replace(path)
         except BaseException:
             tmp.unlink(missing_ok=True)  # a full disk must not leave a partial file behind

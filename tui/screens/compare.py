@@ -32,12 +32,21 @@ COLUMNS = (
 )
 
 
-def comparison_row(job: Job) -> tuple[str, ...]:
+def distinct_titles(jobs: list[Job]) -> dict[str, str]:
+    """Each job's title; where titles collide, each of those also shows its id."""
+    titles = [job_title(job) for job in jobs]
+    return {
+        job.name: f"{title} ({job.id})" if titles.count(title) > 1 and title != job.id else title
+        for job, title in zip(jobs, titles, strict=True)
+    }
+
+
+def comparison_row(job: Job, title: str | None = None) -> tuple[str, ...]:
     """One job's settings and losses as table cells."""
     hp = job.hyperparameters
     suggestion = suggest_epochs(job.loss_curve, hp.epoch_count, job.curve(EVAL_LOSS))
     return (
-        job_title(job),
+        title or job_title(job),
         job.state.value,
         or_dash(hp.epoch_count),
         or_dash(hp.batch_size),
@@ -102,15 +111,16 @@ class CompareScreen(AppScreen[None]):
     def _redraw(self) -> None:
         jobs = self.jobs
         curve = METRICS[self._view.metric][0]  # the train curve of each job, labelled with its name
-        series = [self._series.get(job, curve, label=job_title(job)) for job in jobs]
-        titles = ", ".join(job_title(job) for job in jobs)
-        self.query_one("#compare-heading", Static).update(f"Comparing {len(jobs)} jobs: {titles}")
+        titles = distinct_titles(jobs)
+        series = [self._series.get(job, curve, label=titles[job.name]) for job in jobs]
+        heading = ", ".join(titles[job.name] for job in jobs)
+        self.query_one("#compare-heading", Static).update(f"Comparing {len(jobs)} jobs: {heading}")
         total = max((job.total_steps for job in jobs), default=0)
         self.query_one(LossChart).show(series, self._view, steps_total=total, title=describe(self._view))
         table = self.query_one("#compare-table", DataTable)
         table.clear()
         for job in jobs:
-            table.add_row(*comparison_row(job), key=job.name)
+            table.add_row(*comparison_row(job, titles[job.name]), key=job.name)
 
     def action_back(self) -> None:
         self.dismiss()

@@ -9,20 +9,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Static
 
 from tui.datasets.opened import OpenedDataset, read_and_check
+from tui.datasets.wording import examples_text, plural
 from tui.errors import TunedeckError
 from tui.jobs.backend import BackendCapabilities
 from tui.jobs.errors import LaunchRefused
 from tui.messages import OpenJob, WorkProgress
 from tui.models import JobSpec, Severity
 from tui.screens.base import AppScreen
-from tui.screens.paths import display_path
+from tui.screens.paths import display_path, fold_path
+from tui.widgets.fields import FieldInput
 from tui.widgets.job_form import JobForm
 
 SMALL_DATASET = 100  # below this, the guide's advice is a smaller learning rate
@@ -117,6 +119,10 @@ class ConfigureScreen(AppScreen[None]):
     def _dataset_changed(self, _dataset: OpenedDataset | None) -> None:
         self._refresh_summary()
 
+    @on(events.Resize)
+    def _resized(self) -> None:
+        self.call_after_refresh(self._refresh_summary)  # the path is folded to the column's new width
+
     def _refresh_summary(self) -> None:
         dataset = self.dataset
         form = self.query_one(JobForm)
@@ -125,7 +131,10 @@ class ConfigureScreen(AppScreen[None]):
         if dataset is None:
             text = "No dataset open. Press 1 for Datasets."
         else:
-            text = f"{display_path(dataset.path)}\n{dataset.examples:,} examples · {len(dataset.errors)} lint errors"
+            counts = examples_text(dataset.examples, dataset.report.stats.examples)
+            width = self.query_one("#configure-dataset", Static).content_size.width or 50
+            path = fold_path(display_path(dataset.path), width)
+            text = f"{path}\n{counts} · {plural(len(dataset.errors), 'lint error')}"
         self.query_one("#configure-dataset", Static).update(text)
         self.query_one("#configure-steps", Static).update(steps_text(spec, dataset, form.capabilities))
         note = ""
@@ -133,6 +142,8 @@ class ConfigureScreen(AppScreen[None]):
             note = f"This dataset is small ({dataset.examples} examples): consider a rate below the default."
         form.set_advice_note("rate", note)
         reason = refusal(dataset)
+        if reason is None and spec is None:
+            reason = "Fix the marked fields before launching."
         status = self.query_one("#launch-status", Static)
         status.update(reason or "Ready to launch on " + self.app.backend_label + ".")
         status.set_class(reason is not None and dataset is not None, "error-text")
@@ -195,7 +206,10 @@ class ConfigureScreen(AppScreen[None]):
         self.set_focus(None)
 
     def action_reset(self) -> None:
-        self.query_one(JobForm).load(JobSpec(display_name=self.query_one("#display_name", Input).value))
+        name = self.query_one("#display_name", FieldInput)
+        typed = name.value
+        self.query_one(JobForm).load(JobSpec())
+        name.put(typed)
         self._refresh_summary()
 
     def action_show_call(self) -> None:
@@ -207,15 +221,19 @@ class ConfigureScreen(AppScreen[None]):
         if self.app.manager is None:
             self.notify("The backend is still starting; try again in a moment.", title="Show call", severity="warning")
             return
-        from tui.screens.call_preview import request_preview
+        from tui.screens.call_preview import SHOWN_EXAMPLES, request_preview
         from tui.screens.dialogs import TextDialog
 
+        backend, dataset, label = self.app.manager.backend, self.dataset, self.app.backend_label
         try:
-            text = request_preview(self.app.manager.backend, spec, self.dataset, self.app.backend_label)
+            text = request_preview(backend, spec, dataset, label)
         except Exception as exc:  # noqa: BLE001 - a broken file must not crash the app
             self.app.report_error(exc, "Could not build the call")
             return
-        self.app.push_screen(TextDialog("The launch request", text))
+        expand = None
+        if dataset is not None and dataset.examples > SHOWN_EXAMPLES:
+            expand = lambda: request_preview(backend, spec, dataset, label, every_example=True)  # noqa: E731
+        self.app.push_screen(TextDialog("The launch request", text, expand=expand))
 
     def action_launch(self) -> None:
         form = self.query_one(JobForm)

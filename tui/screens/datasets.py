@@ -360,10 +360,12 @@ class DatasetsScreen(AppScreen[None]):
         tabs = self._tabs
         tabs.get_tab("findings").label = f"Findings ({len(findings)})"
         dataset = opened.reader.dataset
+        from tui.datasets.wording import examples_text, plural, size
+
         lines = [
             opened.path.name,
-            f"{dataset.format} · {opened.examples:,} examples · {dataset.size_bytes / 1024:,.1f} KiB",
-            f"{counts['error']} errors · {counts['warning']} warnings · {counts['info']} info",
+            f"{dataset.format} · {examples_text(opened.examples, report.stats.examples)} · {size(dataset.size_bytes)}",
+            f"{plural(counts['error'], 'error')} · {plural(counts['warning'], 'warning')} · {counts['info']} info",
         ]
         if counts["error"]:
             lines.append("Fix the errors before launching (f: findings).")

@@ -3,7 +3,7 @@ pick a dataset file."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
@@ -137,16 +137,25 @@ class DatasetTree(DirectoryTree):
 
 
 class TextDialog(ModalScreen[None]):
-    """Show a long read-only text (e.g. a request body) that can be scrolled and copied."""
+    """Show a long read-only text (e.g. a request body) that can be scrolled and copied.
+
+    With `expand` (a function giving the whole text), `e` replaces a shortened text with it.
+    """
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close", id="text.close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="text.close"),
+        Binding("e", "expand", "Show all", tooltip="Show the text in full", id="text.expand"),
+    ]
 
-    def __init__(self, title: str, text: str, language: str | None = None) -> None:
+    def __init__(
+        self, title: str, text: str, language: str | None = None, expand: Callable[[], str] | None = None
+    ) -> None:
         super().__init__()
         self._title = title
         self._text = text
         self._language = language
+        self._expand = expand
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -text"):
@@ -154,11 +163,23 @@ class TextDialog(ModalScreen[None]):
             yield TextArea(
                 self._text, read_only=True, language=self._language, id="dialog-text", show_line_numbers=False
             )
-            yield Static("Esc closes · select text and ctrl+c copies", classes="muted")
+            keys = "Esc closes · e shows it all · " if self._expand is not None else "Esc closes · "
+            yield Static(keys + "select text and ctrl+c copies", classes="muted", id="dialog-keys")
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
         area.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self._expand is not None if action == "expand" else True
+
+    def action_expand(self) -> None:
+        if self._expand is None:
+            return
+        text, self._expand = self._expand(), None
+        self.query_one(TextArea).load_text(text)
+        self.query_one("#dialog-keys", Static).update("Esc closes · select text and ctrl+c copies")
+        self.refresh_bindings()
 
     def action_close(self) -> None:
         self.dismiss(None)

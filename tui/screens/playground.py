@@ -25,6 +25,7 @@ from tui.models import Job, JobState
 from tui.screens.base import AppScreen
 from tui.screens.monitor_format import job_title
 from tui.screens.playground_format import finding_text, format_hint, model_note
+from tui.widgets.fields import FieldInput, PromptArea
 from tui.widgets.playground_transcript import Transcript
 
 if TYPE_CHECKING:
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from tui.jobs.manager import JobManager
 
 CHECK_DELAY_S = 0.3  # check the prompt this long after the last key press
+SETTING_RULES = {
+    "temperature": "Temperature must be a number from 0 to 2",
+    "max-tokens": "Max output tokens must be a whole number from 1 to 8192",
+}
 
 
 class PlaygroundScreen(AppScreen[None]):
@@ -89,10 +94,11 @@ class PlaygroundScreen(AppScreen[None]):
                 yield Transcript(id="transcript")
                 with Horizontal(id="settings-row"):
                     yield Label("Temperature", classes="field-label")
-                    yield Input(placeholder="default", id="temperature", validators=[Number(0.0, 2.0)])
+                    yield FieldInput(placeholder="default", id="temperature", validators=[Number(0.0, 2.0)])
                     yield Label("Max output tokens", classes="field-label")
-                    yield Input(placeholder="default", id="max-tokens", validators=[Integer(1, 8192)])
-                yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False)
+                    yield FieldInput(placeholder="default", id="max-tokens", validators=[Integer(1, 8192)])
+                yield Static("", id="settings-error", classes="error-text")
+                yield PromptArea(id="prompt", soft_wrap=True, show_line_numbers=False)
                 yield Static("", id="prompt-check")
         yield Footer()
 
@@ -243,18 +249,31 @@ class PlaygroundScreen(AppScreen[None]):
         check.set_class(bool(findings), "warning-text")
         return findings
 
+    def _setting_errors(self) -> list[tuple[Input, str]]:
+        """The settings that are not valid, each with what is wrong (empty is the model's default)."""
+        wrong = []
+        for name, rule in SETTING_RULES.items():
+            field = self.query_one(f"#{name}", Input)
+            result = field.validate(field.value) if field.value.strip() else None
+            field.set_class(result is not None and not result.is_valid, "-invalid")
+            if result is not None and not result.is_valid:
+                wrong.append((field, f"{rule} (or empty for the model's default)."))
+        message = self.query_one("#settings-error", Static)
+        message.update("\n".join(text for _, text in wrong))
+        message.set_class(bool(wrong), "-shown")
+        return wrong
+
+    @on(Input.Changed, "#temperature, #max-tokens")
+    def _setting_changed(self) -> None:
+        self._setting_errors()
+
     def _settings(self) -> tuple[float | None, int | None] | None:
         temperature = self.query_one("#temperature", Input)
         tokens = self.query_one("#max-tokens", Input)
-        for field, label in (
-            (temperature, "Temperature must be a number from 0 to 2"),
-            (tokens, "Max output tokens must be a whole number from 1 to 8192"),
-        ):
-            result = field.validate(field.value) if field.value.strip() else None
-            if result is not None and not result.is_valid:
-                self.notify(f"{label} (or empty for the model's default).", severity="error")
-                field.focus()
-                return None
+        wrong = self._setting_errors()
+        if wrong:
+            wrong[0][0].focus()
+            return None
         return (
             float(temperature.value) if temperature.value.strip() else None,
             int(tokens.value) if tokens.value.strip() else None,

@@ -16,6 +16,9 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 
 from tui.jobs.backend import BackendCapabilities
 from tui.models import ADAPTER_SIZES, DEFAULT_BASE_MODEL, Hyperparameters, JobSpec, ValidationChoice
+from tui.widgets.fields import ChoiceButton, FieldInput
+
+MAX_DISPLAY_NAME = JobSpec.model_fields["display_name"].metadata[0].max_length
 
 ADVICE = {
     "display_name": "Up to 40 characters; shown in the job list. Empty: the backend names it.",
@@ -27,7 +30,7 @@ ADVICE = {
     "batch_size": "Default {default}. How many examples go into one training update.",
     "learning_rate": (
         "Default {default}. How strongly each step adjusts the model "
-        "(0.3 moves about 3× as much as 0.1). Use a smaller value for smaller datasets."
+        "({double} moves about twice as much as {default}). Use a smaller value for smaller datasets."
     ),
     "learning_rate_multiplier": (
         "Scales the base model's learning rate: 1 keeps it, above 1 raises it, between 0 and 1 lowers it."
@@ -54,19 +57,62 @@ FIELD_OF_LOCATION = {
 FIELDS = ("display_name", "base_model", "epochs", "batch_size", "rate_value", "adapter_size", "validation")
 # Form field -> the Hyperparameters field it edits.
 HYPERPARAMETER_OF = {"epochs": "epoch_count", "batch_size": "batch_size", "adapter_size": "adapter_size"}
+# The form's words for each field, used in its messages.
+LABEL_OF = {
+    "display_name": "Display name",
+    "base_model": "Base model",
+    "epochs": "Epochs",
+    "batch_size": "Batch size",
+    "adapter_size": "Adapter size",
+    "validation": "Validation",
+}
 
 
-def _number(text: str, kind: type, field: str, errors: dict[str, str], required: bool = True) -> Any:
+def _number(text: str, kind: type, field: str, label: str, errors: dict[str, str], required: bool = True) -> Any:
     text = text.strip()
     if not text:
         if required:
-            errors[field] = "Required."
+            errors[field] = f"{label}: enter a value."
         return None
     try:
         return kind(text)
     except ValueError:
-        errors[field] = "Enter a whole number." if kind is int else "Enter a number, e.g. 0.001."
+        errors[field] = f"{label} must be a whole number." if kind is int else f"{label} must be a number, e.g. 0.001."
         return None
+
+
+def distinct_name(name: str, taken: set[str]) -> str:
+    """A display name for a relaunch that no other job has: `XY` → `XY-2` (the next free number)."""
+    base, _, number = name.rpartition("-")
+    if not (base and number.isdigit()):
+        base = name
+    if not base:
+        return ""
+    count = 2
+    while True:
+        suffix = f"-{count}"
+        candidate = base[: MAX_DISPLAY_NAME - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+        count += 1
+
+
+def error_text(label: str, error: Any) -> str:
+    """A pydantic error said with the form's label: "Epochs must be at least 1."."""
+    limit = (error.get("ctx") or {})
+    kind = error["type"]
+    if kind == "greater_than_equal":
+        return f"{label} must be at least {limit['ge']:g}."
+    if kind == "less_than_equal":
+        return f"{label} must be at most {limit['le']:g}."
+    if kind == "greater_than":
+        return f"{label} must be more than {limit['gt']:g}."
+    if kind == "less_than":
+        return f"{label} must be less than {limit['lt']:g}."
+    if kind == "string_too_long":
+        return f"{label} is {len(error['input'])} characters; at most {limit['max_length']} fit."
+    text = str(error["msg"]).removeprefix("Value error, ")
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def _validation(text: str, errors: dict[str, str]) -> ValidationChoice | None:
@@ -114,7 +160,7 @@ class JobForm(Vertical):
         super().__init__(id=id)
         self.capabilities: BackendCapabilities | None = None
 
-    def _field(self, label: str, name: str, widget: Input | Select) -> ComposeResult:
+    def _field(self, label: str, name: str, widget: FieldInput | Select) -> ComposeResult:
         """A labelled input with its advice and its error line (hidden until the backend takes it)."""
         with Vertical(classes="field -absent", id=f"{name}-field"):
             with Horizontal(classes="field-row"):
@@ -127,7 +173,7 @@ class JobForm(Vertical):
         with Vertical(classes="field"):
             with Horizontal(classes="field-row"):
                 yield Label("Display name", classes="field-label")
-                yield Input(id="display_name", max_length=40, placeholder="e.g. ticket-router-v2", compact=True)
+                yield FieldInput(id="display_name", placeholder="e.g. ticket-router-v2", compact=True)
             yield Static(ADVICE["display_name"], classes="field-advice")
             yield Static("", id="display_name-error", classes="field-error")
         with Vertical(classes="field"):
@@ -142,17 +188,17 @@ class JobForm(Vertical):
                 )
             yield Static(ADVICE["base_model"], classes="field-advice", id="base_model-advice")
             yield Static("", id="base_model-error", classes="field-error")
-        yield from self._field("Epochs", "epochs", Input(id="epochs", type="integer", compact=True))
-        yield from self._field("Batch size", "batch_size", Input(id="batch_size", type="integer", compact=True))
+        yield from self._field("Epochs", "epochs", FieldInput(id="epochs", type="integer", compact=True))
+        yield from self._field("Batch size", "batch_size", FieldInput(id="batch_size", type="integer", compact=True))
         with Vertical(classes="field -absent", id="rate-field"):
             with Horizontal(classes="field-row", id="rate-kind-row"):
                 yield Label("Rate given as", classes="field-label")
                 with RadioSet(id="rate-kind", compact=True):
-                    yield RadioButton("learning rate", value=True, id="rate-kind-rate")
-                    yield RadioButton("multiplier", id="rate-kind-multiplier")
+                    yield ChoiceButton("learning rate", value=True, id="rate-kind-rate")
+                    yield ChoiceButton("multiplier", id="rate-kind-multiplier")
             with Horizontal(classes="field-row"):
                 yield Label("Value", classes="field-label", id="rate-label")
-                yield Input(id="rate_value", type="number", compact=True)
+                yield FieldInput(id="rate_value", type="number", compact=True)
             yield Static("", classes="field-advice", id="rate-advice")
             yield Static("", id="rate_value-error", classes="field-error")
         sizes = [(str(size), size) for size in ADAPTER_SIZES]
@@ -161,7 +207,7 @@ class JobForm(Vertical):
         yield from self._field(
             "Validation",
             "validation",
-            Input(id="validation", placeholder="a file, or a share such as 0.1", compact=True),
+            FieldInput(id="validation", placeholder="a file, or a share such as 0.1", compact=True),
         )
 
     # -- what the backend takes ------------------------------------------------------------
@@ -189,7 +235,9 @@ class JobForm(Vertical):
             self.query_one(f"#{name}-advice", Static).update(note)
         self.query_one("#validation-advice", Static).update(ADVICE["validation"])
         if first:
-            self.load(JobSpec(display_name=self.query_one("#display_name", Input).value, hyperparameters=defaults))
+            name = self.query_one("#display_name", Input).value  # kept as typed, even when too long
+            self.load(JobSpec(hyperparameters=defaults))
+            self.query_one("#display_name", FieldInput).put(name)
 
     def _default(self, field: str) -> Any:
         return getattr(self.capabilities.defaults, field) if self.capabilities is not None else None
@@ -197,13 +245,20 @@ class JobForm(Vertical):
     def _rate_advice(self) -> str:
         if self.uses_multiplier:
             return ADVICE["learning_rate_multiplier"]
-        return ADVICE["learning_rate"].format(default=f"{self._default('learning_rate') or 'set by the backend'}")
+        default = self._default("learning_rate")
+        if default is None:
+            return ADVICE["learning_rate"].split(" (")[0].format(default="set by the backend") + "."
+        return ADVICE["learning_rate"].format(default=f"{default:g}", double=f"{default * 2:g}")
 
     @property
     def uses_multiplier(self) -> bool:
         if self.capabilities is not None and not self.capabilities.takes("learning_rate"):
             return True
         return self.query_one("#rate-kind-multiplier", RadioButton).value
+
+    @property
+    def rate_label(self) -> str:
+        return "The multiplier" if self.uses_multiplier else "Learning rate"
 
     def set_base_models(self, names: list[str]) -> None:
         """Offer these base models, keeping the current choice when it is still there."""
@@ -225,14 +280,14 @@ class JobForm(Vertical):
 
     def load(self, spec: JobSpec) -> None:
         """Fill the inputs from `spec`; what it leaves unknown, the backend's defaults fill."""
-        self.query_one("#display_name", Input).value = spec.display_name
+        self.query_one("#display_name", FieldInput).put(spec.display_name)
         self.set_base_models([spec.base_model, *self._base_model_options()])
         self.query_one("#base_model", Select).value = spec.base_model
         hyper = spec.hyperparameters
         if self.capabilities is not None:
             hyper = hyper.with_defaults(self.capabilities.defaults)
-        self.query_one("#epochs", Input).value = "" if hyper.epoch_count is None else str(hyper.epoch_count)
-        self.query_one("#batch_size", Input).value = "" if hyper.batch_size is None else str(hyper.batch_size)
+        self.query_one("#epochs", FieldInput).put("" if hyper.epoch_count is None else str(hyper.epoch_count))
+        self.query_one("#batch_size", FieldInput).put("" if hyper.batch_size is None else str(hyper.batch_size))
         self._offer_adapter_sizes(spec.base_model)
         adapter: Select[int] = self.query_one("#adapter_size", Select)
         if hyper.adapter_size is None:
@@ -247,11 +302,11 @@ class JobForm(Vertical):
         self.query_one("#rate-kind-multiplier", RadioButton).value = multiplier
         self.query_one("#rate-kind-rate", RadioButton).value = not multiplier
         value = hyper.learning_rate_multiplier if multiplier else hyper.learning_rate
-        self.query_one("#rate_value", Input).value = "" if value is None else f"{value:g}"
+        self.query_one("#rate_value", FieldInput).put("" if value is None else f"{value:g}")
         self.query_one("#rate-advice", Static).update(self._rate_advice())
         validation = spec.validation
         text = "" if validation is None else validation.path or f"{validation.split:g}"
-        self.query_one("#validation", Input).value = text
+        self.query_one("#validation", FieldInput).put(text)
         self.show_errors({})
 
     def _offer_adapter_sizes(self, base_model: str) -> None:
@@ -275,14 +330,18 @@ class JobForm(Vertical):
         hyper: dict[str, Any] = {}
         if caps is not None:
             # A field the backend has no default for may stay empty: the backend chooses.
-            for name, field, kind in (("epochs", "epoch_count", int), ("batch_size", "batch_size", int)):
+            for name, field, kind, label in (
+                ("epochs", "epoch_count", int, "Epochs"),
+                ("batch_size", "batch_size", int, "Batch size"),
+            ):
                 if caps.takes(field):
                     value = self.query_one(f"#{name}", Input).value
-                    hyper[field] = _number(value, kind, name, errors, self._default(field) is not None)
+                    hyper[field] = _number(value, kind, name, label, errors, self._default(field) is not None)
             if caps.takes("learning_rate") or caps.takes("learning_rate_multiplier"):
                 field = "learning_rate_multiplier" if self.uses_multiplier else "learning_rate"
                 value = self.query_one("#rate_value", Input).value
-                hyper[field] = _number(value, float, "rate_value", errors, self._default(field) is not None)
+                required = self._default(field) is not None
+                hyper[field] = _number(value, float, "rate_value", self.rate_label, errors, required)
             if caps.takes("adapter_size"):
                 size = self.query_one("#adapter_size", Select).value
                 hyper["adapter_size"] = size if isinstance(size, int) else None
@@ -292,11 +351,16 @@ class JobForm(Vertical):
         base_model = self.query_one("#base_model", Select).value
         if not isinstance(base_model, str) or not base_model:
             errors["base_model"] = "Choose a base model."
-        if errors:
-            return None, errors
-        try:
+        name = self.query_one("#display_name", Input).value.strip()
+        if len(name) > MAX_DISPLAY_NAME:
+            errors["display_name"] = (
+                f"Display name is {len(name)} characters; at most {MAX_DISPLAY_NAME} fit "
+                f"(shorten it by {len(name) - MAX_DISPLAY_NAME})."
+            )
+        spec: JobSpec | None = None
+        try:  # also with fields already marked: every wrong field gets its message at once
             spec = JobSpec(
-                display_name=self.query_one("#display_name", Input).value.strip(),
+                display_name=name,
                 base_model=str(base_model),
                 hyperparameters=Hyperparameters(**hyper),
                 validation=validation,
@@ -307,8 +371,9 @@ class JobForm(Vertical):
                 if location and location[0] in Hyperparameters.model_fields:
                     location = ("hyperparameters", *location)
                 field = FIELD_OF_LOCATION.get(location, FIELD_OF_LOCATION.get(location[:1], "rate_value"))
-                text = error["msg"].removeprefix("Value error, ")
-                errors.setdefault(field, text[:1].upper() + text[1:] + ".")
+                label = self.rate_label if field == "rate_value" else LABEL_OF.get(field, field)
+                errors.setdefault(field, error_text(label, error))
+        if errors:
             return None, errors
         return spec, {}
 

@@ -78,8 +78,10 @@ def summary_paragraphs(job: Job, suggestion: Suggestion | None, now: datetime | 
         lines.append(("Eval loss", muted, f"latest {loss_text(evals[-1].value)} · lowest {loss_text(lowest)}"))
     if suggestion is not None:
         best = f"epoch {suggestion.best_epoch}" if suggestion.best_epoch is not None else "—"
-        advised = f"[b]{suggestion.epochs} epochs[/b]" if suggestion.epochs is not None else "no advice yet"
-        lines.append(("Best", muted, f"{best} · suggested {advised}"))
+        advised = "no epoch advice yet"
+        if suggestion.epochs is not None:
+            advised = f"suggested [b]{suggestion.epochs} epochs[/b]"
+        lines.append(("Best", muted, f"{best} · {advised}"))
     if job.state.finished:
         timing = f"elapsed {duration(elapsed(job, now))}"
     else:  # while training, in steps a slow link can afford: the line changes every 10 s, then every minute
