@@ -22,11 +22,7 @@ async def open_sample(app, pilot, name: str) -> None:
     samples.highlighted = names.index(name)
     await pilot.press("enter")
     await settle(app, pilot)
-    # The index and the lint start a frame after the first rows: wait until they have checked it.
-    for _ in range(600):
-        if app.dataset is not None and app.dataset.path.name == name:
-            return
-        await settle(app, pilot)
+    await until_checked(app, pilot, name)
 
 
 async def open_form(app, pilot, sample: str = "number-increment.jsonl") -> None:
@@ -37,8 +33,20 @@ async def open_form(app, pilot, sample: str = "number-increment.jsonl") -> None:
 
 
 async def open_path(app, pilot, path: str) -> None:
-    """Type a path into the path input and press Enter."""
+    """Type a path into the path input and press Enter; wait until the file is checked (or refused)."""
     await pilot.press("1", "o")
     app.screen.query_one("#path").value = ""
     await pilot.press(*path, "enter")
     await settle(app, pilot)
+    await until_checked(app, pilot, Path(path).name)
+
+
+async def until_checked(app, pilot, name: str) -> None:
+    """The index and the lint start a moment after the first rows: wait until they have checked
+    the file named `name`, or the open failed."""
+    for _ in range(600):
+        if app.dataset is not None and app.dataset.path.name == name:
+            return
+        if "Could not open" in str(app.screen.query_one("#dataset-summary").render()):
+            return
+        await settle(app, pilot)

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import tui.app
-from tests.app.conftest import DATA, SIZE, open_path, settle
+from tests.app.conftest import DATA, SIZE, open_path, settle, until_checked
 from tui.app import TuneDeckApp, make_app
 from tui.cli import main
 from tui.datasets.first_page import FIRST_ROWS, FirstPage
@@ -50,6 +50,7 @@ async def test_tunedeck_path_opens_the_file(manager, settings):
     app.open_on_start = FirstPage(BROKEN)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
+        await until_checked(app, pilot, BROKEN.name)
         assert first_frame and "seven" in first_frame[0] and 'missing "output"' in first_frame[0]
         assert not app.screen.query("#first-rows")  # the table took its place
         table = app.screen.query_one("#example-table")
