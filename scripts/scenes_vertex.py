@@ -10,29 +10,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from scenes_setup import open_sample, settle  # scripts/ is on the path when screenshots.py runs
+
 BACKEND = "vertex-local"
 SAMPLES = Path(__file__).resolve().parent.parent / "tui" / "samples"
 _launched: list[str] = []
-
-
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.settle()
-    await pilot.pause()
-
-
-async def open_sample(app, pilot, name: str) -> None:
-    await pilot.press("1")
-    await settle(app, pilot)
-    samples = app.screen.query_one("#samples")
-    for index in range(samples.option_count):
-        if samples.get_option_at_index(index).prompt == name:
-            samples.focus()
-            samples.highlighted = index
-            await pilot.press("enter")
-            await settle(app, pilot)
-            return
-    raise LookupError(f"no sample named {name}")
 
 
 async def vertex_configure(app, pilot) -> str:
