@@ -23,7 +23,7 @@ from tui.jobs.http import client_session
 from tui.jobs.polling import PollPolicy
 from tui.jobs.vertex import wire
 from tui.jobs.vertex.credentials import Authorizer
-from tui.jobs.vertex.curves import EVAL_CURVES, SERIES, CurveReader
+from tui.jobs.vertex.curves import EVAL_CURVES, RELIST_S, SERIES, CurveReader
 from tui.jobs.vertex.errors import translate
 from tui.jobs.vertex.launch import Launch, prepare_files
 from tui.jobs.vertex.models import TunedModels
@@ -90,7 +90,9 @@ class VertexBackend:
         self.storage = CloudStorage(Rest(authorizer, place.storage_url, where="Cloud Storage",
                                          unreachable_hint=unreachable_hint, project=place.project, identity=identity,
                                          timeout=timeout))
-        self.curves = CurveReader(self.rest, API_VERSION)
+        # Series that are not there yet are looked for again once a minute on Google (jobs take
+        # 15+ minutes); the local emulator makes them within a second or two of the job starting.
+        self.curves = CurveReader(self.rest, API_VERSION, relist_s=RELIST_S if poll_policy is not None else 1.0)
         self.models = TunedModels(self.rest, API_VERSION)
         self._bound: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
         self._bucket_ready = False
@@ -205,6 +207,8 @@ class VertexBackend:
         """The job, with the curve points `known` does not hold yet (all of them without `known`)."""
         tuning_job = await self._guard(self._client.aio.tunings.get(name=name))
         job = wire.job_from_sdk(tuning_job, self.name)
+        if job.state.finished:
+            self.curves.forget(name)  # the last read resolves the chain afresh: no series may be missed
         if tuning_job.experiment and self._curves_may_have_moved(job, known):
             after = {curve: points[-1].step for curve, points in (known.curves if known else {}).items() if points}
             expect_eval = wire.validation_uri(tuning_job) is not None
