@@ -28,7 +28,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.widget import Widget
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from tui.errors import TunedeckError
 from tui.messages import OpenJob, Relaunch, TryModel
@@ -278,7 +278,9 @@ class TuneDeckApp(TypeAhead):
             pending = [w for w in self.workers if w.group not in BACKGROUND_GROUPS and not w.is_finished]
             if not pending:
                 return
-            await self.workers.wait_for_complete(pending)
+            # A failure is the app's to report (on_worker_state_changed), not the waiter's.
+            with suppress(WorkerFailed, WorkerCancelled):
+                await self.workers.wait_for_complete(pending)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """A text field takes the focus: keep its cursor still when blinking is off."""

@@ -11,10 +11,13 @@ import uuid
 import pytest
 
 # A tmux server keeps the environment it was started with: settings from the developer's
-# shell must not reach the app under test.
+# shell must not reach the app under test. COLUMNS and LINES too: readline, loaded inside
+# pytest, exports 80×24 to child processes, and a Textual app takes its size from them.
 UNSET = " ".join(
     f"-u {name}"
     for name in (
+        "COLUMNS",
+        "LINES",
         "GEMINI_API_KEY",
         "GOOGLE_API_KEY",
         "TUNEDECK_BACKEND",
@@ -26,27 +29,30 @@ UNSET = " ".join(
 
 
 class Terminal:
-    """One tmux session running one command, 120×40."""
+    """One tmux session running one command, 120×40, on a tmux server of its own: a shared
+    server exits when its last session ends, and a session started in that moment fails."""
 
     def __init__(self, command: list[str], env: dict[str, str]) -> None:
         self.session = f"tunedeck-e2e-{uuid.uuid4().hex[:8]}"
+        self.tmux = ["tmux", "-L", self.session]
         env = {"TUNEDECK_BACKEND": "local", **env}  # these tests drive the Gemini protocol on the emulator
         env_prefix = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
         shell = f"env {UNSET} {env_prefix} {shlex.join(command)}; echo tunedeck exited with $?; sleep 30"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.session, "-x", "120", "-y", "40", shell], check=True)
+        size = ["-x", "120", "-y", "40"]
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.session, *size, shell], check=True)
         # Some tmux setups size new windows to the last client; pin 120×40.
-        subprocess.run(["tmux", "resize-window", "-t", self.session, "-x", "120", "-y", "40"], capture_output=True)
+        subprocess.run([*self.tmux, "resize-window", "-t", self.session, *size], capture_output=True)
 
     def screen(self) -> str:
         return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.session], capture_output=True, text=True, check=True
+            [*self.tmux, "capture-pane", "-p", "-t", self.session], capture_output=True, text=True, check=True
         ).stdout
 
     def send(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.session, *keys], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.session, *keys], check=True)
 
     def type(self, text: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.session, "-l", text], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.session, "-l", text], check=True)
 
     def wait_for(self, text: str, timeout: float = 30.0) -> str:
         """Wait until `text` is on screen; fail with the screen if it never shows."""
@@ -60,7 +66,7 @@ class Terminal:
         raise AssertionError(f"{text!r} did not appear within {timeout}s; the screen was:\n{screen}")
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.session], capture_output=True)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def test_a_burst_typed_at_first_paint_opens_the_file(terminal, tmp_path):
     term = terminal(tunedeck_command(tmp_path / "data"), env)
     term.wait_for("number-increment.jsonl")  # the first frame
     # One write, as a fast typist or a paste over SSH delivers it.
-    subprocess.run(["tmux", "send-keys", "-t", term.session, "-l", f"o{path}\r"], check=True)
+    subprocess.run([*term.tmux, "send-keys", "-t", term.session, "-l", f"o{path}\r"], check=True)
     screen = term.wait_for("Ready to tune")
     assert "bob.jsonl" in screen
     assert "Open a dataset" not in screen  # the Browse dialog's title
