@@ -205,7 +205,7 @@ class VertexBackend:
 
     async def get(self, name: str, known: Job | None = None) -> Job:
         """The job, with the curve points `known` does not hold yet (all of them without `known`)."""
-        tuning_job = await self._guard(self._client.aio.tunings.get(name=name))
+        tuning_job = await self._tuning_job(name)
         job = wire.job_from_sdk(tuning_job, self.name)
         if job.state.finished:
             self.curves.forget(name)  # the last read resolves the chain afresh: no series may be missed
@@ -229,6 +229,24 @@ class VertexBackend:
         if job.state.finished:
             self.curves.forget(name)
         return job
+
+    async def _tuning_job(self, name: str) -> Any:
+        """google-genai's TuningJob, read over REST and built with the SDK's own wire mapping.
+
+        `tunings.get` checks every field of the answer against the SDK's types before
+        validating it: about 1.5 ms of CPU per call, most of a poll's cost. Validating the
+        mapped answer directly costs a third of that; an answer the fast path refuses (a
+        field newer than this SDK) goes through the SDK's full check.
+        """
+        from google.genai import tunings, types
+        from pydantic import ValidationError
+
+        body = await self.rest.call("GET", f"{API_VERSION}/{name}")
+        fields = tunings._TuningJob_from_vertex(body)
+        try:
+            return types.TuningJob.model_validate(fields)
+        except ValidationError:
+            return types.TuningJob._from_response(response=fields, kwargs={})
 
     async def _get_plain(self, name: str) -> Job:
         """The job without its curves."""

@@ -1,0 +1,67 @@
+"""The Vertex backend reads a tuning job over REST and builds google-genai's TuningJob with the SDK's own
+mapping: the same object as `tunings.get` gives, at a third of the CPU. These pin that against the real SDK
+and the emulator, so a future SDK that maps differently fails here."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from google.genai import tunings, types
+
+from tests.vertex.test_backend import launch_data, spec
+from tui.jobs.errors import BackendError, ErrorKind
+from tui.jobs.vertex.setup import vertex_local_backend
+
+
+def same(fast: types.TuningJob, sdk: types.TuningJob) -> bool:
+    return fast.model_dump(exclude={"sdk_http_response"}) == sdk.model_dump(exclude={"sdk_http_response"})
+
+
+async def test_the_fast_read_is_what_the_sdk_reads_while_training_and_when_done(emulator, tmp_path):
+    backend = vertex_local_backend(emulator.url, tmp_path / "data", emulator.api_key)
+    try:
+        job = await backend.create(spec(), launch_data())
+        states = set()
+        async with asyncio.timeout(120):
+            while True:
+                fast = await backend._tuning_job(job.name)
+                sdk = await backend._client.aio.tunings.get(name=job.name)
+                if fast.state == sdk.state:  # the job may move on between the two reads
+                    assert same(fast, sdk), (fast, sdk)
+                    states.add(sdk.state)
+                if sdk.state == types.JobState.JOB_STATE_SUCCEEDED and fast.state == sdk.state:
+                    break
+                await asyncio.sleep(0.2)
+        assert types.JobState.JOB_STATE_SUCCEEDED in states
+        assert fast.tuned_model and fast.experiment and fast.tuning_data_stats  # the fields a Job is made of
+    finally:
+        await backend.close()
+
+
+async def test_an_answer_with_a_field_newer_than_the_sdk_still_reads(emulator, tmp_path, monkeypatch):
+    backend = vertex_local_backend(emulator.url, tmp_path / "data", emulator.api_key)
+    try:
+        job = await backend.create(spec(validation=None), launch_data())
+        mapping = tunings._TuningJob_from_vertex
+
+        def with_new_field(body, *args, **kwargs):
+            fields = mapping(body, *args, **kwargs)
+            fields["supervised_tuning_spec"] = {**fields.get("supervised_tuning_spec", {}), "aFieldFrom2030": 1}
+            return fields
+
+        monkeypatch.setattr(tunings, "_TuningJob_from_vertex", with_new_field)
+        read = await backend._tuning_job(job.name)  # the fast path refuses it; the SDK's full check drops the field
+        assert read.name == job.name and read.supervised_tuning_spec is not None
+    finally:
+        await backend.close()
+
+
+async def test_a_missing_job_is_not_found(emulator, tmp_path):
+    backend = vertex_local_backend(emulator.url, tmp_path / "data", emulator.api_key)
+    try:
+        with pytest.raises(BackendError) as missing:
+            await backend.get("projects/tunedeck-local/locations/us-central1/tuningJobs/123")
+        assert missing.value.kind is ErrorKind.NOT_FOUND
+    finally:
+        await backend.close()
