@@ -137,6 +137,26 @@ def trace_refreshes():
         counts[f"message {type(message).__name__} -> {type(self).__name__}"] += 1
         return await dispatch(self, message)
 
+    if os.environ.get("TUNEDECK_BENCH_TRACE") == "5":  # cProfile of the frames and the selected job's updates
+        from textual.screen import Screen
+
+        from tui.screens.monitor import MonitorScreen
+
+        profiler = cProfile.Profile()
+        counts["profiler"] = 0
+        counts.profiler = profiler  # type: ignore[attr-defined]
+        for owner, name in ((Screen, "_compositor_refresh"), (MonitorScreen, "_apply_selected")):
+            original = getattr(owner, name)
+
+            def wrapper(*args, __original=original, **kwargs):
+                profiler.enable()
+                try:
+                    return __original(*args, **kwargs)
+                finally:
+                    profiler.disable()
+
+            setattr(owner, name, wrapper)
+        return counts
     if os.environ.get("TUNEDECK_BENCH_TRACE") == "4":  # CPU time spent in a few places instead of counts
         from textual.screen import Screen
 
@@ -278,6 +298,8 @@ async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app
     trained = sum(job.completed_steps for job in manager.jobs) - trained_before
     training = sum(1 for job in manager.jobs if not job.state.finished)
     counters = (manager.requests_sent, chart.repaints if chart else 0, chart.builds if chart else 0)
+    if traced is not None and hasattr(traced, "profiler"):
+        traced.profiler.dump_stats(str(Path(data_dir, "trace.prof")))
     if traced is not None:
         Path(data_dir, "trace.txt").write_text("\n".join(f"{v:6d} {k}" for k, v in traced.most_common()))
     if profiler is not None and profile:
