@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from tui.datasets.profile import FormatProfile
 
 CHECK_DELAY_S = 0.3  # check the prompt this long after the last key press
+SHORT_ROWS = 32  # below this many rows the notes take a line each and the prompt gets smaller
 SETTING_RULES = {
     "temperature": "Temperature must be a number from 0 to 2",
     "max-tokens": "Max output tokens must be a whole number from 1 to 8192",
@@ -120,6 +121,10 @@ class PlaygroundScreen(PlaygroundCheckpoints):
         else:
             self.app.manager_ready.subscribe(self, lambda _manager: self._fill_models())
         self._show_model()
+
+    def on_resize(self, event) -> None:
+        # On a short terminal (80×24) the transcript keeps room for a comparison's answers.
+        self.set_class(event.size.height < SHORT_ROWS, "-short")
 
     # -- public -------------------------------------------------------------------------
 

@@ -68,9 +68,17 @@ class PlaygroundCheckpoints(AppScreen[None]):
         if options.option_count:
             options.highlighted = options.get_option_index(self._target)
         has_checkpoints = len(found) > 1
-        options.display = has_checkpoints
-        self.query_one("#checkpoint-title", Static).display = has_checkpoints
+        if options.display != has_checkpoints:
+            options.display = has_checkpoints
+            self.query_one("#checkpoint-title", Static).display = has_checkpoints
+            self.refresh_bindings()  # the checkpoint keys show only for a model that has checkpoints
         self._show_target()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("compare", "focus_checkpoints"):
+            lists = self.query("#checkpoint-list")
+            return bool(lists) and lists.first().display
+        return super().check_action(action, parameters)
 
     @property
     def target(self) -> Target | None:

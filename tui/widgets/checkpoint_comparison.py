@@ -75,6 +75,13 @@ class Comparison(Vertical):
     Comparison .failed {
         color: $text-error;
     }
+    Comparison.-stacked .cell {
+        border: none;
+        padding: 0;
+    }
+    Comparison.-stacked .cell-answer {
+        padding-left: 2;
+    }
     """
 
     def __init__(self, prompt: str, labels: Sequence[str], results: Sequence[tuple[str, bool]] = ()) -> None:
