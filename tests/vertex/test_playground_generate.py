@@ -132,6 +132,8 @@ def test_try_sends_the_system_instruction_and_checks_the_prompt_without_the_prea
     assert code == 0, err
     code, out, _ = run(capsys, "jobs", "list", "--json")
     number = json.loads(out)[0]["id"]
+    code, out, _ = run(capsys, "jobs", "show", number)
+    assert code == 0 and f"system instruction  {PREAMBLE}" in [line.strip() for line in out.splitlines()]
 
     # The training inputs lost their preamble to the system instruction: a prompt without it passes the check.
     code, out, err = run(capsys, "try", number, "ticket: my card was charged twice", "--json")

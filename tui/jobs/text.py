@@ -168,6 +168,8 @@ def vertex_lines(job: Job) -> list[tuple[str, str]]:
     curves = [f"{name} {len(points)}" for name, points in job.curves.items() if points]
     if len(curves) > 1:
         lines.append(("curve points", ", ".join(curves)))
+    if job.system_instruction:
+        lines.append(("system instruction", job.system_instruction))
     if job.endpoint:
         lines.append(("endpoint", job.endpoint))
     for checkpoint in job.checkpoints:

@@ -120,7 +120,7 @@ class PlaygroundCheckpoints(AppScreen[None]):
         if ready is not None:
             self._compare(checkpoints, *ready)
 
-    @work(exclusive=True, group="playground-compare", exit_on_error=False)
+    @work(group="playground-compare", exit_on_error=False)  # a second comparison runs beside the first
     async def _compare(
         self, checkpoints: list[Target], job: Job, prompt: str, temperature: float | None, max_tokens: int | None
     ) -> None:
