@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from tui.jobs.cancel_notice import cancel_notice_for
 from tui.messages import Relaunch, TryModel
 from tui.models import TRAIN_LOSS, Job
 from tui.screens.base import AppScreen
 from tui.screens.dialogs import ConfirmDialog
+from tui.screens.monitor_dialogs import DetailsDialog
 from tui.screens.monitor_format import CANCEL_WARNING, job_title
 from tui.widgets.monitor_job_table import JobTable
 
@@ -75,17 +77,31 @@ class JobActions(AppScreen[None]):
                 f"{job_title(job)} has already ended ({job.state.value}); nothing to cancel.", severity="warning"
             )
             return
+        notice = cancel_notice_for(job, self._price())
+
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._cancel(manager, job.name)
+                self._cancel(manager, job.name, vertex=notice is not None)
 
-        dialog = ConfirmDialog(f"Cancel {job_title(job)}?", CANCEL_WARNING, confirm_label="Cancel job", danger=True)
+        if notice is None:  # the Gemini API: the tuning guide's warning
+            dialog = ConfirmDialog(f"Cancel {job_title(job)}?", CANCEL_WARNING, confirm_label="Cancel job", danger=True)
+        else:
+            dialog = DetailsDialog(f"Cancel {job_title(job)} on Vertex AI?", notice.lines(), confirm_label="Cancel job")
         self.app.push_screen(dialog, confirmed)
 
+    def _price(self) -> float | None:
+        """The user's price per million training tokens, when the settings carry one."""
+        price = getattr(self.app.settings, "training_price_per_million_tokens", None)
+        return float(price) if isinstance(price, (int, float)) else None
+
     @work(group="cancel", exit_on_error=False)
-    async def _cancel(self, manager: JobManager, name: str) -> None:
-        await manager.cancel(name)
-        self.notify("Cancel requested. The job stops at its next step.")
+    async def _cancel(self, manager: JobManager, name: str, vertex: bool = False) -> None:
+        job = await manager.cancel(name)
+        if vertex:
+            self.notify(f"Cancel requested ({job.state.value} now). Vertex AI cancels on a best-effort basis: "
+                        "the job may still finish; its state will say.", timeout=10)
+        else:
+            self.notify("Cancel requested. The job stops at its next step.")
 
     def action_delete_job(self) -> None:
         chosen = self._require_job()
