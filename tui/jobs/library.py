@@ -17,12 +17,22 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from tui.jobs.errors import BackendError, ErrorKind
-from tui.models import Job, JobState
+from tui.models import Job, JobSpec, JobState
 
 if TYPE_CHECKING:
     from tui.jobs.manager import JobManager
 
 Action = Literal["undeploy", "delete-endpoint", "delete-model"]
+MAX_DISPLAY_NAME: int = JobSpec.model_fields["display_name"].metadata[0].max_length  # the job form's limit too
+
+
+def display_name_problem(value: str, limit: int = MAX_DISPLAY_NAME) -> str | None:
+    """Why `value` cannot be a tuned model's display name, in the job form's words; None when it can."""
+    if not value.strip():
+        return "A display name cannot be empty."
+    if len(value) > limit:
+        return f"Display name is {len(value)} characters; at most {limit} fit (shorten it by {len(value) - limit})."
+    return None
 
 
 @dataclass(frozen=True)

@@ -14,19 +14,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from tui.models import JobSpec
+from tui.jobs.library import MAX_DISPLAY_NAME, display_name_problem
 from tui.screens.dialogs import ConfirmDialog
-
-MAX_DISPLAY_NAME: int = JobSpec.model_fields["display_name"].metadata[0].max_length  # the job form's limit too
-
-
-def length_problem(value: str, limit: int = MAX_DISPLAY_NAME) -> str | None:
-    """Why `value` cannot be a display name, in the job form's words; None when it can."""
-    if not value.strip():
-        return "A display name cannot be empty."
-    if len(value) > limit:
-        return f"Display name is {len(value)} characters; at most {limit} fit (shorten it by {len(value) - limit})."
-    return None
 
 
 class RenameDialog(ModalScreen[str | None]):
@@ -60,7 +49,7 @@ class RenameDialog(ModalScreen[str | None]):
 
     def _show(self, value: str, insist: bool) -> str | None:
         """Update the counter line; returns the problem with `value` (an empty name is marked only on submit)."""
-        problem = length_problem(value, self._limit)
+        problem = display_name_problem(value, self._limit)
         marked = problem is not None and (insist or len(value) > self._limit)
         line = self.query_one("#rename-error", Static)
         count = f"{len(value)}/{self._limit} characters."
