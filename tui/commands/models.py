@@ -100,7 +100,11 @@ async def _delete(args, manager, registry) -> int:
         dump({"deleted": name, "steps": [{"action": "delete-model", "resource": name}]}) if args.json else print(
             f"deleted {name}")
         return EXIT_OK
-    name = args.id if "/" in args.id else find(await registry.list(), args.id).name
+    if "/" in args.id:
+        name = args.id
+    else:  # through its job when known: the job names every endpoint made for the model
+        found = find(await registry.list(), args.id)
+        name = found.job or found.name
     plan = await registry.plan_delete(name)
     if not _confirmed(args, plan.what_goes(), plan.as_json()):
         return _not_confirmed(args, plan.what_goes(), plan.as_json())

@@ -306,7 +306,9 @@ class ModelsScreen(AppScreen[None]):
         if registry is None:
             return
         try:
-            await delete_with_confirmation(self, registry, model.name, model.display_name or model.id, self._status)
+            # through its job when known: the job names every endpoint made for the model
+            await delete_with_confirmation(self, registry, model.job or model.name, model.display_name or model.id,
+                                           self._status)
         finally:
             self._load()
 

@@ -112,28 +112,49 @@ class TunedModels:
     # -- delete ------------------------------------------------------------------------------
 
     async def plan_delete(self, name: str) -> DeletionPlan:
-        """Read the model and the endpoints serving it; the steps that delete it, in order."""
-        job = name if "/tuningJobs/" in name else None
-        model = await self.model_of(name)
-        body = await self.rest.call("GET", self._path(model))
+        """Read the model and the endpoints serving it; the steps that delete it, in order.
+
+        `name` is the model, or better the job that made it: then the job's endpoints (the model's and each
+        checkpoint's) are looked at too, so an endpoint left empty by an earlier delete that stopped half way
+        is deleted as well (the registry lists only endpoints where the model is still deployed)."""
+        made_for: list[str] = []
+        job = None
+        if "/tuningJobs/" in name:
+            job = name
+            tuned = (await self.rest.call("GET", self._path(name))).get("tunedModel") or {}
+            if not tuned.get("model"):
+                raise BackendError(ErrorKind.FAILED_PRECONDITION, f"{name} has no tuned model (yet)",
+                                   "wait until the job has succeeded")
+            model = model_name(str(tuned["model"]))
+            made_for = [str(e) for e in [tuned.get("endpoint"), *(c.get("endpoint") for c in
+                                                                   tuned.get("checkpoints") or [])] if e]
+        else:
+            model = model_name(name)
+        try:
+            body = await self.rest.call("GET", self._path(model))
+        except BackendError as exc:
+            if exc.kind is not ErrorKind.NOT_FOUND or not made_for:
+                raise
+            body = {}  # the model is gone; endpoints made for it may remain
+        serving = [str(d["endpoint"]) for d in body.get("deployedModels") or [] if d.get("endpoint")]
         steps: list[DeletionStep] = []
         shared: list[str] = []
-        for endpoint in dict.fromkeys(str(d["endpoint"]) for d in body.get("deployedModels") or []
-                                      if d.get("endpoint")):
+        for endpoint in dict.fromkeys([*serving, *made_for]):
             try:
-                serving = await self.rest.call("GET", self._path(endpoint))
+                found = await self.rest.call("GET", self._path(endpoint))
             except BackendError as exc:
                 if exc.kind is ErrorKind.NOT_FOUND:
-                    continue  # gone meanwhile
+                    continue  # gone already
                 raise
-            deployed = serving.get("deployedModels") or []
+            deployed = found.get("deployedModels") or []
             ours = [d for d in deployed if model_name(str(d.get("model", ""))) == model and d.get("id")]
             steps += [DeletionStep("undeploy", endpoint, str(d["id"])) for d in ours]
-            if len(ours) == len(deployed):
+            if len(ours) == len(deployed) and (ours or endpoint in made_for):
                 steps.append(DeletionStep("delete-endpoint", endpoint))
             elif ours:
                 shared.append(endpoint)
-        steps.append(DeletionStep("delete-model", model))
+        if body:
+            steps.append(DeletionStep("delete-model", model))
         return DeletionPlan(model=model, display_name=str(body.get("displayName") or ""), steps=tuple(steps),
                             shared_endpoints=tuple(shared), job=job)
 
