@@ -32,7 +32,7 @@ async def cancel(args: Any, manager: Any, name: str) -> int:
     elif notice is None:
         print(f"cancelled {job.name}; {text.outcome(job).split('; ', 1)[1]}")
     else:
-        print(f"cancel requested for {job.name} (state now {job.state.value})")
+        print(f"cancel requested for {job.name}")
         for line in notice.lines():
             print(line)
     return EXIT_OK

@@ -86,9 +86,9 @@ def billing_text(job: Job, price_per_million: float | None = None) -> str:
             said += f"; ${tokens * price_per_million / MILLION:,.2f} at ${price_per_million:,.2f} per million"
         said += "). "
     if done is not None and epochs:
-        said += f"So far {done} of {epochs} epochs have completed ({job.completed_steps:,}/{job.total_steps:,} steps)"
-        if tokens is not None:
-            said += f", about {tokens * done // epochs:,} tokens' worth"
+        said += f"So far {job.completed_steps:,} of {job.total_steps:,} steps have run, {done} of {epochs} epochs"
+        if tokens is not None and done:
+            said += f" (about {tokens * done // epochs:,} of the tokens)"
         said += ". "
     elif job.completed_steps:
         said += f"So far {job.completed_steps:,} steps have run. "
