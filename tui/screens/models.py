@@ -198,6 +198,7 @@ class ModelsScreen(AppScreen[None]):
     def _status(self, text: str, error: bool) -> None:
         status = self.query_one("#models-status", Static)
         status.update(text)
+        status.display = bool(text)
         status.set_class(error, "error-text")
 
     @work(exclusive=True, group="models-load", exit_on_error=False)

@@ -52,8 +52,8 @@ class RenameDialog(ModalScreen[str | None]):
         problem = display_name_problem(value, self._limit)
         marked = problem is not None and (insist or len(value) > self._limit)
         line = self.query_one("#rename-error", Static)
-        count = f"{len(value)}/{self._limit} characters."
-        line.update(f"{problem} {count}" if marked else f"At most {self._limit} characters: {count}")
+        count = f"{len(value)}/{self._limit} characters"
+        line.update(f"{problem} ({count})" if marked else f"{count} (at most {self._limit} fit).")
         line.set_class(marked, "error-text")
         self.query_one("#rename-input", Input).set_class(marked, "-invalid")
         return problem
