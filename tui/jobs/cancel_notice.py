@@ -129,8 +129,7 @@ def cancel_notice(job: Job, price_per_million: float | None = None) -> CancelNot
         exported = "No checkpoint has been exported so far; one exported before the cancel takes effect stays too."
     return CancelNotice(
         best_effort=(
-            "Vertex AI cancels on a best-effort basis: the job may still finish (and succeed) after you cancel. "
-            "Its state says what happened: CANCELLED, or the state it ended in."
+            "Vertex AI cancels on a best-effort basis: the job may still finish (and succeed) after you cancel."
         ),
         billing=billing_text(job, price_per_million),
         remains=remnants(job),
