@@ -156,7 +156,7 @@ async def test_models_lists_endpoints_renames_and_deletes_them_with_the_model(em
             await wait_for(pilot, lambda: isinstance(app.screen, DetailsDialog), what="the delete confirmation")
             said = paragraphs(app.screen)
             assert model.name in said and all(e in said for e in endpoints) and "tickets v2" in said
-            assert said.index("undeploy") < said.index("delete endpoint") < said.index("delete model")
+            assert "In order: undeploy it from 2 endpoints, then delete those endpoints, then delete the model" in said
             await pilot.press("y")
             await wait_for(pilot, lambda: get(emulator, model.name)[0] == 404, what="the model deleted")
             assert all(get(emulator, e)[0] == 404 for e in endpoints)

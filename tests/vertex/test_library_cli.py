@@ -109,7 +109,9 @@ def test_models_list_rename_and_delete_with_endpoints(vertex, capsys):
     assert code == 0, err
     assert "This deletes the tuned model “tickets v2”" in out and all(e in out for e in endpoints)
     assert out.count("  done: ") == 5 and "deleted " + model["name"] + " and 2 endpoints" in out
-    assert out.index("undeploy") < out.index("delete endpoint") < out.index("delete model")
+    done = [line.split(": ", 1)[1].split(" ")[0:2] for line in out.splitlines() if line.startswith("  done: ")]
+    assert done == [["undeploy", "the"], ["delete", "endpoint"], ["undeploy", "the"], ["delete", "endpoint"],
+                    ["delete", "model"]]
     assert get(vertex, model["name"])[0] == 404 and all(get(vertex, e)[0] == 404 for e in endpoints)
     assert get(vertex, job["name"])[0] == 200
     code, out, _ = run(capsys, "models", "list", "--json")

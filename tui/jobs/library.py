@@ -104,7 +104,13 @@ class DeletionPlan:
         if self.shared_endpoints:
             lines.append("Also serving other models, so kept (the model is only undeployed from them): "
                          + ", ".join(self.shared_endpoints) + ".")
-        lines.append(f"In order: {'; '.join(s.words('it') for s in self.steps)}.")
+        undeploys = sum(s.action == "undeploy" for s in self.steps)
+        order = [f"undeploy it from {undeploys} endpoint{'s' if undeploys != 1 else ''}"] if undeploys else []
+        if self.endpoints:
+            order.append(f"delete {'those endpoints' if len(self.endpoints) > 1 else 'that endpoint'}")
+        if any(s.action == "delete-model" for s in self.steps):
+            order.append("delete the model")
+        lines.append(f"In order: {', then '.join(order)} (Vertex AI deletes no model an endpoint still serves).")
         if self.job:
             lines.append(f"The tuning job's record ({self.job}) and the uploaded dataset stay. This cannot be undone.")
         else:
