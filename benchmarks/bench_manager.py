@@ -14,8 +14,10 @@ emulator, one trainer each, a step every `--step-delay` seconds (a job on Google
 new point every few seconds for 15-60 minutes), then, in alternating rounds:
 - baseline: every job polled every 5 s through the same backend, job and curves (the
   TensorBoard time series, every point of each) each time, as a naive monitor would;
-- manager: the JobManager resuming the jobs from history, polled as the app polls them
-  (`APP_POLICY`): curves read only when the job reports new steps, only the new points.
+- manager: the JobManager resuming the jobs from history, curves read only when the job
+  reports new steps, only the new points; polled as the app polls Vertex AI on Google
+  (`--policy google`, the default: 15 s while a job changes, backing off to 60 s) or the
+  local emulator (`--policy app`: 5 s, backing off to 30 s).
 
 Reported: HTTP requests per second sent (counted on the client's sessions) and this
 process's CPU use, min / median / max over the rounds, the manager/baseline ratios, and the
@@ -44,10 +46,12 @@ from tui.jobs.history import History  # noqa: E402
 from tui.jobs.manager import JobManager  # noqa: E402
 from tui.jobs.polling import APP_POLICY, PollPolicy  # noqa: E402
 from tui.jobs.service import local_backend, vertex_local_backend  # noqa: E402
+from tui.jobs.vertex.backend import GOOGLE_POLICY  # noqa: E402
 from tui.models import Hyperparameters, JobSpec  # noqa: E402
 
 NAIVE_VERTEX_INTERVAL_S = 5.0
 HTTP_SENT = [0]  # requests this process sent, counted on every aiohttp session
+PROFILE: list = []  # with --profile: the cProfile of the manager's windows
 
 
 def count_requests() -> None:
@@ -114,7 +118,11 @@ async def managed(settings: Settings, url: str, key: str, protocol: str, policy:
     await manager.start()
     await asyncio.sleep(warmup)
     sent0, cpu0, wall0, emulator0 = HTTP_SENT[0], time.process_time(), time.monotonic(), tree_cpu(emulator_pid)
+    if PROFILE:
+        PROFILE[0].enable()
     await asyncio.sleep(window)
+    if PROFILE:
+        PROFILE[0].disable()
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
     result = {"rps": (HTTP_SENT[0] - sent0) / wall, "cpu": 100 * cpu / wall,
               "emulator": 100 * (tree_cpu(emulator_pid) - emulator0) / wall,
@@ -131,8 +139,12 @@ async def main(args) -> None:
     from tui.emulator.process import start_emulator
 
     count_requests()
+    if args.profile:
+        import cProfile
+
+        PROFILE.append(cProfile.Profile())
     vertex = args.protocol == "vertex"
-    policy = APP_POLICY if vertex else PollPolicy()
+    policy = (GOOGLE_POLICY if args.policy == "google" else APP_POLICY) if vertex else PollPolicy()
     interval = NAIVE_VERTEX_INTERVAL_S if vertex else policy.fast
     step_delay = args.step_delay if args.step_delay is not None else (10.0 if vertex else 600.0)
     extra = ["--step-delay", str(step_delay)]
@@ -173,14 +185,23 @@ async def main(args) -> None:
     rps_ratio = statistics.median(r["rps"] for r in mine) / max(statistics.median(r["rps"] for r in base), 1e-9)
     cpu_ratio = statistics.median(r["cpu"] for r in mine) / max(statistics.median(r["cpu"] for r in base), 1e-9)
     print(f"  ratio manager/baseline (medians): requests {rps_ratio:.3f} · CPU {cpu_ratio:.3f}")
+    if PROFILE:
+        import pstats
+
+        PROFILE[0].dump_stats(args.profile)
+        pstats.Stats(args.profile).sort_stats("cumulative").print_stats(r"tui/", 30)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--protocol", choices=("gemini", "vertex"), default="gemini")
+    parser.add_argument("--policy", choices=("google", "app"), default="google",
+                        help="Vertex: the manager polls as the app polls Vertex AI on Google (15-60 s) or the "
+                             "local emulator (5-30 s)")
     parser.add_argument("--jobs", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=1, help="alternating baseline/manager rounds")
     parser.add_argument("--step-delay", type=float, help="seconds per training step (Gemini: 600, Vertex: 10)")
     parser.add_argument("--warmup", type=float, default=60.0, help="seconds before measuring the manager")
     parser.add_argument("--window", type=float, default=30.0, help="seconds measured, for both pollers")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the manager's windows into FILE, print its top")
     asyncio.run(main(parser.parse_args()))
