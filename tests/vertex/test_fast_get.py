@@ -65,3 +65,24 @@ async def test_a_missing_job_is_not_found(emulator, tmp_path):
         assert missing.value.kind is ErrorKind.NOT_FOUND
     finally:
         await backend.close()
+
+
+async def test_the_listing_pages_and_reads_what_the_sdk_lists(emulator, tmp_path, monkeypatch):
+    from tui.jobs.vertex import backend as vertex
+
+    backend = vertex_local_backend(emulator.url, tmp_path / "data", emulator.api_key)
+    try:
+        made = {(await backend.create(spec(validation=None, display_name=f"job {i}"), launch_data())).name
+                for i in range(3)}
+        monkeypatch.setattr(vertex, "LIST_PAGE_SIZE", 2)  # three jobs: two pages
+        fast = await backend._list_sdk()
+        sdk = [job async for job in await backend._client.aio.tunings.list(config={"page_size": 100})]
+        assert {job.name for job in fast} == made
+        by_name = {job.name: job for job in sdk}
+        for job in fast:  # the jobs train meanwhile: compare what does not move
+            theirs = by_name[job.name]
+            assert (job.labels, job.supervised_tuning_spec, job.base_model) == (
+                theirs.labels, theirs.supervised_tuning_spec, theirs.base_model)
+        assert {job.name for job in await backend.list_jobs()} == made
+    finally:
+        await backend.close()
