@@ -86,3 +86,29 @@ async def test_the_listing_pages_and_reads_what_the_sdk_lists(emulator, tmp_path
         assert {job.name for job in await backend.list_jobs()} == made
     finally:
         await backend.close()
+
+
+async def test_a_poll_that_brings_no_new_step_is_one_request(emulator_factory, tmp_path):
+    """Training, same steps as known: the job is read, its curves are not (no TensorBoard request)."""
+    slow = emulator_factory(step_delay=1.5)
+    backend = vertex_local_backend(slow.url, tmp_path / "data", slow.api_key)
+    try:
+        job = await backend.create(spec(validation=None), launch_data())
+        async with asyncio.timeout(60):
+            known = await backend.get(job.name)
+            while not known.completed_steps or not known.curves:
+                await asyncio.sleep(0.2)
+                known = await backend.get(job.name)
+            quiet = 0
+            while quiet < 3:  # a step may land between two reads: look for polls that found none
+                sent = backend.rest.requests_sent
+                fetched = await backend.get(job.name, known)
+                if fetched.completed_steps == known.completed_steps:
+                    assert backend.rest.requests_sent - sent == 1 and fetched.curves == {}
+                    quiet += 1
+                else:
+                    assert fetched.curves  # new steps: their points were read
+                    known = known.model_copy(update={"completed_steps": fetched.completed_steps, "curves": {
+                        name: [*known.curve(name), *fetched.curve(name)] for name in {*known.curves, *fetched.curves}}})
+    finally:
+        await backend.close()
