@@ -319,20 +319,30 @@ def _unsupported(capabilities, spec) -> str:
 
 
 def _upload_progress(args):
-    """Upload progress on stderr (`uploading 12.0/48.3 MB`), at most a few times a second; nothing with --json."""
+    """Upload progress on stderr (`uploading 12.0/48.3 MB`), at most a few times a second; nothing with --json.
+    A dataset already in the bucket says so (`already uploaded`)."""
     import time
+
+    from tui.jobs.upload import UploadState
 
     if args.json:
         return None
     live = sys.stderr.isatty()
     last = [0.0]
+    state = UploadState()
 
     def report(done: int, total: int) -> None:
+        state.record(done, total)
         now = time.monotonic()
         if done < total and now - last[0] < 0.25:
             return
         last[0] = now
-        line = f"uploading {done / 1e6:.1f}/{total / 1e6:.1f} MB" if done < total else f"uploaded {total / 1e6:.1f} MB"
+        if done < total:
+            line = f"uploading {done / 1e6:.1f}/{total / 1e6:.1f} MB"
+        elif state.sending:
+            line = f"uploaded {total / 1e6:.1f} MB"
+        else:
+            line = f"already uploaded ({total / 1e6:.1f} MB in the bucket): nothing sent"
         print(("\r" + line + "\x1b[K") if live else line, end="" if live and done < total else "\n",
               file=sys.stderr, flush=True)
 
