@@ -285,7 +285,7 @@ class ConfigureScreen(AppScreen[None]):
         self.query_one("#launch-status", Static).remove_class("error-text")
         if uploads:
             self.query_one("#launch-status", Static).update("Launching: the dataset goes to Cloud Storage first.")
-            self.query_one(UploadProgress).start("Converting the dataset to Vertex JSONL…")
+            self.query_one(UploadProgress).start("Preparing the upload: checking the dataset, converting it to Vertex JSONL…")
         self.query_one("#launch", Button).disabled = True
         self._launch(spec, str(self.dataset.path), uploads)
 
