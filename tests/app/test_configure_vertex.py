@@ -222,6 +222,9 @@ async def test_upload_progress_then_launching_then_monitor_and_a_relaunch_sends_
             words = str(screen.query_one("#upload-text", Static).render())
             assert words.startswith("Uploading ") and " / " in words and "MB" in words
             assert not launched(vertex_manager, "uploaded-tickets")
+            await pilot.press("ctrl+l")  # a second launch must not cancel the upload under way
+            await pilot.pause()
+            assert held.chunks == 3 and screen.query_one("#launch").disabled  # the first launch goes on
 
             held.release()
             await wait_for(pilot, lambda: isinstance(app.screen, MonitorScreen)
@@ -229,6 +232,7 @@ async def test_upload_progress_then_launching_then_monitor_and_a_relaunch_sends_
             assert held.chunks >= 4  # every chunk went through
             assert upload.state.done == total and upload.state.sending
             assert not upload.has_class("-shown")  # gone once launched
+            assert len(launched(vertex_manager, "uploaded-tickets")) == 1
             job = launched(vertex_manager, "uploaded-tickets")[0]
             assert job.dataset_uri and job.dataset_examples == 1500
 

@@ -266,6 +266,9 @@ class ConfigureScreen(AppScreen[None]):
         self.app.push_screen(TextDialog("The launch request", text, expand=expand))
 
     def action_launch(self) -> None:
+        if self.query_one("#launch", Button).disabled:  # a launch is under way: another would cancel its upload
+            self.notify("A launch is under way; wait for it to finish.", title="Launch", severity="warning")
+            return
         form = self.query_one(JobForm)
         spec, errors = form.validate()
         form.show_errors(errors)
@@ -281,11 +284,11 @@ class ConfigureScreen(AppScreen[None]):
             self.notify("The backend is still starting; try again in a moment.", title="Launch", severity="warning")
             return
         uploads = self.app.manager.backend.capabilities.uploads_dataset
-        self.query_one("#launch-status", Static).update("Launching…")
-        self.query_one("#launch-status", Static).remove_class("error-text")
+        status = self.query_one("#launch-status", Static)
+        status.update("Launching: the dataset goes to Cloud Storage first." if uploads else "Launching…")
+        status.remove_class("error-text")
         if uploads:
-            self.query_one("#launch-status", Static).update("Launching: the dataset goes to Cloud Storage first.")
-            self.query_one(UploadProgress).start("Preparing the upload: checking the dataset, converting it to Vertex JSONL…")
+            self.query_one(UploadProgress).start("Preparing the upload: checking and converting the dataset…")
         self.query_one("#launch", Button).disabled = True
         self._launch(spec, str(self.dataset.path), uploads)
 
@@ -309,7 +312,8 @@ class ConfigureScreen(AppScreen[None]):
     def _launch_failed(self, error: BaseException) -> None:
         self.query_one("#launch", Button).disabled = False
         upload = self.query_one(UploadProgress)
-        uploading = upload.has_class("-shown") and not upload.state.finished  # converting or sending
+        # Converting or sending when it failed (a lint refusal comes before either).
+        uploading = upload.has_class("-shown") and not upload.state.finished and not isinstance(error, LaunchRefused)
         if upload.has_class("-shown"):
             upload.stop(keep=uploading)
         next_step = error.next_step if isinstance(error, TunedeckError) else ""
