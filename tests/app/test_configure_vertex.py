@@ -19,6 +19,7 @@ from tui.config import BackendKind
 from tui.jobs.errors import BackendError, ErrorKind
 from tui.jobs.estimate import amount
 from tui.jobs.vertex.storage import CHUNK_UNIT
+from tui.samples import sample_paths
 from tui.screens.configure import ConfigureScreen
 from tui.screens.dialogs import ErrorDialog
 from tui.screens.monitor import MonitorScreen
@@ -130,6 +131,24 @@ async def test_estimate_with_a_price_shows_the_cost(vertex_manager, vertex_setti
         shown = text_of(app, "#configure-estimate")
         assert f"≈ {dollars(tokens * 4, PRICE)} at $250.00 / M" in shown
         assert dollars(tokens * 2, PRICE) not in shown
+
+
+async def test_the_estimate_never_reads_the_file_again(vertex_manager, vertex_settings, tmp_path):
+    """The tokens come from the lint's count, made once when the file was opened: with the file
+    gone, every keypress still updates the estimate at once."""
+    path = tmp_path / "copy.jsonl"
+    path.write_bytes(next(p for p in sample_paths() if p.name == "classification.jsonl").read_bytes())
+    app = make_app(vertex_settings, vertex_manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_path(app, pilot, str(path))
+        await pilot.press("2")
+        await settle(app, pilot)
+        tokens = app.dataset.report.stats.estimated_tokens
+        path.unlink()
+        for epochs in (2, 6):
+            await set_field(app, pilot, "epochs", str(epochs))
+            assert f"≈ {amount(tokens * epochs)} billable tokens" in text_of(app, "#configure-estimate")
 
 
 async def test_exact_counts_replace_the_estimate_after_launch(vertex_manager, vertex_settings):
