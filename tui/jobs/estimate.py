@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.datasets.split import ValidationSplit
 from tui.models import DatasetStats, DataStats
 
 MILLION = 1_000_000
@@ -34,6 +33,8 @@ class Estimate:
 
 def estimate(stats: DatasetStats, epochs: int | None, validation_share: float | None = None) -> Estimate:
     """The estimate for a dataset's lint stats; a validation share leaves the held-out examples out."""
+    from tui.datasets.split import ValidationSplit  # numpy behind it: only once a share is asked for
+
     examples, tokens = stats.examples, stats.estimated_tokens
     if validation_share and examples:
         held = ValidationSplit(validation_share).size(examples)
