@@ -6,7 +6,7 @@ from datetime import datetime
 
 from tui.jobs.curve import epoch_means, suggest_epochs
 from tui.jobs.estimate import Estimate, cost_text, estimate_text
-from tui.models import EVAL_LOSS, Job, JobState
+from tui.models import EVAL_LOSS, Checkpoint, Job, JobState
 
 BAR_FULL, BAR_EMPTY = "█", "░"
 
@@ -138,6 +138,24 @@ def data_stats(job: Job, price: float | None = None) -> str | None:
     return ", ".join(parts) or None
 
 
+def checkpoint_label(checkpoint: Checkpoint, evals: dict[int, float]) -> str:
+    """`epoch 1 · step 20 · eval 0.412`: where the checkpoint was saved and the eval loss at that step.
+
+    `evals` maps steps to eval loss (`eval_losses(job)`).
+    """
+    words = [f"epoch {checkpoint.epoch}" if checkpoint.epoch is not None else checkpoint.checkpoint_id]
+    if checkpoint.step is not None:
+        words.append(f"step {checkpoint.step}")
+        if checkpoint.step in evals:
+            words.append(f"eval {evals[checkpoint.step]:.3f}")
+    return " · ".join(words)
+
+
+def eval_losses(job: Job) -> dict[int, float]:
+    """The job's eval loss by step."""
+    return {point.step: point.value for point in job.curve(EVAL_LOSS)}
+
+
 def vertex_lines(job: Job, price: float | None = None) -> list[tuple[str, str]]:
     """The lines only some backends fill: sub-state, uploads, validation, data stats, endpoint, checkpoints."""
     lines = []
@@ -154,6 +172,8 @@ def vertex_lines(job: Job, price: float | None = None) -> list[tuple[str, str]]:
     curves = [f"{name} {len(points)}" for name, points in job.curves.items() if points]
     if len(curves) > 1:
         lines.append(("curve points", ", ".join(curves)))
+    if job.system_instruction:
+        lines.append(("system instruction", job.system_instruction))
     if job.endpoint:
         lines.append(("endpoint", job.endpoint))
     for checkpoint in job.checkpoints:
