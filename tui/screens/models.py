@@ -49,6 +49,7 @@ REGISTRY_COLUMNS = (
     ("job", "From job"),
     ("id", "Model"),
 )
+ENDPOINT_DIGITS = 4
 # Events that change what this table shows (progress and loss points do not).
 RELEVANT = (JobAdded, JobStateChanged, JobFinished, JobRemoved, JobUpdated)
 # On a registry, only a job that ends (and so makes a model) changes the list.
@@ -62,6 +63,11 @@ def created_text(job: Job | TunedModel) -> str:
 
 def short(name: str) -> str:
     return name.rsplit("/", 1)[-1]
+
+
+def endpoint_cell(endpoints: tuple[str, ...]) -> str:
+    """The endpoints in a table cell: the last digits of each (the line under the table names them in full)."""
+    return ", ".join(f"…{short(e)[-ENDPOINT_DIGITS:]}" for e in endpoints) or "none"
 
 
 class ModelsScreen(AppScreen[None]):
@@ -160,7 +166,7 @@ class ModelsScreen(AppScreen[None]):
         table.clear()
         if registry:
             for model in self._registry_models:
-                endpoints = ", ".join(short(e) for e in model.endpoints) or "none"
+                endpoints = endpoint_cell(model.endpoints)
                 table.add_row(model.display_name or model.id, model.base_model or "—", endpoints, created_text(model),
                               short(model.job) if model.job else "—", model.id, key=model.name)
         else:

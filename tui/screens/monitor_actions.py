@@ -92,7 +92,8 @@ class JobActions(AppScreen[None]):
         if notice is None:  # the Gemini API: the tuning guide's warning
             dialog = ConfirmDialog(f"Cancel {job_title(job)}?", CANCEL_WARNING, confirm_label="Cancel job", danger=True)
         else:
-            dialog = DetailsDialog(f"Cancel {job_title(job)} on Vertex AI?", notice.lines(), confirm_label="Cancel job")
+            dialog = DetailsDialog(f"Cancel {job_title(job)} on Vertex AI?", notice.paragraphs(),
+                                   confirm_label="Cancel job")
         self.app.push_screen(dialog, confirmed)
 
     def _price(self) -> float | None:
