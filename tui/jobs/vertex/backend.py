@@ -277,13 +277,15 @@ class VertexBackend:
         return [BaseModelInfo(name=name, display_name=name, input_token_limit=EXAMPLE_TOKENS) for name in ADAPTER_SIZES]
 
     async def generate(self, target: str, prompt: str, temperature: float | None = None,
-                       max_output_tokens: int | None = None) -> str:
-        """Call a tuned model's or a checkpoint's endpoint, or a base model."""
+                       max_output_tokens: int | None = None, system_instruction: str | None = None) -> str:
+        """Call a tuned model's or a checkpoint's endpoint, or a base model (with `systemInstruction` when given)."""
         config: dict[str, Any] = {}
         if temperature is not None:
             config["temperature"] = temperature
         if max_output_tokens is not None:
             config["max_output_tokens"] = max_output_tokens
+        if system_instruction:
+            config["system_instruction"] = system_instruction
         response = await self._guard(self._client.aio.models.generate_content(model=target, contents=prompt,
                                                                               config=config or None))
         return response.text or ""
