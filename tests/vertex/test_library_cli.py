@@ -59,7 +59,8 @@ def test_cancel_says_best_effort_the_bill_and_what_remains(slow_vertex, capsys):
     assert status == 200 and body["state"] in ("JOB_STATE_CANCELLING", "JOB_STATE_CANCELLED")
 
 
-def test_cancel_json_carries_the_notice_beside_the_job(slow_vertex, capsys):
+def test_cancel_json_carries_the_notice_beside_the_job(slow_vertex, capsys, monkeypatch):
+    monkeypatch.setenv("TUNEDECK_TRAINING_PRICE", "5")  # dollars per million training tokens
     job = launch(capsys)
     code, out, err = run(capsys, "jobs", "cancel", job["id"], "--json")
     assert code == 0, err
@@ -67,6 +68,7 @@ def test_cancel_json_carries_the_notice_beside_the_job(slow_vertex, capsys):
     assert answer["name"] == job["name"] and answer["state"] == "CANCELLED"
     notice = answer["cancel"]
     assert "best-effort" in notice["best_effort"] and "training tokens" in notice["billing"]
+    assert "at $5.00 / M at your price" in notice["billing"]
     remains = {r["what"]: r["where"] for r in notice["remains"]}
     assert remains["the tuning job's record"] == job["name"]
     assert remains["the uploaded dataset"] == job["dataset_uri"]

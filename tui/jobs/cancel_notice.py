@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.jobs.estimate import cost_text
 from tui.models import Job
-
-MILLION = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ def billing_text(job: Job, price_per_million: float | None = None) -> str:
         over = f"all {epochs} epochs" if epochs else "all its epochs"
         said += f"This job's {tokens:,} billable tokens cover {over} ({how}"
         if price_per_million is not None:
-            said += f"; ${tokens * price_per_million / MILLION:,.2f} at ${price_per_million:,.2f} per million"
+            said += f"; {cost_text(tokens, price_per_million, exact=bool(stats and stats.exact))} at your price"
         said += "). "
     if done is not None and epochs:
         said += f"So far {job.completed_steps:,} of {job.total_steps:,} steps have run, {done} of {epochs} epochs"

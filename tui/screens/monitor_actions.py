@@ -98,8 +98,7 @@ class JobActions(AppScreen[None]):
 
     def _price(self) -> float | None:
         """The user's price per million training tokens, when the settings carry one."""
-        price = getattr(self.app.settings, "training_price_per_million_tokens", None)
-        return float(price) if isinstance(price, (int, float)) else None
+        return self.app.settings.training_price
 
     @work(group="cancel", exit_on_error=False)
     async def _cancel(self, manager: JobManager, name: str, vertex: bool = False) -> None:
