@@ -15,7 +15,7 @@ from textual.containers import Grid, Vertical
 from textual.events import Resize
 from textual.widgets import Static
 
-MIN_COLUMN_WIDTH = 30  # narrower than this, the cells stack
+MIN_COLUMN_WIDTH = 26  # narrower than this, the cells stack
 WAITING = "waiting for the checkpoint…"
 
 
@@ -108,7 +108,7 @@ class Comparison(Vertical):
         """As many columns as fit at MIN_COLUMN_WIDTH, at most one per checkpoint."""
         if not width:
             return
-        columns = max(1, min(len(self.labels), (width - 2) // MIN_COLUMN_WIDTH))
+        columns = max(1, min(len(self.labels), width // MIN_COLUMN_WIDTH))
         grid = self.query_one(Grid)
         if grid.styles.grid_size_columns != columns:
             grid.styles.grid_size_columns = columns
