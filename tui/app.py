@@ -350,7 +350,13 @@ class TuneDeckApp(TypeAhead):
 
         taken = {other.display_name for other in self.manager.jobs} if self.manager is not None else set()
         name = distinct_name(job.display_name, taken | {job.display_name})
-        spec = JobSpec(display_name=name, base_model=job.base_model, hyperparameters=hyperparameters)
+        spec = JobSpec(
+            display_name=name,
+            base_model=job.base_model,
+            hyperparameters=hyperparameters,
+            validation=job.validation,  # the same validation set: the eval curve stays comparable
+            system_instruction_from_preamble=job.system_instruction is not None,
+        )
         await self.switch_mode("configure")
         screen = self.screen
         if not isinstance(screen, ConfigureScreen):
