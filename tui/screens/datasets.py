@@ -130,8 +130,11 @@ class DatasetsScreen(AppScreen[None]):
         self.mount(path_bar, before="#body")
         self.query("#first-rows").remove()  # the table takes the preview's place
         self.query_one("#main").mount(DatasetPanels())
-        self.mount(Footer())
-        self.call_after_refresh(self.refresh_bindings)  # a footer mounted late must hear of the keys
+        footer = Footer()
+        # Textual's footer composes no keys until the screen's bindings change, then composes
+        # again after a refresh: mounted after the screen, it may list them at once.
+        footer._bindings_ready = True
+        self.mount(footer)
         self._built = True
         self.call_after_refresh(self.app.release_keys)  # keys typed since the first frame go on now
         self.call_after_refresh(lambda: self.call_after_refresh(self.app.first_screen_shown.set))
