@@ -35,11 +35,14 @@ PREVIEW_WAIT_S = 0.3  # the longest the first frame waits for the preview of a f
 FINISH_AFTER_S = 0.15  # from the first rows' frame to starting the index and the lint
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from textual.widgets import Button, Input, ProgressBar, TabbedContent
 
     from tui.datasets import DatasetReader
     from tui.datasets.first_page import FirstPage
     from tui.datasets.opened import OpenedDataset
+    from tui.widgets.dataset_panels import DatasetPanels
     from tui.widgets.dataset_stats import DatasetStatsView
     from tui.widgets.example_table import ExampleTable
     from tui.widgets.example_viewer import ExampleViewer
@@ -118,7 +121,7 @@ class DatasetsScreen(AppScreen[None]):
         return "\n".join(lines)
 
     def _build(self) -> None:
-        """Mount the path bar, the example/findings/stats panels and the footer."""
+        """Mount the path bar, the examples panel (the others follow: `_build_hidden`) and the footer."""
         from textual.widgets import Button, Footer
 
         from tui.screens.paths import display_path
@@ -129,17 +132,24 @@ class DatasetsScreen(AppScreen[None]):
         path_bar = Horizontal(PathInput(value=shown, id="path"), Button("Browse…", id="browse"), id="open-bar")
         self.mount(path_bar, before="#body")
         self.query("#first-rows").remove()  # the table takes the preview's place
-        self.query_one("#main").mount(DatasetPanels())
+        panels = DatasetPanels()
+        mounting = self.query_one("#main").mount(panels)
         footer = Footer()
         # Textual's footer composes no keys until the screen's bindings change, then composes
         # again after a refresh: mounted after the screen, it may list them at once.
         footer._bindings_ready = True
         self.mount(footer)
+        self.call_after_refresh(self._build_hidden, panels, mounting)
+
+    async def _build_hidden(self, panels: DatasetPanels, mounting: Awaitable[object]) -> None:
+        """The screen is complete: mount the hidden panels, then take the keys and news held till now."""
+        await mounting
+        await panels.mount_hidden()
         self._built = True
-        self.call_after_refresh(self.app.release_keys)  # keys typed since the first frame go on now
-        self.call_after_refresh(lambda: self.call_after_refresh(self.app.first_screen_shown.set))
+        self.app.release_keys()  # keys typed since the first frame go on now
+        self.call_after_refresh(self.app.first_screen_shown.set)
         for message in self._early:  # news of it that came before the panels
-            self.call_after_refresh(self.post_message, message)
+            self.post_message(message)
         self._early = ()
 
     # The panels are mounted after the first frame, their modules imported then: these
