@@ -93,6 +93,9 @@ class DatasetsScreen(AppScreen[None]):
         # The first frame is the header and the samples list: the rest is mounted right after it
         # (see `_build`), so the app shows up as fast as a bare Textual app.
         yield Header()
+        from tui.widgets.area_tabs import AreaTabs
+
+        yield AreaTabs()  # here, not mounted by AppScreen.on_mount: one layout less before the first frame
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield Static("Samples", classes="section-title")
