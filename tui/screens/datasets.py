@@ -35,8 +35,6 @@ PREVIEW_WAIT_S = 0.3  # the longest the first frame waits for the preview of a f
 FINISH_AFTER_S = 0.15  # from the first rows' frame to starting the index and the lint
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
-
     from textual.widgets import Button, Input, ProgressBar, TabbedContent
 
     from tui.datasets import DatasetReader
@@ -123,8 +121,10 @@ class DatasetsScreen(AppScreen[None]):
                              f"{one_line(output, OUTPUT_CHARS)}")
         return "\n".join(lines)
 
-    def _build(self) -> None:
+    async def _build(self) -> None:
         """Mount the path bar, the examples panel (the others follow: `_build_hidden`) and the footer."""
+        if not self.is_attached:  # the app quit right after its first frame
+            return
         from textual.widgets import Button, Footer
 
         from tui.screens.paths import display_path
@@ -133,20 +133,22 @@ class DatasetsScreen(AppScreen[None]):
 
         shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
         path_bar = Horizontal(PathInput(value=shown, id="path"), Button("Browse…", id="browse"), id="open-bar")
-        self.mount(path_bar, before="#body")
-        self.query("#first-rows").remove()  # the table takes the preview's place
         panels = DatasetPanels()
-        mounting = self.query_one("#main").mount(panels)
         footer = Footer()
         # Textual's footer composes no keys until the screen's bindings change, then composes
         # again after a refresh: mounted after the screen, it may list them at once.
         footer._bindings_ready = True
-        self.mount(footer)
-        self.call_after_refresh(self._build_hidden, panels, mounting)
+        # One frame for all of it: Textual would otherwise lay out and draw the screen after
+        # each level of the panels' nested widgets is mounted.
+        with self.app.batch_update():
+            self.query("#first-rows").remove()  # the table takes the preview's place
+            for mounting in (self.mount(path_bar, before="#body"), self.query_one("#main").mount(panels),
+                             self.mount(footer)):
+                await mounting
+        self.call_after_refresh(self._build_hidden, panels)
 
-    async def _build_hidden(self, panels: DatasetPanels, mounting: Awaitable[object]) -> None:
+    async def _build_hidden(self, panels: DatasetPanels) -> None:
         """The screen is complete: mount the hidden panels, then take the keys and news held till now."""
-        await mounting
         await panels.mount_hidden()
         self._built = True
         self.app.release_keys()  # keys typed since the first frame go on now
@@ -192,7 +194,7 @@ class DatasetsScreen(AppScreen[None]):
 
     def on_mount(self) -> None:
         self.app.dataset_changed.subscribe(self, self._dataset_changed)
-        self.app.after_first_paint(self._build)
+        self.app.after_first_paint(lambda: self.call_later(self._build))
         first_page = self.app.open_on_start
         if first_page is not None:  # `tunedeck PATH`: its first rows are being read since the start
             self._opening = self._start_path = first_page.path
