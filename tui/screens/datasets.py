@@ -9,6 +9,7 @@ lint report) is kept on the app as `app.dataset` for the Configure screen, and a
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -33,6 +34,7 @@ from tui.typeahead import KeyKind
 FOCUS_KEYS = frozenset({"o", "b", "s", "e", "f", "t", "left_square_bracket", "right_square_bracket"})
 PREVIEW_WAIT_S = 0.3  # the longest the first frame waits for the preview of a file given on the command line
 FINISH_AFTER_S = 0.15  # from the first rows' frame to starting the index and the lint
+ROWS_FRAME_WAIT_S = 0.25  # the longest the screen holds its next frame for a file's first rows
 
 if TYPE_CHECKING:
     from textual.widgets import Button, Input, ProgressBar, TabbedContent
@@ -191,6 +193,7 @@ class DatasetsScreen(AppScreen[None]):
     _reader: DatasetReader | None = None  # the reader of the file being read
     _early: tuple[Message, ...] = ()  # news of the file read that came before the panels
     _told_end = False  # said where the index has got, at the end of the rows known so far
+    _held_frame: ExitStack | None = None  # the screen's next frame waits for a file's first rows
 
     def on_mount(self) -> None:
         self.app.dataset_changed.subscribe(self, self._dataset_changed)
@@ -216,6 +219,7 @@ class DatasetsScreen(AppScreen[None]):
         path = Path(path).expanduser()
         from tui.screens.paths import display_path
 
+        self._hold_frame()
         self._path_input.value = display_path(path)
         self._set_summary(f"Reading {path.name}…", "muted")
         if self._reader is not None:
@@ -223,6 +227,19 @@ class DatasetsScreen(AppScreen[None]):
         self._opening, self._reader = path, None
         self._clear_panels()  # nothing of the previous file stays on screen, or ready to launch
         self._open(path, format)
+
+    def _hold_frame(self) -> None:
+        """Draw nothing more until the file's first rows are shown (at most ROWS_FRAME_WAIT_S): one
+        frame with them, rather than a frame of emptied panels first that would delay them."""
+        if self._held_frame is None and self._built:
+            self._held_frame = ExitStack()
+            self._held_frame.enter_context(self.app.batch_update())
+            self.app.set_timer(ROWS_FRAME_WAIT_S, self._release_frame)  # the app's timer: it runs on any screen
+
+    def _release_frame(self) -> None:
+        if self._held_frame is not None:
+            held, self._held_frame = self._held_frame, None
+            held.close()
 
     def _clear_panels(self) -> None:
         """Forget the dataset shown: its examples, findings and stats leave the screen, and nothing
@@ -325,6 +342,7 @@ class DatasetsScreen(AppScreen[None]):
         if message.path == self._start_path:
             table.focus()  # opened from the shell: its keys move through the examples at once
         self._set_summary(f"{message.path.name}\nindexing…", "muted")
+        self._release_frame()
         self.call_after_refresh(self._rows_shown, message.path, message.reader)
 
     def _rows_shown(self, path: Path, reader: DatasetReader) -> None:
@@ -396,6 +414,7 @@ class DatasetsScreen(AppScreen[None]):
         if group != "dataset":
             super().worker_failed(group, error)
             return
+        self._release_frame()
         self._end_progress()
         self._clear_panels()
         name = self._opening.name if self._opening is not None else "the dataset"
