@@ -240,6 +240,9 @@ class DatasetsScreen(AppScreen[None]):
         if self._held_frame is not None:
             held, self._held_frame = self._held_frame, None
             held.close()
+            # Ending the batch wakes the app, not the screen: the screen draws what is pending
+            # when it next goes idle, which is now.
+            self.app.screen.check_idle()
 
     def _clear_panels(self) -> None:
         """Forget the dataset shown: its examples, findings and stats leave the screen, and nothing
