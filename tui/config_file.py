@@ -55,6 +55,15 @@ class ConfigFile(BaseModel):
         description="Seconds per training step of an emulator tunedeck starts by itself "
         f"(TUNEDECK_EMULATOR_STEP_DELAY wins; default {AUTO_STEP_DELAY_S}).",
     )
+    training_price_per_million_tokens: float | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        allow_inf_nan=False,
+        description="Your price in US dollars per million training tokens (e.g. 3.0); with it the job form and "
+        "`tune` show the estimated cost next to the billable tokens (TUNEDECK_TRAINING_PRICE wins; default: "
+        "no cost shown).",
+    )
 
     @field_validator("gemini_base_url", "local_url")
     @classmethod
