@@ -108,6 +108,9 @@ async def test_relaunch_fills_the_form_with_the_eval_curves_epochs(emulator, tmp
                            what=f"{advice.epochs} epochs in the form")
             await settle(app, pilot)
             assert app.screen.query_one("#epochs", Input).value == str(advice.epochs)  # not reset after loading
+            # the same validation set, so the relaunch's eval curve compares with this one
+            assert job.validation is not None and job.validation.split is not None
+            assert app.screen.query_one("#validation", Input).value == f"{job.validation.split:g}"
     finally:
         await manager.close()
 

@@ -213,6 +213,7 @@ class JobManager:
                 "dataset_sha256": dataset.sha256,
                 "dataset_examples": job.dataset_examples if job.dataset_examples is not None else len(examples),
                 "launched_here": True,
+                "validation": spec.validation,
                 "created": job.created or datetime.now(UTC),
             }
         )
