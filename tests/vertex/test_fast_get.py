@@ -27,10 +27,10 @@ async def test_the_fast_read_is_what_the_sdk_reads_while_training_and_when_done(
             while True:
                 fast = await backend._tuning_job(job.name)
                 sdk = await backend._client.aio.tunings.get(name=job.name)
-                if fast.state == sdk.state:  # the job may move on between the two reads
+                if (fast.state, fast.update_time) == (sdk.state, sdk.update_time):  # it may move on between reads
                     assert same(fast, sdk), (fast, sdk)
                     states.add(sdk.state)
-                if sdk.state == types.JobState.JOB_STATE_SUCCEEDED and fast.state == sdk.state:
+                if sdk.state == types.JobState.JOB_STATE_SUCCEEDED and types.JobState.JOB_STATE_SUCCEEDED in states:
                     break
                 await asyncio.sleep(0.2)
         assert types.JobState.JOB_STATE_SUCCEEDED in states
