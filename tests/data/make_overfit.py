@@ -28,7 +28,10 @@ def main() -> None:
     validation = [(code, rng.choice([c for c in COLOURS if c != colour])) for code, colour in train]
     here = Path(__file__).parent
     for name, pairs in (("overfit-train.jsonl", train), ("overfit-validation.jsonl", validation)):
-        lines = [json.dumps({"text_input": f"code {code}", "output": f"Code {code} is {colour}."}) for code, colour in pairs]
+        lines = [
+            json.dumps({"text_input": f"code {code}", "output": f"Code {code} is {colour}."})
+            for code, colour in pairs
+        ]
         (here / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
