@@ -1,0 +1,258 @@
+"""`tunedeck` on Vertex AI in a real terminal, from a dataset made to overfit to the choice of an epoch:
+open the dataset, set epochs, a high learning-rate multiplier and a validation file, launch and see the
+upload, watch the train and eval curves grow in the Monitor, read the overfitting advice, check it
+against the checkpoints' eval losses, and ask the tuned model in the Playground.
+
+The emulator trains for real, with slowed steps so the curves can be seen growing. The app reaches it
+through a pass-through proxy that holds the dataset's upload until the test has seen it on screen, so
+the upload is observed however fast the machine is (the file is 1.4 KiB)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_tmux_launch import tunedeck_command
+
+pytestmark = pytest.mark.e2e
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+TRAIN = DATA / "overfit-train.jsonl"
+VALIDATION = DATA / "overfit-validation.jsonl"
+EPOCHS = 8
+STEPS = 48  # 24 examples x 8 epochs / batch size 4 (the emulator's Vertex batch size under 1,000 examples)
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"}
+SCROLLBAR = str.maketrans("", "", "▁▂▃▄▅▆▇█")
+FIELD_FOCUSED = "esc leave field"  # the tab bar's hint while a text field has the focus
+
+
+class UploadGate:
+    """A pass-through HTTP proxy in front of the emulator that holds each dataset upload (the `PUT`s of
+    a Cloud Storage resumable session) until `release()`. The session URL the emulator hands out
+    (`Location`) is rewritten to point back at the proxy. Runs its own event loop in a thread."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.url = ""
+        self.held = threading.Event()  # an upload reached the proxy and waits
+        self._open = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def start(self) -> UploadGate:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("the upload gate did not start")
+        return self
+
+    def release(self) -> None:
+        self._open.set()
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._start())
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _start(self) -> None:
+        from aiohttp import ClientSession, ClientTimeout, web
+
+        self._session = ClientSession(auto_decompress=False, timeout=ClientTimeout(total=None))
+        app = web.Application(client_max_size=1 << 30)
+        app.router.add_route("*", "/{tail:.*}", self._forward)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    async def _forward(self, request):
+        from aiohttp import web
+
+        body = await request.read()
+        if request.method == "PUT" and request.path.startswith("/upload/storage/"):
+            self.held.set()
+            await asyncio.to_thread(self._open.wait)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        async with self._session.request(
+            request.method, self.upstream + request.path_qs, data=body, headers=headers, allow_redirects=False
+        ) as upstream:
+            headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
+            if "Location" in headers:
+                headers["Location"] = headers["Location"].replace(self.upstream, self.url, 1)
+            reply = web.StreamResponse(status=upstream.status, headers=headers)
+            await reply.prepare(request)
+            async for chunk in upstream.content.iter_any():  # streamed answers stay streamed
+                await reply.write(chunk)
+            await reply.write_eof()
+            return reply
+
+    def stop(self) -> None:
+        self._open.set()
+
+        async def close() -> None:
+            await self._runner.cleanup()
+            await self._session.close()
+
+        if self._thread.is_alive():
+            asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+
+
+def pane_text(screen: str) -> str:
+    """The right-hand pane's words as one line (wrapped lines joined, the scrollbar left out), for phrases
+    that wrap."""
+    parts = [line.split("▕", 1)[1].translate(SCROLLBAR) for line in screen.splitlines() if "▕" in line]
+    return " ".join(" ".join(parts).split())
+
+
+def field_value(screen: str, label: str) -> str:
+    """What the job form shows in the field labelled `label` (the text right of the label)."""
+    for line in screen.splitlines():
+        if line.strip().startswith(label):
+            return line.split("▏")[0].strip()[len(label) :].strip()
+    return ""
+
+
+def wait_until(term, check, what: str, timeout: float = 30.0) -> str:
+    """Wait until `check(screen)` holds; fail with the screen if it never does."""
+    deadline = time.monotonic() + timeout
+    screen = term.screen()
+    while not check(screen):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout}s; the screen was:\n{screen}")
+        time.sleep(0.1)
+        screen = term.screen()
+    return screen
+
+
+def figure(pattern: str, text: str) -> str | None:
+    found = re.search(pattern, text)
+    return found.group(1) if found else None
+
+
+def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
+    from tui.emulator.process import start_emulator
+
+    emulator = start_emulator(tmp_path / "emulator", port=0, extra_args=["--step-delay", "0.3"])
+    gate = UploadGate(emulator.url).start()
+    try:
+        env = {
+            "TUNEDECK_BACKEND": "vertex-local",
+            "TUNEDECK_CONFIG_DIR": str(tmp_path / "config"),
+            "TUNEDECK_LOCAL_URL": gate.url,
+            "TUNEDECK_EMULATOR_API_KEY": emulator.api_key,
+            "TERM": "xterm-256color",
+        }
+        term = terminal([*tunedeck_command(tmp_path / "data"), "--backend", "vertex-local"], env)
+        port = gate.url.rsplit(":", 1)[1]
+        term.wait_for(f"Vertex AI · local emulator at 127.0.0.1:{port}")
+        term.wait_for("● reachable")
+
+        # Open the dataset by its path.
+        term.send("o")
+        term.type(str(TRAIN))
+        term.send("Enter")
+        screen = term.wait_for("Ready to tune")
+        assert "24 examples" in screen and "0 errors" in screen
+
+        # Configure: a name, 8 epochs, multiplier 3, the validation file. A burst of keys stays in its
+        # field; the base-model and adapter-size selects are crossed one key at a time, each move
+        # confirmed on screen (keys typed after Tab on a select, in the same read, are lost).
+        term.send("c")
+        term.wait_for("Tuning job")
+        term.wait_for("Ready to launch")
+        term.type("overfit-e2e")
+        term.send("Tab")  # to the base-model select
+        wait_until(term, lambda s: FIELD_FOCUSED not in s and "overfit-e2e" in s, "focus on the base model")
+        term.send("Tab")  # to Epochs
+        term.wait_for(FIELD_FOCUSED)
+        term.send("8", "Tab", "C-u", "3", "Tab")  # Epochs 8, the multiplier 3, on to the adapter-size select
+        screen = wait_until(term, lambda s: FIELD_FOCUSED not in s, "focus on the adapter size")
+        assert field_value(screen, "Epochs") == "8", screen
+        assert field_value(screen, "Value") == "3" or field_value(screen, "LR multiplier") == "3", screen
+        term.send("Tab")  # to Validation
+        term.wait_for(FIELD_FOCUSED)
+        term.type(str(VALIDATION))
+        term.send("Escape")
+        wait_until(term, lambda s: field_value(s, "Validation").endswith("overfit-validation.jsonl"), "the path")
+        term.wait_for("Ready to launch")
+
+        # Launch: the upload is held at the proxy until its progress has been seen.
+        term.send("C-l")
+        assert gate.held.wait(60), f"no upload reached the server; the screen was:\n{term.screen()}"
+        term.wait_for("Launching…")
+        gate.release()
+        term.wait_for("Launched overfit-e2e", timeout=60)
+
+        # The Monitor opens on the job; train and eval curves grow while it trains.
+        term.wait_for("loss per step", timeout=30)
+        term.wait_for("train loss", timeout=60)
+        term.wait_for("eval loss", timeout=60)
+        evals: list[str] = []
+        steps: list[int] = []
+        deadline = time.monotonic() + 240
+        screen = term.screen()
+        while "ACTIVE" not in screen:
+            assert time.monotonic() < deadline, f"the job did not finish; the screen was:\n{screen}"
+            text = pane_text(screen)
+            latest = figure(r"Eval loss latest ([\d.]+)", text)
+            if latest is not None and latest not in evals:
+                evals.append(latest)
+            done = figure(rf"(\d+)/{STEPS} steps", text)
+            if done is not None and (not steps or int(done) != steps[-1]):
+                steps.append(int(done))
+            time.sleep(0.2)
+            screen = term.screen()
+        assert len(evals) >= 2, f"the eval curve never grew while the job trained: {evals}"
+        assert any(0 < s < STEPS for s in steps) and steps == sorted(steps), f"steps seen: {steps}"
+        term.wait_for(f"{STEPS}/{STEPS} steps", timeout=30)
+
+        # The advice and the checkpoints are under the chart: move to the summary and scroll down.
+        term.send("Tab")
+        deadline = time.monotonic() + 60
+        text = pane_text(term.screen())
+        while "Relaunch with" not in text or "Checkpoints" not in text:
+            assert time.monotonic() < deadline, f"no advice to relaunch; the screen was:\n{term.screen()}"
+            term.send("End")
+            time.sleep(0.3)
+            text = pane_text(term.screen())
+        overfit_from = figure(r"overfitting from epoch (\d+)", text)
+        bottom = figure(r"Eval loss bottoms out at epoch (\d+)", text)
+        advised = figure(r"Relaunch with (\d+) epochs", text)
+        assert overfit_from and bottom and advised, f"the advice does not say overfitting: {text}"
+        assert advised == bottom and int(bottom) < int(overfit_from) <= EPOCHS, text
+
+        # The advice agrees with the checkpoints: one per epoch, the lowest eval loss at the advised epoch.
+        checkpoints = [
+            (int(epoch), int(step), float(value))
+            for epoch, step, value in re.findall(r"epoch (\d+) · step (\d+) · eval ([\d.]+)", text)
+        ]
+        assert [epoch for epoch, _, _ in checkpoints] == list(range(1, EPOCHS + 1)), text
+        lowest = min(checkpoints, key=lambda checkpoint: checkpoint[2])
+        assert lowest[0] == int(advised), f"lowest eval loss at epoch {lowest[0]}, advised {advised}: {text}"
+        assert checkpoints[-1][2] > lowest[2], "eval loss did not rise after its lowest point"
+
+        # Ask the tuned model in the Playground.
+        term.send("t")
+        term.wait_for("Prompt (ctrl+s sends)")
+        term.wait_for("Ready.")
+        term.type("code 431")
+        term.send("C-s")
+        term.wait_for("› code 431", timeout=30)
+        wait_until(term, lambda s: "waiting for the model" not in s, "an answer", timeout=60)
+        screen = term.screen()
+        assert "Code" in screen.split("› code 431", 1)[1], screen
+        assert "No answer" not in screen
+
+        term.send("C-q")
+        term.wait_for("tunedeck exited with 0", timeout=15)
+    finally:
+        gate.stop()
+        emulator.stop()
