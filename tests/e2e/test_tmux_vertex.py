@@ -137,6 +137,14 @@ def figure(pattern: str, text: str) -> str | None:
     return found.group(1) if found else None
 
 
+def checkpoints_of(text: str) -> list[tuple[int, int, float]]:
+    """The Monitor's checkpoint list: (epoch, step, eval loss) of each checkpoint that shows its eval loss."""
+    return [
+        (int(epoch), int(step), float(value))
+        for epoch, step, value in re.findall(r"epoch (\d+) · step (\d+) · eval ([\d.]+)", text)
+    ]
+
+
 def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
     from tui.emulator.process import start_emulator
 
@@ -214,12 +222,14 @@ def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
         assert any(0 < s < STEPS for s in steps) and steps == sorted(steps), f"steps seen: {steps}"
         term.wait_for(f"{STEPS}/{STEPS} steps", timeout=30)
 
-        # The advice and the checkpoints are under the chart: move to the summary and scroll down.
+        # The advice and the checkpoints are under the chart: move to the summary and scroll to its end,
+        # until the advice and every checkpoint's eval loss are there (the last curve read may come after
+        # the job's end).
         term.send("Tab")
         deadline = time.monotonic() + 60
         text = pane_text(term.screen())
-        while "Relaunch with" not in text or "Checkpoints" not in text:
-            assert time.monotonic() < deadline, f"no advice to relaunch; the screen was:\n{term.screen()}"
+        while "Relaunch with" not in text or len(checkpoints_of(text)) < EPOCHS:
+            assert time.monotonic() < deadline, f"no advice or checkpoints; the screen was:\n{term.screen()}"
             term.send("End")
             time.sleep(0.3)
             text = pane_text(term.screen())
@@ -230,11 +240,9 @@ def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
         assert advised == bottom and int(bottom) < int(overfit_from) <= EPOCHS, text
 
         # The advice agrees with the checkpoints: one per epoch, the lowest eval loss at the advised epoch.
-        checkpoints = [
-            (int(epoch), int(step), float(value))
-            for epoch, step, value in re.findall(r"epoch (\d+) · step (\d+) · eval ([\d.]+)", text)
-        ]
+        checkpoints = checkpoints_of(text)
         assert [epoch for epoch, _, _ in checkpoints] == list(range(1, EPOCHS + 1)), text
+        assert [step for _, step, _ in checkpoints] == [epoch * STEPS // EPOCHS for epoch in range(1, EPOCHS + 1)]
         lowest = min(checkpoints, key=lambda checkpoint: checkpoint[2])
         assert lowest[0] == int(advised), f"lowest eval loss at epoch {lowest[0]}, advised {advised}: {text}"
         assert checkpoints[-1][2] > lowest[2], "eval loss did not rise after its lowest point"
