@@ -5,7 +5,7 @@ against the checkpoints' eval losses, and ask the tuned model in the Playground.
 
 The emulator trains for real, with slowed steps so the curves can be seen growing. The app reaches it
 through a pass-through proxy that holds the dataset's upload until the test has seen it on screen, so
-the upload is observed however fast the machine is (the file is 1.4 KiB)."""
+the upload is observed however fast the machine is (the files are a few kB)."""
 
 from __future__ import annotations
 
@@ -32,15 +32,17 @@ FIELD_FOCUSED = "esc leave field"  # the tab bar's hint while a text field has t
 
 
 class UploadGate:
-    """A pass-through HTTP proxy in front of the emulator that holds each dataset upload (the `PUT`s of
-    a Cloud Storage resumable session) until `release()`. The session URL the emulator hands out
-    (`Location`) is rewritten to point back at the proxy. Runs its own event loop in a thread."""
+    """A pass-through HTTP proxy in front of the emulator that holds the dataset's upload: each `PUT` of a
+    Cloud Storage resumable session waits at the gate until let through. The session URL the emulator
+    hands out (`Location`) is rewritten to point back at the proxy. Runs its own event loop in a thread."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self.url = ""
-        self.held = threading.Event()  # an upload reached the proxy and waits
-        self._open = threading.Event()
+        self._gate = threading.Condition()
+        self._arrived = 0  # upload PUTs that reached the gate
+        self._allowed = 0  # ... that may go on
+        self._open = False
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -51,8 +53,28 @@ class UploadGate:
             raise RuntimeError("the upload gate did not start")
         return self
 
-    def release(self) -> None:
-        self._open.set()
+    def wait_arrived(self, count: int, timeout: float = 60.0) -> bool:
+        """Whether `count` upload PUTs have reached the gate within `timeout` seconds."""
+        with self._gate:
+            return self._gate.wait_for(lambda: self._arrived >= count, timeout)
+
+    def let_through(self, count: int = 1) -> None:
+        with self._gate:
+            self._allowed += count
+            self._gate.notify_all()
+
+    def open(self) -> None:
+        """Hold nothing from now on."""
+        with self._gate:
+            self._open = True
+            self._gate.notify_all()
+
+    def _pass(self) -> None:
+        with self._gate:
+            self._arrived += 1
+            number = self._arrived
+            self._gate.notify_all()
+            self._gate.wait_for(lambda: self._open or number <= self._allowed)
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -76,8 +98,7 @@ class UploadGate:
 
         body = await request.read()
         if request.method == "PUT" and request.path.startswith("/upload/storage/"):
-            self.held.set()
-            await asyncio.to_thread(self._open.wait)
+            await asyncio.to_thread(self._pass)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         async with self._session.request(
             request.method, self.upstream + request.path_qs, data=body, headers=headers, allow_redirects=False
@@ -93,7 +114,7 @@ class UploadGate:
             return reply
 
     def stop(self) -> None:
-        self._open.set()
+        self.open()
 
         async def close() -> None:
             await self._runner.cleanup()
@@ -192,11 +213,15 @@ def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
         wait_until(term, lambda s: field_value(s, "Validation").endswith("overfit-validation.jsonl"), "the path")
         term.wait_for("Ready to launch")
 
-        # Launch: the upload is held at the proxy until its progress has been seen.
+        # Launch. The training file's upload is held at the gate, then the validation file's: the
+        # upload is seen before it starts and part-way.
         term.send("C-l")
-        assert gate.held.wait(60), f"no upload reached the server; the screen was:\n{term.screen()}"
+        assert gate.wait_arrived(1), f"no upload reached the server; the screen was:\n{term.screen()}"
         term.wait_for("Launching…")
-        gate.release()
+        gate.let_through(1)
+        assert gate.wait_arrived(2), f"the validation file was not uploaded; the screen was:\n{term.screen()}"
+        term.wait_for("Launching…")
+        gate.open()
         term.wait_for("Launched overfit-e2e", timeout=60)
 
         # The Monitor opens on the job; train and eval curves grow while it trains.
