@@ -169,7 +169,7 @@ def checkpoints_of(text: str) -> list[tuple[int, int, float]]:
 def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
     from tui.emulator.process import start_emulator
 
-    emulator = start_emulator(tmp_path / "emulator", port=0, extra_args=["--step-delay", "0.3"])
+    emulator = start_emulator(tmp_path / "emulator", port=0, extra_args=["--step-delay", "0.4"])
     gate = UploadGate(emulator.url).start()
     try:
         env = {
