@@ -133,7 +133,7 @@ def one_round(tmux: Tmux, command: list[str], env: dict[str, str], path: Path) -
         session.send(str(path), literal=True)
         start = time.perf_counter()
         session.send("Enter")
-        session.wait_for(lambda screen: "examples ·" in screen and "warnings" in screen, OPEN_TIMEOUT_S)
+        session.wait_for(lambda screen: " example" in screen and " warning" in screen, OPEN_TIMEOUT_S)
         opened = time.perf_counter() - start
         time.sleep(1.0)  # let the last frames settle
         latencies = []

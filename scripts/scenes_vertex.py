@@ -1,5 +1,6 @@
 """Screenshot scenes of Vertex AI on the local emulator: the job form, the request it sends,
-and a finished job's train and eval curves with its checkpoints.
+a finished job's train and eval curves with its checkpoints, and one prompt sent to every
+checkpoint in the Playground.
 
 Runs on its own app with the `vertex-local` backend (`BACKEND`), on the emulator the other
 scene modules share.
@@ -59,4 +60,23 @@ async def vertex_monitor(app, pilot) -> str:
     return "vertex-monitor"
 
 
-SCENES = [vertex_configure, vertex_call, vertex_monitor]
+async def vertex_checkpoints(app, pilot) -> str:
+    """The Playground on that job: its checkpoints to pick from, one prompt's answers from each, side by side."""
+    job = _launched[-1]
+    await app.try_model(job)
+    await settle(app, pilot)
+    prompt = app.screen.query_one("#prompt")
+    prompt.text = "Classify the support ticket as billing, shipping, technical or account.\n" \
+                  "ticket: I was charged twice for the same order."
+    await pilot.pause(0.4)  # the format check runs shortly after typing stops
+    await pilot.press("ctrl+r")
+    deadline = time.monotonic() + 60
+    while app.screen.compared == 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError("waited 60 s for every checkpoint's answer")
+        await pilot.pause(0.1)
+    await settle(app, pilot)
+    return "vertex-checkpoints"
+
+
+SCENES = [vertex_configure, vertex_call, vertex_monitor, vertex_checkpoints]

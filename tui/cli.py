@@ -23,6 +23,7 @@ COMMANDS = {
     "jobs": "tui.commands.jobs",
     "try": "tui.commands.jobs",
     "doctor": "tui.commands.jobs",
+    "models": "tui.commands.models",
 }
 
 

@@ -75,6 +75,8 @@ def test_model_read_rename_delete(emulator):
     status, body = rest(emulator, "GET", model)
     assert status == 200 and body["name"] == model.partition("@")[0] and body["versionId"] == "1"
     assert [c["checkpointId"] for c in body["checkpoints"]] == ["1", "2"] and body["defaultCheckpointId"] == "2"
+    status, unmasked = rest(emulator, "PATCH", model.partition("@")[0], {"displayName": "colours"})
+    assert status == 400 and "updateMask" in unmasked["error"]["message"]  # the mask is required, as on Vertex
     status, renamed = rest(
         emulator, "PATCH", model.partition("@")[0] + "?updateMask=displayName", {"displayName": "colours"}
     )
@@ -82,6 +84,15 @@ def test_model_read_rename_delete(emulator):
     assert rest(emulator, "GET", model, version="v1")[1]["displayName"] == "colours"
     endpoint = job["tunedModel"]["endpoint"]
     assert rest(emulator, "GET", endpoint)[1]["deployedModels"][0]["checkpointId"] == "2"
+    status, refused = rest(emulator, "DELETE", model)  # still served: Vertex refuses
+    assert status == 400 and refused["error"]["status"] == "FAILED_PRECONDITION" and endpoint in refused["error"][
+        "message"]
+    for deployed in body["deployedModels"]:
+        status, refused = rest(emulator, "DELETE", deployed["endpoint"])  # a model is deployed there
+        assert status == 400 and refused["error"]["status"] == "FAILED_PRECONDITION"
+        assert rest(emulator, "POST", f"{deployed['endpoint']}:undeployModel",
+                    {"deployedModelId": deployed["deployedModelId"]})[0] == 200
+        assert rest(emulator, "DELETE", deployed["endpoint"])[0] == 200
     status, operation = rest(emulator, "DELETE", model)
     assert status == 200 and operation["done"] is True
     assert rest(emulator, "GET", model)[0] == 404
@@ -119,5 +130,25 @@ def test_undeploy_and_delete_endpoints_then_the_model(emulator):
     assert rest(emulator, "DELETE", first)[0] == 200
     assert rest(emulator, "GET", first)[0] == 404
     assert rest(emulator, "POST", f"{last}:generateContent", prompt)[0] == 200  # the other checkpoint still serves
+    assert rest(emulator, "DELETE", job["tunedModel"]["model"])[0] == 400  # `last` still serves it
+    last_id = rest(emulator, "GET", last)[1]["deployedModels"][0]["id"]
+    assert rest(emulator, "POST", f"{last}:undeployModel", {"deployedModelId": last_id})[0] == 200
+    assert rest(emulator, "DELETE", last)[0] == 200
     assert rest(emulator, "DELETE", job["tunedModel"]["model"])[0] == 200
     assert rest(emulator, "POST", f"{last}:generateContent", prompt)[0] == 404
+
+
+def test_models_list_pages_newest_first_with_their_endpoints(emulator):
+    first, second = _tuned(emulator, epochs=1), _tuned(emulator, epochs=2)
+    status, page = rest(emulator, "GET", f"{PARENT}/models?pageSize=1")
+    assert status == 200 and len(page["models"]) == 1 and page["nextPageToken"]
+    status, rest_of = rest(emulator, "GET", f"{PARENT}/models?pageSize=1&pageToken={page['nextPageToken']}")
+    assert status == 200 and "nextPageToken" not in rest_of
+    names = [m["name"] for m in page["models"] + rest_of["models"]]
+    assert names == [j["tunedModel"]["model"].partition("@")[0] for j in (second, first)]
+    listed = page["models"][0]
+    assert {d["endpoint"] for d in listed["deployedModels"]} == {c["endpoint"] for c in
+                                                                  second["tunedModel"]["checkpoints"]}
+    assert all(d["deployedModelId"] for d in listed["deployedModels"])
+    assert rest(emulator, "GET", f"{PARENT}/models?pageSize=0")[0] == 400
+    assert rest(emulator, "GET", "projects/other/locations/us-central1/models")[1] == {"models": []}

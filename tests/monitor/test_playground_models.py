@@ -61,6 +61,9 @@ async def test_try_the_model_checks_the_format_and_keeps_history(settings, manag
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, PlaygroundScreen) and screen.model_job.name == job.name
+        # A Gemini API model has no checkpoints: no list to pick from, no comparison key.
+        assert not screen.query_one("#checkpoint-list").display and not screen.query_one("#system-note").display
+        assert "Compare checkpoints" not in [command.title for command in app.get_system_commands(screen)]
         await wait_for(
             pilot, lambda: "ticket:" in str(screen.query_one("#format-note").render()), what="the dataset's format"
         )

@@ -157,7 +157,7 @@ async def test_rename_and_delete_the_tuned_model(backend, emulator):
     done, _polls = await watch(backend, job)
     renamed = await backend.rename(done.name, "tickets v2")
     assert renamed.display_name == "tickets v2"
-    model = await backend.models.model_of(done)
+    model = await backend.models.model_of(done.name)
     status, body = (lambda r: (r.status, r.json()))(
         call(emulator.url, "GET", f"/v1beta1/{model.split('@')[0]}", token=emulator.api_key))
     assert status == 200 and body["displayName"] == "tickets v2"

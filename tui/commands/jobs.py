@@ -10,8 +10,6 @@ such job; 6 the history database is locked, damaged or full; 130 interrupted. Wi
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import sys
 from pathlib import Path
 
@@ -20,17 +18,19 @@ from tui.commands.reporting import (
     EXIT_BACKEND,
     EXIT_CODES,
     EXIT_HISTORY,
-    EXIT_NOT_FOUND,
     EXIT_OK,
-    EXIT_REFUSED,
     EXIT_USAGE,
     fail,
     note,
     setting_problem,
 )
+from tui.commands.running import DatasetProblem as _DatasetProblem
+from tui.commands.running import dump as _dump
+from tui.commands.running import handler as _handler
+from tui.commands.running import known as _known
+from tui.commands.running import open_manager as _open
 
 FORMATS = ["jsonl", "json", "csv", "tsv", "vertex", "chat"]
-CHOICES = ("protocol", "server", "project", "location", "bucket")  # global options that pick where to tune
 
 
 def register(subparsers) -> None:
@@ -124,89 +124,6 @@ def register(subparsers) -> None:
     )
     doctor.add_argument("--json", action="store_true", help="print JSON")
     doctor.set_defaults(handler=_handler(_doctor))
-
-
-def _handler(command):
-    def run(args) -> int:
-        from tui.config import ConfigError, load_settings
-        from tui.jobs.errors import BackendError, ErrorKind, LaunchRefused
-        from tui.jobs.history import HistoryError
-
-        try:
-            settings = load_settings(data_dir=args.data_dir, backend=args.backend,
-                                     **{key: getattr(args, key, None) for key in CHOICES})
-            return asyncio.run(command(args, settings))
-        except ConfigError as exc:
-            return fail(args, str(exc), EXIT_USAGE, kind="config")
-        except LaunchRefused as exc:
-            return fail(
-                args,
-                f"not launched: {exc}",
-                EXIT_REFUSED,
-                kind="dataset-errors",
-                hint="`--force` submits anyway, leaving out the records with errors",
-            )
-        except BackendError as exc:
-            code = EXIT_NOT_FOUND if exc.kind is ErrorKind.NOT_FOUND else EXIT_BACKEND
-            if getattr(args, "json", False):
-                return fail(args, exc.message, code, hint=exc.next_step, kind=str(exc.kind), status=exc.status)
-            return fail(args, str(exc), code)
-        except HistoryError as exc:
-            return fail(args, exc.message, EXIT_HISTORY, hint=exc.fix, kind="history", path=exc.path)
-        except _DatasetProblem as exc:
-            return fail(args, str(exc), EXIT_USAGE, kind="unreadable-dataset")
-        except KeyboardInterrupt:
-            if getattr(args, "watch", False) or getattr(args, "action", None) == "watch":
-                job_id = getattr(args, "watched", None) or getattr(args, "id", "ID")
-                print(
-                    f"\nstopped watching; the job keeps training (`tunedeck jobs watch {job_id}` to follow it again)",
-                    file=sys.stderr,
-                )
-            return 130
-
-    return run
-
-
-class _DatasetProblem(Exception):
-    """The dataset could not be read at all."""
-
-
-def _dump(value) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))
-
-
-def _full_name(job_id: str) -> str:
-    return job_id if job_id.startswith("tunedModels/") else f"tunedModels/{job_id}"
-
-
-def _resolve(manager, job_id: str) -> str:
-    """A job's full name from what was typed: a full name, or an id (a tuned model id, a Vertex job's number)."""
-    if "/" in job_id:
-        return job_id
-    for job in manager.jobs:
-        if job.id == job_id:
-            return job.name
-    place = getattr(manager.backend, "place", None)  # Vertex: projects/P/locations/L/tuningJobs/ID
-    return f"{place.parent}/tuningJobs/{job_id}" if place is not None else _full_name(job_id)
-
-
-async def _known(manager, job_id: str) -> str:
-    """`_resolve`, after listing the backend when the job is not in local history."""
-    name = _resolve(manager, job_id)
-    if manager.job(name) is None:
-        await manager.refresh()
-        name = _resolve(manager, job_id)
-    return name
-
-
-async def _open(settings, args=None):
-    """A manager for one command; a history file that cannot be used is said once, and memory stands in."""
-    from tui.jobs.service import open_manager
-
-    manager = await open_manager(settings, background=False)
-    if manager.history_problem is not None and args is not None:
-        note(args, f"{manager.history_problem}; showing what the backend knows")
-    return manager
 
 
 async def _tune(args, settings) -> int:
@@ -391,8 +308,9 @@ async def _jobs(args, settings) -> int:
         elif action == "watch":
             return await follow(manager, name, args.json)
         elif action == "cancel":
-            job = await manager.cancel(name)
-            _dump(job_json(job)) if args.json else print(f"cancelled {job.name}; {text.outcome(job).split('; ', 1)[1]}")
+            from tui.commands.cancelling import cancel
+
+            return await cancel(args, manager, name)
         elif action == "delete":
             await manager.delete(name)
             _dump({"deleted": name}) if args.json else print(f"deleted {name}")

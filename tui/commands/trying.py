@@ -2,7 +2,9 @@
 
 The Playground's check: a prompt that lacks the dataset's preamble or markers, or orders the
 markers differently, is not sent (exit 3) unless `--force` is given; the findings go to
-stderr, or into the JSON error object with `--json`.
+stderr, or into the JSON error object with `--json`. A job tuned with its preamble as the
+system instruction gets that instruction with the prompt, as in training (the prompt then
+leaves the preamble out).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from tui.commands.reporting import EXIT_OK, EXIT_REFUSED, fail, note
 async def try_prompt(args, manager, model: str, target: str | None = None) -> int:
     """Check the prompt against `model`'s dataset, send it to `target` (default: `model`), print the answer."""
     target = target or model
-    findings = await format_findings(manager, model, args.prompt, args)
+    job = manager.job(model)
+    system = job.system_instruction if job is not None else None
+    findings = await format_findings(manager, model, args.prompt, args, system)
     if findings and not args.force:
         return fail(
             args,
@@ -29,16 +33,18 @@ async def try_prompt(args, manager, model: str, target: str | None = None) -> in
         )
     for finding in findings:
         note(args, f"sent anyway: {finding.message}")
-    answer = await manager.generate(target, args.prompt, args.temperature, args.max_output_tokens)
+    if system and not args.json:
+        note(args, f"sent with the system instruction {model} was tuned with: {system!r}")
+    answer = await manager.generate(target, args.prompt, args.temperature, args.max_output_tokens, system)
     if args.json:
-        print(json.dumps({"model": model, "target": target, "prompt": args.prompt, "text": answer}, indent=2,
-                         ensure_ascii=False))
+        shown = {"model": model, "target": target, "prompt": args.prompt, "system_instruction": system, "text": answer}
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         print(answer)
     return EXIT_OK
 
 
-async def format_findings(manager, model: str, prompt: str, args) -> list:
+async def format_findings(manager, model: str, prompt: str, args, system_instruction: str | None = None) -> list:
     """Warnings for `prompt` against the preamble and markers of the dataset `model` was tuned on."""
     job = manager.job(model)
     if job is None or not job.dataset_path:
@@ -57,4 +63,4 @@ async def format_findings(manager, model: str, prompt: str, args) -> list:
     except Exception as exc:  # noqa: BLE001 - an unreadable dataset only skips the check
         note(args, f"could not read {path} to check the prompt's format ({exc})")
         return []
-    return found.check_prompt(prompt)
+    return found.check_prompt(prompt, system_instruction)

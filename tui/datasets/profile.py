@@ -92,10 +92,20 @@ class FormatProfile:
             return text.lstrip().startswith(self.preamble)
         return first_line(text) == self.preamble or text.strip() == self.preamble
 
-    def check_prompt(self, prompt: str) -> list[Finding]:
-        """Warnings for a prompt that lacks the preamble or markers, or orders markers differently."""
+    def check_prompt(self, prompt: str, system_instruction: str | None = None) -> list[Finding]:
+        """Warnings for a prompt that lacks the preamble or markers, or orders markers differently.
+
+        With `system_instruction` (the preamble a model was tuned with as its system
+        instruction, sent with every prompt) the prompt must not start with it again.
+        """
         findings = []
-        if not self.has_preamble(prompt):
+        if system_instruction:
+            if first_line(prompt) == system_instruction.strip():
+                findings.append(Finding(
+                    rule="repeated-preamble", severity=Severity.WARNING,
+                    message="the prompt starts with the preamble, which is sent as the system instruction already",
+                    hint="leave the preamble line out, as the training inputs did"))
+        elif not self.has_preamble(prompt):
             where = "followed by the rest on the same line" if self.preamble_inline else "on its own line"
             findings.append(Finding(
                 rule="missing-preamble", severity=Severity.WARNING,

@@ -106,9 +106,17 @@ class TuningBackend(Protocol):
     async def base_models(self) -> list[BaseModelInfo]: ...
 
     async def generate(
-        self, target: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None
+        self,
+        target: str,
+        prompt: str,
+        temperature: float | None = None,
+        max_output_tokens: int | None = None,
+        system_instruction: str | None = None,
     ) -> str:
-        """Call a tuned model (its endpoint or name), a checkpoint's endpoint, or a base model."""
+        """Call a tuned model (its endpoint or name), a checkpoint's endpoint, or a base model.
+
+        `system_instruction` is the one the model was tuned with (`Job.system_instruction`).
+        """
         ...
 
     async def close(self) -> None: ...

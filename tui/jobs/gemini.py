@@ -371,13 +371,24 @@ class GeminiBackend:
         return await self._guard(collect())
 
     async def generate(
-        self, target: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None
+        self,
+        target: str,
+        prompt: str,
+        temperature: float | None = None,
+        max_output_tokens: int | None = None,
+        system_instruction: str | None = None,
     ) -> str:
+        """Call a tuned model or a base model. Tuned models refuse `systemInstruction`, so a system
+        instruction goes first in the prompt, on a line of its own, as a preamble of the training inputs."""
         config: dict[str, Any] = {}
         if temperature is not None:
             config["temperature"] = temperature
         if max_output_tokens is not None:
             config["max_output_tokens"] = max_output_tokens
+        if system_instruction and target.startswith("tunedModels/"):
+            prompt = f"{system_instruction}\n{prompt}"
+        elif system_instruction:
+            config["system_instruction"] = system_instruction
         response = await self._guard(
             self._client.aio.models.generate_content(model=target, contents=prompt, config=config or None)
         )

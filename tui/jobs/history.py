@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS curve_points (
 # Columns added to `jobs` after its first release: (name, SQL type).
 _ADDED = (
     ("sub_state", "TEXT"), ("endpoint", "TEXT"), ("checkpoints", "TEXT"), ("data_stats", "TEXT"),
-    ("validation_examples", "INTEGER"), ("dataset_uri", "TEXT"),
+    ("validation_examples", "INTEGER"), ("dataset_uri", "TEXT"), ("system_instruction", "TEXT"),
 )
 
 _TIMES = ("created", "updated", "started", "completed", "last_polled")
@@ -201,6 +201,7 @@ class History:
                 job.sub_state, job.endpoint,
                 _CHECKPOINTS.dump_json(job.checkpoints).decode() if job.checkpoints else None,
                 job.data_stats.model_dump_json() if job.data_stats else None, job.validation_examples, job.dataset_uri,
+                job.system_instruction,
             )
             updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[2:])
             self._db.execute(
@@ -284,6 +285,7 @@ class History:
             data_stats=DataStats.model_validate_json(data["data_stats"]) if data["data_stats"] else None,
             validation_examples=data["validation_examples"],
             dataset_uri=data["dataset_uri"],
+            system_instruction=data["system_instruction"],
             created=_dt(data["created"]),
             updated=_dt(data["updated"]),
             started=_dt(data["started"]),

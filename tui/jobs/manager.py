@@ -291,10 +291,18 @@ class JobManager:
         return await self._call(self.backend.base_models)
 
     async def generate(
-        self, target: str, prompt: str, temperature: float | None = None, max_output_tokens: int | None = None
+        self,
+        target: str,
+        prompt: str,
+        temperature: float | None = None,
+        max_output_tokens: int | None = None,
+        system_instruction: str | None = None,
     ) -> str:
-        """Call a tuned model's endpoint (or a checkpoint's, or a base model)."""
-        return await self._call(lambda: self.backend.generate(target, prompt, temperature, max_output_tokens))
+        """Call a tuned model's endpoint (or a checkpoint's, or a base model), with the system instruction
+        the model was tuned with when it has one."""
+        return await self._call(
+            lambda: self.backend.generate(target, prompt, temperature, max_output_tokens, system_instruction)
+        )
 
     async def check(self) -> Health:
         """Is the backend reachable, and does it offer a tunable base model?"""

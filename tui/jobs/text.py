@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tui.jobs.curve import epoch_means, suggest_epochs
-from tui.models import EVAL_LOSS, Job, JobState
+from tui.models import EVAL_LOSS, Checkpoint, Job, JobState
 
 BAR_FULL, BAR_EMPTY = "█", "░"
 
@@ -134,6 +134,24 @@ def data_stats(job: Job) -> str | None:
     return ", ".join(parts) or None
 
 
+def checkpoint_label(checkpoint: Checkpoint, evals: dict[int, float]) -> str:
+    """`epoch 1 · step 20 · eval 0.412`: where the checkpoint was saved and the eval loss at that step.
+
+    `evals` maps steps to eval loss (`eval_losses(job)`).
+    """
+    words = [f"epoch {checkpoint.epoch}" if checkpoint.epoch is not None else checkpoint.checkpoint_id]
+    if checkpoint.step is not None:
+        words.append(f"step {checkpoint.step}")
+        if checkpoint.step in evals:
+            words.append(f"eval {evals[checkpoint.step]:.3f}")
+    return " · ".join(words)
+
+
+def eval_losses(job: Job) -> dict[int, float]:
+    """The job's eval loss by step."""
+    return {point.step: point.value for point in job.curve(EVAL_LOSS)}
+
+
 def vertex_lines(job: Job) -> list[tuple[str, str]]:
     """The lines only some backends fill: sub-state, uploads, validation, data stats, endpoint, checkpoints."""
     lines = []
@@ -150,6 +168,8 @@ def vertex_lines(job: Job) -> list[tuple[str, str]]:
     curves = [f"{name} {len(points)}" for name, points in job.curves.items() if points]
     if len(curves) > 1:
         lines.append(("curve points", ", ".join(curves)))
+    if job.system_instruction:
+        lines.append(("system instruction", job.system_instruction))
     if job.endpoint:
         lines.append(("endpoint", job.endpoint))
     for checkpoint in job.checkpoints:

@@ -1,5 +1,9 @@
 """The Monitor's job actions: cancel, delete, relaunch, try, refresh and export as CSV.
 
+On Vertex AI, cancelling first says what it means (best effort, the bill, what remains:
+`tui.jobs.cancel_notice`), and deleting removes the job's tuned model and the endpoints
+serving it (planned and confirmed: `tui.screens.model_delete`); the job's record stays.
+
 `JobActions` is the typed base of `MonitorScreen`: what the actions need from the screen
 (`selected_job`, `manager`, `suggestion()`) is declared here, abstract, so the type checker
 holds the screen to it. Destructive actions ask first; a failed action is reported by the
@@ -15,10 +19,14 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from tui.jobs.cancel_notice import cancel_notice_for
+from tui.jobs.library import registry_of
 from tui.messages import Relaunch, TryModel
 from tui.models import TRAIN_LOSS, Job
 from tui.screens.base import AppScreen
 from tui.screens.dialogs import ConfirmDialog
+from tui.screens.model_delete import delete_with_confirmation
+from tui.screens.monitor_dialogs import DetailsDialog
 from tui.screens.monitor_format import CANCEL_WARNING, job_title
 from tui.widgets.monitor_job_table import JobTable
 
@@ -75,23 +83,41 @@ class JobActions(AppScreen[None]):
                 f"{job_title(job)} has already ended ({job.state.value}); nothing to cancel.", severity="warning"
             )
             return
+        notice = cancel_notice_for(job, self._price())
+
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._cancel(manager, job.name)
+                self._cancel(manager, job.name, vertex=notice is not None)
 
-        dialog = ConfirmDialog(f"Cancel {job_title(job)}?", CANCEL_WARNING, confirm_label="Cancel job", danger=True)
+        if notice is None:  # the Gemini API: the tuning guide's warning
+            dialog = ConfirmDialog(f"Cancel {job_title(job)}?", CANCEL_WARNING, confirm_label="Cancel job", danger=True)
+        else:
+            dialog = DetailsDialog(f"Cancel {job_title(job)} on Vertex AI?", notice.lines(), confirm_label="Cancel job")
         self.app.push_screen(dialog, confirmed)
 
+    def _price(self) -> float | None:
+        """The user's price per million training tokens, when the settings carry one."""
+        price = getattr(self.app.settings, "training_price_per_million_tokens", None)
+        return float(price) if isinstance(price, (int, float)) else None
+
     @work(group="cancel", exit_on_error=False)
-    async def _cancel(self, manager: JobManager, name: str) -> None:
-        await manager.cancel(name)
-        self.notify("Cancel requested. The job stops at its next step.")
+    async def _cancel(self, manager: JobManager, name: str, vertex: bool = False) -> None:
+        job = await manager.cancel(name)
+        if vertex:
+            self.notify(f"Cancel requested ({job.state.value} now). Vertex AI cancels on a best-effort basis: "
+                        "the job may still finish; its state will say.", timeout=10)
+        else:
+            self.notify("Cancel requested. The job stops at its next step.")
 
     def action_delete_job(self) -> None:
         chosen = self._require_job()
         if chosen is None:
             return
         job, manager = chosen
+        if registry_of(manager) is not None:  # Vertex AI: the model and its endpoints, planned and confirmed
+            self._delete_registered(manager, job)
+            return
+
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._delete(manager, job.name)
@@ -99,6 +125,18 @@ class JobActions(AppScreen[None]):
         detail = f"The tuned model {job.name} is removed from the backend. This cannot be undone."
         dialog = ConfirmDialog(f"Delete {job_title(job)}?", detail, confirm_label="Delete", danger=True)
         self.app.push_screen(dialog, confirmed)
+
+    @work(group="delete", exit_on_error=False)
+    async def _delete_registered(self, manager: JobManager, job: Job) -> None:
+        registry = registry_of(manager)
+        if registry is None:
+            return
+
+        def status(text: str, error: bool) -> None:
+            if error:
+                self.notify(text, severity="error", timeout=30)
+
+        await delete_with_confirmation(self, registry, job.name, job_title(job), status)
 
     @work(group="delete", exit_on_error=False)
     async def _delete(self, manager: JobManager, name: str) -> None:

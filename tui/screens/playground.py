@@ -2,13 +2,15 @@
 
 Before a prompt is sent it is checked against the format of the dataset the model was
 tuned on (same preamble, same markers in the same order): a tuned model learned that
-pattern, and a prompt that breaks it gets worse answers. Each model keeps a short history
-of prompts and answers across sessions.
+pattern, and a prompt that breaks it gets worse answers. A model tuned with a system
+instruction gets it with every prompt, as in training. A prompt can go to the tuned model
+or to one of its checkpoints, or to every checkpoint at once with the answers side by side
+(`playground_checkpoints`). Each model keeps a short history of prompts and answers across
+sessions.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -20,27 +22,27 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Static, Te
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from tui.jobs.events import CurvePointsAdded, Event, JobProgress, JobRemoved
-from tui.jobs.playground_history import Exchange, PlaygroundHistory
+from tui.jobs.playground_history import Exchange
 from tui.models import Job, JobState
-from tui.screens.base import AppScreen
 from tui.screens.monitor_format import job_title
-from tui.screens.playground_format import finding_text, format_hint, model_note
+from tui.screens.playground_checkpoints import PlaygroundCheckpoints
+from tui.screens.playground_format import MODEL_TARGET, Target, finding_text, format_hint, model_note, system_note
 from tui.widgets.fields import FieldInput, PromptArea
 from tui.widgets.playground_transcript import Transcript
 
 if TYPE_CHECKING:
     from tui.datasets.profile import FormatProfile
-    from tui.jobs.manager import JobManager
 
 CHECK_DELAY_S = 0.3  # check the prompt this long after the last key press
+SHORT_ROWS = 32  # below this many rows the notes take a line each and the prompt gets smaller
 SETTING_RULES = {
     "temperature": "Temperature must be a number from 0 to 2",
     "max-tokens": "Max output tokens must be a whole number from 1 to 8192",
 }
 
 
-class PlaygroundScreen(AppScreen[None]):
-    """Pick a tuned model, type a prompt, read the answer."""
+class PlaygroundScreen(PlaygroundCheckpoints):
+    """Pick a tuned model (or one of its checkpoints), type a prompt, read the answer."""
 
     CSS_PATH = "playground.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -52,7 +54,21 @@ class PlaygroundScreen(AppScreen[None]):
             tooltip="Forget this model's prompts and answers",
             id="playground.clear",
         ),
+        Binding(
+            "ctrl+r",
+            "compare",
+            "Compare checkpoints",
+            tooltip="Send the prompt to every checkpoint and show the answers side by side",
+            id="playground.compare",
+        ),
         Binding("ctrl+o", "focus_models", "Models", tooltip="Focus the list of tuned models", id="playground.models"),
+        Binding(
+            "ctrl+g",
+            "focus_checkpoints",
+            "Checkpoints",
+            tooltip="Pick what answers: the tuned model or one of its checkpoints",
+            id="playground.checkpoints",
+        ),
         Binding(
             "escape",
             "focus_models",
@@ -71,15 +87,8 @@ class PlaygroundScreen(AppScreen[None]):
         self._findings: list[str] = []
         self._warned_for: str | None = None  # a prompt the user was warned about once
         self._pending: str | None = None
+        self._shown: str | None = None  # the model whose transcript is shown
         self.answers = 0  # answers received (tests read it)
-
-    @property
-    def manager(self) -> JobManager | None:
-        return self.app.manager
-
-    @property
-    def history(self) -> PlaygroundHistory:
-        return PlaygroundHistory(Path(self.app.settings.data_dir) / "playground.sqlite3")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -87,9 +96,12 @@ class PlaygroundScreen(AppScreen[None]):
             with Vertical(id="models-pane"):
                 yield Static("Tuned models", classes="section-title")
                 yield OptionList(id="model-list")
+                yield Static("Checkpoints", id="checkpoint-title", classes="section-title")
+                yield OptionList(id="checkpoint-list")
             with Vertical(id="chat-pane"):
                 yield Static("", id="model-heading", classes="section-title")
                 yield Static("", id="model-note")
+                yield Static("", id="system-note", classes="muted")
                 yield Static("", id="format-note", classes="muted")
                 yield Transcript(id="transcript")
                 with Horizontal(id="settings-row"):
@@ -103,13 +115,16 @@ class PlaygroundScreen(AppScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#prompt", TextArea).border_title = "Prompt (ctrl+s sends)"
         self.app.job_events.subscribe(self, self._on_job_event)
         if self.manager is not None:
             self._fill_models()
         else:
             self.app.manager_ready.subscribe(self, lambda _manager: self._fill_models())
         self._show_model()
+
+    def on_resize(self, event) -> None:
+        # On a short terminal (80×24) the transcript keeps room for a comparison's answers.
+        self.set_class(event.size.height < SHORT_ROWS, "-short")
 
     # -- public -------------------------------------------------------------------------
 
@@ -182,17 +197,27 @@ class PlaygroundScreen(AppScreen[None]):
         heading = self.query_one("#model-heading", Static)
         note = self.query_one("#model-note", Static)
         transcript = self.query_one(Transcript)
+        system = self.query_one("#system-note", Static)
+        fresh = job is None or job.name != self._shown  # another model: its own target, history and profile
+        if fresh:
+            self._target = MODEL_TARGET
+        self._fill_targets(job)
+        self._shown = job.name if job is not None else None
         if job is None:
             heading.update("No tuned model selected")
             note.update("Tuned models appear here once a job is launched (Configure, key 2).")
             self.query_one("#format-note", Static).update("")
+            system.display = False
             transcript.show([])
             return
         heading.update(f"{job_title(job)}  [$text-muted]{job.name}[/]")
         text, usable = model_note(job)
         note.update(text)
         note.set_class(not usable or job.state is JobState.CANCELLED, "warning-text")
-        self._load_model_context(job)
+        system.update(system_note(job))
+        system.display = bool(job.system_instruction)
+        if fresh:  # an update of the same model keeps its transcript (an answer may be on its way)
+            self._load_model_context(job)
 
     @work(thread=True, exclusive=True, group="playground-model", exit_on_error=False)
     def _load_model_context(self, job: Job) -> None:
@@ -225,7 +250,8 @@ class PlaygroundScreen(AppScreen[None]):
         if profile is None:
             note.update(problem)
         else:
-            note.update(format_hint(profile))
+            job = self.model_job
+            note.update(format_hint(profile, job.system_instruction if job is not None else None))
         self._check_prompt()
 
     # -- the prompt --------------------------------------------------------------------------
@@ -240,8 +266,11 @@ class PlaygroundScreen(AppScreen[None]):
         job = self.model_job
         prompt = self.query_one("#prompt", TextArea).text
         profile = self._profiles.get(job.dataset_path) if job and job.dataset_path else None
+        system = job.system_instruction if job is not None else None
         findings = (
-            [finding_text(f) for f in profile.check_prompt(prompt)] if profile is not None and prompt.strip() else []
+            [finding_text(f) for f in profile.check_prompt(prompt, system)]
+            if profile is not None and prompt.strip()
+            else []
         )
         self._findings = findings
         check = self.query_one("#prompt-check", Static)
@@ -279,35 +308,46 @@ class PlaygroundScreen(AppScreen[None]):
             int(tokens.value) if tokens.value.strip() else None,
         )
 
-    def action_send(self) -> None:
+    def _ready(self, key: str) -> tuple[Job, str, float | None, int | None] | None:
+        """(model, prompt, temperature, max output tokens) when the prompt can be sent, else say why not.
+
+        A prompt that breaks the training format is held back once with a warning; pressing
+        `key` again sends it anyway.
+        """
         job = self.model_job
         prompt = self.query_one("#prompt", TextArea).text
         if job is None or self.manager is None:
             self.notify("Pick a tuned model first (ctrl+o).", severity="warning")
-            return
+            return None
         text, usable = model_note(job)
         if not usable:
             self.notify(text, severity="warning", timeout=8)
-            return
+            return None
         if not prompt.strip():
             self.notify("Type a prompt first.", severity="warning")
-            return
+            return None
         settings = self._settings()
         if settings is None:
-            return
+            return None
         if self._check_prompt() and self._warned_for != prompt:
             self._warned_for = prompt
             self.notify(
                 "This prompt does not follow the training format (see the warnings under it). "
-                "Fix it, or press ctrl+s again to send it anyway.",
+                f"Fix it, or press {key} again to send it anyway.",
                 severity="warning",
                 timeout=8,
             )
-            return
-        self._send(job, prompt, *settings)
+            return None
+        return job, prompt, *settings
+
+    def action_send(self) -> None:
+        ready = self._ready("ctrl+s")
+        target = self.target
+        if ready is not None and target is not None:
+            self._send(target, *ready)
 
     def worker_failed(self, group: str, error: BaseException) -> None:
-        if group == "playground-send":
+        if group in ("playground-send", "playground-compare"):
             self.query_one(Transcript).failed(f"No answer: {error}")  # where the user is looking
         elif group == "playground-store":  # losing history must not lose the answer
             self.notify(f"Could not save the playground history: {error}", severity="warning")
@@ -315,15 +355,17 @@ class PlaygroundScreen(AppScreen[None]):
             super().worker_failed(group, error)
 
     @work(exclusive=True, group="playground-send", exit_on_error=False)
-    async def _send(self, job: Job, prompt: str, temperature: float | None, max_tokens: int | None) -> None:
+    async def _send(
+        self, target: Target, job: Job, prompt: str, temperature: float | None, max_tokens: int | None
+    ) -> None:
         if self.manager is None:
             return
         model = job.name
+        label = target.label if target.checkpoint else None
         transcript = self.query_one(Transcript)
-        transcript.waiting(prompt)
-        target = job.endpoint or job.name
-        answer = await self.manager.generate(target, prompt, temperature=temperature, max_output_tokens=max_tokens)
-        exchange = Exchange(model, prompt, answer, temperature, max_tokens)
+        transcript.waiting(prompt, label)
+        answer = await self.manager.generate(target.endpoint, prompt, temperature, max_tokens, job.system_instruction)
+        exchange = Exchange(model, prompt, answer, temperature, max_tokens, target=label)
         self.answers += 1
         if model == self._model:
             transcript.answered(exchange)

@@ -13,6 +13,7 @@ from textual.strip import Strip
 from textual.visual import Visual
 from textual.widget import Widget
 
+from tui.jobs.text import checkpoint_label, eval_losses
 from tui.models import EVAL_LOSS, TRAIN_LOSS, CurvePoint, Job, JobState
 from tui.screens.monitor_format import (
     CANCEL_WARNING,
@@ -108,16 +109,8 @@ def _markup(paragraph: Paragraph) -> str:
 
 def checkpoints_text(job: Job) -> str:
     """`epoch 1 · step 20 · eval 0.412`, one per checkpoint, with the eval loss at its step."""
-    evals = {point.step: point.value for point in job.curve(EVAL_LOSS)}
-    parts = []
-    for checkpoint in job.checkpoints:
-        words = [f"epoch {checkpoint.epoch}" if checkpoint.epoch is not None else checkpoint.checkpoint_id]
-        if checkpoint.step is not None:
-            words.append(f"step {checkpoint.step}")
-            if checkpoint.step in evals:
-                words.append(f"eval {evals[checkpoint.step]:.3f}")
-        parts.append(" · ".join(words))
-    return escape("; ".join(parts))
+    evals = eval_losses(job)
+    return escape("; ".join(checkpoint_label(checkpoint, evals) for checkpoint in job.checkpoints))
 
 
 def summary_markup(job: Job, suggestion: Suggestion | None, now: datetime | None) -> str:

@@ -2,11 +2,13 @@
 
 Each checkpoint of a tuned model is deployed to its own endpoint and answers with that
 checkpoint's weights; the model's endpoint is its default (last) checkpoint's. A Model can be
-read, renamed (`displayName`, `description`, `labels`) and deleted: its endpoints then
-answer 404. An endpoint can be read, undeployed (`:undeployModel`; it then answers 400
-FAILED_PRECONDITION) and deleted. Deletes and undeploys answer an operation that is already
-done (`GET operations/{id}` reads it again). Base models (`publishers/google/models/...`)
-do not generate here.
+listed (`GET models`, paged), read, renamed (`PATCH` with the required `updateMask`:
+`displayName`, `description`, `labels`) and deleted. As on Vertex AI, a model cannot be
+deleted while an endpoint serves it, nor an endpoint while a model is deployed on it (400
+FAILED_PRECONDITION naming what is in the way): undeploy (`:undeployModel`; the endpoint then
+answers generateContent with 400 FAILED_PRECONDITION), delete the endpoints, then the model.
+Deletes and undeploys answer an operation that is already done (`GET operations/{id}` reads
+it again). Base models (`publishers/google/models/...`) do not generate here.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tui.emulator.wire import ApiError, failed_precondition, invalid, not_found,
 ENDPOINT = "{endpoint:" + DIGITS + "}"
 MODEL = "{model:" + DIGITS + r"(?:@[0-9]+)?}"
 MAX_PROMPT_CHARS = 500_000
+DEFAULT_PAGE, MAX_PAGE = 100, 1000
 
 
 def _endpoint(request: web.Request) -> tuple[dict[str, Any], dict[str, Any], str]:
@@ -104,7 +107,8 @@ def model_json(model: dict[str, Any], endpoints: list[dict[str, Any]]) -> dict[s
         "versionUpdateTime": model["update_time"],
         "baseModelSource": {"genieSource": {"baseModelUri": model["base_model"]}},
         "deployedModels": [
-            {"endpoint": f"{parent}/endpoints/{by_checkpoint[c['checkpointId']]}", "checkpointId": c["checkpointId"]}
+            {"endpoint": f"{parent}/endpoints/{by_checkpoint[c['checkpointId']]}",
+             "deployedModelId": by_checkpoint[c["checkpointId"]], "checkpointId": c["checkpointId"]}
             for c in model["checkpoints"]
             if c["checkpointId"] in by_checkpoint
         ],
@@ -131,10 +135,42 @@ async def get_model(request: web.Request) -> web.Response:
     return json_body(model_json(model, request.app[VERTEX].db.endpoints_of(model["id"])))
 
 
+async def list_models(request: web.Request) -> web.Response:
+    """`GET models?pageSize=&pageToken=`: the models of a project and location, newest first."""
+    project, location, _parent = parent_of(request)
+    db = request.app[VERTEX].db
+    size = page_size(request.query.get("pageSize"))
+    start = page_start(request.query.get("pageToken"))
+    rows = db.models(project, location)
+    page = rows[start : start + size]
+    body: dict[str, Any] = {"models": [model_json(m, db.endpoints_of(m["id"])) for m in page]}
+    if start + size < len(rows):
+        body["nextPageToken"] = str(start + size)
+    return json_body(body)
+
+
+def page_size(text: str | None) -> int:
+    if not text:
+        return DEFAULT_PAGE
+    if not text.isdigit() or int(text) < 1:
+        raise invalid("pageSize", f"must be a positive number, not {text!r}")
+    return min(int(text), MAX_PAGE)
+
+
+def page_start(token: str | None) -> int:
+    if not token:
+        return 0
+    if not token.isdigit():
+        raise invalid("pageToken", "is not a token this server gave out; start again without it")
+    return int(token)
+
+
 async def patch_model(request: web.Request) -> web.Response:
     model = _model(request)
     body = as_object(await read_body(request), "model")
-    mask = [p.strip() for p in request.query.get("updateMask", "").split(",") if p.strip()] or list(body)
+    mask = [p.strip() for p in request.query.get("updateMask", "").split(",") if p.strip()]
+    if not mask:
+        raise invalid("updateMask", "is required: name the fields to change, e.g. updateMask=displayName")
     changes: dict[str, Any] = {}
     for path in mask:
         key = {"display_name": "displayName"}.get(path, path)
@@ -158,6 +194,13 @@ async def patch_model(request: web.Request) -> web.Response:
 async def delete_model(request: web.Request) -> web.Response:
     model = _model(request)
     vertex = request.app[VERTEX]
+    parent = parent_of(request)[2]
+    serving = [f"{parent}/endpoints/{e['id']}" for e in vertex.db.endpoints_of(model["id"]) if e["deployed"]]
+    if serving:
+        raise failed_precondition(
+            f"Model {parent}/models/{model['id']} cannot be deleted: it is deployed at the following endpoints: "
+            f"{', '.join(serving)}. Undeploy it from them first."
+        )
     vertex.db.delete_model(model["id"])
     weights = request.app[STATE].weights
     for checkpoint in model["checkpoints"]:
@@ -202,7 +245,11 @@ async def undeploy_model(request: web.Request) -> web.Response:
 
 
 async def delete_endpoint(request: web.Request) -> web.Response:
-    row = _endpoint(request)[0]
+    row, _model_row, name = _endpoint(request)
+    if row["deployed"]:
+        raise failed_precondition(
+            f"Endpoint {name} cannot be deleted: it has a deployed model (id {row['id']}). Undeploy it first."
+        )
     request.app[VERTEX].db.delete_endpoint(row["id"])
     return json_body(done_operation(request, "DeleteOperationMetadata"))
 
@@ -241,6 +288,7 @@ def add_routes(app: web.Application) -> None:
         app.router.add_post(f"{prefix}/endpoints/{ENDPOINT}:streamGenerateContent", generate_content)
         app.router.add_post(prefix + "/publishers/google/models/{base:[^/:]+}:generateContent", base_generate)
         app.router.add_post(prefix + "/publishers/google/models/{base:[^/:]+}:streamGenerateContent", base_generate)
+        app.router.add_get(f"{prefix}/models", list_models)
         app.router.add_get(f"{prefix}/models/{MODEL}", get_model)
         app.router.add_patch(f"{prefix}/models/{MODEL}", patch_model)
         app.router.add_delete(f"{prefix}/models/{MODEL}", delete_model)

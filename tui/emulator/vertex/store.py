@@ -262,6 +262,14 @@ class VertexStore:
     def model(self, model_id: str) -> dict[str, Any] | None:
         return _decode(self.conn.execute("SELECT * FROM models WHERE id = ?", (model_id,)).fetchone())
 
+    def models(self, project: str, location: str) -> list[dict[str, Any]]:
+        """The models of a project and location, newest first."""
+        rows = self.conn.execute(
+            "SELECT * FROM models WHERE project = ? AND location = ? ORDER BY create_time DESC, id DESC",
+            (project, location),
+        )
+        return [r for r in (_decode(row) for row in rows) if r is not None]
+
     def update_model(self, model_id: str, **fields: Any) -> None:
         values = _encode(fields)
         assignments = ", ".join(f"{k} = ?" for k in values)

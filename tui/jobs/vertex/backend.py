@@ -93,7 +93,7 @@ class VertexBackend:
         # Series that are not there yet are looked for again once a minute on Google (jobs take
         # 15+ minutes); the local emulator makes them within a second or two of the job starting.
         self.curves = CurveReader(self.rest, API_VERSION, relist_s=RELIST_S if poll_policy is not None else 1.0)
-        self.models = TunedModels(self.rest, API_VERSION)
+        self.models = TunedModels(self.rest, API_VERSION, place.parent)
         self._bound: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
         self._bucket_ready = False
 
@@ -262,27 +262,30 @@ class VertexBackend:
     # -- the library -------------------------------------------------------------------------
 
     async def delete(self, name: str) -> None:
-        """Delete the job's tuned model and the endpoints serving it (the tuning job's record stays)."""
-        job = await self._get_plain(name) if "/tuningJobs/" in name else None
-        await self.models.delete(job, name)
+        """Delete the tuned model (`name`: the model, or the job that made it) and the endpoints serving it,
+        in order (see `models.TunedModels`); the tuning job's record stays."""
+        await self.models.delete(await self.models.plan_delete(name))
 
     async def rename(self, name: str, display_name: str) -> Job:
-        """Rename the tuned model (its display name); the tuning job keeps the name it was launched with."""
+        """Rename the tuned model of job `name` (its display name); the tuning job keeps the name it was
+        launched with."""
         job = await self._get_plain(name)
-        await self.models.rename(job, display_name)
+        await self.models.rename(name, display_name)
         return job.model_copy(update={"display_name": display_name})
 
     async def base_models(self) -> list[BaseModelInfo]:
         return [BaseModelInfo(name=name, display_name=name, input_token_limit=EXAMPLE_TOKENS) for name in ADAPTER_SIZES]
 
     async def generate(self, target: str, prompt: str, temperature: float | None = None,
-                       max_output_tokens: int | None = None) -> str:
-        """Call a tuned model's or a checkpoint's endpoint, or a base model."""
+                       max_output_tokens: int | None = None, system_instruction: str | None = None) -> str:
+        """Call a tuned model's or a checkpoint's endpoint, or a base model (with `systemInstruction` when given)."""
         config: dict[str, Any] = {}
         if temperature is not None:
             config["temperature"] = temperature
         if max_output_tokens is not None:
             config["max_output_tokens"] = max_output_tokens
+        if system_instruction:
+            config["system_instruction"] = system_instruction
         response = await self._guard(self._client.aio.models.generate_content(model=target, contents=prompt,
                                                                               config=config or None))
         return response.text or ""

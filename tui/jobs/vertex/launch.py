@@ -28,6 +28,7 @@ class Launch:
     """The converted files of one launch."""
 
     conversion: Conversion
+    system_instruction: str | None = None  # the preamble moved to `systemInstruction`, when asked
 
     @property
     def files(self) -> list:
@@ -54,7 +55,7 @@ class Launch:
         """What the launch knows that the created job does not report yet."""
         training, validation = self.conversion.training, self.conversion.validation
         fields: dict = {"dataset_uri": uris[0], "validation_examples": validation.examples if validation else None,
-                        "dataset_examples": training.examples}
+                        "dataset_examples": training.examples, "system_instruction": self.system_instruction}
         if job.data_stats is None:
             fields["data_stats"] = wire.estimated_data_stats(training.examples, training.estimated_tokens,
                                                              spec.hyperparameters.epoch_count)
@@ -73,12 +74,15 @@ def prepare_files(spec: JobSpec, dataset: LaunchData, work_dir: Path) -> Launch:
 
     meta = dataset.dataset
     reader = open_dataset(dataset.path, meta.format, meta.input_column, meta.output_column)
-    preamble = lint(reader).profile.preamble if spec.system_instruction_from_preamble else None
+    profile = lint(reader).profile
+    # Only a preamble on a line of its own moves (`move_preamble`); an inline one stays in the prompts.
+    moves = spec.system_instruction_from_preamble and not profile.preamble_inline
+    preamble = profile.preamble if moves else None
     choice = spec.validation
     split = ValidationSplit(choice.split, choice.seed) if choice is not None and choice.split is not None else None
     validation = open_dataset(choice.path) if choice is not None and choice.path is not None else None
     conversion = write_contents(reader, work_dir / UPLOAD_DIR, preamble=preamble, split=split, validation=validation)
-    launch = Launch(conversion)
+    launch = Launch(conversion, preamble or None)
     if conversion.training.examples == 0:
         launch.remove_files()
         raise BackendError(ErrorKind.INVALID, f"{dataset.path} has no valid example to tune on",
