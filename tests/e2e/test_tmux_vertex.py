@@ -1,7 +1,7 @@
 """`tunedeck` on Vertex AI in a real terminal, from a dataset made to overfit to the choice of an epoch:
 open the dataset, set epochs, a high learning-rate multiplier and a validation file, launch and see the
 upload, watch the train and eval curves grow in the Monitor, read the overfitting advice, check it
-against the checkpoints' eval losses, and ask the tuned model in the Playground.
+against the checkpoints' eval losses, and send one prompt to every checkpoint in the Playground.
 
 The emulator trains for real, with slowed steps so the curves can be seen growing. The app reaches it
 through a pass-through proxy that holds the dataset's upload until the test has seen it on screen, so
@@ -10,6 +10,7 @@ the upload is observed however fast the machine is (the files are a few kB)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 import time
@@ -158,6 +159,26 @@ def figure(pattern: str, text: str) -> str | None:
     return found.group(1) if found else None
 
 
+def comparison_cells(screen: str) -> dict[int, str]:
+    """The Playground's side-by-side answers: epoch -> the words in that checkpoint's cell."""
+    lines = [line.split("▕", 1)[1] for line in screen.splitlines() if "▕" in line]
+    cells: dict[int, str] = {}
+    for row, line in enumerate(lines):
+        for found in re.finditer(r"│ (epoch (\d+) · step \d+ · eval [\d.]+)", line):
+            column, words = found.start(1), []
+            for below in lines[row + 1 :]:
+                if below[column - 2 : column - 1] != "│":  # the cell's bottom border, or the end of the list
+                    break
+                words.append(below[column:].split("│", 1)[0].strip())
+            cells[int(found.group(2))] = " ".join(words)
+    return cells
+
+
+def examples(path: Path) -> list[tuple[str, str]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [(row["text_input"], row["output"]) for row in rows]
+
+
 def checkpoints_of(text: str) -> list[tuple[int, int, float]]:
     """The Monitor's checkpoint list: (epoch, step, eval loss) of each checkpoint that shows its eval loss."""
     return [
@@ -272,17 +293,30 @@ def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
         assert lowest[0] == int(advised), f"lowest eval loss at epoch {lowest[0]}, advised {advised}: {text}"
         assert checkpoints[-1][2] > lowest[2], "eval loss did not rise after its lowest point"
 
-        # Ask the tuned model in the Playground.
+        # In the Playground, one training prompt to every checkpoint at temperature 0: the answers side by
+        # side, the lowest eval loss marked at the epoch the advice gave, the last checkpoint answering with
+        # the training example's output (learnt by heart: the overfitting the advice is about).
+        prompt, learnt = examples(TRAIN)[1]
         term.send("t")
         term.wait_for("Prompt (ctrl+s sends)")
         term.wait_for("Ready.")
-        term.type("code 431")
-        term.send("C-s")
-        term.wait_for("› code 431", timeout=30)
-        wait_until(term, lambda s: "waiting for the model" not in s, "an answer", timeout=60)
-        screen = term.screen()
-        assert "Code" in screen.split("› code 431", 1)[1], screen
-        assert "No answer" not in screen
+        term.wait_for(f"epoch {EPOCHS} · step {STEPS} · eval")  # the checkpoint list under the tuned models
+        term.wait_for(FIELD_FOCUSED)  # the prompt
+        term.send("BTab", "BTab", "C-u", "0", "Tab", "Tab")  # Temperature 0, back to the prompt
+        term.type(prompt)
+        term.send("C-r")
+        term.wait_for(f"› {prompt}  [to {EPOCHS} checkpoints]", timeout=30)
+        screen = wait_until(
+            term,
+            lambda s: len(comparison_cells(s)) == EPOCHS and "waiting for the checkpoint" not in s,
+            "every checkpoint's answer",
+            timeout=90,
+        )
+        assert "No answer" not in screen and re.search(r"Temperature ▊\s+0\s", screen), screen
+        cells = comparison_cells(screen)
+        assert sorted(cells) == list(range(1, EPOCHS + 1)), screen
+        assert "(lowest eval loss)" in cells[int(advised)], screen
+        assert learnt in cells[EPOCHS], f"the last checkpoint should answer {learnt!r}:\n{screen}"
 
         term.send("C-q")
         term.wait_for("tunedeck exited with 0", timeout=15)
