@@ -190,7 +190,7 @@ def checkpoints_of(text: str) -> list[tuple[int, int, float]]:
 def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
     from tui.emulator.process import start_emulator
 
-    emulator = start_emulator(tmp_path / "emulator", port=0, extra_args=["--step-delay", "0.4"])
+    emulator = start_emulator(tmp_path / "emulator", port=0, extra_args=["--step-delay", "1"])
     gate = UploadGate(emulator.url).start()
     try:
         env = {
@@ -243,9 +243,10 @@ def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
         assert gate.wait_arrived(2), f"the validation file was not uploaded; the screen was:\n{term.screen()}"
         term.wait_for("Launching…")
         gate.open()
-        term.wait_for("Launched overfit-e2e", timeout=60)
 
-        # The Monitor opens on the job; train and eval curves grow while it trains.
+        # The Monitor opens on the job; train and eval curves grow while it trains (slowly, a second a
+        # step, until the test has seen the eval curve grow; then at full speed).
+        wait_until(term, lambda s: "[3 Monitor]" in s and "overfit-e2e" in pane_text(s), "the Monitor", 60)
         term.wait_for("loss per step", timeout=30)
         term.wait_for("train loss", timeout=60)
         term.wait_for("eval loss", timeout=60)
@@ -259,6 +260,8 @@ def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
             latest = figure(r"Eval loss latest ([\d.]+)", text)
             if latest is not None and latest not in evals:
                 evals.append(latest)
+                if len(evals) == 2:
+                    emulator.configure(step_delay=0.05)
             done = figure(rf"(\d+)/{STEPS} steps", text)
             if done is not None and (not steps or int(done) != steps[-1]):
                 steps.append(int(done))
