@@ -90,6 +90,7 @@ class Settings:
     google_location: str | None = None
     bucket: str | None = None  # Cloud Storage bucket for Vertex dataset uploads
     quota_project: str | None = None
+    training_price: float | None = None  # dollars per million training tokens, for the cost estimate
 
     @property
     def history_path(self) -> Path:
@@ -161,6 +162,15 @@ class ConfigFile(BaseModel):
         le=60,
         description="Seconds per training step of an emulator tunedeck starts by itself "
         f"(TUNEDECK_EMULATOR_STEP_DELAY wins; default {AUTO_STEP_DELAY_S}).",
+    )
+    training_price_per_million_tokens: float | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        allow_inf_nan=False,
+        description="Your price in US dollars per million training tokens (e.g. 3.0); with it the job form and "
+        "`tune` show the estimated cost next to the billable tokens (TUNEDECK_TRAINING_PRICE wins; default: "
+        "no cost shown).",
     )
 
     @field_validator("gemini_base_url", "local_url")
@@ -244,6 +254,17 @@ def load_settings(
             f"TUNEDECK_EMULATOR_STEP_DELAY={pacing!r} is not a pacing tunedeck can use", "give seconds between 0 and 60"
         ) from None
 
+    price = env.get("TUNEDECK_TRAINING_PRICE", "").strip()
+    try:
+        training_price = float(price) if price else file.training_price_per_million_tokens
+        if training_price is not None and not 0 <= training_price <= 1000:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"TUNEDECK_TRAINING_PRICE={price!r} is not a price tunedeck can use",
+            "give US dollars per million training tokens, e.g. 3.0 (between 0 and 1000)",
+        ) from None
+
     google_project = project or (None if env.get("GOOGLE_CLOUD_PROJECT") else file.project) or None
     choice = _choose(env, file, kind, protocol, server, api_key, google_project)
 
@@ -265,6 +286,7 @@ def load_settings(
         local_api_key=env.get(LOCAL_KEY_ENV, "").strip() or None,
         bell=file.bell,
         emulator_step_delay=AUTO_STEP_DELAY_S if step_delay is None else step_delay,
+        training_price=training_price,
     )
 
 

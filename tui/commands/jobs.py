@@ -202,18 +202,28 @@ async def _tune(args, settings) -> int:
             examples = f"{job.dataset_examples} example{'' if job.dataset_examples == 1 else 's'}"
             steps = f", {job.total_steps} steps" if job.total_steps else ""
             print(f"launched {job.name} on {manager.backend_description}: {examples}{steps}")
-            for line in text.launch_notes(job):
+            for line in text.launch_notes(job, settings.training_price):
                 print(line)
             if not args.watch:
                 print(f"follow it with `tunedeck jobs watch {job.id}`")
         elif not args.watch and unrecorded is None:
-            _dump(job_json(job))
+            _dump(_with_billing(job, settings))
         if not args.watch:
             return EXIT_OK
         code = await follow(manager, job.name, args.json)
         return code if code or manager.history_problem is None else EXIT_HISTORY
     finally:
         await manager.close()
+
+
+def _with_billing(job, settings) -> dict:
+    """A job as `--json` prints it, with its billable tokens and, at the configured price, the cost
+    (`billing`: estimated before the backend has read the dataset, exact after; null when unknown)."""
+    from tui.jobs.estimate import estimate_json
+
+    data = job_json(job)
+    data["billing"] = estimate_json(job.data_stats, settings.training_price)
+    return data
 
 
 def _unsupported(capabilities, spec) -> str:
@@ -226,20 +236,30 @@ def _unsupported(capabilities, spec) -> str:
 
 
 def _upload_progress(args):
-    """Upload progress on stderr (`uploading 12.0/48.3 MB`), at most a few times a second; nothing with --json."""
+    """Upload progress on stderr (`uploading 12.0/48.3 MB`), at most a few times a second; nothing with --json.
+    A dataset already in the bucket says so (`already uploaded`)."""
     import time
+
+    from tui.jobs.upload import UploadState
 
     if args.json:
         return None
     live = sys.stderr.isatty()
     last = [0.0]
+    state = UploadState()
 
     def report(done: int, total: int) -> None:
+        state.record(done, total)
         now = time.monotonic()
         if done < total and now - last[0] < 0.25:
             return
         last[0] = now
-        line = f"uploading {done / 1e6:.1f}/{total / 1e6:.1f} MB" if done < total else f"uploaded {total / 1e6:.1f} MB"
+        if done < total:
+            line = f"uploading {done / 1e6:.1f}/{total / 1e6:.1f} MB"
+        elif state.sending:
+            line = f"uploaded {total / 1e6:.1f} MB"
+        else:
+            line = f"already uploaded ({total / 1e6:.1f} MB in the bucket): nothing sent"
         print(("\r" + line + "\x1b[K") if live else line, end="" if live and done < total else "\n",
               file=sys.stderr, flush=True)
 
@@ -303,7 +323,7 @@ async def _jobs(args, settings) -> int:
                 note(args, f"{exc}\nshowing the last known state from local history")
                 status = EXIT_BACKEND
             job = manager.job(name)
-            _dump(job_json(job)) if args.json else print(text.details(job))
+            _dump(_with_billing(job, settings)) if args.json else print(text.details(job, settings.training_price))
             return status
         elif action == "watch":
             return await follow(manager, name, args.json)

@@ -34,6 +34,10 @@ class ValidationSplit:
         if not 0 < self.fraction < 1:
             raise ValueError(f"validation split {self.fraction} must be between 0 and 1 (e.g. 0.1 for 10 %)")
 
+    def size(self, valid: int) -> int:
+        """How many of `valid` examples go to validation (at least one, never all of them, at most `limit`)."""
+        return min(self.limit, max(1, math.floor(valid * self.fraction + 0.5)), max(0, valid - 1))
+
 
 def label_key(record: dict | None) -> str | None:
     """The text of a `contents` record's last model turn, when it is short enough to be a label."""
@@ -95,7 +99,7 @@ def plan_split(labels: Iterable[str | None], split: ValidationSplit) -> SplitPla
             categorical = False
     labelled = categorical_labels(dict(counts), valid) if categorical else None
     strata = dict(sorted(labelled.items())) if labelled else ({ALL: valid} if valid else {})
-    wanted = min(split.limit, max(1, math.floor(valid * split.fraction + 0.5)), max(0, valid - 1))
+    wanted = split.size(valid)
     allocation = _allocate(strata, wanted) if strata and wanted > 0 else {}
     rng = random.Random(split.seed)
     chosen = {k: set(rng.sample(range(strata[k]), n)) for k, n in allocation.items() if n}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tui.jobs.curve import epoch_means, suggest_epochs
+from tui.jobs.estimate import Estimate, cost_text, estimate_text
 from tui.models import EVAL_LOSS, Checkpoint, Job, JobState
 
 BAR_FULL, BAR_EMPTY = "█", "░"
@@ -64,7 +65,7 @@ def table(jobs: list[Job]) -> str:
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
-def details(job: Job) -> str:
+def details(job: Job, price: float | None = None) -> str:
     """Everything known about one job, as `label: value` lines."""
     hp = job.hyperparameters
     rate = (
@@ -91,7 +92,7 @@ def details(job: Job) -> str:
         ("completed", when(job.completed)),
         ("loss points", str(len(job.loss_curve))),
     ]
-    lines += vertex_lines(job)
+    lines += vertex_lines(job, price)
     if job.error:
         lines.append(("error", job.error))
     means = epoch_means(job.loss_curve)
@@ -116,8 +117,9 @@ def outcome(job: Job) -> str:
     return f"{job.name} failed" + (f": {job.error}" if job.error else "")
 
 
-def data_stats(job: Job) -> str | None:
-    """`1,200 examples, 52,000 billable tokens (exact), 2 truncated, dropped: too long x3`, or None."""
+def data_stats(job: Job, price: float | None = None) -> str | None:
+    """`1,200 examples, 52,000 billable tokens (exact), 2 truncated, dropped: too long x3`, or None;
+    with a price per million training tokens, the cost follows the tokens (`$0.16 at $3.00 / M`)."""
     stats = job.data_stats
     if stats is None:
         return None
@@ -127,6 +129,8 @@ def data_stats(job: Job) -> str | None:
         parts.append(f"{stats.examples:,} examples")
     if stats.billable_tokens is not None:
         parts.append(f"{stats.billable_tokens:,} billable tokens {how}")
+        if price is not None:
+            parts.append(cost_text(stats.billable_tokens, price, exact=stats.exact))
     if stats.truncated_examples:
         parts.append(f"{stats.truncated_examples:,} truncated")
     if stats.dropped_examples:
@@ -152,7 +156,7 @@ def eval_losses(job: Job) -> dict[int, float]:
     return {point.step: point.value for point in job.curve(EVAL_LOSS)}
 
 
-def vertex_lines(job: Job) -> list[tuple[str, str]]:
+def vertex_lines(job: Job, price: float | None = None) -> list[tuple[str, str]]:
     """The lines only some backends fill: sub-state, uploads, validation, data stats, endpoint, checkpoints."""
     lines = []
     if job.sub_state:
@@ -163,7 +167,7 @@ def vertex_lines(job: Job) -> list[tuple[str, str]]:
         lines.append(("uploaded", job.dataset_uri))
     if job.validation_examples is not None:
         lines.append(("validation", f"{job.validation_examples} examples"))
-    if (stats := data_stats(job)) is not None:
+    if (stats := data_stats(job, price)) is not None:
         lines.append(("data", stats))
     curves = [f"{name} {len(points)}" for name, points in job.curves.items() if points]
     if len(curves) > 1:
@@ -178,12 +182,18 @@ def vertex_lines(job: Job) -> list[tuple[str, str]]:
     return lines
 
 
-def launch_notes(job: Job) -> list[str]:
-    """What a launch says beyond its name: the upload and the estimate of billable tokens."""
+def launch_notes(job: Job, price: float | None = None) -> list[str]:
+    """What a launch says beyond its name: the upload, the estimate of billable tokens and, at `price`
+    per million training tokens, of the cost."""
     notes = []
     if job.dataset_uri:
         extra = f" (+{job.validation_examples} for validation)" if job.validation_examples else ""
         notes.append(f"dataset {job.dataset_uri}{extra}")
-    if job.data_stats is not None and not job.data_stats.exact and (stats := data_stats(job)):
-        notes.append(f"{stats}; the exact count replaces it once the dataset is read")
+    stats, epochs = job.data_stats, job.hyperparameters.epoch_count
+    if stats is not None and not stats.exact and stats.billable_tokens is not None and epochs:
+        figures = Estimate(stats.examples or 0, stats.billable_tokens // epochs, epochs)
+        notes.append(f"{figures.examples:,} examples · {estimate_text(figures, price)}; "
+                     "the exact count replaces the estimate once the dataset is read")
+    elif stats is not None and not stats.exact and (line := data_stats(job, price)):
+        notes.append(f"{line}; the exact count replaces it once the dataset is read")
     return notes

@@ -20,12 +20,14 @@ from tui.datasets.wording import examples_text, plural
 from tui.errors import TunedeckError
 from tui.jobs.backend import BackendCapabilities
 from tui.jobs.errors import LaunchRefused
+from tui.jobs.upload import size_text
 from tui.messages import OpenJob, WorkProgress
 from tui.models import JobSpec, Severity
 from tui.screens.base import AppScreen
 from tui.screens.paths import display_path, fold_path
 from tui.widgets.fields import FieldInput
 from tui.widgets.job_form import JobForm
+from tui.widgets.upload_progress import UploadProgress
 
 SMALL_DATASET = 100  # below this, the guide's advice is a smaller learning rate
 
@@ -47,6 +49,28 @@ def steps_text(spec: JobSpec | None, dataset: OpenedDataset | None, capabilities
         f"Steps: {total:,} in total = ⌈{dataset.examples:,} examples × "
         f"{hyper.epoch_count} epochs ÷ batch {hyper.batch_size}⌉ (≈{per_epoch:,.1f} per epoch){rate_text}"
     )
+
+
+def estimate_text(
+    spec: JobSpec | None, dataset: OpenedDataset | None, capabilities: BackendCapabilities | None, price: float | None
+) -> str:
+    """Billable tokens (and the cost at the user's price) before launch, for a backend that bills by tokens.
+
+    The tokens are the lint's estimate, counted once when the dataset was opened: nothing is read here."""
+    if dataset is None or capabilities is None or capabilities.protocol != "vertex":
+        return ""
+    if spec is None:
+        return "Estimate: fix the marked fields to see the billable tokens."
+    from tui.jobs.estimate import estimate, estimate_parts
+
+    split = spec.validation.split if spec.validation is not None else None
+    figures = estimate(dataset.report.stats, spec.hyperparameters.epoch_count, split)
+    held = dataset.report.stats.examples - figures.examples
+    examples = plural(figures.examples, "training example") + (f" (+{held:,} for validation)" if held else "")
+    tokens, dollars = estimate_parts(figures, price)
+    cost = dollars or "Cost: set training_price_per_million_tokens in config.json to see it."
+    note = "Tokens are estimated (characters / 4); after launch the Monitor shows Vertex's exact count."
+    return "\n".join((f"Estimate for {examples}", tokens, cost, note))
 
 
 def refusal(dataset: OpenedDataset | None) -> str | None:
@@ -96,7 +120,9 @@ class ConfigureScreen(AppScreen[None]):
                 yield Static("Dataset", classes="section-title")
                 yield Static("", id="configure-dataset")
                 yield Static("", id="configure-steps")
+                yield Static("", id="configure-estimate")
                 yield Static("", id="launch-status")
+                yield UploadProgress(id="upload")
                 with Horizontal(id="configure-buttons"):
                     yield Button("Launch (^l)", id="launch", variant="primary")
                     yield Button("Show call (^o)", id="show-call")
@@ -137,6 +163,10 @@ class ConfigureScreen(AppScreen[None]):
             text = f"{path}\n{counts} · {plural(len(dataset.errors), 'lint error')}"
         self.query_one("#configure-dataset", Static).update(text)
         self.query_one("#configure-steps", Static).update(steps_text(spec, dataset, form.capabilities))
+        estimate = estimate_text(spec, dataset, form.capabilities, self.app.settings.training_price)
+        shown = self.query_one("#configure-estimate", Static)
+        shown.update(estimate)
+        shown.display = bool(estimate)
         note = ""
         if dataset is not None and dataset.examples < SMALL_DATASET:
             note = f"This dataset is small ({dataset.examples} examples): consider a rate below the default."
@@ -236,6 +266,9 @@ class ConfigureScreen(AppScreen[None]):
         self.app.push_screen(TextDialog("The launch request", text, expand=expand))
 
     def action_launch(self) -> None:
+        if self.query_one("#launch", Button).disabled:  # a launch is under way: another would cancel its upload
+            self.notify("A launch is under way; wait for it to finish.", title="Launch", severity="warning")
+            return
         form = self.query_one(JobForm)
         spec, errors = form.validate()
         form.show_errors(errors)
@@ -250,22 +283,40 @@ class ConfigureScreen(AppScreen[None]):
         if self.app.manager is None:
             self.notify("The backend is still starting; try again in a moment.", title="Launch", severity="warning")
             return
-        self.query_one("#launch-status", Static).update("Launching…")
+        uploads = self.app.manager.backend.capabilities.uploads_dataset
+        status = self.query_one("#launch-status", Static)
+        status.update("Launching: the dataset goes to Cloud Storage first." if uploads else "Launching…")
+        status.remove_class("error-text")
+        if uploads:
+            self.query_one(UploadProgress).start("Preparing the upload: checking and converting the dataset…")
         self.query_one("#launch", Button).disabled = True
-        self._launch(spec, str(self.dataset.path))
+        self._launch(spec, str(self.dataset.path), uploads)
 
     @work(exclusive=True, group="launch", exit_on_error=False)
-    async def _launch(self, spec: JobSpec, dataset_path: str) -> None:
+    async def _launch(self, spec: JobSpec, dataset_path: str, uploads: bool = False) -> None:
         if self.app.manager is None:
             return
-        job = await self.app.manager.launch(spec, dataset_path)
+        upload = self.query_one(UploadProgress)
+        job = await self.app.manager.launch(spec, dataset_path, progress=upload.report if uploads else None)
         self.query_one("#launch", Button).disabled = False
-        self.query_one("#launch-status", Static).update(f"Launched {job.display_name or job.name}.")
-        self.notify(f"Launched {job.display_name or job.name} ({job.name}).", title="Launch")
+        name = job.display_name or job.name
+        skipped = ""
+        if uploads:
+            upload.stop(keep=False)
+            if upload.state.finished and not upload.state.sending:
+                skipped = " The dataset was already uploaded: nothing was sent."
+        self.query_one("#launch-status", Static).update(f"Launched {name}.{skipped}")
+        self.notify(f"Launched {name} ({job.name}).{skipped}", title="Launch")
         self.post_message(OpenJob(job.name))
 
     def _launch_failed(self, error: BaseException) -> None:
         self.query_one("#launch", Button).disabled = False
+        upload = self.query_one(UploadProgress)
+        # Converting or sending when it failed (a lint refusal comes before either).
+        uploading = upload.has_class("-shown") and not upload.state.finished and not isinstance(error, LaunchRefused)
+        if upload.has_class("-shown"):
+            upload.stop(keep=uploading)
+        next_step = error.next_step if isinstance(error, TunedeckError) else ""
         if isinstance(error, LaunchRefused):
             errors = [f for f in error.report.findings if f.severity is Severity.ERROR]
             first = errors[0] if errors else None
@@ -273,12 +324,22 @@ class ConfigureScreen(AppScreen[None]):
             message = (
                 f"Launch refused: the dataset has {len(errors)} lint error(s).{detail} Fix them and reload the file."
             )
+        elif uploading:  # said in place, next to the bar: the form keeps everything typed
+            state = upload.state
+            where = (
+                f"The upload stopped at {size_text(state.done)} of {size_text(state.total)}"
+                if state.reports
+                else "The dataset was not uploaded"
+            )
+            reason = error.message if isinstance(error, TunedeckError) else str(error)
+            message = f"Launch failed: {where}: {reason}"
+            message += f"\nNext: {next_step}." if next_step else "\nNext: check the bucket, then press ^l again."
         else:
             message = f"Launch failed: {error}"
-            if isinstance(error, TunedeckError) and error.next_step:
+            if isinstance(error, TunedeckError) and next_step:
                 from tui.screens.dialogs import ErrorDialog
 
-                self.app.push_screen(ErrorDialog("Launch failed", error.message, error.next_step))
+                self.app.push_screen(ErrorDialog("Launch failed", error.message, next_step))
         status = self.query_one("#launch-status", Static)
         status.update(message)
         status.add_class("error-text")

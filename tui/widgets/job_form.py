@@ -15,120 +15,22 @@ from textual.message import Message
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 
 from tui.jobs.backend import BackendCapabilities
-from tui.models import ADAPTER_SIZES, DEFAULT_BASE_MODEL, Hyperparameters, JobSpec, ValidationChoice
+from tui.models import ADAPTER_SIZES, DEFAULT_BASE_MODEL, Hyperparameters, JobSpec
 from tui.widgets.fields import ChoiceButton, FieldInput
+from tui.widgets.job_form_fields import (
+    ADVICE,
+    FIELD_OF_LOCATION,
+    FIELDS,
+    HYPERPARAMETER_OF,
+    LABEL_OF,
+    MAX_DISPLAY_NAME,
+    distinct_name,
+    error_text,
+    parse_number,
+    parse_validation,
+)
 
-MAX_DISPLAY_NAME = JobSpec.model_fields["display_name"].metadata[0].max_length
-
-ADVICE = {
-    "display_name": "Up to 40 characters; shown in the job list. Empty: the backend names it.",
-    "base_model": "The model to tune; the list comes from the backend.",
-    "epochs": (
-        "Default {default}. One epoch is one pass over every example. If the loss "
-        "plateaus before the last epoch, use fewer; if it is still falling, use more."
-    ),
-    "batch_size": "Default {default}. How many examples go into one training update.",
-    "learning_rate": (
-        "Default {default}. How strongly each step adjusts the model "
-        "({double} moves about twice as much as {default}). Use a smaller value for smaller datasets."
-    ),
-    "learning_rate_multiplier": (
-        "Scales the base model's learning rate: 1 keeps it, above 1 raises it, between 0 and 1 lowers it."
-    ),
-    "adapter_size": "Default {default}. The LoRA adapter's rank: larger learns more, costs more.",
-    "validation": (
-        "Optional. A file of held-out examples, or a share of this dataset to hold out (e.g. 0.1); "
-        "the job then reports an eval loss."
-    ),
-}
-
-# Where a pydantic error lands in the form.
-FIELD_OF_LOCATION = {
-    ("display_name",): "display_name",
-    ("base_model",): "base_model",
-    ("hyperparameters", "epoch_count"): "epochs",
-    ("hyperparameters", "batch_size"): "batch_size",
-    ("hyperparameters", "learning_rate"): "rate_value",
-    ("hyperparameters", "learning_rate_multiplier"): "rate_value",
-    ("hyperparameters", "adapter_size"): "adapter_size",
-    ("hyperparameters",): "rate_value",
-    ("validation",): "validation",
-}
-FIELDS = ("display_name", "base_model", "epochs", "batch_size", "rate_value", "adapter_size", "validation")
-# Form field -> the Hyperparameters field it edits.
-HYPERPARAMETER_OF = {"epochs": "epoch_count", "batch_size": "batch_size", "adapter_size": "adapter_size"}
-# The form's words for each field, used in its messages.
-LABEL_OF = {
-    "display_name": "Display name",
-    "base_model": "Base model",
-    "epochs": "Epochs",
-    "batch_size": "Batch size",
-    "adapter_size": "Adapter size",
-    "validation": "Validation",
-}
-
-
-def _number(text: str, kind: type, field: str, label: str, errors: dict[str, str], required: bool = True) -> Any:
-    text = text.strip()
-    if not text:
-        if required:
-            errors[field] = f"{label}: enter a value."
-        return None
-    try:
-        return kind(text)
-    except ValueError:
-        errors[field] = f"{label} must be a whole number." if kind is int else f"{label} must be a number, e.g. 0.001."
-        return None
-
-
-def distinct_name(name: str, taken: set[str]) -> str:
-    """A display name for a relaunch that no other job has: `XY` → `XY-2` (the next free number)."""
-    base, _, number = name.rpartition("-")
-    if not (base and number.isdigit()):
-        base = name
-    if not base:
-        return ""
-    count = 2
-    while True:
-        suffix = f"-{count}"
-        candidate = base[: MAX_DISPLAY_NAME - len(suffix)] + suffix
-        if candidate not in taken:
-            return candidate
-        count += 1
-
-
-def error_text(label: str, error: Any) -> str:
-    """A pydantic error said with the form's label: "Epochs must be at least 1."."""
-    limit = (error.get("ctx") or {})
-    kind = error["type"]
-    if kind == "greater_than_equal":
-        return f"{label} must be at least {limit['ge']:g}."
-    if kind == "less_than_equal":
-        return f"{label} must be at most {limit['le']:g}."
-    if kind == "greater_than":
-        return f"{label} must be more than {limit['gt']:g}."
-    if kind == "less_than":
-        return f"{label} must be less than {limit['lt']:g}."
-    if kind == "string_too_long":
-        return f"{label} is {len(error['input'])} characters; at most {limit['max_length']} fit."
-    text = str(error["msg"]).removeprefix("Value error, ")
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-
-
-def _validation(text: str, errors: dict[str, str]) -> ValidationChoice | None:
-    """A fraction (`0.1`) holds out that share of the dataset; anything else names a file."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        share = float(text)
-    except ValueError:
-        return ValidationChoice(path=text)
-    if not 0 < share < 1:
-        errors["validation"] = "A share to hold out is between 0 and 1, e.g. 0.1."
-        return None
-    return ValidationChoice(split=share)
-
+__all__ = ["ADVICE", "MAX_DISPLAY_NAME", "JobForm", "distinct_name"]
 
 class JobForm(Vertical):
     """Display name, base model and the hyperparameters the backend takes."""
@@ -146,7 +48,13 @@ class JobForm(Vertical):
     JobForm Input, JobForm Select { width: 1fr; max-width: 56; }
     JobForm #rate-kind { width: 1fr; border: none; height: auto; layout: horizontal; }
     JobForm #rate-kind RadioButton { margin-right: 2; }
+    JobForm.-stacked .field-row { layout: vertical; }
+    JobForm.-stacked .field-label { width: auto; }
+    JobForm.-stacked .field-advice, JobForm.-stacked .field-error { padding-left: 0; }
     """
+
+    # Narrower than a label, a full display name and the cursor: labels go above their fields.
+    STACK_BELOW = 16 + MAX_DISPLAY_NAME + 2
 
     @dataclass
     class Changed(Message):
@@ -159,6 +67,13 @@ class JobForm(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.capabilities: BackendCapabilities | None = None
+
+    def on_resize(self) -> None:
+        width = self.size.width
+        if width < self.STACK_BELOW:
+            self.add_class("-stacked")
+        elif width >= self.STACK_BELOW + 2:  # a margin, so a scroll bar coming and going cannot flip it back
+            self.remove_class("-stacked")
 
     def _field(self, label: str, name: str, widget: FieldInput | Select) -> ComposeResult:
         """A labelled input with its advice and its error line (hidden until the backend takes it)."""
@@ -228,6 +143,8 @@ class JobForm(Vertical):
             self.query_one(f"#{name}-field").set_class(not show, "-absent")
         both = takes("learning_rate") and takes("learning_rate_multiplier")
         self.query_one("#rate-kind-row").set_class(not both, "-absent")
+        only = "LR multiplier" if takes("learning_rate_multiplier") else "Learning rate"
+        self.query_one("#rate-label", Label).update("Value" if both else only)
         defaults = capabilities.defaults
         for name, field in HYPERPARAMETER_OF.items():
             default = getattr(defaults, field)
@@ -336,18 +253,18 @@ class JobForm(Vertical):
             ):
                 if caps.takes(field):
                     value = self.query_one(f"#{name}", Input).value
-                    hyper[field] = _number(value, kind, name, label, errors, self._default(field) is not None)
+                    hyper[field] = parse_number(value, kind, name, label, errors, self._default(field) is not None)
             if caps.takes("learning_rate") or caps.takes("learning_rate_multiplier"):
                 field = "learning_rate_multiplier" if self.uses_multiplier else "learning_rate"
                 value = self.query_one("#rate_value", Input).value
                 required = self._default(field) is not None
-                hyper[field] = _number(value, float, "rate_value", self.rate_label, errors, required)
+                hyper[field] = parse_number(value, float, "rate_value", self.rate_label, errors, required)
             if caps.takes("adapter_size"):
                 size = self.query_one("#adapter_size", Select).value
                 hyper["adapter_size"] = size if isinstance(size, int) else None
-        validation = (
-            _validation(self.query_one("#validation", Input).value, errors) if caps and caps.validation_set else None
-        )
+        validation = None
+        if caps is not None and caps.validation_set:
+            validation = parse_validation(self.query_one("#validation", Input).value, errors)
         base_model = self.query_one("#base_model", Select).value
         if not isinstance(base_model, str) or not base_model:
             errors["base_model"] = "Choose a base model."

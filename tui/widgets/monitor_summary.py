@@ -13,7 +13,7 @@ from textual.strip import Strip
 from textual.visual import Visual
 from textual.widget import Widget
 
-from tui.jobs.text import checkpoint_label, eval_losses
+from tui.jobs.text import checkpoint_label, data_stats, eval_losses
 from tui.models import EVAL_LOSS, TRAIN_LOSS, CurvePoint, Job, JobState
 from tui.screens.monitor_format import (
     CANCEL_WARNING,
@@ -62,8 +62,11 @@ BLANK: Paragraph = ("", "", "")
 LABEL_WIDTH = 10  # labels and the space after them; wrapped values are indented to match
 
 
-def summary_paragraphs(job: Job, suggestion: Suggestion | None, now: datetime | None) -> list[Paragraph]:
-    """What the summary says about a job; `now` is None in test mode (no clock-based figures)."""
+def summary_paragraphs(
+    job: Job, suggestion: Suggestion | None, now: datetime | None, price: float | None = None
+) -> list[Paragraph]:
+    """What the summary says about a job; `now` is None in test mode (no clock-based figures); `price`
+    (per million training tokens) adds the cost to the backend's count of billable tokens."""
     state = f"[{STATE_STYLE[job.state]}]{job.state.value}[/]"
     if job.sub_state and not job.state.finished:
         state += f" ({escape(job.sub_state)})"
@@ -91,6 +94,8 @@ def summary_paragraphs(job: Job, suggestion: Suggestion | None, now: datetime | 
     lines.append(("Settings", muted, escape(hyperparameters_text(job.hyperparameters))))
     lines.append(("Base", muted, escape(job.base_model)))
     lines.append(("Dataset", muted, escape(fingerprint(job))))
+    if (counted := data_stats(job, price)) is not None:
+        lines.append(("Billing", muted, escape(counted)))
     if job.checkpoints:
         lines.append(("Checkpoints", muted, checkpoints_text(job)))
     if suggestion is not None:
@@ -152,7 +157,9 @@ class JobSummary(Widget):
 
     def show(self, job: Job | None, suggestion: Suggestion | None, *, clock: bool = True) -> None:
         now = datetime.now(UTC) if clock else None
-        paragraphs = NO_JOB if job is None else summary_paragraphs(job, suggestion, now)
+        settings = getattr(self.app, "settings", None)
+        price = getattr(settings, "training_price", None)
+        paragraphs = NO_JOB if job is None else summary_paragraphs(job, suggestion, now, price)
         if paragraphs == self._paragraphs:
             return
         name = job.name if job is not None else None

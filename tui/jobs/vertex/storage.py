@@ -11,6 +11,8 @@ session and credentials:
   (`Content-Range: bytes */total`) and the upload resumes from there, with backoff; an
   expired session (404/410) starts a new one;
 - the finished object's MD5 (or CRC32C, for objects without one) must match the file's.
+Progress: `progress(0, total)` when sending starts, then the bytes the session holds after each
+chunk; an object already there reports only `(total, total)`, so a caller can tell "nothing sent".
 `check_bucket` asks `buckets.testIamPermissions` (`GET …/b/B/iam/testPermissions`), which writes nothing.
 """
 
@@ -214,6 +216,8 @@ class CloudStorage:
                     progress: Progress | None) -> dict:
         session = await self._start(bucket, name, total, content_type)
         offset, failures = 0, 0
+        if progress is not None:  # sending starts: a report that does not advance (an object already there has none)
+            progress(0, total)
         while True:
             try:
                 if failures:
