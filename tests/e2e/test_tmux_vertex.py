@@ -159,6 +159,12 @@ def figure(pattern: str, text: str) -> str | None:
     return found.group(1) if found else None
 
 
+def uploaded(screen: str) -> tuple[int, int] | None:
+    """The upload bar's words, `Uploading 3 kB / 6 kB`, as (kB sent, kB in all)."""
+    found = re.search(r"Uploading (\d+) kB / (\d+) kB", screen)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
 def comparison_cells(screen: str) -> dict[int, str]:
     """The Playground's side-by-side answers: epoch -> the words in that checkpoint's cell."""
     lines = [line.split("▕", 1)[1] for line in screen.splitlines() if "▕" in line]
@@ -180,11 +186,14 @@ def examples(path: Path) -> list[tuple[str, str]]:
 
 
 def checkpoints_of(text: str) -> list[tuple[int, int, float]]:
-    """The Monitor's checkpoint list: (epoch, step, eval loss) of each checkpoint that shows its eval loss."""
-    return [
-        (int(epoch), int(step), float(value))
-        for epoch, step, value in re.findall(r"epoch (\d+) · step (\d+) · eval ([\d.]+)", text)
-    ]
+    """The Monitor's checkpoint list: (epoch, step, eval loss) of each checkpoint that shows its eval loss.
+
+    Once per epoch: when the summary grows a scrollbar, a line of its earlier layout can stay on screen
+    under the list (a drawing fault of the summary, not of the checkpoints)."""
+    found: dict[int, tuple[int, int, float]] = {}
+    for epoch, step, value in re.findall(r"epoch (\d+) · step (\d+) · eval ([\d.]+)", text):
+        found.setdefault(int(epoch), (int(epoch), int(step), float(value)))
+    return list(found.values())
 
 
 def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
@@ -236,12 +245,20 @@ def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
 
         # Launch. The training file's upload is held at the gate, then the validation file's: the
         # upload is seen before it starts and part-way.
+        screen = term.wait_for("billable tokens (estimated")  # the estimate before launch
+        assert "24 training examples" in screen, screen
         term.send("C-l")
         assert gate.wait_arrived(1), f"no upload reached the server; the screen was:\n{term.screen()}"
-        term.wait_for("Launching…")
+        screen = wait_until(term, lambda s: uploaded(s) is not None, "the upload bar")
+        sent, total = uploaded(screen) or (None, None)
+        assert sent == 0 and total, screen
         gate.let_through(1)
         assert gate.wait_arrived(2), f"the validation file was not uploaded; the screen was:\n{term.screen()}"
-        term.wait_for("Launching…")
+        screen = wait_until(term, lambda s: (uploaded(s) or (0, 0))[0] > 0, "the upload moving on")
+        sent, total_now = uploaded(screen) or (0, 0)
+        assert 0 < sent < total_now == total, screen
+        percent = figure(r"━\s+(\d+)%", screen)
+        assert percent is not None and 0 < int(percent) < 100, screen
         gate.open()
 
         # The Monitor opens on the job; train and eval curves grow while it trains (slowly, a second a
@@ -287,6 +304,7 @@ def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
         advised = figure(r"Relaunch with (\d+) epochs", text)
         assert overfit_from and bottom and advised, f"the advice does not say overfitting: {text}"
         assert advised == bottom and int(bottom) < int(overfit_from) <= EPOCHS, text
+        assert "24 examples" in text and "billable tokens (exact)" in text, "Vertex's count replaces the estimate"
 
         # The advice agrees with the checkpoints: one per epoch, the lowest eval loss at the advised epoch.
         checkpoints = checkpoints_of(text)
