@@ -185,6 +185,56 @@ def examples(path: Path) -> list[tuple[str, str]]:
     return [(row["text_input"], row["output"]) for row in rows]
 
 
+def setting_of(screen: str, label: str) -> str:
+    """What the Playground's Temperature or Max output tokens field shows (`default` when empty)."""
+    found = re.search(rf"{label} ▊\s+(\S+)\s", screen)
+    return found.group(1) if found else ""
+
+
+def prompt_of(screen: str) -> str:
+    """The text in the Playground's prompt box."""
+    lines = screen.splitlines()
+    top = next((i for i, line in enumerate(lines) if "╭─ Prompt" in line), None)
+    if top is None:
+        return ""
+    inside = []
+    for line in lines[top + 1 :]:
+        if "╰" in line:
+            break
+        inside.append(line.split("▕", 1)[-1].strip(" │"))
+    return "\n".join(inside).strip()
+
+
+def focus_prompt(term) -> None:
+    """The prompt gets the focus: Enter on the checkpoint list (which picks the tuned model) moves there."""
+    term.send("C-g")
+    wait_until(term, lambda s: FIELD_FOCUSED not in s, "focus on the checkpoint list")
+    term.send("Enter")
+    term.wait_for(FIELD_FOCUSED)
+
+
+def set_temperature_zero(term) -> None:
+    """Temperature 0 in the Playground, typed from the prompt (shift+Tab twice), each step seen on screen.
+    The Playground gives the prompt the focus again whenever the job manager reports news, so a key meant
+    for Temperature can land in the prompt: then the prompt is emptied and it is done again."""
+    for _ in range(3):
+        focus_prompt(term)
+        if prompt_of(term.screen()):
+            term.send("C-u")
+            wait_until(term, lambda s: prompt_of(s) == "", "the prompt emptied")
+        term.send("BTab", "C-u", "BTab", "C-u")  # Max output tokens and Temperature emptied
+        wait_until(
+            term,
+            lambda s: setting_of(s, "Temperature") == setting_of(s, "Max output tokens") == "default",
+            "the settings emptied",
+        )
+        term.send("0")
+        screen = wait_until(term, lambda s: setting_of(s, "Temperature") == "0" or prompt_of(s) != "", "a 0")
+        if setting_of(screen, "Temperature") == "0" and prompt_of(screen) == "":
+            return
+    raise AssertionError(f"could not set the temperature; the screen was:\n{term.screen()}")
+
+
 def checkpoints_of(text: str) -> list[tuple[int, int, float]]:
     """The Monitor's checkpoint list: (epoch, step, eval loss) of each checkpoint that shows its eval loss.
 
@@ -322,8 +372,8 @@ def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
         term.wait_for("Prompt (ctrl+s sends)")
         term.wait_for("Ready.")
         term.wait_for(f"epoch {EPOCHS} · step {STEPS} · eval")  # the checkpoint list under the tuned models
-        term.wait_for(FIELD_FOCUSED)  # the prompt
-        term.send("BTab", "BTab", "C-u", "0", "Tab", "Tab")  # Temperature 0, back to the prompt
+        set_temperature_zero(term)
+        focus_prompt(term)
         term.type(prompt)
         term.send("C-r")
         term.wait_for(f"› {prompt}  [to {EPOCHS} checkpoints]", timeout=30)
@@ -333,7 +383,7 @@ def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
             "every checkpoint's answer",
             timeout=90,
         )
-        assert "No answer" not in screen and re.search(r"Temperature ▊\s+0\s", screen), screen
+        assert "No answer" not in screen and setting_of(screen, "Temperature") == "0", screen
         cells = comparison_cells(screen)
         assert sorted(cells) == list(range(1, EPOCHS + 1)), screen
         assert "(lowest eval loss)" in cells[int(advised)], screen
