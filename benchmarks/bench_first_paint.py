@@ -204,22 +204,26 @@ def measure(tmux: Tmux, programs: dict, env: dict[str, str], runs: int) -> dict[
     return times
 
 
+def per_round(times: dict[str, list[float]], name: str, base: str = "bare Textual app") -> str:
+    """min/median/max of the ratios of `name` to `base`, round by round (both ran back to back)."""
+    ratios = [t / b for t, b in zip(times[name], times[base], strict=True)]
+    return f"{min(ratios):.2f}x / {statistics.median(ratios):.2f}x / {max(ratios):.2f}x"
+
+
 def report(times: dict[str, list[float]]) -> None:
     medians = {name: statistics.median(values) for name, values in times.items()}
     for name, values in times.items():
         print(f"{name:<18} median {medians[name] * 1000:7.1f} ms  (min {min(values) * 1000:.1f}, max "
               f"{max(values) * 1000:.1f}, {len(values)} runs)")
+    # Each round runs the programs back to back: its ratio is less moved by a busy machine.
     ratio = medians["tunedeck"] / medians["bare Textual app"]
-    # Each round runs both programs back to back: its ratio is less moved by a busy machine.
-    paired = statistics.median(t / b for t, b in zip(times["tunedeck"], times["bare Textual app"], strict=True))
-    print(f"ratio tunedeck / bare: {ratio:.2f}x (goal ≤ 1.20x); median of per-round ratios {paired:.2f}x")
+    print(f"first frame / bare: ratio of medians {ratio:.2f}x; per round min/median/max "
+          f"{per_round(times, 'tunedeck')} (goal ≤ 1.20x)")
     full = medians["tunedeck, full"] / medians["bare Textual app"]
-    bare = times["bare Textual app"]
-    paired_full = statistics.median(t / b for t, b in zip(times["tunedeck, full"], bare, strict=True))
-    print(f"ratio complete first screen / bare: {full:.2f}x (goal ≤ 1.30x); "
-          f"median of per-round ratios {paired_full:.2f}x")
+    print(f"complete first screen / bare: ratio of medians {full:.2f}x; per round min/median/max "
+          f"{per_round(times, 'tunedeck, full')} (goal ≤ 1.30x)")
     like_for_like = medians["tunedeck"] / medians["bare, GC paused"]
-    print(f"ratio tunedeck / bare with the GC paused as tunedeck does: {like_for_like:.2f}x (tunedeck's own work)")
+    print(f"first frame / bare with the GC paused as tunedeck does: {like_for_like:.2f}x (tunedeck's own work)")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ async def vertex_monitor(app, pilot) -> str:
         base_model="gemini-2.5-flash",
         hyperparameters=Hyperparameters(epoch_count=6),
         validation=ValidationChoice(split=0.2, seed=1),
+        system_instruction_from_preamble=True,  # the Playground scene shows it going with each prompt
     )
     job = await app.manager.launch(spec, SAMPLES / "classification.jsonl")
     _launched.append(job.name)
@@ -66,8 +67,7 @@ async def vertex_checkpoints(app, pilot) -> str:
     await app.try_model(job)
     await settle(app, pilot)
     prompt = app.screen.query_one("#prompt")
-    prompt.text = "Classify the support ticket as billing, shipping, technical or account.\n" \
-                  "ticket: I was charged twice for the same order."
+    prompt.text = "ticket: I was charged twice for the same order."  # the preamble is the system instruction
     await pilot.pause(0.4)  # the format check runs shortly after typing stops
     await pilot.press("ctrl+r")
     deadline = time.monotonic() + 60

@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SCENE_MODULES = ("scenes_setup", "scenes_monitor", "scenes_vertex")
+SCENE_MODULES = ("scenes_setup", "scenes_monitor", "scenes_vertex", "scenes_library")
 SIZE = (120, 36)
 
 

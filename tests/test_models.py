@@ -72,6 +72,36 @@ def test_config_file_keys_are_read(tmp_path):
     assert (settings.backend, settings.bell, settings.local_url) == (BackendKind.LOCAL, True, "http://127.0.0.1:8765")
 
 
+def test_no_config_file_reads_as_every_key_at_its_default(tmp_path):
+    from tui.config import _NoConfigFile
+    from tui.config_file import ConfigFile
+
+    defaults = ConfigFile()
+    absent = _NoConfigFile()
+    assert {key: getattr(absent, key) for key in ConfigFile.model_fields} == defaults.model_dump()
+    (tmp_path / "empty").mkdir()
+    write_config(tmp_path / "empty", "{}")
+    env = {"GOOGLE_CLOUD_PROJECT": "", "HOME": str(tmp_path)}
+    assert load_settings(env=env, config_dir=tmp_path / "none", data_dir=tmp_path) == load_settings(
+        env=env, config_dir=tmp_path / "empty", data_dir=tmp_path
+    ).with_overrides(config_dir=tmp_path / "none")
+
+
+def test_settings_without_a_config_file_do_not_load_pydantic(tmp_path):
+    """The app's first frame does not wait for pydantic when there is no config.json."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from pathlib import Path; from tui.config import load_settings; "
+        f"load_settings(env={{'HOME': {str(tmp_path)!r}}}, config_dir=Path({str(tmp_path / 'none')!r}), "
+        f"data_dir=Path({str(tmp_path)!r})); print('pydantic' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

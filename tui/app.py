@@ -173,7 +173,9 @@ class TuneDeckApp(TypeAhead):
         if self.open_on_start is not None:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self.first_rows_shown.wait(), FIRST_ROWS_WAIT_S)
-        # google-genai takes a while to import: do it in a thread so keys keep working.
+        # The dataset reader first (pydantic, the formats): a path typed now opens without waiting
+        # for it while google-genai loads. Imports run in a thread so keys keep working.
+        await asyncio.to_thread(import_module, "tui.datasets.reader")
         service = await asyncio.to_thread(import_module, "tui.jobs.service")
         # The backend loads google-genai when it is made: load it here, off the event loop.
         await asyncio.to_thread(import_module, "google.genai")
@@ -350,7 +352,13 @@ class TuneDeckApp(TypeAhead):
 
         taken = {other.display_name for other in self.manager.jobs} if self.manager is not None else set()
         name = distinct_name(job.display_name, taken | {job.display_name})
-        spec = JobSpec(display_name=name, base_model=job.base_model, hyperparameters=hyperparameters)
+        spec = JobSpec(
+            display_name=name,
+            base_model=job.base_model,
+            hyperparameters=hyperparameters,
+            validation=job.validation,  # the same validation set: the eval curve stays comparable
+            system_instruction_from_preamble=job.system_instruction is not None,
+        )
         await self.switch_mode("configure")
         screen = self.screen
         if not isinstance(screen, ConfigureScreen):

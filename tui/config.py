@@ -15,11 +15,15 @@ import os
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-
-from platformdirs import user_config_dir, user_data_dir
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
+from typing import TYPE_CHECKING, cast
 
 from tui.errors import TunedeckError
+
+if TYPE_CHECKING:
+    from tui.config_file import ConfigFile
+
+# The config file's keys are validated by a pydantic model (tui/config_file.py), imported only
+# when there is a file to read: without one, the app's first frame does not wait for pydantic.
 
 APP_NAME = "tunedeck"
 
@@ -58,6 +62,13 @@ KINDS = {
 }
 
 
+def _platform_dir(kind: str) -> Path:
+    """The user's data or config dir for tunedeck, as the platform has it (platformdirs)."""
+    import platformdirs
+
+    return Path(getattr(platformdirs, kind)(APP_NAME))
+
+
 def mask_secret(secret: str | None) -> str:
     """Show only enough of a key to tell keys apart: `AIza…x9Q2`."""
     if not secret:
@@ -71,8 +82,8 @@ def mask_secret(secret: str | None) -> str:
 class Settings:
     """Everything the app, the CLI and the job manager need to know about the environment."""
 
-    data_dir: Path = field(default_factory=lambda: Path(user_data_dir(APP_NAME)))
-    config_dir: Path = field(default_factory=lambda: Path(user_config_dir(APP_NAME)))
+    data_dir: Path = field(default_factory=lambda: _platform_dir("user_data_dir"))
+    config_dir: Path = field(default_factory=lambda: _platform_dir("user_config_dir"))
     backend: BackendKind | None = None  # None: Gemini when a key is found, else local
     api_key: str | None = field(default=None, repr=False)
     api_key_source: str | None = None
@@ -119,66 +130,12 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-class ConfigFile(BaseModel):
-    """The keys `config.json` may hold; every key is optional, any other key is an error."""
+def __getattr__(name: str) -> object:
+    if name == "ConfigFile":  # `from tui.config import ConfigFile` still works
+        from tui.config_file import ConfigFile
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    backend: BackendKind | None = Field(
-        None,
-        description="Protocol and server in one word: 'local' (the Gemini API protocol on the emulator), 'gemini', "
-        "'vertex' or 'vertex-local'. Default: detected (see protocol and server).",
-    )
-    api_key: str | None = Field(
-        None,
-        description="A Gemini API key, used when GOOGLE_API_KEY and GEMINI_API_KEY are unset. Keep the file private.",
-    )
-    gemini_base_url: str | None = Field(
-        None, description="Another Gemini API endpoint (GOOGLE_GEMINI_BASE_URL wins), e.g. a proxy."
-    )
-    local_url: str | None = Field(
-        None, description="A running emulator to use instead of starting one (TUNEDECK_LOCAL_URL wins)."
-    )
-    bell: StrictBool = Field(False, description="Ring the terminal bell when a job finishes.")
-    protocol: Protocol | None = Field(
-        None, description="Tuning protocol: 'vertex' or 'gemini' (TUNEDECK_PROTOCOL, --protocol win; default detected)."
-    )
-    server: Server | None = Field(
-        None, description="Where to tune: 'google' or 'local' (the emulator; TUNEDECK_SERVER and --server win)."
-    )
-    project: str | None = Field(None, description="Google Cloud project for Vertex AI (GOOGLE_CLOUD_PROJECT wins).")
-    location: str | None = Field(
-        None, description="Vertex AI location (GOOGLE_CLOUD_LOCATION wins; default us-central1)."
-    )
-    bucket: str | None = Field(
-        None, description="Cloud Storage bucket for Vertex AI dataset uploads (TUNEDECK_BUCKET wins)."
-    )
-    quota_project: str | None = Field(
-        None, description="Project billed for Vertex AI calls, sent as x-goog-user-project (overrides the ADC file's)."
-    )
-    emulator_step_delay: float | None = Field(
-        None,
-        ge=0,
-        le=60,
-        description="Seconds per training step of an emulator tunedeck starts by itself "
-        f"(TUNEDECK_EMULATOR_STEP_DELAY wins; default {AUTO_STEP_DELAY_S}).",
-    )
-    training_price_per_million_tokens: float | None = Field(
-        None,
-        ge=0,
-        le=1000,
-        allow_inf_nan=False,
-        description="Your price in US dollars per million training tokens (e.g. 3.0); with it the job form and "
-        "`tune` show the estimated cost next to the billable tokens (TUNEDECK_TRAINING_PRICE wins; default: "
-        "no cost shown).",
-    )
-
-    @field_validator("gemini_base_url", "local_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http:// or https:// URL")
-        return value
+        return ConfigFile
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ConfigError(TunedeckError):
@@ -188,16 +145,32 @@ class ConfigError(TunedeckError):
         return f"{self.message} — {self.next_step}" if self.next_step else self.message
 
 
+class _NoConfigFile:
+    """The values of an absent config file: every key at its default (all None but `bell`).
+    tests/test_models.py checks them against `ConfigFile()`."""
+
+    bell = False
+
+    def __getattr__(self, key: str) -> None:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        return None  # (the type checker sees a ConfigFile, so a misspelt key is still caught)
+
+
 def _read_config_file(config_dir: Path) -> ConfigFile:
     path = config_dir / "config.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return ConfigFile()
+        return cast("ConfigFile", _NoConfigFile())
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc})", "fix or remove it") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the config file must hold a JSON object", 'e.g. {"bell": true}')
+    from pydantic import ValidationError
+
+    from tui.config_file import ConfigFile
+
     try:
         return ConfigFile.model_validate(data)
     except ValidationError as exc:

@@ -283,6 +283,7 @@ class Job(BaseModel):
     dataset_examples: int | None = None
     dataset_uri: str | None = Field(None, description="the uploaded dataset object, when the backend takes uploads")
     validation_examples: int | None = None
+    validation: ValidationChoice | None = Field(None, description="the validation set asked for at launch")
     system_instruction: str | None = Field(
         None, description="the system instruction the job was tuned with; sent with every prompt to its model"
     )

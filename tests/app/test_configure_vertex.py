@@ -23,6 +23,7 @@ from tui.samples import sample_paths
 from tui.screens.configure import ConfigureScreen
 from tui.screens.dialogs import ErrorDialog
 from tui.screens.monitor import MonitorScreen
+from tui.widgets.job_form import JobForm
 from tui.widgets.upload_progress import UploadProgress
 
 PRICE = 250.0  # dollars per million training tokens: large, so a small sample costs whole cents
@@ -61,6 +62,7 @@ async def wait_for(pilot, condition, rounds: int = 600) -> None:
 
 
 async def to_form(app, pilot, sample: str = "classification.jsonl") -> None:
+    await pilot.press("escape")  # leave a field first: 1 would be typed into it
     await open_sample(app, pilot, sample)
     await pilot.press("2")
     await settle(app, pilot)
@@ -308,3 +310,45 @@ async def test_an_upload_error_is_said_in_place_and_keeps_the_form(vertex_manage
             assert not screen.query_one("#launch").disabled  # ready for another try
     finally:
         held.restore()
+
+
+async def test_the_preamble_may_become_the_system_instruction(vertex_manager, vertex_settings):
+    app = make_app(vertex_settings, vertex_manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await to_form(app, pilot, "number-increment.jsonl")
+        form = app.screen.query_one(JobForm)
+        assert not form.preamble_shown  # no preamble in this dataset: nothing to choose
+
+        await to_form(app, pilot, "classification.jsonl")
+        preamble = app.dataset.report.profile.preamble
+        assert preamble and preamble.startswith("Classify the support ticket")
+        assert form.preamble_shown
+        assert preamble[:40] in str(form.query_one("#preamble-advice").render())
+        spec, _ = form.validate()
+        assert spec is not None and not spec.system_instruction_from_preamble  # off unless asked for
+
+        await set_field(app, pilot, "display_name", "with-system")
+        await set_field(app, pilot, "epochs", "1")
+        form.query_one("#system_instruction").focus()
+        await pilot.press("space")
+        await settle(app, pilot)
+        spec, _ = form.validate()
+        assert spec is not None and spec.system_instruction_from_preamble
+        await pilot.press("escape", "ctrl+l")
+        await wait_for(pilot, lambda: isinstance(app.screen, MonitorScreen) and launched(vertex_manager, "with-system"))
+        assert launched(vertex_manager, "with-system")[0].system_instruction == preamble
+
+
+async def test_the_gemini_form_has_no_preamble_choice(manager, settings):
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_sample(app, pilot, "classification.jsonl")
+        await pilot.press("2")
+        await settle(app, pilot)
+        form = app.screen.query_one(JobForm)
+        assert form.capabilities is not None and form.capabilities.protocol == "gemini"
+        assert not form.preamble_shown
+        spec, _ = form.validate()
+        assert spec is not None and not spec.system_instruction_from_preamble

@@ -22,7 +22,8 @@ def test_the_bill_counts_whole_epochs_of_the_billable_tokens():
     billing = cancel_notice(job).billing
     assert "80,000 billable tokens cover all 4 epochs (exact, from the job)" in billing
     assert "25 of 40 steps have run, 2 of 4 epochs (about 40,000 of the tokens)" in billing
-    assert "$0.40 at $5.00 per million" in cancel_notice(job, price_per_million=5.0).billing
+    priced = cancel_notice(job, price_per_million=5.0).billing
+    assert "(exact, from the job; $0.40 at $5.00 / M at your price)" in priced
     early = cancel_notice(vertex_job(completed_steps=3)).billing
     assert "3 of 40 steps have run, 0 of 4 epochs." in early and "of the tokens" not in early
     unknown = cancel_notice(vertex_job(data_stats=None, total_steps=0, completed_steps=0)).billing

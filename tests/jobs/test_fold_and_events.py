@@ -46,6 +46,17 @@ def test_local_facts_and_user_cancel_survive():
     assert new.dataset_sha256 == "ff" and new.hyperparameters.epoch_count == 2
 
 
+def test_a_backend_that_reports_cancels_is_believed():
+    """Vertex AI cancels on a best-effort basis: a job cancelled too late still succeeds."""
+    cancelling = Job(name="tunedModels/a", state=JobState.CREATING, sub_state="cancelling")
+    asked, _ = fold(known(), cancelling, cancelled=True, cancel_sticks=False)
+    assert (asked.state, asked.sub_state) == (JobState.CREATING, "cancelling")
+    succeeded, _ = fold(asked, Job(name="tunedModels/a", state=JobState.ACTIVE), cancel_sticks=False)
+    assert succeeded.state is JobState.ACTIVE
+    stopped, _ = fold(asked, Job(name="tunedModels/a", state=JobState.CANCELLED), cancel_sticks=False)
+    assert stopped.state is JobState.CANCELLED
+
+
 def test_finished_job_is_complete_and_failure_reason_kept():
     done, _ = fold(known(), Job(name="tunedModels/a", state=JobState.ACTIVE))
     assert done.completed_steps == 10 and done.progress == 1.0

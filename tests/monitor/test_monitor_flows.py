@@ -139,13 +139,14 @@ async def test_a_job_finishing_elsewhere_is_announced_with_the_bell(settings, ma
     """The notice comes from the app: the Monitor need never have been opened."""
     from dataclasses import replace
 
-    job = await launch(manager, "elsewhere", epochs=2)
     app = make_app(replace(settings, bell=True), manager)
     bells = []
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         app.bell = lambda: bells.append(app.screen.__class__.__name__)
         await settle(app, pilot)
         assert app.screen.__class__.__name__ == "DatasetsScreen"
+        # Launched once the app listens: a job that had finished before would not be news.
+        job = await launch(manager, "elsewhere", epochs=2)
         await wait_for(pilot, lambda: manager.job(job.name).state is JobState.ACTIVE, timeout=60, what="ACTIVE")
         await wait_for(pilot, lambda: app._notifications, what="the notification")
         await settle(app, pilot)

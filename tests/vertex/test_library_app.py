@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 
 from tests.jobs.conftest import FAST
 from tests.monitor.conftest import wait_for
@@ -67,8 +67,10 @@ async def test_cancel_confirmation_on_vertex_says_best_effort_the_bill_and_what_
             dialog = app.screen
             assert isinstance(dialog, DetailsDialog)
             said = paragraphs(dialog)
-            assert "best-effort basis: the job may still finish" in said
-            assert "Billing: Vertex AI bills tuning by training tokens" in said
+            for button in dialog.query(Button):  # the whole notice fits: nothing hides the buttons
+                assert button.region.height and button.region.bottom <= SIZE[1]
+            assert "best-effort basis: the job may still finish," in said
+            assert "Billing: tuning is billed by training tokens" in said
             assert job.name in said and "no call to delete a tuning job" in said
             assert job.dataset_uri is not None and job.dataset_uri in said and "Cloud Storage" in said
             assert "relaunch with fewer epochs" in said
@@ -106,6 +108,9 @@ async def test_relaunch_fills_the_form_with_the_eval_curves_epochs(emulator, tmp
                            what=f"{advice.epochs} epochs in the form")
             await settle(app, pilot)
             assert app.screen.query_one("#epochs", Input).value == str(advice.epochs)  # not reset after loading
+            # the same validation set, so the relaunch's eval curve compares with this one
+            assert job.validation is not None and job.validation.split is not None
+            assert app.screen.query_one("#validation", Input).value == f"{job.validation.split:g}"
     finally:
         await manager.close()
 
@@ -129,7 +134,7 @@ async def test_models_lists_endpoints_renames_and_deletes_them_with_the_model(em
             assert model is not None and model.job == job.name
             row = [str(cell) for cell in table.get_row(model.name)]
             assert row[0] == "tickets" and row[1] == "gemini-2.5-flash" and row[4] == job.id and row[5] == model.id
-            assert row[2] == ", ".join(e.rsplit("/", 1)[-1] for e in endpoints)
+            assert row[2] == ", ".join(f"…{e[-4:]}" for e in endpoints)  # in full on the line below
             detail = str(screen.query_one("#models-detail", Static).render())
             assert all(f"Endpoint {e}" in detail for e in endpoints) and f"From job {job.name}" in detail
 

@@ -18,8 +18,7 @@ from tui.jobs.cancel_notice import cancel_notice_for
 
 def price_of(manager: Any) -> float | None:
     """The user's price per million training tokens, when the settings carry one."""
-    price = getattr(getattr(manager, "settings", None), "training_price_per_million_tokens", None)
-    return float(price) if isinstance(price, (int, float)) else None
+    return manager.settings.training_price
 
 
 async def cancel(args: Any, manager: Any, name: str) -> int:

@@ -34,6 +34,9 @@ class BackendCapabilities:
     adapter_sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     validation_set: bool = False
     checkpoints: bool = False
+    # The backend reports a cancelled job's state itself (Vertex: CANCELLING, then CANCELLED,
+    # or SUCCEEDED when the best-effort cancel came too late); otherwise a user's cancel sticks.
+    reports_cancel: bool = False
     curves: tuple[str, ...] = (TRAIN_LOSS,)
     inline_examples: bool = False  # examples travel inside the create request
     uploads_dataset: bool = False  # the dataset is uploaded first and named by URI

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.jobs.estimate import cost_text
 from tui.models import Job
-
-MILLION = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -43,10 +42,15 @@ class CancelNotice:
     exported: str
     advice: str
 
+    def paragraphs(self) -> list[str]:
+        """Paragraphs for a dialog (what remains is one paragraph, a line each)."""
+        remains = "\n".join(f"• {r.line()}" for r in self.remains)
+        return [self.best_effort, self.billing, f"Cancelling deletes nothing. What remains:\n{remains}",
+                f"{self.exported} {self.advice}"]
+
     def lines(self) -> list[str]:
-        """Paragraphs for a dialog or a terminal (the remnants one a line)."""
-        return [self.best_effort, self.billing, "Cancelling deletes nothing. What remains:",
-                *(f"  • {r.line()}" for r in self.remains), self.exported, self.advice]
+        """Lines for a terminal."""
+        return [line for paragraph in self.paragraphs() for line in paragraph.split("\n")]
 
     def text(self) -> str:
         return "\n".join(self.lines())
@@ -75,7 +79,7 @@ def billing_text(job: Job, price_per_million: float | None = None) -> str:
     tokens = stats.billable_tokens if stats is not None else None
     epochs = job.hyperparameters.epoch_count
     done = epochs_done(job)
-    said = "Billing: Vertex AI bills tuning by training tokens (the dataset's tokens × epochs). "
+    said = "Billing: tuning is billed by training tokens (the dataset's tokens × epochs). "
     if tokens is None:
         said += "This job has not reported its billable tokens yet (it does once its dataset is processed). "
     else:
@@ -83,7 +87,7 @@ def billing_text(job: Job, price_per_million: float | None = None) -> str:
         over = f"all {epochs} epochs" if epochs else "all its epochs"
         said += f"This job's {tokens:,} billable tokens cover {over} ({how}"
         if price_per_million is not None:
-            said += f"; ${tokens * price_per_million / MILLION:,.2f} at ${price_per_million:,.2f} per million"
+            said += f"; {cost_text(tokens, price_per_million, exact=bool(stats and stats.exact))} at your price"
         said += "). "
     if done is not None and epochs:
         said += f"So far {job.completed_steps:,} of {job.total_steps:,} steps have run, {done} of {epochs} epochs"
@@ -100,13 +104,13 @@ def billing_text(job: Job, price_per_million: float | None = None) -> str:
 def remnants(job: Job) -> tuple[Remnant, ...]:
     """Everything the job leaves on Google Cloud, cancelled or not."""
     found = [Remnant("the tuning job's record", job.name,
-                     "stays listed in Vertex AI (the API has no call to delete a tuning job)")]
+                     "stays listed (Vertex AI has no call to delete a tuning job)")]
     if job.dataset_uri:
         folder = job.dataset_uri.rsplit("/", 1)[0]
         also = f" and the validation set's object in {folder}/" if job.validation_examples else ""
         found.append(Remnant("the uploaded dataset", job.dataset_uri + also,
-                             "stays in Cloud Storage, shared by any job launched on the same data "
-                             f"(remove it with `gcloud storage rm {job.dataset_uri}`)"))
+                             "stays in Cloud Storage for any job launched on the same data "
+                             "(`gcloud storage rm URI` removes it)"))
     served = set()
     for checkpoint in job.checkpoints:
         epoch = f"epoch {checkpoint.epoch}" if checkpoint.epoch is not None else "epoch not reported"
@@ -126,18 +130,17 @@ def cancel_notice(job: Job, price_per_million: float | None = None) -> CancelNot
     if count:
         exported = f"{count} checkpoint{'s were' if count > 1 else ' was'} already exported (listed above)."
     else:
-        exported = "No checkpoint has been exported so far; one exported before the cancel takes effect stays too."
+        exported = "No checkpoint exported yet (one exported before the cancel takes effect stays too)."
     return CancelNotice(
         best_effort=(
-            "Vertex AI cancels on a best-effort basis: the job may still finish (and succeed) after you cancel."
+            "Vertex AI cancels on a best-effort basis: the job may still finish, and succeed, after you cancel."
         ),
         billing=billing_text(job, price_per_million),
         remains=remnants(job),
         exported=exported,
         advice=(
-            "A cancelled job's results are unpredictable, especially when it is cancelled early. To stop at an "
-            "earlier epoch, let the job finish and try that epoch's checkpoint in the Playground, or relaunch with "
-            "fewer epochs, instead of cancelling."
+            "A cancelled job's results are unpredictable, especially early on. To stop at an earlier epoch, let "
+            "the job finish and try that epoch's checkpoint in the Playground, or relaunch with fewer epochs."
         ),
     )
 

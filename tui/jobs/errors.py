@@ -6,7 +6,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from tui.errors import TunedeckError
-from tui.models import Severity
 
 if TYPE_CHECKING:
     from tui.datasets.lint import LintReport
@@ -58,6 +57,8 @@ class LaunchRefused(TunedeckError):
     """
 
     def __init__(self, report: LintReport, path: str = "") -> None:
+        from tui.models import Severity  # pydantic: not for the settings' backend detection, which needs this module
+
         self.report = report
         errors = [f for f in report.findings if f.severity is Severity.ERROR]
         lines = []

@@ -26,11 +26,14 @@ def new_points(known: Curves, fetched: Curves) -> Curves:
     return added
 
 
-def fold(old: Job, fetched: Job, cancelled: bool = False) -> tuple[Job, Curves]:
-    """The updated job and, per curve, the points that are new to it (by step)."""
+def fold(old: Job, fetched: Job, cancelled: bool = False, cancel_sticks: bool = True) -> tuple[Job, Curves]:
+    """The updated job and, per curve, the points that are new to it (by step). With
+    `cancel_sticks` a job the user cancelled stays CANCELLED whatever the backend says next;
+    without it (a backend that reports cancels itself) the backend's state is taken."""
     added = new_points(old.curves, fetched.curves)
     curves = {**old.curves, **{name: [*old.curve(name), *points] for name, points in added.items()}}
-    state = JobState.CANCELLED if cancelled or old.state is JobState.CANCELLED else fetched.state
+    sticks = cancel_sticks and (cancelled or old.state is JobState.CANCELLED)
+    state = JobState.CANCELLED if sticks else fetched.state
     total = fetched.total_steps or old.total_steps
     completed = max(old.completed_steps, fetched.completed_steps)
     if state is JobState.ACTIVE and total:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from tui.models import TRAIN_LOSS, Checkpoint, CurvePoint, DataStats, Hyperparameters, Job, JobState
+from tui.models import TRAIN_LOSS, Checkpoint, CurvePoint, DataStats, Hyperparameters, Job, JobState, ValidationChoice
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS curve_points (
 _ADDED = (
     ("sub_state", "TEXT"), ("endpoint", "TEXT"), ("checkpoints", "TEXT"), ("data_stats", "TEXT"),
     ("validation_examples", "INTEGER"), ("dataset_uri", "TEXT"), ("system_instruction", "TEXT"),
+    ("validation", "TEXT"),
 )
 
 _TIMES = ("created", "updated", "started", "completed", "last_polled")
@@ -202,6 +203,7 @@ class History:
                 _CHECKPOINTS.dump_json(job.checkpoints).decode() if job.checkpoints else None,
                 job.data_stats.model_dump_json() if job.data_stats else None, job.validation_examples, job.dataset_uri,
                 job.system_instruction,
+                job.validation.model_dump_json() if job.validation else None,
             )
             updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[2:])
             self._db.execute(
@@ -286,6 +288,7 @@ class History:
             validation_examples=data["validation_examples"],
             dataset_uri=data["dataset_uri"],
             system_instruction=data["system_instruction"],
+            validation=ValidationChoice.model_validate_json(data["validation"]) if data["validation"] else None,
             created=_dt(data["created"]),
             updated=_dt(data["updated"]),
             started=_dt(data["started"]),

@@ -213,6 +213,7 @@ class JobManager:
                 "dataset_sha256": dataset.sha256,
                 "dataset_examples": job.dataset_examples if job.dataset_examples is not None else len(examples),
                 "launched_here": True,
+                "validation": spec.validation,
                 "created": job.created or datetime.now(UTC),
             }
         )
@@ -224,7 +225,9 @@ class JobManager:
         return job
 
     async def cancel(self, name: str) -> Job:
-        """Cancel a training job; it shows as CANCELLED from now on, whatever the backend says."""
+        """Cancel a training job. It shows as CANCELLED from now on, whatever the backend says,
+        unless the backend reports cancels itself (Vertex AI: best effort, so the job may go on
+        to succeed); then it shows what the backend says, from "cancelling" on."""
         job = self._require(name)
         if job.state.finished:
             raise BackendError(
@@ -236,8 +239,9 @@ class JobManager:
                 fetched = await self._call(lambda: self.backend.cancel(self._jobs[job.name]))
             finally:
                 self._cancelling.discard(job.name)
-            self._record(self._jobs[job.name], cancelled=True)
-            return self._merge(job.name, fetched, cancelled=True)
+            sticks = not self.backend.capabilities.reports_cancel
+            self._record(self._jobs[job.name], cancelled=sticks)
+            return self._merge(job.name, fetched, cancelled=sticks)
 
     async def delete(self, name: str) -> None:
         """Delete the tuned model on the backend and drop it from the list (history keeps a DELETED row)."""
@@ -433,7 +437,7 @@ class JobManager:
         old = self._jobs.get(name) or fetched
         if name in self._cancelling and fetched.state.finished:
             fetched = fetched.model_copy(update={"state": old.state})  # the cancel's own answer decides
-        new, added = fold(old, fetched, cancelled)
+        new, added = fold(old, fetched, cancelled, cancel_sticks=not self.backend.capabilities.reports_cancel)
         self._jobs[name] = new
         self._record(new, added)
         if added:

@@ -73,6 +73,15 @@ def estimate_text(
     return "\n".join((f"Estimate for {examples}", tokens, cost, note))
 
 
+def movable_preamble(dataset: OpenedDataset | None) -> str | None:
+    """The dataset's shared preamble when it stands on a line of its own (only such a one can become
+    Vertex's system instruction; an inline one stays in the prompts)."""
+    profile = dataset.report.profile if dataset is not None else None
+    if profile is None or not profile.preamble or profile.preamble_inline:
+        return None
+    return profile.preamble
+
+
 def refusal(dataset: OpenedDataset | None) -> str | None:
     """Why launching must wait, or None when the dataset may be used."""
     if dataset is None:
@@ -152,6 +161,7 @@ class ConfigureScreen(AppScreen[None]):
     def _refresh_summary(self) -> None:
         dataset = self.dataset
         form = self.query_one(JobForm)
+        form.set_preamble(movable_preamble(dataset))
         spec, errors = form.validate()
         form.show_errors(errors)
         if dataset is None:

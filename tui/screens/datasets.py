@@ -1,29 +1,25 @@
 """The Datasets screen: open a dataset, page through its examples, read its findings and stats.
 
-Reading and linting run in a thread worker with a progress bar, so a large file never
-freezes the UI. The bar exists only while a file is being read: an idle bar would keep
-animating (and waking the app) for the whole session. The opened dataset (path, reader,
-lint report) is kept on the app as `app.dataset` for the Configure screen, and announced on
-`app.dataset_changed`.
+This module builds the screen (the first frame, then the rest) and holds its keys; reading a
+file and showing what is found is its base class's part (tui/screens/dataset_reading.py).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.messages import DatasetIndexed, DatasetLinted, DatasetOpened, WorkProgress
+from tui.messages import DatasetOpened
 from tui.samples import sample_paths
-from tui.screens.base import AppScreen
+from tui.screens.dataset_reading import DatasetReading
 from tui.typeahead import KeyKind
 
 # tui.datasets.opened (and the readers) are imported where they are used: the first
@@ -32,22 +28,17 @@ from tui.typeahead import KeyKind
 # Keys that move the focus: the keys typed right after them wait until it has moved.
 FOCUS_KEYS = frozenset({"o", "b", "s", "e", "f", "t", "left_square_bracket", "right_square_bracket"})
 PREVIEW_WAIT_S = 0.3  # the longest the first frame waits for the preview of a file given on the command line
-FINISH_AFTER_S = 0.15  # from the first rows' frame to starting the index and the lint
 
 if TYPE_CHECKING:
-    from textual.widgets import Button, Input, ProgressBar, TabbedContent
+    from textual.widgets import Button, Input
 
-    from tui.datasets import DatasetReader
     from tui.datasets.first_page import FirstPage
-    from tui.datasets.opened import OpenedDataset
-    from tui.widgets.dataset_stats import DatasetStatsView
+    from tui.widgets.dataset_panels import DatasetPanels
     from tui.widgets.example_table import ExampleTable
-    from tui.widgets.example_viewer import ExampleViewer
     from tui.widgets.findings_list import FindingsTable
-    from tui.widgets.path_input import PathInput
 
 
-class DatasetsScreen(AppScreen[None]):
+class DatasetsScreen(DatasetReading):
     """Open a dataset and inspect it before tuning on it."""
 
     # Styles: datasets.tcss, loaded by the app with its own (see TuneDeckApp.CSS_PATH).
@@ -90,6 +81,9 @@ class DatasetsScreen(AppScreen[None]):
         # The first frame is the header and the samples list: the rest is mounted right after it
         # (see `_build`), so the app shows up as fast as a bare Textual app.
         yield Header()
+        from tui.widgets.area_tabs import AreaTabs
+
+        yield AreaTabs()  # here, not mounted by AppScreen.on_mount: one layout less before the first frame
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield Static("Samples", classes="section-title")
@@ -117,8 +111,10 @@ class DatasetsScreen(AppScreen[None]):
                              f"{one_line(output, OUTPUT_CHARS)}")
         return "\n".join(lines)
 
-    def _build(self) -> None:
-        """Mount the path bar, the example/findings/stats panels and the footer."""
+    async def _build(self) -> None:
+        """Mount the path bar, the examples panel (the others follow: `_build_hidden`) and the footer."""
+        if not self.is_attached:  # the app quit right after its first frame
+            return
         from textual.widgets import Button, Footer
 
         from tui.screens.paths import display_path
@@ -127,56 +123,33 @@ class DatasetsScreen(AppScreen[None]):
 
         shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
         path_bar = Horizontal(PathInput(value=shown, id="path"), Button("Browse…", id="browse"), id="open-bar")
-        self.mount(path_bar, before="#body")
-        self.query("#first-rows").remove()  # the table takes the preview's place
-        self.query_one("#main").mount(DatasetPanels())
-        self.mount(Footer())
-        self.call_after_refresh(self.refresh_bindings)  # a footer mounted late must hear of the keys
+        panels = DatasetPanels()
+        footer = Footer()
+        # Textual's footer composes no keys until the screen's bindings change, then composes
+        # again after a refresh: mounted after the screen, it may list them at once.
+        footer._bindings_ready = True
+        # One frame for all of it: Textual would otherwise lay out and draw the screen after
+        # each level of the panels' nested widgets is mounted.
+        with self.app.batch_update():
+            self.query("#first-rows").remove()  # the table takes the preview's place
+            for mounting in (self.mount(path_bar, before="#body"), self.query_one("#main").mount(panels),
+                             self.mount(footer)):
+                await mounting
+        self.call_after_refresh(self._build_hidden, panels)
+
+    async def _build_hidden(self, panels: DatasetPanels) -> None:
+        """The screen is complete: mount the hidden panels, then take the keys and news held till now."""
+        await panels.mount_hidden()
         self._built = True
-        self.call_after_refresh(self.app.release_keys)  # keys typed since the first frame go on now
-        self.call_after_refresh(lambda: self.call_after_refresh(self.app.first_screen_shown.set))
+        self.app.release_keys()  # keys typed since the first frame go on now
+        self.call_after_refresh(self.app.first_screen_shown.set)
         for message in self._early:  # news of it that came before the panels
-            self.call_after_refresh(self.post_message, message)
+            self.post_message(message)
         self._early = ()
-
-    # The panels are mounted after the first frame, their modules imported then: these
-    # typed lookups keep the imports out of the first frame.
-    @property
-    def _path_input(self) -> PathInput:
-        return cast("PathInput", self.query_one("#path"))
-
-    @property
-    def _example_table(self) -> ExampleTable:
-        return cast("ExampleTable", self.query_one("#example-table"))
-
-    @property
-    def _example_viewer(self) -> ExampleViewer:
-        return cast("ExampleViewer", self.query_one("#example-viewer"))
-
-    @property
-    def _findings_table(self) -> FindingsTable:
-        return cast("FindingsTable", self.query_one("#findings-table"))
-
-    @property
-    def _stats_view(self) -> DatasetStatsView:
-        return cast("DatasetStatsView", self.query_one("#stats-view"))
-
-    @property
-    def _tabs(self) -> TabbedContent:
-        return cast("TabbedContent", self.query_one("#dataset-tabs"))
-
-    _shown: OpenedDataset | None = None
-    _progress: tuple[Horizontal, Static, ProgressBar] | None = None  # (row, stage label, bar) while a file is read
-    _built = False  # the panels are mounted
-    _opening: Path | None = None  # the file being read
-    _start_path: Path | None = None  # the file given on the command line
-    _reader: DatasetReader | None = None  # the reader of the file being read
-    _early: tuple[Message, ...] = ()  # news of the file read that came before the panels
-    _told_end = False  # said where the index has got, at the end of the rows known so far
 
     def on_mount(self) -> None:
         self.app.dataset_changed.subscribe(self, self._dataset_changed)
-        self.app.after_first_paint(self._build)
+        self.app.after_first_paint(lambda: self.call_later(self._build))
         first_page = self.app.open_on_start
         if first_page is not None:  # `tunedeck PATH`: its first rows are being read since the start
             self._opening = self._start_path = first_page.path
@@ -190,209 +163,6 @@ class DatasetsScreen(AppScreen[None]):
             self.post_message(DatasetOpened(first_page.path, first_page.reader, first_page.rows))
         else:  # read it again the usual way, which reports what is wrong
             self.app.call_from_thread(self._open, first_page.path, first_page.format)
-
-    # -- opening ----------------------------------------------------------------------
-
-    def open_path(self, path: str | Path, format: str | None = None) -> None:
-        """Read and check the dataset at `path` in the background."""
-        path = Path(path).expanduser()
-        from tui.screens.paths import display_path
-
-        self._path_input.value = display_path(path)
-        self._set_summary(f"Reading {path.name}…", "muted")
-        if self._reader is not None:
-            self._reader.stop_indexing()  # the file read before is no longer wanted
-        self._opening, self._reader = path, None
-        self._clear_panels()  # nothing of the previous file stays on screen, or ready to launch
-        self._open(path, format)
-
-    def _clear_panels(self) -> None:
-        """Forget the dataset shown: its examples, findings and stats leave the screen, and nothing
-        can be launched on it (the Configure screen hears that no dataset is open)."""
-        if self._built:
-            self._end_progress()
-            self._example_table.show(None)
-            self._example_viewer.clear()
-            self._findings_table.show([])
-            self.query_one("#finding-detail", Static).update("Enter on a finding shows its example.")
-            self._stats_view.clear()
-            self._tabs.get_tab("findings").label = "Findings"
-        self._shown = None
-        if self.app.dataset is not None:
-            self.app.dataset = None
-            self.app.dataset_changed.publish(None)
-
-    @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
-    def _open(self, path: Path, format: str | None) -> None:
-        """Read the first rows; the index and the lint follow once they are on screen (`_finish`)."""
-        from textual.worker import get_current_worker
-
-        from tui.datasets.first_page import FIRST_ROWS
-        from tui.datasets.reader import open_reader
-
-        reader = open_reader(path, format)
-        rows = reader.first_rows(FIRST_ROWS)
-        if not get_current_worker().is_cancelled:
-            self.post_message(DatasetOpened(path, reader, rows))
-
-    @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
-    def _finish(self, path: Path, reader: DatasetReader) -> None:
-        """Index and lint the file whose first rows are shown."""
-        from textual.worker import get_current_worker
-
-        from tui.datasets.opened import finish_reading
-
-        worker = get_current_worker()
-
-        def post(message: Message) -> None:
-            if not worker.is_cancelled:  # a newer open replaced this one: its messages win
-                self.post_message(message)
-
-        def progress(stage: str, done: float, total: float | None) -> None:
-            post(WorkProgress(stage, done, total))
-
-        opened = finish_reading(
-            reader,
-            progress,
-            indexed=lambda reader: post(DatasetIndexed(path, reader)),
-            cancelled=lambda: worker.is_cancelled,
-        )
-        if opened is not None:
-            post(DatasetLinted(path, opened.reader, opened.report))
-
-    def on_work_progress(self, message: WorkProgress) -> None:
-        """Show how far reading has got, mounting the progress bar on the first report."""
-        from textual.widgets import Footer, ProgressBar
-
-        if self._progress is None:
-            label, bar = Static("", id="progress-label"), ProgressBar(id="progress", show_eta=False)
-            # A class, not an id: a bar being removed may still be in the DOM when the next one mounts.
-            row = Horizontal(label, bar, classes="progress-bar")
-            self._progress = (row, label, bar)
-            footers = self.query(Footer)
-            self.mount(row, before=footers.first() if footers else None)
-        _row, label, bar = self._progress
-        label.update(message.stage)
-        bar.update(total=message.total, progress=message.done)
-        reader = self._reading()
-        if message.stage == "Indexing" and reader is not None and not reader.complete:
-            self._example_table.grow(len(reader))
-            self._set_summary(
-                f"{reader.path.name}\n{len(reader):,} examples so far · indexing {reader.index.fraction:.0%}", "muted"
-            )
-
-    def _reading(self) -> DatasetReader | None:
-        """The reader in the example table, if it is the file being read."""
-        tables = self.query("#example-table")
-        reader = cast("ExampleTable", tables.first()).reader if tables else None
-        return reader if reader is not None and reader.path == self._opening else None
-
-    def _end_progress(self) -> None:
-        """Remove the progress bar: it animates while it exists, even when hidden."""
-        if self._progress is not None:
-            self._progress[0].remove()
-            self._progress = None
-
-    def on_dataset_opened(self, message: DatasetOpened) -> None:
-        """The first rows: shown at once; the index and the lint start once they are on screen."""
-        if not self._built:
-            self._early = (*self._early, message)
-            return
-        if message.path != self._opening:  # another file was opened since
-            return
-        self._told_end = False
-        self._reader = message.reader
-        table = self._example_table
-        table.show(message.reader, rows=message.rows)
-        if message.path == self._start_path:
-            table.focus()  # opened from the shell: its keys move through the examples at once
-        self._set_summary(f"{message.path.name}\nindexing…", "muted")
-        self.call_after_refresh(self._rows_shown, message.path, message.reader)
-
-    def _rows_shown(self, path: Path, reader: DatasetReader) -> None:
-        # The table lays its rows out on the frame after, and the frame takes a moment to reach the
-        # terminal: the job manager's loading, and the index and lint, start a little later.
-        self.call_after_refresh(self.app.first_rows_shown.set)
-        self.set_timer(FINISH_AFTER_S, lambda: self._finish(path, reader) if reader is self._reader else None)
-
-    def on_dataset_indexed(self, message: DatasetIndexed) -> None:
-        if not self._built:
-            self._early = (*self._early, message)
-            return
-        table = self._example_table
-        if table.reader is message.reader:
-            table.grow(len(message.reader))
-        else:
-            table.show(message.reader)
-        self._set_summary(f"{message.path.name}\n{len(message.reader):,} examples · checking…", "muted")
-
-    def on_dataset_linted(self, message: DatasetLinted) -> None:
-        if not self._built:
-            self._early = (*self._early, message)
-            return
-        self._end_progress()
-        from tui.datasets.opened import OpenedDataset
-
-        opened = OpenedDataset(message.path, message.reader, message.report)
-        self._shown = opened
-        self.app.dataset = opened
-        self._show_report(opened)
-        self.app.dataset_changed.publish(opened)
-
-    def _dataset_changed(self, opened: OpenedDataset | None) -> None:
-        """A dataset opened elsewhere (a relaunch from the monitor): show it here too."""
-        if opened is not None and opened is not self._shown and self.query("#example-table"):
-            self._shown = opened
-            from tui.screens.paths import display_path
-
-            self._path_input.value = display_path(opened.path)
-            self._example_table.show(opened.reader)
-            self._show_report(opened)
-
-    def _show_report(self, opened: OpenedDataset) -> None:
-        report = opened.report
-        findings = list(report.findings)
-        self._findings_table.show(findings)
-        self._stats_view.show(report.stats, report.profile)
-        from tui.datasets.opened import count_by_severity
-
-        counts = {**count_by_severity(findings), **report.counts}
-        tabs = self._tabs
-        tabs.get_tab("findings").label = f"Findings ({len(findings)})"
-        dataset = opened.reader.dataset
-        from tui.datasets.wording import examples_text, plural, size
-
-        lines = [
-            opened.path.name,
-            f"{dataset.format} · {examples_text(opened.examples, report.stats.examples)} · {size(dataset.size_bytes)}",
-            f"{plural(counts['error'], 'error')} · {plural(counts['warning'], 'warning')} · {counts['info']} info",
-        ]
-        if counts["error"]:
-            lines.append("Fix the errors before launching (f: findings).")
-            self._set_summary("\n".join(lines), "error-text")
-        else:
-            lines.append("Ready to tune: press c.")
-            self._set_summary("\n".join(lines), "success-text")
-
-    def worker_failed(self, group: str, error: BaseException) -> None:
-        if group != "dataset":
-            super().worker_failed(group, error)
-            return
-        self._end_progress()
-        self._clear_panels()
-        name = self._opening.name if self._opening is not None else "the dataset"
-        self._set_summary(f"Could not open {name}:\n{error}\nNo dataset is open.", "error-text")
-        self.notify(
-            f"{error}\nCheck the path and the file's format, then open it again.",
-            title="Dataset",
-            severity="error",
-            timeout=10,
-        )
-
-    def _set_summary(self, text: str, style: str) -> None:
-        summary = self.query_one("#dataset-summary", Static)
-        summary.update(text)
-        summary.set_classes(style)
 
     # -- events from widgets ------------------------------------------------------------
 
@@ -411,7 +181,7 @@ class DatasetsScreen(AppScreen[None]):
             self.action_browse()
 
     def on_example_table_example_highlighted(self, message: ExampleTable.ExampleHighlighted) -> None:
-        viewer = cast("ExampleViewer", self.query_one("#example-viewer"))
+        viewer = self._example_viewer
         viewer.show(message.row, self._path_input.value)
         reader = message.table.reader
         if reader is not None and not reader.complete and message.index >= message.table.total - 1:

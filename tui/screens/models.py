@@ -49,6 +49,8 @@ REGISTRY_COLUMNS = (
     ("job", "From job"),
     ("id", "Model"),
 )
+ENDPOINT_DIGITS, ENDPOINTS_SHOWN = 4, 3
+DETAIL_ENDPOINTS = 8  # endpoints named in full under the table; `tunedeck models list --json` has them all
 # Events that change what this table shows (progress and loss points do not).
 RELEVANT = (JobAdded, JobStateChanged, JobFinished, JobRemoved, JobUpdated)
 # On a registry, only a job that ends (and so makes a model) changes the list.
@@ -62,6 +64,13 @@ def created_text(job: Job | TunedModel) -> str:
 
 def short(name: str) -> str:
     return name.rsplit("/", 1)[-1]
+
+
+def endpoint_cell(endpoints: tuple[str, ...]) -> str:
+    """The endpoints in a table cell: the last digits of each (the line under the table names them in full)."""
+    cells = [f"…{short(e)[-ENDPOINT_DIGITS:]}" for e in endpoints[:ENDPOINTS_SHOWN]]
+    more = len(endpoints) - ENDPOINTS_SHOWN
+    return ", ".join(cells) + (f" +{more}" if more > 0 else "") or "none"
 
 
 class ModelsScreen(AppScreen[None]):
@@ -160,7 +169,7 @@ class ModelsScreen(AppScreen[None]):
         table.clear()
         if registry:
             for model in self._registry_models:
-                endpoints = ", ".join(short(e) for e in model.endpoints) or "none"
+                endpoints = endpoint_cell(model.endpoints)
                 table.add_row(model.display_name or model.id, model.base_model or "—", endpoints, created_text(model),
                               short(model.job) if model.job else "—", model.id, key=model.name)
         else:
@@ -188,7 +197,9 @@ class ModelsScreen(AppScreen[None]):
         if model is None:
             return
         lines = [f"Model {model.name}"]
-        lines += [f"Endpoint {e}" for e in model.endpoints] or ["Served at no endpoint"]
+        lines += [f"Endpoint {e}" for e in model.endpoints[:DETAIL_ENDPOINTS]] or ["Served at no endpoint"]
+        if len(model.endpoints) > DETAIL_ENDPOINTS:
+            lines.append(f"… and {len(model.endpoints) - DETAIL_ENDPOINTS} more endpoints (`tunedeck models list`)")
         lines.append(f"From job {model.job}" if model.job else "Made by a job this project no longer lists")
         detail.update("\n".join(lines))
 

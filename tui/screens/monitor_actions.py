@@ -92,13 +92,13 @@ class JobActions(AppScreen[None]):
         if notice is None:  # the Gemini API: the tuning guide's warning
             dialog = ConfirmDialog(f"Cancel {job_title(job)}?", CANCEL_WARNING, confirm_label="Cancel job", danger=True)
         else:
-            dialog = DetailsDialog(f"Cancel {job_title(job)} on Vertex AI?", notice.lines(), confirm_label="Cancel job")
+            dialog = DetailsDialog(f"Cancel {job_title(job)} on Vertex AI?", notice.paragraphs(),
+                                   confirm_label="Cancel job")
         self.app.push_screen(dialog, confirmed)
 
     def _price(self) -> float | None:
         """The user's price per million training tokens, when the settings carry one."""
-        price = getattr(self.app.settings, "training_price_per_million_tokens", None)
-        return float(price) if isinstance(price, (int, float)) else None
+        return self.app.settings.training_price
 
     @work(group="cancel", exit_on_error=False)
     async def _cancel(self, manager: JobManager, name: str, vertex: bool = False) -> None:

@@ -80,6 +80,9 @@ class RenameDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+FRAME_ROWS = 10  # the details dialog's title, buttons, padding and border
+
+
 class DetailsDialog(ConfirmDialog):
     """A yes/no question whose consequences are several paragraphs (scrolled when tall);
     dismisses with True when confirmed. Answers "No" unless the user chooses otherwise."""
@@ -99,3 +102,8 @@ class DetailsDialog(ConfirmDialog):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self._confirm_label} (y)", id="confirm-yes", variant="error")
                 yield Button("No (n)", id="confirm-no")
+
+    def on_resize(self) -> None:
+        """The body takes what the screen leaves: 90% of its height less the title, buttons and frame."""
+        body = self.query_one(".details-body", VerticalScroll)
+        body.styles.max_height = max(3, int(self.size.height * 0.9) - FRAME_ROWS)

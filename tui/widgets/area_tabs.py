@@ -8,17 +8,25 @@ clear). A click on an area switches to it.
 
 from __future__ import annotations
 
+import sys
+
 from rich.text import Text
 from textual import events
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Static
 
 AREAS = (("datasets", "1", "Datasets"), ("configure", "2", "Configure"), ("monitor", "3", "Monitor"),
          ("playground", "4", "Playground"), ("models", "5", "Models"))
 
 
+TEXT_FIELDS = (("textual.widgets._input", "Input"), ("textual.widgets._text_area", "TextArea"))
+
+
 def typing_in(widget: object) -> bool:
     """Whether `widget` is a text field that takes single-letter keys as text."""
-    return isinstance(widget, Input | TextArea) and not getattr(widget, "read_only", False)
+    # Input and TextArea are looked up where they are loaded: no widget is one of them before
+    # its module is imported, and TextArea's import would delay the first frame.
+    fields = tuple(getattr(sys.modules[module], name) for module, name in TEXT_FIELDS if module in sys.modules)
+    return isinstance(widget, fields) and not getattr(widget, "read_only", False)
 
 
 class AreaTabs(Static):

@@ -15,7 +15,8 @@ from textual.containers import Grid, Vertical
 from textual.events import Resize
 from textual.widgets import Static
 
-MIN_COLUMN_WIDTH = 30  # narrower than this, the cells stack
+MIN_COLUMN_WIDTH = 26  # a column is at least this wide
+STACK_BELOW = 60  # a comparison narrower than this stacks its cells (the Playground at 80×24)
 WAITING = "waiting for the checkpoint…"
 
 
@@ -105,10 +106,10 @@ class Comparison(Vertical):
         self._fit(self.size.width)
 
     def _fit(self, width: int) -> None:
-        """As many columns as fit at MIN_COLUMN_WIDTH, at most one per checkpoint."""
+        """As many columns as fit at MIN_COLUMN_WIDTH, at most one per checkpoint; one when narrow."""
         if not width:
             return
-        columns = max(1, min(len(self.labels), (width - 2) // MIN_COLUMN_WIDTH))
+        columns = 1 if width < STACK_BELOW else max(1, min(len(self.labels), width // MIN_COLUMN_WIDTH))
         grid = self.query_one(Grid)
         if grid.styles.grid_size_columns != columns:
             grid.styles.grid_size_columns = columns

@@ -1,4 +1,8 @@
-"""The three panels of the Datasets screen: examples (table + viewer), findings, stats."""
+"""The three panels of the Datasets screen: examples (table + viewer), findings, stats.
+
+The findings and stats panels are hidden at first: their widgets are mounted by
+`mount_hidden`, after the screen with the examples panel is on screen.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +28,13 @@ class DatasetPanels(Vertical):
             with TabPane("Examples", id="examples"):
                 yield ExampleTable(id="example-table")
                 yield ExampleViewer(id="example-viewer")
-            with TabPane("Findings", id="findings"):
-                yield FindingsTable(id="findings-table")
-                yield Static("Enter on a finding shows its example.", id="finding-detail", markup=False)
-            with TabPane("Stats", id="stats"):
-                yield DatasetStatsView(id="stats-view")
+            yield TabPane("Findings", id="findings")
+            yield TabPane("Stats", id="stats")
+
+    async def mount_hidden(self) -> None:
+        """Mount the widgets of the panels not shown at first (findings, stats)."""
+        await self.query_one("#findings", TabPane).mount(
+            FindingsTable(id="findings-table"),
+            Static("Enter on a finding shows its example.", id="finding-detail", markup=False),
+        )
+        await self.query_one("#stats", TabPane).mount(DatasetStatsView(id="stats-view"))

@@ -15,7 +15,7 @@ a key that arrives after the focus has moved on to where it belongs now.
 from __future__ import annotations
 
 from textual import events
-from textual.widgets import Input, RadioButton, TextArea
+from textual.widgets import Checkbox, Input, RadioButton, TextArea
 
 
 class InOrderKeys:
@@ -67,3 +67,11 @@ class ChoiceButton(RadioButton):
     @property
     def BUTTON_INNER(self) -> str:  # type: ignore[override]  # the name Textual reads
         return "●" if self.value else "○"
+
+
+class TickBox(Checkbox):
+    """A check box whose state shows without colour too (NO_COLOR): ✓ ticked, blank not."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # the name Textual reads
+        return "✓" if self.value else " "

@@ -5,16 +5,19 @@ The message column is cut to the width; the screen shows the highlighted finding
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-from tui.models import Finding, Severity
+if TYPE_CHECKING:
+    from tui.models import Finding
 
-SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
-SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+# By `Severity` value (a StrEnum, equal to its value): tui.models (pydantic) is not imported
+# for the empty table on the first screen.
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 class FindingsTable(DataTable):

@@ -16,7 +16,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 
 from tui.jobs.backend import BackendCapabilities
 from tui.models import ADAPTER_SIZES, DEFAULT_BASE_MODEL, Hyperparameters, JobSpec
-from tui.widgets.fields import ChoiceButton, FieldInput
+from tui.widgets.fields import ChoiceButton, FieldInput, TickBox
 from tui.widgets.job_form_fields import (
     ADVICE,
     FIELD_OF_LOCATION,
@@ -67,6 +67,7 @@ class JobForm(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.capabilities: BackendCapabilities | None = None
+        self.preamble: str | None = None  # the open dataset's preamble line, when it has one
 
     def on_resize(self) -> None:
         width = self.size.width
@@ -124,6 +125,11 @@ class JobForm(Vertical):
             "validation",
             FieldInput(id="validation", placeholder="a file, or a share such as 0.1", compact=True),
         )
+        with Vertical(classes="field -absent", id="preamble-field"):
+            with Horizontal(classes="field-row"):
+                yield Label("Preamble", classes="field-label")
+                yield TickBox("send as the system instruction", id="system_instruction", compact=True)
+            yield Static("", classes="field-advice", id="preamble-advice")
 
     # -- what the backend takes ------------------------------------------------------------
 
@@ -151,10 +157,28 @@ class JobForm(Vertical):
             note = ADVICE[name].format(default=default if default is not None else "set by the backend")
             self.query_one(f"#{name}-advice", Static).update(note)
         self.query_one("#validation-advice", Static).update(ADVICE["validation"])
+        self._show_preamble()
         if first:
             name = self.query_one("#display_name", Input).value  # kept as typed, even when too long
             self.load(JobSpec(hyperparameters=defaults))
             self.query_one("#display_name", FieldInput).put(name)
+
+    def set_preamble(self, preamble: str | None) -> None:
+        """The open dataset's preamble (on a line of its own), which Vertex may take as the system instruction."""
+        if preamble != self.preamble:
+            self.preamble = preamble
+            self._show_preamble()
+
+    def _show_preamble(self) -> None:
+        shown = self.preamble is not None and self.capabilities is not None and self.capabilities.protocol == "vertex"
+        self.query_one("#preamble-field").set_class(not shown, "-absent")
+        if shown:
+            quoted = repr(self.preamble if len(self.preamble or "") <= 60 else (self.preamble or "")[:59] + "…")
+            self.query_one("#preamble-advice", Static).update(ADVICE["preamble"].format(preamble=quoted))
+
+    @property
+    def preamble_shown(self) -> bool:
+        return not self.query_one("#preamble-field").has_class("-absent")
 
     def _default(self, field: str) -> Any:
         return getattr(self.capabilities.defaults, field) if self.capabilities is not None else None
@@ -224,6 +248,7 @@ class JobForm(Vertical):
         validation = spec.validation
         text = "" if validation is None else validation.path or f"{validation.split:g}"
         self.query_one("#validation", FieldInput).put(text)
+        self.query_one("#system_instruction", TickBox).value = spec.system_instruction_from_preamble
         self.show_errors({})
 
     def _offer_adapter_sizes(self, base_model: str) -> None:
@@ -281,6 +306,8 @@ class JobForm(Vertical):
                 base_model=str(base_model),
                 hyperparameters=Hyperparameters(**hyper),
                 validation=validation,
+                system_instruction_from_preamble=self.preamble_shown
+                and self.query_one("#system_instruction", TickBox).value,
             )
         except ValidationError as exc:
             for error in exc.errors():
@@ -309,6 +336,10 @@ class JobForm(Vertical):
         event.stop()
         if event.select.id == "base_model" and isinstance(event.value, str):
             self._offer_adapter_sizes(event.value)
+        self.post_message(self.Changed(self))
+
+    def on_checkbox_changed(self, event: TickBox.Changed) -> None:
+        event.stop()
         self.post_message(self.Changed(self))
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:

@@ -25,6 +25,11 @@ ADVICE = {
         "Scales the base model's learning rate: 1 keeps it, above 1 raises it, between 0 and 1 lowers it."
     ),
     "adapter_size": "Default {default}. The LoRA adapter's rank: larger learns more, costs more.",
+    "preamble": (
+        "Most inputs open with {preamble}. Ticked, it goes to Vertex as the system instruction rather than "
+        "inside each prompt; the tuned model then expects it as its system instruction (the Playground and "
+        "`tunedeck try` send it)."
+    ),
     "validation": (
         "Optional. A file of held-out examples, or a share of this dataset to hold out (e.g. 0.1); "
         "the job then reports an eval loss."

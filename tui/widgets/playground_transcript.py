@@ -82,7 +82,7 @@ class Transcript(VerticalScroll):
         self.query(".empty").remove()
         block = Comparison(prompt, labels)
         await self.mount(block)
-        self.scroll_end(animate=False)
+        self.scroll_to_widget(block, top=True, animate=False)  # the prompt stays in view as the answers grow
         return block
 
     def answered(self, exchange: Exchange) -> None:

@@ -53,6 +53,7 @@ CAPABILITIES = BackendCapabilities(
     adapter_sizes=ADAPTER_SIZES,
     validation_set=True,
     checkpoints=True,
+    reports_cancel=True,
     curves=tuple(SERIES.values()),
     uploads_dataset=True,
 )

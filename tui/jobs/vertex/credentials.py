@@ -36,7 +36,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tui.jobs.errors import BackendError, ErrorKind
-from tui.jobs.http import is_loopback
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 DEFAULT_LOCATION = "us-central1"
@@ -244,6 +243,8 @@ def _local_token_uri(credentials: Any, info: Mapping[str, Any]) -> Any:
     """
     uri = str(info.get("token_uri") or "")
     host = urlsplit(uri).hostname or ""
+    from tui.jobs.http import is_loopback  # urllib.request: not for detecting the backend at start-up
+
     if info.get("type") == "authorized_user" and uri and is_loopback(host) and hasattr(credentials, "with_token_uri"):
         return credentials.with_token_uri(uri)
     return credentials
