@@ -166,16 +166,17 @@ def uploaded(screen: str) -> tuple[int, int] | None:
 
 
 def comparison_cells(screen: str) -> dict[int, str]:
-    """The Playground's side-by-side answers: epoch -> the words in that checkpoint's cell."""
+    """The Playground's side-by-side answers: epoch -> the words in that checkpoint's cell (its label,
+    which may wrap, its marks and its answer)."""
     lines = [line.split("▕", 1)[1] for line in screen.splitlines() if "▕" in line]
     cells: dict[int, str] = {}
     for row, line in enumerate(lines):
-        for found in re.finditer(r"│ (epoch (\d+) · step \d+ · eval [\d.]+)", line):
+        for found in re.finditer(r"│ (epoch (\d+) · step)", line):
             column, words = found.start(1), []
-            for below in lines[row + 1 :]:
-                if below[column - 2 : column - 1] != "│":  # the cell's bottom border, or the end of the list
+            for inside in lines[row:]:
+                if inside[column - 2 : column - 1] != "│":  # the cell's bottom border, or the end of the list
                     break
-                words.append(below[column:].split("│", 1)[0].strip())
+                words.append(inside[column:].split("│", 1)[0].strip())
             cells[int(found.group(2))] = " ".join(words)
     return cells
 
