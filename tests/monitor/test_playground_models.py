@@ -172,3 +172,28 @@ async def test_refresh_now_finds_a_model_made_elsewhere(settings, manager, ui_em
         table = app.screen.query_one("DataTable")
         rows = " ".join(str(cell) for i in range(table.row_count) for cell in table.get_row_at(i))
         assert "made elsewhere" in rows
+
+
+async def test_a_job_event_leaves_the_focus_where_the_user_put_it(settings, manager):
+    """A job finishing elsewhere refills the model list; the field being typed in keeps the focus."""
+    first = await finished(manager, (await launch(manager, "first", epochs=1)).name)
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.try_model(first.name)
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PlaygroundScreen)
+        temperature = screen.query_one("#temperature")
+        temperature.focus()
+        await settle(app, pilot)
+        second = await launch(manager, "second", epochs=1)
+        await wait_for(pilot, lambda: manager.job(second.name).state.finished, timeout=60, what="the second job")
+        options = screen.query_one("#model-list")
+        await wait_for(
+            pilot,
+            lambda: any(options.get_option_at_index(i).id == second.name for i in range(options.option_count)),
+            what="the list refilled",
+        )
+        await settle(app, pilot)
+        assert app.focused is temperature
+        assert screen.model_job.name == first.name  # and the model shown is still the one picked

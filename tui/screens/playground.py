@@ -129,17 +129,24 @@ class PlaygroundScreen(PlaygroundCheckpoints):
     # -- public -------------------------------------------------------------------------
 
     def select_model(self, name: str) -> None:
-        """Open this tuned model (the app calls it on a `TryModel` message)."""
+        """Open this tuned model and go to the prompt (the app calls it on a `TryModel` message)."""
+        if self._highlight(name):
+            self.query_one("#prompt", TextArea).focus()
+        else:  # not listed yet: pick it once the list has it
+            self._pending = name
+
+    def _highlight(self, name: str) -> bool:
+        """Show this tuned model, highlighted in the list (the focus stays where it is); False
+        if the list does not have it."""
         options = self.query_one("#model-list", OptionList)
         try:
             index = options.get_option_index(name)
-        except OptionDoesNotExist:  # not listed yet: pick it once the list has it
-            self._pending = name
-            return
+        except OptionDoesNotExist:
+            return False
         options.highlighted = index
         self._model = name
         self._show_model()
-        self.query_one("#prompt", TextArea).focus()
+        return True
 
     # -- model list -----------------------------------------------------------------------
 
@@ -157,10 +164,11 @@ class PlaygroundScreen(PlaygroundCheckpoints):
         for job in self._jobs():
             label = job_title(job) if job.state is JobState.ACTIVE else f"{job_title(job)}  ({job.state.value})"
             options.add_option(Option(label, id=job.name))
-        wanted = self._pending or current
-        if wanted is not None and any(job.name == wanted for job in self._jobs()):
-            self._pending = None
-            self.select_model(wanted)
+        if self._pending is not None and any(job.name == self._pending for job in self._jobs()):
+            wanted, self._pending = self._pending, None
+            self.select_model(wanted)  # asked for (e.g. `t` in the Monitor): its prompt takes the focus
+        elif current is not None and any(job.name == current for job in self._jobs()):
+            self._highlight(current)  # a job event refilled the list: the user's focus stays put
         elif options.option_count and current is None:
             options.highlighted = 0
             self._model = options.get_option_at_index(0).id
