@@ -215,31 +215,13 @@ def focus_prompt(term) -> None:
 
 
 def set_temperature_zero(term) -> None:
-    """Temperature 0 in the Playground, typed from the prompt (shift+Tab twice). Keys go in one write and
-    the next write waits until the last key shows: a key written later can overtake keys of an earlier
-    write that a field hands on after a focus move. The Playground also gives the prompt the focus again
-    whenever the job manager reports news, so the 0 can land elsewhere: then it is taken out and typed
-    again."""
-
-    def landed(screen: str) -> bool:
-        return (setting_of(screen, "Temperature") == "0" or prompt_of(screen) != ""
-                or setting_of(screen, "Max output tokens") != "default")  # fmt: skip
-
-    for _ in range(3):
-        focus_prompt(term)
-        if prompt_of(term.screen()):
-            term.send("C-u")
-            wait_until(term, lambda s: prompt_of(s) == "", "the prompt emptied")
-        if setting_of(term.screen(), "Max output tokens") != "default":
-            term.send("BTab", "C-u")
-            wait_until(term, lambda s: setting_of(s, "Max output tokens") == "default", "Max output tokens emptied")
-            term.send("BTab", "0")
-        else:
-            term.send("BTab", "BTab", "0")
-        screen = wait_until(term, landed, "the 0 typed")
-        if setting_of(screen, "Max output tokens") == "default" and prompt_of(screen) == "":
-            return
-    raise AssertionError(f"could not set the temperature; the screen was:\n{term.screen()}")
+    """Temperature 0 in the Playground, typed from the prompt (shift+Tab twice) in one write; the next
+    write waits until the 0 shows, as a key written later can overtake keys of an earlier write that a
+    field hands on after a focus move."""
+    focus_prompt(term)
+    term.send("BTab", "BTab", "0")
+    screen = wait_until(term, lambda s: setting_of(s, "Temperature") == "0", "Temperature 0")
+    assert setting_of(screen, "Max output tokens") == "default" and prompt_of(screen) == "", screen
 
 
 def checkpoints_of(text: str) -> list[tuple[int, int, float]]:
