@@ -352,3 +352,20 @@ async def test_the_gemini_form_has_no_preamble_choice(manager, settings):
         assert not form.preamble_shown
         spec, _ = form.validate()
         assert spec is not None and not spec.system_instruction_from_preamble
+
+
+async def test_defaults_keep_the_vertex_base_model(vertex_manager, vertex_settings):
+    """ctrl+r puts the guide's hyperparameters back, not the Gemini API's base model (Vertex refuses it)."""
+    from textual.widgets import Select
+
+    app = make_app(vertex_settings, vertex_manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await to_form(app, pilot)
+        chosen = app.screen.query_one("#base_model", Select).value
+        assert isinstance(chosen, str) and not chosen.startswith("models/")
+        await set_field(app, pilot, "epochs", "9")
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert app.screen.query_one("#base_model", Select).value == chosen
+        assert app.screen.query_one("#epochs").value != "9"

@@ -41,6 +41,12 @@ def test_eval_loss_still_falling_asks_for_more_epochs():
     assert advice.epochs == 6 and "still falling" in advice.reason
 
 
+def test_eval_loss_falling_while_the_job_runs_says_so_once():
+    advice = suggest_epochs(train_curve(3), 8, eval_curve([1.2, 0.9, 0.7]))
+    assert advice.epochs is None and advice.best_epoch == 3
+    assert advice.reason == "Eval loss is still falling: mean 0.700 at epoch 3 of 8 so far."
+
+
 def test_eval_loss_flattening_by_the_last_epoch_suggests_where_it_flattens():
     advice = suggest_epochs(train_curve(6), 6, eval_curve([0.012, 0.0012, 0.0009, 0.0005, 0.0004, 0.0003]))
     assert advice.epochs == 4 and advice.best_epoch == 6 and "flattens from epoch 4" in advice.reason

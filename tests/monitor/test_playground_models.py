@@ -188,7 +188,12 @@ async def test_a_job_event_leaves_the_focus_where_the_user_put_it(settings, mana
         await settle(app, pilot)
         second = await launch(manager, "second", epochs=1)
         await wait_for(pilot, lambda: manager.job(second.name).state.finished, timeout=60, what="the second job")
-        await wait_for(pilot, lambda: screen.query_one("#model-list").option_count == 2, what="the list refilled")
+        options = screen.query_one("#model-list")
+        await wait_for(
+            pilot,
+            lambda: any(options.get_option_at_index(i).id == second.name for i in range(options.option_count)),
+            what="the list refilled",
+        )
         await settle(app, pilot)
         assert app.focused is temperature
         assert screen.model_job.name == first.name  # and the model shown is still the one picked

@@ -166,7 +166,8 @@ def suggest_from_eval(
                 f"{best:.3g} at epoch {best_epoch}{so_far}. {plateau} epochs give about the same held-out loss.",
             )
         if running:
-            return Suggestion(None, best_epoch, None, f"Eval loss is still falling{so_far} (mean {best:.3f} now).")
+            reason = f"Eval loss is still falling: mean {best:.3f} at epoch {seen} of {epochs_run} so far."
+            return Suggestion(None, best_epoch, None, reason)
         more = min(1000, epochs_run + max(2, round(epochs_run / 2)))
         reason = f"Eval loss was still falling at the last epoch ({best:.3f}); try more epochs, e.g. {more}."
         return Suggestion(more, best_epoch, None, reason)

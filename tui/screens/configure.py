@@ -13,7 +13,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, Static
+from textual.widgets import Button, Footer, Header, Input, Select, Static
 
 from tui.datasets.opened import OpenedDataset, read_and_check
 from tui.datasets.wording import examples_text, plural
@@ -248,7 +248,10 @@ class ConfigureScreen(AppScreen[None]):
     def action_reset(self) -> None:
         name = self.query_one("#display_name", FieldInput)
         typed = name.value
-        self.query_one(JobForm).load(JobSpec())
+        # The guide's defaults are hyperparameters: the name and the base model chosen stay
+        # (the spec's own default base model is the Gemini API's, which Vertex AI refuses).
+        chosen = self.query_one("#base_model", Select).value
+        self.query_one(JobForm).load(JobSpec(base_model=chosen) if isinstance(chosen, str) else JobSpec())
         name.put(typed)
         self._refresh_summary()
 
