@@ -2,22 +2,31 @@
 
     .venv/bin/python benchmarks/bench_chart.py            # both parts
     .venv/bin/python benchmarks/bench_chart.py --render   # chart only (no emulator)
+    .venv/bin/python benchmarks/bench_chart.py --idle [--protocol gemini|vertex|both] [--rounds 5]
+        [--window 20] [--profile /tmp/idle.prof]
 
 Render: `LossChart` rebuilds its plot and its lines (through Textual's styling) for 1k,
 10k and 100k snapshots at 120x34 cells, against a baseline in the same run that hands
 plotext every point (no downsampling).
 A repaint with nothing changed must reuse the last frame.
 
-Idle CPU: each run is a child process measuring its own CPU time over a window. First a
-bare one-Static Textual app at rest (the floor any Textual app pays in a terminal: its
-input thread wakes ten times a second). Then, on a local emulator with slow steps (so jobs
-keep training): a job manager with 5 jobs launched, alone (baseline); the app on the
-Monitor with no jobs launched (it lists the first run's jobs, cancelled, found on the
-backend); the app on the Monitor with 5 jobs training besides those. Each window starts
-after a warm-up past the monitor's first update pass. The manager polls as the app's does
-(a training job every 5 s). The app runs in a tmux pane of 140x45 cells, a real terminal,
-so turning each update into terminal output is counted (headless only without tmux).
-Targets: render <= 15 ms at 100k snapshots; idle CPU <= 1 % of a core with 5 jobs training.
+Idle CPU: each run is a child process measuring its own CPU time over a window (the
+tunedeck process only; the emulator's server and trainer processes are read from /proc and
+reported apart). Every round runs a bare one-Static Textual app at rest (the floor any
+Textual app pays in a terminal: its input thread wakes ten times a second), then, per
+protocol (Gemini on backend `local`, Vertex AI on backend `vertex-local`; the order
+alternates between rounds), on a fresh emulator with slow steps (so jobs keep training): a
+job manager with 5 jobs launched, alone (baseline); the app on the Monitor with no jobs
+launched (it lists the manager run's jobs, cancelled); the app on the Monitor with 5 jobs
+training. Each window starts after a warm-up past the monitor's first update pass. The
+manager polls as the app's does (a training job every 5 s, the selected one more often).
+The app runs in a tmux pane of 140x45 cells, a real terminal, so turning each update into
+terminal output is counted (headless only without tmux). With the app, every new point of
+the selected job is timed from the trainer stamping it to the chart drawing it.
+Reported: min / median / max over the rounds.
+Targets: render <= 15 ms at 100k snapshots; idle CPU <= 1 % of a core with 5 jobs training
+(median of the rounds), on both protocols, while every new point of the selected job is on
+screen within 1 s.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import shlex
 import shutil
 import statistics
@@ -34,18 +44,19 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.idle_probe import TERMINAL  # noqa: E402
+
 SIZES = (1_000, 10_000, 100_000)
 CHART_SIZE = (120, 34)
 REPEATS = 15
-TERMINAL = (140, 45)  # the idle runs' terminal size
 RENDER_TARGET_MS = 15.0
 IDLE_TARGET_PERCENT = 1.0
+LATENCY_TARGET_S = 1.0
 
 
 def synthetic(n: int, steps_per_epoch: int | None = None):
@@ -143,111 +154,58 @@ def _baseline(chart, snapshots) -> float:
 
 # -- idle CPU ------------------------------------------------------------------------------
 
-
-async def bare_child(window: float, headless: bool) -> dict:
-    """In the child: a one-Static Textual app at rest, the floor any Textual app pays."""
-    from textual.app import App, ComposeResult
-    from textual.widgets import Static
-
-    class Bare(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Static("bare")
-
-    app = Bare()
-    runner = asyncio.create_task(app.run_async(headless=headless, size=TERMINAL if headless else None))
-    await asyncio.sleep(3.0)
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    await asyncio.sleep(window)
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    app.exit()
-    await runner
-    return {"cpu_percent": 100 * cpu / wall}
+# label, child mode, jobs the child launches; in this order within a round (the app with no
+# jobs of its own lists the cancelled ones of the manager's run).
+IDLE_RUNS = (
+    ("manager_only", "manager", 5),
+    ("app_no_jobs", "app", 0),
+    ("app_on_monitor", "app", 5),
+)
 
 
-async def idle_child(url: str, data_dir: str, window: float, jobs: int, with_app: bool, headless: bool) -> dict:
-    """In the child: manager (+ app on the Monitor) with `jobs` jobs training; CPU over the window.
+def measure_idle(window: float, rounds: int, protocols: list[str], profile: str | None = None) -> dict:
+    """Every run of every round, as {protocol: {label: [result per round]}}, plus the bare app's.
 
-    The app runs in the terminal it was started in (a tmux pane), so the cost of turning
-    each update into terminal output and writing it is counted; headless only without tmux.
+    Each round starts a fresh emulator per protocol; rounds alternate the protocols' order,
+    so load from other processes on the machine falls on both alike.
     """
-    from tui.config import load_settings
-    from tui.emulator.keyfile import read_key
-    from tui.jobs.polling import APP_POLICY, DISPLAY_INTERVAL_S
-    from tui.jobs.service import open_manager
-    from tui.models import Hyperparameters, JobSpec
-
-    key = read_key(Path(data_dir).parent / "emulator")  # the emulator measure_idle started, next to this data dir
-    base = load_settings(env={}, data_dir=Path(data_dir), backend="local")
-    settings = replace(base, local_url=url, local_api_key=key)
-    manager = await open_manager(settings, policy=APP_POLICY)  # polled as the app polls
-    sample = ROOT / "tui" / "samples" / "number-increment.jsonl"
-    for index in range(jobs):
-        spec = JobSpec(display_name=f"bench {index}", hyperparameters=Hyperparameters(epoch_count=50, batch_size=4))
-        await manager.launch(spec, sample)
-    app = None
-    if with_app:
-        from tui.app import make_app
-        from tui.launch import set_aside_long_lived
-
-        app = make_app(settings, manager)
-        set_aside_long_lived(app)  # as `tunedeck` does
-        runner = asyncio.create_task(app.run_async(headless=headless, size=TERMINAL if headless else None))
-        await asyncio.sleep(1.0)
-        app.call_later(app.switch_mode, "monitor")
-    # Warm up past the first polls, the monitor's first paint and its first update pass
-    # (progress is applied every DISPLAY_INTERVAL_S): the window measures the steady state.
-    await asyncio.sleep(4.0 + (DISPLAY_INTERVAL_S if with_app else 0.0))
-    if app is not None:
-        assert type(app.screen).__name__ == "MonitorScreen", app.screen
-    trained_before = sum(job.completed_steps for job in manager.jobs)
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    await asyncio.sleep(window)
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    trained = sum(job.completed_steps for job in manager.jobs) - trained_before
-    training = sum(1 for job in manager.jobs if not job.state.finished)
-    if app is not None:
-        app.exit()
-        await runner
-    for job in manager.jobs:
-        if not job.state.finished:
-            await manager.cancel(job.name)
-    await manager.close()
-    return {"cpu_percent": 100 * cpu / wall, "steps_seen": trained, "jobs_training": training}
-
-
-def measure_idle(window: float, jobs: int) -> dict:
     from tui.emulator.process import start_emulator
 
-    results = {"terminal": "tmux" if shutil.which("tmux") else "headless (tmux not installed)"}
+    results: dict = {"terminal": "tmux" if shutil.which("tmux") else "headless (tmux not installed)",
+                     "bare_textual": []}
+    results.update({protocol: {label: [] for label, _, _ in IDLE_RUNS} for protocol in protocols})
     with tempfile.TemporaryDirectory(prefix="tunedeck-bench-") as tmp:
-        emulator = start_emulator(
-            Path(tmp) / "emulator", port=0, detached=False, extra_args=("--step-delay", "0.5", "--trainers", "5")
-        )
-        try:
-            runs = (
-                ("bare_textual", "bare", 0),
-                ("manager_only", "0", jobs),
-                ("app_no_jobs", "1", 0),
-                ("app_on_monitor", "1", jobs),
-            )
-            for label, with_app, count in runs:
-                data, result = Path(tmp) / label, Path(tmp) / f"{label}.json"
-                command = [
-                    sys.executable,
-                    __file__,
-                    "--idle-child",
-                    emulator.url,
-                    str(data),
-                    str(window),
-                    str(count),
-                    with_app,
-                    str(result),
-                ]
-                run_child(command, result, label, timeout=window + 120)
-                results[label] = json.loads(result.read_text())
-        finally:
-            emulator.stop()
+        for round_ in range(rounds):
+            order = protocols if round_ % 2 == 0 else protocols[::-1]
+            work = Path(tmp) / f"round{round_}"
+            result = work / "bare.json"
+            work.mkdir()
+            run_child([*child_command("-", work / "bare", window, 0, "bare", "gemini", 0), str(result)],
+                      result, f"bare-{round_}", window + 60)
+            results["bare_textual"].append(json.loads(result.read_text()))
+            for protocol in order:
+                root = work / protocol
+                emulator = start_emulator(
+                    root / "emulator", port=0, detached=False, extra_args=("--step-delay", "0.5", "--trainers", "5")
+                )
+                try:
+                    for label, mode, count in IDLE_RUNS:
+                        result = root / f"{label}.json"
+                        command = [*child_command(emulator.url, root / label, window, count, mode, protocol,
+                                                  emulator.pid), str(result)]
+                        if profile and label == "app_on_monitor" and round_ == 0:
+                            command += ["--profile", f"{profile}.{protocol}"]
+                        run_child(command, result, f"{protocol}-{label}-{round_}", window + 180)
+                        results[protocol][label].append(json.loads(result.read_text()))
+                finally:
+                    emulator.stop()
+            print(f"  round {round_ + 1}/{rounds} done", file=sys.stderr)
     return results
+
+
+def child_command(url: str, data: Path, window: float, jobs: int, mode: str, protocol: str, pid: int) -> list[str]:
+    return [sys.executable, __file__, "--idle-child", url, str(data), str(window), str(jobs), mode, protocol,
+            str(pid)]
 
 
 def run_child(command: list[str], result: Path, label: str, timeout: float) -> None:
@@ -258,7 +216,7 @@ def run_child(command: list[str], result: Path, label: str, timeout: float) -> N
     # Textual draws on stderr: it must stay the pane's terminal (the child logs its own errors).
     shell = shlex.join(command)
     if shutil.which("tmux"):
-        session = f"tunedeck-idle-{label}"
+        session = f"tunedeck-idle-{os.getpid()}-{label}"
         subprocess.run(
             ["tmux", "new-session", "-d", "-s", session, "-x", str(TERMINAL[0]), "-y", str(TERMINAL[1]), shell],
             check=True,
@@ -267,10 +225,30 @@ def run_child(command: list[str], result: Path, label: str, timeout: float) -> N
         subprocess.Popen(shell, shell=True)
     deadline = time.monotonic() + timeout
     while not result.exists():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"idle child timed out ({label}):\n{log.read_text()[-3000:] if log.exists() else ''}")
+        if log.exists() or time.monotonic() > deadline:
+            time.sleep(0.5)
+            raise RuntimeError(f"idle child failed ({label}):\n{log.read_text()[-3000:] if log.exists() else ''}")
         time.sleep(0.5)
     time.sleep(0.5)  # let the child finish writing
+
+
+def run_idle_child(args) -> int:
+    from benchmarks.idle_probe import bare_child, idle_child
+
+    url, data_dir, window, jobs, mode, protocol, pid, result = args.idle_child
+    try:
+        if mode == "bare":
+            measured = asyncio.run(bare_child(float(window), args.headless))
+        else:
+            measured = asyncio.run(idle_child(url, data_dir, float(window), int(jobs), mode == "app", args.headless,
+                                              protocol, int(pid), args.profile))
+    except BaseException:
+        Path(result).with_suffix(".log").write_text(traceback.format_exc())
+        raise
+    partial = Path(result).with_suffix(".partial")
+    partial.write_text(json.dumps(measured))
+    partial.rename(result)  # appears whole
+    return 0
 
 
 def main() -> int:
@@ -278,36 +256,24 @@ def main() -> int:
     parser.add_argument("--render", action="store_true", help="only the chart render part")
     parser.add_argument("--idle", action="store_true", help="only the idle CPU part")
     parser.add_argument("--window", type=float, default=20.0, help="seconds of idle CPU measurement")
-    parser.add_argument(
-        "--idle-child",
-        nargs=6,
-        metavar=("URL", "DATA_DIR", "WINDOW", "JOBS", "WITH_APP", "RESULT"),
-        help=argparse.SUPPRESS,
-    )
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of idle runs (min/median/max over them)")
+    parser.add_argument("--protocol", choices=("gemini", "vertex", "both"), default="both",
+                        help="the emulator protocol the idle runs' jobs train on")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="cProfile the first round's app on the Monitor into FILE.<protocol>, print its top")
+    parser.add_argument("--idle-child", nargs=8, help=argparse.SUPPRESS)
     parser.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.idle_child:
-        url, data_dir, window, jobs, with_app, result = args.idle_child
-        try:
-            if with_app == "bare":
-                measured = asyncio.run(bare_child(float(window), args.headless))
-            else:
-                child = idle_child(url, data_dir, float(window), int(jobs), with_app == "1", args.headless)
-                measured = asyncio.run(child)
-        except BaseException:
-            Path(result).with_suffix(".log").write_text(traceback.format_exc())
-            raise
-        partial = Path(result).with_suffix(".partial")
-        partial.write_text(json.dumps(measured))
-        partial.rename(result)  # appears whole
-        return 0
+        return run_idle_child(args)
 
     ok = True
     if not args.idle:
         ok = report_render()
     if args.render:
         return 0 if ok else 1
-    return 0 if report_idle(args.window) and ok else 1
+    protocols = ["gemini", "vertex"] if args.protocol == "both" else [args.protocol]
+    return 0 if report_idle(args.window, args.rounds, protocols, args.profile) and ok else 1
 
 
 def report_render() -> bool:
@@ -329,30 +295,63 @@ def report_render() -> bool:
     return ok
 
 
-def report_idle(window: float) -> bool:
-    idle = measure_idle(window, 5)
-    manager_only, with_app, empty = idle["manager_only"], idle["app_on_monitor"], idle["app_no_jobs"]
+def spread(values: list[float], unit: str = "%", digits: int = 2) -> str:
+    """min / median / max of the rounds."""
+    if not values:
+        return "n/a"
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"{low:.{digits}f} / {mid:.{digits}f} / {high:.{digits}f} {unit}"
+
+
+def report_idle(window: float, rounds: int, protocols: list[str], profile: str | None = None) -> bool:
+    idle = measure_idle(window, rounds, protocols, profile)
     print(
-        f"Idle CPU over {window:.0f} s with 5 jobs training (process CPU time / wall time; app in {idle['terminal']}):"
+        f"Idle CPU of the tunedeck process over {window:.0f} s windows, {rounds} rounds, 5 jobs training "
+        f"(process CPU time / wall time, % of one core, min / median / max; app in {idle['terminal']}):"
     )
-    bare = idle["bare_textual"]["cpu_percent"]
-    print(f"  a bare one-Static Textual app at rest: {bare:.2f} % of a core (the floor of any Textual app)")
-    alone = manager_only["cpu_percent"]
-    print(f"  manager alone (baseline): {alone:.2f} % of a core · {manager_only['steps_seen']} steps seen")
-    print(
-        f"  app on the Monitor, no jobs launched: {empty['cpu_percent']:.2f} % of a core"
-        " (at rest; lists the cancelled jobs of the first run)"
-    )
-    print(
-        f"  app on the Monitor:       {with_app['cpu_percent']:.2f} % of a core · {with_app['steps_seen']} steps seen "
-        f"· {with_app['jobs_training']} jobs still training"
-    )
-    extra = with_app["cpu_percent"] - manager_only["cpu_percent"]
-    times = with_app["cpu_percent"] / max(manager_only["cpu_percent"], 1e-9)
-    print(f"  the UI adds {extra:.2f} points ({times:.1f}x the baseline)")
-    idle_ok = with_app["cpu_percent"] <= IDLE_TARGET_PERCENT
-    print(f"  target ≤ {IDLE_TARGET_PERCENT:.0f} % of a core: {'met' if idle_ok else 'NOT met'}")
-    return idle_ok
+    bare = [run["cpu_percent"] for run in idle["bare_textual"]]
+    print(f"  a bare one-Static Textual app at rest:  {spread(bare)}   (the floor of any Textual app)")
+    ok = True
+    for protocol in protocols:
+        runs = idle[protocol]
+        cpu = {label: [run["cpu_percent"] for run in runs[label]] for label in runs}
+        emulator = [run["emulator_cpu_percent"] for run in runs["app_on_monitor"]]
+        latencies = [value for run in runs["app_on_monitor"] for value in run["latencies"]]
+        medians = [statistics.median(run["latencies"]) for run in runs["app_on_monitor"] if run["latencies"]]
+        worst = [max(run["latencies"]) for run in runs["app_on_monitor"] if run["latencies"]]
+        requests = [run["requests_per_s"] for run in runs["app_on_monitor"]]
+        repaints = [run["chart_repaints"] / window for run in runs["app_on_monitor"]]
+        steps = [run["steps_seen"] for run in runs["app_on_monitor"]]
+        print(f"  {protocol} protocol on the emulator (backend {'vertex-local' if protocol == 'vertex' else 'local'}):")
+        print(f"    manager alone, 5 jobs (baseline):    {spread(cpu['manager_only'])}")
+        print(f"    app on the Monitor, no jobs:         {spread(cpu['app_no_jobs'])}   (lists cancelled jobs)")
+        print(f"    app on the Monitor, 5 jobs training: {spread(cpu['app_on_monitor'])}"
+              f"   · {statistics.median(steps):.0f} steps seen per window (median)")
+        ratio = statistics.median(cpu["app_on_monitor"]) / max(statistics.median(bare), 1e-9)
+        extra = statistics.median(cpu["app_on_monitor"]) - statistics.median(cpu["manager_only"])
+        print(f"      = {ratio:.1f}x the bare app; the UI adds {extra:.2f} points to the manager alone")
+        print(f"    its requests: {spread(requests, 'per s')} · chart repaints {spread(repaints, 'per s')}")
+        print(f"    the emulator meanwhile (server + trainers, not counted above): {spread(emulator)}")
+        print(f"    new point → on screen ({len(latencies)} points): per-round median {spread(medians, 's')}"
+              f" · per-round worst {spread(worst, 's')}")
+        cpu_ok = statistics.median(cpu["app_on_monitor"]) <= IDLE_TARGET_PERCENT
+        late_ok = bool(latencies) and max(worst) <= LATENCY_TARGET_S
+        print(f"    target ≤ {IDLE_TARGET_PERCENT:.0f} % of a core (median): {'met' if cpu_ok else 'NOT met'};"
+              f" every point on screen ≤ {LATENCY_TARGET_S:.0f} s: {'met' if late_ok else 'NOT met'}")
+        ok = ok and cpu_ok and late_ok
+        if profile:
+            print_profile(f"{profile}.{protocol}")
+    return ok
+
+
+def print_profile(path: str, top: int = 25) -> None:
+    import pstats
+
+    if not Path(path).exists():
+        return
+    print(f"    profile of the first round's app on the Monitor ({path}), by own time:")
+    stats = pstats.Stats(path)
+    stats.sort_stats("tottime").print_stats(top)
 
 
 if __name__ == "__main__":

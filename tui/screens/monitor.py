@@ -137,6 +137,9 @@ class MonitorScreen(JobActions):
         yield Footer()
 
     def on_mount(self) -> None:
+        from tui.widgets.row_renders import render_rows_only
+
+        render_rows_only()  # a new point repaints a cell or two: render those rows, not every widget whole
         self.app.job_events.subscribe(self, self._on_job_event)
         if self.manager is not None:
             self._load_jobs()

@@ -9,6 +9,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
@@ -39,6 +40,8 @@ STATE_COLOURS = {
 }
 MARK = "●"
 AGE_SLACK_S = 1.0  # an "updated" label may lag this much so that labels change together
+# DataTable's caches of a row's cell values, and of its renders by cell, by row and by line.
+CACHES = ("_row_renderable_cache", "_cell_render_cache", "_row_render_cache", "_line_cache")
 
 
 def fit_columns(width: int, clocks: bool = True) -> tuple[tuple[str, str, int], ...]:
@@ -170,14 +173,27 @@ class JobTable(DataTable):
         self._set_cell(name, column, value)
 
     def _set_cell(self, name: str, column: str, value: object) -> None:
-        """`update_cell`, repainting only the cell: Textual's version repaints every row."""
+        """`update_cell`, repainting only the cell: Textual's version repaints every row, and
+        renders every cell on screen again (its caches are keyed on a count of updates).
+        Here only the cell's own cached renders are dropped, and the lines that show it."""
         data = getattr(self, "_data", None)
         row = self._row_locations.get(RowKey(name)) if data is not None else None
-        if data is None or row is None or not isinstance(getattr(self, "_update_count", None), int):
+        renderables, cells, rows, lines = (getattr(self, cache, None) for cache in CACHES)
+        if data is None or row is None or not (
+            isinstance(renderables, LRUCache) and isinstance(cells, LRUCache) and isinstance(rows, LRUCache)
+            and isinstance(lines, LRUCache)
+        ):
             self.update_cell(name, column, value)  # Textual internals changed: repaint it all
             return
-        data[RowKey(name)][ColumnKey(column)] = value
-        self._update_count += 1  # the cell caches are keyed on it
+        row_key, column_key = RowKey(name), ColumnKey(column)
+        data[row_key][column_key] = value
+        for key in [key for key in renderables.keys() if key[1] == row]:  # noqa: SIM118 - a copy: discard changes it
+            renderables.discard(key)
+        for key in [key for key in cells.keys() if key[0] == row_key and key[1] == column_key]:  # noqa: SIM118
+            cells.discard(key)
+        for key in [key for key in rows.keys() if key[0] == row_key]:  # noqa: SIM118 - a copy: discard changes it
+            rows.discard(key)
+        lines.clear()  # keyed by line on screen; rebuilt from the rows, which stay cached but for this one
         self.refresh_coordinate(Coordinate(row, self.get_column_index(column)))
 
     def tick(self, latest: Callable[[str], Job | None] | None = None) -> float | None:
