@@ -136,3 +136,25 @@ async def test_the_playground_format_warning_stays_visible_under_a_toast(seeded_
         for widget in ("#prompt", "#prompt-check", "#transcript"):
             region = app.screen.query_one(widget).region
             assert all(not toast.region.overlaps(region) for toast in toasts), (widget, region)
+
+
+async def test_the_whole_summary_at_80_by_24(seeded_settings):
+    """Stacked at 80×24 the summary has a few lines under the chart; `i` gives it the pane
+    (the advice and everything under it can be read), and `i` again brings the chart back."""
+    app = make_app(seeded_settings, None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app_ready(app, pilot)
+        await app.open_job(OLDEST)
+        await settle(app, pilot)
+        screen = app.screen
+        summary, scroll = screen.query_one(JobSummary), screen.query_one("#summary-scroll")
+        chart = screen.query_one("#chart")
+        shown_before = scroll.region.height
+        assert shown_before < summary.virtual_region.height  # cut off under the chart
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert not chart.display and not screen.query_one("#jobs-pane").display
+        assert scroll.region.height > 2 * shown_before and app.focused is scroll
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert chart.display and chart.region.height >= 12 and app.focused is screen.query_one(JobTable)

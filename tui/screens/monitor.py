@@ -96,6 +96,14 @@ class MonitorScreen(JobActions):
         Binding("t", "try_model", "Try", tooltip="Try the tuned model in the playground", id="monitor.try"),
         Binding("e", "export", "Export CSV", show=False, tooltip="Save the loss points as CSV", id="monitor.export"),
         Binding(
+            "i",
+            "toggle_details",
+            "Details",
+            show=False,
+            tooltip="The whole summary (advice, checkpoints) in place of the chart, or the chart again",
+            id="monitor.details",
+        ),
+        Binding(
             "ctrl+r", "refresh_jobs", "Refresh now", show=False, tooltip="Ask the backend now", id="monitor.refresh"
         ),
     ]
@@ -163,6 +171,13 @@ class MonitorScreen(JobActions):
         # Below 100 columns the list goes above the chart so its columns stay readable.
         self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
         self.set_class(event.size.width >= WIDE_COLUMNS, "-wide")
+
+    def action_toggle_details(self) -> None:
+        """The summary in the chart's place (and the list's, on a narrow terminal), scrolled
+        with the arrow keys; pressed again, the chart and the list come back."""
+        details = not self.has_class("-details")
+        self.set_class(details, "-details")
+        (self.query_one("#summary-scroll") if details else self.query_one(JobTable)).focus()
 
     # -- public -----------------------------------------------------------------------
 
