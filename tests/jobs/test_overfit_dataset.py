@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_env import use_emulator
 from tests.jobs.test_cli import run
 from tui.jobs.curve import epoch_means, suggest_epochs
 from tui.models import CurvePoint
@@ -68,15 +69,7 @@ def test_the_trainer_overfits_the_dataset_and_the_advice_says_where(seed):
 @pytest.fixture
 def vertex_local(emulator, tmp_path, monkeypatch):
     """The CLI on the Vertex protocol against a fresh emulator, with nothing from the developer's environment."""
-    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND", "GOOGLE_APPLICATION_CREDENTIALS",
-                 "GOOGLE_CLOUD_PROJECT", "GOOGLE_GENAI_USE_VERTEXAI"):  # fmt: skip
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TUNEDECK_LOCAL_URL", emulator.url)
-    monkeypatch.setenv("TUNEDECK_EMULATOR_API_KEY", emulator.api_key)
-    monkeypatch.setenv("TUNEDECK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TUNEDECK_CONFIG_DIR", str(tmp_path / "config"))
-    return emulator
+    return use_emulator(emulator, tmp_path, monkeypatch, protocol=None)
 
 
 def test_a_vertex_job_on_the_dataset_is_advised_to_stop_where_eval_loss_bottoms_out(vertex_local, capsys):

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests.cli_env import use_emulator
 from tests.jobs.test_cli import run
 from tui.cli import main
 from tui.samples import sample_paths
@@ -16,16 +17,7 @@ CLASSIFICATION = str(next(p for p in sample_paths() if p.name == "classification
 
 @pytest.fixture
 def vertex_env(emulator, tmp_path, monkeypatch):
-    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND", "GOOGLE_APPLICATION_CREDENTIALS",
-                 "GOOGLE_CLOUD_PROJECT", "GOOGLE_GENAI_USE_VERTEXAI"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TUNEDECK_LOCAL_URL", emulator.url)
-    monkeypatch.setenv("TUNEDECK_EMULATOR_API_KEY", emulator.api_key)
-    monkeypatch.setenv("TUNEDECK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TUNEDECK_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("TUNEDECK_PROTOCOL", "vertex")
-    return emulator
+    return use_emulator(emulator, tmp_path, monkeypatch)
 
 
 def test_tune_with_a_split_then_show_and_try_a_checkpoint(vertex_env, capsys):

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from tests.cli_env import use_emulator
 from tests.jobs.test_cli import run
 from tui.config import ConfigError, load_settings
 from tui.jobs.estimate import Estimate, amount, cost_text, estimate, estimate_json, estimate_text, money
@@ -97,16 +98,7 @@ def test_a_bad_price_is_named(tmp_path, env, text, named):
 
 @pytest.fixture
 def vertex_env(emulator, tmp_path, monkeypatch):
-    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "TUNEDECK_BACKEND", "GOOGLE_APPLICATION_CREDENTIALS",
-                 "GOOGLE_CLOUD_PROJECT", "GOOGLE_GENAI_USE_VERTEXAI", "TUNEDECK_TRAINING_PRICE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TUNEDECK_LOCAL_URL", emulator.url)
-    monkeypatch.setenv("TUNEDECK_EMULATOR_API_KEY", emulator.api_key)
-    monkeypatch.setenv("TUNEDECK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TUNEDECK_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("TUNEDECK_PROTOCOL", "vertex")
-    return emulator
+    return use_emulator(emulator, tmp_path, monkeypatch)
 
 
 def test_tune_prints_the_estimate_with_the_cost_and_json_carries_it(vertex_env, capsys, monkeypatch):
