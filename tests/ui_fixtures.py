@@ -58,19 +58,28 @@ def settings(tmp_path, ui_emulator, monkeypatch):
     return replace(base, local_url=ui_emulator.url, local_api_key=ui_emulator.api_key)
 
 
-@pytest.fixture
-async def manager(settings):
-    """A real job manager on the emulator, polling fast; jobs left training are cancelled after."""
+@contextlib.asynccontextmanager
+async def fast_manager(settings):
+    """A real job manager on `settings`' backend, polling fast; jobs left training are cancelled after."""
     from tui.jobs.polling import PollPolicy
     from tui.jobs.service import open_manager
 
     manager = await open_manager(settings, policy=PollPolicy(fast=0.2, slow=0.5, discover_every=600))
-    yield manager
-    for job in manager.jobs:
-        if not job.state.finished:
-            with contextlib.suppress(Exception):  # best effort: the emulator stops after the module
-                await manager.cancel(job.name)
-    await manager.close()
+    try:
+        yield manager
+    finally:
+        for job in manager.jobs:
+            if not job.state.finished:
+                with contextlib.suppress(Exception):  # best effort: the emulator stops after the module
+                    await manager.cancel(job.name)
+        await manager.close()
+
+
+@pytest.fixture
+async def manager(settings):
+    """A real job manager on the emulator, polling fast."""
+    async with fast_manager(settings) as manager:
+        yield manager
 
 
 async def settle(app, pilot) -> None:

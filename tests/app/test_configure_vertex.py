@@ -6,7 +6,6 @@ nothing, and an upload error said in place."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from dataclasses import replace
 
@@ -14,6 +13,7 @@ import pytest
 from textual.widgets import ProgressBar, Static
 
 from tests.app.conftest import SIZE, open_path, open_sample, settle
+from tests.ui_fixtures import fast_manager
 from tui.app import make_app
 from tui.config import BackendKind
 from tui.jobs.errors import BackendError, ErrorKind
@@ -36,16 +36,8 @@ def vertex_settings(settings):
 
 @pytest.fixture
 async def vertex_manager(vertex_settings):
-    from tui.jobs.polling import PollPolicy
-    from tui.jobs.service import open_manager
-
-    manager = await open_manager(vertex_settings, policy=PollPolicy(fast=0.2, slow=0.5, discover_every=600))
-    yield manager
-    for job in manager.jobs:
-        if not job.state.finished:
-            with contextlib.suppress(Exception):  # best effort: the emulator stops after the module
-                await manager.cancel(job.name)
-    await manager.close()
+    async with fast_manager(vertex_settings) as manager:
+        yield manager
 
 
 def text_of(app, selector: str) -> str:

@@ -6,13 +6,12 @@ checkpoint's error in its own cell; the comparison survives a restart; at 80×24
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import replace
 
 import pytest
 
 from tests.emulator.vertex_helpers import rest
-from tests.ui_fixtures import REPO, settle, steady_app, ui_emulator
+from tests.ui_fixtures import REPO, fast_manager, settle, steady_app, ui_emulator
 from tests.vertex.recording_proxy import RecordingProxy
 from tui.app import make_app
 from tui.config import load_settings
@@ -45,16 +44,8 @@ def settings(tmp_path, ui_emulator, proxy, monkeypatch):
 
 @pytest.fixture
 async def manager(settings):
-    from tui.jobs.polling import PollPolicy
-    from tui.jobs.service import open_manager
-
-    manager = await open_manager(settings, policy=PollPolicy(fast=0.2, slow=0.5, discover_every=600))
-    yield manager
-    for job in manager.jobs:
-        if not job.state.finished:
-            with contextlib.suppress(Exception):
-                await manager.cancel(job.name)
-    await manager.close()
+    async with fast_manager(settings) as manager:
+        yield manager
 
 
 async def tuned(manager, epochs: int = 3) -> Job:
