@@ -115,16 +115,17 @@ class DatasetsScreen(DatasetReading):
         """Mount the path bar, the examples panel (the others follow: `_build_hidden`) and the footer."""
         if not self.is_attached:  # the app quit right after its first frame
             return
-        from textual.widgets import Button, Footer
+        from textual.widgets import Button
 
         from tui.screens.paths import display_path
         from tui.widgets.dataset_panels import DatasetPanels
         from tui.widgets.path_input import PathInput
+        from tui.widgets.steady_footer import SteadyFooter
 
         shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
         path_bar = Horizontal(PathInput(value=shown, id="path"), Button("Browse…", id="browse"), id="open-bar")
         panels = DatasetPanels()
-        footer = Footer()
+        footer = SteadyFooter()  # not rebuilt when moving between panels leaves its keys the same
         # Textual's footer composes no keys until the screen's bindings change, then composes
         # again after a refresh: mounted after the screen, it may list them at once.
         footer._bindings_ready = True
