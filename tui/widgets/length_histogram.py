@@ -3,9 +3,9 @@
 plotext draws it in a thread worker as soon as the stats are known, at the size the widget
 will have when the Stats tab is shown: its height is fixed, its width is that of the panel
 area, which is on screen while the tab is hidden. Switching to the tab then only shows
-rows already drawn: no plotext on the UI loop while a key waits for its frame. A resize or
-a theme change draws it again the same way; until the new rows are ready, the rows drawn
-before are shown, cut or padded to the width.
+rows already drawn: no plotext on the UI loop while a key waits for its frame. A resize
+(even while the tab is hidden) or a theme change draws it again the same way; until the
+new rows are ready, the rows drawn before are shown, cut or padded to the width.
 """
 
 from __future__ import annotations
@@ -96,6 +96,8 @@ class LengthHistogram(PlotextPlot):
     def on_mount(self) -> None:
         # PlotextPlot's own on_mount runs too (Textual calls each class's handler): it
         # registers the app's theme with plotext.
+        # After each layout: a resize while the tab is hidden changes the width it will have.
+        self.screen.screen_layout_refresh_signal.subscribe(self, lambda _screen: self._draw())
         self._draw()
 
     def _register_theme(self, app_theme_name: str) -> None:
