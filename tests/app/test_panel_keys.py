@@ -1,8 +1,7 @@
 """Moving between the Datasets panels rebuilds nothing that stays the same: the footer keeps
 its keys (Textual's footer would rebuild them, a whole-screen layout each, at every focus
-move), the tab bar is not updated with the line it shows, and an opened dataset's objects
-are set aside from the garbage collector's full passes, which otherwise held a key's frame
-for 100-400 ms."""
+move), and an opened dataset's objects are set aside from the garbage collector's full
+passes, which otherwise held a key's frame for 100-400 ms."""
 
 from __future__ import annotations
 
@@ -42,29 +41,6 @@ async def test_the_footer_keeps_its_keys_when_they_stay_the_same(manager, settin
         await pilot.press("escape")
         await settle(app, pilot)
         assert "leave field" not in [key.description for key in footer_keys(footer)]
-
-
-async def test_the_tab_bar_is_updated_only_when_its_line_changes(manager, settings):
-    app = make_app(settings, manager)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_sample(app, pilot, "classification.jsonl")
-        await settle(app, pilot)
-        bar = app.screen.query_one("#area-tabs")
-        updates = []
-        update = bar.update
-
-        def counted(*args, **kwargs):
-            updates.append(args)
-            return update(*args, **kwargs)
-
-        bar.update = counted
-        for key in ("s", "f", "t", "e"):  # the focus moves; the line stays the same
-            await pilot.press(key)
-            await settle(app, pilot)
-        assert updates == []
-        await pilot.press("o")  # the path field: `esc leave field` appears
-        await settle(app, pilot)
-        assert len(updates) == 1 and "esc leave field" in str(bar.render())
 
 
 async def test_an_opened_dataset_is_set_aside_from_full_collections(manager, settings):

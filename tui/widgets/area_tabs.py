@@ -39,7 +39,6 @@ class AreaTabs(Static):
     def __init__(self) -> None:
         super().__init__("", id="area-tabs", markup=False)
         self._spans: list[tuple[int, int, str]] = []  # (first column, end column, area)
-        self._drawn: Text | None = None  # the line shown
 
     def on_mount(self) -> None:
         self.watch(self.screen, "focused", lambda _focused: self.draw(), init=False)
@@ -59,9 +58,7 @@ class AreaTabs(Static):
                 break
         line.append(" " * max(1, width - len(line) - len(hint)))
         line.append(hint, style="bold")
-        if line != self._drawn:  # an update lays out the whole screen again: not for the same line
-            self._drawn = line
-            self.update(line)
+        self.update(line)
 
     def _tabs(self, compact: bool) -> Text:
         active = self.app.current_mode
