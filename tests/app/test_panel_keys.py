@@ -5,7 +5,11 @@ passes, which otherwise held a key's frame for 100-400 ms."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+
+from textual.app import App
+from textual.screen import Screen
 
 from tests.app.conftest import SIZE, open_sample, settle
 from tui.app import make_app
@@ -57,3 +61,40 @@ async def test_an_opened_dataset_is_set_aside_from_full_collections(manager, set
             assert id(report) not in unfrozen and id(table) not in unfrozen
     finally:
         gc.unfreeze()  # the rest of the test session collects as usual
+
+
+async def test_the_datasets_screen_is_drawn_when_shown_again(manager, settings):
+    """Textual switches areas inside a short pause of updates and drops the refresh the screen
+    asks for then; when everything else the switch sets off also falls inside the pause (as in
+    a busy terminal), nothing draws the screen afterwards. Back from Configure, the Datasets
+    screen must be drawn once the pause is over, whatever else happened during it."""
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_sample(app, pilot, "classification.jsonl")
+        await pilot.press("2")
+        await settle(app, pilot)
+        await pilot.press("escape")  # out of the first field: `1` is a key again
+        await settle(app, pilot)
+        drawn: list[str] = []  # the screens of the frames sent to the terminal
+        display = App._display
+
+        def counting(self: App, screen: Screen, renderable) -> None:
+            if renderable is not None and not self._batch_count:
+                drawn.append(type(screen).__name__)
+            display(self, screen, renderable)
+
+        App._display = counting
+        try:
+            with app.batch_update():  # a pause of updates long enough to hold all the switch sets off
+                await pilot.press("1")
+                for _ in range(20):
+                    await asyncio.sleep(0.025)
+            assert app.current_mode == "datasets" and "DatasetsScreen" not in drawn
+            # Plain sleeps: Pilot.pause would draw the screen itself and hide one that never wakes.
+            for _ in range(200):
+                await asyncio.sleep(0.025)
+                if "DatasetsScreen" in drawn:
+                    break
+        finally:
+            App._display = display
+        assert "DatasetsScreen" in drawn, "the Datasets screen was not drawn after coming back to it"
