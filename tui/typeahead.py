@@ -24,6 +24,7 @@ from typing import Literal
 
 from textual import events
 from textual.app import App
+from textual.driver import Driver
 from textual.message import Message
 from textual.timer import Timer
 
@@ -50,13 +51,22 @@ class TypeAhead(App[None]):
         self._watchdog: Timer | None = None
         self._watched: KeyHandled | None = None
 
+    def get_driver_class(self) -> type[Driver]:
+        """On Linux, a driver that reads Esc and the key after it as two keys (tui.key_input)."""
+        driver = super().get_driver_class()
+        if driver.__module__ == "textual.drivers.linux_driver" and driver.__name__ == "LinuxDriver":
+            from tui.key_input import KeysApartDriver
+
+            return KeysApartDriver
+        return driver
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
+            self._held_keys.append(event)
             if self._holding_keys or self._key_on_its_way is not None:
-                self._held_keys.append(event)
                 self._watch()
-                return
-            await self._dispatch_key(event)
+            else:
+                await self._send_held_keys()
             return
         await super().on_event(event)
 
@@ -65,7 +75,7 @@ class TypeAhead(App[None]):
         kind: KeyKind = ask(event) if ask is not None else None
         if kind == "wait":
             self._hold()
-            self._held_keys.append(event)
+            self._held_keys.insert(0, event)
             return
         await super().on_event(event)  # runs a priority binding, or hands the key to the focused widget
         if event.is_forwarded:
