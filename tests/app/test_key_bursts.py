@@ -43,6 +43,23 @@ async def test_tab_across_the_base_model_select_then_type(manager, settings):
         assert app.screen.query_one("#base_model", Select).value == "models/gemini-1.5-flash-001-tuning"
 
 
+async def test_a_choice_made_in_the_select_then_tab(manager, settings):
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_form(app, pilot)
+        select = app.screen.query_one("#base_model", Select)
+        first = select.value
+        select.focus()
+        await settle(app, pilot)
+        # Open the list, one down, take it; on to Epochs: clear it, type 7.
+        await burst(app, "enter", "down", "enter", "tab", "ctrl+u", "7")
+        await settle(app, pilot)
+        assert isinstance(select.value, str) and select.value != first  # the second base model
+        assert field(app, "epochs").value == "7"
+        assert app.focused is field(app, "epochs")
+
+
 async def test_keys_after_the_radio_buttons_and_the_buttons_stay_in_order(manager, settings):
     app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
