@@ -102,6 +102,29 @@ def test_huge_line_is_read_whole(write):
     assert reader.page(1, 1)[0].example.text_input == "question 0"
 
 
+@pytest.mark.parametrize("ending", ["\n", ""])
+def test_records_across_read_sizes_match_the_file(write, ending):
+    """Lines longer than a read, ending on a read's edge, blank or last without b"\n": each
+    record comes whole, with its line and byte offset, whatever the size of a read."""
+    records = [{"text_input": "x" * length, "output": str(length)} for length in (0, 1, 5, 17, 40, 3, 64, 2)]
+    lines = [json.dumps(record) for record in records]
+    body = "\n".join(lines[:3]) + "\n\n" + "\r\n".join(lines[3:5]) + "\r\n" + "\n".join(lines[5:]) + ending
+    path = write("sizes.jsonl", body)
+    data = path.read_bytes()
+    expected, offset = [], 0
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        if raw.removesuffix(b"\r"):
+            expected.append((number, offset, raw))
+        offset += len(raw) + 1
+    reader = open_dataset(path)
+    for read_size in (*range(1, 70), 1 << 16):
+        got = list(reader.raw_records(0, read_size))
+        assert [(line, offset, raw.removesuffix(b"\r")) for line, offset, raw in got] == [
+            (line, offset, raw.removesuffix(b"\r")) for line, offset, raw in expected
+        ]
+    assert [row.example.output for row in reader.page(0, 100)] == [record["output"] for record in records]
+
+
 def test_json_array(write):
     body = json.dumps(pairs(STRIDE + 2), indent=2)
     reader = open_dataset(write("data.json", body))

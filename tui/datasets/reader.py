@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 from tui.datasets.detect import check_text, detect_format, read_head, resolve_columns
 from tui.datasets.errors import DatasetError
@@ -32,6 +33,17 @@ def non_blank(line: int, lines: list[bytes]) -> tuple[Sequence[int], list[bytes]
         kept = [i for i, raw in enumerate(lines) if raw not in BLANKS]
         return [line + i for i in kept], [lines[i] for i in kept]
     return range(line, line + len(lines)), lines
+
+
+def _line_end(f: BinaryIO, position: int, read_size: int) -> int:
+    """The offset of the first b"\n" at or after `position`, reading `f` on from there, or the
+    offset of the end of the file."""
+    while chunk := f.read(read_size):
+        found = chunk.find(b"\n")
+        if found >= 0:
+            return position + found
+        position += len(chunk)
+    return position
 
 
 def _up_to(lines: list[bytes], size: int) -> list[bytes]:
@@ -271,27 +283,32 @@ class DatasetReader:
             yield line, offset, [part[:-1] if part[-1:] == b"\n" else part for part in lines]
 
     def _physical_lines(self, offset: int, line: int, read_size: int) -> Iterator[tuple[int, int, bytes]]:
+        """(line, byte offset, bytes without the b"\n") of each physical line from `offset` on.
+
+        Each line is read once, whole: a line that does not end within a read is measured
+        first (reading on without keeping what is read), then read in one piece. So a line of
+        many megabytes is never held twice (as pieces, then joined), and its reading leaves
+        the GIL free to the UI thread but for one copy; the rest of a read that ends mid-line
+        is read again with the next line."""
         with open(self.path, "rb") as f:
             f.seek(offset)
-            carry: list[bytes] = []
             while chunk := f.read(read_size):
-                if b"\n" not in chunk:
-                    carry.append(chunk)
+                last = chunk.rfind(b"\n")
+                if last < 0:  # the line goes on past this read
+                    end = _line_end(f, offset + len(chunk), read_size)
+                    del chunk
+                    f.seek(offset)
+                    yield line, offset, f.read(end - offset)
+                    line += 1
+                    offset = end + 1
+                    f.seek(offset)
                     continue
-                if carry:
-                    carry.append(chunk)
-                    chunk = b"".join(carry)
-                    carry.clear()  # a line of many megabytes is held once, not as chunks and joined
-                parts = chunk.split(b"\n")
-                del chunk
-                carry = [parts.pop()]
-                for part in parts:
+                for part in chunk[:last].split(b"\n"):
                     yield line, offset, part
                     line += 1
                     offset += len(part) + 1
-            tail = b"".join(carry)
-            if tail:
-                yield line, offset, tail
+                if last + 1 < len(chunk):
+                    f.seek(offset)  # the line cut by the end of this read comes whole with the next read
 
     # ------------------------------------------------------------------ parsed rows
     def parse(self, raw: bytes, offset: int) -> tuple[str, str]:

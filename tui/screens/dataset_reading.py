@@ -10,6 +10,7 @@ lint report) is kept on the app as `app.dataset` for the Configure screen, and a
 
 from __future__ import annotations
 
+import threading
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -26,7 +27,11 @@ from tui.screens.base import AppScreen
 # frame does not need them.
 
 FINISH_AFTER_S = 0.15  # from the first rows' frame to starting the index and the lint
-ROWS_FRAME_WAIT_S = 0.25  # the longest the screen holds its next frame for a file's first rows
+LONG_LINE = 64 * 1024  # a first line longer than this is slow to parse: the screen is drawn before
+DRAW_WAIT_S = 0.2  # the longest the reading thread waits for that frame
+# The longest the screen holds its next frame for a file's first rows: short enough that the
+# key (Enter, r) still answers within 100 ms when they are slow (a first record of 50 MB).
+ROWS_FRAME_WAIT_S = 0.05
 
 if TYPE_CHECKING:
     from textual.widgets import ProgressBar, TabbedContent
@@ -136,9 +141,24 @@ class DatasetReading(AppScreen[None]):
         from tui.datasets.reader import open_reader
 
         reader = open_reader(path, format)
+        if _long_first_line(path):
+            self._draw_before_parsing()
         rows = reader.first_rows(FIRST_ROWS)
         if not get_current_worker().is_cancelled:
             self.post_message(DatasetOpened(path, reader, rows))
+
+    def _draw_before_parsing(self) -> None:
+        """(On the reading thread.) Let the screen draw that the file is being read before a long
+        record is parsed: the parser holds the interpreter (80 ms for 50 MB), and the key that
+        opened the file would answer only after it."""
+        drawn = threading.Event()
+
+        def release() -> None:
+            self._release_frame()
+            self.call_after_refresh(drawn.set)
+
+        self.app.call_from_thread(release)
+        drawn.wait(DRAW_WAIT_S)
 
     @work(thread=True, exclusive=True, group="dataset", exit_on_error=False)
     def _finish(self, path: Path, reader: DatasetReader) -> None:
@@ -300,3 +320,10 @@ class DatasetReading(AppScreen[None]):
         summary = self.query_one("#dataset-summary", Static)
         summary.update(text)
         summary.set_classes(style)
+
+
+def _long_first_line(path: Path) -> bool:
+    """Whether the file's first line is longer than LONG_LINE bytes (its record is slow to parse)."""
+    with path.open("rb") as f:
+        head = f.read(LONG_LINE)
+    return len(head) == LONG_LINE and b"\n" not in head

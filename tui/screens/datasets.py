@@ -28,6 +28,7 @@ from tui.typeahead import KeyKind
 # Keys that move the focus: the keys typed right after them wait until it has moved.
 FOCUS_KEYS = frozenset({"o", "b", "s", "e", "f", "t", "left_square_bracket", "right_square_bracket"})
 PREVIEW_WAIT_S = 0.3  # the longest the first frame waits for the preview of a file given on the command line
+REDRAW_POLL_S = 0.02  # shown again: how often to look whether the pause of updates is over
 
 if TYPE_CHECKING:
     from textual.widgets import Button, Input
@@ -115,16 +116,17 @@ class DatasetsScreen(DatasetReading):
         """Mount the path bar, the examples panel (the others follow: `_build_hidden`) and the footer."""
         if not self.is_attached:  # the app quit right after its first frame
             return
-        from textual.widgets import Button, Footer
+        from textual.widgets import Button
 
         from tui.screens.paths import display_path
         from tui.widgets.dataset_panels import DatasetPanels
         from tui.widgets.path_input import PathInput
+        from tui.widgets.steady_footer import SteadyFooter
 
         shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
         path_bar = Horizontal(PathInput(value=shown, id="path"), Button("Browse…", id="browse"), id="open-bar")
         panels = DatasetPanels()
-        footer = Footer()
+        footer = SteadyFooter()  # not rebuilt when moving between panels leaves its keys the same
         # Textual's footer composes no keys until the screen's bindings change, then composes
         # again after a refresh: mounted after the screen, it may list them at once.
         footer._bindings_ready = True
@@ -156,6 +158,21 @@ class DatasetsScreen(DatasetReading):
             self._set_summary(f"Reading {first_page.path.name}…", "muted")
             self.app.after_first_paint(first_page.read_rows)
             first_page.when_read(self._first_page_read)
+
+    def on_screen_resume(self) -> None:
+        """Shown again (1 from another area): drawn once the switch's pause of updates is over.
+
+        Textual switches areas inside a short pause of updates (`App.delay_update`) and drops
+        the refresh the screen asks for on resume; its end wakes the app, not the screen, so
+        unless something else on it changes afterwards the screen stays undrawn (seconds, in a
+        busy terminal)."""
+        self._draw_after_pause()
+
+    def _draw_after_pause(self) -> None:
+        if self.app._batch_count:
+            self.set_timer(REDRAW_POLL_S, self._draw_after_pause)
+        elif self.is_current:
+            self.refresh()
 
     def _first_page_read(self, first_page: FirstPage) -> None:
         """The command line's file is read (on the reading thread, or at once)."""

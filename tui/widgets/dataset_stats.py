@@ -1,12 +1,14 @@
 """Numbers about a dataset: counts, lengths, labels, the detected preamble and markers,
 and a histogram of input and output lengths drawn with plotext.
 
-plotext is imported only when the first histogram is drawn, never before the first frame.
+Everything is filled in when the dataset's lint ends, while the tab may be hidden: the
+histogram is drawn in a thread worker (tui/widgets/length_histogram.py), so showing the tab
+is only a change of what is displayed. plotext is imported only when the first histogram is
+drawn, never before the first frame.
 """
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -62,9 +64,8 @@ class DatasetStatsView(VerticalScroll):
     """Stats text, the format profile and a length histogram."""
 
     DEFAULT_CSS = """
-    DatasetStatsView { padding: 0 1; }
+    DatasetStatsView { padding: 0 1; scrollbar-gutter: stable; }
     DatasetStatsView .stats-label { color: $text-accent; text-style: bold; margin-top: 1; }
-    DatasetStatsView #stats-histogram { height: 16; min-height: 12; }
     """
 
     def compose(self) -> ComposeResult:
@@ -86,28 +87,12 @@ class DatasetStatsView(VerticalScroll):
         self._draw_histogram(stats)
 
     def _draw_histogram(self, stats: DatasetStats) -> None:
-        from textual_plotext import PlotextPlot
+        from tui.widgets.length_histogram import LengthHistogram
 
         plots = self.query("#stats-histogram")
         if plots:
-            plot = plots.first(PlotextPlot)
+            plot = plots.first(LengthHistogram)
         else:
-            plot = PlotextPlot(id="stats-histogram")
+            plot = LengthHistogram(id="stats-histogram")
             self.mount(plot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        drawn = False
-        for label, summary in (("input", stats.input_chars), ("output", stats.output_chars)):
-            if summary and summary.histogram and len(summary.bin_edges) >= 2:
-                centres = [(a + b) / 2 for a, b in pairwise(summary.bin_edges)]
-                plt.plot(
-                    centres[: len(summary.histogram)], list(summary.histogram), label=f"{label} chars", marker="braille"
-                )
-                drawn = True
-        if drawn:
-            plt.title("examples by length (characters)")
-            plt.xlabel("characters")
-        else:
-            plt.title("no lengths to plot yet")
-        plot.refresh()
+        plot.show(stats)
