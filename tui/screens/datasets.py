@@ -115,19 +115,17 @@ class DatasetsScreen(DatasetReading):
         """Mount the path bar, the examples panel (the others follow: `_build_hidden`) and the footer."""
         if not self.is_attached:  # the app quit right after its first frame
             return
-        from textual.widgets import Button, Footer
+        from textual.widgets import Button
 
         from tui.screens.paths import display_path
         from tui.widgets.dataset_panels import DatasetPanels
+        from tui.widgets.key_footer import KeyFooter
         from tui.widgets.path_input import PathInput
 
         shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
         path_bar = Horizontal(PathInput(value=shown, id="path"), Button("Browse…", id="browse"), id="open-bar")
         panels = DatasetPanels()
-        footer = Footer()
-        # Textual's footer composes no keys until the screen's bindings change, then composes
-        # again after a refresh: mounted after the screen, it may list them at once.
-        footer._bindings_ready = True
+        footer = KeyFooter()
         # One frame for all of it: Textual would otherwise lay out and draw the screen after
         # each level of the panels' nested widgets is mounted.
         with self.app.batch_update():

@@ -1,40 +1,159 @@
 """The three panels of the Datasets screen: examples (table + viewer), findings, stats.
 
-The findings and stats panels are hidden at first: their widgets are mounted by
-`mount_hidden`, after the screen with the examples panel is on screen.
+The panels sit under a tab line drawn by one widget (the panel names, the shown one
+underlined); `active` names the panel shown. The findings and stats panels are hidden at
+first: their widgets are mounted by `mount_hidden`, after the screen with the examples panel
+is on screen, and their modules are imported then.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Static, TabbedContent, TabPane
+from typing import TYPE_CHECKING, ClassVar
 
-from tui.widgets.dataset_stats import DatasetStatsView
+from rich.console import Group
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.renderables.bar import Bar
+from textual.widget import Widget
+from textual.widgets import Static
+
 from tui.widgets.example_table import ExampleTable
 from tui.widgets.example_viewer import ExampleViewer
-from tui.widgets.findings_list import FindingsTable
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+PANELS = (("examples", "Examples"), ("findings", "Findings"), ("stats", "Stats"))
+
+
+class PanelTab:
+    """One panel's name on the tab line; setting `label` redraws the line."""
+
+    def __init__(self, tab_line: PanelTabLine, label: str) -> None:
+        self._tab_line = tab_line
+        self._label = Text(label)
+
+    @property
+    def label(self) -> Text:
+        return self._label
+
+    @label.setter
+    def label(self, label: str | Text) -> None:
+        self._label = Text(label) if isinstance(label, str) else label
+        self._tab_line.refresh()
+
+
+class PanelTabLine(Widget):
+    """The panels' names, the shown one bright and underlined, as Textual's tabs draw them; a click
+    on a name shows that panel."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"panel-tabs--tab", "panel-tabs--active", "panel-tabs--bar"}
+    DEFAULT_CSS = """
+    PanelTabLine {
+        height: 2;
+        width: 1fr;
+        & > .panel-tabs--tab { color: $foreground 50%; }
+        & > .panel-tabs--active { color: $foreground; }
+        & > .panel-tabs--bar { color: $block-cursor-background; background: $foreground 10%; }
+        &:ansi {
+            & > .panel-tabs--tab { text-style: dim; }
+            & > .panel-tabs--active { text-style: not dim bold; }
+            & > .panel-tabs--bar { color: $block-cursor-background; background: $border-blurred; }
+        }
+    }
+    """
+
+    active: reactive[str] = reactive("examples")
+
+    def __init__(self) -> None:
+        super().__init__(id="panel-tab-line")
+        self.tabs = {name: PanelTab(self, label) for name, label in PANELS}
+        self._spans: list[tuple[int, int, str]] = []  # (first column, end column, panel)
+
+    def render(self) -> Group:
+        tab_style = self.get_component_rich_style("panel-tabs--tab")
+        active_style = self.get_component_rich_style("panel-tabs--active")
+        bar_style = self.get_component_rich_style("panel-tabs--bar")
+        names = Text(no_wrap=True, overflow="crop")
+        self._spans = []
+        highlight = (0, 0)
+        for name, tab in self.tabs.items():
+            start = len(names)
+            label = tab.label.plain
+            names.append(" ")
+            names.append(label, active_style if name == self.active else tab_style)
+            names.append(" ")
+            self._spans.append((start, len(names), name))
+            if name == self.active:
+                highlight = (start + 1, start + 1 + len(label))
+        bar = Bar(highlight_range=highlight, highlight_style=Style.from_color(bar_style.color),
+                  background_style=Style.from_color(bar_style.bgcolor))
+        return Group(names, bar)
+
+    async def on_click(self, event: events.Click) -> None:
+        for start, end, name in self._spans:
+            if start <= event.x < end:
+                panels = self.parent
+                if isinstance(panels, DatasetPanels):
+                    await panels.choose(name)
+                return
 
 
 class DatasetPanels(Vertical):
-    """Tabs over the open dataset; the screen fills the widgets by id."""
+    """Tabs over the open dataset; the screen fills the widgets by id and shows a panel with `active`."""
 
     DEFAULT_CSS = """
     DatasetPanels { width: 1fr; height: 1fr; }
+    DatasetPanels > .dataset-panel { height: 1fr; }
     """
 
+    def __init__(self) -> None:
+        super().__init__(id="dataset-tabs")
+        self._tab_line = PanelTabLine()
+
     def compose(self) -> ComposeResult:
-        with TabbedContent(id="dataset-tabs", initial="examples"):
-            with TabPane("Examples", id="examples"):
-                yield ExampleTable(id="example-table")
-                yield ExampleViewer(id="example-viewer")
-            yield TabPane("Findings", id="findings")
-            yield TabPane("Stats", id="stats")
+        yield self._tab_line
+        with Vertical(id="examples", classes="dataset-panel"):
+            yield ExampleTable(id="example-table")
+            yield ExampleViewer(id="example-viewer")
+        yield Vertical(id="findings", classes="dataset-panel").set_styles("display: none;")
+        yield Vertical(id="stats", classes="dataset-panel").set_styles("display: none;")
+
+    @property
+    def active(self) -> str:
+        """The panel shown."""
+        return self._tab_line.active
+
+    @active.setter
+    def active(self, name: str) -> None:
+        if name not in self._tab_line.tabs:
+            raise ValueError(f"no panel named {name!r}")
+        self._tab_line.active = name
+        for panel, _label in PANELS:
+            self.query_one(f"#{panel}").display = panel == name
+
+    def get_tab(self, name: str) -> PanelTab:
+        """The name of the panel `name` on the tab line (its `label` may be changed)."""
+        return self._tab_line.tabs[name]
+
+    async def choose(self, name: str) -> None:
+        """A click on a panel's name: show it as its key would (the screen's `show_tab`, which moves the focus)."""
+        if hasattr(self.screen, "action_show_tab"):
+            await self.screen.run_action(f"show_tab({name!r})")
+        else:
+            self.active = name
 
     async def mount_hidden(self) -> None:
         """Mount the widgets of the panels not shown at first (findings, stats)."""
-        await self.query_one("#findings", TabPane).mount(
+        from tui.widgets.dataset_stats import DatasetStatsView
+        from tui.widgets.findings_list import FindingsTable
+
+        await self.query_one("#findings").mount(
             FindingsTable(id="findings-table"),
             Static("Enter on a finding shows its example.", id="finding-detail", markup=False),
         )
-        await self.query_one("#stats", TabPane).mount(DatasetStatsView(id="stats-view"))
+        await self.query_one("#stats").mount(DatasetStatsView(id="stats-view"))
