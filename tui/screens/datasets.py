@@ -30,7 +30,7 @@ FOCUS_KEYS = frozenset({"o", "b", "s", "e", "f", "t", "left_square_bracket", "ri
 PREVIEW_WAIT_S = 0.3  # the longest the first frame waits for the preview of a file given on the command line
 
 if TYPE_CHECKING:
-    from textual.widgets import Button, Input
+    from textual.widgets import Input
 
     from tui.datasets.first_page import FirstPage
     from tui.widgets.dataset_panels import DatasetPanels
@@ -115,15 +115,15 @@ class DatasetsScreen(DatasetReading):
         """Mount the path bar, the examples panel (the others follow: `_build_hidden`) and the footer."""
         if not self.is_attached:  # the app quit right after its first frame
             return
-        from textual.widgets import Button
-
         from tui.screens.paths import display_path
+        from tui.widgets.action_button import ActionButton
         from tui.widgets.dataset_panels import DatasetPanels
         from tui.widgets.key_footer import KeyFooter
         from tui.widgets.path_input import PathInput
 
         shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
-        path_bar = Horizontal(PathInput(value=shown, id="path"), Button("Browse…", id="browse"), id="open-bar")
+        browse = ActionButton("Browse…", "screen.browse", id="browse")
+        path_bar = Horizontal(PathInput(value=shown, id="path"), browse, id="open-bar")
         panels = DatasetPanels()
         footer = KeyFooter()
         # One frame for all of it: Textual would otherwise lay out and draw the screen after
@@ -173,10 +173,6 @@ class DatasetsScreen(DatasetReading):
     def _sample_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
             self.open_path(event.option.id)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "browse":
-            self.action_browse()
 
     def on_example_table_example_highlighted(self, message: ExampleTable.ExampleHighlighted) -> None:
         viewer = self._example_viewer
