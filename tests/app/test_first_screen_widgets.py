@@ -1,0 +1,207 @@
+"""The light widgets of the first screen: the footer's keys (one widget, drawn as Textual's
+footer draws them), the panels' tab line, the Browse button, and screens that draw no frame
+Textual would throw away."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, Static
+
+from tests.app.conftest import SIZE, settle
+from tui.app import make_app
+from tui.screens.base import AppScreen
+from tui.screens.dialogs import OpenFileDialog
+from tui.widgets.dataset_panels import DatasetPanels, PanelTabLine
+from tui.widgets.key_footer import KeyFooter
+
+
+def bottom_line(app) -> list[tuple[str, tuple]]:
+    """The last line of the screen as drawn: the text of each run and how it looks (colours, bold,
+    dim, italic, reverse)."""
+    strip = app.screen._compositor.render_strips()[-1]
+    return [(segment.text, look(segment.text, segment.style)) for segment in strip if segment.text]
+
+
+def look(text: str, style) -> tuple:
+    if style is None:
+        return ()
+    if not text.strip():  # blank cells: only the background shows
+        return (style.bgcolor,)
+    return (style.color, style.bgcolor, style.bold, style.dim, style.italic, style.reverse)
+
+
+def plain(line: list[tuple[str, tuple]]) -> str:
+    return "".join(text for text, _style in line)
+
+
+class Keyed(App[None]):
+    """Shown, hidden and disabled keys, and a text field with keys of its own."""
+
+    BINDINGS: ClassVar = [
+        Binding("o", "open", "Open path", tooltip="Type a path"),
+        Binding("r", "reload", "Reload"),
+        Binding("x", "hidden", "Hidden", show=False),
+        Binding("question_mark", "keys", "Keys", key_display="?"),
+    ]
+    footer_class: ClassVar[type] = KeyFooter
+    opened = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static("body")
+        yield Input(id="field")
+        yield self.footer_class()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if action == "reload" else True  # None: offered, but disabled
+
+    def action_open(self) -> None:
+        self.opened += 1
+
+
+class TextualFooter(Keyed):
+    footer_class = Footer
+
+
+async def drawn_footer(app_class: type[Keyed], focus_field: bool) -> list[tuple[str, tuple]]:
+    app = app_class()
+    async with app.run_test(size=(100, 10)) as pilot:
+        if focus_field:
+            app.query_one("#field").focus()
+        else:
+            app.set_focus(None)
+        for _ in range(3):  # Textual's footer composes its keys again after the bindings change
+            await pilot.pause()
+        return bottom_line(app)
+
+
+async def test_the_key_footer_draws_what_textuals_footer_draws():
+    lines = {}
+    for focus_field in (False, True):
+        ours = await drawn_footer(Keyed, focus_field)
+        textual = await drawn_footer(TextualFooter, focus_field)
+        assert plain(ours) == plain(textual)
+        assert ours == textual  # the same colours and text styles, run by run
+        lines[focus_field] = plain(ours)
+    assert "Open path" in lines[False] and "Hidden" not in lines[False] and "^p palette" in lines[False]
+    assert lines[True] != lines[False]  # the keys the text field takes are not offered while it has the focus
+
+
+async def test_a_disabled_key_is_dimmed_and_a_click_presses_an_enabled_one():
+    app = Keyed()
+    async with app.run_test(size=(100, 10)) as pilot:
+        app.set_focus(None)
+        await pilot.pause()
+        line = bottom_line(app)
+        reload = next(style for text, style in line if "Reload" in text)
+        open_path = next(style for text, style in line if "Open path" in text)
+        assert reload[0] != open_path[0]  # dimmed: a fainter colour
+        text = plain(line)
+        await pilot.click(KeyFooter, offset=(text.index("Reload"), 0))
+        await pilot.click(KeyFooter, offset=(text.index("Open path"), 0))
+        await pilot.pause()
+        assert app.opened == 1  # the disabled key did nothing
+
+
+async def test_hovering_a_key_shows_its_tooltip():
+    app = Keyed()
+    async with app.run_test(size=(100, 10)) as pilot:
+        app.set_focus(None)
+        await pilot.pause()
+        footer = app.query_one(KeyFooter)
+        await pilot.hover(KeyFooter, offset=(plain(bottom_line(app)).index("Open path"), 0))
+        assert footer.tooltip == "Type a path"
+        await pilot.hover(Static)
+        assert footer.tooltip is None
+
+
+async def test_the_datasets_footer_follows_the_focus_and_presses_keys(manager, settings):
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "leave field" not in plain(bottom_line(app))
+        await pilot.press("o")  # the path field: esc leaves it
+        await settle(app, pilot)
+        assert "esc leave field" in plain(bottom_line(app))
+        await pilot.press("escape")
+        await settle(app, pilot)
+        text = plain(bottom_line(app))
+        assert "leave field" not in text
+        await pilot.click(KeyFooter, offset=(text.index("Browse"), 0))
+        await settle(app, pilot)
+        assert isinstance(app.screen, OpenFileDialog)
+
+
+async def test_the_panel_tab_line_shows_and_names_the_panels(manager, settings):
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        panels = app.screen.query_one(DatasetPanels)
+        tab_line = app.screen.query_one(PanelTabLine)
+        assert [app.screen.query_one(f"#{name}").display for name in ("examples", "findings", "stats")] == [
+            True, False, False]
+        names = str(tab_line.render().renderables[0])
+        assert names.split() == ["Examples", "Findings", "Stats"]
+        await pilot.click(PanelTabLine, offset=(names.index("Stats"), 0))
+        await settle(app, pilot)
+        assert panels.active == "stats"
+        assert [app.screen.query_one(f"#{name}").display for name in ("examples", "findings", "stats")] == [
+            False, False, True]
+        assert app.screen.focused is app.screen.query_one("#stats-view")  # as its key `t` does
+        panels.get_tab("findings").label = "Findings (3)"
+        await pilot.pause()
+        assert "Findings (3)" in str(tab_line.render().renderables[0])
+
+
+async def test_the_browse_button_opens_the_dialog_on_enter_and_on_a_click(manager, settings):
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#browse").focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OpenFileDialog)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, OpenFileDialog)
+        await pilot.click("#browse")
+        await settle(app, pilot)
+        assert isinstance(app.screen, OpenFileDialog)
+
+
+class Plain(AppScreen[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("before", id="text")
+
+
+class OneScreen(App[None]):
+    def on_mount(self) -> None:
+        self.push_screen(Plain())
+
+
+async def test_a_frame_asked_for_during_a_batch_is_drawn_after_it():
+    """Textual draws a frame during a batch of updates and throws it away; an AppScreen draws
+    nothing then, and the whole screen once the batch ends."""
+    app = OneScreen()
+    async with app.run_test(size=(40, 5)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        drawn: list[tuple[int, bool]] = []
+        display = app._display
+
+        def recording(shown, renderable) -> None:
+            drawn.append((app._batch_count, renderable is not None))
+            display(shown, renderable)
+
+        app._display = recording  # type: ignore[method-assign]
+        with app.batch_update():
+            screen.query_one("#text", Static).update("after")
+            screen._refresh_layout()  # what a resize during the batch does
+            await pilot.pause()
+            assert not [entry for entry in drawn if entry[0]], "a frame was drawn during the batch"
+        screen.check_idle()
+        await pilot.pause()
+        assert (0, True) in drawn
+        assert "after" in "".join(segment.text for strip in screen._compositor.render_strips() for segment in strip)
