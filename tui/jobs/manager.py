@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, TypeVar
 
 from tui.jobs.backend import LaunchData, TuningBackend
@@ -47,6 +48,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def _ending(job: Job) -> bool:
+    """Whether a job has done all its steps (what comes next, its end, is read whole)."""
+    return bool(job.total_steps) and job.completed_steps >= job.total_steps
 
 
 def _points(job: Job) -> int:
@@ -390,10 +396,14 @@ class JobManager:
             self._watchers[name] = asyncio.create_task(self._watch_loop(name), name=f"tunedeck-watch-{name}")
 
     async def _watch_loop(self, name: str) -> None:
-        interval, failures = self.policy.fast, 0
+        """Poll a job until it finishes: read whole every `interval` (see `PollPolicy`), and, while
+        it is the job on screen, its new points every `policy.focus` seconds in between."""
+        interval, failures, moved = self.policy.fast, 0, False
+        whole_due = 0.0  # when the job is next read whole (the in-between reads fetch only new points)
         while (job := self._jobs.get(name)) is not None and not job.state.finished:
+            whole = name != self._focused or monotonic() >= whole_due or _ending(job)
             try:
-                changed = await self._poll(name)
+                changed = await self._poll(name, whole=whole)
             except Exception as exc:  # noqa: BLE001 - a watcher outlives every failure
                 failures += 1
                 error = (
@@ -403,24 +413,28 @@ class JobManager:
                 )
                 self._publish(BackendFailed(error, name))
                 delay = self.policy.backoff(failures, error.retry_after)
+                whole_due = 0.0
             else:
                 if failures:
                     self._publish(BackendRecovered(name))
-                failures = 0
-                interval = self.policy.next_interval(interval, changed)
-                delay = interval
+                failures, moved = 0, moved or changed
+                if whole:
+                    interval, moved = self.policy.next_interval(interval, moved), False
+                    whole_due = monotonic() + interval
+                delay = max(0.0, whole_due - monotonic())
             if (job := self._jobs.get(name)) is None or job.state.finished:
                 break
             await self._sleep(min(delay, self.policy.focus) if name == self._focused and not failures else delay, name)
         self._watchers.pop(name, None)
 
-    async def _poll(self, name: str) -> bool:
-        """Fetch one job and merge it; returns whether anything changed."""
+    async def _poll(self, name: str, whole: bool = True) -> bool:
+        """Fetch one job (or, not `whole`, its new points) and merge it; returns whether anything changed."""
         async with self._lock(name):
             if (job := self._jobs.get(name)) is None:
                 return False
             try:
-                fetched = await self._call(lambda: self.backend.get(name, known=job))
+                read = (lambda: self.backend.get(name, known=job)) if whole else (lambda: self.backend.fresh(job))
+                fetched = await self._call(read)
             except BackendError as exc:
                 if exc.kind is not ErrorKind.NOT_FOUND:
                     raise

@@ -23,7 +23,7 @@ from tui.jobs.http import client_session
 from tui.jobs.polling import PollPolicy
 from tui.jobs.vertex import wire
 from tui.jobs.vertex.credentials import Authorizer
-from tui.jobs.vertex.curves import EVAL_CURVES, RELIST_S, SERIES, CurveReader
+from tui.jobs.vertex.curves import EVAL_CURVES, LOSS_CURVES, RELIST_S, SERIES, CurveReader
 from tui.jobs.vertex.errors import translate
 from tui.jobs.vertex.launch import Launch, prepare_files
 from tui.jobs.vertex.models import TunedModels
@@ -231,6 +231,22 @@ class VertexBackend:
         if job.state.finished:
             self.curves.forget(name)
         return job
+
+    async def fresh(self, known: Job) -> Job:
+        """`known` with the new points of its loss curves (train, and eval when there is a validation
+        set): one TensorBoard export per curve, no read of the job. Its state, progress and the
+        accuracy curves come with the next `get`. A job whose curves were never read is read whole."""
+        chain = self.curves.chains.get(known.name)
+        if chain is None or known.state.finished or not known.curves:
+            return await self.get(known.name, known)
+        after = {curve: points[-1].step for curve, points in known.curves.items() if points}
+        raw = await self.curves.read_chain(known.name, chain, after, only=LOSS_CURVES)  # a replaced run: {}
+        per_epoch = wire.steps_per_epoch(known)
+        last = max((points[-1][0] for curve, points in raw.items() if curve not in EVAL_CURVES and points), default=0)
+        return known.model_copy(update={
+            "curves": {curve: wire.curve_points(points, per_epoch) for curve, points in raw.items()},
+            "completed_steps": max(known.completed_steps, last),
+        })
 
     async def _tuning_job(self, name: str) -> Any:
         """google-genai's TuningJob, read over REST and built with the SDK's own wire mapping.

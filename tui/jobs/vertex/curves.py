@@ -16,7 +16,7 @@ first evaluation) are looked for again at most once a minute.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,6 +31,7 @@ SERIES = {  # TensorBoard display name → curve name (tui.models constants)
 }
 TRAIN_CURVES = ("train_loss", "train_accuracy")
 EVAL_CURVES = ("eval_loss", "eval_accuracy")
+LOSS_CURVES = ("train_loss", "eval_loss")
 BACKING_TENSORBOARD = "backing_tensorboard_resource"
 RUN_SCHEMA = "system.ExperimentRun"
 PAGE_SIZE = 1000
@@ -163,8 +164,15 @@ class CurveReader:
         chain = await self.chain(job, experiment, expect_eval)
         if chain is None:
             return {}
+        return await self.read_chain(job, chain, after)
+
+    async def read_chain(self, job: str, chain: CurveChain, after: Mapping[str, int],
+                         only: Collection[str] | None = None) -> dict[str, list[RawPoint]]:
+        """New points of each curve of `chain` (or of those in `only`), as `read`."""
         found: dict[str, list[RawPoint]] = {}
         for curve, series in chain.series.items():
+            if only is not None and curve not in only:
+                continue
             try:
                 points = await self.export(series, after.get(curve, -1))
             except BackendError as exc:

@@ -1,0 +1,59 @@
+"""The job on screen between two whole reads: only its new loss points are fetched (one TensorBoard export,
+no read of the job, no accuracy curve), and its end is still read whole and announced."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from tests.jobs.conftest import NUMBERS, next_event
+from tui.config import Settings
+from tui.jobs.events import JobFinished
+from tui.jobs.history import History
+from tui.jobs.manager import JobManager
+from tui.jobs.polling import PollPolicy
+from tui.jobs.service import vertex_local_backend
+from tui.models import TRAIN_LOSS, Hyperparameters, JobSpec, JobState
+
+# Whole reads once an hour: after the first one, every poll of the focused job is an in-between read.
+FOCUS_ONLY = PollPolicy(fast=3600, slow=3600, focus=0.05, discover_every=3600)
+
+
+async def wait_until(condition, what: str, timeout: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.02)
+
+
+async def test_in_between_reads_fetch_only_new_loss_points_and_the_end_is_read_whole(emulator_factory, tmp_path):
+    emulator = emulator_factory(step_delay=0.05)
+    settings = replace(Settings(data_dir=tmp_path, config_dir=tmp_path / "config"), local_url=emulator.url)
+    backend = vertex_local_backend(settings, emulator.url, emulator.api_key)
+    manager = JobManager(settings, backend, History(settings.history_path), policy=FOCUS_ONLY)
+    await manager.start(background=True)
+    events = manager.events()
+    try:
+        spec = JobSpec(display_name="watched", base_model="gemini-2.5-flash",
+                       hyperparameters=Hyperparameters(epoch_count=8, adapter_size=4))
+        job = await manager.launch(spec, NUMBERS)
+        manager.focus(job.name)
+        await wait_until(lambda: len(manager.job(job.name).curve(TRAIN_LOSS)) >= 2, "the first points")
+        accuracy = len(manager.job(job.name).curve("train_accuracy"))
+        polls, requests = manager.requests_sent, backend.rest.requests_sent
+        loss = len(manager.job(job.name).curve(TRAIN_LOSS))
+        await wait_until(lambda: len(manager.job(job.name).curve(TRAIN_LOSS)) >= loss + 5, "more loss points")
+        watched = manager.job(job.name)
+        assert manager.requests_sent - polls >= 2
+        if not (watched.total_steps and watched.completed_steps >= watched.total_steps):  # not yet at its end
+            # One request per read: the train loss export (no validation set: no eval curve).
+            assert backend.rest.requests_sent - requests == manager.requests_sent - polls
+            assert len(watched.curve("train_accuracy")) == accuracy
+        assert watched.completed_steps >= watched.curve(TRAIN_LOSS)[-1].step
+        finished, _seen = await next_event(events, JobFinished, timeout=120, where=lambda e: e.job.name == job.name)
+        done = manager.job(job.name)
+        assert finished.job.state is JobState.ACTIVE and done.state is JobState.ACTIVE
+        assert [p.step for p in done.curve(TRAIN_LOSS)] == list(range(1, done.total_steps + 1))
+        assert len(done.curve("train_accuracy")) == done.total_steps  # the whole reads brought the rest
+    finally:
+        await manager.close()
