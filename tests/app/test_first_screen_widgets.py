@@ -14,7 +14,8 @@ from tests.app.conftest import SIZE, settle
 from tui.app import make_app
 from tui.screens.base import AppScreen
 from tui.screens.dialogs import OpenFileDialog
-from tui.widgets.dataset_panels import DatasetPanels, PanelTabLine
+from tui.widgets.dataset_panels import DatasetPanels, EmptyExamples, PanelTabLine
+from tui.widgets.example_table import ExampleTable
 from tui.widgets.key_footer import KeyFooter
 
 
@@ -205,3 +206,47 @@ async def test_a_frame_asked_for_during_a_batch_is_drawn_after_it():
         await pilot.pause()
         assert (0, True) in drawn
         assert "after" in "".join(segment.text for strip in screen._compositor.render_strips() for segment in strip)
+
+
+class OneTable(App[None]):
+    """The examples table, or the headings the first screen draws in its place, filling a screen."""
+
+    CSS = "#table { height: 1fr; }"
+    AUTO_FOCUS = None  # as on the first screen, where the samples list has the focus
+    table_class: ClassVar[type] = ExampleTable
+
+    def compose(self) -> ComposeResult:
+        yield self.table_class(id="table")
+
+
+class HeadingsOnly(OneTable):
+    table_class = EmptyExamples
+
+
+def cells(lines: list[list[tuple[str, tuple]]]) -> list[list[tuple[str, tuple]]]:
+    return [[(char, look(char, style) if style else ()) for text, style in line for char in text] for line in lines]
+
+
+async def drawn_screen(app: App) -> list[list[tuple[str, tuple]]]:
+    async with app.run_test(size=(70, 6)) as pilot:
+        await pilot.pause()
+        return [[(segment.text, segment.style) for segment in strip if segment.text]
+                for strip in app.screen._compositor.render_strips()]
+
+
+async def test_the_empty_headings_look_as_the_empty_examples_table():
+    """The first screen shows EmptyExamples; the table replaces it a moment later: nothing may move or
+    change colour then."""
+    table, headings = await drawn_screen(OneTable()), await drawn_screen(HeadingsOnly())
+    assert cells(headings) == cells(table)  # cell by cell: character, colours, bold
+    assert "".join(text for text, _ in table[0]).split() == ["#", "line", "input", "output"]
+
+
+async def test_the_table_is_in_place_when_the_screen_takes_keys(manager, settings):
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert not app.screen.query(EmptyExamples)
+        table = app.screen.query_one("#example-table", ExampleTable)
+        viewer = app.screen.query_one("#example-viewer")
+        assert table.region.y < viewer.region.y  # above the viewer, where the headings were

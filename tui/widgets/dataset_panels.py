@@ -1,9 +1,12 @@
 """The three panels of the Datasets screen: examples (table + viewer), findings, stats.
 
 The panels sit under a tab line drawn by one widget (the panel names, the shown one
-underlined); `active` names the panel shown. The findings and stats panels are hidden at
-first: their widgets are mounted by `mount_hidden`, after the screen with the examples panel
-is on screen, and their modules are imported then.
+underlined); `active` names the panel shown. The first screen shows the examples panel with
+no dataset open: the table's column headings over an empty table, drawn by `EmptyExamples`
+(the table itself, a DataTable, takes a while to load and mount). Right after that screen is
+complete, `mount_hidden` puts the table in its place (the screen looks the same) and mounts
+the widgets of the findings and stats panels, which are hidden at first. The screen takes
+keys once they are all in (tui.typeahead holds the ones typed before).
 """
 
 from __future__ import annotations
@@ -20,13 +23,17 @@ from textual.renderables.bar import Bar
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui.widgets.example_table import ExampleTable
 from tui.widgets.example_viewer import ExampleViewer
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
 PANELS = (("examples", "Examples"), ("findings", "Findings"), ("stats", "Stats"))
+# The examples table's column headings as the table draws them (tui.widgets.example_table: "#" and
+# "line" 6 cells wide, the others as wide as their heading while the table is empty, one cell of
+# padding on each side).
+HEADINGS = (("#", 6), ("line", 6), ("input", 5), ("output", 6))
+EMPTY_HEADINGS = "".join(f" {heading:<{width}} " for heading, width in HEADINGS)
 
 
 class PanelTab:
@@ -103,6 +110,29 @@ class PanelTabLine(Widget):
                 return
 
 
+class EmptyExamples(Widget):
+    """The examples table before any dataset is open: its headings on the table's background,
+    drawn as the table draws them."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"empty-examples--header"}
+    DEFAULT_CSS = """
+    EmptyExamples {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        & > .empty-examples--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .empty-examples--header { background: ansi_bright_blue; color: ansi_default; }
+    }
+    """
+
+    def render(self) -> Text:
+        header = Text(EMPTY_HEADINGS, style=self.get_component_rich_style("empty-examples--header"), no_wrap=True,
+                      overflow="crop", end="")
+        header.pad_right(max(0, self.size.width - len(header)))
+        return header
+
+
 class DatasetPanels(Vertical):
     """Tabs over the open dataset; the screen fills the widgets by id and shows a panel with `active`."""
 
@@ -118,7 +148,7 @@ class DatasetPanels(Vertical):
     def compose(self) -> ComposeResult:
         yield self._tab_line
         with Vertical(id="examples", classes="dataset-panel"):
-            yield ExampleTable(id="example-table")
+            yield EmptyExamples(id="empty-examples")
             yield ExampleViewer(id="example-viewer")
         yield Vertical(id="findings", classes="dataset-panel").set_styles("display: none;")
         yield Vertical(id="stats", classes="dataset-panel").set_styles("display: none;")
@@ -142,18 +172,28 @@ class DatasetPanels(Vertical):
 
     async def choose(self, name: str) -> None:
         """A click on a panel's name: show it as its key would (the screen's `show_tab`, which moves the focus)."""
+        if not self._complete:  # the panels' widgets are being mounted (a moment after the first screen)
+            return
         if hasattr(self.screen, "action_show_tab"):
             await self.screen.run_action(f"show_tab({name!r})")
         else:
             self.active = name
 
+    _complete = False  # every panel's widgets are mounted
+
     async def mount_hidden(self) -> None:
-        """Mount the widgets of the panels not shown at first (findings, stats)."""
+        """Put the examples table in place of its empty headings, and mount the widgets of the panels
+        not shown at first (findings, stats)."""
         from tui.widgets.dataset_stats import DatasetStatsView
+        from tui.widgets.example_table import ExampleTable
         from tui.widgets.findings_list import FindingsTable
 
+        with self.app.batch_update():  # one frame: the table as it replaces its headings
+            await self.query_one("#empty-examples").remove()
+            await self.query_one("#examples").mount(ExampleTable(id="example-table"), before="#example-viewer")
         await self.query_one("#findings").mount(
             FindingsTable(id="findings-table"),
             Static("Enter on a finding shows its example.", id="finding-detail", markup=False),
         )
         await self.query_one("#stats").mount(DatasetStatsView(id="stats-view"))
+        self._complete = True
