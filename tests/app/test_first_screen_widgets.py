@@ -250,3 +250,16 @@ async def test_the_table_is_in_place_when_the_screen_takes_keys(manager, setting
         table = app.screen.query_one("#example-table", ExampleTable)
         viewer = app.screen.query_one("#example-viewer")
         assert table.region.y < viewer.region.y  # above the viewer, where the headings were
+
+
+async def test_nothing_in_the_first_frame_moves_when_the_rest_of_the_screen_arrives(manager, settings):
+    """The path bar's place is kept in the first frame: the samples list stays where it was drawn."""
+    app = make_app(settings, manager)
+    first: dict[str, object] = {}
+    app.after_first_paint(lambda: first.update(body=app.screen.query_one("#body").region,
+                                                samples=app.screen.query_one("#samples").region))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.screen.query_one("#path")  # the rest has arrived
+        assert first["body"].y == app.screen.query_one("#body").region.y  # (the footer then takes a line below)
+        assert first["samples"] == app.screen.query_one("#samples").region

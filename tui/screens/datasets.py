@@ -84,6 +84,7 @@ class DatasetsScreen(DatasetReading):
         from tui.widgets.area_tabs import AreaTabs
 
         yield AreaTabs()  # here, not mounted by AppScreen.on_mount: one layout less before the first frame
+        yield Horizontal(id="open-bar")  # the path bar, filled right after: nothing below it moves then
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield Static("Samples", classes="section-title")
@@ -112,7 +113,7 @@ class DatasetsScreen(DatasetReading):
         return "\n".join(lines)
 
     async def _build(self) -> None:
-        """Mount the path bar, the examples panel (the others follow: `_build_hidden`) and the footer."""
+        """Fill the path bar, mount the examples panel (the others follow: `_build_hidden`) and the footer."""
         if not self.is_attached:  # the app quit right after its first frame
             return
         from tui.screens.paths import display_path
@@ -123,15 +124,15 @@ class DatasetsScreen(DatasetReading):
 
         shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
         browse = ActionButton("Browse…", "screen.browse", id="browse")
-        path_bar = Horizontal(PathInput(value=shown, id="path"), browse, id="open-bar")
+        path_bar = self.query_one("#open-bar")
         panels = DatasetPanels()
         footer = KeyFooter()
         # One frame for all of it: Textual would otherwise lay out and draw the screen after
         # each level of the panels' nested widgets is mounted.
         with self.app.batch_update():
             self.query("#first-rows").remove()  # the table takes the preview's place
-            for mounting in (self.mount(path_bar, before="#body"), self.query_one("#main").mount(panels),
-                             self.mount(footer)):
+            path = PathInput(value=shown, id="path")
+            for mounting in (path_bar.mount(path, browse), self.query_one("#main").mount(panels), self.mount(footer)):
                 await mounting
         self.call_after_refresh(self._build_hidden, panels)
 
