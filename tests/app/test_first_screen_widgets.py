@@ -10,12 +10,14 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
-from tests.app.conftest import SIZE, settle
+from tests.app.conftest import REPO, SIZE, settle
 from tui.app import make_app
 from tui.screens.base import AppScreen
 from tui.screens.dialogs import OpenFileDialog
-from tui.widgets.dataset_panels import DatasetPanels, EmptyExamples, PanelTabLine
+from tui.widgets.dataset_panels import NOTHING, DatasetPanels, EmptyExamples, EmptyViewer, PanelTabLine
 from tui.widgets.example_table import ExampleTable
+from tui.widgets.example_viewer import NOTHING as VIEWER_NOTHING
+from tui.widgets.example_viewer import ExampleViewer
 from tui.widgets.key_footer import KeyFooter
 
 
@@ -228,7 +230,7 @@ def cells(lines: list[list[tuple[str, tuple]]]) -> list[list[tuple[str, tuple]]]
 
 
 async def drawn_screen(app: App) -> list[list[tuple[str, tuple]]]:
-    async with app.run_test(size=(70, 6)) as pilot:
+    async with app.run_test(size=(70, 14)) as pilot:
         await pilot.pause()
         return [[(segment.text, segment.style) for segment in strip if segment.text]
                 for strip in app.screen._compositor.render_strips()]
@@ -242,11 +244,33 @@ async def test_the_empty_headings_look_as_the_empty_examples_table():
     assert "".join(text for text, _ in table[0]).split() == ["#", "line", "input", "output"]
 
 
+class OneViewer(App[None]):
+    """The example viewer with the Datasets screen's styles, or the picture of it the first screen draws."""
+
+    CSS_PATH = str(REPO / "tui" / "screens" / "datasets.tcss")
+    AUTO_FOCUS = None
+
+    def compose(self) -> ComposeResult:
+        yield ExampleViewer(id="example-viewer")
+
+
+class ViewerPicture(OneViewer):
+    def compose(self) -> ComposeResult:
+        yield EmptyViewer(id="empty-viewer")
+
+
+async def test_the_empty_viewer_looks_as_the_viewer_with_no_example():
+    viewer, picture = await drawn_screen(OneViewer()), await drawn_screen(ViewerPicture())
+    assert cells(picture) == cells(viewer)
+    assert NOTHING == VIEWER_NOTHING
+    assert "".join(text for text, _ in viewer[1]).strip() == NOTHING
+
+
 async def test_the_table_is_in_place_when_the_screen_takes_keys(manager, settings):
     app = make_app(settings, manager)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert not app.screen.query(EmptyExamples)
+        assert not app.screen.query(EmptyExamples) and not app.screen.query(EmptyViewer)
         table = app.screen.query_one("#example-table", ExampleTable)
         viewer = app.screen.query_one("#example-viewer")
         assert table.region.y < viewer.region.y  # above the viewer, where the headings were

@@ -85,6 +85,9 @@ class DatasetsScreen(DatasetReading):
 
         yield AreaTabs()  # here, not mounted by AppScreen.on_mount: one layout less before the first frame
         yield Horizontal(id="open-bar")  # the path bar, filled right after: nothing below it moves then
+        from tui.widgets.key_footer import KeyFooter
+
+        yield KeyFooter()  # one widget; here, the body keeps its size when the rest arrives
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield Static("Samples", classes="section-title")
@@ -113,26 +116,24 @@ class DatasetsScreen(DatasetReading):
         return "\n".join(lines)
 
     async def _build(self) -> None:
-        """Fill the path bar, mount the examples panel (the others follow: `_build_hidden`) and the footer."""
+        """Fill the path bar and mount the examples panel (the others follow: `_build_hidden`)."""
         if not self.is_attached:  # the app quit right after its first frame
             return
         from tui.screens.paths import display_path
         from tui.widgets.action_button import ActionButton
         from tui.widgets.dataset_panels import DatasetPanels
-        from tui.widgets.key_footer import KeyFooter
         from tui.widgets.path_input import PathInput
 
         shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
         browse = ActionButton("Browse…", "screen.browse", id="browse")
         path_bar = self.query_one("#open-bar")
         panels = DatasetPanels()
-        footer = KeyFooter()
         # One frame for all of it: Textual would otherwise lay out and draw the screen after
         # each level of the panels' nested widgets is mounted.
         with self.app.batch_update():
             self.query("#first-rows").remove()  # the table takes the preview's place
             path = PathInput(value=shown, id="path")
-            for mounting in (path_bar.mount(path, browse), self.query_one("#main").mount(panels), self.mount(footer)):
+            for mounting in (path_bar.mount(path, browse), self.query_one("#main").mount(panels)):
                 await mounting
         self.call_after_refresh(self._build_hidden, panels)
 

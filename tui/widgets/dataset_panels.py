@@ -2,11 +2,13 @@
 
 The panels sit under a tab line drawn by one widget (the panel names, the shown one
 underlined); `active` names the panel shown. The first screen shows the examples panel with
-no dataset open: the table's column headings over an empty table, drawn by `EmptyExamples`
-(the table itself, a DataTable, takes a while to load and mount). Right after that screen is
-complete, `mount_hidden` puts the table in its place (the screen looks the same) and mounts
-the widgets of the findings and stats panels, which are hidden at first. The screen takes
-keys once they are all in (tui.typeahead holds the ones typed before).
+no dataset open: the table's column headings over an empty table and the viewer's "No
+example selected.", drawn by `EmptyExamples` and `EmptyViewer` (the table, a DataTable, and
+the viewer, a scrolling container of five texts, take a while to load and mount). Right
+after that screen is complete, `mount_hidden` puts the table and the viewer in their place
+(the screen looks the same) and mounts the widgets of the findings and stats panels, which
+are hidden at first. The screen takes keys once they are all in (tui.typeahead holds the
+ones typed before).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from textual.renderables.bar import Bar
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui.widgets.example_viewer import ExampleViewer
+# What the viewer says with no example shown (tui.widgets.example_viewer.NOTHING, not imported
+# for it: the viewer loads after the first screen).
+NOTHING = "No example selected."
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -133,6 +137,30 @@ class EmptyExamples(Widget):
         return header
 
 
+class EmptyViewer(Widget):
+    """The example viewer before any dataset is open (`NOTHING` and the two headings), drawn as the
+    viewer (a scrolling container of five texts, styled by datasets.tcss) draws it."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"empty-viewer--where", "empty-viewer--label"}
+    DEFAULT_CSS = """
+    EmptyViewer {
+        height: 12;
+        border-top: hkey $panel;
+        padding: 0 1;
+        & > .empty-viewer--where { color: $text-muted; }
+        & > .empty-viewer--label { color: $text-accent; text-style: bold; }
+    }
+    """
+
+    def render(self) -> Text:
+        where = self.get_component_rich_style("empty-viewer--where")
+        label = self.get_component_rich_style("empty-viewer--label")
+        # The place, a margin, "input", its empty value, a margin, "output".
+        return Text.assemble((NOTHING, where), "\n\n", ("input", label), "\n\n\n", ("output", label), no_wrap=True,
+                             overflow="crop", end="")
+
+
 class DatasetPanels(Vertical):
     """Tabs over the open dataset; the screen fills the widgets by id and shows a panel with `active`."""
 
@@ -149,7 +177,7 @@ class DatasetPanels(Vertical):
         yield self._tab_line
         with Vertical(id="examples", classes="dataset-panel"):
             yield EmptyExamples(id="empty-examples")
-            yield ExampleViewer(id="example-viewer")
+            yield EmptyViewer(id="empty-viewer")
         yield Vertical(id="findings", classes="dataset-panel").set_styles("display: none;")
         yield Vertical(id="stats", classes="dataset-panel").set_styles("display: none;")
 
@@ -186,11 +214,13 @@ class DatasetPanels(Vertical):
         not shown at first (findings, stats)."""
         from tui.widgets.dataset_stats import DatasetStatsView
         from tui.widgets.example_table import ExampleTable
+        from tui.widgets.example_viewer import ExampleViewer
         from tui.widgets.findings_list import FindingsTable
 
-        with self.app.batch_update():  # one frame: the table as it replaces its headings
-            await self.query_one("#empty-examples").remove()
-            await self.query_one("#examples").mount(ExampleTable(id="example-table"), before="#example-viewer")
+        with self.app.batch_update():  # one frame: the table and the viewer as they replace their pictures
+            await self.query("#empty-examples, #empty-viewer").remove()
+            table, viewer = ExampleTable(id="example-table"), ExampleViewer(id="example-viewer")
+            await self.query_one("#examples").mount(table, viewer)
         await self.query_one("#findings").mount(
             FindingsTable(id="findings-table"),
             Static("Enter on a finding shows its example.", id="finding-detail", markup=False),
