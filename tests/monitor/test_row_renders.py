@@ -26,24 +26,27 @@ class Screenful(App[None]):
             table.add_columns("job", "state")
             for index in range(12):
                 table.add_row(f"job {index}", "ACTIVE")
-            yield table
+            with Vertical(id="list-pane"):
+                yield table
             with Vertical():
                 yield Static("heading")
                 yield LossChart()
         yield Footer()
 
 
-def partial_update(app: App, regions: list[Region], get_renders) -> tuple[str, int]:
-    """The terminal output of a partial update of `regions`, and how many lines the header rendered."""
-    header = app.query_one(Header)
-    rendered = []
-    original = header.render_lines
+def partial_update(app: App, regions: list[Region], get_renders) -> tuple[str, int, int]:
+    """The terminal output of a partial update of `regions`, and how many lines the header and the list's pane
+    rendered."""
+    rendered: dict[str, list[int]] = {"header": [], "pane": []}
+    widgets = {"header": app.query_one(Header), "pane": app.query_one("#list-pane")}
+    for key, widget in widgets.items():
+        original = widget.render_lines
 
-    def counting(crop: Region):
-        rendered.append(crop.height)
-        return original(crop)
+        def counting(crop: Region, key=key, original=original):
+            rendered[key].append(crop.height)
+            return original(crop)
 
-    header.render_lines = counting  # type: ignore[method-assign]
+        widget.render_lines = counting  # type: ignore[method-assign]
     Compositor._get_renders = get_renders  # type: ignore[method-assign]
     try:
         compositor = app.screen._compositor
@@ -52,9 +55,10 @@ def partial_update(app: App, regions: list[Region], get_renders) -> tuple[str, i
         update = compositor.render_partial_update()
     finally:
         Compositor._get_renders = TEXTUAL_GET_RENDERS  # type: ignore[method-assign]
-        del header.render_lines
+        for widget in widgets.values():
+            del widget.render_lines
     assert update is not None
-    return update.render_segments(app.console), sum(rendered)
+    return update.render_segments(app.console), sum(rendered["header"]), sum(rendered["pane"])
 
 
 async def test_a_cell_of_the_chart_renders_its_row_only_and_sends_the_same_output():
@@ -66,12 +70,15 @@ async def test_a_cell_of_the_chart_renders_its_row_only_and_sends_the_same_outpu
         cell = Region(chart.region.x + chart.region.width // 2, chart.region.y + 5, 1, 1)
         row = Region(0, chart.region.y + 7, 100, 1)  # a whole row, across the list and the chart
         for regions in ([cell], [cell, row], [Region(0, 0, 100, 1)]):
-            textual, header_lines = partial_update(app, regions, TEXTUAL_GET_RENDERS)
-            ours, our_header_lines = partial_update(app, regions, row_renders._get_renders)
+            textual, header_lines, _pane_lines = partial_update(app, regions, TEXTUAL_GET_RENDERS)
+            ours, our_header_lines, our_pane_lines = partial_update(app, regions, row_renders._get_renders)
             assert ours == textual
             touches_header = any(region.y == 0 for region in regions)
             assert header_lines == 1  # Textual renders the header whole (one line) for any update
             assert our_header_lines == (1 if touches_header else 0)
+            # The list's pane beside the chart: nothing for the chart's cell alone, and with a row that
+            # crosses it, the update's rows (from the cell's to that row's: 3).
+            assert our_pane_lines == (3 if row in regions else 0)
 
 
 async def test_the_monitor_installs_it_and_textual_still_has_the_shape_it_relies_on(monkeypatch):

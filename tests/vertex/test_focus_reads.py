@@ -1,5 +1,6 @@
 """The job on screen between two whole reads: only its new loss points are fetched (one TensorBoard export,
-no read of the job, no accuracy curve), and its end is still read whole and announced."""
+no read of the job, no accuracy curve) and written to history with the next whole read; its end is still read
+whole and announced."""
 
 from __future__ import annotations
 
@@ -49,11 +50,16 @@ async def test_in_between_reads_fetch_only_new_loss_points_and_the_end_is_read_w
             # One request per read: the train loss export (no validation set: no eval curve).
             assert backend.rest.requests_sent - requests == manager.requests_sent - polls
             assert len(watched.curve("train_accuracy")) == accuracy
+            # History is written at the whole reads' pace: the in-between reads' points wait for the next one.
+            stored = History(settings.history_path).get(backend.name, job.name)
+            assert stored is not None and len(stored.curve(TRAIN_LOSS)) < len(watched.curve(TRAIN_LOSS))
         assert watched.completed_steps >= watched.curve(TRAIN_LOSS)[-1].step
         finished, _seen = await next_event(events, JobFinished, timeout=120, where=lambda e: e.job.name == job.name)
         done = manager.job(job.name)
         assert finished.job.state is JobState.ACTIVE and done.state is JobState.ACTIVE
         assert [p.step for p in done.curve(TRAIN_LOSS)] == list(range(1, done.total_steps + 1))
         assert len(done.curve("train_accuracy")) == done.total_steps  # the whole reads brought the rest
+        stored = History(settings.history_path).get(backend.name, job.name)
+        assert stored is not None and stored.curve(TRAIN_LOSS) == done.curve(TRAIN_LOSS)
     finally:
         await manager.close()

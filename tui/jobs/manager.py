@@ -91,6 +91,7 @@ class JobManager:
         self._discovery: asyncio.Task | None = None
         self._focused: str | None = None  # the job the user is watching: polled every policy.focus seconds
         self._wakers: dict[str, asyncio.Future] = {}  # a watcher's sleep between polls, by job
+        self._unrecorded: dict[str, dict[str, list[CurvePoint]]] = {}  # in-between reads' points, not yet in history
         self._background = True
         self._closed = False
 
@@ -160,6 +161,9 @@ class JobManager:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._watchers.clear()
+        for name in list(self._unrecorded):
+            if (job := self._jobs.get(name)) is not None:
+                self._record(job, self._unrecorded.pop(name))
         await self.backend.close()
         self.history.close()
         self._broadcast.close()
@@ -442,18 +446,24 @@ class JobManager:
                 self._merge(name, gone.model_copy(update={"state": JobState.DELETED}))
                 return True
             before = self._jobs[name]
-            after = self._merge(name, fetched)
+            after = self._merge(name, fetched, record=whole)
             seen = (before.state, before.completed_steps, _points(before))
             return seen != (after.state, after.completed_steps, _points(after))
 
-    def _merge(self, name: str, fetched: Job, cancelled: bool = False) -> Job:
-        """Fold a fetched job into the known one, record it and publish what changed."""
+    def _merge(self, name: str, fetched: Job, cancelled: bool = False, record: bool = True) -> Job:
+        """Fold a fetched job into the known one, record it and publish what changed. Without
+        `record` (an in-between read) its new points wait for the next recorded merge: history is
+        written at the whole reads' pace, and what an exit could lose is read again on start."""
         old = self._jobs.get(name) or fetched
         if name in self._cancelling and fetched.state.finished:
             fetched = fetched.model_copy(update={"state": old.state})  # the cancel's own answer decides
         new, added = fold(old, fetched, cancelled, cancel_sticks=not self.backend.capabilities.reports_cancel)
         self._jobs[name] = new
-        self._record(new, added)
+        waiting = self._unrecorded.setdefault(name, {})
+        for curve, points in added.items():
+            waiting.setdefault(curve, []).extend(points)
+        if record:
+            self._record(new, self._unrecorded.pop(name))
         if added:
             self._publish(CurvePointsAdded(new, {curve: tuple(points) for curve, points in added.items()}))
         if new.completed_steps != old.completed_steps:

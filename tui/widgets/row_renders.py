@@ -4,8 +4,9 @@ For a partial update Textual 8 asks every widget whose clip touches the update f
 its lines (`Compositor._get_renders`: a widget inside its clip renders whole), then keeps
 the rows the update repaints. Most widgets' clip is their container's, so a one-cell change
 of the Monitor's chart renders every line of every widget on screen: about 4 ms of CPU per
-frame, most of the Monitor's cost while jobs train. `render_rows_only` makes it ask each
-widget for the rows of the update only; the cells sent to the terminal are the same.
+frame, most of the Monitor's cost while jobs train. `render_rows_only` makes it ask only the
+widgets the update touches, each for the rows of the update; the cells sent to the terminal
+are the same.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ def _get_renders(self: Any, crop: Region | None = None) -> Iterable[tuple[Region
     rows = Region(0, crop.y, self.size.width, crop.height)
     overlaps = crop.overlaps
     for widget, (region, clip) in self.visible_widgets.items():
-        if not overlaps(clip):
-            continue
-        shown = region.intersection(clip).intersection(rows)
+        visible = region.intersection(clip)
+        if not overlaps(visible):
+            continue  # beside the update (a list left of a chart cell): none of its cells are sent
+        shown = visible.intersection(rows)
         if shown.width and shown.height:
             # The caller draws `region ∩ clip`: the clip narrowed to these rows makes it `shown`.
             yield region, shown, widget.render_lines(
