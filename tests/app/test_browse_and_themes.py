@@ -3,7 +3,7 @@ Datasets screen (styles use theme variables only)."""
 
 from __future__ import annotations
 
-from tests.app.conftest import SIZE, open_sample, settle
+from tests.app.conftest import SIZE, open_sample, settle, until_checked
 from tui.app import make_app
 from tui.screens.dialogs import OpenFileDialog
 
@@ -31,6 +31,7 @@ async def test_browse_opens_the_picked_file(manager, settings, tmp_path):
         tree.move_cursor(tree.root.children[0])
         await pilot.press("enter")
         await settle(app, pilot)
+        await until_checked(app, pilot, "picked.jsonl")  # the index and the lint start a moment after the rows
         assert app.dataset is not None and app.dataset.path.name == "picked.jsonl"
         assert app.screen.query_one("#example-table").total == 25
 
