@@ -287,3 +287,20 @@ async def test_nothing_in_the_first_frame_moves_when_the_rest_of_the_screen_arri
         assert app.screen.query_one("#path")  # the rest has arrived
         assert first["body"].y == app.screen.query_one("#body").region.y  # (the footer then takes a line below)
         assert first["samples"] == app.screen.query_one("#samples").region
+
+
+async def test_the_progress_bar_of_a_file_being_read_is_below_the_body(manager, settings):
+    """It goes between the body and the footer: above the body, it would push the table's last rows
+    off the screen while a file is checked."""
+    from tui.messages import WorkProgress
+
+    app = make_app(settings, manager)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.post_message(WorkProgress("Checking", 5, 10))
+        await pilot.pause()
+        await pilot.pause()
+        row = app.screen.query_one(".progress-bar").region
+        body = app.screen.query_one("#body").region
+        footer = app.screen.query_one(KeyFooter).region
+        assert body.bottom <= row.y < footer.y

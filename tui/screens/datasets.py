@@ -85,9 +85,6 @@ class DatasetsScreen(DatasetReading):
 
         yield AreaTabs()  # here, not mounted by AppScreen.on_mount: one layout less before the first frame
         yield Horizontal(id="open-bar")  # the path bar, filled right after: nothing below it moves then
-        from tui.widgets.key_footer import KeyFooter
-
-        yield KeyFooter()  # one widget; here, the body keeps its size when the rest arrives
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield Static("Samples", classes="section-title")
@@ -98,6 +95,11 @@ class DatasetsScreen(DatasetReading):
                 preview = self._preview()
                 if preview:  # `tunedeck PATH`: its first records are in the first frame
                     yield Static(preview, id="first-rows", markup=False)
+        from tui.widgets.key_footer import KeyFooter
+
+        # One widget; in the first frame, so the body keeps its size when the rest arrives. Last:
+        # the progress bar of a file being read goes between the body and it.
+        yield KeyFooter()
 
     def _preview(self) -> str:
         """The first records of the file given on the command line, as text, if they are read in time."""
