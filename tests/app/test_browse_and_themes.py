@@ -30,7 +30,6 @@ async def test_browse_opens_the_picked_file(manager, settings, tmp_path):
         assert shown == ["picked.jsonl"]  # only dataset files (and folders) are offered
         tree.move_cursor(tree.root.children[0])
         await pilot.press("enter")
-        await settle(app, pilot)
         await until_checked(app, pilot, "picked.jsonl")  # the index and the lint start a moment after the rows
         assert app.dataset is not None and app.dataset.path.name == "picked.jsonl"
         assert app.screen.query_one("#example-table").total == 25

@@ -11,6 +11,7 @@ from tui.app import make_app
 from tui.jobs.gemini import CAPABILITIES as GEMINI
 from tui.models import Job
 from tui.screens.compare import distinct_titles
+from tui.typeahead import TypeAhead
 from tui.widgets.fields import ChoiceButton, FieldInput
 from tui.widgets.job_form import JobForm, distinct_name
 
@@ -20,7 +21,9 @@ class FormApp(App[None]):
         yield JobForm(id="job-form")
 
 
-class FieldApp(App[None]):
+class FieldApp(TypeAhead):
+    """Two fields in an app that hands keys over one at a time, as tunedeck does."""
+
     def compose(self) -> ComposeResult:
         yield FieldInput(id="first")
         yield FieldInput(id="second")

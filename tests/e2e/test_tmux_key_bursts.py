@@ -57,3 +57,40 @@ def test_the_chosen_radio_button_shows_without_colour(terminal, tmp_path):
         found = emulator()
         if found is not None:
             found.stop()
+
+
+def test_a_burst_crosses_the_select_and_leaves_a_field_for_a_screen_key(terminal, tmp_path):
+    from tests.e2e.test_tmux_vertex import field_value, wait_until
+
+    term, emulator = open_form(terminal, tmp_path, {"TERM": "xterm-256color"})
+    try:
+        wait_until(term, lambda s: field_value(s, "Epochs") == "5", "the backend's fields")
+        term.type("run-a")
+        term.wait_for("Display name    run-a ")
+        # One write: over the base-model select to Epochs, clear it, type 8.
+        term.send("Tab", "Tab", "C-u", "8")
+        screen = wait_until(term, lambda s: field_value(s, "Epochs") not in ("", "5"), "Epochs to change")
+        assert field_value(screen, "Epochs") == "8", screen
+        # One write: back over the select to the name, one more letter.
+        term.send("BTab", "BTab", "x")
+        screen = term.wait_for("Display name    run-ax ")
+        assert field_value(screen, "Epochs") == "8", screen
+
+        # One write: Esc out of the name, then `?` (the keys), as a terminal sends Alt+?.
+        term.send("Escape", "?")
+        screen = term.wait_for("Keys — Configure")
+        assert field_value(screen, "Display name") == "run-ax", screen
+        term.send("Escape")
+        wait_until(term, lambda s: "Keys — Configure" not in s, "the keys to close")
+
+        # One write: to the Playground, into the prompt (ctrl+t), type, Esc out of it, back to Configure.
+        term.send("4", "C-t", "h", "i", "Escape", "2")
+        screen = wait_until(term, lambda s: "[2 Configure]" in s and "Display name" in s, "back on Configure")
+        assert field_value(screen, "Display name") == "run-ax", screen
+        term.send("4")
+        screen = term.wait_for("[4 Playground]")
+        assert "│ hi " in screen, screen
+    finally:
+        found = emulator()
+        if found is not None:
+            found.stop()

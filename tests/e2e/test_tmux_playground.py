@@ -42,9 +42,7 @@ def test_compare_checkpoints_at_80x24(terminal, tmp_path):
         assert "epoch 1 · step" in screen and "Tuned model" in screen
         term.wait_for("system instruction")  # the line saying the preamble goes with every prompt
 
-        term.send("C-t")
-        # Keys that arrive with a focus change go to the old focus (docs/textual-key-bursts.md): let it move.
-        time.sleep(0.5)
+        term.send("C-t")  # the prompt takes the focus; the text typed right after follows it there
         term.type("ticket: I was charged twice for the same order.")
         term.wait_for("│ ticket: I was charged twice")  # in the prompt
         term.send("C-r")

@@ -261,9 +261,8 @@ def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
         screen = wait_until(term, lambda s: "Ready to tune" in s and FIELD_FOCUSED not in s, "the dataset opened")
         assert "24 examples" in screen and "0 errors" in screen
 
-        # Configure: a name, 8 epochs, multiplier 3, the validation file. A burst of keys stays in its
-        # field; the base-model and adapter-size selects are crossed one key at a time, each move
-        # confirmed on screen (keys typed after Tab on a select, in the same read, are lost).
+        # Configure: a name, 8 epochs, multiplier 3, the validation file, each move confirmed on screen
+        # (tests/e2e/test_tmux_key_bursts.py sends keys across the selects in one write).
         term.send("c")
         term.wait_for("Tuning job")
         term.wait_for("Ready to launch")
