@@ -1,6 +1,6 @@
 """The light widgets of the first screen: the footer's keys (one widget, drawn as Textual's
-footer draws them), the panels' tab line, the Browse button, and screens that draw no frame
-Textual would throw away."""
+footer draws them), the panels' tab line, the Browse button, and the pictures of the empty
+examples table and viewer that stand in for them until they are mounted."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from textual.widgets import Footer, Input, Static
 
 from tests.app.conftest import REPO, SIZE, settle
 from tui.app import make_app
-from tui.screens.base import AppScreen
 from tui.screens.dialogs import OpenFileDialog
 from tui.widgets.dataset_panels import NOTHING, DatasetPanels, EmptyExamples, EmptyViewer, PanelTabLine
 from tui.widgets.example_table import ExampleTable
@@ -172,42 +171,6 @@ async def test_the_browse_button_opens_the_dialog_on_enter_and_on_a_click(manage
         await pilot.click("#browse")
         await settle(app, pilot)
         assert isinstance(app.screen, OpenFileDialog)
-
-
-class Plain(AppScreen[None]):
-    def compose(self) -> ComposeResult:
-        yield Static("before", id="text")
-
-
-class OneScreen(App[None]):
-    def on_mount(self) -> None:
-        self.push_screen(Plain())
-
-
-async def test_a_frame_asked_for_during_a_batch_is_drawn_after_it():
-    """Textual draws a frame during a batch of updates and throws it away; an AppScreen draws
-    nothing then, and the whole screen once the batch ends."""
-    app = OneScreen()
-    async with app.run_test(size=(40, 5)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        drawn: list[tuple[int, bool]] = []
-        display = app._display
-
-        def recording(shown, renderable) -> None:
-            drawn.append((app._batch_count, renderable is not None))
-            display(shown, renderable)
-
-        app._display = recording  # type: ignore[method-assign]
-        with app.batch_update():
-            screen.query_one("#text", Static).update("after")
-            screen._refresh_layout()  # what a resize during the batch does
-            await pilot.pause()
-            assert not [entry for entry in drawn if entry[0]], "a frame was drawn during the batch"
-        screen.check_idle()
-        await pilot.pause()
-        assert (0, True) in drawn
-        assert "after" in "".join(segment.text for strip in screen._compositor.render_strips() for segment in strip)
 
 
 class OneTable(App[None]):

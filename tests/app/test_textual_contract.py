@@ -6,9 +6,6 @@ the first screen is built), `App._css_update_count` and `Screen._css_update_coun
 calls `App.stylesheet.update(app)`. If a Textual release renames or reshapes any of them,
 the app still works (the shortcut steps aside) but the first frame gets slower: these
 tests fail so the change is noticed, as tests/jobs/test_raw_contract.py does for the SDK.
-
-The app's screens (tui.screens.base.AppScreen) skip the frame Textual would draw and throw
-away during a batch of updates: they read `App._batch_count` and set `Screen._repaint_required`.
 """
 
 from __future__ import annotations
@@ -64,14 +61,3 @@ async def test_the_first_paint_shortcut_finds_the_internals_it_uses():
     # The shortcut ran: the new screen's styles are marked as current as the app's.
     assert seen["screen_count"] == seen["app_count"], "Screen._css_update_count was not brought up to date"
 
-
-async def test_the_batch_count_and_the_repaint_flag_the_screens_use():
-    """`App._batch_count` counts open batches; `Screen._repaint_required` makes the next refresh
-    repaint the whole screen (tests/app/test_first_screen_widgets.py shows it drawn after a batch)."""
-    app = App()
-    async with app.run_test() as pilot:
-        await pilot.pause()
-        assert app._batch_count == 0, "App._batch_count is gone or not a count"
-        with app.batch_update():
-            assert app._batch_count == 1
-        assert isinstance(app.screen._repaint_required, bool), "Screen._repaint_required is gone"

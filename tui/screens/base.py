@@ -52,16 +52,6 @@ class AppScreen(Screen[ResultType]):
         else:
             self.mount(AreaTabs(), before=0)
 
-    def _compositor_refresh(self) -> None:
-        """Draw the screen, unless the app is in a batch of updates: Textual would draw it and throw
-        the frame away (while it builds the first screen, the whole screen). The screen is drawn
-        whole on its next refresh instead. Textual internals (8.x), checked by
-        tests/app/test_textual_contract.py: without them, Textual draws as it does."""
-        if getattr(self.app, "_batch_count", 0) and not self.app.is_inline and self is self.app.screen:
-            self._repaint_required = True
-            return
-        super()._compositor_refresh()
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if event.state is WorkerState.ERROR and not worker.is_cancelled and worker.error is not None:
