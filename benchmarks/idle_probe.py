@@ -189,9 +189,9 @@ def trace_refreshes():
             timed(owner, name)
         original_poll = JobManager._poll
 
-        async def timed_poll(self, name):  # thread time across awaits includes other tasks: count the steps only
+        async def timed_poll(self, name, *args, **kwargs):  # thread time across awaits includes other tasks: count
             counts["calls JobManager._poll"] += 1
-            return await original_poll(self, name)
+            return await original_poll(self, name, *args, **kwargs)
 
         JobManager._poll = timed_poll
         return counts
