@@ -95,11 +95,6 @@ class DatasetsScreen(DatasetReading):
                 preview = self._preview()
                 if preview:  # `tunedeck PATH`: its first records are in the first frame
                     yield Static(preview, id="first-rows", markup=False)
-        from tui.widgets.key_footer import KeyFooter
-
-        # One widget; in the first frame, so the body keeps its size when the rest arrives. Last:
-        # the progress bar of a file being read goes between the body and it.
-        yield KeyFooter()
 
     def _preview(self) -> str:
         """The first records of the file given on the command line, as text, if they are read in time."""
@@ -118,12 +113,13 @@ class DatasetsScreen(DatasetReading):
         return "\n".join(lines)
 
     async def _build(self) -> None:
-        """Fill the path bar and mount the examples panel (the others follow: `_build_hidden`)."""
+        """Fill the path bar, mount the examples panel (the others follow: `_build_hidden`) and the footer."""
         if not self.is_attached:  # the app quit right after its first frame
             return
         from tui.screens.paths import display_path
         from tui.widgets.action_button import ActionButton
         from tui.widgets.dataset_panels import DatasetPanels
+        from tui.widgets.key_footer import KeyFooter
         from tui.widgets.path_input import PathInput
 
         shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
@@ -135,7 +131,9 @@ class DatasetsScreen(DatasetReading):
         with self.app.batch_update():
             self.query("#first-rows").remove()  # the table takes the preview's place
             path = PathInput(value=shown, id="path")
-            for mounting in (path_bar.mount(path, browse), self.query_one("#main").mount(panels)):
+            # The footer last: a file's progress bar goes between the body and it.
+            mountings = (path_bar.mount(path, browse), self.query_one("#main").mount(panels), self.mount(KeyFooter()))
+            for mounting in mountings:
                 await mounting
         self.call_after_refresh(self._build_hidden, panels)
 
