@@ -9,9 +9,9 @@ app) and the median of the per-round ratios. tunedeck's first frame is the heade
 samples list (the marker is the first sample's name); the dataset panels and the footer
 are mounted right after it, and the script also reports when the complete first screen
 (tab bar, path field, panels, footer) is on screen ("tunedeck, full"; goal ≤ 1.3× the
-bare app). tunedeck pauses the garbage collector until its first frame; the bare
-app started that way is measured too, so the report also shows tunedeck's own cost apart
-from that gain.
+bare app). tunedeck pauses the garbage collector until its first screen is complete;
+the bare app started that way (paused until its only frame) is measured too, so the report
+also shows tunedeck's own cost apart from that gain.
 
 tunedeck runs with a fresh data dir and `TUNEDECK_LOCAL_URL` pointing at a closed port, so
 no emulator is started by the benchmark (that happens after the first frame anyway).
@@ -47,7 +47,7 @@ class Bare(App):
 
 Bare().run()
 '''
-# The bare app with the garbage collector paused until its first frame, as tunedeck does
+# The bare app with the garbage collector paused until its first frame (its whole screen), as tunedeck does
 # (tui/launch.py): a reference only, to tell that gain apart from tunedeck's own work.
 BARE_APP_GC_PAUSED = '''
 import gc

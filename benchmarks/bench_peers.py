@@ -44,6 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_datasets import DATA, MB, generate
 from bench_first_paint import PASSED_ENV, Tmux, free_port
 
+# The complete first screen, as bench_first_paint.py waits for it: tab bar, path field, panels, footer.
+COMPLETE_SCREEN = ("? keys", "path to a dataset", "Examples  Findings  Stats", "Open path")
+
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = Path(os.environ.get("PEERS_VENV", "/tmp/peers-venv")) / "bin"
 FIRST = "Answer the questio"  # the start of every record's input, in every program's view of it
@@ -199,7 +202,7 @@ def measure_open(tmux: Tmux, name: str, command: list[str], env: dict[str, str],
 def measure_enter(tmux: Tmux, tunedeck: list[str], env: dict[str, str], path: Path, wait: float) -> float:
     pane = Pane(tmux, tunedeck, env)
     try:
-        pane.wait_for("Open path")  # the whole first screen, footer included
+        pane.wait_for(*COMPLETE_SCREEN)  # the whole first screen (the footer alone comes with the first frame)
         if wait:
             time.sleep(wait)
         pane.keys("o")

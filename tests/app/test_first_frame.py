@@ -54,12 +54,12 @@ def test_no_heavy_module_before_the_first_frame():
 
 
 # `tunedeck` as the command runs it (tui.launch.run_app), headless: the garbage collector is
-# paused while the first frame is built and running again, with the startup objects frozen,
-# once the first frame is out; the first frame lists the shipped samples; the stylesheet is
-# not re-read before it.
+# paused while the first frame and the rest of the first screen are built, and running again,
+# with the startup objects frozen, once the screen is complete; the first frame lists the
+# shipped samples; the stylesheet is not re-read before it.
 LAUNCH_PROBE = textwrap.dedent(
     """
-    import argparse, gc, json, tempfile
+    import argparse, asyncio, gc, json, tempfile
     from pathlib import Path
     from textual.app import App
     from tui import launch
@@ -85,11 +85,17 @@ LAUNCH_PROBE = textwrap.dedent(
         seen["samples"] = [self.screen.query_one("#samples").get_option_at_index(i).prompt
                            for i in range(self.screen.query_one("#samples").option_count)]
         original_on_ready(self)
-        self.call_later(check_after)
+        self.call_later(check_first_frame)
+        self.run_worker(check_after(self))
 
-    def check_after():
-        app = TuneDeckApp.running
+    def check_first_frame():
         seen["gc_on_after_first_frame"] = gc.isenabled()
+
+    async def check_after(app):
+        await app.first_screen_shown.wait()
+        for _ in range(3):  # the collector is set going right after the screen is complete
+            await asyncio.sleep(0)
+        seen["gc_on_after_complete_screen"] = gc.isenabled()
         seen["frozen"] = gc.get_freeze_count()
         app.exit()
 
@@ -123,7 +129,8 @@ def test_launch_builds_the_first_frame_without_gc_passes_or_css_rereads(tmp_path
     assert seen["code"] == 0
     assert seen["samples"] == ["number-increment.jsonl", "classification.jsonl", "summarization.jsonl"]
     assert seen["gc_on_before_first_frame"] is False
-    assert seen["gc_on_after_first_frame"] is True
+    assert seen["gc_on_after_first_frame"] is False  # the rest of the screen is built right after it
+    assert seen["gc_on_after_complete_screen"] is True
     assert seen["frozen"] > 1000
     assert seen["gc_on_after_exit"] is True
     # The stylesheet is read once: no full CSS refresh before the first frame.

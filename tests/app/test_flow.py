@@ -4,11 +4,12 @@ rejected, launch, and find the job in the manager and on the monitor."""
 
 from __future__ import annotations
 
-from textual.widgets import Button, Static, TabbedContent
+from textual.widgets import Button, Static
 
 from tests.app.conftest import DATA, SIZE, open_form, open_path, open_sample, settle
 from tui.app import make_app
 from tui.models import JobState
+from tui.widgets.dataset_panels import DatasetPanels
 
 
 def text_of(app, selector: str) -> str:
@@ -30,7 +31,7 @@ async def test_open_sample_lint_configure_launch(manager, settings):
         assert "0 errors" in text_of(app, "#dataset-summary")
         await pilot.press("t")
         await settle(app, pilot)
-        assert app.screen.query_one(TabbedContent).active == "stats"
+        assert app.screen.query_one(DatasetPanels).active == "stats"
         stats = text_of(app, "#stats-text")
         assert "examples 200" in stats and "billing 50" in stats
         assert "Classify the support ticket" in text_of(app, "#stats-profile")
@@ -47,7 +48,7 @@ async def test_open_sample_lint_configure_launch(manager, settings):
         findings.move_cursor(row=rules.index("invalid-json"))
         await pilot.press("enter")
         await settle(app, pilot)
-        assert app.screen.query_one(TabbedContent).active == "examples"
+        assert app.screen.query_one(DatasetPanels).active == "examples"
         assert app.screen.query_one("#example-table").current_index == 2  # line 3 of the file
         assert "invalid JSON" in text_of(app, "#viewer-input")
 

@@ -6,9 +6,6 @@ the first screen is built), `App._css_update_count` and `Screen._css_update_coun
 calls `App.stylesheet.update(app)`. If a Textual release renames or reshapes any of them,
 the app still works (the shortcut steps aside) but the first frame gets slower: these
 tests fail so the change is noticed, as tests/jobs/test_raw_contract.py does for the SDK.
-
-The Datasets screen also sets `Footer._bindings_ready` on the footer it mounts after the
-first frame, so the footer lists its keys at once instead of composing twice.
 """
 
 from __future__ import annotations
@@ -64,31 +61,3 @@ async def test_the_first_paint_shortcut_finds_the_internals_it_uses():
     # The shortcut ran: the new screen's styles are marked as current as the app's.
     assert seen["screen_count"] == seen["app_count"], "Screen._css_update_count was not brought up to date"
 
-
-class Keyed(App[None]):
-    """A footer mounted after the screen, as the Datasets screen mounts its own (DatasetsScreen._build)."""
-
-    BINDINGS: ClassVar = [("o", "bell", "Open path")]
-
-    def on_ready(self) -> None:
-        from textual.widgets import Footer
-
-        footer = Footer()
-        seen["ready_flag"] = footer._bindings_ready  # AttributeError here: Textual renamed it
-        footer._bindings_ready = True
-        self.mount(footer)
-
-
-async def test_a_footer_marked_ready_lists_its_keys_when_mounted():
-    """`Footer._bindings_ready`: set before mounting, the footer composes its keys at once,
-    without waiting for the screen's bindings to change."""
-    from textual.widgets import Footer
-    from textual.widgets._footer import FooterKey
-
-    seen.clear()
-    app = Keyed()
-    async with app.run_test() as pilot:
-        await pilot.pause()
-        keys = [key.description for key in app.query_one(Footer).query(FooterKey)]
-    assert seen["ready_flag"] is False, "Footer._bindings_ready is gone or starts True"
-    assert "Open path" in keys

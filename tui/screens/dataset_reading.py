@@ -34,10 +34,11 @@ DRAW_WAIT_S = 0.2  # the longest the reading thread waits for that frame
 ROWS_FRAME_WAIT_S = 0.05
 
 if TYPE_CHECKING:
-    from textual.widgets import ProgressBar, TabbedContent
+    from textual.widgets import ProgressBar
 
     from tui.datasets import DatasetReader
     from tui.datasets.opened import OpenedDataset
+    from tui.widgets.dataset_panels import DatasetPanels
     from tui.widgets.dataset_stats import DatasetStatsView
     from tui.widgets.example_table import ExampleTable
     from tui.widgets.example_viewer import ExampleViewer
@@ -71,8 +72,8 @@ class DatasetReading(AppScreen[None]):
         return cast("DatasetStatsView", self.query_one("#stats-view"))
 
     @property
-    def _tabs(self) -> TabbedContent:
-        return cast("TabbedContent", self.query_one("#dataset-tabs"))
+    def _tabs(self) -> DatasetPanels:
+        return cast("DatasetPanels", self.query_one("#dataset-tabs"))
 
     _shown: OpenedDataset | None = None
     _progress: tuple[Horizontal, Static, ProgressBar] | None = None  # (row, stage label, bar) while a file is read
@@ -187,14 +188,16 @@ class DatasetReading(AppScreen[None]):
 
     def on_work_progress(self, message: WorkProgress) -> None:
         """Show how far reading has got, mounting the progress bar on the first report."""
-        from textual.widgets import Footer, ProgressBar
+        from textual.widgets import ProgressBar
+
+        from tui.widgets.key_footer import KeyFooter
 
         if self._progress is None:
             label, bar = Static("", id="progress-label"), ProgressBar(id="progress", show_eta=False)
             # A class, not an id: a bar being removed may still be in the DOM when the next one mounts.
             row = Horizontal(label, bar, classes="progress-bar")
             self._progress = (row, label, bar)
-            footers = self.query(Footer)
+            footers = self.query(KeyFooter)
             self.mount(row, before=footers.first() if footers else None)
         _row, label, bar = self._progress
         label.update(message.stage)

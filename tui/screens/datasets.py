@@ -31,7 +31,7 @@ PREVIEW_WAIT_S = 0.3  # the longest the first frame waits for the preview of a f
 REDRAW_POLL_S = 0.02  # shown again: how often to look whether the pause of updates is over
 
 if TYPE_CHECKING:
-    from textual.widgets import Button, Input
+    from textual.widgets import Input
 
     from tui.datasets.first_page import FirstPage
     from tui.widgets.dataset_panels import DatasetPanels
@@ -85,6 +85,7 @@ class DatasetsScreen(DatasetReading):
         from tui.widgets.area_tabs import AreaTabs
 
         yield AreaTabs()  # here, not mounted by AppScreen.on_mount: one layout less before the first frame
+        yield Horizontal(id="open-bar")  # the path bar, filled right after: nothing below it moves then
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield Static("Samples", classes="section-title")
@@ -113,29 +114,27 @@ class DatasetsScreen(DatasetReading):
         return "\n".join(lines)
 
     async def _build(self) -> None:
-        """Mount the path bar, the examples panel (the others follow: `_build_hidden`) and the footer."""
+        """Fill the path bar, mount the examples panel (the others follow: `_build_hidden`) and the footer."""
         if not self.is_attached:  # the app quit right after its first frame
             return
-        from textual.widgets import Button
-
         from tui.screens.paths import display_path
+        from tui.widgets.action_button import ActionButton
         from tui.widgets.dataset_panels import DatasetPanels
+        from tui.widgets.key_footer import KeyFooter
         from tui.widgets.path_input import PathInput
-        from tui.widgets.steady_footer import SteadyFooter
 
         shown = display_path(self._opening) if self._opening is not None else ""  # a file given on the command line
-        path_bar = Horizontal(PathInput(value=shown, id="path"), Button("Browse…", id="browse"), id="open-bar")
+        browse = ActionButton("Browse…", "screen.browse", id="browse")
+        path_bar = self.query_one("#open-bar")
         panels = DatasetPanels()
-        footer = SteadyFooter()  # not rebuilt when moving between panels leaves its keys the same
-        # Textual's footer composes no keys until the screen's bindings change, then composes
-        # again after a refresh: mounted after the screen, it may list them at once.
-        footer._bindings_ready = True
         # One frame for all of it: Textual would otherwise lay out and draw the screen after
         # each level of the panels' nested widgets is mounted.
         with self.app.batch_update():
             self.query("#first-rows").remove()  # the table takes the preview's place
-            for mounting in (self.mount(path_bar, before="#body"), self.query_one("#main").mount(panels),
-                             self.mount(footer)):
+            path = PathInput(value=shown, id="path")
+            # The footer last: a file's progress bar goes between the body and it.
+            mountings = (path_bar.mount(path, browse), self.query_one("#main").mount(panels), self.mount(KeyFooter()))
+            for mounting in mountings:
                 await mounting
         self.call_after_refresh(self._build_hidden, panels)
 
@@ -192,10 +191,6 @@ class DatasetsScreen(DatasetReading):
     def _sample_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
             self.open_path(event.option.id)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "browse":
-            self.action_browse()
 
     def on_example_table_example_highlighted(self, message: ExampleTable.ExampleHighlighted) -> None:
         viewer = self._example_viewer

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import configparser
 import json
 import os
 import sys
@@ -88,9 +87,14 @@ def gcloud_project(env: Mapping[str, str]) -> str | None:
             name = (directory / "active_config").read_text(encoding="utf-8").strip() or "default"
         except OSError:
             name = "default"
+    path = directory / "configurations" / f"config_{name}"
+    if not path.is_file():  # no gcloud here (configparser is not loaded at start-up for nothing)
+        return None
+    import configparser
+
     parser = configparser.ConfigParser()
     try:
-        parser.read(directory / "configurations" / f"config_{name}", encoding="utf-8")
+        parser.read(path, encoding="utf-8")
     except (configparser.Error, UnicodeDecodeError):
         return None
     return parser.get("core", "project", fallback=None) or None
