@@ -28,17 +28,18 @@ class Screenful(App[None]):
                 table.add_row(f"job {index}", "ACTIVE")
             with Vertical(id="list-pane"):
                 yield table
-            with Vertical():
+            with Vertical(id="chart-pane"):
                 yield Static("heading")
                 yield LossChart()
         yield Footer()
 
 
-def partial_update(app: App, regions: list[Region], get_renders) -> tuple[str, int, int]:
-    """The terminal output of a partial update of `regions`, and how many lines the header and the list's pane
-    rendered."""
-    rendered: dict[str, list[int]] = {"header": [], "pane": []}
-    widgets = {"header": app.query_one(Header), "pane": app.query_one("#list-pane")}
+def partial_update(app: App, regions: list[Region], get_renders) -> tuple[str, int, int, int]:
+    """The terminal output of a partial update of `regions`, and how many lines the header, the list's pane
+    and the chart's pane (behind the chart) rendered."""
+    rendered: dict[str, list[int]] = {"header": [], "pane": [], "chart-pane": []}
+    widgets = {"header": app.query_one(Header), "pane": app.query_one("#list-pane"),
+               "chart-pane": app.query_one("#chart-pane")}
     for key, widget in widgets.items():
         original = widget.render_lines
 
@@ -58,7 +59,8 @@ def partial_update(app: App, regions: list[Region], get_renders) -> tuple[str, i
         for widget in widgets.values():
             del widget.render_lines
     assert update is not None
-    return update.render_segments(app.console), sum(rendered["header"]), sum(rendered["pane"])
+    header, pane, behind = (sum(rendered[key]) for key in ("header", "pane", "chart-pane"))
+    return update.render_segments(app.console), header, pane, behind
 
 
 async def test_a_cell_of_the_chart_renders_its_row_only_and_sends_the_same_output():
@@ -70,8 +72,8 @@ async def test_a_cell_of_the_chart_renders_its_row_only_and_sends_the_same_outpu
         cell = Region(chart.region.x + chart.region.width // 2, chart.region.y + 5, 1, 1)
         row = Region(0, chart.region.y + 7, 100, 1)  # a whole row, across the list and the chart
         for regions in ([cell], [cell, row], [Region(0, 0, 100, 1)]):
-            textual, header_lines, _pane_lines = partial_update(app, regions, TEXTUAL_GET_RENDERS)
-            ours, our_header_lines, our_pane_lines = partial_update(app, regions, row_renders._get_renders)
+            textual, header_lines, _pane_lines, _behind = partial_update(app, regions, TEXTUAL_GET_RENDERS)
+            ours, our_header_lines, our_pane_lines, our_behind = partial_update(app, regions, row_renders._get_renders)
             assert ours == textual
             touches_header = any(region.y == 0 for region in regions)
             assert header_lines == 1  # Textual renders the header whole (one line) for any update
@@ -79,6 +81,8 @@ async def test_a_cell_of_the_chart_renders_its_row_only_and_sends_the_same_outpu
             # The list's pane beside the chart: nothing for the chart's cell alone, and with a row that
             # crosses it, the update's rows (from the cell's to that row's: 3).
             assert our_pane_lines == (3 if row in regions else 0)
+            # Behind the chart: nothing for a cell the chart covers; its rows for an update wider than the chart.
+            assert (our_behind > 0) == (row in regions)
 
 
 async def test_the_monitor_installs_it_and_textual_still_has_the_shape_it_relies_on(monkeypatch):

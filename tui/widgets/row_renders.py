@@ -5,8 +5,9 @@ its lines (`Compositor._get_renders`: a widget inside its clip renders whole), t
 the rows the update repaints. Most widgets' clip is their container's, so a one-cell change
 of the Monitor's chart renders every line of every widget on screen: about 4 ms of CPU per
 frame, most of the Monitor's cost while jobs train. `render_rows_only` makes it ask only the
-widgets the update touches, each for the rows of the update; the cells sent to the terminal
-are the same.
+widgets the update touches, each for the rows of the update, and none behind a widget that
+covers the whole update (the chart's containers, for a cell of the chart); the cells sent to
+the terminal are the same.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def _get_renders(self: Any, crop: Region | None = None) -> Iterable[tuple[Region
             yield region, shown, widget.render_lines(
                 Region(shown.x - region.x, shown.y - region.y, shown.width, shown.height)
             )
+            if shown.contains_region(crop):
+                return  # front to back: it covers the whole update, so nothing behind it shows there
 
 
 def render_rows_only() -> bool:
