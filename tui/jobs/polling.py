@@ -22,7 +22,7 @@ class PollPolicy:
     backoff_max: float = 60.0
     discover_every: float = 60.0  # how often to list the backend for jobs made elsewhere
     max_concurrency: int = 8  # requests in flight across all jobs
-    focus: float = 0.75  # the training job on screen (`JobManager.focus`): its new points show within a second
+    focus: float = 0.85  # the training job on screen (`JobManager.focus`): its new points show within a second
 
     def next_interval(self, current: float, changed: bool) -> float:
         """The wait before the next poll of a job that is still training."""
