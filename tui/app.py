@@ -18,7 +18,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from importlib import import_module
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 from weakref import WeakKeyDictionary
 
@@ -30,6 +30,7 @@ from textual.signal import Signal
 from textual.widget import Widget
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
+from tui import style_cache
 from tui.errors import TunedeckError
 from tui.messages import OpenJob, Relaunch, TryModel
 from tui.typeahead import TypeAhead
@@ -133,8 +134,19 @@ class TuneDeckApp(TypeAhead):
         self._shown_screen: Screen | None = None
         self._resting_cursors: WeakKeyDictionary[Screen, Widget] = WeakKeyDictionary()  # hidden screen -> its cursor
         self._set_backend_status(None, "connecting…")
+        # The first screen's parsed styles, saved by the last start (tui/style_cache.py).
+        self._styles_loaded = style_cache.load(self.stylesheet, self.style_cache_dir)
+
+    @property
+    def style_cache_dir(self) -> Path:
+        return self.settings.data_dir / "cache"
 
     # -- lifecycle -------------------------------------------------------------------
+
+    def first_screen_complete(self) -> None:
+        """The first screen is complete (the screen says so): what waited for it goes on."""
+        self.first_screen_shown.set()
+        style_cache.save(self.stylesheet, self.style_cache_dir, self._styles_loaded)  # if it parsed new CSS
 
     def after_first_paint(self, callback: Callable[[], object]) -> None:
         """Run `callback` once the first frame is on screen (at once if it already is)."""

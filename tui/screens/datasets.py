@@ -143,7 +143,7 @@ class DatasetsScreen(DatasetReading):
         await panels.mount_hidden()
         self._built = True
         self.app.release_keys()  # keys typed since the first frame go on now
-        self.call_after_refresh(self.app.first_screen_shown.set)
+        self.call_after_refresh(self.app.first_screen_complete)
         for message in self._early:  # news of it that came before the panels
             self.post_message(message)
         self._early = ()
