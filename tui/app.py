@@ -32,7 +32,6 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from tui import style_cache
 from tui.errors import TunedeckError
-from tui.messages import OpenJob, Relaunch, TryModel
 from tui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
@@ -44,6 +43,7 @@ if TYPE_CHECKING:
     from tui.jobs.events import Event
     from tui.jobs.history import HistoryError
     from tui.jobs.manager import JobManager
+    from tui.messages import OpenJob, Relaunch, TryModel
     from tui.models import Job
 
 # How often the header re-checks that the backend answers.
@@ -176,8 +176,6 @@ class TuneDeckApp(TypeAhead):
     @work(exclusive=True, group="manager-open", exit_on_error=False)
     async def _open_manager(self) -> None:
         """Open the job manager after the first frame (this is where google-genai loads)."""
-        from tui.jobs.polling import APP_POLICY
-
         # The complete first screen, and a file's first rows, go first: imports in a thread
         # still take the interpreter's lock from the screen being built.
         with suppress(TimeoutError):
@@ -185,8 +183,12 @@ class TuneDeckApp(TypeAhead):
         if self.open_on_start is not None:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self.first_rows_shown.wait(), FIRST_ROWS_WAIT_S)
-        # The dataset reader first (pydantic, the formats): a path typed now opens without waiting
-        # for it while google-genai loads. Imports run in a thread so keys keep working.
+        from tui.jobs.polling import APP_POLICY
+
+        # The dataset reader first (pydantic, the formats) and the messages its screen posts: a
+        # path typed now opens without waiting for them while google-genai loads. Imports run in
+        # a thread so keys keep working.
+        await asyncio.to_thread(import_module, "tui.messages")
         await asyncio.to_thread(import_module, "tui.datasets.reader")
         service = await asyncio.to_thread(import_module, "tui.jobs.service")
         # The backend loads google-genai when it is made: load it here, off the event loop.

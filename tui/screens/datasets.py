@@ -17,7 +17,6 @@ from textual.widget import Widget
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.messages import DatasetOpened
 from tui.samples import sample_paths
 from tui.screens.dataset_reading import DatasetReading
 from tui.typeahead import KeyKind
@@ -176,6 +175,8 @@ class DatasetsScreen(DatasetReading):
     def _first_page_read(self, first_page: FirstPage) -> None:
         """The command line's file is read (on the reading thread, or at once)."""
         if first_page.error is None:
+            from tui.messages import DatasetOpened
+
             self.post_message(DatasetOpened(first_page.path, first_page.reader, first_page.rows))
         else:  # read it again the usual way, which reports what is wrong
             self.app.call_from_thread(self._open, first_page.path, first_page.format)
