@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -95,6 +95,7 @@ class VertexBackend:
         # Series that are not there yet are looked for again once a minute on Google (jobs take
         # 15+ minutes); the local emulator makes them within a second or two of the job starting.
         self.curves = CurveReader(self.rest, API_VERSION, relist_s=RELIST_S if poll_policy is not None else 1.0)
+        self._partly_read: set[str] = set()  # jobs whose last curve read left some curves out (`get(curves=…)`)
         self.models = TunedModels(self.rest, API_VERSION, place.parent)
         self._bound: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
         self._bucket_ready = False
@@ -205,17 +206,23 @@ class VertexBackend:
 
     # -- watching ----------------------------------------------------------------------------
 
-    async def get(self, name: str, known: Job | None = None) -> Job:
-        """The job, with the curve points `known` does not hold yet (all of them without `known`)."""
+    async def get(self, name: str, known: Job | None = None, curves: Collection[str] | None = None) -> Job:
+        """The job, with the curve points `known` does not hold yet (all of them without `known`).
+        With `curves`, a training job's other curves are not read (one TensorBoard export fewer
+        each): their points come, all of them, with the next read without `curves`. A finished
+        job's curves are all read."""
         tuning_job = await self._tuning_job(name)
         job = wire.job_from_sdk(tuning_job, self.name)
         if job.state.finished:
             self.curves.forget(name)  # the last read resolves the chain afresh: no series may be missed
-        if tuning_job.experiment and self._curves_may_have_moved(job, known):
+        only = None if job.state.finished else curves
+        skipped_before = only is None and name in self._partly_read
+        if tuning_job.experiment and (skipped_before or self._curves_may_have_moved(job, known)):
             after = {curve: points[-1].step for curve, points in (known.curves if known else {}).items() if points}
             expect_eval = wire.validation_uri(tuning_job) is not None
             try:
-                raw = await self.curves.read(name, tuning_job.experiment, after, expect_eval=expect_eval)
+                raw = await self.curves.read(name, tuning_job.experiment, after, expect_eval=expect_eval, only=only)
+                (self._partly_read.add if only is not None else self._partly_read.discard)(name)
             except BackendError as exc:
                 if exc.kind is not ErrorKind.NOT_FOUND:
                     raise
@@ -241,6 +248,7 @@ class VertexBackend:
             return await self.get(known.name, known)
         after = {curve: points[-1].step for curve, points in known.curves.items() if points}
         raw = await self.curves.read_chain(known.name, chain, after, only=LOSS_CURVES)  # a replaced run: {}
+        self._partly_read.add(known.name)
         per_epoch = wire.steps_per_epoch(known)
         last = max((points[-1][0] for curve, points in raw.items() if curve not in EVAL_CURVES and points), default=0)
         return known.model_copy(update={
