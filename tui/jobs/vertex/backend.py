@@ -29,6 +29,7 @@ from tui.jobs.vertex.launch import Launch, prepare_files
 from tui.jobs.vertex.models import TunedModels
 from tui.jobs.vertex.place import VertexPlace
 from tui.jobs.vertex.rest import Hint, Rest, hint_text
+from tui.jobs.vertex.sdk_jobs import SdkJobs
 from tui.jobs.vertex.storage import OBJECT_PREFIX, CloudStorage, gs_uri
 from tui.models import BaseModelInfo, Example, Hyperparameters, Job, JobSpec
 
@@ -95,6 +96,7 @@ class VertexBackend:
         # Series that are not there yet are looked for again once a minute on Google (jobs take
         # 15+ minutes); the local emulator makes them within a second or two of the job starting.
         self.curves = CurveReader(self.rest, API_VERSION, relist_s=RELIST_S if poll_policy is not None else 1.0)
+        self.sdk_jobs = SdkJobs()
         self._partly_read: set[str] = set()  # jobs whose last curve read left some curves out (`get(curves=…)`)
         self.models = TunedModels(self.rest, API_VERSION, place.parent)
         self._bound: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
@@ -257,26 +259,8 @@ class VertexBackend:
         })
 
     async def _tuning_job(self, name: str) -> Any:
-        """google-genai's TuningJob, read over REST and built with the SDK's own wire mapping.
-
-        `tunings.get` checks every field of the answer against the SDK's types before
-        validating it: about 1.5 ms of CPU per call, most of a poll's cost. Validating the
-        mapped answer directly costs a third of that; an answer the fast path refuses (a
-        field newer than this SDK) goes through the SDK's full check.
-        """
-        return self._tuning_job_of(await self.rest.call("GET", f"{API_VERSION}/{name}"))
-
-    @staticmethod
-    def _tuning_job_of(body: dict) -> Any:
-        """google-genai's TuningJob of a TuningJob JSON object, mapped as the SDK maps it."""
-        from google.genai import tunings, types
-        from pydantic import ValidationError
-
-        fields = tunings._TuningJob_from_vertex(body)
-        try:
-            return types.TuningJob.model_validate(fields)
-        except ValidationError:
-            return types.TuningJob._from_response(response=fields, kwargs={})
+        """google-genai's TuningJob, read over REST and built with the SDK's own wire mapping (`SdkJobs`)."""
+        return self.sdk_jobs.of(await self.rest.call("GET", f"{API_VERSION}/{name}"))
 
     async def _get_plain(self, name: str) -> Job:
         """The job without its curves."""
@@ -300,7 +284,7 @@ class VertexBackend:
         while True:
             query = {"pageSize": LIST_PAGE_SIZE, **({"pageToken": token} if token else {})}
             page = await self.rest.call("GET", f"{API_VERSION}/{self.place.parent}/tuningJobs", query=query)
-            found += [self._tuning_job_of(body) for body in page.get("tuningJobs") or [] if isinstance(body, dict)]
+            found += [self.sdk_jobs.of(body) for body in page.get("tuningJobs") or [] if isinstance(body, dict)]
             token = str(page.get("nextPageToken") or "")
             if not token:
                 return found
