@@ -132,4 +132,5 @@ def test_a_training_job_read_again_is_validated_only_in_what_moved(monkeypatch):
     assert len(validated) == 2  # the first read and the state change; not the progress in between
     for read, answer in ((first, body), (second, later), (third, ended)):
         assert same(read, full(tunings._TuningJob_from_vertex(answer)))
-    assert second.tuning_job_metadata.completed_step_count == 20 and first.tuning_job_metadata.completed_step_count == 10
+    assert first.tuning_job_metadata.completed_step_count == 10
+    assert second.tuning_job_metadata.completed_step_count == 20
