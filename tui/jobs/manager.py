@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, TypeVar
@@ -41,13 +42,17 @@ from tui.jobs.history import History, HistoryError
 from tui.jobs.launching import create_job, read_dataset
 from tui.jobs.polling import PollPolicy
 from tui.jobs.subscription import Broadcaster, Subscription
-from tui.models import BaseModelInfo, CurvePoint, Job, JobSpec, JobState
+from tui.models import EVAL_LOSS, TRAIN_LOSS, BaseModelInfo, CurvePoint, Job, JobSpec, JobState
 
 if TYPE_CHECKING:
     from tui.jobs.local import EmulatorLink
 
 T = TypeVar("T")
 _EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+FOCUS_PACE_POINTS = 9  # the last points whose times tell the pace of the job on screen
+LIST_CURVES = (TRAIN_LOSS, EVAL_LOSS)  # what a job in the background is read for (the job list's loss)
 
 
 def _ending(job: Job) -> bool:
@@ -241,7 +246,8 @@ class JobManager:
         job = self._require(name)
         if job.state.finished:
             raise BackendError(
-                ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state})", "nothing to cancel"
+                ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state_word})",
+                "nothing to cancel",
             )
         async with self._lock(job.name):
             self._cancelling.add(job.name)
@@ -401,13 +407,17 @@ class JobManager:
 
     async def _watch_loop(self, name: str) -> None:
         """Poll a job until it finishes: read whole every `interval` (see `PollPolicy`), and, while
-        it is the job on screen, its new points every `policy.focus` seconds in between."""
+        it is the job on screen, its new points in between, as they come (`PollPolicy.focus_wait`)."""
         interval, failures, moved = self.policy.fast, 0, False
         whole_due = 0.0  # when the job is next read whole (the in-between reads fetch only new points)
+        was_focused = False
         while (job := self._jobs.get(name)) is not None and not job.state.finished:
-            whole = name != self._focused or monotonic() >= whole_due or _ending(job)
+            focused = name == self._focused
+            whole = not focused or not was_focused or monotonic() >= whole_due or _ending(job)
+            was_focused = focused
             try:
-                changed = await self._poll(name, whole=whole)
+                # A job in the background is read for what the list shows: its state, progress and loss.
+                changed = await self._poll(name, whole=whole, curves=None if focused or _ending(job) else LIST_CURVES)
             except Exception as exc:  # noqa: BLE001 - a watcher outlives every failure
                 failures += 1
                 error = (
@@ -428,16 +438,25 @@ class JobManager:
                 delay = max(0.0, whole_due - monotonic())
             if (job := self._jobs.get(name)) is None or job.state.finished:
                 break
-            await self._sleep(min(delay, self.policy.focus) if name == self._focused and not failures else delay, name)
+            if name == self._focused and not failures:
+                delay = min(delay, self._focus_wait(job))
+            await self._sleep(delay, name)
         self._watchers.pop(name, None)
 
-    async def _poll(self, name: str, whole: bool = True) -> bool:
-        """Fetch one job (or, not `whole`, its new points) and merge it; returns whether anything changed."""
+    def _focus_wait(self, job: Job) -> float:
+        """The wait before the next read of the job on screen, timed to its pace (`PollPolicy.focus_wait`)."""
+        times = [point.time for point in job.loss_curve[-FOCUS_PACE_POINTS:] if point.time is not None]
+        return self.policy.focus_wait(times, datetime.now(UTC))
+
+    async def _poll(self, name: str, whole: bool = True, curves: Collection[str] | None = None) -> bool:
+        """Fetch one job (or, not `whole`, its new points; with `curves`, only those curves) and merge
+        it; returns whether anything changed."""
         async with self._lock(name):
             if (job := self._jobs.get(name)) is None:
                 return False
             try:
-                read = (lambda: self.backend.get(name, known=job)) if whole else (lambda: self.backend.fresh(job))
+                read = partial(self.backend.get, name, known=job, curves=curves) if whole else partial(
+                    self.backend.fresh, job)
                 fetched = await self._call(read)
             except BackendError as exc:
                 if exc.kind is not ErrorKind.NOT_FOUND:
