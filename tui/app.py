@@ -148,6 +148,11 @@ class TuneDeckApp(TypeAhead):
         self.first_screen_shown.set()
         style_cache.save(self.stylesheet, self.style_cache_dir, self._styles_loaded)  # if it parsed new CSS
 
+    @property
+    def painted(self) -> bool:
+        """Whether the first frame is on screen."""
+        return self._first_painted
+
     def after_first_paint(self, callback: Callable[[], object]) -> None:
         """Run `callback` once the first frame is on screen (at once if it already is)."""
         if self._first_painted:

@@ -166,6 +166,26 @@ class DatasetsScreen(DatasetReading):
         busy terminal)."""
         self._draw_after_pause()
 
+    _frame_held = False  # the start-up draw left for after the app's start-up batch
+
+    def _compositor_refresh(self) -> None:
+        """Textual lays the screen out during the app's start-up batch of updates and draws it
+        then, but draws nothing to the terminal during a batch (`App._display`) and draws the
+        frame again right after it: before the first frame, that first draw (a tenth of the time
+        to the first frame) is left for after the batch."""
+        app = self.app
+        if app._batch_count and not app.painted and self is app.screen:
+            if not self._frame_held:
+                self._frame_held = True
+                app.call_later(self._draw_held_frame)  # the app's queue runs once the batch is over
+            return
+        self._frame_held = False
+        super()._compositor_refresh()
+
+    def _draw_held_frame(self) -> None:
+        if self._frame_held:  # nothing has drawn it since
+            self._compositor_refresh()
+
     def _draw_after_pause(self) -> None:
         if self.app._batch_count:
             self.set_timer(REDRAW_POLL_S, self._draw_after_pause)
