@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Header, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.samples import sample_paths
@@ -80,9 +80,10 @@ class DatasetsScreen(DatasetReading):
     def compose(self) -> ComposeResult:
         # The first frame is the header and the samples list: the rest is mounted right after it
         # (see `_build`), so the app shows up as fast as a bare Textual app.
-        yield Header()
+        from tui.widgets.app_header import AppHeader
         from tui.widgets.area_tabs import AreaTabs
 
+        yield AppHeader()  # Textual's Header, drawn by one widget
         yield AreaTabs()  # here, not mounted by AppScreen.on_mount: one layout less before the first frame
         yield Horizontal(id="open-bar")  # the path bar, filled right after: nothing below it moves then
         with Horizontal(id="body"):
