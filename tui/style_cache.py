@@ -77,10 +77,13 @@ def in_use(stylesheet: Stylesheet) -> dict:
         return {}
     entries = {}
     for key in list(cache.keys()):
+        if not (isinstance(key, tuple) and len(key) == 5):  # not the key this module knows: keep nothing
+            return {}
         css, read_from, is_default, _rank, scope = key
         source = stylesheet.source.get(read_from)
         # A widget's DEFAULT_CSS is parsed once per rank it takes (its own class's, a subclass's).
-        if source is not None and (source.content, source.is_defaults, source.scope) == (css, is_default, scope):
+        seen = (getattr(source, "content", None), getattr(source, "is_defaults", None), getattr(source, "scope", None))
+        if seen == (css, is_default, scope):
             entries[key] = cache.get(key)
     return entries
 
@@ -91,8 +94,11 @@ def save(stylesheet: Stylesheet, directory: Path, loaded: frozenset) -> bool:
     entries = in_use(stylesheet)
     if not entries or set(entries) <= loaded:
         return False
-    data = pickle.dumps({"fingerprint": fingerprint(stylesheet), "entries": list(entries.items())},
-                        protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        data = pickle.dumps({"fingerprint": fingerprint(stylesheet), "entries": list(entries.items())},
+                            protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - a rule Textual holds that cannot be pickled: no cache, the app goes on
+        return False
     import tempfile
 
     try:
