@@ -82,6 +82,7 @@ class DatasetsScreen(DatasetReading):
         # (see `_build`), so the app shows up as fast as a bare Textual app.
         from tui.widgets.app_header import AppHeader
         from tui.widgets.area_tabs import AreaTabs
+        from tui.widgets.samples_picture import SamplesPicture
 
         yield AppHeader()  # Textual's Header, drawn by one widget
         yield AreaTabs()  # here, not mounted by AppScreen.on_mount: one layout less before the first frame
@@ -89,7 +90,8 @@ class DatasetsScreen(DatasetReading):
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield Static("Samples", classes="section-title")
-                yield OptionList(*[Option(path.name, id=str(path)) for path in sample_paths()], id="samples")
+                # The list itself comes right after the complete screen (`_mount_samples`).
+                yield SamplesPicture([path.name for path in sample_paths()], id="samples-picture")
                 yield Static("Dataset", classes="section-title")
                 yield Static("Open a sample or a file to start.", id="dataset-summary")
             with Vertical(id="main"):
@@ -140,6 +142,7 @@ class DatasetsScreen(DatasetReading):
 
     async def _build_hidden(self, panels: DatasetPanels) -> None:
         """The screen is complete: mount the hidden panels, then take the keys and news held till now."""
+        await self._mount_samples()
         await panels.mount_hidden()
         self._built = True
         self.app.release_keys()  # keys typed since the first frame go on now
@@ -147,6 +150,16 @@ class DatasetsScreen(DatasetReading):
         for message in self._early:  # news of it that came before the panels
             self.post_message(message)
         self._early = ()
+
+    async def _mount_samples(self) -> None:
+        """Put the samples list in the place of its picture, with the focus (unless a click moved it)."""
+        picture = self.query_one("#samples-picture")
+        samples = OptionList(*[Option(path.name, id=str(path)) for path in sample_paths()], id="samples")
+        with self.app.batch_update():  # one frame: the list as it replaces its picture
+            await self.query_one("#sidebar").mount(samples, after=picture)
+            await picture.remove()
+        if self.focused is None:
+            self.set_focus(samples)
 
     def on_mount(self) -> None:
         self.app.dataset_changed.subscribe(self, self._dataset_changed)
