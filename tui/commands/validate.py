@@ -63,11 +63,11 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
-    # Hashing starts first, on a thread of its own: it runs on another core while the
-    # lint engine (numpy, pydantic) is imported.
+    # Hashing starts first, in a process of its own: it runs on another core while the
+    # lint engine (numpy, pydantic) is imported, and never waits for the GIL the checking holds.
     from tui.datasets.digest import FileHasher
 
-    hasher = FileHasher(args.path)
+    hasher = FileHasher(args.path, process=True)
     import orjson
 
     from tui.datasets import DatasetError, check_file

@@ -4,17 +4,21 @@
 also records the index checkpoints, so the file is read once rather than indexed first
 and checked after; the SHA-256 is computed alongside on a thread (`digest.FileHasher`,
 which releases the GIL). On a large file the pass is shared with a second process:
-once the preamble and markers are learnt from the first batch, the process forks, the
-child checks the part of the file after a line boundary near the middle and hands back
-its facts and findings, and the parent appends them as if it had read on (line and
-record numbers shifted). Both orders give the same report. Other formats (CSV, TSV, JSON
-arrays) are indexed, then checked.
+once the preamble and markers are learnt from the first batch, the rest of the file is cut
+into parts of a few megabytes on line boundaries and the process forks; parent and child
+each take the next part not yet taken (from a pipe holding the part numbers) until none
+is left, so neither waits for the other however the cores are shared, the hashing
+thread included. The child hands back the facts and findings of its parts, and the
+parent appends every part in file order as if one process had read on (line and record
+numbers shifted): the report is the one a single pass gives. Other formats (CSV, TSV,
+JSON arrays) are indexed, then checked.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import struct
 import warnings
 from array import array
 from pathlib import Path
@@ -28,8 +32,11 @@ from tui.datasets.scan import READ, Checkpoints, Findings, Scan, paused_gc
 from tui.models import DatasetFormat, Task
 
 SPLIT_BYTES = 48 << 20  # smaller files are checked by one process: a second one would not pay for itself
-PARENT_SHARE = 0.47  # the parent also starts the pass and finishes the report: it takes a little less
-HASH_SPEED = 4.0  # hashing a byte costs about a quarter of checking it
+PART_BYTES = 8 << 20  # the file is shared out in parts of this size, taken in turn by whichever process is free
+MIN_PART_BYTES = 1 << 20
+MIN_PARTS = 32  # a smaller file is cut into this many parts (of at least MIN_PART_BYTES)
+MAX_PARTS = 4096  # their numbers fit in the buffer of any pipe: a larger file has larger parts
+NUMBER = struct.Struct("<H")  # a part's number, as the pipe of parts to take holds it
 
 
 def check_file(path: str | Path, format: DatasetFormat | str | None = None, *, input_column: str | None = None,
@@ -55,7 +62,7 @@ def check_file(path: str | Path, format: DatasetFormat | str | None = None, *, i
     throttle = Throttle(progress, index.size)
     with paused_gc():
         if processes > 1 and index.size >= split_bytes:
-            _scan_shared(reader, scan, throttle, hasher)
+            _scan_shared(reader, scan, throttle)
         else:
             scan.scan_lines(reader.line_batches(READ), throttle)
     throttle.finish()
@@ -71,57 +78,91 @@ def check_file(path: str | Path, format: DatasetFormat | str | None = None, *, i
     return reader, lint(reader, task=task, target=target, scanned=scan)
 
 
-def _scan_shared(reader: DatasetReader, scan: Scan, throttle: Throttle, hasher: FileHasher) -> None:
-    """Check the file in two processes: this one up to a line boundary near PARENT_SHARE of the
-    file (less while its thread is still hashing), a forked child from there on; the child's scan
-    is appended to `scan`."""
+def _scan_shared(reader: DatasetReader, scan: Scan, throttle: Throttle) -> None:
+    """Check the file in two processes: this one learns the candidates from the first batch, cuts the rest
+    into parts on line boundaries and forks; then both take parts in file order until none is left, each
+    as soon as it is done with the one before. The parts are appended to `scan` in file order."""
     size = reader.index.size
-    batches = reader.line_batches(READ)
-    scan.scan_lines(batches, throttle, until_learnt=True)
-    share = PARENT_SHARE - (size - hasher.hashed) / (2 * HASH_SPEED * size)
-    split = max(scan.next_offset, _line_start_after(reader.path, int(size * share)))
-    batches = reader.line_batches(READ, scan.next_offset, scan.next_line, end=split)
-    if not scan._learnt or split >= size:  # nothing learnt yet: the parts would not check alike
-        scan.scan_lines(batches, throttle)
-        scan.scan_lines(reader.line_batches(READ, split, scan.next_line), throttle)
+    scan.scan_lines(reader.line_batches(READ), throttle, until_learnt=True)
+    if not scan._learnt or scan.next_offset >= size:  # nothing learnt yet: the parts would not check alike
+        scan.scan_lines(reader.line_batches(READ, scan.next_offset, scan.next_line), throttle)
         return
-    part = scan.part()
-    part.checkpoints = Checkpoints(1)  # the child cannot tell which of its records fall on a STRIDE
-    child = _fork(part, reader, split)
-    scan.scan_lines(batches, Throttle(_scaled(throttle, split), split))
-    theirs = _join(child) if child is not None else None
-    if theirs is None:  # no fork, or the child failed: check its part here
-        part.scan_lines(reader.line_batches(READ, split, 1))
-        theirs = part
-    checkpoints = theirs.checkpoints
+    bounds = _part_bounds(reader.path, scan.next_offset, size)
+    claims = _claims(len(bounds) - 1)
+    template = scan.part()
+    child = _fork(template, reader, bounds, claims)
+    mine = _take_parts(template, reader, bounds, claims, throttle)
+    os.close(claims)
+    theirs = _join(child) if child is not None else {}
+    parts = {**theirs, **mine}
+    for number in range(len(bounds) - 1):  # a part the child took but did not hand back is checked here
+        part = parts.get(number) or _check_part(template, reader, bounds, number)
+        _append(scan, part)
+
+
+def _part_bounds(path: Path, begin: int, size: int) -> list[int]:
+    """Offsets of line starts that cut the file from `begin` on into parts of about PART_BYTES (fewer
+    parts, of at least MIN_PART_BYTES, on a smaller file); the last is the file's size."""
+    part = max(MIN_PART_BYTES, min(PART_BYTES, (size - begin) // MIN_PARTS), -(-(size - begin) // MAX_PARTS))
+    bounds = [begin]
+    with open(path, "rb") as f:
+        for offset in range(begin + part, size, part):
+            if offset > bounds[-1]:
+                f.seek(offset)
+                f.readline()
+                if (start := f.tell()) < size:
+                    bounds.append(start)
+    bounds.append(size)
+    return bounds
+
+
+def _claims(count: int) -> int:
+    """The read end of a pipe holding the numbers 0 .. count-1; each read of NUMBER.size bytes takes the
+    next one, in whichever process reads first (reads of a pipe are atomic), until the end of the pipe."""
+    read_end, write_end = os.pipe()
+    data = b"".join(NUMBER.pack(number) for number in range(count))
+    try:
+        while data:  # the pipe's buffer (64 KiB) holds every number a file has parts for
+            data = data[os.write(write_end, data):]
+    finally:
+        os.close(write_end)
+    return read_end
+
+
+def _take_parts(template: Scan, reader: DatasetReader, bounds: list[int], claims: int,
+                throttle: Throttle | None = None) -> dict[int, Scan]:
+    """Check parts taken from `claims` until none is left; {part number: its scan}."""
+    done = {}
+    while len(claimed := os.read(claims, NUMBER.size)) == NUMBER.size:
+        (number,) = NUMBER.unpack(claimed)
+        if throttle is not None:
+            throttle(bounds[number])  # the parts before this one are taken (their checking may still go on)
+        done[number] = _check_part(template, reader, bounds, number)
+    return done
+
+
+def _check_part(template: Scan, reader: DatasetReader, bounds: list[int], number: int) -> Scan:
+    """The scan of part `number`: lines numbered from 1, records from 0, a checkpoint at every record (the
+    part cannot tell which of its records fall on a STRIDE)."""
+    part = template.part()
+    part.checkpoints = Checkpoints(1)
+    part.scan_lines(reader.line_batches(READ, bounds[number], 1, end=bounds[number + 1]))
+    return part
+
+
+def _append(scan: Scan, part: Scan) -> None:
+    """Append the scan of the part of the file right after what `scan` has read."""
+    checkpoints = part.checkpoints
     assert checkpoints is not None and scan.checkpoints is not None
     first = -scan._seen % STRIDE
     scan.checkpoints.offsets.extend(checkpoints.offsets[first::STRIDE])
     shift = scan.next_line - 1
     scan.checkpoints.lines.extend(array("q", (line + shift for line in checkpoints.lines[first::STRIDE])))
-    scan.absorb(theirs)
+    scan.absorb(part)
 
 
-def _scaled(throttle: Throttle, split: int):
-    """Progress of the parent's part, as if its pace held for the whole file."""
-    total = throttle.total
-
-    def report(done: int, _total: int) -> None:
-        throttle(int(done / split * total) if split else total)
-
-    return report
-
-
-def _line_start_after(path: Path, offset: int) -> int:
-    """The offset of the first line starting after `offset` (the file's size if none does)."""
-    with open(path, "rb") as f:
-        f.seek(offset)
-        f.readline()
-        return f.tell()
-
-
-def _fork(part: Scan, reader: DatasetReader, begin: int) -> tuple[int, int] | None:
-    """Start a child process that scans from `begin` to the end into `part`; (pid, read end of its pipe)."""
+def _fork(template: Scan, reader: DatasetReader, bounds: list[int], claims: int) -> tuple[int, int] | None:
+    """Start a child process that checks parts taken from `claims`; (pid, read end of its pipe)."""
     read_end, write_end = os.pipe()
     try:
         with warnings.catch_warnings():
@@ -137,9 +178,10 @@ def _fork(part: Scan, reader: DatasetReader, begin: int) -> tuple[int, int] | No
     status = 1
     try:  # the child: never returns
         os.close(read_end)
-        part.scan_lines(reader.line_batches(READ, begin, 1))
-        part.reader = None  # type: ignore[assignment]  # the parent has it; a reader does not pickle
-        payload = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+        done = _take_parts(template, reader, bounds, claims)
+        for part in done.values():
+            part.reader = None  # type: ignore[assignment]  # the parent has it; a reader does not pickle
+        payload = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(payload)
         status = 0
@@ -149,13 +191,13 @@ def _fork(part: Scan, reader: DatasetReader, begin: int) -> tuple[int, int] | No
         os._exit(status)  # no clean-up: the parent's files and threads are not the child's to close
 
 
-def _join(child: tuple[int, int]) -> Scan | None:
-    """The child's scan, or None if it failed."""
+def _join(child: tuple[int, int]) -> dict[int, Scan]:
+    """The child's scans by part number; none if it failed."""
     pid, read_end = child
     with os.fdopen(read_end, "rb") as pipe:
         payload = pipe.read()
     _, status = os.waitpid(pid, 0)
     if status != 0 or not payload:
-        return None
-    return pickle.loads(payload)
-
+        return {}
+    done: dict[int, Scan] = pickle.loads(payload)
+    return done
