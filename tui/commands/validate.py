@@ -10,6 +10,7 @@ all or its format is unknown.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -68,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     from tui.datasets.digest import FileHasher
 
     hasher = FileHasher(args.path, process=True)
+    # numpy's BLAS would start a thread per core on import, a cost with no use here (no linear algebra)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import orjson
 
     from tui.datasets import DatasetError, check_file
