@@ -78,7 +78,7 @@ def test_part_bounds_are_line_starts(tmp_path, tiny_parts, shape):
     begin = data.index(b"\n", 1000) + 1
     bounds = onepass._part_bounds(path, begin, len(data))
     assert bounds[0] == begin and bounds[-1] == len(data)
-    assert all(a < b for a, b in zip(bounds, bounds[1:], strict=False))
+    assert bounds == sorted(set(bounds))
     assert len(bounds) > len(data[begin:]) // 300  # most records hold a cut of their own
     for bound in bounds[1:-1]:
         assert data[bound - 1:bound] == b"\n"
