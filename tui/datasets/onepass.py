@@ -87,6 +87,7 @@ def _scan_shared(reader: DatasetReader, scan: Scan, throttle: Throttle) -> None:
     if not scan._learnt or scan.next_offset >= size:  # nothing learnt yet: the parts would not check alike
         scan.scan_lines(reader.line_batches(READ, scan.next_offset, scan.next_line), throttle)
         return
+    scan.sort_hashes()
     bounds = _part_bounds(reader.path, scan.next_offset, size)
     claims = _claims(len(bounds) - 1)
     template = scan.part()
@@ -147,6 +148,7 @@ def _check_part(template: Scan, reader: DatasetReader, bounds: list[int], number
     part = template.part()
     part.checkpoints = Checkpoints(1)
     part.scan_lines(reader.line_batches(READ, bounds[number], 1, end=bounds[number + 1]))
+    part.sort_hashes()
     return part
 
 

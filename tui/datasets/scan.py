@@ -13,7 +13,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import accumulate, islice, repeat
+from itertools import islice, repeat
 from typing import Any
 
 import numpy as np
@@ -121,6 +121,7 @@ class Scan:
         self.next_line = 1  # the physical line after the last batch of lines read
         self.next_offset = 0  # and its byte offset
         self.checkpoints: Checkpoints | None = None  # set to build the file's index on the way
+        self.hash_runs: list[np.ndarray] | None = None  # in_hashes as sorted runs, one per part of the file
 
     def run(self, throttle: Throttle) -> None:
         with paused_gc():
@@ -144,12 +145,15 @@ class Scan:
         for line, offset, raws in batches:
             lines, kept_raws = non_blank(line, raws)
             numbers = self._numbers(len(kept_raws))
+            ends = np.fromiter(map(len, raws), np.int64, len(raws)).cumsum()
+            ends += offset
             if checkpoints is not None:
-                checkpoints.add(numbers.start, _offsets(offset, raws, lines, line), lines)
+                checkpoints.add(numbers.start, _starts(offset, ends, lines, line), lines)
             self._check(lines, numbers,
-                        *self._parse(lines, kept_raws, lambda: _offsets(offset, raws, lines, line)))  # noqa: B023
+                        *self._parse(lines, kept_raws,
+                                     lambda: _starts(offset, ends, lines, line).tolist()))  # noqa: B023
             self.next_line = line + len(raws)
-            self.next_offset = offset + sum(map(len, raws))
+            self.next_offset = int(ends[-1])
             if throttle is not None:
                 throttle(offset)
             if until_learnt and self._learnt:
@@ -180,9 +184,24 @@ class Scan:
         else:
             self.labels = None
         self.utf8_extra += other.utf8_extra
+        if self.hash_runs is not None and other.hash_runs is not None:
+            self.hash_runs.extend(other.hash_runs)
+        else:
+            self.hash_runs = None
         self._seen += other._seen
         self.next_line += other.next_line - 1
         self.out.absorb(other.out, lines)
+
+    def sort_hashes(self) -> None:
+        """Keep the input hashes read so far sorted too, as one run (a part of the file sorts its own)."""
+        self.hash_runs = [np.sort(np.frombuffer(self.in_hashes, np.int64))]
+
+    def sorted_hashes(self) -> np.ndarray:
+        """Every input hash, ascending."""
+        runs = self.hash_runs
+        if runs is not None and sum(map(len, runs)) == len(self.in_hashes):
+            return np.sort(np.concatenate(runs), kind="stable")  # a merge of sorted runs
+        return np.sort(np.frombuffer(self.in_hashes, np.int64))
 
     def _numbers(self, count: int) -> range:
         """Record numbers of the next `count` records."""
@@ -371,11 +390,15 @@ class Checkpoints:
         self.stride = stride
         self.offsets, self.lines = array("q"), array("q")
 
-    def add(self, first: int, offsets: Sequence[int], lines: Sequence[int]) -> None:
+    def add(self, first: int, offsets: np.ndarray, lines: Sequence[int]) -> None:
         """Records `first`, `first`+1, ... start at `offsets` on `lines`."""
         skip = -first % self.stride
-        self.offsets.extend(offsets[skip::self.stride])
-        self.lines.extend(lines[skip::self.stride])
+        self.offsets.frombytes(offsets[skip::self.stride].tobytes())
+        kept = lines[skip::self.stride]
+        if type(kept) is range:
+            self.lines.frombytes(np.arange(kept.start, kept.stop, kept.step, dtype=np.int64).tobytes())
+        else:
+            self.lines.extend(kept)
 
 
 @contextmanager
@@ -403,9 +426,11 @@ def common_prefix(texts: list[str]) -> str:
     return first[:low]
 
 
-def _offsets(offset: int, raws: list[bytes], lines: Sequence[int], first_line: int) -> list[int]:
-    """Byte offsets of the kept lines of a batch."""
-    starts = list(accumulate(map(len, raws[:-1]), initial=offset))
+def _starts(offset: int, ends: np.ndarray, lines: Sequence[int], first_line: int) -> np.ndarray:
+    """Byte offsets of the kept lines of a batch that starts at `offset` (`ends`: where each of its lines ends)."""
+    starts = np.empty(len(ends), np.int64)
+    starts[0] = offset
+    starts[1:] = ends[:-1]
     if type(lines) is range:  # no blank line in the batch
         return starts
-    return [starts[line - first_line] for line in lines]
+    return starts[np.asarray(lines, np.int64) - first_line]
