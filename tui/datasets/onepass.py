@@ -16,12 +16,14 @@ JSON arrays) are indexed, then checked.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import struct
 import warnings
-from array import array
 from pathlib import Path
+
+import numpy as np
 
 from tui.datasets.digest import FileHasher
 from tui.datasets.index import STRIDE
@@ -36,6 +38,9 @@ PART_BYTES = 8 << 20  # the file is shared out in parts of this size, taken in t
 MIN_PART_BYTES = 1 << 20
 MIN_PARTS = 32  # a smaller file is cut into this many parts (of at least MIN_PART_BYTES)
 MAX_PARTS = 4096  # their numbers fit in the buffer of any pipe: a larger file has larger parts
+TAIL_PARTS = 4  # a part is at most this fraction of what is left (down to MIN_PART_BYTES)
+PIPE_BYTES = 1 << 20  # the buffer asked for the pipe the child's facts come through (Linux's usual limit)
+SIZE = struct.Struct("<Q")  # the length of the child's facts, ahead of them in its pipe
 NUMBER = struct.Struct("<H")  # a part's number, as the pipe of parts to take holds it
 
 
@@ -96,23 +101,24 @@ def _scan_shared(reader: DatasetReader, scan: Scan, throttle: Throttle) -> None:
     os.close(claims)
     theirs = _join(child) if child is not None else {}
     parts = {**theirs, **mine}
-    for number in range(len(bounds) - 1):  # a part the child took but did not hand back is checked here
-        part = parts.get(number) or _check_part(template, reader, bounds, number)
-        _append(scan, part)
+    # a part the child took but did not hand back is checked here
+    _append(scan, [parts.get(number) or _check_part(template, reader, bounds, number)
+                   for number in range(len(bounds) - 1)])
 
 
 def _part_bounds(path: Path, begin: int, size: int) -> list[int]:
     """Offsets of line starts that cut the file from `begin` on into parts of about PART_BYTES (fewer
-    parts, of at least MIN_PART_BYTES, on a smaller file); the last is the file's size."""
+    parts, of at least MIN_PART_BYTES, on a smaller file), smaller towards the end so that the two
+    processes finish close together; the last offset is the file's size."""
     part = max(MIN_PART_BYTES, min(PART_BYTES, (size - begin) // MIN_PARTS), -(-(size - begin) // MAX_PARTS))
     bounds = [begin]
     with open(path, "rb") as f:
-        for offset in range(begin + part, size, part):
-            if offset > bounds[-1]:
-                f.seek(offset)
-                f.readline()
-                if (start := f.tell()) < size:
-                    bounds.append(start)
+        while True:
+            f.seek(bounds[-1] + max(MIN_PART_BYTES, min(part, (size - bounds[-1]) // TAIL_PARTS)))
+            f.readline()
+            if (start := f.tell()) >= size:
+                break
+            bounds.append(start)
     bounds.append(size)
     return bounds
 
@@ -152,20 +158,34 @@ def _check_part(template: Scan, reader: DatasetReader, bounds: list[int], number
     return part
 
 
-def _append(scan: Scan, part: Scan) -> None:
-    """Append the scan of the part of the file right after what `scan` has read."""
-    checkpoints = part.checkpoints
-    assert checkpoints is not None and scan.checkpoints is not None
-    first = -scan._seen % STRIDE
-    scan.checkpoints.offsets.extend(checkpoints.offsets[first::STRIDE])
-    shift = scan.next_line - 1
-    scan.checkpoints.lines.extend(array("q", (line + shift for line in checkpoints.lines[first::STRIDE])))
-    scan.absorb(part)
+def _append(scan: Scan, parts: list[Scan]) -> None:
+    """Append the scans of the parts of the file right after what `scan` has read, in file order: their
+    facts and findings, and a checkpoint of the index at every STRIDE-th record of the whole file."""
+    assert scan.checkpoints is not None
+    offsets, lines = [], []
+    seen, shift = scan._seen, scan.next_line - 1
+    for part in parts:
+        checkpoints = part.checkpoints
+        assert checkpoints is not None
+        first = -seen % STRIDE
+        offsets.append(np.frombuffer(checkpoints.offsets, np.int64)[first::STRIDE])
+        lines.append(np.frombuffer(checkpoints.lines, np.int64)[first::STRIDE] + shift)
+        seen += part._seen
+        shift += part.next_line - 1
+    if parts:
+        scan.checkpoints.offsets.frombytes(np.concatenate(offsets).tobytes())
+        scan.checkpoints.lines.frombytes(np.concatenate(lines).tobytes())
+    scan.absorb(parts)
 
 
 def _fork(template: Scan, reader: DatasetReader, bounds: list[int], claims: int) -> tuple[int, int] | None:
     """Start a child process that checks parts taken from `claims`; (pid, read end of its pipe)."""
+    import fcntl  # where there is fork, there is fcntl
+
     read_end, write_end = os.pipe()
+    if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: its facts come through in fewer, larger reads
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # the hashing thread never touches the child's state
@@ -184,8 +204,11 @@ def _fork(template: Scan, reader: DatasetReader, bounds: list[int], claims: int)
         for part in done.values():
             part.reader = None  # type: ignore[assignment]  # the parent has it; a reader does not pickle
         payload = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(payload)
+        with os.fdopen(write_end, "wb", buffering=0) as pipe:
+            pipe.write(SIZE.pack(len(payload)))
+            view = memoryview(payload)
+            while view:
+                view = view[pipe.write(view):]
         status = 0
     except BaseException:  # noqa: BLE001 - the forked child reports any failure as its exit status
         status = 1
@@ -196,10 +219,21 @@ def _fork(template: Scan, reader: DatasetReader, bounds: list[int], claims: int)
 def _join(child: tuple[int, int]) -> dict[int, Scan]:
     """The child's scans by part number; none if it failed."""
     pid, read_end = child
-    with os.fdopen(read_end, "rb") as pipe:
-        payload = pipe.read()
+    with os.fdopen(read_end, "rb", buffering=0) as pipe:
+        payload = _read_exactly(pipe, SIZE.size)
+        payload = _read_exactly(pipe, SIZE.unpack(payload)[0]) if len(payload) == SIZE.size else b""
     _, status = os.waitpid(pid, 0)
     if status != 0 or not payload:
         return {}
     done: dict[int, Scan] = pickle.loads(payload)
     return done
+
+
+def _read_exactly(pipe, size: int) -> bytearray:
+    """`size` bytes from `pipe`, fewer if it ends first."""
+    data = bytearray(size)
+    view, got = memoryview(data), 0
+    while got < size and (n := pipe.readinto(view[got:])):
+        got += n
+    del view
+    return data[:got] if got < size else data

@@ -167,30 +167,37 @@ class Scan:
         other.labels = {} if self.labels is not None else None
         return other
 
-    def absorb(self, other: Scan) -> None:
-        """Append the facts and findings of `other`, the scan of the part of the file right after this one's."""
-        lines, records = self.next_line - 1, self._seen
-        self.lines.frombytes((np.frombuffer(other.lines, np.uint32) + np.uint32(lines)).tobytes())
-        self.records.frombytes((np.frombuffer(other.records, np.uint32) + np.uint32(records)).tobytes())
-        for mine, theirs in ((self.in_lens, other.in_lens), (self.out_lens, other.out_lens),
-                             (self.in_hashes, other.in_hashes), (self.has_preamble, other.has_preamble),
-                             (self.marker_bits, other.marker_bits), (self.marker_disorder, other.marker_disorder)):
-            mine.extend(theirs)
-        if self.labels is not None and other.labels is not None:
-            for label, count in other.labels.items():
+    def absorb(self, others: Sequence[Scan]) -> None:
+        """Append the facts and findings of `others`, the scans of the parts of the file right after this
+        one's, in file order."""
+        lines, records = [], []
+        line_shift, seen = self.next_line - 1, self._seen
+        for other in others:
+            lines.append(np.frombuffer(other.lines, np.uint32) + np.uint32(line_shift))
+            records.append(np.frombuffer(other.records, np.uint32) + np.uint32(seen))
+            self.out.absorb(other.out, line_shift)
+            line_shift += other.next_line - 1
+            seen += other._seen
+            self.utf8_extra += other.utf8_extra
+            self._merge_labels(other.labels)
+            if self.hash_runs is not None and other.hash_runs is not None:
+                self.hash_runs.extend(other.hash_runs)
+            else:
+                self.hash_runs = None
+        self.lines.frombytes(np.concatenate(lines).tobytes() if lines else b"")
+        self.records.frombytes(np.concatenate(records).tobytes() if records else b"")
+        for name in ("in_lens", "out_lens", "in_hashes", "has_preamble", "marker_bits", "marker_disorder"):
+            getattr(self, name).frombytes(b"".join(getattr(other, name).tobytes() for other in others))
+        self._seen, self.next_line = seen, line_shift + 1
+
+    def _merge_labels(self, theirs: dict[str, int] | None) -> None:
+        if self.labels is not None and theirs is not None:
+            for label, count in theirs.items():
                 self.labels[label] = self.labels.get(label, 0) + count
             if len(self.labels) > MAX_LABELS:
                 self.labels = None
         else:
             self.labels = None
-        self.utf8_extra += other.utf8_extra
-        if self.hash_runs is not None and other.hash_runs is not None:
-            self.hash_runs.extend(other.hash_runs)
-        else:
-            self.hash_runs = None
-        self._seen += other._seen
-        self.next_line += other.next_line - 1
-        self.out.absorb(other.out, lines)
 
     def sort_hashes(self) -> None:
         """Keep the input hashes read so far sorted too, as one run (a part of the file sorts its own)."""
