@@ -181,6 +181,9 @@ def test_file_hasher_gives_the_sha256_or_the_error(tmp_path, process):
     path = tmp_path / "d.jsonl"
     path.write_bytes(b"x" * 3_000_001)
     assert FileHasher(path, process=process).result() == hashlib.sha256(path.read_bytes()).hexdigest()
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert FileHasher(empty, process=process).result() == hashlib.sha256(b"").hexdigest()
     missing = FileHasher(tmp_path / "gone.jsonl", process=process)
     with pytest.raises(FileNotFoundError) as raised:
         missing.result()
