@@ -109,22 +109,19 @@ class FileHasher:
 
 
 def _hash_mapped(f: BinaryIO) -> str:
-    """The digest of the file `f` hashed where it lies in the page cache rather than copied out first; ""
-    if it cannot be mapped (empty, not a regular file). A file cut short meanwhile ends the process with
-    SIGBUS: only a process of its own maps it."""
+    """The digest of the file `f` hashed where it lies in the page cache rather than copied out first, a
+    window of MAP_CHUNK bytes mapped at a time; "" if it cannot be mapped (empty, not a regular file). A
+    file cut short meanwhile ends the process with SIGBUS: only a process of its own maps it."""
+    sha = hashlib.sha256()
     try:
         size = os.fstat(f.fileno()).st_size
-        pages = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ) if size else None
+        for start in range(0, size, MAP_CHUNK):
+            with mmap.mmap(f.fileno(), min(MAP_CHUNK, size - start), offset=start, access=mmap.ACCESS_READ) as pages:
+                sha.update(pages)
     except (OSError, ValueError):
         return ""
-    if pages is None:
+    if not size:
         return ""
-    sha = hashlib.sha256()
-    with pages:
-        view = memoryview(pages)
-        for start in range(0, size, MAP_CHUNK):
-            sha.update(view[start:start + MAP_CHUNK])
-        view.release()
     f.seek(size)
     while chunk := f.read(CHUNK):  # what was appended meanwhile
         sha.update(chunk)

@@ -40,7 +40,6 @@ MIN_PARTS = 32  # a smaller file is cut into this many parts (of at least MIN_PA
 MAX_PARTS = 4096  # their numbers fit in the buffer of any pipe: a larger file has larger parts
 TAIL_PARTS = 4  # a part is at most this fraction of what is left (down to MIN_PART_BYTES)
 PIPE_BYTES = 1 << 20  # the buffer asked for the pipe the child's facts come through (Linux's usual limit)
-SIZE = struct.Struct("<Q")  # the length of the child's facts, ahead of them in its pipe
 NUMBER = struct.Struct("<H")  # a part's number, as the pipe of parts to take holds it
 
 
@@ -168,8 +167,9 @@ def _append(scan: Scan, parts: list[Scan]) -> None:
         checkpoints = part.checkpoints
         assert checkpoints is not None
         first = -seen % STRIDE
-        offsets.append(np.frombuffer(checkpoints.offsets, np.int64)[first::STRIDE])
+        offsets.append(np.frombuffer(checkpoints.offsets, np.int64)[first::STRIDE].copy())
         lines.append(np.frombuffer(checkpoints.lines, np.int64)[first::STRIDE] + shift)
+        part.checkpoints = None  # every record's: no longer needed
         seen += part._seen
         shift += part.next_line - 1
     if parts:
@@ -203,12 +203,8 @@ def _fork(template: Scan, reader: DatasetReader, bounds: list[int], claims: int)
         done = _take_parts(template, reader, bounds, claims)
         for part in done.values():
             part.reader = None  # type: ignore[assignment]  # the parent has it; a reader does not pickle
-        payload = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
-        with os.fdopen(write_end, "wb", buffering=0) as pipe:
-            pipe.write(SIZE.pack(len(payload)))
-            view = memoryview(payload)
-            while view:
-                view = view[pipe.write(view):]
+        with os.fdopen(write_end, "wb", buffering=PIPE_BYTES) as pipe:
+            pickle.dump(done, pipe, protocol=pickle.HIGHEST_PROTOCOL)
         status = 0
     except BaseException:  # noqa: BLE001 - the forked child reports any failure as its exit status
         status = 1
@@ -217,23 +213,11 @@ def _fork(template: Scan, reader: DatasetReader, bounds: list[int], claims: int)
 
 
 def _join(child: tuple[int, int]) -> dict[int, Scan]:
-    """The child's scans by part number; none if it failed."""
+    """The child's scans by part number (unpickled as they come through the pipe, never held twice);
+    none if it failed."""
     pid, read_end = child
-    with os.fdopen(read_end, "rb", buffering=0) as pipe:
-        payload = _read_exactly(pipe, SIZE.size)
-        payload = _read_exactly(pipe, SIZE.unpack(payload)[0]) if len(payload) == SIZE.size else b""
+    done: dict[int, Scan] = {}
+    with os.fdopen(read_end, "rb", buffering=PIPE_BYTES) as pipe, contextlib.suppress(EOFError, pickle.UnpicklingError):
+        done = pickle.load(pipe)
     _, status = os.waitpid(pid, 0)
-    if status != 0 or not payload:
-        return {}
-    done: dict[int, Scan] = pickle.loads(payload)
-    return done
-
-
-def _read_exactly(pipe, size: int) -> bytearray:
-    """`size` bytes from `pipe`, fewer if it ends first."""
-    data = bytearray(size)
-    view, got = memoryview(data), 0
-    while got < size and (n := pipe.readinto(view[got:])):
-        got += n
-    del view
-    return data[:got] if got < size else data
+    return done if status == 0 else {}

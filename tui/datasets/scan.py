@@ -169,9 +169,11 @@ class Scan:
 
     def absorb(self, others: Sequence[Scan]) -> None:
         """Append the facts and findings of `others`, the scans of the parts of the file right after this
-        one's, in file order."""
+        one's, in file order; their facts are emptied on the way (so two copies of each are never held)."""
         lines, records = [], []
         line_shift, seen = self.next_line - 1, self._seen
+        self.next_line += sum(other.next_line - 1 for other in others)
+        self._seen += sum(other._seen for other in others)
         for other in others:
             lines.append(np.frombuffer(other.lines, np.uint32) + np.uint32(line_shift))
             records.append(np.frombuffer(other.records, np.uint32) + np.uint32(seen))
@@ -184,11 +186,22 @@ class Scan:
                 self.hash_runs.extend(other.hash_runs)
             else:
                 self.hash_runs = None
-        self.lines.frombytes(np.concatenate(lines).tobytes() if lines else b"")
-        self.records.frombytes(np.concatenate(records).tobytes() if records else b"")
+        if not others:
+            return
+        for other in others:
+            other.lines, other.records = array("I"), array("I")
+        self.lines.frombytes(np.concatenate(lines).view(np.uint8).data)
+        del lines
+        self.records.frombytes(np.concatenate(records).view(np.uint8).data)
+        del records
         for name in ("in_lens", "out_lens", "in_hashes", "has_preamble", "marker_bits", "marker_disorder"):
-            getattr(self, name).frombytes(b"".join(getattr(other, name).tobytes() for other in others))
-        self._seen, self.next_line = seen, line_shift + 1
+            mine = getattr(self, name)
+            theirs = [getattr(other, name) for other in others]
+            for other in others:
+                setattr(other, name, array(mine.typecode))
+            mine.frombytes(np.concatenate([np.frombuffer(t, np.dtype(mine.typecode)) for t in theirs])
+                           .view(np.uint8).data)
+            del theirs
 
     def _merge_labels(self, theirs: dict[str, int] | None) -> None:
         if self.labels is not None and theirs is not None:
@@ -205,9 +218,12 @@ class Scan:
 
     def sorted_hashes(self) -> np.ndarray:
         """Every input hash, ascending."""
-        runs = self.hash_runs
+        runs, self.hash_runs = self.hash_runs, None  # asked for once: the runs are not kept as well
         if runs is not None and sum(map(len, runs)) == len(self.in_hashes):
-            return np.sort(np.concatenate(runs), kind="stable")  # a merge of sorted runs
+            merged = np.concatenate(runs)
+            del runs
+            merged.sort(kind="stable")  # a merge of the sorted runs
+            return merged
         return np.sort(np.frombuffer(self.in_hashes, np.int64))
 
     def _numbers(self, count: int) -> range:
