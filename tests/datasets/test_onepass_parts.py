@@ -198,3 +198,15 @@ def test_a_file_that_cannot_be_hashed_is_a_dataset_error(tmp_path):
 
     with pytest.raises(DatasetError, match="cannot read the file"):
         check_file(Path(path), hasher=hasher)
+
+
+def test_closing_a_hasher_stops_its_process(tmp_path):
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(b"x" * (64 << 20))
+    hasher = FileHasher(path, process=True)
+    child = hasher._child
+    assert child is not None
+    hasher.close()
+    with pytest.raises(ProcessLookupError):  # stopped and reaped
+        os.kill(child[0], 0)
+    hasher.close()  # twice is harmless

@@ -95,6 +95,7 @@ def _run(args: argparse.Namespace) -> int:
                                         progress=bar, hasher=hasher)
         finally:
             bar.close()
+            hasher.close()  # still hashing only if the check stopped short
     except DatasetError as exc:
         if args.json:
             error = {"rule": exc.rule, "path": exc.path, "line": exc.line, "message": exc.message, "hint": exc.hint}

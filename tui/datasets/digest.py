@@ -11,10 +11,12 @@ package.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import mmap
 import os
+import signal
 import threading
 from pathlib import Path
 from typing import BinaryIO
@@ -94,6 +96,17 @@ class FileHasher:
         if self.error is not None:
             raise self.error
         return self.digest
+
+    def close(self) -> None:
+        """Stop a hashing process whose digest is no longer wanted (nothing to do once `result()` returned)."""
+        if self._child is not None:
+            pid, read_end = self._child
+            self._child = None
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+            os.close(read_end)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
 
     def _receive(self, pid: int, read_end: int) -> None:
         with os.fdopen(read_end, "rb") as pipe:
