@@ -143,9 +143,14 @@ class Scan:
         after the batch the preamble and marker candidates are learnt from."""
         checkpoints = self.checkpoints
         for line, offset, raws in batches:
-            lines, kept_raws = non_blank(line, raws)
+            lengths = np.fromiter(map(len, raws), np.int64, len(raws))
+            lines: Sequence[int]
+            if lengths.min() > 2:  # a blank line (b"\n", b"\r\n", b"\r") is shorter: every line is a record
+                lines, kept_raws = range(line, line + len(raws)), raws
+            else:
+                lines, kept_raws = non_blank(line, raws)
             numbers = self._numbers(len(kept_raws))
-            ends = np.fromiter(map(len, raws), np.int64, len(raws)).cumsum()
+            ends = lengths.cumsum()
             ends += offset
             if checkpoints is not None:
                 checkpoints.add(numbers.start, _starts(offset, ends, lines, line), lines)
