@@ -210,3 +210,35 @@ def test_closing_a_hasher_stops_its_process(tmp_path):
     with pytest.raises(ProcessLookupError):  # stopped and reaped
         os.kill(child[0], 0)
     hasher.close()  # twice is harmless
+
+
+def vertex(i: int) -> bytes:
+    return (f'{{"contents": [{{"role": "user", "parts": [{{"text": "question: item {i}"}}]}}, '
+            f'{{"role": "model", "parts": [{{"text": "answer {i % 5}"}}]}}]}}').encode()
+
+
+def chat(i: int) -> bytes:
+    return (f'{{"messages": [{{"role": "user", "content": "question: item {i}"}}, '
+            f'{{"role": "assistant", "content": "answer {i % 5}"}}]}}').encode()
+
+
+def plain(i: int) -> bytes:
+    return f'{{"text_input": "question: item {i}", "output": "answer {i % 5}"}}'.encode()
+
+
+@pytest.mark.parametrize("record", [vertex, chat, plain], ids=["vertex", "chat", "bom-and-bad-utf8"])
+def test_other_shapes_and_bad_bytes_in_parts_report_as_in_one_pass(tmp_path, tiny_parts, record):
+    lines = [record(i) for i in range(400)]
+    for i in range(7, 400, 41):  # bytes that are not UTF-8, at a byte offset the finding names
+        lines[i] = lines[i].replace(b"item", b"it\xffem")
+    lines[100] = lines[3]  # a duplicate, found across parts
+    data = (b"\xef\xbb\xbf" if record is plain else b"") + b"\n".join(lines) + b"\n"
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(data)
+    reader, report = check_file(path, processes=2, split_bytes=0)
+    assert report_of(reader, report) == reference(path)
+    bad = [f for f in report.findings if f.rule == "invalid-utf8"]
+    assert [f.line for f in bad] == list(range(8, 401, 41))
+    for finding in bad:  # the offset named is where the bad byte is in the file
+        assert data[int(finding.message.rsplit(" ", 1)[1])] == 0xFF
+    assert [f.line for f in report.findings if f.rule == "duplicate"] == [101]
