@@ -29,6 +29,7 @@ def tiny_parts(monkeypatch):
     """Parts of PART bytes, batches of READ bytes (in the one-pass check and in the reference lint)."""
     monkeypatch.setattr(onepass, "PART_BYTES", PART)
     monkeypatch.setattr(onepass, "MIN_PART_BYTES", PART)
+    monkeypatch.setattr(onepass, "SEEK_READ", 13)  # the next line start is looked for across several reads
     monkeypatch.setattr(onepass, "READ", READ)
     monkeypatch.setattr(scan, "READ", READ)
 

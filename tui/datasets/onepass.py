@@ -2,16 +2,16 @@
 
 `check_file` is what `tunedeck validate` runs. For the JSON-lines formats the lint pass
 also records the index checkpoints, so the file is read once rather than indexed first
-and checked after; the SHA-256 is computed alongside on a thread (`digest.FileHasher`,
-which releases the GIL). On a large file the pass is shared with a second process:
-once the preamble and markers are learnt from the first batch, the rest of the file is cut
-into parts of a few megabytes on line boundaries and the process forks; parent and child
-each take the next part not yet taken (from a pipe holding the part numbers) until none
-is left, so neither waits for the other however the cores are shared, the hashing
-thread included. The child hands back the facts and findings of its parts, and the
-parent appends every part in file order as if one process had read on (line and record
-numbers shifted): the report is the one a single pass gives. Other formats (CSV, TSV,
-JSON arrays) are indexed, then checked.
+and checked after; the SHA-256 is computed alongside (`digest.FileHasher`: on a thread,
+or in a process of its own, as `tunedeck validate` starts it). On a large file the pass
+is shared with a second process: once the preamble and markers are learnt from the first
+batch, the rest of the file is cut into parts of a few megabytes on line starts and the
+process forks; parent and child each take the next part not yet taken (from a pipe
+holding the part numbers) until none is left, so neither waits for the other however
+the cores are shared (with the hashing too). The child hands back the facts and findings
+of its parts, and the parent appends every part in file order as if one process had read
+on (line and record numbers shifted): the report is the one a single pass gives. Other
+formats (CSV, TSV, JSON arrays) are indexed, then checked.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pickle
 import struct
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -40,6 +41,7 @@ MIN_PARTS = 32  # a smaller file is cut into this many parts (of at least MIN_PA
 MAX_PARTS = 4096  # their numbers fit in the buffer of any pipe: a larger file has larger parts
 TAIL_PARTS = 4  # a part is at most this fraction of what is left (down to MIN_PART_BYTES)
 PIPE_BYTES = 1 << 20  # the buffer asked for the pipe the child's facts come through (Linux's usual limit)
+SEEK_READ = 64 << 10  # bytes read at a time looking for the next line start
 NUMBER = struct.Struct("<H")  # a part's number, as the pipe of parts to take holds it
 
 
@@ -111,15 +113,23 @@ def _part_bounds(path: Path, begin: int, size: int) -> list[int]:
     processes finish close together; the last offset is the file's size."""
     part = max(MIN_PART_BYTES, min(PART_BYTES, (size - begin) // MIN_PARTS), -(-(size - begin) // MAX_PARTS))
     bounds = [begin]
-    with open(path, "rb") as f:
-        while True:
-            f.seek(bounds[-1] + max(MIN_PART_BYTES, min(part, (size - bounds[-1]) // TAIL_PARTS)))
-            f.readline()
-            if (start := f.tell()) >= size:
-                break
+    with open(path, "rb", buffering=0) as f:
+        while (start := _line_start_after(f, bounds[-1] + max(MIN_PART_BYTES, min(part, (size - bounds[-1])
+                                                                                   // TAIL_PARTS)))) < size:
             bounds.append(start)
     bounds.append(size)
     return bounds
+
+
+def _line_start_after(f: BinaryIO, offset: int) -> int:
+    """The offset of the first line of `f` that starts after `offset` (its size if none does), found
+    without holding a long line in memory."""
+    f.seek(offset)
+    while chunk := f.read(SEEK_READ):
+        if (newline := chunk.find(b"\n")) >= 0:
+            return offset + newline + 1
+        offset += len(chunk)
+    return offset
 
 
 def _claims(count: int) -> int:
