@@ -35,7 +35,7 @@ def register(subparsers) -> None:
     parser.add_argument("--output-column", metavar="NAME", help="CSV/TSV: the column holding the output")
     parser.add_argument("--target", choices=("gemini", "vertex"), default="gemini",
                         help="which API's limits to check (default: gemini)")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, exit_at_once=True)  # nothing to clean up once the report is out
 
 
 class ProgressBar:
