@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tui.datasets.findings import Findings
 from tui.datasets.profile import FormatProfile
 from tui.datasets.progress import ProgressCallback, Throttle
 from tui.datasets.reader import DatasetReader
-from tui.datasets.scan import Findings, Scan
+from tui.datasets.scan import Scan
 from tui.datasets.stats import categorical_labels, estimate_tokens, guess_task, imbalance, length_summary
 from tui.datasets.targets import target_rules
 from tui.datasets.wording import plural, size

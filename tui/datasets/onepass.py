@@ -27,11 +27,12 @@ from typing import BinaryIO
 import numpy as np
 
 from tui.datasets.digest import FileHasher
+from tui.datasets.findings import Findings
 from tui.datasets.index import STRIDE
 from tui.datasets.lint import LintReport, lint
 from tui.datasets.progress import ProgressCallback, Throttle
 from tui.datasets.reader import LINE_JSON, DatasetReader, open_reader
-from tui.datasets.scan import READ, Checkpoints, Findings, Scan, paused_gc
+from tui.datasets.scan import READ, Checkpoints, Scan, paused_gc
 from tui.models import DatasetFormat, Task
 
 SPLIT_BYTES = 48 << 20  # smaller files are checked by one process: a second one would not pay for itself
