@@ -245,7 +245,8 @@ class JobManager:
         job = self._require(name)
         if job.state.finished:
             raise BackendError(
-                ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state})", "nothing to cancel"
+                ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state_word})",
+                "nothing to cancel",
             )
         async with self._lock(job.name):
             self._cancelling.add(job.name)
