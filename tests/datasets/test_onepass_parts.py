@@ -116,28 +116,35 @@ def claims_left(fd: int) -> int:
     return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
 
 
-def test_parts_the_child_took_come_back_in_file_order(tmp_path, tiny_parts, monkeypatch):
-    """The parent waits until the child has taken a part before it takes any, so both checked some."""
-    data, _ = dataset(600, newline=b"\r\n", blank_every=4, final_newline=False)
-    path = tmp_path / "d.jsonl"
-    path.write_bytes(data)
+def parent_waits_for_the_child(monkeypatch, taken: int) -> list[list[int]]:
+    """The parent takes no part before the child has taken `taken`; the numbers of the parts the child
+    hands back are appended to the list returned."""
     take, join, handed = onepass._take_parts, onepass._join, []
     parent = os.getpid()
 
-    def take_after_the_child(template, reader, bounds, claims, throttle=None):
+    def take_after_the_child(template, reader, bounds, claims, throttle=None, **hooks):
         if os.getpid() == parent:
             waited = time.monotonic()
-            while claims_left(claims) == NUMBER_BYTES * (len(bounds) - 1) and time.monotonic() - waited < 30:
+            while claims_left(claims) > NUMBER_BYTES * (len(bounds) - 1 - taken) and time.monotonic() - waited < 30:
                 time.sleep(0.001)
-        return take(template, reader, bounds, claims, throttle)
+        return take(template, reader, bounds, claims, throttle, **hooks)
 
-    def join_and_count(child):
-        parts = join(child)
+    def join_and_count(inbox):
+        parts = join(inbox)
         handed.append(sorted(parts))
         return parts
 
     monkeypatch.setattr(onepass, "_take_parts", take_after_the_child)
     monkeypatch.setattr(onepass, "_join", join_and_count)
+    return handed
+
+
+def test_parts_the_child_took_come_back_in_file_order(tmp_path, tiny_parts, monkeypatch):
+    """The parent waits until the child has taken a part before it takes any, so both checked some."""
+    data, _ = dataset(600, newline=b"\r\n", blank_every=4, final_newline=False)
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(data)
+    handed = parent_waits_for_the_child(monkeypatch, 1)
     reader, report = check_file(path, processes=2, split_bytes=0)
     assert handed and handed[0]  # the child checked parts and handed them back
     assert report_of(reader, report) == reference(path)
@@ -243,3 +250,30 @@ def test_other_shapes_and_bad_bytes_in_parts_report_as_in_one_pass(tmp_path, tin
     for finding in bad:  # the offset named is where the bad byte is in the file
         assert data[int(finding.message.rsplit(" ", 1)[1])] == 0xFF
     assert [f.line for f in report.findings if f.rule == "duplicate"] == [101]
+
+
+@pytest.mark.parametrize("roomy", [True, False], ids=["sent-as-checked", "sent-at-the-end"])
+def test_parts_a_child_sent_before_failing_are_kept_and_the_rest_checked_here(tmp_path, tiny_parts, monkeypatch,
+                                                                              roomy):
+    import fcntl
+
+    if not roomy:  # a pipe that cannot be enlarged: the child sends its parts when it has checked them all
+        monkeypatch.delattr(fcntl, "F_SETPIPE_SZ", raising=False)
+    data, expected = dataset(500, newline=b"\r\n", blank_every=5)
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(data)
+    parent, dumps, sent = os.getpid(), onepass.pickle.dumps, []
+
+    def failing_on_the_third(*args, **kwargs):
+        if os.getpid() != parent:
+            sent.append(1)
+            if len(sent) == 3:
+                raise RuntimeError("the child fails after sending two parts")
+        return dumps(*args, **kwargs)
+
+    monkeypatch.setattr(onepass.pickle, "dumps", failing_on_the_third)
+    handed = parent_waits_for_the_child(monkeypatch, 3)
+    reader, report = check_file(path, processes=2, split_bytes=0)
+    assert len(handed[0]) == 2  # the two parts sent whole are kept
+    assert report_of(reader, report) == reference(path)
+    assert findings_at(report, "invalid-json") == expected["invalid-json"]

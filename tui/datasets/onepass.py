@@ -21,6 +21,7 @@ import os
 import pickle
 import struct
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -43,6 +44,7 @@ MAX_PARTS = 4096  # their numbers fit in the buffer of any pipe: a larger file h
 TAIL_PARTS = 4  # a part is at most this fraction of what is left (down to MIN_PART_BYTES)
 PIPE_BYTES = 1 << 20  # the buffer asked for the pipe the child's facts come through (Linux's usual limit)
 SEEK_READ = 64 << 10  # bytes read at a time looking for the next line start
+SIZE = struct.Struct("<Q")  # the length of a part's pickle, ahead of it in the child's pipe
 NUMBER = struct.Struct("<H")  # a part's number, as the pipe of parts to take holds it
 
 
@@ -99,9 +101,10 @@ def _scan_shared(reader: DatasetReader, scan: Scan, throttle: Throttle) -> None:
     claims = _claims(len(bounds) - 1)
     template = scan.part()
     child = _fork(template, reader, bounds, claims)
-    mine = _take_parts(template, reader, bounds, claims, throttle)
+    inbox = _Inbox(*child) if child is not None else None
+    mine = _take_parts(template, reader, bounds, claims, throttle, after=inbox.read if inbox else None)
     os.close(claims)
-    theirs = _join(child) if child is not None else {}
+    theirs = _join(inbox) if inbox is not None else {}
     parts = {**theirs, **mine}
     # a part the child took but did not hand back is checked here
     _append(scan, [parts.get(number) or _check_part(template, reader, bounds, number)
@@ -147,14 +150,22 @@ def _claims(count: int) -> int:
 
 
 def _take_parts(template: Scan, reader: DatasetReader, bounds: list[int], claims: int,
-                throttle: Throttle | None = None) -> dict[int, Scan]:
-    """Check parts taken from `claims` until none is left; {part number: its scan}."""
+                throttle: Throttle | None = None, *, after: Callable[[], None] | None = None,
+                send: Callable[[int, Scan], None] | None = None) -> dict[int, Scan]:
+    """Check parts taken from `claims` until none is left; {part number: its scan}, or with `send`, each
+    handed to it as soon as it is checked. `after` runs after each part."""
     done = {}
     while len(claimed := os.read(claims, NUMBER.size)) == NUMBER.size:
         (number,) = NUMBER.unpack(claimed)
         if throttle is not None:
             throttle(bounds[number])  # the parts before this one are taken (their checking may still go on)
-        done[number] = _check_part(template, reader, bounds, number)
+        part = _check_part(template, reader, bounds, number)
+        if send is None:
+            done[number] = part
+        else:
+            send(number, part)
+        if after is not None:
+            after()
     return done
 
 
@@ -190,13 +201,16 @@ def _append(scan: Scan, parts: list[Scan]) -> None:
 
 
 def _fork(template: Scan, reader: DatasetReader, bounds: list[int], claims: int) -> tuple[int, int] | None:
-    """Start a child process that checks parts taken from `claims`; (pid, read end of its pipe)."""
+    """Start a child process that checks parts taken from `claims` and sends each through a pipe as soon
+    as it is checked (all at the end where the pipe cannot be made large enough to take one without
+    waiting for the parent to read it); (pid, read end of the pipe)."""
     import fcntl  # where there is fork, there is fcntl
 
     read_end, write_end = os.pipe()
-    if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: its facts come through in fewer, larger reads
+    roomy = False
+    if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux
         with contextlib.suppress(OSError):
-            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+            roomy = fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES) >= PIPE_BYTES
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # the hashing thread never touches the child's state
@@ -211,11 +225,18 @@ def _fork(template: Scan, reader: DatasetReader, bounds: list[int], claims: int)
     status = 1
     try:  # the child: never returns
         os.close(read_end)
-        done = _take_parts(template, reader, bounds, claims)
-        for part in done.values():
-            part.reader = None  # type: ignore[assignment]  # the parent has it; a reader does not pickle
-        with os.fdopen(write_end, "wb", buffering=PIPE_BYTES) as pipe:
-            pickle.dump(done, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write_end, "wb", buffering=0) as pipe:
+            def send(number: int, part: Scan) -> None:
+                part.reader = None  # type: ignore[assignment]  # the parent has it; a reader does not pickle
+                frame = pickle.dumps((number, part), protocol=pickle.HIGHEST_PROTOCOL)
+                for piece in (SIZE.pack(len(frame)), frame):
+                    view = memoryview(piece)
+                    while view:
+                        view = view[pipe.write(view) or 0:]
+
+            done = _take_parts(template, reader, bounds, claims, send=send if roomy else None)
+            for number, part in done.items():
+                send(number, part)
         status = 0
     except BaseException:  # noqa: BLE001 - the forked child reports any failure as its exit status
         status = 1
@@ -223,12 +244,47 @@ def _fork(template: Scan, reader: DatasetReader, bounds: list[int], claims: int)
         os._exit(status)  # no clean-up: the parent's files and threads are not the child's to close
 
 
-def _join(child: tuple[int, int]) -> dict[int, Scan]:
-    """The child's scans by part number (unpickled as they come through the pipe, never held twice);
-    none if it failed."""
-    pid, read_end = child
-    done: dict[int, Scan] = {}
-    with os.fdopen(read_end, "rb", buffering=PIPE_BYTES) as pipe, contextlib.suppress(EOFError, pickle.UnpicklingError):
-        done = pickle.load(pipe)
-    _, status = os.waitpid(pid, 0)
-    return done if status == 0 else {}
+class _Inbox:
+    """The parts the child sends, read as they come: without waiting while this process has parts of its
+    own to check (`read`), to the end of the pipe after (`_join`). Each comes as its length and its pickle."""
+
+    def __init__(self, pid: int, read_end: int) -> None:
+        self.pid, self.fd = pid, read_end
+        self.data = bytearray()
+        self.parts: dict[int, Scan] = {}
+        self.open = True
+        os.set_blocking(read_end, False)
+
+    def read(self) -> None:
+        """Take what the child has sent so far."""
+        with contextlib.suppress(BlockingIOError):
+            while self.open:
+                if chunk := os.read(self.fd, PIPE_BYTES):
+                    self.data += chunk
+                else:
+                    self.open = False
+        self._unpack()
+
+    def _unpack(self) -> None:
+        start = 0
+        while len(self.data) - start >= SIZE.size:
+            end = start + SIZE.size + SIZE.unpack_from(self.data, start)[0]
+            if len(self.data) < end:
+                break
+            try:
+                number, part = pickle.loads(self.data[start + SIZE.size:end])
+            except Exception:  # noqa: BLE001 - a child that sent garbage: its parts are checked here instead
+                self.open, self.data = False, bytearray()
+                return
+            self.parts[number] = part
+            start = end
+        del self.data[:start]
+
+
+def _join(inbox: _Inbox) -> dict[int, Scan]:
+    """The child's scans by part number: every part it sent whole (a part it did not is checked here)."""
+    os.set_blocking(inbox.fd, True)
+    inbox.read()
+    os.close(inbox.fd)
+    os.waitpid(inbox.pid, 0)
+    return inbox.parts
