@@ -8,10 +8,11 @@ is shared with a second process: once the preamble and markers are learnt from t
 batch, the rest of the file is cut into parts of a few megabytes on line starts and the
 process forks; parent and child each take the next part not yet taken (from a pipe
 holding the part numbers) until none is left, so neither waits for the other however
-the cores are shared (with the hashing too). The child hands back the facts and findings
-of its parts, and the parent appends every part in file order as if one process had read
-on (line and record numbers shifted): the report is the one a single pass gives. Other
-formats (CSV, TSV, JSON arrays) are indexed, then checked.
+the cores are shared (with the hashing too). The child sends the facts and findings of
+each of its parts as soon as it has checked it (the parent reads them between its own),
+and the parent appends every part in file order as if one process had read on (line and
+record numbers shifted): the report is the one a single pass gives. Other formats (CSV,
+TSV, JSON arrays) are indexed, then checked.
 """
 
 from __future__ import annotations
