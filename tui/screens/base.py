@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from textual import events, on
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
@@ -51,6 +53,27 @@ class AppScreen(Screen[ResultType]):
             self.mount(AreaTabs(), after=headers.first())
         else:
             self.mount(AreaTabs(), before=0)
+
+    built_ahead = False  # built hidden (tui.screens_ahead), not shown yet
+    built_with_focus = True  # whether the terminal had the focus then
+
+    def post_message(self, message: Message) -> bool:
+        if isinstance(message, events.ScreenResume) and self.built_ahead:
+            from tui.screens_ahead import first_showing
+
+            first_showing(self, message)
+        return super().post_message(message)
+
+    @on(events.ScreenResume)
+    def _resumed(self) -> None:
+        """Styled and laid out again: a switch to this screen may draw it now."""
+        from tui.widgets.area_tabs import AreaTabs
+
+        for tabs in self.query(AreaTabs):
+            tabs.draw()
+        release = getattr(self.app, "release_switch_hold", None)  # tests mount screens in plain apps too
+        if release is not None:
+            release()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker

@@ -1,0 +1,122 @@
+"""Screens made ready before they are asked for (tui.screens_ahead): the Configure screen
+built hidden once the first screen is complete, screens' CSS read without Textual's full
+refresh, and a switch to a built screen drawn as soon as it has resumed. What is checked:
+the screen built ahead is the screen built on the key (same picture, same behaviour), and
+every widget of every screen is styled as a full CSS refresh styles it."""
+
+from __future__ import annotations
+
+from tests.app.conftest import open_sample, settle
+from tui.app import TuneDeckApp, make_app
+from tui.screens.configure import ConfigureScreen
+
+
+async def built_ahead(app, pilot) -> ConfigureScreen:
+    """Wait until the Configure screen has been built ahead (settle waits for the build)."""
+    await settle(app, pilot)
+    stack = app._screen_stacks.get("configure")
+    assert stack, "the Configure screen was not built ahead"
+    screen = stack[0]
+    assert isinstance(screen, ConfigureScreen) and screen.is_mounted and app.screen is not screen
+    return screen
+
+
+async def configure_picture(settings, manager, monkeypatch, ahead: bool) -> str:
+    monkeypatch.setattr(TuneDeckApp, "build_ahead", ahead)
+    app = make_app(settings, manager)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_sample(app, pilot, "number-increment.jsonl")
+        if ahead:
+            await built_ahead(app, pilot)
+        else:
+            assert "configure" not in app._screen_stacks
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfigureScreen)
+        return app.export_screenshot()
+
+
+async def test_the_configure_screen_built_ahead_looks_as_one_built_on_the_key(settings, manager, monkeypatch):
+    built_on_the_key = await configure_picture(settings, manager, monkeypatch, ahead=False)
+    built_before = await configure_picture(settings, manager, monkeypatch, ahead=True)
+    assert built_before == built_on_the_key
+
+
+async def test_the_form_built_ahead_validates_as_you_type_and_names_its_area(settings, manager):
+    app = make_app(settings, manager)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_sample(app, pilot, "number-increment.jsonl")
+        screen = await built_ahead(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert "[2 Configure]" in str(screen.query_one("#area-tabs").render())
+        assert app.focused is screen.query_one("#display_name")
+        screen.query_one("#epochs").focus()
+        await pilot.press("ctrl+u", "0")
+        await settle(app, pilot)
+        error = screen.query_one("#epochs-error")
+        assert error.has_class("-shown") and "Epochs must be at least 1" in str(error.render())
+        assert "Fix the marked fields" in str(screen.query_one("#launch-status").render())
+
+
+async def test_the_hidden_screen_rests_its_cursor_until_it_is_shown(settings, manager, monkeypatch):
+    monkeypatch.setattr(TuneDeckApp, "cursor_blink", True)
+    app = make_app(settings, manager)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await built_ahead(app, pilot)
+        name = screen.query_one("#display_name")
+        assert screen.focused is name
+        assert name.cursor_blink is False  # nobody sees it: no wake-ups twice a second
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert name.cursor_blink is True
+
+
+async def test_every_widget_of_every_screen_is_styled_as_a_full_refresh_styles_it(settings, manager):
+    """Screens' CSS files are added without Textual's full refresh: no rule of one screen's
+    file may style a widget elsewhere, and the screens built ahead and shown are current."""
+    app = make_app(settings, manager)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_sample(app, pilot, "classification.jsonl")
+        for key in ("2", "escape", "3", "4", "escape", "5", "1", "question_mark", "escape"):
+            await pilot.press(key)
+            await settle(app, pilot)
+        screens = [stack[0] for stack in app._screen_stacks.values() if stack]
+        assert len(screens) == 5
+
+        def styles() -> dict[int, str]:
+            return {id(node): node._css_styles.css for screen in screens for node in screen.walk_children(with_self=True)}
+
+        before = styles()
+        app.stylesheet.reparse()
+        for screen in screens:
+            app.stylesheet.update(screen)
+        after = styles()
+        changed = [key for key in before if before[key] != after[key]]
+        assert not changed, f"{len(changed)} widgets were not styled as a full refresh styles them"
+
+
+async def test_a_screen_is_built_ahead_only_when_the_app_says_so(settings, manager, monkeypatch):
+    monkeypatch.setattr(TuneDeckApp, "build_ahead", False)
+    app = make_app(settings, manager)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        assert list(app._screen_stacks) == ["datasets"]
+
+
+async def test_the_textual_internals_used_are_there(settings, manager):
+    """If a Textual release renames these, building ahead fails here rather than at a user's key."""
+    from textual import events
+    from textual.app import App
+    from textual.screen import Screen
+
+    assert callable(App._init_mode)
+    assert events.ScreenResume().refresh_styles is True
+    assert hasattr(App, "delay_update") and hasattr(App, "_begin_batch") and hasattr(App, "_end_batch")
+    app = make_app(settings, manager)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, Screen) and hasattr(screen._compositor, "_get_renders")
+        assert isinstance(screen._css_update_count, int) and isinstance(app._css_update_count, int)

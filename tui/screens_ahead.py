@@ -1,0 +1,108 @@
+"""Screens made ready before they are asked for, so the key that opens them answers at once.
+
+Two costs made the first visit of a screen slow (the Configure screen's first `2` took
+about 400 ms, the keys' help `?` about 100 ms), and none of them is the screen's own code:
+
+- Styles. When a mode's screen is first shown, Textual 8.2.8 reads the screen's CSS file,
+  re-parses every rule of the app and restyles every widget of every screen; the new screen
+  is then marked out of date, so it does all that again, and since the screen is not yet
+  mounted when that second pass marks it current, once more on every later visit (150 ms
+  on each visit of Configure). `style_ahead` adds the screen's file to the app's stylesheet
+  before Textual looks (the rules parsed already come from the stylesheet's cache; only the
+  new file is parsed) and marks the screen current; its widgets are styled as they are
+  mounted, as always. A screen's own CSS styles that screen only:
+  tests/app/test_screens_ahead.py checks that every widget of every screen is styled as a
+  full refresh styles it.
+- Building. The Configure screen is ~90 widgets (the job form, the summary, header, tabs,
+  footer): composing, mounting, styling and laying them out takes most of the rest. Once the
+  first screen is complete and the job manager has loaded (or failed to), `build_ahead`
+  imports the screens' modules in a thread, then builds the Configure screen the way Textual
+  builds a mode's screen the first time it is shown (`App._init_mode`), without showing it.
+  Its text cursor rests until the screen is shown. The key then shows a screen built
+  already, as on any later visit. The help screen's CSS file is read ahead too.
+
+Keys typed while the screen is built are served between its steps (the longest step, mounting
+the composed widgets, takes ~30 ms); benchmarks/bench_huge_example.py measures keys after it.
+
+Textual internals used: `App._init_mode`, `App._screen_stacks`, `App._css_update_count`,
+`Screen._css_update_count`; tests/app/test_textual_contract.py and tests/app/test_screens_ahead.py
+fail if a Textual release changes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import suppress
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.app import App
+from textual.screen import Screen
+
+from tui.screens.base import AppScreen
+
+if TYPE_CHECKING:
+    from tui.app import TuneDeckApp
+
+# The screens built ahead (modes), and the modules whose screens are pushed (dialogs, help)
+# whose CSS files are read ahead.
+AHEAD_MODES = ("configure",)
+# How long the build waits for the first screen to be complete (as the job manager does).
+SCREEN_WAIT_S = 2.0
+# How often it looks whether the job manager has finished loading (it imports in threads).
+MANAGER_POLL_S = 0.1
+# How long the screen built is left to finish its first steps before its widgets render.
+SETTLE_S = 0.2
+
+
+def style_ahead(app: App, screen: Screen) -> None:
+    """Add `screen`'s CSS files to `app`'s stylesheet and mark the screen's styles current."""
+    stylesheet = app.stylesheet
+    for path in screen.css_path:
+        if not stylesheet.has_source(str(path), ""):
+            stylesheet.read(path)
+    screen._css_update_count = app._css_update_count
+
+
+async def build_ahead(app: TuneDeckApp, modes: tuple[str, ...] = AHEAD_MODES) -> None:
+    """After the first screen and the job manager: build `modes`' screens, hidden, and read the
+    help screen's styles."""
+    with suppress(TimeoutError):
+        await asyncio.wait_for(app.first_screen_shown.wait(), SCREEN_WAIT_S)
+    # google-genai loads in a thread: the interpreter's lock would slow both.
+    while any(worker.group == "manager-open" and not worker.is_finished for worker in app.workers):
+        await asyncio.sleep(MANAGER_POLL_S)
+    help_module = await asyncio.to_thread(import_module, "tui.screens.help")
+    style_ahead(app, help_module.HelpScreen([]))
+    for mode in modes:
+        factory = app.MODES[mode]
+        if callable(factory):
+            module = getattr(factory, "module", None)
+            if module is not None:
+                await asyncio.to_thread(import_module, module)
+        if mode in app._screen_stacks or not app.is_running:  # shown already, or quitting
+            continue
+        await app._init_mode(mode)
+        screen = app._screen_stacks[mode][0]
+        app.rest_cursor(screen)
+        await asyncio.sleep(SETTLE_S)  # its widgets' own first steps (mount, resize) run meanwhile
+        if screen.is_current:  # asked for meanwhile: shown the usual way
+            continue
+        # Each widget renders its lines once now, into its own caches: the first frame shown
+        # then only puts them together (the screen's compositor is left as it is).
+        for _ in screen._compositor._get_renders():
+            pass
+        if isinstance(screen, AppScreen):
+            screen.built_ahead = True
+            screen.built_with_focus = app.app_focus
+
+
+def first_showing(screen: AppScreen, resume: events.ScreenResume) -> None:
+    """`screen`, built ahead, is shown for the first time: its styles are those it was built with,
+    current unless the terminal's focus changed since (a change of the app's CSS or theme
+    restyles every screen when the area is switched to). Textual would restyle the whole screen
+    again before its first frame."""
+    screen.built_ahead = False
+    if screen.built_with_focus == screen.app.app_focus:
+        resume.refresh_styles = False
