@@ -74,6 +74,7 @@ def main() -> int:
         print("tmux is not installed: this benchmark needs a real terminal (apt-get install tmux)")
         return 0
     python = sys.executable
+    slowest: list[tuple[float, float]] = []
     during: list[float] = []
     after: list[float] = []
     configure: list[float] = []
@@ -91,12 +92,16 @@ def main() -> int:
                 during += [latency for at, latency in typed if at < BUILD_WINDOW_S]
                 after += [latency for at, latency in typed if at >= BUILD_WINDOW_S]
                 configure.append(opened)
+                slowest += typed
         finally:
             tmux.close()
     print(f"{args.rounds} rounds, tmux 120x40, a character typed into the path field every {TYPE_GAP_S * 1000:.0f} ms")
     print(f"keys typed in the first {BUILD_WINDOW_S:.0f} s (the job manager loads, Configure is built): "
           f"{len(during)} keys, {spread(during)}")
     print(f"keys typed after (baseline, same runs): {len(after)} keys, {spread(after)}")
+    worst = sorted(slowest, key=lambda key: -key[1])[:5]
+    print("slowest keys (seconds after the first screen: latency): "
+          + ", ".join(f"{at:.2f} s: {latency * 1000:.0f} ms" for at, latency in worst))
     print(f"slowest key while building / slowest after: {max(during) / max(after):.2f}x")
     print(f"then 2 (Configure, built ahead): {spread(configure)}")
     print(f"goal, every key ≤ 100 ms: {'met' if max(during + after + configure) <= 0.1 else 'NOT met'} "

@@ -116,6 +116,7 @@ class TuneDeckApp(TypeAhead):
     cursor_blink: ClassVar[bool] = True  # the text cursor blinks where a field has focus
     health_interval: ClassVar[float | None] = HEALTH_INTERVAL_S  # None: check the backend once
     build_ahead: ClassVar[bool] = True  # build the Configure screen, hidden, once the first screen is complete
+    sets_aside_long_lived = False  # tui.launch sets what lives as long as the app aside (gc.freeze)
 
     def __init__(self, settings: Settings, manager: JobManager | None) -> None:
         super().__init__()
