@@ -112,3 +112,25 @@ async def test_a_poll_that_brings_no_new_step_is_one_request(emulator_factory, t
                         name: [*known.curve(name), *fetched.curve(name)] for name in {*known.curves, *fetched.curves}}})
     finally:
         await backend.close()
+
+
+def test_a_training_job_read_again_is_validated_only_in_what_moved(monkeypatch):
+    from tui.jobs.vertex import sdk_jobs
+
+    body = {"name": "projects/p/locations/us-central1/tuningJobs/7", "state": "JOB_STATE_RUNNING",
+            "baseModel": "gemini-2.5-flash", "updateTime": "2026-11-30T10:00:00.5Z",
+            "tuningJobMetadata": {"completedEpochCount": "1", "completedStepCount": "10"},
+            "supervisedTuningSpec": {"trainingDatasetUri": "gs://b/t.jsonl", "hyperParameters": {"epochCount": "5"}}}
+    later = {**body, "updateTime": "2026-11-30T10:00:07Z",
+             "tuningJobMetadata": {"completedEpochCount": "2", "completedStepCount": "20"}}
+    ended = {**later, "state": "JOB_STATE_SUCCEEDED"}
+    full = sdk_jobs.validate
+    validated = []
+    monkeypatch.setattr(sdk_jobs, "validate", lambda fields: validated.append(fields) or full(fields))
+    jobs = sdk_jobs.SdkJobs()
+    first, second, third = jobs.of(body), jobs.of(later), jobs.of(ended)
+    assert len(validated) == 2  # the first read and the state change; not the progress in between
+    for read, answer in ((first, body), (second, later), (third, ended)):
+        assert same(read, full(tunings._TuningJob_from_vertex(answer)))
+    assert first.tuning_job_metadata.completed_step_count == 10
+    assert second.tuning_job_metadata.completed_step_count == 20

@@ -63,3 +63,51 @@ async def test_in_between_reads_fetch_only_new_loss_points_and_the_end_is_read_w
         assert stored is not None and stored.curve(TRAIN_LOSS) == done.curve(TRAIN_LOSS)
     finally:
         await manager.close()
+
+
+async def test_a_job_in_the_background_is_read_for_its_loss_and_the_rest_comes_when_it_is_on_screen(
+        emulator_factory, tmp_path):
+    emulator = emulator_factory(step_delay=0.05)
+    settings = replace(Settings(data_dir=tmp_path, config_dir=tmp_path / "config"), local_url=emulator.url)
+    backend = vertex_local_backend(settings, emulator.url, emulator.api_key)
+    manager = JobManager(settings, backend, History(settings.history_path),
+                         policy=PollPolicy(fast=0.05, slow=0.05, focus=0.05, discover_every=3600))
+    await manager.start(background=True)
+    events = manager.events()
+    try:
+        spec = JobSpec(display_name="behind", base_model="gemini-2.5-flash",
+                       hyperparameters=Hyperparameters(epoch_count=12, adapter_size=4))
+        job = await manager.launch(spec, NUMBERS)
+        await wait_until(lambda: len(manager.job(job.name).curve(TRAIN_LOSS)) >= 5, "loss points of the job")
+        behind = manager.job(job.name)
+        if not (behind.total_steps and behind.completed_steps >= behind.total_steps):  # still training
+            assert behind.curve("train_accuracy") == []  # the list shows no accuracy: none was read
+        manager.focus(job.name)
+        await wait_until(lambda: len(manager.job(job.name).curve("train_accuracy")) >= 5, "the accuracy points")
+        shown = manager.job(job.name)
+        assert [p.step for p in shown.curve("train_accuracy")][:5] == [1, 2, 3, 4, 5]  # from the first step on
+        manager.focus(None)
+        await next_event(events, JobFinished, timeout=120, where=lambda e: e.job.name == job.name)
+        done = manager.job(job.name)
+        assert [p.step for p in done.curve("train_accuracy")] == list(range(1, done.total_steps + 1))
+    finally:
+        await manager.close()
+
+
+async def test_a_finished_job_is_read_with_every_curve_even_when_only_some_are_asked_for(emulator_factory, tmp_path):
+    emulator = emulator_factory(step_delay=0)
+    settings = replace(Settings(data_dir=tmp_path, config_dir=tmp_path / "config"), local_url=emulator.url)
+    backend = vertex_local_backend(settings, emulator.url, emulator.api_key)
+    manager = JobManager(settings, backend, History(settings.history_path), policy=FOCUS_ONLY)
+    await manager.start(background=False)
+    try:
+        spec = JobSpec(display_name="ended", base_model="gemini-2.5-flash",
+                       hyperparameters=Hyperparameters(epoch_count=2, adapter_size=4))
+        job = await manager.launch(spec, NUMBERS)
+        deadline = asyncio.get_running_loop().time() + 60
+        while not (done := await backend.get(job.name, curves=(TRAIN_LOSS,))).state.finished:
+            assert asyncio.get_running_loop().time() < deadline, "the job did not finish"
+            await asyncio.sleep(0.1)
+        assert len(done.curve("train_accuracy")) == len(done.curve(TRAIN_LOSS)) == done.total_steps
+    finally:
+        await manager.close()

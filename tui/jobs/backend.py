@@ -9,7 +9,7 @@ raises `BackendError` on failure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -94,8 +94,10 @@ class TuningBackend(Protocol):
         """The create request `create` would send for these examples (no I/O)."""
         ...
 
-    async def get(self, name: str, known: Job | None = None) -> Job:
-        """The job as the backend reports it; with `known`, points it already holds may be left out."""
+    async def get(self, name: str, known: Job | None = None, curves: Collection[str] | None = None) -> Job:
+        """The job as the backend reports it; with `known`, points it already holds may be left out.
+        With `curves`, a training job's other curves may be left out too (a backend that reads
+        each curve apart skips them; they are read in full with a later `get` without `curves`)."""
         ...
 
     async def fresh(self, known: Job) -> Job:

@@ -10,7 +10,7 @@ else uses the typed API. Every failure becomes a `BackendError`. The create oper
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -274,10 +274,10 @@ class GeminiBackend:
         """The tuned model carries its loss points: one read is the cheapest."""
         return await self.get(known.name, known)
 
-    async def get(self, name: str, known: Job | None = None) -> Job:
+    async def get(self, name: str, known: Job | None = None, curves: Collection[str] | None = None) -> Job:
         """The tuned model as a Job. With `known`, only new loss points are built, and the
         create operation is asked for what the tuned model does not say: the total steps
-        (once) and why a job failed."""
+        (once) and why a job failed. The tuned model carries its one curve: `curves` changes nothing."""
         loss = known.loss_curve if known is not None else []
         body = await self._guard(raw.get_tuned_model(self._client, name))
         fetched = job_from_tuned_model(body, self.name, loss[-1].step if loss else -1)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, TypeVar
@@ -41,13 +42,16 @@ from tui.jobs.history import History, HistoryError
 from tui.jobs.launching import create_job, read_dataset
 from tui.jobs.polling import PollPolicy
 from tui.jobs.subscription import Broadcaster, Subscription
-from tui.models import BaseModelInfo, CurvePoint, Job, JobSpec, JobState
+from tui.models import EVAL_LOSS, TRAIN_LOSS, BaseModelInfo, CurvePoint, Job, JobSpec, JobState
 
 if TYPE_CHECKING:
     from tui.jobs.local import EmulatorLink
 
 T = TypeVar("T")
 _EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+LIST_CURVES = (TRAIN_LOSS, EVAL_LOSS)  # what a job in the background is read for (the job list's loss)
 
 
 def _ending(job: Job) -> bool:
@@ -404,10 +408,14 @@ class JobManager:
         it is the job on screen, its new points every `policy.focus` seconds in between."""
         interval, failures, moved = self.policy.fast, 0, False
         whole_due = 0.0  # when the job is next read whole (the in-between reads fetch only new points)
+        was_focused = False
         while (job := self._jobs.get(name)) is not None and not job.state.finished:
-            whole = name != self._focused or monotonic() >= whole_due or _ending(job)
+            focused = name == self._focused
+            whole = not focused or not was_focused or monotonic() >= whole_due or _ending(job)
+            was_focused = focused
             try:
-                changed = await self._poll(name, whole=whole)
+                # A job in the background is read for what the list shows: its state, progress and loss.
+                changed = await self._poll(name, whole=whole, curves=None if focused or _ending(job) else LIST_CURVES)
             except Exception as exc:  # noqa: BLE001 - a watcher outlives every failure
                 failures += 1
                 error = (
@@ -431,13 +439,15 @@ class JobManager:
             await self._sleep(min(delay, self.policy.focus) if name == self._focused and not failures else delay, name)
         self._watchers.pop(name, None)
 
-    async def _poll(self, name: str, whole: bool = True) -> bool:
-        """Fetch one job (or, not `whole`, its new points) and merge it; returns whether anything changed."""
+    async def _poll(self, name: str, whole: bool = True, curves: Collection[str] | None = None) -> bool:
+        """Fetch one job (or, not `whole`, its new points; with `curves`, only those curves) and merge
+        it; returns whether anything changed."""
         async with self._lock(name):
             if (job := self._jobs.get(name)) is None:
                 return False
             try:
-                read = (lambda: self.backend.get(name, known=job)) if whole else (lambda: self.backend.fresh(job))
+                read = partial(self.backend.get, name, known=job, curves=curves) if whole else partial(
+                    self.backend.fresh, job)
                 fetched = await self._call(read)
             except BackendError as exc:
                 if exc.kind is not ErrorKind.NOT_FOUND:

@@ -167,5 +167,8 @@ def trace(
 def braille(grid: np.ndarray) -> np.ndarray:
     """Pack dots (bool[rows, cols], row 0 at the bottom) into braille code points per cell."""
     rows, cols = grid.shape
-    cells = grid.reshape(rows // DOTS_Y, DOTS_Y, cols // DOTS_X, DOTS_X)
-    return 0x2800 + (cells * _BITS[None, :, None, :]).sum(axis=(1, 3))
+    codes = np.full((rows // DOTS_Y, cols // DOTS_X), 0x2800, dtype=np.int64)
+    for dy in range(DOTS_Y):  # one dot position of every cell at a time: a sum over a 4-d view is 7x slower
+        for dx in range(DOTS_X):
+            codes += grid[dy::DOTS_Y, dx::DOTS_X] * int(_BITS[dy, dx])
+    return codes

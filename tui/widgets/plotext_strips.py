@@ -53,11 +53,13 @@ class Cells:
         )
 
     def copy(self) -> Cells:
+        """A copy to draw on: markers and colours are copied, the style and background rows
+        shared (drawing never changes them; rows shared with the last frame compare at once)."""
         return Cells(
             [row[:] for row in self.marker],
             [row[:] for row in self.fullground],
-            [row[:] for row in self.style],
-            [row[:] for row in self.background],
+            self.style,
+            self.background,
             self.plot_cols,
             self.plot_rows,
         )
@@ -74,8 +76,8 @@ class Cells:
         return (
             self.marker[row] == other.marker[row]
             and self.fullground[row] == other.fullground[row]
-            and self.style[row] == other.style[row]
-            and self.background[row] == other.background[row]
+            and (self.style[row] is other.style[row] or self.style[row] == other.style[row])
+            and (self.background[row] is other.background[row] or self.background[row] == other.background[row])
         )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +29,7 @@ from tui.jobs.vertex.launch import Launch, prepare_files
 from tui.jobs.vertex.models import TunedModels
 from tui.jobs.vertex.place import VertexPlace
 from tui.jobs.vertex.rest import Hint, Rest, hint_text
+from tui.jobs.vertex.sdk_jobs import SdkJobs
 from tui.jobs.vertex.storage import OBJECT_PREFIX, CloudStorage, gs_uri
 from tui.models import BaseModelInfo, Example, Hyperparameters, Job, JobSpec
 
@@ -95,6 +96,8 @@ class VertexBackend:
         # Series that are not there yet are looked for again once a minute on Google (jobs take
         # 15+ minutes); the local emulator makes them within a second or two of the job starting.
         self.curves = CurveReader(self.rest, API_VERSION, relist_s=RELIST_S if poll_policy is not None else 1.0)
+        self.sdk_jobs = SdkJobs()
+        self._partly_read: set[str] = set()  # jobs whose last curve read left some curves out (`get(curves=…)`)
         self.models = TunedModels(self.rest, API_VERSION, place.parent)
         self._bound: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None
         self._bucket_ready = False
@@ -205,17 +208,23 @@ class VertexBackend:
 
     # -- watching ----------------------------------------------------------------------------
 
-    async def get(self, name: str, known: Job | None = None) -> Job:
-        """The job, with the curve points `known` does not hold yet (all of them without `known`)."""
+    async def get(self, name: str, known: Job | None = None, curves: Collection[str] | None = None) -> Job:
+        """The job, with the curve points `known` does not hold yet (all of them without `known`).
+        With `curves`, a training job's other curves are not read (one TensorBoard export fewer
+        each): their points come, all of them, with the next read without `curves`. A finished
+        job's curves are all read."""
         tuning_job = await self._tuning_job(name)
         job = wire.job_from_sdk(tuning_job, self.name)
         if job.state.finished:
             self.curves.forget(name)  # the last read resolves the chain afresh: no series may be missed
-        if tuning_job.experiment and self._curves_may_have_moved(job, known):
+        only = None if job.state.finished else curves
+        skipped_before = only is None and name in self._partly_read
+        if tuning_job.experiment and (skipped_before or self._curves_may_have_moved(job, known)):
             after = {curve: points[-1].step for curve, points in (known.curves if known else {}).items() if points}
             expect_eval = wire.validation_uri(tuning_job) is not None
             try:
-                raw = await self.curves.read(name, tuning_job.experiment, after, expect_eval=expect_eval)
+                raw = await self.curves.read(name, tuning_job.experiment, after, expect_eval=expect_eval, only=only)
+                (self._partly_read.add if only is not None else self._partly_read.discard)(name)
             except BackendError as exc:
                 if exc.kind is not ErrorKind.NOT_FOUND:
                     raise
@@ -241,6 +250,7 @@ class VertexBackend:
             return await self.get(known.name, known)
         after = {curve: points[-1].step for curve, points in known.curves.items() if points}
         raw = await self.curves.read_chain(known.name, chain, after, only=LOSS_CURVES)  # a replaced run: {}
+        self._partly_read.add(known.name)
         per_epoch = wire.steps_per_epoch(known)
         last = max((points[-1][0] for curve, points in raw.items() if curve not in EVAL_CURVES and points), default=0)
         return known.model_copy(update={
@@ -249,26 +259,8 @@ class VertexBackend:
         })
 
     async def _tuning_job(self, name: str) -> Any:
-        """google-genai's TuningJob, read over REST and built with the SDK's own wire mapping.
-
-        `tunings.get` checks every field of the answer against the SDK's types before
-        validating it: about 1.5 ms of CPU per call, most of a poll's cost. Validating the
-        mapped answer directly costs a third of that; an answer the fast path refuses (a
-        field newer than this SDK) goes through the SDK's full check.
-        """
-        return self._tuning_job_of(await self.rest.call("GET", f"{API_VERSION}/{name}"))
-
-    @staticmethod
-    def _tuning_job_of(body: dict) -> Any:
-        """google-genai's TuningJob of a TuningJob JSON object, mapped as the SDK maps it."""
-        from google.genai import tunings, types
-        from pydantic import ValidationError
-
-        fields = tunings._TuningJob_from_vertex(body)
-        try:
-            return types.TuningJob.model_validate(fields)
-        except ValidationError:
-            return types.TuningJob._from_response(response=fields, kwargs={})
+        """google-genai's TuningJob, read over REST and built with the SDK's own wire mapping (`SdkJobs`)."""
+        return self.sdk_jobs.of(await self.rest.call("GET", f"{API_VERSION}/{name}"))
 
     async def _get_plain(self, name: str) -> Job:
         """The job without its curves."""
@@ -292,7 +284,7 @@ class VertexBackend:
         while True:
             query = {"pageSize": LIST_PAGE_SIZE, **({"pageToken": token} if token else {})}
             page = await self.rest.call("GET", f"{API_VERSION}/{self.place.parent}/tuningJobs", query=query)
-            found += [self._tuning_job_of(body) for body in page.get("tuningJobs") or [] if isinstance(body, dict)]
+            found += [self.sdk_jobs.of(body) for body in page.get("tuningJobs") or [] if isinstance(body, dict)]
             token = str(page.get("nextPageToken") or "")
             if not token:
                 return found

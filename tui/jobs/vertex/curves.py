@@ -159,12 +159,13 @@ class CurveReader:
         return sorted((p for p in points_from_api(values) if p[0] > after_step), key=lambda p: p[0])
 
     async def read(self, job: str, experiment: str, after: Mapping[str, int], expect_eval: bool = False,
-                   ) -> dict[str, list[RawPoint]]:
-        """New points of each curve of `job`: those after `after[curve]` (the last step already known)."""
+                   only: Collection[str] | None = None) -> dict[str, list[RawPoint]]:
+        """New points of each curve of `job` (or of those in `only`): those after `after[curve]`
+        (the last step already known)."""
         chain = await self.chain(job, experiment, expect_eval)
         if chain is None:
             return {}
-        return await self.read_chain(job, chain, after)
+        return await self.read_chain(job, chain, after, only)
 
     async def read_chain(self, job: str, chain: CurveChain, after: Mapping[str, int],
                          only: Collection[str] | None = None) -> dict[str, list[RawPoint]]:
