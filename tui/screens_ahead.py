@@ -1,7 +1,6 @@
 """Screens made ready before they are asked for, so the key that opens them answers at once.
 
-Two costs made the first visit of a screen slow (the Configure screen's first `2` took
-about 400 ms, the keys' help `?` about 100 ms), and none of them is the screen's own code:
+The Configure screen's first `2` took about 400 ms, and none of it was the screen's own code:
 
 - Styles. When a mode's screen is first shown, Textual 8.2.8 reads the screen's CSS file,
   re-parses every rule of the app and restyles every widget of every screen; the new screen
@@ -10,23 +9,30 @@ about 400 ms, the keys' help `?` about 100 ms), and none of them is the screen's
   on each visit of Configure). `style_ahead` adds the screen's file to the app's stylesheet
   before Textual looks (the rules parsed already come from the stylesheet's cache; only the
   new file is parsed) and marks the screen current; its widgets are styled as they are
-  mounted, as always. A screen's own CSS styles that screen only:
-  tests/app/test_screens_ahead.py checks that every widget of every screen is styled as a
-  full refresh styles it.
+  mounted, as always. So a screen's own CSS must style that screen only:
+  tests/app/test_screens_ahead.py checks that every screen shown is styled as a full refresh
+  styles it. The help screen's file is read the same way, ahead.
 - Building. The Configure screen is ~90 widgets (the job form, the summary, header, tabs,
-  footer): composing, mounting, styling and laying them out takes most of the rest. Once the
-  first screen is complete and the job manager has loaded (or failed to), `build_ahead`
-  imports the screens' modules in a thread, then builds the Configure screen the way Textual
-  builds a mode's screen the first time it is shown (`App._init_mode`), without showing it.
-  Its text cursor rests until the screen is shown. The key then shows a screen built
-  already, as on any later visit. The help screen's CSS file is read ahead too.
+  footer): composing, mounting, styling, laying out and rendering them took the rest. Once
+  the first screen is complete and the job manager has loaded (or failed to), `build_ahead`
+  imports the screen's module in a thread, builds the screen the way Textual builds a mode's
+  screen the first time it is shown (`App._init_mode`) without showing it, and lets each of
+  its widgets render its lines once (into the widget's own caches). Its text cursor rests
+  until the screen is shown. The key then shows a screen built already; its first showing
+  skips Textual's restyle of every widget (`first_showing`), and the switch draws it as soon
+  as it has resumed (`TuneDeckApp.release_switch_hold`) rather than after Textual's fixed
+  50 ms hold.
+- Garbage collection. In the app run from the command line, which sets long-lived objects
+  aside (tui/launch.py), the collector is paused while the screen is built and what was built
+  is set aside after: a full collection took 40-60 ms, during the build and again at the
+  first showing.
 
-Keys typed while the screen is built are served between its steps (the longest step, mounting
-the composed widgets, takes ~30 ms); benchmarks/bench_huge_example.py measures keys after it.
+Keys typed while the screen is built are served between its steps (each a few tens of ms);
+benchmarks/bench_keys_while_building.py measures them.
 
 Textual internals used: `App._init_mode`, `App._screen_stacks`, `App._css_update_count`,
-`Screen._css_update_count`; tests/app/test_textual_contract.py and tests/app/test_screens_ahead.py
-fail if a Textual release changes them.
+`Screen._css_update_count`, `Compositor._get_renders`, `App._begin_batch`/`_end_batch`;
+tests/app/test_screens_ahead.py fails if a Textual release changes them.
 """
 
 from __future__ import annotations
@@ -47,8 +53,7 @@ from tui.screens.base import AppScreen
 if TYPE_CHECKING:
     from tui.app import TuneDeckApp
 
-# The screens built ahead (modes), and the modules whose screens are pushed (dialogs, help)
-# whose CSS files are read ahead.
+# The areas whose screens are built ahead.
 AHEAD_MODES = ("configure",)
 # How long the build waits for the first screen to be complete (as the job manager does).
 SCREEN_WAIT_S = 2.0

@@ -102,9 +102,6 @@ class ConfigureScreen(AppScreen[None]):
     """Fill in a tuning job and launch it on the active backend."""
 
     CSS_PATH = "configure.tcss"
-    # The first field, at once: focus going to the form's scroll column first, then to the
-    # field, would restyle the whole form twice on the screen's first visit.
-    AUTO_FOCUS = "#display_name"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+l", "launch", "Launch", tooltip="Start the tuning job on the active backend", id="configure.launch"
