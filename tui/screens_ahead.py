@@ -101,10 +101,10 @@ async def build_hidden(app: TuneDeckApp, mode: str) -> None:
         return
     await app._init_mode(mode)
     screen = app._screen_stacks[mode][0]
-    app.rest_cursor(screen)
-    await asyncio.sleep(SETTLE_S)  # its widgets' own first steps (mount, resize) run meanwhile
+    await asyncio.sleep(SETTLE_S)  # its widgets' own first steps (mount, focus, resize) run meanwhile
     if screen.is_current:  # asked for meanwhile: shown the usual way
         return
+    app.rest_cursor(screen)
     # Each widget renders its lines once now, into its own caches: the first frame shown then
     # only puts them together (the screen's compositor is left as it is).
     for _ in screen._compositor._get_renders():
