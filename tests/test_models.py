@@ -119,3 +119,16 @@ def test_a_bad_config_file_is_named_with_the_key_and_what_is_wrong(tmp_path, tex
     with pytest.raises(ConfigError) as caught:
         load_settings(env={}, config_dir=tmp_path, data_dir=tmp_path)
     assert str(caught.value).startswith(f"{path}: {expected}")
+
+
+def test_a_vertex_job_states_are_said_in_vertex_words_and_gemini_ones_in_gemini_words():
+    from tui.models import Job, JobState
+
+    vertex = Job(name="projects/p/locations/l/tuningJobs/1", backend="vertex-local", state=JobState.CREATING)
+    gemini = Job(name="tunedModels/a", backend="local", state=JobState.CREATING)
+    assert (vertex.state_word, gemini.state_word) == ("RUNNING", "CREATING")
+    done = {"state": JobState.ACTIVE}
+    assert (vertex.model_copy(update=done).state_word, gemini.model_copy(update=done).state_word) == (
+        "SUCCEEDED", "ACTIVE")
+    failed = {"state": JobState.FAILED}
+    assert vertex.model_copy(update=failed).state_word == "FAILED"

@@ -242,7 +242,7 @@ class TuneDeckApp(TypeAhead):
             JobState.ACTIVE: "finished: the tuned model is ready. Try it in the Playground (4).",
             JobState.FAILED: f"failed: {job.error or 'no reason given'}",
             JobState.CANCELLED: "was cancelled.",
-        }.get(job.state, f"ended as {job.state.value}.")
+        }.get(job.state, f"ended as {job.state_word}.")
         self.notify(f"{job_title(job)} {outcome}", title="Job finished", severity=severity, timeout=10)
         if self.settings.bell:
             self.bell()

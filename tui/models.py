@@ -203,6 +203,9 @@ class JobState(StrEnum):
         return self not in (JobState.PENDING, JobState.CREATING)
 
 
+VERTEX_STATE_WORDS = {JobState.CREATING: "RUNNING", JobState.ACTIVE: "SUCCEEDED"}  # Vertex AI's JOB_STATE_* words
+
+
 class CurvePoint(Frozen):
     """One point of a named curve (loss or accuracy) at a training step."""
 
@@ -297,6 +300,14 @@ class Job(BaseModel):
     @property
     def id(self) -> str:
         return self.name.rsplit("/", 1)[-1]
+
+    @property
+    def state_word(self) -> str:
+        """The state as the job's own service names it: Vertex AI says RUNNING and SUCCEEDED where
+        the Gemini API says CREATING and ACTIVE (`state` stays the same for both)."""
+        if self.backend.startswith("vertex"):
+            return VERTEX_STATE_WORDS.get(self.state, self.state.value)
+        return self.state.value
 
     @property
     def progress(self) -> float:

@@ -311,7 +311,7 @@ def test_vertex_overfit_from_launch_to_checkpoints_in_tmux(terminal, tmp_path):
         steps: list[int] = []
         deadline = time.monotonic() + 240
         screen = term.screen()
-        while "ACTIVE" not in screen:
+        while "SUCCEEDED" not in screen:  # Vertex AI's word for a finished job
             assert time.monotonic() < deadline, f"the job did not finish; the screen was:\n{screen}"
             text = pane_text(screen)
             latest = figure(r"Eval loss latest ([\d.]+)", text)

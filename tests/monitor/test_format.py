@@ -94,6 +94,6 @@ def test_the_summary_speaks_of_a_vertex_job_in_words():
         checkpoints=[Checkpoint(checkpoint_id="1", epoch=1, step=10), Checkpoint(checkpoint_id="2", epoch=2, step=20)],
     )
     text = summary_markup(job, None, None)
-    assert "CREATING[/] (tuning) · 25/30 steps · epoch 3 of 3 (83%)" in text
+    assert "RUNNING[/] (tuning) · 25/30 steps · epoch 3 of 3 (83%)" in text
     assert "Eval loss" in text and "latest 0.3700 · lowest 0.3700" in text
     assert "epoch 1 · step 10 · eval 0.410; epoch 2 · step 20 · eval 0.370" in text

@@ -4,6 +4,7 @@ try a checkpoint, doctor, and the settings Vertex does not take."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -39,6 +40,9 @@ def test_tune_with_a_split_then_show_and_try_a_checkpoint(vertex_env, capsys):
 
     code, out, _ = run(capsys, "jobs", "show", number)
     assert code == 0
+    assert re.search(r"^\s*state  SUCCEEDED$", out, re.MULTILINE), out  # in Vertex AI's words, not ACTIVE
+    assert "2 epochs, adapter size 4, learning rate multiplier" in out  # no batch size: Vertex takes none
+    assert jobs[0]["state"] == "ACTIVE"  # JSON keeps the one state vocabulary of every backend
     assert "checkpoint 1" in out and "checkpoint 2" in out and "(exact)" in out and "eval_loss" in out
 
     code, out, _ = run(capsys, "jobs", "show", number, "--json")

@@ -386,6 +386,6 @@ async def _target(manager, args) -> tuple[str, str]:
                                f"(checkpoints: {have})", "see `tunedeck jobs show ID`")
         return job.name, found.endpoint
     if job.state is not JobState.ACTIVE and not job.endpoint:
-        raise BackendError(ErrorKind.FAILED_PRECONDITION, f"{job.name} has no tuned model yet ({job.state})",
+        raise BackendError(ErrorKind.FAILED_PRECONDITION, f"{job.name} has no tuned model yet ({job.state_word})",
                            f"wait for it: `tunedeck jobs watch {job.id}`")
     return job.name, job.endpoint or job.name

@@ -51,6 +51,7 @@ T = TypeVar("T")
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
+FOCUS_PACE_POINTS = 9  # the last points whose times tell the pace of the job on screen
 LIST_CURVES = (TRAIN_LOSS, EVAL_LOSS)  # what a job in the background is read for (the job list's loss)
 
 
@@ -245,7 +246,8 @@ class JobManager:
         job = self._require(name)
         if job.state.finished:
             raise BackendError(
-                ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state})", "nothing to cancel"
+                ErrorKind.FAILED_PRECONDITION, f"{job.name} has already finished ({job.state_word})",
+                "nothing to cancel",
             )
         async with self._lock(job.name):
             self._cancelling.add(job.name)
@@ -405,7 +407,7 @@ class JobManager:
 
     async def _watch_loop(self, name: str) -> None:
         """Poll a job until it finishes: read whole every `interval` (see `PollPolicy`), and, while
-        it is the job on screen, its new points every `policy.focus` seconds in between."""
+        it is the job on screen, its new points in between, as they come (`PollPolicy.focus_wait`)."""
         interval, failures, moved = self.policy.fast, 0, False
         whole_due = 0.0  # when the job is next read whole (the in-between reads fetch only new points)
         was_focused = False
@@ -436,8 +438,15 @@ class JobManager:
                 delay = max(0.0, whole_due - monotonic())
             if (job := self._jobs.get(name)) is None or job.state.finished:
                 break
-            await self._sleep(min(delay, self.policy.focus) if name == self._focused and not failures else delay, name)
+            if name == self._focused and not failures:
+                delay = min(delay, self._focus_wait(job))
+            await self._sleep(delay, name)
         self._watchers.pop(name, None)
+
+    def _focus_wait(self, job: Job) -> float:
+        """The wait before the next read of the job on screen, timed to its pace (`PollPolicy.focus_wait`)."""
+        times = [point.time for point in job.loss_curve[-FOCUS_PACE_POINTS:] if point.time is not None]
+        return self.policy.focus_wait(times, datetime.now(UTC))
 
     async def _poll(self, name: str, whole: bool = True, curves: Collection[str] | None = None) -> bool:
         """Fetch one job (or, not `whole`, its new points; with `curves`, only those curves) and merge

@@ -8,7 +8,10 @@ server's Retry-After after a 429.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
 
 
 @dataclass(frozen=True)
@@ -22,13 +25,32 @@ class PollPolicy:
     backoff_max: float = 60.0
     discover_every: float = 60.0  # how often to list the backend for jobs made elsewhere
     max_concurrency: int = 8  # requests in flight across all jobs
-    focus: float = 0.85  # the training job on screen (`JobManager.focus`): its new points show within a second
+    focus: float = 0.75  # the training job on screen (`JobManager.focus`): a new point waits at most this
 
     def next_interval(self, current: float, changed: bool) -> float:
         """The wait before the next poll of a job that is still training."""
         if changed:
             return self.fast
         return min(self.slow, max(self.fast, current * self.growth))
+
+    def focus_wait(self, times: Sequence[datetime], now: datetime) -> float:
+        """The wait before the next read of the job on screen, from the times of its last points.
+
+        Its next point is due one step interval after the last one: it is read `focus` seconds
+        after that, so a point on time waits at most `focus`, and every point that comes in the
+        meantime is read along (a job with a point every 0.5 s is read once a second, not every
+        `focus`). A point overdue, or a curve too short to tell its pace, is read every `focus`
+        seconds; the wait never exceeds a step interval plus `focus` (a clock that runs behind
+        the server's cannot make it longer).
+        """
+        if len(times) < 3:
+            return self.focus
+        gaps = sorted((later - earlier).total_seconds() for earlier, later in pairwise(times))
+        step = gaps[len(gaps) // 4]  # the lower quartile: a point that comes early is not kept waiting
+        if step <= 0:
+            return self.focus
+        due = (times[-1] - now).total_seconds() + step + self.focus
+        return min(max(due, self.focus), step + self.focus)
 
     def backoff(self, failures: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
         """Delay after `failures` consecutive failures: half fixed, half random ("equal jitter")."""

@@ -40,7 +40,7 @@ def progress_line(job: Job, width: int = 24) -> str:
     """`[████░░] 40%  step 20/50  epoch 2/5  loss 0.4121  CREATING`"""
     steps = f"step {job.completed_steps}/{job.total_steps or '?'}"
     epoch = f"epoch {current_epoch(job)}/{unknown(job.hyperparameters.epoch_count)}"
-    state = f"{job.state} ({job.sub_state})" if job.sub_state else str(job.state)
+    state = f"{job.state_word} ({job.sub_state})" if job.sub_state else job.state_word
     bar = f"[{progress_bar(job.progress, width)}] {job.progress:4.0%}"
     return f"{bar}  {steps}  {epoch}  loss {loss(job.latest_loss)}  {state}"
 
@@ -52,7 +52,7 @@ def table(jobs: list[Job]) -> str:
         (
             job.id,
             job.display_name or "-",
-            str(job.state),
+            job.state_word,
             f"{job.progress:.0%}",
             loss(job.latest_loss),
             job.base_model.removeprefix("models/"),
@@ -73,16 +73,16 @@ def details(job: Job, price: float | None = None) -> str:
         if hp.learning_rate_multiplier is not None
         else unknown(hp.learning_rate)
     )
+    # Vertex AI takes an adapter size and no batch size; the Gemini API the other way round.
+    vertex = job.backend.startswith("vertex")
+    size = f"adapter size {unknown(hp.adapter_size)}" if vertex else f"batch size {unknown(hp.batch_size)}"
     lines = [
         ("name", job.name),
         ("display name", job.display_name or "-"),
-        ("state", str(job.state)),
+        ("state", job.state_word),
         ("backend", job.backend),
         ("base model", job.base_model or "-"),
-        (
-            "hyperparameters",
-            f"{unknown(hp.epoch_count)} epochs, batch size {unknown(hp.batch_size)}, learning rate {rate}",
-        ),
+        ("hyperparameters", f"{unknown(hp.epoch_count)} epochs, {size}, learning rate {rate}"),
         ("progress", progress_line(job)),
         ("dataset", job.dataset_path or "-"),
         ("dataset sha256", job.dataset_sha256 or "-"),

@@ -47,7 +47,7 @@ def comparison_row(job: Job, title: str | None = None) -> tuple[str, ...]:
     suggestion = suggest_epochs(job.loss_curve, hp.epoch_count, job.curve(EVAL_LOSS))
     return (
         title or job_title(job),
-        job.state.value,
+        job.state_word,
         or_dash(hp.epoch_count),
         or_dash(hp.batch_size),
         learning_rate_text(hp),

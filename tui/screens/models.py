@@ -175,7 +175,7 @@ class ModelsScreen(AppScreen[None]):
         else:
             for job in self.models:
                 colour = self.app.theme_variables.get(STATE_COLOURS.get(job.state.value, ""), "")
-                state = Text(job.state.value, style=colour if colour.startswith("#") else "dim")
+                state = Text(job.state_word, style=colour if colour.startswith("#") else "dim")
                 here = "yes" if job.launched_here else "no"
                 base = job.base_model.removeprefix("models/")
                 table.add_row(job_title(job), state, here, created_text(job), base, job.id, key=job.name)

@@ -80,7 +80,7 @@ class JobActions(AppScreen[None]):
         job, manager = chosen
         if job.state.finished:
             self.notify(
-                f"{job_title(job)} has already ended ({job.state.value}); nothing to cancel.", severity="warning"
+                f"{job_title(job)} has already ended ({job.state_word}); nothing to cancel.", severity="warning"
             )
             return
         notice = cancel_notice_for(job, self._price())
@@ -104,7 +104,7 @@ class JobActions(AppScreen[None]):
     async def _cancel(self, manager: JobManager, name: str, vertex: bool = False) -> None:
         job = await manager.cancel(name)
         if vertex:
-            self.notify(f"Cancel requested ({job.state.value} now). Vertex AI cancels on a best-effort basis: "
+            self.notify(f"Cancel requested ({job.state_word} now). Vertex AI cancels on a best-effort basis: "
                         "the job may still finish; its state will say.", timeout=10)
         else:
             self.notify("Cancel requested. The job stops at its next step.")

@@ -162,7 +162,7 @@ class PlaygroundScreen(PlaygroundCheckpoints):
         current = self._model
         options.clear_options()
         for job in self._jobs():
-            label = job_title(job) if job.state is JobState.ACTIVE else f"{job_title(job)}  ({job.state.value})"
+            label = job_title(job) if job.state is JobState.ACTIVE else f"{job_title(job)}  ({job.state_word})"
             options.add_option(Option(label, id=job.name))
         if self._pending is not None and any(job.name == self._pending for job in self._jobs()):
             wanted, self._pending = self._pending, None

@@ -226,14 +226,14 @@ class JobTable(DataTable):
     def _matches(self, job: Job) -> bool:
         if not self._filter:
             return True
-        return any(self._filter in text.lower() for text in (job_title(job), job.name, job.state.value))
+        return any(self._filter in text.lower() for text in (job_title(job), job.name, job.state.value, job.state_word))
 
     def _cells(self, job: Job) -> dict[str, object]:
         """The job's cells in the columns shown."""
         cells: dict[str, object] = {
             "mark": MARK if job.name in self.marked else "",
             "job": job_title(job),
-            "state": Text(job.state.value, style=self._state_style(job)),
+            "state": Text(job.state_word, style=self._state_style(job)),
             "progress": percent(job),
             "loss": loss_text(job.latest_loss),
             "updated": ago(last_heard(job), datetime.now(UTC)),

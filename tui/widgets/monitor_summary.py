@@ -67,7 +67,7 @@ def summary_paragraphs(
 ) -> list[Paragraph]:
     """What the summary says about a job; `now` is None in test mode (no clock-based figures); `price`
     (per million training tokens) adds the cost to the backend's count of billable tokens."""
-    state = f"[{STATE_STYLE[job.state]}]{job.state.value}[/]"
+    state = f"[{STATE_STYLE[job.state]}]{job.state_word}[/]"
     if job.sub_state and not job.state.finished:
         state += f" ({escape(job.sub_state)})"
     steps = f"{job.completed_steps}/{job.total_steps} steps" if job.total_steps else "steps not known yet"
