@@ -18,10 +18,10 @@ The Configure screen's first `2` took about 400 ms, and none of it was the scree
   imports the screen's module in a thread, builds the screen the way Textual builds a mode's
   screen the first time it is shown (`App._init_mode`) without showing it, and lets each of
   its widgets render its lines once (into the widget's own caches). Its text cursor rests
-  until the screen is shown. The key then shows a screen built already; its first showing
-  skips Textual's restyle of every widget (`first_showing`), and the switch draws it as soon
-  as it has resumed (`TuneDeckApp.release_switch_hold`) rather than after Textual's fixed
-  50 ms hold.
+  until the screen is shown. The key then shows a screen built already; like any screen shown
+  again, it skips Textual's restyle of every widget (`AppScreen.post_message`), and the switch
+  draws it as soon as it has resumed (`TuneDeckApp.release_switch_hold`) rather than after
+  Textual's fixed 50 ms hold.
 - Garbage collection. In the app run from the command line, which sets long-lived objects
   aside (tui/launch.py), the collector is paused while the screen is built and what was built
   is set aside after: a full collection took 40-60 ms, during the build and again at the
@@ -44,7 +44,6 @@ from contextlib import contextmanager, suppress
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from textual import events
 from textual.app import App
 from textual.screen import Screen
 
@@ -110,8 +109,7 @@ async def build_hidden(app: TuneDeckApp, mode: str) -> None:
     for _ in screen._compositor._get_renders():
         pass
     if isinstance(screen, AppScreen):
-        screen.built_ahead = True
-        screen.built_with_focus = app.app_focus
+        screen.hidden_with_focus = app.app_focus  # its first showing restyles nothing (AppScreen)
 
 
 @contextmanager
@@ -131,13 +129,3 @@ def collections_paused(set_aside: bool) -> Iterator[None]:
     finally:
         gc.freeze()
         gc.enable()
-
-
-def first_showing(screen: AppScreen, resume: events.ScreenResume) -> None:
-    """`screen`, built ahead, is shown for the first time: its styles are those it was built with,
-    current unless the terminal's focus changed since (a change of the app's CSS or theme
-    restyles every screen when the area is switched to). Textual would restyle the whole screen
-    again before its first frame."""
-    screen.built_ahead = False
-    if screen.built_with_focus == screen.app.app_focus:
-        resume.refresh_styles = False

@@ -98,6 +98,31 @@ async def test_every_screen_shown_is_styled_as_a_full_refresh_styles_it(settings
         assert len([stack for stack in app._screen_stacks.values() if stack]) == 5
 
 
+async def test_a_widget_changed_while_its_screen_is_hidden_is_styled_when_shown_again(settings, manager):
+    """The screen shown again is not restyled whole: a class given to one of its widgets while
+    it was hidden must have restyled that widget then."""
+    from textual.widgets import Static
+
+    app = make_app(settings, manager)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        datasets = app.screen
+        summary = datasets.query_one("#dataset-summary", Static)
+        await pilot.press("2")
+        await settle(app, pilot)
+        summary.add_class("error-text")  # the app's red message style, given while Configure is shown
+        await settle(app, pilot)
+        await pilot.press("escape", "1")
+        await settle(app, pilot)
+        assert app.screen is datasets
+        assert styled_as_a_full_refresh_styles_it(app) == []
+        assert summary.styles.color == app.screen.query_one("#dataset-summary").styles.color
+        await pilot.press("2", "escape", "1")
+        await settle(app, pilot)
+        summary.remove_class("error-text")
+        assert styled_as_a_full_refresh_styles_it(app) == []
+
+
 async def test_a_screen_is_built_ahead_only_when_the_app_says_so(settings, manager, monkeypatch):
     monkeypatch.setattr(TuneDeckApp, "build_ahead", False)
     app = make_app(settings, manager)

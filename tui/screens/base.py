@@ -54,14 +54,21 @@ class AppScreen(Screen[ResultType]):
         else:
             self.mount(AreaTabs(), before=0)
 
-    built_ahead = False  # built hidden (tui.screens_ahead), not shown yet
-    built_with_focus = True  # whether the terminal had the focus then
+    # Whether the terminal had the focus when the screen was last styled and hidden (left for
+    # another area, or built ahead: tui/screens_ahead.py); None while it is shown.
+    hidden_with_focus: bool | None = None
 
     def post_message(self, message: Message) -> bool:
-        if isinstance(message, events.ScreenResume) and self.built_ahead:
-            from tui.screens_ahead import first_showing
-
-            first_showing(self, message)
+        """A screen shown again is not restyled whole, as Textual does, when nothing it is styled
+        by changed while it was hidden: its widgets' own changes restyle them where they happen,
+        the app's CSS and theme restyle every screen when the area is switched to, and only the
+        terminal's focus is left (tests/app/test_screens_ahead.py checks every screen shown)."""
+        if isinstance(message, events.ScreenSuspend):
+            self.hidden_with_focus = self.app.app_focus
+        elif isinstance(message, events.ScreenResume):
+            if self.hidden_with_focus is not None and self.hidden_with_focus == self.app.app_focus:
+                message.refresh_styles = False
+            self.hidden_with_focus = None
         return super().post_message(message)
 
     @on(events.ScreenResume)
