@@ -27,8 +27,10 @@ The Configure screen's first `2` took about 400 ms, and none of it was the scree
   is set aside after: a full collection took 40-60 ms, during the build and again at the
   first showing.
 
-Keys typed while the screen is built are served between its steps (each a few tens of ms);
-benchmarks/bench_keys_while_building.py measures them.
+Each step of the build waits for a pause in the user's typing (QUIET_S): keys typed while a
+step runs wait for it (its longest steps, mounting the composed widgets and rendering them,
+take 30-100 ms, more on a loaded machine). benchmarks/bench_keys_while_building.py measures
+keys typed from the first screen on.
 
 Textual internals used: `App._init_mode`, `App._screen_stacks`, `App._css_update_count`,
 `Screen._css_update_count`, `Compositor._get_renders`, `App._begin_batch`/`_end_batch`;
@@ -42,6 +44,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from importlib import import_module
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -60,6 +63,9 @@ SCREEN_WAIT_S = 2.0
 MANAGER_POLL_S = 0.1
 # How long the screen built is left to finish its first steps before its widgets render.
 SETTLE_S = 0.2
+# Each step of the build waits for a pause this long in the user's typing: keys typed while a
+# step runs wait for it (up to 300 ms on a loaded machine).
+QUIET_S = 0.5
 
 
 def style_ahead(app: App, screen: Screen) -> None:
@@ -83,6 +89,7 @@ async def build_ahead(app: TuneDeckApp, modes: tuple[str, ...] = AHEAD_MODES) ->
     # what exists and lets it run: the build's own pause comes after.
     while app.sets_aside_long_lived and not gc.isenabled():
         await asyncio.sleep(MANAGER_POLL_S)
+    await typing_paused(app)
     with collections_paused(app.sets_aside_long_lived):
         help_module = await asyncio.to_thread(import_module, "tui.screens.help")
         style_ahead(app, help_module.HelpScreen([]))
@@ -96,6 +103,7 @@ async def build_hidden(app: TuneDeckApp, mode: str) -> None:
     module = getattr(factory, "module", None)
     if module is not None:
         await asyncio.to_thread(import_module, module)
+    await typing_paused(app)
     if mode in app._screen_stacks or not app.is_running:  # shown already, or quitting
         return
     await app._init_mode(mode)
@@ -104,12 +112,21 @@ async def build_hidden(app: TuneDeckApp, mode: str) -> None:
     if screen.is_current:  # asked for meanwhile: shown the usual way
         return
     app.rest_cursor(screen)
+    await typing_paused(app)
+    if screen.is_current:
+        return
     # Each widget renders its lines once now, into its own caches: the first frame shown then
     # only puts them together (the screen's compositor is left as it is).
     for _ in screen._compositor._get_renders():
         pass
     if isinstance(screen, AppScreen):
         screen.hidden_with_focus = app.app_focus  # its first showing restyles nothing (AppScreen)
+
+
+async def typing_paused(app: TuneDeckApp) -> None:
+    """Wait until no key has come for QUIET_S."""
+    while (wait := app.last_key_at + QUIET_S - monotonic()) > 0:
+        await asyncio.sleep(wait)
 
 
 @contextmanager
