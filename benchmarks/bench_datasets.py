@@ -3,7 +3,7 @@
     python benchmarks/bench_datasets.py            # 200 MB file
     python benchmarks/bench_datasets.py --big      # also a 1 GB file (takes a few minutes)
 
-Files are generated under benchmarks/data/ (git-ignored) and reused. Each measurement
+Files are generated under benchmarks/data/ (git-ignored; $TUNEDECK_BENCH_DATA elsewhere) and reused. Each measurement
 runs in a fresh subprocess so its peak RSS is its own. The lint figure is a ratio to
 parsing the same file line by line with orjson in the same run (goal: >= 0.6).
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -19,7 +20,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "benchmarks" / "data"
+DATA = Path(os.environ.get("TUNEDECK_BENCH_DATA", ROOT / "benchmarks" / "data"))  # generated files, reused
 MB = 1 << 20
 ROUNDS = 5  # baseline and lint runs, alternated; the best of each is kept
 

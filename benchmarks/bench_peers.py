@@ -1,6 +1,6 @@
 """tunedeck side by side with the tools its users would otherwise reach for, on the same files.
 
-    .venv/bin/python benchmarks/bench_peers.py [--rounds 5] [--sizes 200,1024] [--only open,enter,validate]
+    .venv/bin/python benchmarks/bench_peers.py [--rounds 5] [--sizes 200,1024] [--only open,enter,validate] [--no-jq]
 
 Three measurements, each on a 200 MB and a 1 GB JSONL file (generated under
 benchmarks/data/, git-ignored), with the peers' figures taken in the same run, round by
@@ -13,9 +13,11 @@ round (programs alternate within a round, so load from elsewhere hits them alike
 - enter: in tunedeck, Enter on a typed path → its first rows on screen; the path typed as
   soon as the whole first screen is up (the job manager is still loading then), and typed
   4 s later.
-- validate: whole process `tunedeck validate FILE --json > /dev/null` against parsing the
-  file line by line with orjson (`python -c`, same interpreter) and `jq -c . FILE`; the
-  ratio is orjson's time over validate's (throughput relative to orjson's).
+- validate: whole process `tunedeck validate FILE --json > /dev/null` (start-up, imports,
+  index, SHA-256, parse, checks, report) against parsing the file line by line with orjson
+  (`python -c`, same interpreter) and `jq -c . FILE`, run in turn round by round; the ratio
+  is orjson's time over validate's (throughput relative to orjson's), per round, with the
+  seconds of each round and the load average of the machine.
 
 Every program runs in a tmux pane of 120 x 40 cells; the screen is polled through one tmux
 control-mode client, so polling forks nothing. The peers are looked for in a venv outside
@@ -222,8 +224,8 @@ ORJSON_LOOP = "import orjson, sys\nwith open(sys.argv[1], 'rb') as f:\n    for l
 def validate_programs(path: Path) -> dict[str, list[str]]:
     command = Path(sys.executable).with_name("tunedeck")
     tunedeck = [str(command)] if command.exists() else [sys.executable, "-m", "tui"]
-    programs = {"tunedeck validate": [*tunedeck, "validate", str(path), "--json"],
-                "orjson line by line": [sys.executable, "-c", ORJSON_LOOP, str(path)]}
+    programs = {"orjson line by line": [sys.executable, "-c", ORJSON_LOOP, str(path)],
+                "tunedeck validate": [*tunedeck, "validate", str(path), "--json"]}
     if shutil.which("jq"):
         programs["jq -c ."] = ["jq", "-c", ".", str(path)]
     return programs
@@ -263,6 +265,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sizes", default="200,1024", help="file sizes in MB, comma-separated")
     parser.add_argument("--only", default="open,enter,validate", help="which measurements, comma-separated")
+    parser.add_argument("--no-jq", action="store_true", help="validate: leave jq out (the slowest peer)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     if shutil.which("tmux") is None and only & {"open", "enter"}:
@@ -296,7 +299,7 @@ def main() -> int:
                 if "enter" in only and tmux is not None:
                     bench_enter(tmux, tunedeck, env, path, args.rounds)
                 if "validate" in only:
-                    bench_validate(env, path, args.rounds)
+                    bench_validate(env, path, args.rounds, jq=not args.no_jq)
         finally:
             if tmux is not None:
                 tmux.close()
@@ -334,28 +337,33 @@ def bench_enter(tmux: Tmux, tunedeck: list[str], env: dict[str, str], path: Path
     print(f"  typed {LATE_S:.0f} s later                : {spread(late)}")
 
 
-def bench_validate(env: dict[str, str], path: Path, rounds: int) -> None:
+def bench_validate(env: dict[str, str], path: Path, rounds: int, jq: bool = True) -> None:
     programs = validate_programs(path)
+    if not jq:
+        programs.pop("jq -c .", None)
     for name, command in programs.items():
         if not name.startswith("jq"):  # warm-up (jq is slow enough not to need one)
             run_whole(command, env)
     times: dict[str, list[float]] = {name: [] for name in programs}
     cpu: dict[str, list[float]] = {name: [] for name in programs}
     rss: dict[str, list[float]] = {name: [] for name in programs}
-    for _ in range(rounds):
+    load = os.getloadavg()[0]
+    for _ in range(rounds):  # orjson, validate(, jq), orjson, validate(, jq), ...: load from elsewhere hits both
         for name, command in programs.items():
             seconds, used, peak = run_whole(command, env)
             times[name].append(seconds)
             cpu[name].append(used)
             rss[name].append(peak)
     mb = path.stat().st_size / MB
-    print("whole process, output to /dev/null:")
+    print(f"whole process (start-up, imports, index, SHA-256, parse, checks, report), output to /dev/null; "
+          f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after ({os.cpu_count()} cores):")
     for name in programs:
         print(f"  {name:<20} {spread(times[name])}  ({mb / statistics.median(times[name]):,.0f} MB/s)   "
               f"CPU {spread(cpu[name])}   peak RSS {spread(rss[name], 'MB')}")
-    ours = times["tunedeck validate"]
-    print(f"  validate throughput / orjson's (orjson time / validate time; goal >= 0.6x): "
-          f"{ratios(times['orjson line by line'], ours)}")
+    ours, baseline = times["tunedeck validate"], times["orjson line by line"]
+    print("  per round, seconds (orjson line by line / tunedeck validate): "
+          + "  ".join(f"{b:.2f}/{o:.2f}" for b, o in zip(baseline, ours, strict=True)))
+    print(f"  validate throughput / orjson's (orjson time / validate time; goal >= 0.6x): {ratios(baseline, ours)}")
     cpu_ratios = ratios(cpu["orjson line by line"], cpu["tunedeck validate"])
     print(f"  the same in CPU time (what it costs when no core is idle): {cpu_ratios}")
     if "jq -c ." in times:

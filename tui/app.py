@@ -18,7 +18,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from importlib import import_module
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 from weakref import WeakKeyDictionary
 
@@ -30,8 +30,8 @@ from textual.signal import Signal
 from textual.widget import Widget
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
+from tui import style_cache
 from tui.errors import TunedeckError
-from tui.messages import OpenJob, Relaunch, TryModel
 from tui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from tui.jobs.events import Event
     from tui.jobs.history import HistoryError
     from tui.jobs.manager import JobManager
+    from tui.messages import OpenJob, Relaunch, TryModel
     from tui.models import Job
 
 # How often the header re-checks that the backend answers.
@@ -142,8 +143,24 @@ class TuneDeckApp(TypeAhead):
         self._shown_screen: Screen | None = None
         self._resting_cursors: WeakKeyDictionary[Screen, Widget] = WeakKeyDictionary()  # hidden screen -> its cursor
         self._set_backend_status(None, "connecting…")
+        # The first screen's parsed styles, saved by the last start (tui/style_cache.py).
+        self._styles_loaded = style_cache.load(self.stylesheet, self.style_cache_dir)
+
+    @property
+    def style_cache_dir(self) -> Path:
+        return self.settings.data_dir / "cache"
 
     # -- lifecycle -------------------------------------------------------------------
+
+    def first_screen_complete(self) -> None:
+        """The first screen is complete (the screen says so): what waited for it goes on."""
+        self.first_screen_shown.set()
+        style_cache.save(self.stylesheet, self.style_cache_dir, self._styles_loaded)  # if it parsed new CSS
+
+    @property
+    def painted(self) -> bool:
+        """Whether the first frame is on screen."""
+        return self._first_painted
 
     def after_first_paint(self, callback: Callable[[], object]) -> None:
         """Run `callback` once the first frame is on screen (at once if it already is)."""
@@ -175,8 +192,6 @@ class TuneDeckApp(TypeAhead):
     @work(exclusive=True, group="manager-open", exit_on_error=False)
     async def _open_manager(self) -> None:
         """Open the job manager after the first frame (this is where google-genai loads)."""
-        from tui.jobs.polling import APP_POLICY
-
         # The complete first screen, and a file's first rows, go first: imports in a thread
         # still take the interpreter's lock from the screen being built.
         with suppress(TimeoutError):
@@ -184,8 +199,12 @@ class TuneDeckApp(TypeAhead):
         if self.open_on_start is not None:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self.first_rows_shown.wait(), FIRST_ROWS_WAIT_S)
-        # The dataset reader first (pydantic, the formats): a path typed now opens without waiting
-        # for it while google-genai loads. Imports run in a thread so keys keep working.
+        from tui.jobs.polling import APP_POLICY
+
+        # The dataset reader first (pydantic, the formats) and the messages its screen posts: a
+        # path typed now opens without waiting for them while google-genai loads. Imports run in
+        # a thread so keys keep working.
+        await asyncio.to_thread(import_module, "tui.messages")
         await asyncio.to_thread(import_module, "tui.datasets.reader")
         service = await asyncio.to_thread(import_module, "tui.jobs.service")
         # The backend loads google-genai when it is made: load it here, off the event loop.

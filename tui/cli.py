@@ -9,6 +9,7 @@ so the first frame does not wait for them.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 from pathlib import Path
@@ -84,6 +85,7 @@ def _names_a_command(argv: list[str]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    whole_process = argv is None  # the process is this command's alone (not a call from other Python code)
     argv = sys.argv[1:] if argv is None else list(argv)
     if not _names_a_command(argv):
         from tui.launch import run_app
@@ -99,9 +101,23 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_app(args)
     try:
-        return int(handler(args) or 0)
+        code = int(handler(args) or 0)
     except KeyboardInterrupt:
         return 130
+    if whole_process and getattr(args, "exit_at_once", False):
+        _exit_at_once(code)
+    return code
+
+
+def _exit_at_once(code: int) -> None:
+    """End the process once its output is flushed, without the interpreter's tear-down (freeing every
+    object of numpy, pydantic and the data one by one takes longer than a short command's own work)."""
+    from contextlib import suppress
+
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a reader that went away, a stream closed: nothing more to write
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

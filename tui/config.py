@@ -10,7 +10,6 @@ only shows it masked.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -159,6 +158,10 @@ class _NoConfigFile:
 
 def _read_config_file(config_dir: Path) -> ConfigFile:
     path = config_dir / "config.json"
+    if not path.exists():  # json loads only when there is a file to read
+        return cast("ConfigFile", _NoConfigFile())
+    import json
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -283,7 +286,7 @@ def _choose(env: dict[str, str], file: ConfigFile, kind: BackendKind | None, pro
     asked_server = _enum(Server, server or env.get("TUNEDECK_SERVER") or file.server, "server")
     if kind is not None and asked_protocol is None and asked_server is None:
         return None, None, f"backend {kind.value} was chosen"
-    from tui.jobs.vertex.credentials import credentials_file, detect_project, wants_vertex
+    from tui.jobs.vertex.detect import credentials_file, detect_project, wants_vertex
 
     use_vertex = wants_vertex(env)
     adc = credentials_file(env)

@@ -82,8 +82,8 @@ LAUNCH_PROBE = textwrap.dedent(
     def on_ready(self):
         seen["gc_on_before_first_frame"] = gc.isenabled()
         seen["css_reparses_before_first_frame"] = seen["css_reparses"]
-        seen["samples"] = [self.screen.query_one("#samples").get_option_at_index(i).prompt
-                           for i in range(self.screen.query_one("#samples").option_count)]
+        # The list's picture (tests/app/test_samples_picture.py: drawn as the list it stands for).
+        seen["samples"] = self.screen.query_one("#samples-picture").names
         original_on_ready(self)
         self.call_later(check_first_frame)
         self.run_worker(check_after(self))

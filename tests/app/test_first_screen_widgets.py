@@ -244,12 +244,12 @@ async def test_nothing_in_the_first_frame_moves_when_the_rest_of_the_screen_arri
     app = make_app(settings, manager)
     first: dict[str, object] = {}
     app.after_first_paint(lambda: first.update(body=app.screen.query_one("#body").region,
-                                                samples=app.screen.query_one("#samples").region))
+                                                samples=app.screen.query_one("#samples-picture").region))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.screen.query_one("#path")  # the rest has arrived
         assert first["body"].y == app.screen.query_one("#body").region.y  # (the footer then takes a line below)
-        assert first["samples"] == app.screen.query_one("#samples").region
+        assert first["samples"] == app.screen.query_one("#samples").region  # the list, where its picture was
 
 
 async def test_the_progress_bar_of_a_file_being_read_is_below_the_body(manager, settings):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.datasets.conftest import jsonl, pairs
 from tui.datasets import lint, open_dataset
-from tui.datasets.scan import MAX_PER_RULE
+from tui.datasets.findings import MAX_PER_RULE
 from tui.models import Severity, Task
 
 

@@ -67,7 +67,7 @@ def test_sizes_in_binary_units():
 
 
 def test_one_finding_beyond_the_listed_ones_is_singular(write):
-    from tui.datasets.scan import MAX_PER_RULE
+    from tui.datasets.findings import MAX_PER_RULE
 
     report = check(write, [{"text_input": f"q{i}", "output": ""} for i in range(MAX_PER_RULE + 1)])
     summary = [f.message for f in report.findings if f.rule == "empty-output" and f.line is None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -10,8 +11,9 @@ from tests.datasets.conftest import jsonl, pairs
 from tui.datasets import sample_paths
 
 
-def validate(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui", "validate", *args], capture_output=True, text=True, timeout=60)
+def validate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui", "validate", *args], capture_output=True, text=True, timeout=60,
+                          env=env)
 
 
 def test_clean_file_exits_0_with_a_summary():
@@ -81,3 +83,20 @@ def test_an_empty_file_says_so(write):
     result = validate(str(path))
     assert result.returncode == 1
     assert f"{path}: error: empty-file: the file is empty" in result.stdout
+
+
+def test_a_long_report_is_written_whole_before_the_process_ends(write, capsys):
+    """The command ends without the interpreter's tear-down: what it printed must all be out first."""
+    from tui.cli import main
+
+    broken = "".join(f'{{"text_input": "  q{i} ", "output": "a{i}"}}\n{{"bad json {i}\n' for i in range(400))
+    path = write("long.jsonl", jsonl(pairs(30)) + broken)
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output kept back until flushed
+    result = validate(str(path), "--json", env=buffered)
+    assert len(result.stdout) > 64 * 1024  # more than a pipe holds at once
+    assert main(["validate", str(path), "--json"]) == result.returncode == 1
+    assert json.loads(result.stdout) == json.loads(capsys.readouterr().out)
+    human = validate(str(path), env=buffered)
+    assert main(["validate", str(path)]) == human.returncode
+    assert human.stdout == capsys.readouterr().out
+    assert human.stdout.splitlines()[-1].startswith("  format profile: ")  # the summary's last line

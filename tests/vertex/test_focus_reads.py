@@ -111,3 +111,24 @@ async def test_a_finished_job_is_read_with_every_curve_even_when_only_some_are_a
         assert len(done.curve("train_accuracy")) == len(done.curve(TRAIN_LOSS)) == done.total_steps
     finally:
         await manager.close()
+
+
+async def test_a_job_followed_on_its_own_is_read_with_every_curve_while_it_trains(emulator_factory, tmp_path):
+    emulator = emulator_factory(step_delay=0.05)
+    settings = replace(Settings(data_dir=tmp_path, config_dir=tmp_path / "config"), local_url=emulator.url)
+    backend = vertex_local_backend(settings, emulator.url, emulator.api_key)
+    manager = JobManager(settings, backend, History(settings.history_path),
+                         policy=PollPolicy(fast=0.05, slow=0.05, focus=0.05, discover_every=3600))
+    await manager.start(background=False)  # as `tunedeck jobs watch` runs it
+    try:
+        spec = JobSpec(display_name="followed", base_model="gemini-2.5-flash",
+                       hyperparameters=Hyperparameters(epoch_count=12, adapter_size=4))
+        job = await manager.launch(spec, NUMBERS)
+        manager.watch(job.name)
+        await wait_until(lambda: len(manager.job(job.name).curve("train_accuracy")) >= 5
+                         or manager.job(job.name).state.finished, "accuracy points or the end")
+        followed = manager.job(job.name)
+        assert not followed.state.finished, "the job ended before the test saw it train"
+        assert len(followed.curve("train_accuracy")) >= 5  # read as it trains, not only at its end
+    finally:
+        await manager.close()

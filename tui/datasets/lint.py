@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tui.datasets.findings import Findings
 from tui.datasets.profile import FormatProfile
 from tui.datasets.progress import ProgressCallback, Throttle
 from tui.datasets.reader import DatasetReader
-from tui.datasets.scan import Findings, Scan
+from tui.datasets.scan import Scan
 from tui.datasets.stats import categorical_labels, estimate_tokens, guess_task, imbalance, length_summary
 from tui.datasets.targets import target_rules
 from tui.datasets.wording import plural, size
@@ -86,7 +87,7 @@ def lint(reader: DatasetReader, task: Task | str | None = None, target: str = "g
     line_at = np.frombuffer(scan.lines, dtype=np.uint32) if count else np.zeros(0, np.uint32)
 
     payload = scan.payload
-    duplicates, conflicts = _duplicates(out, line_at, scan.in_hashes, scan.output_hashes)
+    duplicates, conflicts = _duplicates(out, line_at, scan.in_hashes, scan.output_hashes, scan.sorted_hashes)
     valid = count - _rejected(scan)
     _dataset_rules(out, reader, valid, payload, chosen, given is None, label_counts, target)
     if (extra := target_rules(target)) is not None:  # the target's own rules (e.g. Vertex's limits)
@@ -113,8 +114,8 @@ def _rejected(scan: Scan) -> int:
     return int(np.count_nonzero((ins == 0) | (ins > MAX_INPUT_CHARS) | (outs == 0) | (outs > MAX_OUTPUT_CHARS)))
 
 
-def _duplicates(out: Findings, line_at: np.ndarray, in_hashes: array,
-                output_hashes: Callable[[np.ndarray], np.ndarray]) -> tuple[int, int]:
+def _duplicates(out: Findings, line_at: np.ndarray, in_hashes: array, output_hashes: Callable[[np.ndarray], np.ndarray],
+                sorted_hashes: Callable[[], np.ndarray]) -> tuple[int, int]:
     """Exact duplicates and inputs given different outputs; findings in file order.
 
     Examples are compared by the 64-bit hashes of input and output; outputs are fetched
@@ -124,7 +125,7 @@ def _duplicates(out: Findings, line_at: np.ndarray, in_hashes: array,
     if count < 2:
         return 0, 0
     inputs = np.frombuffer(in_hashes, dtype=np.int64)
-    ordered = np.sort(inputs)
+    ordered = sorted_hashes()
     if not (ordered[1:] == ordered[:-1]).any():  # every input differs: no duplicates, no conflicts
         return 0, 0
     order = np.argsort(inputs)

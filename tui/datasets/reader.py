@@ -265,7 +265,9 @@ class DatasetReader:
         offset = self.index.start if offset is None else offset
         with open(self.path, "rb", buffering=read_size) as f:
             f.seek(offset)
-            while lines := f.readlines(read_size):
+            # up to `end`, ask for no more than is left (a hint of 0 would mean the whole file)
+            while (end is None or offset < end) and (
+                    lines := f.readlines(read_size if end is None else min(read_size, end - offset))):
                 after = f.tell()
                 if end is not None and after >= end:
                     if after > end:

@@ -13,83 +13,26 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import accumulate, islice, repeat
+from itertools import islice, repeat
 from typing import Any
 
 import numpy as np
 
+from tui.datasets.findings import Findings
 from tui.datasets.outputs import output_hashes
 from tui.datasets.profile import leading_prefix, marker_signature
 from tui.datasets.progress import Throttle
 from tui.datasets.reader import LINE_JSON, DatasetReader, non_blank
 from tui.datasets.records import RecordProblem, load_batch, parse_object, plain_pairs
 from tui.datasets.stats import MAX_LABEL_CHARS, MAX_LABELS
-from tui.datasets.wording import plural
-from tui.models import MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, DatasetFormat, Finding, Severity
+from tui.models import MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, DatasetFormat, Severity
 
 BATCH = 512
 READ = 1 << 20  # bytes of lines checked together
-MAX_PER_RULE = 200
 MAX_MARKERS = 8
 LEARN_SHARE = 0.3  # a candidate preamble or marker appears in this share of the first batch
 PAYLOAD_OVERHEAD = len('{"textInput":"","output":""},')
 Stripped = tuple[list[str], list[str]]  # inputs and outputs with str.strip applied
-
-
-class Findings:
-    """Findings with true totals per rule and severity; at most MAX_PER_RULE kept per rule."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.kept: list[Finding] = []
-        self.rules: Counter[str] = Counter()
-        self.severity: Counter[Severity] = Counter()
-
-    def add(self, rule: str, severity: Severity, message: str, hint: str = "", line: int | None = None,
-            field: str | None = None, column: int | None = None) -> None:
-        self.rules[rule] += 1
-        self.severity[severity] += 1
-        if self.rules[rule] <= MAX_PER_RULE:
-            self.kept.append(Finding(rule=rule, severity=severity, message=message, hint=hint, path=self.path,
-                                     line=line, column=column, field=field))
-
-    def add_finding(self, finding: Finding) -> None:
-        self.rules[finding.rule] += 1
-        self.severity[finding.severity] += 1
-        if self.rules[finding.rule] <= MAX_PER_RULE:
-            self.kept.append(finding)
-
-    def room(self, rule: str) -> int:
-        """How many more findings of `rule` are kept; callers `tally` the rest instead of adding them."""
-        return max(0, MAX_PER_RULE - self.rules[rule])
-
-    def tally(self, rule: str, severity: Severity, count: int) -> None:
-        """Count `count` findings of `rule` beyond those kept."""
-        if count > 0:
-            self.rules[rule] += count
-            self.severity[severity] += count
-
-    def absorb(self, other: Findings, lines: int) -> None:
-        """Add the findings of the part of the file after this one's (`lines` physical lines further on),
-        keeping the first MAX_PER_RULE of each rule in file order, and every count."""
-        kept = Counter(f.rule for f in self.kept)
-        for finding in other.kept:
-            if kept[finding.rule] < MAX_PER_RULE:
-                kept[finding.rule] += 1
-                line = None if finding.line is None else finding.line + lines
-                self.kept.append(finding.model_copy(update={"line": line}))
-        self.rules.update(other.rules)
-        self.severity.update(other.severity)
-
-    def sorted(self) -> list[Finding]:
-        out = list(self.kept)
-        for rule, total in self.rules.items():
-            if total > MAX_PER_RULE:
-                severity = next(f.severity for f in self.kept if f.rule == rule)
-                out.append(Finding(rule=rule, severity=severity, path=self.path,
-                                   message=f"{plural(total - MAX_PER_RULE, f'more {rule} finding')} not listed "
-                                           f"({total:,} in all)"))
-        return sorted(out, key=lambda f: (f.line or 0, f.severity != Severity.INFO))
 
 
 class Scan:
@@ -121,6 +64,7 @@ class Scan:
         self.next_line = 1  # the physical line after the last batch of lines read
         self.next_offset = 0  # and its byte offset
         self.checkpoints: Checkpoints | None = None  # set to build the file's index on the way
+        self.hash_runs: list[np.ndarray] | None = None  # in_hashes as sorted runs, one per part of the file
 
     def run(self, throttle: Throttle) -> None:
         with paused_gc():
@@ -142,14 +86,22 @@ class Scan:
         after the batch the preamble and marker candidates are learnt from."""
         checkpoints = self.checkpoints
         for line, offset, raws in batches:
-            lines, kept_raws = non_blank(line, raws)
+            lengths = np.fromiter(map(len, raws), np.int64, len(raws))
+            lines: Sequence[int]
+            if lengths.min() > 2:  # a blank line (b"\n", b"\r\n", b"\r") is shorter: every line is a record
+                lines, kept_raws = range(line, line + len(raws)), raws
+            else:
+                lines, kept_raws = non_blank(line, raws)
             numbers = self._numbers(len(kept_raws))
+            ends = lengths.cumsum()
+            ends += offset
             if checkpoints is not None:
-                checkpoints.add(numbers.start, _offsets(offset, raws, lines, line), lines)
+                checkpoints.add(numbers.start, _starts(offset, ends, lines, line), lines)
             self._check(lines, numbers,
-                        *self._parse(lines, kept_raws, lambda: _offsets(offset, raws, lines, line)))  # noqa: B023
+                        *self._parse(lines, kept_raws,
+                                     lambda: _starts(offset, ends, lines, line).tolist()))  # noqa: B023
             self.next_line = line + len(raws)
-            self.next_offset = offset + sum(map(len, raws))
+            self.next_offset = int(ends[-1])
             if throttle is not None:
                 throttle(offset)
             if until_learnt and self._learnt:
@@ -163,26 +115,64 @@ class Scan:
         other.labels = {} if self.labels is not None else None
         return other
 
-    def absorb(self, other: Scan) -> None:
-        """Append the facts and findings of `other`, the scan of the part of the file right after this one's."""
-        lines, records = self.next_line - 1, self._seen
-        self.lines.frombytes((np.frombuffer(other.lines, np.uint32) + np.uint32(lines)).tobytes())
-        self.records.frombytes((np.frombuffer(other.records, np.uint32) + np.uint32(records)).tobytes())
-        for mine, theirs in ((self.in_lens, other.in_lens), (self.out_lens, other.out_lens),
-                             (self.in_hashes, other.in_hashes), (self.has_preamble, other.has_preamble),
-                             (self.marker_bits, other.marker_bits), (self.marker_disorder, other.marker_disorder)):
-            mine.extend(theirs)
-        if self.labels is not None and other.labels is not None:
-            for label, count in other.labels.items():
+    def absorb(self, others: Sequence[Scan]) -> None:
+        """Append the facts and findings of `others`, the scans of the parts of the file right after this
+        one's, in file order; their facts are emptied on the way (so two copies of each are never held)."""
+        lines, records = [], []
+        line_shift, seen = self.next_line - 1, self._seen
+        self.next_line += sum(other.next_line - 1 for other in others)
+        self._seen += sum(other._seen for other in others)
+        for other in others:
+            lines.append(np.frombuffer(other.lines, np.uint32) + np.uint32(line_shift))
+            records.append(np.frombuffer(other.records, np.uint32) + np.uint32(seen))
+            self.out.absorb(other.out, line_shift)
+            line_shift += other.next_line - 1
+            seen += other._seen
+            self.utf8_extra += other.utf8_extra
+            self._merge_labels(other.labels)
+            if self.hash_runs is not None and other.hash_runs is not None:
+                self.hash_runs.extend(other.hash_runs)
+            else:
+                self.hash_runs = None
+        if not others:
+            return
+        for other in others:
+            other.lines, other.records = array("I"), array("I")
+        self.lines.frombytes(np.concatenate(lines).view(np.uint8).data)
+        del lines
+        self.records.frombytes(np.concatenate(records).view(np.uint8).data)
+        del records
+        for name in ("in_lens", "out_lens", "in_hashes", "has_preamble", "marker_bits", "marker_disorder"):
+            mine = getattr(self, name)
+            theirs = [getattr(other, name) for other in others]
+            for other in others:
+                setattr(other, name, array(mine.typecode))
+            mine.frombytes(np.concatenate([np.frombuffer(t, np.dtype(mine.typecode)) for t in theirs])
+                           .view(np.uint8).data)
+            del theirs
+
+    def _merge_labels(self, theirs: dict[str, int] | None) -> None:
+        if self.labels is not None and theirs is not None:
+            for label, count in theirs.items():
                 self.labels[label] = self.labels.get(label, 0) + count
             if len(self.labels) > MAX_LABELS:
                 self.labels = None
         else:
             self.labels = None
-        self.utf8_extra += other.utf8_extra
-        self._seen += other._seen
-        self.next_line += other.next_line - 1
-        self.out.absorb(other.out, lines)
+
+    def sort_hashes(self) -> None:
+        """Keep the input hashes read so far sorted too, as one run (a part of the file sorts its own)."""
+        self.hash_runs = [np.sort(np.frombuffer(self.in_hashes, np.int64))]
+
+    def sorted_hashes(self) -> np.ndarray:
+        """Every input hash, ascending."""
+        runs, self.hash_runs = self.hash_runs, None  # asked for once: the runs are not kept as well
+        if runs is not None and sum(map(len, runs)) == len(self.in_hashes):
+            merged = np.concatenate(runs)
+            del runs
+            merged.sort(kind="stable")  # a merge of the sorted runs
+            return merged
+        return np.sort(np.frombuffer(self.in_hashes, np.int64))
 
     def _numbers(self, count: int) -> range:
         """Record numbers of the next `count` records."""
@@ -371,11 +361,15 @@ class Checkpoints:
         self.stride = stride
         self.offsets, self.lines = array("q"), array("q")
 
-    def add(self, first: int, offsets: Sequence[int], lines: Sequence[int]) -> None:
+    def add(self, first: int, offsets: np.ndarray, lines: Sequence[int]) -> None:
         """Records `first`, `first`+1, ... start at `offsets` on `lines`."""
         skip = -first % self.stride
-        self.offsets.extend(offsets[skip::self.stride])
-        self.lines.extend(lines[skip::self.stride])
+        self.offsets.frombytes(offsets[skip::self.stride].tobytes())
+        kept = lines[skip::self.stride]
+        if type(kept) is range:
+            self.lines.frombytes(np.arange(kept.start, kept.stop, kept.step, dtype=np.int64).tobytes())
+        else:
+            self.lines.extend(kept)
 
 
 @contextmanager
@@ -403,9 +397,11 @@ def common_prefix(texts: list[str]) -> str:
     return first[:low]
 
 
-def _offsets(offset: int, raws: list[bytes], lines: Sequence[int], first_line: int) -> list[int]:
-    """Byte offsets of the kept lines of a batch."""
-    starts = list(accumulate(map(len, raws[:-1]), initial=offset))
+def _starts(offset: int, ends: np.ndarray, lines: Sequence[int], first_line: int) -> np.ndarray:
+    """Byte offsets of the kept lines of a batch that starts at `offset` (`ends`: where each of its lines ends)."""
+    starts = np.empty(len(ends), np.int64)
+    starts[0] = offset
+    starts[1:] = ends[:-1]
     if type(lines) is range:  # no blank line in the batch
         return starts
-    return [starts[line - first_line] for line in lines]
+    return starts[np.asarray(lines, np.int64) - first_line]

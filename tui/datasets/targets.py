@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+from tui.datasets.findings import Findings
 from tui.datasets.reader import DatasetReader
-from tui.datasets.scan import Findings
 from tui.models import Task
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import orjson
 
 from tui.datasets.contents import CHARS_PER_TOKEN, DEFAULT_EXAMPLE_TOKENS, MAX_FILE_BYTES, RoleProblem, iter_contents
+from tui.datasets.findings import Findings
 from tui.datasets.reader import DatasetReader
-from tui.datasets.scan import Findings
 from tui.datasets.split import MAX_VALIDATION_EXAMPLES
 from tui.datasets.targets import waive
 from tui.models import Severity, Task

@@ -94,6 +94,7 @@ class JobManager:
         self._semaphore: asyncio.Semaphore | None = None
         self._not_before = 0.0
         self._discovery: asyncio.Task | None = None
+        self._followed: set[str] = set()  # jobs followed on their own (`watch`): read with every curve
         self._focused: str | None = None  # the job the user is watching: polled every policy.focus seconds
         self._wakers: dict[str, asyncio.Future] = {}  # a watcher's sleep between polls, by job
         self._unrecorded: dict[str, dict[str, list[CurvePoint]]] = {}  # in-between reads' points, not yet in history
@@ -141,8 +142,10 @@ class JobManager:
             self._discovery = asyncio.create_task(self._discover_loop(), name="tunedeck-discover")
 
     def watch(self, name: str) -> None:
-        """Poll this job in the background until it finishes (no-op if it has finished)."""
+        """Poll this job until it finishes (no-op if it has finished), every curve of it at each
+        read: it is the one being followed (`tunedeck jobs watch`)."""
         job = self._require(name)
+        self._followed.add(job.name)
         if not job.state.finished:
             self._watch(job.name)
 
@@ -417,7 +420,8 @@ class JobManager:
             was_focused = focused
             try:
                 # A job in the background is read for what the list shows: its state, progress and loss.
-                changed = await self._poll(name, whole=whole, curves=None if focused or _ending(job) else LIST_CURVES)
+                every = focused or name in self._followed or _ending(job)
+                changed = await self._poll(name, whole=whole, curves=None if every else LIST_CURVES)
             except Exception as exc:  # noqa: BLE001 - a watcher outlives every failure
                 failures += 1
                 error = (

@@ -20,7 +20,6 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Static
 
-from tui.messages import DatasetIndexed, DatasetLinted, DatasetOpened, WorkProgress
 from tui.screens.base import AppScreen
 
 # tui.datasets.opened (and the readers) are imported where they are used: the first
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
 
     from tui.datasets import DatasetReader
     from tui.datasets.opened import OpenedDataset
+    from tui.messages import DatasetIndexed, DatasetLinted, DatasetOpened, WorkProgress
     from tui.widgets.dataset_panels import DatasetPanels
     from tui.widgets.dataset_stats import DatasetStatsView
     from tui.widgets.example_table import ExampleTable
@@ -140,6 +140,7 @@ class DatasetReading(AppScreen[None]):
 
         from tui.datasets.first_page import FIRST_ROWS
         from tui.datasets.reader import open_reader
+        from tui.messages import DatasetOpened
 
         reader = open_reader(path, format)
         if _long_first_line(path):
@@ -167,6 +168,7 @@ class DatasetReading(AppScreen[None]):
         from textual.worker import get_current_worker
 
         from tui.datasets.opened import finish_reading
+        from tui.messages import DatasetIndexed, DatasetLinted, WorkProgress
 
         worker = get_current_worker()
 

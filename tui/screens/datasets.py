@@ -14,10 +14,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Header, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.messages import DatasetOpened
 from tui.samples import sample_paths
 from tui.screens.dataset_reading import DatasetReading
 from tui.typeahead import KeyKind
@@ -81,15 +80,18 @@ class DatasetsScreen(DatasetReading):
     def compose(self) -> ComposeResult:
         # The first frame is the header and the samples list: the rest is mounted right after it
         # (see `_build`), so the app shows up as fast as a bare Textual app.
-        yield Header()
+        from tui.widgets.app_header import AppHeader
         from tui.widgets.area_tabs import AreaTabs
+        from tui.widgets.samples_picture import SamplesPicture
 
+        yield AppHeader()  # Textual's Header, drawn by one widget
         yield AreaTabs()  # here, not mounted by AppScreen.on_mount: one layout less before the first frame
         yield Horizontal(id="open-bar")  # the path bar, filled right after: nothing below it moves then
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield Static("Samples", classes="section-title")
-                yield OptionList(*[Option(path.name, id=str(path)) for path in sample_paths()], id="samples")
+                # The list itself comes right after the complete screen (`_mount_samples`).
+                yield SamplesPicture([path.name for path in sample_paths()], id="samples-picture")
                 yield Static("Dataset", classes="section-title")
                 yield Static("Open a sample or a file to start.", id="dataset-summary")
             with Vertical(id="main"):
@@ -140,13 +142,24 @@ class DatasetsScreen(DatasetReading):
 
     async def _build_hidden(self, panels: DatasetPanels) -> None:
         """The screen is complete: mount the hidden panels, then take the keys and news held till now."""
+        await self._mount_samples()
         await panels.mount_hidden()
         self._built = True
         self.app.release_keys()  # keys typed since the first frame go on now
-        self.call_after_refresh(self.app.first_screen_shown.set)
+        self.call_after_refresh(self.app.first_screen_complete)
         for message in self._early:  # news of it that came before the panels
             self.post_message(message)
         self._early = ()
+
+    async def _mount_samples(self) -> None:
+        """Put the samples list in the place of its picture, with the focus (unless a click moved it)."""
+        picture = self.query_one("#samples-picture")
+        samples = OptionList(*[Option(path.name, id=str(path)) for path in sample_paths()], id="samples")
+        with self.app.batch_update():  # one frame: the list as it replaces its picture
+            await self.query_one("#sidebar").mount(samples, after=picture)
+            await picture.remove()
+        if self.focused is None:
+            self.set_focus(samples)
 
     def on_mount(self) -> None:
         self.app.dataset_changed.subscribe(self, self._dataset_changed)
@@ -167,6 +180,26 @@ class DatasetsScreen(DatasetReading):
         busy terminal)."""
         self._draw_after_pause()
 
+    _frame_held = False  # the start-up draw left for after the app's start-up batch
+
+    def _compositor_refresh(self) -> None:
+        """Textual lays the screen out during the app's start-up batch of updates and draws it
+        then, but draws nothing to the terminal during a batch (`App._display`) and draws the
+        frame again right after it: before the first frame, that first draw (a tenth of the time
+        to the first frame) is left for after the batch."""
+        app = self.app
+        if app._batch_count and not app.painted and self is app.screen:
+            if not self._frame_held:
+                self._frame_held = True
+                app.call_later(self._draw_held_frame)  # the app's queue runs once the batch is over
+            return
+        self._frame_held = False
+        super()._compositor_refresh()
+
+    def _draw_held_frame(self) -> None:
+        if self._frame_held:  # nothing has drawn it since
+            self._compositor_refresh()
+
     def _draw_after_pause(self) -> None:
         if self.app._batch_count:
             self.set_timer(REDRAW_POLL_S, self._draw_after_pause)
@@ -176,6 +209,8 @@ class DatasetsScreen(DatasetReading):
     def _first_page_read(self, first_page: FirstPage) -> None:
         """The command line's file is read (on the reading thread, or at once)."""
         if first_page.error is None:
+            from tui.messages import DatasetOpened
+
             self.post_message(DatasetOpened(first_page.path, first_page.reader, first_page.rows))
         else:  # read it again the usual way, which reports what is wrong
             self.app.call_from_thread(self._open, first_page.path, first_page.format)

@@ -5,9 +5,10 @@ underlined); `active` names the panel shown. The first screen shows the examples
 no dataset open: the table's column headings over an empty table and the viewer's "No
 example selected.", drawn by `EmptyExamples` and `EmptyViewer` (the table, a DataTable, and
 the viewer, a scrolling container of five texts, take a while to load and mount). Right
-after that screen is complete, `mount_hidden` puts the table and the viewer in their place
-(the screen looks the same) and mounts the widgets of the findings and stats panels, which
-are hidden at first. The screen takes keys once they are all in (tui.typeahead holds the
+after that screen is complete, `mount_hidden` puts the examples panel (the table and the
+viewer) in their place (the screen looks the same) and mounts the findings and stats panels,
+which are hidden at first; the panels' containers come with them (each is a layer more to
+lay out and draw on the first screen). The screen takes keys once they are all in (tui.typeahead holds the
 ones typed before).
 """
 
@@ -174,12 +175,11 @@ class DatasetPanels(Vertical):
         self._tab_line = PanelTabLine()
 
     def compose(self) -> ComposeResult:
+        # The panels' containers come with their widgets (`mount_hidden`): the pictures stand in
+        # for the examples panel until then.
         yield self._tab_line
-        with Vertical(id="examples", classes="dataset-panel"):
-            yield EmptyExamples(id="empty-examples")
-            yield EmptyViewer(id="empty-viewer")
-        yield Vertical(id="findings", classes="dataset-panel").set_styles("display: none;")
-        yield Vertical(id="stats", classes="dataset-panel").set_styles("display: none;")
+        yield EmptyExamples(id="empty-examples")
+        yield EmptyViewer(id="empty-viewer")
 
     @property
     def active(self) -> str:
@@ -219,11 +219,15 @@ class DatasetPanels(Vertical):
 
         with self.app.batch_update():  # one frame: the table and the viewer as they replace their pictures
             await self.query("#empty-examples, #empty-viewer").remove()
-            table, viewer = ExampleTable(id="example-table"), ExampleViewer(id="example-viewer")
-            await self.query_one("#examples").mount(table, viewer)
-        await self.query_one("#findings").mount(
+            examples = Vertical(ExampleTable(id="example-table"), ExampleViewer(id="example-viewer"), id="examples",
+                                classes="dataset-panel")
+            await self.mount(examples)
+        findings = Vertical(
             FindingsTable(id="findings-table"),
             Static("Enter on a finding shows its example.", id="finding-detail", markup=False),
+            id="findings",
+            classes="dataset-panel",
         )
-        await self.query_one("#stats").mount(DatasetStatsView(id="stats-view"))
+        stats = Vertical(DatasetStatsView(id="stats-view"), id="stats", classes="dataset-panel")
+        await self.mount(findings.set_styles("display: none;"), stats.set_styles("display: none;"))
         self._complete = True

@@ -36,7 +36,7 @@ def _cells(strip: Strip) -> list[tuple[str, Style | None]] | None:
 
 def changed_runs(old: Strip, new: Strip) -> list[tuple[int, int]]:
     """[start, end) runs of cells that differ between two versions of a line."""
-    if old == new:
+    if old is new or old == new:  # a row kept from the last frame is the same object
         return []
     before, after = _cells(old), _cells(new)
     if before is None or after is None:

@@ -16,6 +16,9 @@ us-central1 (where every tunable model is). Quota project: the caller's, else
 `GOOGLE_CLOUD_QUOTA_PROJECT`, else the file's `quota_project_id`; sent as
 `x-goog-user-project`.
 
+Finding the file and the project without loading them is `tui.jobs.vertex.detect` (what
+tunedeck needs at start-up to choose a backend); its functions are also importable from here.
+
 `Authorizer` refreshes an expired token in a worker thread (google-auth's refresh blocks)
 and gives the headers for raw REST calls; tokens appear in no message, log or repr.
 """
@@ -26,7 +29,6 @@ import asyncio
 import base64
 import json
 import os
-import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,86 +37,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tui.jobs.errors import BackendError, ErrorKind
+from tui.jobs.vertex.detect import adc_file, credentials_file, gcloud_project
+from tui.jobs.vertex.detect import detect_project as detect_project  # where callers found it first
+from tui.jobs.vertex.detect import wants_vertex as wants_vertex
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 DEFAULT_LOCATION = "us-central1"
-ADC_FILE = "application_default_credentials.json"
 LOGIN_HELP = "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a key file"
 PROJECT_HELP = "set GOOGLE_CLOUD_PROJECT (or `gcloud config set project ID`), or pass --project"
-TRUE = ("1", "true", "yes", "on")
-
-
-def gcloud_config_dir(env: Mapping[str, str]) -> Path:
-    """gcloud's configuration directory: $CLOUDSDK_CONFIG, else ~/.config/gcloud (%APPDATA%\\gcloud on Windows)."""
-    if env.get("CLOUDSDK_CONFIG"):
-        return Path(env["CLOUDSDK_CONFIG"])
-    if sys.platform == "win32" and env.get("APPDATA"):
-        return Path(env["APPDATA"]) / "gcloud"
-    return Path(env.get("HOME") or Path.home()) / ".config" / "gcloud"
-
-
-def adc_file(env: Mapping[str, str]) -> Path:
-    """Where `gcloud auth application-default login` writes its credentials."""
-    return gcloud_config_dir(env) / ADC_FILE
-
-
-def credentials_file(env: Mapping[str, str]) -> tuple[Path, str] | None:
-    """The credentials file to use and where its name came from, or None when there is none."""
-    explicit = env.get("GOOGLE_APPLICATION_CREDENTIALS", "").strip()
-    if explicit:
-        return Path(explicit).expanduser(), "$GOOGLE_APPLICATION_CREDENTIALS"
-    default = adc_file(env)
-    if default.is_file():
-        return default, "gcloud ADC file"
-    return None
-
-
-def wants_vertex(env: Mapping[str, str]) -> bool | None:
-    """What GOOGLE_GENAI_USE_VERTEXAI (or its newer alias GOOGLE_GENAI_USE_ENTERPRISE) asks for; None if unset."""
-    for name in ("GOOGLE_GENAI_USE_ENTERPRISE", "GOOGLE_GENAI_USE_VERTEXAI"):
-        value = env.get(name)
-        if value is not None:
-            return value.strip().lower() in TRUE
-    return None
-
-
-def gcloud_project(env: Mapping[str, str]) -> str | None:
-    """`core/project` of gcloud's active configuration, read from its file (gcloud itself is not run)."""
-    directory = gcloud_config_dir(env)
-    name = env.get("CLOUDSDK_ACTIVE_CONFIG_NAME", "").strip()
-    if not name:
-        try:
-            name = (directory / "active_config").read_text(encoding="utf-8").strip() or "default"
-        except OSError:
-            name = "default"
-    path = directory / "configurations" / f"config_{name}"
-    if not path.is_file():  # no gcloud here (configparser is not loaded at start-up for nothing)
-        return None
-    import configparser
-
-    parser = configparser.ConfigParser()
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
-        return None
-    return parser.get("core", "project", fallback=None) or None
-
-
-def project_in_file(path: Path) -> str | None:
-    """The `project_id` a credentials file names (service-account keys do), read without google-auth."""
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    project = info.get("project_id") if isinstance(info, dict) else None
-    return project if isinstance(project, str) and project else None
-
-
-def detect_project(env: Mapping[str, str], configured: str | None = None) -> str | None:
-    """The project Vertex calls would use, found without loading credentials (cheap; for choosing a backend)."""
-    found = credentials_file(env)
-    return (configured or env.get("GOOGLE_CLOUD_PROJECT") or env.get("GCLOUD_PROJECT")
-            or (project_in_file(found[0]) if found else None) or gcloud_project(env))
 
 
 def _email_from_id_token(id_token: str | None) -> str | None:
