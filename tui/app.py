@@ -36,6 +36,7 @@ from tui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
+    from textual.widget import AwaitMount
 
     from tui.config import Settings
     from tui.datasets.first_page import FirstPage
@@ -60,6 +61,7 @@ def _lazy_screen(path: str) -> Callable[[], Screen]:
 
     It uses two of Textual's private attributes (`App._screen_stacks`, `_css_update_count`);
     tests/app/test_textual_contract.py fails loudly if a Textual release changes them.
+    A later screen's styles are read ahead the same way (`tui.screens_ahead.style_ahead`).
     """
 
     def build() -> Screen:
@@ -75,8 +77,13 @@ def _lazy_screen(path: str) -> Callable[[], Screen]:
             # inherits from it), and mark the screen's styles current.
             app.stylesheet.update(app)
             screen._css_update_count = app._css_update_count
+        elif isinstance(stacks, dict) and hasattr(screen, "_css_update_count"):
+            from tui.screens_ahead import style_ahead
+
+            style_ahead(app, screen)
         return screen
 
+    build.module = path.partition(":")[0]  # type: ignore[attr-defined]  # imported ahead (tui.screens_ahead)
     return build
 
 
@@ -109,6 +116,8 @@ class TuneDeckApp(TypeAhead):
     show_clock: ClassVar[bool] = True  # ages, elapsed time and ETA, which follow the clock
     cursor_blink: ClassVar[bool] = True  # the text cursor blinks where a field has focus
     health_interval: ClassVar[float | None] = HEALTH_INTERVAL_S  # None: check the backend once
+    build_ahead: ClassVar[bool] = True  # build the Configure screen, hidden, once the first screen is complete
+    sets_aside_long_lived = False  # tui.launch sets what lives as long as the app aside (gc.freeze)
 
     def __init__(self, settings: Settings, manager: JobManager | None) -> None:
         super().__init__()
@@ -177,6 +186,8 @@ class TuneDeckApp(TypeAhead):
             self.after_first_paint(self._open_manager)
         else:
             self._manager_opened(self.manager)
+        if self.build_ahead:
+            self.after_first_paint(self._build_ahead)
 
     @work(exclusive=True, group="manager-open", exit_on_error=False)
     async def _open_manager(self) -> None:
@@ -209,6 +220,13 @@ class TuneDeckApp(TypeAhead):
         self._check_health()
         if self.health_interval is not None:
             self.set_interval(self.health_interval, self._check_health)
+
+    @work(exclusive=True, group="build-ahead", exit_on_error=False)
+    async def _build_ahead(self) -> None:
+        """Screens made ready before they are asked for (tui.screens_ahead)."""
+        from tui.screens_ahead import build_ahead
+
+        await build_ahead(self)
 
     @work(exclusive=True, group="job-events", exit_on_error=False)
     async def _consume_events(self, manager: JobManager) -> None:
@@ -308,6 +326,13 @@ class TuneDeckApp(TypeAhead):
         if not self.cursor_blink and hasattr(event.widget, "cursor_blink"):
             event.widget.cursor_blink = False
 
+    def rest_cursor(self, screen: Screen) -> None:
+        """Pause the text cursor of `screen`, hidden, until it is shown (a screen built ahead)."""
+        focused = screen.focused
+        if focused is not None and getattr(focused, "cursor_blink", False):
+            focused.cursor_blink = False  # type: ignore[attr-defined]
+            self._resting_cursors[screen] = focused
+
     def _rest_hidden_cursor(self, screen: Screen) -> None:
         """Pause the text cursor of the screen just left: blinking where nobody sees it
         would wake the app twice a second for as long as the screen stays hidden."""
@@ -405,6 +430,37 @@ class TuneDeckApp(TypeAhead):
             self.report_error(exc, "Refresh failed")
             return False
         return True
+
+    # -- switching areas ------------------------------------------------------------------
+
+    _switching_to_built = False
+    _switch_hold = False
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Switch areas. Textual holds every frame for 50 ms after a switch, to hide a screen
+        being built; a screen built already (ahead, or on an earlier visit) is shown as soon as
+        it has resumed (`release_switch_hold`), at the latest after those 50 ms."""
+        self._switching_to_built = mode in getattr(self, "_screen_stacks", {})
+        try:
+            return super().switch_mode(mode)
+        finally:
+            self._switching_to_built = False
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        if not self._switching_to_built or self._switch_hold:
+            super().delay_update(delay)
+            return
+        self._begin_batch()
+        self._switch_hold = True
+        self.set_timer(delay, self.release_switch_hold, name="switch-hold")
+
+    def release_switch_hold(self) -> None:
+        """The screen switched to has resumed (styled, laid out): draw it."""
+        if self._switch_hold:
+            self._switch_hold = False
+            self._end_batch()
+            if not self._batch_count:
+                self.screen.refresh()
 
     # -- keys and commands ------------------------------------------------------------
 

@@ -11,7 +11,14 @@ tunedeck reads Esc followed by a printable key as two keys, as readline and prom
 read Alt: the input is rewritten before Textual's parser sees it, the Esc into the escape
 key's unambiguous form (`CSI 27 u`, the kitty keyboard protocol's). Escape sequences (Esc [,
 Esc O, …), Esc Backspace (Alt+Backspace: delete a word) and pasted text are left alone.
+Esc then a key arriving in two reads, Esc at the end of the first, is read the same way.
 docs/textual-key-bursts.md has the upstream reproduction.
+
+A lone Esc byte is the escape key only once nothing has followed it for a while (the escape
+delay): the start of an escape sequence looks the same. Textual waits 100 ms, then up to
+another 100 ms for its input loop's next turn; tunedeck waits 25 ms and wakes up when that
+time is up. The user's `ESCDELAY` (milliseconds, as in curses) still decides.
+docs/configuration.md says when to raise it.
 """
 
 from __future__ import annotations
@@ -20,11 +27,12 @@ import os
 import re
 import selectors
 from codecs import getincrementaldecoder
-from collections.abc import Iterable
+from collections.abc import Iterator, Mapping
 
 from textual import constants
 from textual._loop import loop_last
 from textual._parser import ParseError
+from textual._time import get_time
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
@@ -34,17 +42,57 @@ ESCAPE_KEY = "\x1b[27u"  # the escape key, CSI u form
 # DCS, APC, PM, SOS): a key typed after Esc, or the same bytes as Alt and that key.
 ESC_THEN_KEY = re.compile(r"\x1b(?=[^\x00-\x1f\x7f\[O\]P_^X])")
 PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
+# How long a lone Esc waits for the rest of an escape sequence before it is the escape key:
+# a terminal writes a key's sequence at once, and tmux and SSH pass it on in one piece, so
+# the rest comes within a few milliseconds (Neovim's ttimeoutlen is 50 ms, tmux's escape-time 10).
+ESCAPE_DELAY_MS = 25
+# The input loop's longest wait for input when no escape sequence is pending (Textual's).
+IDLE_WAIT_S = 0.1
+
+
+def escape_delay(environ: Mapping[str, str] = os.environ) -> float:
+    """Seconds a lone Esc waits for the rest of an escape sequence: `ESCDELAY` (milliseconds,
+    at least 1, as Textual and curses read it) when it is set to a number, else ESCAPE_DELAY_MS."""
+    try:
+        milliseconds = int(environ["ESCDELAY"])
+    except (KeyError, ValueError):
+        milliseconds = ESCAPE_DELAY_MS
+    return max(milliseconds, 1) / 1000
 
 
 class KeysApartParser(XTermParser):
-    """Textual's parser, fed input in which Esc followed by a key is the escape key and the key."""
+    """Textual's parser, fed input in which Esc followed by a key is the escape key and the key,
+    and whose lone Esc waits `delay` seconds (default: `escape_delay()`) for what may follow.
 
-    def __init__(self, debug: bool = False) -> None:
+    It sets the deadline of Textual's parser (`Parser._timeout_time`, which `tick` checks);
+    tests/app/test_key_input.py fails if a Textual release changes how that works.
+    """
+
+    def __init__(self, debug: bool = False, delay: float | None = None) -> None:
         super().__init__(debug)
+        self.delay = escape_delay() if delay is None else delay
         self._pasting = False
+        self._lone_esc = False  # the last read ended with an Esc that may start a sequence
 
-    def feed(self, data: str) -> Iterable[Message]:
-        return super().feed(self.keys_apart(data))
+    def feed(self, data: str) -> Iterator[Message]:
+        apart = not constants.DISABLE_KITTY_KEY
+        waiting = self._lone_esc and self._timeout_time is not None  # not yet the escape key
+        if apart and waiting and data and not self._pasting and ESC_THEN_KEY.match("\x1b" + data[0]):
+            # Esc ended the last read and a key starts this one: the Esc was the escape key.
+            self._timeout_time = 0.0
+            yield from self.tick()
+        rewritten = self.keys_apart(data)
+        yield from super().feed(rewritten)
+        waiting = self._timeout_time is not None
+        self._lone_esc = waiting and rewritten.endswith("\x1b")
+        if waiting:  # in an escape sequence: it ends, or is given up, `delay` after its last byte
+            self._timeout_time = get_time() + self.delay
+
+    def wait_s(self, longest: float = IDLE_WAIT_S) -> float:
+        """How long the input loop may wait for input before `tick` has something to do."""
+        if self._timeout_time is None:
+            return longest
+        return min(longest, max(0.0, self._timeout_time - get_time()))
 
     def keys_apart(self, data: str) -> str:
         if "\x1b" not in data or constants.DISABLE_KITTY_KEY:  # without CSI u, Textual reads the old way
@@ -62,7 +110,8 @@ class KeysApartParser(XTermParser):
 
 
 class KeysApartDriver(LinuxDriver):
-    """The Linux driver, reading keys through `KeysApartParser`."""
+    """The Linux driver, reading keys through `KeysApartParser`, and waking up when a lone Esc's
+    wait is over rather than on its next 0.1 s turn."""
 
     def run_input_thread(self) -> None:
         """Wait for input and dispatch events (Textual 8.2.8's loop, with the parser above)."""
@@ -70,7 +119,7 @@ class KeysApartDriver(LinuxDriver):
         selector.register(self.fileno, selectors.EVENT_READ)
         fileno = self.fileno
         parser = KeysApartParser(self._debug)
-        feed, tick = parser.feed, parser.tick
+        feed, tick, wait_s = parser.feed, parser.tick, parser.wait_s
         decode = getincrementaldecoder("utf-8")().decode
 
         def process_selector_events(
@@ -88,7 +137,7 @@ class KeysApartDriver(LinuxDriver):
 
         try:
             while not self.exit_event.is_set():
-                process_selector_events(selector.select(0.1))
+                process_selector_events(selector.select(wait_s()))
             selector.unregister(self.fileno)
             process_selector_events(selector.select(0.1), final=True)
         finally:

@@ -63,6 +63,7 @@ def set_aside_long_lived(app) -> None:
     for 100-400 ms.
     """
     waiting: set[asyncio.Task] = set()
+    app.sets_aside_long_lived = True  # a screen built ahead is set aside too (tui/screens_ahead.py)
 
     async def screen_complete() -> None:
         with suppress(TimeoutError):

@@ -20,6 +20,7 @@ on in order.
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import Literal
 
 from textual import events
@@ -50,6 +51,7 @@ class TypeAhead(App[None]):
         self._key_on_its_way: KeyHandled | None = None  # the marker behind the key handed over last
         self._watchdog: Timer | None = None
         self._watched: KeyHandled | None = None
+        self.last_key_at = 0.0  # `time.monotonic()` when the last key came (work that can wait waits for a pause)
 
     def get_driver_class(self) -> type[Driver]:
         """On Linux, a driver that reads Esc and the key after it as two keys (tui.key_input)."""
@@ -62,6 +64,7 @@ class TypeAhead(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
+            self.last_key_at = monotonic()
             self._held_keys.append(event)
             if self._holding_keys or self._key_on_its_way is not None:
                 self._watch()

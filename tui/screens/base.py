@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from textual import events, on
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
@@ -51,6 +53,34 @@ class AppScreen(Screen[ResultType]):
             self.mount(AreaTabs(), after=headers.first())
         else:
             self.mount(AreaTabs(), before=0)
+
+    # Whether the terminal had the focus when the screen was last styled and hidden (left for
+    # another area, or built ahead: tui/screens_ahead.py); None while it is shown.
+    hidden_with_focus: bool | None = None
+
+    def post_message(self, message: Message) -> bool:
+        """A screen shown again is not restyled whole, as Textual does, when nothing it is styled
+        by changed while it was hidden: its widgets' own changes restyle them where they happen,
+        the app's CSS and theme restyle every screen when the area is switched to, and only the
+        terminal's focus is left (tests/app/test_screens_ahead.py checks every screen shown)."""
+        if isinstance(message, events.ScreenSuspend):
+            self.hidden_with_focus = self.app.app_focus
+        elif isinstance(message, events.ScreenResume):
+            if self.hidden_with_focus is not None and self.hidden_with_focus == self.app.app_focus:
+                message.refresh_styles = False
+            self.hidden_with_focus = None
+        return super().post_message(message)
+
+    @on(events.ScreenResume)
+    def _resumed(self) -> None:
+        """Styled and laid out again: a switch to this screen may draw it now."""
+        from tui.widgets.area_tabs import AreaTabs
+
+        for tabs in self.query(AreaTabs):
+            tabs.draw()
+        release = getattr(self.app, "release_switch_hold", None)  # tests mount screens in plain apps too
+        if release is not None:
+            release()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker

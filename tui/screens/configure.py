@@ -13,7 +13,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, Select, Static
+from textual.widgets import Button, Header, Input, Select, Static
 
 from tui.datasets.opened import OpenedDataset, read_and_check
 from tui.datasets.wording import examples_text, plural
@@ -27,6 +27,7 @@ from tui.screens.base import AppScreen
 from tui.screens.paths import display_path, fold_path
 from tui.widgets.fields import FieldInput
 from tui.widgets.job_form import JobForm
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.upload_progress import UploadProgress
 
 SMALL_DATASET = 100  # below this, the guide's advice is a smaller learning rate
@@ -135,7 +136,7 @@ class ConfigureScreen(AppScreen[None]):
                 with Horizontal(id="configure-buttons"):
                     yield Button("Launch (^l)", id="launch", variant="primary")
                     yield Button("Show call (^o)", id="show-call")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.app.dataset_changed.subscribe(self, self._dataset_changed)

@@ -39,13 +39,11 @@ class AreaTabs(Static):
     def __init__(self) -> None:
         super().__init__("", id="area-tabs", markup=False)
         self._spans: list[tuple[int, int, str]] = []  # (first column, end column, area)
+        self._line = Text()
 
     def on_mount(self) -> None:
         self.watch(self.screen, "focused", lambda _focused: self.draw(), init=False)
-        self.draw()
-
-    def on_screen_resume(self) -> None:
-        self.draw()
+        self.draw()  # and each time its screen is shown (AppScreen): one built ahead was mounted in another area
 
     def draw(self) -> None:
         width = self.size.width or 80
@@ -58,7 +56,12 @@ class AreaTabs(Static):
                 break
         line.append(" " * max(1, width - len(line) - len(hint)))
         line.append(hint, style="bold")
-        self.update(line)
+        if line != self._line:
+            self._line = line
+            self.refresh()  # one line of fixed size: drawn again, nothing laid out again (a Static's update would)
+
+    def render(self) -> Text:
+        return self._line
 
     def _tabs(self, compact: bool) -> Text:
         active = self.app.current_mode
