@@ -215,8 +215,11 @@ def run_child(command: list[str], result: Path, label: str, timeout: float) -> N
         command = [*command, "--headless"]
     # Textual draws on stderr: it must stay the pane's terminal (the child logs its own errors).
     shell = shlex.join(command)
+    session = ""
     if shutil.which("tmux"):
         session = f"tunedeck-idle-{os.getpid()}-{label}"
+        # The pane stays after the child ends, so a crash the app printed there can be read.
+        shell = f"tmux set-option -t {shlex.quote(session)} remain-on-exit on; {shell}"
         subprocess.run(
             ["tmux", "new-session", "-d", "-s", session, "-x", str(TERMINAL[0]), "-y", str(TERMINAL[1]), shell],
             check=True,
@@ -224,12 +227,22 @@ def run_child(command: list[str], result: Path, label: str, timeout: float) -> N
     else:
         subprocess.Popen(shell, shell=True)
     deadline = time.monotonic() + timeout
-    while not result.exists():
-        if log.exists() or time.monotonic() > deadline:
+    try:
+        while not result.exists():
+            if log.exists() or time.monotonic() > deadline:
+                time.sleep(0.5)
+                pane = ""
+                if session:
+                    captured = subprocess.run(["tmux", "capture-pane", "-p", "-S", "-200", "-t", session],
+                                              capture_output=True, text=True)
+                    pane = "\nthe pane:\n" + captured.stdout.strip()[-4000:]
+                raise RuntimeError(
+                    f"idle child failed ({label}):\n{log.read_text()[-3000:] if log.exists() else ''}{pane}")
             time.sleep(0.5)
-            raise RuntimeError(f"idle child failed ({label}):\n{log.read_text()[-3000:] if log.exists() else ''}")
-        time.sleep(0.5)
-    time.sleep(0.5)  # let the child finish writing
+        time.sleep(0.5)  # let the child finish writing
+    finally:
+        if session:
+            subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 
 
 def run_idle_child(args) -> int:

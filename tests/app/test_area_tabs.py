@@ -48,3 +48,19 @@ async def test_esc_leave_field_is_shown_while_a_field_has_focus(manager, setting
         await pilot.press("3")
         await settle(app, pilot)
         assert app.current_mode == "monitor"
+
+
+def test_a_text_field_module_still_being_imported_elsewhere_is_no_text_field(monkeypatch):
+    import sys
+    import types
+
+    from textual.widgets import Input, Static
+
+    from tui.widgets.area_tabs import TEXT_FIELDS, typing_in
+
+    module, _name = TEXT_FIELDS[1]  # TextArea's module, as a thread that is importing it leaves it
+    monkeypatch.setitem(sys.modules, module, types.ModuleType(module))  # in sys.modules, no class yet
+    assert typing_in(Static("x")) is False
+    assert typing_in(Input()) is True  # the loaded one still counts
+    monkeypatch.delitem(sys.modules, module)
+    assert typing_in(Input()) is True

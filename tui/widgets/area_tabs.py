@@ -24,8 +24,10 @@ TEXT_FIELDS = (("textual.widgets._input", "Input"), ("textual.widgets._text_area
 def typing_in(widget: object) -> bool:
     """Whether `widget` is a text field that takes single-letter keys as text."""
     # Input and TextArea are looked up where they are loaded: no widget is one of them before
-    # its module is imported, and TextArea's import would delay the first frame.
-    fields = tuple(getattr(sys.modules[module], name) for module, name in TEXT_FIELDS if module in sys.modules)
+    # its module is imported, and TextArea's import would delay the first frame. A module
+    # another thread is still importing may not have its class yet: no widget is one either.
+    found = (getattr(sys.modules.get(module), name, None) for module, name in TEXT_FIELDS)
+    fields = tuple(field for field in found if isinstance(field, type))
     return isinstance(widget, fields) and not getattr(widget, "read_only", False)
 
 
