@@ -20,6 +20,21 @@ from tui.models import TRAIN_LOSS, Hyperparameters, JobSpec, JobState
 FOCUS_ONLY = PollPolicy(fast=3600, slow=3600, focus=0.05, discover_every=3600)
 
 
+# Whole reads as often as the in-between ones: a job is read whole every 0.05 s.
+EVERY_READ_WHOLE = PollPolicy(fast=0.05, slow=0.05, focus=0.05, discover_every=3600)
+
+
+async def start_manager(emulator_factory, tmp_path, policy: PollPolicy, *, step_delay: float = 0.05,
+                        background: bool = True):
+    """A started manager on a Vertex emulator whose steps take `step_delay`: (settings, backend, manager)."""
+    emulator = emulator_factory(step_delay=step_delay)
+    settings = replace(Settings(data_dir=tmp_path, config_dir=tmp_path / "config"), local_url=emulator.url)
+    backend = vertex_local_backend(settings, emulator.url, emulator.api_key)
+    manager = JobManager(settings, backend, History(settings.history_path), policy=policy)
+    await manager.start(background=background)
+    return settings, backend, manager
+
+
 async def wait_until(condition, what: str, timeout: float = 60.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
@@ -28,11 +43,7 @@ async def wait_until(condition, what: str, timeout: float = 60.0) -> None:
 
 
 async def test_in_between_reads_fetch_only_new_loss_points_and_the_end_is_read_whole(emulator_factory, tmp_path):
-    emulator = emulator_factory(step_delay=0.05)
-    settings = replace(Settings(data_dir=tmp_path, config_dir=tmp_path / "config"), local_url=emulator.url)
-    backend = vertex_local_backend(settings, emulator.url, emulator.api_key)
-    manager = JobManager(settings, backend, History(settings.history_path), policy=FOCUS_ONLY)
-    await manager.start(background=True)
+    settings, backend, manager = await start_manager(emulator_factory, tmp_path, FOCUS_ONLY)
     events = manager.events()
     try:
         spec = JobSpec(display_name="watched", base_model="gemini-2.5-flash",
@@ -67,12 +78,7 @@ async def test_in_between_reads_fetch_only_new_loss_points_and_the_end_is_read_w
 
 async def test_a_job_in_the_background_is_read_for_its_loss_and_the_rest_comes_when_it_is_on_screen(
         emulator_factory, tmp_path):
-    emulator = emulator_factory(step_delay=0.05)
-    settings = replace(Settings(data_dir=tmp_path, config_dir=tmp_path / "config"), local_url=emulator.url)
-    backend = vertex_local_backend(settings, emulator.url, emulator.api_key)
-    manager = JobManager(settings, backend, History(settings.history_path),
-                         policy=PollPolicy(fast=0.05, slow=0.05, focus=0.05, discover_every=3600))
-    await manager.start(background=True)
+    _settings, _backend, manager = await start_manager(emulator_factory, tmp_path, EVERY_READ_WHOLE)
     events = manager.events()
     try:
         spec = JobSpec(display_name="behind", base_model="gemini-2.5-flash",
@@ -95,11 +101,8 @@ async def test_a_job_in_the_background_is_read_for_its_loss_and_the_rest_comes_w
 
 
 async def test_a_finished_job_is_read_with_every_curve_even_when_only_some_are_asked_for(emulator_factory, tmp_path):
-    emulator = emulator_factory(step_delay=0)
-    settings = replace(Settings(data_dir=tmp_path, config_dir=tmp_path / "config"), local_url=emulator.url)
-    backend = vertex_local_backend(settings, emulator.url, emulator.api_key)
-    manager = JobManager(settings, backend, History(settings.history_path), policy=FOCUS_ONLY)
-    await manager.start(background=False)
+    _settings, backend, manager = await start_manager(emulator_factory, tmp_path, FOCUS_ONLY, step_delay=0,
+                                                      background=False)
     try:
         spec = JobSpec(display_name="ended", base_model="gemini-2.5-flash",
                        hyperparameters=Hyperparameters(epoch_count=2, adapter_size=4))
@@ -114,12 +117,8 @@ async def test_a_finished_job_is_read_with_every_curve_even_when_only_some_are_a
 
 
 async def test_a_job_followed_on_its_own_is_read_with_every_curve_while_it_trains(emulator_factory, tmp_path):
-    emulator = emulator_factory(step_delay=0.05)
-    settings = replace(Settings(data_dir=tmp_path, config_dir=tmp_path / "config"), local_url=emulator.url)
-    backend = vertex_local_backend(settings, emulator.url, emulator.api_key)
-    manager = JobManager(settings, backend, History(settings.history_path),
-                         policy=PollPolicy(fast=0.05, slow=0.05, focus=0.05, discover_every=3600))
-    await manager.start(background=False)  # as `tunedeck jobs watch` runs it
+    # Not in the background, as `tunedeck jobs watch` runs it.
+    _settings, _backend, manager = await start_manager(emulator_factory, tmp_path, EVERY_READ_WHOLE, background=False)
     try:
         spec = JobSpec(display_name="followed", base_model="gemini-2.5-flash",
                        hyperparameters=Hyperparameters(epoch_count=12, adapter_size=4))

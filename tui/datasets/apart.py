@@ -15,12 +15,12 @@ import os
 import pickle
 import select
 import signal
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from tui.datasets.errors import DatasetError
+from tui.datasets.forked import fork_piped
 from tui.datasets.index import IndexingStopped, empty_index
 from tui.datasets.progress import ProgressCallback, Throttle
 
@@ -156,23 +156,14 @@ class _Child:
 
 def _fork(work: Callable[[Callable[[object], None]], None]) -> _Child | None:
     """Run `work(send)` in a forked child; None if the system cannot fork now."""
-    read_end, write_end = os.pipe()
-    try:
-        with warnings.catch_warnings():
-            # The child only reads the file and writes to its pipe: it takes no lock the caller's
-            # other threads may hold (imports are made safe by fork itself).
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
+    forked = fork_piped()
+    if forked is None:
         return None
-    if pid:
-        os.close(write_end)
-        return _Child(pid, read_end)
+    if forked.pid:
+        return _Child(forked.pid, forked.fd)
+    write_end = forked.fd
     status = 1
     try:
-        os.close(read_end)
         work(lambda message: _send(write_end, message))
         status = 0
     finally:

@@ -21,6 +21,8 @@ import threading
 from pathlib import Path
 from typing import BinaryIO
 
+from tui.datasets.forked import fork_piped
+
 CHUNK = 1 << 20
 MAP_CHUNK = 16 << 20
 
@@ -64,19 +66,14 @@ class FileHasher:
 
     def _fork(self) -> tuple[int, int] | None:
         """A child process that writes the digest, or "!errno strerror", to a pipe; (pid, read end)."""
-        read_end, write_end = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read_end)
-            os.close(write_end)
+        forked = fork_piped()
+        if forked is None:
             return None
-        if pid:
-            os.close(write_end)
-            return pid, read_end
+        if forked.pid:
+            return forked.pid, forked.fd
+        write_end = forked.fd
         status = 1
         try:  # the child: never returns
-            os.close(read_end)
             try:
                 answer = self._hash(mapped=True)
             except OSError as exc:

@@ -21,7 +21,6 @@ import contextlib
 import os
 import pickle
 import struct
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -30,6 +29,7 @@ import numpy as np
 
 from tui.datasets.digest import FileHasher
 from tui.datasets.findings import Findings
+from tui.datasets.forked import fork_piped
 from tui.datasets.index import STRIDE
 from tui.datasets.lint import LintReport, lint
 from tui.datasets.progress import ProgressCallback, Throttle
@@ -205,27 +205,14 @@ def _fork(template: Scan, reader: DatasetReader, bounds: list[int], claims: int)
     """Start a child process that checks parts taken from `claims` and sends each through a pipe as soon
     as it is checked (all at the end where the pipe cannot be made large enough to take one without
     waiting for the parent to read it); (pid, read end of the pipe)."""
-    import fcntl  # where there is fork, there is fcntl
-
-    read_end, write_end = os.pipe()
-    roomy = False
-    if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux
-        with contextlib.suppress(OSError):
-            roomy = fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES) >= PIPE_BYTES
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # the hashing thread never touches the child's state
-            pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
+    forked = fork_piped(PIPE_BYTES)
+    if forked is None:
         return None
-    if pid:
-        os.close(write_end)
-        return pid, read_end
+    if forked.pid:
+        return forked.pid, forked.fd
+    write_end, roomy = forked.fd, forked.roomy
     status = 1
     try:  # the child: never returns
-        os.close(read_end)
         with os.fdopen(write_end, "wb", buffering=0) as pipe:
             def send(number: int, part: Scan) -> None:
                 part.reader = None  # type: ignore[assignment]  # the parent has it; a reader does not pickle
