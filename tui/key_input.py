@@ -19,15 +19,22 @@ delay): the start of an escape sequence looks the same. Textual waits 100 ms, th
 another 100 ms for its input loop's next turn; tunedeck waits 25 ms and wakes up when that
 time is up. The user's `ESCDELAY` (milliseconds, as in curses) still decides.
 docs/configuration.md says when to raise it.
+
+Textual's input loop also wakes ten times a second to see whether the app is stopping. Here
+the loop sleeps until a key comes, an escape delay ends or the app stops (`ExitEvent` wakes
+it): an app at rest costs nothing between keys.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import selectors
+import threading
 from codecs import getincrementaldecoder
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from textual import constants
 from textual._loop import loop_last
@@ -46,8 +53,40 @@ PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
 # a terminal writes a key's sequence at once, and tmux and SSH pass it on in one piece, so
 # the rest comes within a few milliseconds (Neovim's ttimeoutlen is 50 ms, tmux's escape-time 10).
 ESCAPE_DELAY_MS = 25
-# The input loop's longest wait for input when no escape sequence is pending (Textual's).
-IDLE_WAIT_S = 0.1
+# How often the loop looks at a stop flag that cannot wake it (a plain `threading.Event`): Textual's turn.
+TURN_S = 0.1
+
+
+class ExitEvent(threading.Event):
+    """The input loop's stop flag (the driver's `exit_event`), which also wakes the loop: setting
+    it writes a byte to a pipe the loop waits on beside the terminal."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._read_end, self._write_end = os.pipe()
+        os.set_blocking(self._read_end, False)
+        os.set_blocking(self._write_end, False)
+
+    def fileno(self) -> int:
+        return self._read_end
+
+    def set(self) -> None:
+        super().set()
+        with contextlib.suppress(OSError):  # the pipe is full (already woken) or closed (the driver is gone)
+            os.write(self._write_end, b"\0")
+
+    def clear(self) -> None:
+        super().clear()
+        try:
+            while os.read(self._read_end, 512):
+                pass
+        except OSError:  # drained (or closed)
+            pass
+
+    def close(self) -> None:
+        for end in (self._read_end, self._write_end):
+            with contextlib.suppress(OSError):
+                os.close(end)
 
 
 def escape_delay(environ: Mapping[str, str] = os.environ) -> float:
@@ -88,11 +127,12 @@ class KeysApartParser(XTermParser):
         if waiting:  # in an escape sequence: it ends, or is given up, `delay` after its last byte
             self._timeout_time = get_time() + self.delay
 
-    def wait_s(self, longest: float = IDLE_WAIT_S) -> float:
-        """How long the input loop may wait for input before `tick` has something to do."""
+    def wait_s(self) -> float | None:
+        """How long the input loop may wait for input before `tick` has something to do (None: as
+        long as it takes)."""
         if self._timeout_time is None:
-            return longest
-        return min(longest, max(0.0, self._timeout_time - get_time()))
+            return None
+        return max(0.0, self._timeout_time - get_time())
 
     def keys_apart(self, data: str) -> str:
         if "\x1b" not in data or constants.DISABLE_KITTY_KEY:  # without CSI u, Textual reads the old way
@@ -111,22 +151,40 @@ class KeysApartParser(XTermParser):
 
 class KeysApartDriver(LinuxDriver):
     """The Linux driver, reading keys through `KeysApartParser`, and waking up when a lone Esc's
-    wait is over rather than on its next 0.1 s turn."""
+    wait is over or the app stops, rather than every 0.1 s."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.exit_event = ExitEvent()
+
+    def close(self) -> None:
+        super().close()
+        if isinstance(self.exit_event, ExitEvent):
+            self.exit_event.close()
 
     def run_input_thread(self) -> None:
-        """Wait for input and dispatch events (Textual 8.2.8's loop, with the parser above)."""
+        """Wait for input and dispatch events (Textual 8.2.8's loop, with the parser above, and
+        without a timeout while nothing is pending: `ExitEvent` wakes it)."""
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
         fileno = self.fileno
+        exit_event = self.exit_event
+        waking = isinstance(exit_event, ExitEvent)
+        if isinstance(exit_event, ExitEvent):
+            selector.register(exit_event.fileno(), selectors.EVENT_READ)
         parser = KeysApartParser(self._debug)
-        feed, tick, wait_s = parser.feed, parser.tick, parser.wait_s
+        feed, tick = parser.feed, parser.tick
+
+        def wait_s() -> float | None:
+            wait = parser.wait_s()
+            return wait if waking or (wait is not None and wait < TURN_S) else TURN_S  # a plain Event: Textual's turn
         decode = getincrementaldecoder("utf-8")().decode
 
         def process_selector_events(
             selector_events: list[tuple[selectors.SelectorKey, int]], final: bool = False
         ) -> None:
-            for last, (_selector_key, mask) in loop_last(selector_events):
-                if mask & selectors.EVENT_READ:
+            for last, (selector_key, mask) in loop_last(selector_events):
+                if mask & selectors.EVENT_READ and selector_key.fd == fileno:
                     unicode_data = decode(os.read(fileno, 1024 * 4), final=final and last)
                     if not unicode_data:
                         break  # piped stdin at its end
@@ -136,7 +194,7 @@ class KeysApartDriver(LinuxDriver):
                 self.process_message(event)
 
         try:
-            while not self.exit_event.is_set():
+            while not exit_event.is_set():
                 process_selector_events(selector.select(wait_s()))
             selector.unregister(self.fileno)
             process_selector_events(selector.select(0.1), final=True)

@@ -101,7 +101,7 @@ def test_a_lone_esc_is_the_escape_key_once_the_escape_delay_is_over(monkeypatch)
     assert parser.wait_s() == pytest.approx(0.001)
     clock.now += 0.002
     assert events_of(parser.tick()) == [("escape", "\x1b")]
-    assert parser.wait_s() == 0.1  # nothing pending: Textual's usual turn
+    assert parser.wait_s() is None  # nothing pending: the loop waits for input (or the app's stop)
 
 
 @pytest.mark.parametrize(
@@ -174,13 +174,13 @@ def test_the_parser_takes_escdelay_from_the_environment(monkeypatch):
 class RecordingDriver:
     """KeysApartDriver's input loop reading a pipe: the messages it sends and how long it waits for input."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, exit_event=None) -> None:
         import os
         import queue
         import selectors
         import threading
 
-        from tui.key_input import KeysApartDriver
+        from tui.key_input import ExitEvent, KeysApartDriver
 
         self.messages: queue.Queue = queue.Queue()
         self.waits: list[float | None] = []
@@ -197,7 +197,7 @@ class RecordingDriver:
         driver = KeysApartDriver.__new__(KeysApartDriver)  # no terminal: only the input loop runs
         driver.fileno = read_end
         driver._debug = False
-        driver.exit_event = threading.Event()
+        driver.exit_event = ExitEvent() if exit_event is None else exit_event
         driver.process_message = self.messages.put  # type: ignore[method-assign]
         self.driver = driver
         self.thread = threading.Thread(target=driver.run_input_thread, daemon=True)
@@ -219,6 +219,8 @@ class RecordingDriver:
         self.thread.join(timeout=10)
         os.close(self.write_end)
         os.close(self.read_end)
+        if hasattr(self.driver.exit_event, "close"):
+            self.driver.exit_event.close()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the Linux driver")
@@ -254,5 +256,36 @@ def test_the_driver_reads_a_sequence_written_in_two_parts_as_one_key(monkeypatch
         reader.write(b"2")
         assert reader.next_key() == ("escape", "\x1b")
         assert reader.next_key() == ("2", "2")
+    finally:
+        reader.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the Linux driver")
+def test_the_input_loop_sleeps_until_a_key_or_the_stop_and_stops_at_once(monkeypatch):
+    """At rest the loop waits for input without a timeout (no wake-ups ten times a second), and
+    setting the exit event wakes it: the thread ends without waiting for a key."""
+    reader = RecordingDriver(monkeypatch)
+    reader.write(b"q")
+    assert reader.next_key() == ("q", "q")
+    assert reader.waits and all(wait is None for wait in reader.waits)
+    reader.driver.exit_event.set()
+    reader.thread.join(timeout=10)
+    assert not reader.thread.is_alive()  # woken by the event, not by a key that never comes
+    reader.driver.exit_event.clear()  # as Textual's disable_input does: a resumed loop sleeps again
+    assert not reader.driver.exit_event.is_set()
+    reader.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the Linux driver")
+def test_a_stop_flag_that_cannot_wake_the_loop_is_looked_at_every_turn(monkeypatch):
+    import threading
+
+    from tui.key_input import TURN_S
+
+    reader = RecordingDriver(monkeypatch, exit_event=threading.Event())
+    try:
+        reader.write(b"q")
+        assert reader.next_key() == ("q", "q")
+        assert reader.waits and all(wait == TURN_S for wait in reader.waits)
     finally:
         reader.close()

@@ -190,15 +190,14 @@ class DatasetReading(AppScreen[None]):
 
     def on_work_progress(self, message: WorkProgress) -> None:
         """Show how far reading has got, mounting the progress bar on the first report."""
-        from textual.widgets import ProgressBar
-
         from tui.widgets.key_footer import KeyFooter
+        from tui.widgets.still_progress_bar import StillProgressBar
 
         if self._progress is None:
-            label, bar = Static("", id="progress-label"), ProgressBar(id="progress", show_eta=False)
+            label, still = Static("", id="progress-label"), StillProgressBar(id="progress")
             # A class, not an id: a bar being removed may still be in the DOM when the next one mounts.
-            row = Horizontal(label, bar, classes="progress-bar")
-            self._progress = (row, label, bar)
+            row = Horizontal(label, still, classes="progress-bar")
+            self._progress = (row, label, still)
             footers = self.query(KeyFooter)
             self.mount(row, before=footers.first() if footers else None)
         _row, label, bar = self._progress

@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import ProgressBar, Static
 
 from tui.jobs.upload import UploadState
+from tui.widgets.still_progress_bar import StillProgressBar
 
 REPAINT_S = 0.1  # at most ten repaints a second, however often the backend reports
 
@@ -35,7 +36,7 @@ class UploadProgress(Vertical):
         self._after = ""
 
     def compose(self) -> ComposeResult:
-        bar = ProgressBar(total=1, show_eta=False, id="upload-bar")  # determinate: a hidden bar never animates
+        bar = StillProgressBar(total=1, id="upload-bar")  # determinate: a hidden bar never animates
         bar.display = False
         yield bar
         yield Static("", id="upload-text")
