@@ -14,7 +14,7 @@ from tui.jobs.history import History
 from tui.jobs.manager import JobManager
 from tui.jobs.polling import PollPolicy
 from tui.jobs.service import vertex_local_backend
-from tui.models import TRAIN_LOSS, Hyperparameters, JobSpec, JobState
+from tui.models import EVAL_LOSS, TRAIN_LOSS, Hyperparameters, JobSpec, JobState, ValidationChoice
 
 # Whole reads once an hour: after the first one, every poll of the focused job is an in-between read.
 FOCUS_ONLY = PollPolicy(fast=3600, slow=3600, focus=0.05, discover_every=3600)
@@ -82,16 +82,20 @@ async def test_a_job_in_the_background_is_read_for_its_loss_and_the_rest_comes_w
     events = manager.events()
     try:
         spec = JobSpec(display_name="behind", base_model="gemini-2.5-flash",
-                       hyperparameters=Hyperparameters(epoch_count=12, adapter_size=4))
+                       hyperparameters=Hyperparameters(epoch_count=12, adapter_size=4),
+                       validation=ValidationChoice(split=0.25, seed=1))
         job = await manager.launch(spec, NUMBERS)
-        await wait_until(lambda: len(manager.job(job.name).curve(TRAIN_LOSS)) >= 5, "loss points of the job")
+        # Into its second epoch: the first epoch's end has an eval point on the server.
+        await wait_until(lambda: (manager.job(job.name).current_epoch or 0) >= 2, "the job's second epoch")
         behind = manager.job(job.name)
         if not (behind.total_steps and behind.completed_steps >= behind.total_steps):  # still training
-            assert behind.curve("train_accuracy") == []  # the list shows no accuracy: none was read
+            # The list shows the last training loss: neither accuracy nor the eval loss was read.
+            assert behind.curve("train_accuracy") == [] and behind.curve(EVAL_LOSS) == []
         manager.focus(job.name)
         await wait_until(lambda: len(manager.job(job.name).curve("train_accuracy")) >= 5, "the accuracy points")
         shown = manager.job(job.name)
         assert [p.step for p in shown.curve("train_accuracy")][:5] == [1, 2, 3, 4, 5]  # from the first step on
+        assert shown.curve(EVAL_LOSS)  # and the eval loss, from the first epoch's end on
         manager.focus(None)
         await next_event(events, JobFinished, timeout=120, where=lambda e: e.job.name == job.name)
         done = manager.job(job.name)

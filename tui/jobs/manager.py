@@ -42,7 +42,7 @@ from tui.jobs.history import History, HistoryError
 from tui.jobs.launching import create_job, read_dataset
 from tui.jobs.polling import PollPolicy
 from tui.jobs.subscription import Broadcaster, Subscription
-from tui.models import EVAL_LOSS, TRAIN_LOSS, BaseModelInfo, CurvePoint, Job, JobSpec, JobState
+from tui.models import TRAIN_LOSS, BaseModelInfo, CurvePoint, Job, JobSpec, JobState
 
 if TYPE_CHECKING:
     from tui.jobs.local import EmulatorLink
@@ -52,7 +52,7 @@ _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
 FOCUS_PACE_POINTS = 9  # the last points whose times tell the pace of the job on screen
-LIST_CURVES = (TRAIN_LOSS, EVAL_LOSS)  # what a job in the background is read for (the job list's loss)
+LIST_CURVES = (TRAIN_LOSS,)  # what a job in the background is read for: the job list shows its last training loss
 
 
 def _ending(job: Job) -> bool:
