@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
-from tui.jobs.history import History
+import pytest
+
+from tui.jobs.history import History, HistoryError
 from tui.models import TRAIN_LOSS, CurvePoint, Hyperparameters, Job, JobState
 
 
@@ -104,3 +106,25 @@ def test_a_database_from_before_named_curves_keeps_its_loss_points(tmp_path):
     again = History(path)  # a second open finds nothing left to migrate
     assert again.load("local")[0].loss_curve == job.loss_curve
     again.close()
+
+
+def test_a_record_writes_the_job_and_its_new_points_together_or_not_at_all(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    history = History(path)
+    job = make_job("tunedModels/r", datetime(2026, 3, 1, tzinfo=UTC))
+    points = [CurvePoint(step=i, epoch=1, value=1.0 / i) for i in range(1, 4)]
+    history.record(job, {TRAIN_LOSS: points})
+    history.record(job.model_copy(update={"completed_steps": 3}))  # no new points: the row alone
+    assert [(j.completed_steps, j.loss_curve) for j in History(path).load("local")] == [(3, points)]
+
+    # A point the file refuses rolls the job row back with it.
+    later = job.model_copy(update={"completed_steps": 9})
+    blocker = sqlite3.connect(path)
+    blocker.execute("CREATE TRIGGER refuse BEFORE INSERT ON curve_points WHEN NEW.step = 9 "
+                    "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    blocker.commit()
+    blocker.close()
+    with pytest.raises(HistoryError):
+        history.record(later, {TRAIN_LOSS: [CurvePoint(step=9, epoch=2, value=0.1)]})
+    assert [j.completed_steps for j in History(path).load("local")] == [3]  # the job row was not written either
+    history.close()

@@ -62,11 +62,16 @@ _ADDED = (
     ("validation", "TEXT"),
 )
 
+_INSERT_POINTS = "INSERT OR IGNORE INTO curve_points VALUES (?, ?, ?, ?, ?, ?, ?)"
 _TIMES = ("created", "updated", "started", "completed", "last_polled")
 _COLUMNS = (
     "backend", "name", "display_name", "base_model", "state", "operation", "hyperparameters", "total_steps",
     "completed_steps", "error", "dataset_path", "dataset_sha256", "dataset_examples", "launched_here", *_TIMES,
     *(name for name, _ in _ADDED),
+)
+_UPSERT_JOB = (
+    f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+    f"ON CONFLICT (backend, name) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _COLUMNS[2:])}"
 )
 
 
@@ -194,36 +199,42 @@ class History:
     def save(self, job: Job) -> None:
         """Insert or update a job's row (curve points are stored with `add_points`)."""
         with self._guard():
-            values = (
-                job.backend, job.name, job.display_name, job.base_model, job.state.value, job.operation,
-                job.hyperparameters.model_dump_json(), job.total_steps, job.completed_steps, job.error,
-                job.dataset_path, job.dataset_sha256, job.dataset_examples, int(job.launched_here),
-                *(_iso(getattr(job, t)) for t in _TIMES),
-                job.sub_state, job.endpoint,
-                _CHECKPOINTS.dump_json(job.checkpoints).decode() if job.checkpoints else None,
-                job.data_stats.model_dump_json() if job.data_stats else None, job.validation_examples, job.dataset_uri,
-                job.system_instruction,
-                job.validation.model_dump_json() if job.validation else None,
-            )
-            updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[2:])
-            self._db.execute(
-                f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
-                f"ON CONFLICT (backend, name) DO UPDATE SET {updates}",
-                values,
-            )
+            self._upsert(job)
+
+    def record(self, job: Job, curves: Mapping[str, Iterable[CurvePoint]] | None = None) -> None:
+        """`save` and `add_points` in one transaction: one write to the file instead of two."""
+        with self._guard(), self._db:
+            self._db.execute("BEGIN")
+            self._upsert(job)
+            if rows := self._point_rows(job.backend, job.name, curves or {}):
+                self._db.executemany(_INSERT_POINTS, rows)
+
+    def _upsert(self, job: Job) -> None:
+        values = (
+            job.backend, job.name, job.display_name, job.base_model, job.state.value, job.operation,
+            job.hyperparameters.model_dump_json(), job.total_steps, job.completed_steps, job.error,
+            job.dataset_path, job.dataset_sha256, job.dataset_examples, int(job.launched_here),
+            *(_iso(getattr(job, t)) for t in _TIMES),
+            job.sub_state, job.endpoint,
+            _CHECKPOINTS.dump_json(job.checkpoints).decode() if job.checkpoints else None,
+            job.data_stats.model_dump_json() if job.data_stats else None, job.validation_examples, job.dataset_uri,
+            job.system_instruction,
+            job.validation.model_dump_json() if job.validation else None,
+        )
+        self._db.execute(_UPSERT_JOB, values)
 
     def add_points(self, backend: str, name: str, curves: Mapping[str, Iterable[CurvePoint]]) -> None:
         """Store new curve points (a point already stored for that curve and step is kept)."""
         with self._guard():
-            rows = [
-                (backend, name, curve, p.step, p.value, p.epoch, _iso(p.time))
-                for curve, points in curves.items()
-                for p in points
-            ]
-            if rows:
+            if rows := self._point_rows(backend, name, curves):
                 with self._db:
                     self._db.execute("BEGIN")
-                    self._db.executemany("INSERT OR IGNORE INTO curve_points VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                    self._db.executemany(_INSERT_POINTS, rows)
+
+    @staticmethod
+    def _point_rows(backend: str, name: str, curves: Mapping[str, Iterable[CurvePoint]]) -> list[tuple]:
+        return [(backend, name, curve, p.step, p.value, p.epoch, _iso(p.time)) for curve, points in curves.items()
+                for p in points]
 
     def mark_cancelled(self, backend: str, name: str) -> None:
         with self._guard():

@@ -183,8 +183,7 @@ class JobManager:
         self.history_problem = error
         broken, self.history = self.history, History.in_memory()
         for job in self._jobs.values():
-            self.history.save(job)
-            self.history.add_points(job.backend, job.name, job.curves)
+            self.history.record(job, job.curves)
         broken.close()
         self._publish(HistoryFailed(error))
 
@@ -193,9 +192,7 @@ class JobManager:
     ) -> None:
         """Write a job (and new curve points) to history; a failing file is replaced by memory, not fatal."""
         try:
-            self.history.save(job)
-            if curves:
-                self.history.add_points(job.backend, job.name, curves)
+            self.history.record(job, curves)
             if cancelled:
                 self.history.mark_cancelled(job.backend, job.name)
         except HistoryError as exc:
