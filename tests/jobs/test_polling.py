@@ -16,6 +16,19 @@ def test_interval_resets_on_change_and_grows_to_the_ceiling():
     assert steps == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
 
 
+def test_reads_due_about_the_same_time_fall_on_one_beat():
+    policy = PollPolicy(fast=5.0)
+    # Jobs read at different moments, each due an interval later, are read together.
+    dues = {policy.on_beat(read + 5.0) for read in (100.2, 101.4, 102.4, 97.6)}
+    assert dues == {105.0}
+    # A job read on the beat (a few milliseconds late) stays on it, one interval on.
+    assert policy.on_beat(105.004 + 5.0) == 110.0
+    # A longer interval (nothing changed) moves by at most half a beat, and stays ahead.
+    for read in (100.0, 101.3, 102.49, 102.51, 104.9):
+        due = policy.on_beat(read + 7.5)
+        assert due % 5.0 == 0 and abs(due - (read + 7.5)) <= 2.5 and due > read
+
+
 def test_backoff_is_exponential_with_jitter_and_capped():
     policy = PollPolicy(backoff_base=1.0, backoff_max=8.0)
     rng = random.Random(1)

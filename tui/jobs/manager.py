@@ -435,7 +435,7 @@ class JobManager:
                 failures, moved = 0, moved or changed
                 if whole:
                     interval, moved = self.policy.next_interval(interval, moved), False
-                    whole_due = monotonic() + interval
+                    whole_due = self.policy.on_beat(monotonic() + interval)
                 delay = max(0.0, whole_due - monotonic())
             if (job := self._jobs.get(name)) is None or job.state.finished:
                 break

@@ -33,6 +33,15 @@ class PollPolicy:
             return self.fast
         return min(self.slow, max(self.fast, current * self.growth))
 
+    def on_beat(self, moment: float) -> float:
+        """`moment` (seconds on the monotonic clock) moved to the nearest beat, a multiple of
+        `fast`: the jobs whose reads fall due about the same time are read together, in one
+        burst of requests and one update of the screen, instead of each at its own moment.
+        A read moves by at most half a beat; one due a beat or more ahead stays ahead of now."""
+        if self.fast <= 0:
+            return moment
+        return round(moment / self.fast) * self.fast
+
     def focus_wait(self, times: Sequence[datetime], now: datetime) -> float:
         """The wait before the next read of the job on screen, from the times of its last points.
 
