@@ -56,26 +56,25 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # -- the tunedeck child ----------------------------------------------------------------------
 
 
-async def child(url: str, data_dir: str, ready: str, stop: str, result: str, focus: str) -> None:
+async def child(url: str, data_dir: str, ready: str, stop: str, result: str, focus: str, protocol: str) -> None:
     """Launch the jobs, run the app on the Monitor in this terminal until `stop` appears."""
+    from benchmarks.idle_probe import launch
     from tui.app import make_app
     from tui.config import load_settings
     from tui.emulator.keyfile import read_key
     from tui.jobs.polling import APP_POLICY
     from tui.jobs.service import open_manager
     from tui.launch import set_aside_long_lived
-    from tui.models import Hyperparameters, JobSpec
     from tui.widgets.loss_chart import LossChart
     from tui.widgets.monitor_job_table import JobTable
 
     key = read_key(Path(data_dir).parent / "emulator")  # the emulator `measure` started, next to this data dir
-    settings = replace(load_settings(env={}, data_dir=Path(data_dir)), local_url=url, local_api_key=key)
+    backend = "vertex-local" if protocol == "vertex" else "local"
+    base = load_settings(env={}, data_dir=Path(data_dir), config_dir=Path(data_dir) / "config", backend=backend)
+    settings = replace(base, local_url=url, local_api_key=key)
     policy = replace(APP_POLICY, focus=float(focus)) if focus else APP_POLICY
     manager = await open_manager(settings, policy=policy)  # polled as the app polls
-    sample = ROOT / "tui" / "samples" / "number-increment.jsonl"
-    for index in range(JOBS):
-        spec = JobSpec(display_name=f"bench {index}", hyperparameters=Hyperparameters(epoch_count=50, batch_size=4))
-        await manager.launch(spec, sample)
+    await launch(manager, protocol, JOBS)
     app = make_app(settings, manager)
     set_aside_long_lived(app)  # as `tunedeck` does
 
@@ -167,7 +166,8 @@ def size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
 
-def measure(rounds: int, window: float, keep: Path | None = None, focus: float | None = None) -> dict:
+def measure(rounds: int, window: float, keep: Path | None = None, focus: float | None = None,
+            protocol: str = "vertex") -> dict:
     from tui.emulator.process import start_emulator
 
     peer = shutil.which("htop")
@@ -183,7 +183,7 @@ def measure(rounds: int, window: float, keep: Path | None = None, focus: float |
         try:
             ready, stop, result = tmp / "ready.json", tmp / "stop", tmp / "result.json"
             paths = [str(tmp / "data"), str(ready), str(stop), str(result), "" if focus is None else str(focus)]
-            command = [sys.executable, __file__, "--child", emulator.url, *paths]
+            command = [sys.executable, __file__, "--child", emulator.url, *paths, protocol]
             log = result.with_suffix(".log")
             ours, theirs = tmp / "tunedeck.out", tmp / "htop.out"
             # Textual draws on stderr: it must stay the pane's terminal (errors go to the log).
@@ -242,15 +242,16 @@ def spread(values: list[float], fmt: str) -> str:
     return f"min {low} · median {middle} · max {high}"
 
 
-def report(rounds: int, window: float, keep: Path | None = None, focus: float | None = None) -> bool:
+def report(rounds: int, window: float, keep: Path | None = None, focus: float | None = None,
+           protocol: str = "vertex") -> bool:
     if not shutil.which("tmux"):
         print("tmux is not installed: this benchmark needs a real terminal (apt-get install tmux)")
         return False
-    figures = measure(rounds, window, keep, focus)
+    figures = measure(rounds, window, keep, focus, protocol)
     windows = figures["windows"]
     print(
-        f"Monitor at rest, {JOBS} jobs training ({STEP_DELAY_S} s steps), tmux panes of {TERMINAL[0]}x{TERMINAL[1]}, "
-        f"{rounds} rounds of {window:.0f} s:"
+        f"Monitor at rest, {JOBS} {protocol} jobs training ({STEP_DELAY_S} s steps), "
+        f"tmux panes of {TERMINAL[0]}x{TERMINAL[1]}, {rounds} rounds of {window:.0f} s:"
     )
     print("  round  tunedeck KiB/min  htop KiB/min  ratio  CPU %  new points  latency median/max")
     ratios = []
@@ -298,8 +299,10 @@ def main() -> int:
     parser.add_argument(
         "--focus", type=float, help="poll the selected job this often instead of the app's PollPolicy.focus"
     )
-    child_args = ("URL", "DATA_DIR", "READY", "STOP", "RESULT", "FOCUS")
-    parser.add_argument("--child", nargs=6, metavar=child_args, help=argparse.SUPPRESS)
+    parser.add_argument("--protocol", choices=("vertex", "gemini"), default="vertex",
+                        help="the jobs' protocol on the emulator (default: Vertex AI, the app's default)")
+    child_args = ("URL", "DATA_DIR", "READY", "STOP", "RESULT", "FOCUS", "PROTOCOL")
+    parser.add_argument("--child", nargs=7, metavar=child_args, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         try:
@@ -308,7 +311,7 @@ def main() -> int:
             Path(args.child[4]).with_suffix(".log").write_text(traceback.format_exc())
             raise
         return 0
-    return 0 if report(args.rounds, args.window, args.keep, args.focus) else 1
+    return 0 if report(args.rounds, args.window, args.keep, args.focus, args.protocol) else 1
 
 
 if __name__ == "__main__":

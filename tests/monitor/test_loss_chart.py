@@ -184,6 +184,24 @@ async def test_train_and_eval_loss_of_one_job_share_the_chart_with_a_legend():
         assert len(colours) >= 2  # each curve in its own colour
 
 
+@pytest.mark.parametrize(("epochs", "steps_per_epoch", "drawn"), [(5, 30, 4), (50, 3, 0)])
+async def test_epoch_lines_are_drawn_only_when_they_leave_room_for_the_curve(epochs, steps_per_epoch, drawn):
+    """Five epochs of 30 steps: a line after each of the first four. Fifty epochs of 3 steps on
+    the same width: none at all (from the first epoch's end on, not once forty are drawn)."""
+    total = epochs * steps_per_epoch
+    points = [CurvePoint(step=i, epoch=1 + (i - 1) // steps_per_epoch, value=2.0 * math.exp(-i / total) + 0.1)
+              for i in range(1, total + 1)]
+    app = ChartApp()
+    async with app.run_test(size=(90, 26)) as pilot:
+        chart = app.query_one(LossChart)
+        for shown in (points[: steps_per_epoch + 2], points):  # just past the first epoch, then all of it
+            chart.show([Series.of("loss", shown, job="j")], steps_total=total)
+            await pilot.pause()
+            top = next(line for line in plain(chart).splitlines() if "┌" in line)  # the plot's top edge
+            lines = top.count("┬")  # where each epoch line meets it
+            assert lines == (drawn if shown is points else min(drawn, 1))
+
+
 async def test_new_points_repaint_only_the_cells_they_touch():
     """The step axis runs to the job's total and the loss axis is rounded out: a new point
     leaves every drawn cell where it is, so only a few cells are sent again."""

@@ -30,7 +30,10 @@ from tui.widgets.chart_series import Series
 from tui.widgets.line_diff import changed_regions
 from tui.widgets.plotext_strips import Cells, matrix_strips
 
-MAX_EPOCH_LINES = 40  # more boundaries than this would hide the curve
+# Epoch lines at least this many columns apart, or none: closer ones would hide the curve (and
+# a job with many short epochs would redraw a column of the chart at every epoch's end).
+MIN_EPOCH_GAP_COLS = 4
+Y_AXIS_COLS = 10  # about what the loss axis's labels take of the chart's width
 LOG_FLOOR = 1e-6  # a loss of 0 cannot be drawn on a log scale
 SERIES_COLOURS = ("primary", "warning", "success", "error", "secondary", "accent")
 FALLBACK_COLOURS = ("cyan", "magenta", "orange", "white")
@@ -231,7 +234,7 @@ class LossChart(PlotextPlot):
             scale = log_scale(max(low, LOG_FLOOR), max(high, LOG_FLOOR))
         else:
             scale = linear_scale(low, high)
-        boundaries = self._boundaries(shown, x_range)
+        boundaries = self._boundaries(shown, x_range, width - Y_AXIS_COLS)
         title = self._title + self._log_hint(low, high)
         axes = self._axes(x_range, scale, bool(boundaries), title, variables)
         bottom, top = scale[0], scale[1]
@@ -377,14 +380,20 @@ class LossChart(PlotextPlot):
                     markers[row][col] = joint
 
     @staticmethod
-    def _boundaries(shown: list[Series], x_range: tuple[int, int]) -> list[int]:
-        """Epoch boundaries to draw, when every curve shown belongs to one job."""
+    def _boundaries(shown: list[Series], x_range: tuple[int, int], columns: int) -> list[int]:
+        """Epoch boundaries to draw, when every curve shown belongs to one job and its epochs are
+        at least MIN_EPOCH_GAP_COLS of the plot's `columns` wide (the step axis is fixed to the
+        job's total steps, so that is known from the first epoch's end and does not change)."""
         if len({s.job for s in shown}) != 1 or (len(shown) > 1 and not shown[0].job):
             return []  # overlaid jobs have their own epoch lengths: boundaries would mislead
         low, high = x_range
-        ends = shown[0].epoch_ends()
-        boundaries = [step for _, step in sorted(ends.items())[:-1] if low <= step < high]
-        return boundaries if len(boundaries) <= MAX_EPOCH_LINES else []
+        finished = [step for _, step in sorted(shown[0].epoch_ends().items())[:-1]]
+        boundaries = [step for step in finished if low <= step < high]
+        if not boundaries:
+            return []
+        # An epoch's length in steps: between the first two ends, or the first epoch's own.
+        length = finished[1] - finished[0] if len(finished) > 1 else finished[0] - int(shown[0].steps[0]) + 1
+        return boundaries if length * columns >= MIN_EPOCH_GAP_COLS * max(high - low, 1) else []
 
     def _mark_suggestion(self, canvas: _Canvas, variables: dict[str, str], shown: list[Series]) -> list:
         """The suggested epoch count as a point on the first curve; its legend entry."""
