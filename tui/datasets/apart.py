@@ -11,10 +11,12 @@ thread instead, with the same results.
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import select
 import signal
+import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
     from tui.models import Task
 
 FORK = hasattr(os, "fork")
+# The index child sends its first chunk within moments of starting; a child silent this long is
+# stuck (see ChildSilent) and the index is built in the caller instead.
+FIRST_WORD_S = 10.0
 
 
 class Cancelled(Exception):
@@ -57,7 +62,12 @@ def index_apart(reader: DatasetReader, progress: ProgressCallback | None = None,
         return
     throttle = Throttle(progress, index.size)
     ends = index.ends
-    for message in child.messages(cancelled, lambda: index._stop):
+    try:
+        first = next(messages := child.messages(cancelled, lambda: index._stop, first_within=FIRST_WORD_S), None)
+    except ChildSilent:  # stuck before its first chunk (stopped): do it here
+        reader.build_index(progress)
+        return
+    for message in itertools.chain([first] if first is not None else [], messages):
         kind = message[0]
         if kind == "grown":
             _, records, done, offsets, lines, new_ends = message
@@ -127,16 +137,24 @@ def _index_child(reader: DatasetReader, send: Callable[[object], None]) -> None:
         send(("error", exc.path, exc.message, exc.line, exc.hint, exc.rule))
 
 
+class ChildSilent(Exception):
+    """A forked child said nothing in time: it is stopped, and its work is done in the caller.
+
+    A child forked while another thread of the caller held a lock (an import under way, a
+    stream being written) can wait on that lock forever; its first word is due at once."""
+
+
 class _Child:
     def __init__(self, pid: int, fd: int) -> None:
         self.pid, self.fd = pid, fd
 
     def messages(self, cancelled: Callable[[], bool] | None = None,
-                 stopped: Callable[[], bool] | None = None) -> Iterator[Any]:
-        """What the child sends, until it exits; stops it (raising Cancelled) if `cancelled()` turns true.
-        The child is reaped whatever happens."""
+                 stopped: Callable[[], bool] | None = None, first_within: float | None = None) -> Iterator[Any]:
+        """What the child sends, until it exits; stops it (raising Cancelled) if `cancelled()` turns true,
+        or (raising ChildSilent) if it sends nothing in its first `first_within` seconds. The child is
+        reaped whatever happens."""
         try:
-            yield from _receive(self.fd, cancelled, stopped)
+            yield from _receive(self.fd, cancelled, stopped, first_within)
         except BaseException:
             self.stop()
             raise
@@ -177,17 +195,22 @@ def _send(fd: int, message: object) -> None:
         view = view[os.write(fd, view):]
 
 
-def _receive(fd: int, cancelled: Callable[[], bool] | None, stopped: Callable[[], bool] | None = None
-             ) -> Iterator[Any]:
-    """Messages from `_send` until the pipe closes, checking `cancelled` while it waits."""
+def _receive(fd: int, cancelled: Callable[[], bool] | None, stopped: Callable[[], bool] | None = None,
+             first_within: float | None = None) -> Iterator[Any]:
+    """Messages from `_send` until the pipe closes, checking `cancelled` while it waits; ChildSilent
+    when nothing comes in the first `first_within` seconds."""
     buffer = bytearray()
+    deadline = time.monotonic() + first_within if first_within is not None else None
     while True:
-        if cancelled is not None or stopped is not None:
+        if cancelled is not None or stopped is not None or deadline is not None:
             while not select.select([fd], [], [], 0.1)[0]:
                 if cancelled is not None and cancelled():
                     raise Cancelled
                 if stopped is not None and stopped():
                     raise IndexingStopped
+                if deadline is not None and time.monotonic() > deadline:
+                    raise ChildSilent
+        deadline = None
         chunk = os.read(fd, 1 << 16)
         if not chunk:
             return
