@@ -11,7 +11,6 @@ thread instead, with the same results.
 
 from __future__ import annotations
 
-import itertools
 import os
 import pickle
 import select
@@ -62,35 +61,32 @@ def index_apart(reader: DatasetReader, progress: ProgressCallback | None = None,
         return
     throttle = Throttle(progress, index.size)
     ends = index.ends
-    try:
-        first = next(messages := child.messages(cancelled, lambda: index._stop, first_within=FIRST_WORD_S), None)
-    except ChildSilent:  # stuck before its first chunk (stopped): do it here
-        reader.build_index(progress)
-        return
-    for message in itertools.chain([first] if first is not None else [], messages):
-        kind = message[0]
-        if kind == "grown":
-            _, records, done, offsets, lines, new_ends = message
-            index.offsets.frombytes(offsets)
-            index.line_numbers.frombytes(lines)
-            if ends is not None:
-                ends.frombytes(new_ends)
-            try:
-                index.publish(records, done)
-            except IndexingStopped:
-                child.stop()
-                raise
-            throttle(done)
-        elif kind == "done":
-            _, records, start, sha256 = message
-            index.start = start
-            index.finish(records, sha256)
-            throttle.finish()
-            return
-        elif kind == "error":
-            _, path, text, line, hint, rule = message
-            raise DatasetError(path, text, line=line, hint=hint, rule=rule)
-    reader.build_index(progress)  # the child died without a word: do it here
+    messages = child.messages(cancelled, lambda: index._stop, first_within=FIRST_WORD_S)
+    with suppress(ChildSilent):  # stuck before its first chunk (and stopped): the index is built below
+        for message in messages:
+            kind = message[0]
+            if kind == "grown":
+                _, records, done, offsets, lines, new_ends = message
+                index.offsets.frombytes(offsets)
+                index.line_numbers.frombytes(lines)
+                if ends is not None:
+                    ends.frombytes(new_ends)
+                try:
+                    index.publish(records, done)
+                except IndexingStopped:
+                    child.stop()
+                    raise
+                throttle(done)
+            elif kind == "done":
+                _, records, start, sha256 = message
+                index.start = start
+                index.finish(records, sha256)
+                throttle.finish()
+                return
+            elif kind == "error":
+                _, path, text, line, hint, rule = message
+                raise DatasetError(path, text, line=line, hint=hint, rule=rule)
+    reader.build_index(progress)  # the child died or stayed silent: do it here
 
 
 def lint_apart(reader: DatasetReader, task: Task | str | None = None, target: str = "gemini",

@@ -197,9 +197,8 @@ class History:
         return found is not None
 
     def save(self, job: Job) -> None:
-        """Insert or update a job's row (curve points are stored with `add_points`)."""
-        with self._guard():
-            self._upsert(job)
+        """Insert or update a job's row (its curve points are stored with `record` or `add_points`)."""
+        self.record(job)
 
     def record(self, job: Job, curves: Mapping[str, Iterable[CurvePoint]] | None = None) -> None:
         """`save` and `add_points` in one transaction: one write to the file instead of two."""
