@@ -227,7 +227,7 @@ def measure(rounds: int, window: float, keep: Path | None = None, focus: float |
                         shutil.copy(recording, keep / recording.name)
         finally:
             for session in sessions:
-                subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+                subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
             emulator.stop()
     for item in windows:
         points = outcome["points"]

@@ -32,9 +32,11 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from tui import style_cache
 from tui.errors import TunedeckError
+from tui.terminal_mirror import TerminalMirror
 from tui.typeahead import TypeAhead
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
     from textual.notifications import SeverityLevel
     from textual.widget import AwaitMount
 
@@ -142,6 +144,7 @@ class TuneDeckApp(TypeAhead):
         self.first_screen_shown = asyncio.Event()
         self._shown_screen: Screen | None = None
         self._resting_cursors: WeakKeyDictionary[Screen, Widget] = WeakKeyDictionary()  # hidden screen -> its cursor
+        self.terminal = TerminalMirror()  # what the terminal shows: updates send only what differs
         self._set_backend_status(None, "connecting…")
         # The first screen's parsed styles, saved by the last start (tui/style_cache.py).
         self._styles_loaded = style_cache.load(self.stylesheet, self.style_cache_dir)
@@ -177,9 +180,7 @@ class TuneDeckApp(TypeAhead):
             callback()
 
     def on_mount(self) -> None:
-        from tui.widgets.line_diff import send_changed_cells_only
-
-        send_changed_cells_only()  # over SSH, a changed cell costs a few bytes, not its whole line
+        self.app_resume_signal.subscribe(self, lambda _: self.terminal.forget())  # after a suspend
         self.screen_change_signal.subscribe(self, self._rest_hidden_cursor)
         self._shown_screen = self.screen
         if self.manager is None:
@@ -472,9 +473,21 @@ class TuneDeckApp(TypeAhead):
             return
         self.push_screen(HelpScreen(collect_keys(self.screen), title=self.screen.__class__.__name__))
 
+    def _display(self, screen: Screen, renderable: RenderableType | None) -> None:
+        """Textual's, writing only the cells that differ from what the terminal shows."""
+        if not self.is_inline:
+            renderable = self.terminal.wrap(renderable, self.size)
+        super()._display(screen, renderable)
+
+    def action_redraw(self) -> None:
+        """Write every cell again (when something else has written to the terminal)."""
+        self.terminal.forget()
+        self.refresh()
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every binding active here is also a command in the palette."""
         yield from super().get_system_commands(screen)
+        yield SystemCommand("Redraw", "Write every cell of the screen again, if it looks garbled", self.action_redraw)
         seen: set[str] = set()
         # The app's own bindings are always offered, even while a text field takes the keys.
         entries = [(active.node, active.binding, active.enabled) for active in screen.active_bindings.values()]

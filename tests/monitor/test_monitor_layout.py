@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from rich.console import Console
-from textual._compositor import ChopsUpdate
 from textual.strip import Strip
 
 from tests.monitor.conftest import app_ready, launch, settle, wait_for
 from tui.app import make_app
-from tui.widgets.line_diff import changed_runs, send_changed_cells_only
+from tui.widgets.line_diff import changed_runs
 from tui.widgets.monitor_job_table import JobTable, fit_columns
 from tui.widgets.monitor_summary import JobSummary
 
@@ -62,18 +60,6 @@ async def test_toasts_leave_the_summary_readable(seeded_settings, width):
         summary = app.screen.query_one("#summary-scroll").region
         for toast in toasts:
             assert not toast.region.overlaps(summary), (toast.region, summary)
-
-
-def test_a_partly_changed_line_is_sent_from_the_change_on():
-    """Textual would write from the widget's left edge; with send_changed_cells_only the
-    terminal gets the changed cells only."""
-    from rich.segment import Segment
-
-    assert send_changed_cells_only()
-    line = Strip([Segment("State     CREATING · 31/600 steps")])
-    update = ChopsUpdate([{0: line}], [(0, 21, 23)], [[line.cell_length]])
-    sent = update.render_segments(Console(width=80, color_system=None, force_terminal=True))
-    assert sent.endswith("31") and "State" not in sent
 
 
 def test_changed_runs_find_each_changed_stretch():
