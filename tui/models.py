@@ -1,5 +1,8 @@
 """Domain models shared by every layer: examples, datasets, findings, hyperparameters, jobs.
 
+The dataset side (examples, findings, stats, formats, tasks) lives in `tui.datasets.values`,
+free of pydantic; its names are re-exported here.
+
 Backend-neutral: no wire names (camelCase) and no protocol words; each backend module
 translates its protocol to and from these types.
 
@@ -12,9 +15,22 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from tui.datasets.values import ADVISED_EXAMPLES as ADVISED_EXAMPLES
+from tui.datasets.values import MAX_INLINE_BYTES as MAX_INLINE_BYTES
+from tui.datasets.values import MAX_INPUT_CHARS as MAX_INPUT_CHARS
+from tui.datasets.values import MAX_OUTPUT_CHARS as MAX_OUTPUT_CHARS
+from tui.datasets.values import MIN_EXAMPLES as MIN_EXAMPLES
+from tui.datasets.values import Dataset as Dataset
+from tui.datasets.values import DatasetFormat as DatasetFormat
+from tui.datasets.values import DatasetStats as DatasetStats
+from tui.datasets.values import Example as Example
+from tui.datasets.values import Finding as Finding
+from tui.datasets.values import LengthSummary as LengthSummary
+from tui.datasets.values import Severity as Severity
+from tui.datasets.values import Task as Task
 
 # Advice and limits from the Gemini tuning guide (reference/seed.md); the Gemini backend
 # offers these defaults for a new job through its capabilities.
@@ -23,11 +39,6 @@ DEFAULT_BATCH_SIZE = 4
 DEFAULT_LEARNING_RATE = 0.001
 MAX_EPOCHS = 1000
 MAX_BATCH_SIZE = 1024
-MIN_EXAMPLES = 20
-ADVISED_EXAMPLES = (100, 500)
-MAX_INPUT_CHARS = 40_000
-MAX_OUTPUT_CHARS = 5_000
-MAX_INLINE_BYTES = 4 * 1024 * 1024
 DEFAULT_BASE_MODEL = "models/gemini-1.5-flash-001-tuning"
 
 
@@ -47,91 +58,6 @@ class Frozen(BaseModel):
     """Base for immutable value objects."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class DatasetFormat(StrEnum):
-    """On-disk formats a dataset can be read from."""
-
-    JSONL = "jsonl"  # one {"text_input", "output"} object per line
-    JSON = "json"  # a JSON array of such objects
-    CSV = "csv"
-    TSV = "tsv"
-    VERTEX = "vertex"  # {"contents": [{"role", "parts": [{"text"}]}], "systemInstruction"?}
-    CHAT = "chat"  # {"messages": [{"role", "content"}]}
-
-
-class Task(StrEnum):
-    """What the tuned model is for; decides how many examples are advised."""
-
-    CLASSIFICATION = "classification"
-    SUMMARIZATION = "summarization"
-    DOCUMENT_SEARCH = "document-search"
-    GENERATION = "generation"
-
-
-class Example(Frozen):
-    """One training example: an input prompt and the output the model should give."""
-
-    text_input: str
-    output: str
-    line: int = Field(default=0, description="1-based line (or record) in the source file")
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-class Finding(Frozen):
-    """Something the lint engine found, with where it is and what to do about it."""
-
-    rule: str
-    severity: Severity
-    message: str
-    hint: str = ""
-    path: str | None = None
-    line: int | None = None
-    column: int | None = None
-    field: str | None = None
-
-
-class LengthSummary(Frozen):
-    """Distribution of lengths in characters."""
-
-    count: int = 0
-    min: int = 0
-    max: int = 0
-    mean: float = 0.0
-    p50: int = 0
-    p95: int = 0
-    histogram: tuple[int, ...] = ()
-    bin_edges: tuple[int, ...] = ()
-
-
-class DatasetStats(Frozen):
-    """Numbers about a dataset, computed in one pass."""
-
-    examples: int = 0
-    input_chars: LengthSummary = LengthSummary()
-    output_chars: LengthSummary = LengthSummary()
-    estimated_tokens: int = Field(0, description="an estimate (chars / 4), not a tokenizer count")
-    duplicates: int = 0
-    conflicting_inputs: int = 0
-    labels: dict[str, int] | None = None
-    inline_bytes: int = 0
-
-
-class Dataset(Frozen):
-    """Metadata of a dataset file; the rows stay on disk behind a lazy index."""
-
-    path: Path
-    format: DatasetFormat
-    size_bytes: int
-    examples: int
-    sha256: str | None = None
-    input_column: str | None = None
-    output_column: str | None = None
 
 
 ADAPTER_SIZES = (1, 2, 4, 8, 16, 32)

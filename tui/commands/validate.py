@@ -14,6 +14,7 @@ import gc
 import os
 import sys
 import time
+from dataclasses import asdict
 
 from tui.cli import FORMATS
 
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     # Hashing starts first, in a process of its own: it runs on another core while the
-    # lint engine (numpy, pydantic) is imported, and never waits for the GIL the checking holds.
+    # lint engine (numpy) is imported, and never waits for the GIL the checking holds.
     from tui.datasets.digest import FileHasher
 
     hasher = FileHasher(args.path, process=True)
@@ -128,14 +129,14 @@ def _json_document(reader, report) -> dict:
              "message": f.message, "hint": f.hint}
             for f in report.findings
         ],
-        "stats": report.stats.model_dump(mode="json"),
+        "stats": asdict(report.stats),
         "profile": {"preamble": report.profile.preamble, "markers": list(report.profile.markers)},
     }
 
 
 def _print_human(reader, report) -> None:
+    from tui.datasets.values import MAX_INLINE_BYTES
     from tui.datasets.wording import plural, size
-    from tui.models import MAX_INLINE_BYTES
 
     out = sys.stdout
     for f in report.findings:

@@ -28,7 +28,7 @@ from tui.datasets.progress import ProgressCallback, Throttle
 if TYPE_CHECKING:
     from tui.datasets.lint import LintReport
     from tui.datasets.reader import DatasetReader
-    from tui.models import Task
+    from tui.datasets.values import Task
 
 FORK = hasattr(os, "fork")
 # The index child sends its first chunk within moments of starting; a child silent this long is

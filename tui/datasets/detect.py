@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 
 from tui.datasets.errors import DatasetError
-from tui.models import DatasetFormat
+from tui.datasets.values import DatasetFormat
 
 SNIFF_BYTES = 64 * 1024
 FORMAT_HINT = "name the format with --format (jsonl, json, csv, tsv, vertex or chat)"

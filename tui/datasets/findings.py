@@ -7,9 +7,10 @@ always hold every finding, and `sorted` adds a line saying how many were not lis
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
+from tui.datasets.values import Finding, Severity
 from tui.datasets.wording import plural
-from tui.models import Finding, Severity
 
 MAX_PER_RULE = 200
 
@@ -55,7 +56,7 @@ class Findings:
             if kept[finding.rule] < MAX_PER_RULE:
                 kept[finding.rule] += 1
                 line = None if finding.line is None else finding.line + lines
-                self.kept.append(finding.model_copy(update={"line": line}))
+                self.kept.append(replace(finding, line=line))
         self.rules.update(other.rules)
         self.severity.update(other.severity)
 

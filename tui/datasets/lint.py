@@ -31,8 +31,7 @@ from tui.datasets.reader import DatasetReader
 from tui.datasets.scan import Scan
 from tui.datasets.stats import categorical_labels, estimate_tokens, guess_task, imbalance, length_summary
 from tui.datasets.targets import target_rules
-from tui.datasets.wording import plural, size
-from tui.models import (
+from tui.datasets.values import (
     MAX_INLINE_BYTES,
     MAX_INPUT_CHARS,
     MAX_OUTPUT_CHARS,
@@ -43,6 +42,7 @@ from tui.models import (
     Severity,
     Task,
 )
+from tui.datasets.wording import plural, size
 
 SHARED = 0.5  # a preamble or marker used by more than this share of inputs is the norm
 ADVISED = {Task.CLASSIFICATION: 100, Task.SUMMARIZATION: 100, Task.DOCUMENT_SEARCH: 100}

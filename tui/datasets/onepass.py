@@ -35,7 +35,7 @@ from tui.datasets.lint import LintReport, lint
 from tui.datasets.progress import ProgressCallback, Throttle
 from tui.datasets.reader import LINE_JSON, DatasetReader, open_reader
 from tui.datasets.scan import READ, Checkpoints, Scan, paused_gc
-from tui.models import DatasetFormat, Task
+from tui.datasets.values import DatasetFormat, Task
 
 SPLIT_BYTES = 48 << 20  # smaller files are checked by one process: a second one would not pay for itself
 PART_BYTES = 8 << 20  # the file is shared out in parts of this size, taken in turn by whichever process is free

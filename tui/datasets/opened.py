@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.models import Finding, Severity
+from tui.datasets.values import Finding, Severity
 
 # Through the package's lazy names only: importing the `tui.datasets.lint` module by its own
 # name would make `tui.datasets.lint` the module instead of the function.

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tui.models import Finding, Severity
+from tui.datasets.values import Finding, Severity
 
 _LINE_LABEL = re.compile(r"[A-Za-z][\w'-]*(?: [\w'-]+){0,3}")
 _INLINE_WORD = re.compile(r"[a-z][a-z_]{1,24}")

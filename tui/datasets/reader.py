@@ -18,7 +18,7 @@ from tui.datasets.errors import DatasetError
 from tui.datasets.index import BOM, RecordIndex, empty_index, index_json_array, index_lines
 from tui.datasets.progress import ProgressCallback
 from tui.datasets.records import RecordProblem, parse_csv, parse_json, split_csv
-from tui.models import Dataset, DatasetFormat, Example, Finding, Severity
+from tui.datasets.values import Dataset, DatasetFormat, Example, Finding, Severity
 
 PAGE_READ = 64 * 1024
 STREAM_READ = 1 << 20
@@ -332,7 +332,7 @@ class DatasetReader:
             except RecordProblem as problem:
                 yield Row(i, line, None, self.finding(problem, line))
             else:
-                yield Row(i, line, Example.model_construct(text_input=text_input, output=output, line=line), None)
+                yield Row(i, line, Example(text_input=text_input, output=output, line=line), None)
 
     def page(self, start: int, count: int) -> list[Row]:
         """Rows start .. start+count-1 (fewer at the end of the file)."""

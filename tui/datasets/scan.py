@@ -25,7 +25,7 @@ from tui.datasets.progress import Throttle
 from tui.datasets.reader import LINE_JSON, DatasetReader, non_blank
 from tui.datasets.records import RecordProblem, load_batch, parse_object, plain_pairs
 from tui.datasets.stats import MAX_LABEL_CHARS, MAX_LABELS
-from tui.models import MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, DatasetFormat, Severity
+from tui.datasets.values import MAX_INPUT_CHARS, MAX_OUTPUT_CHARS, DatasetFormat, Severity
 
 BATCH = 512
 READ = 1 << 20  # bytes of lines checked together

@@ -6,7 +6,7 @@ from array import array
 
 import numpy as np
 
-from tui.models import LengthSummary, Task
+from tui.datasets.values import LengthSummary, Task
 
 HISTOGRAM_BINS = 10
 MAX_LABELS = 50

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from tui.datasets.findings import Findings
 from tui.datasets.reader import DatasetReader
-from tui.models import Task
+from tui.datasets.values import Task
 
 
 class TargetRules(Protocol):

@@ -17,7 +17,7 @@ from tui.datasets.findings import Findings
 from tui.datasets.reader import DatasetReader
 from tui.datasets.split import MAX_VALIDATION_EXAMPLES
 from tui.datasets.targets import waive
-from tui.models import Severity, Task
+from tui.datasets.values import Severity, Task
 
 MIN_VERTEX_EXAMPLES = 16  # the smallest dataset Vertex's tuning documentation has named
 LINE_OVERHEAD = 1  # the newline ending each JSONL record

@@ -7,6 +7,7 @@ what is sent. Very large bodies are shown with the example list cut short (and s
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from tui.datasets.excerpt import SHORTEN_CHARS, shorten
@@ -81,4 +82,4 @@ def _cut(example: Example) -> Example:
     """The example with each value over SHORTEN_CHARS cut (saying how long it is), for showing only."""
     if len(example.text_input) <= SHORTEN_CHARS and len(example.output) <= SHORTEN_CHARS:
         return example
-    return example.model_copy(update={"text_input": shorten(example.text_input), "output": shorten(example.output)})
+    return replace(example, text_input=shorten(example.text_input), output=shorten(example.output))
