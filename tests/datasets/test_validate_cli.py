@@ -100,3 +100,16 @@ def test_a_long_report_is_written_whole_before_the_process_ends(write, capsys):
     assert main(["validate", str(path)]) == human.returncode
     assert human.stdout == capsys.readouterr().out
     assert human.stdout.splitlines()[-1].startswith("  format profile: ")  # the summary's last line
+
+
+def test_validate_never_loads_pydantic():
+    """Its start-up is most of a small file's time: the dataset values are plain dataclasses."""
+    path = sample_paths()[1]
+    code = (
+        "import sys, tui.cli as c\n"
+        f"code = c.main(['validate', {str(path)!r}, '--json'])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert json.loads(result.stdout)["examples"] > 0
+    assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
