@@ -30,6 +30,7 @@ port for its local emulator, so no emulator is started alongside it.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shlex
 import shutil
@@ -277,6 +278,9 @@ def main() -> int:
     if not shutil.which("jq"):
         print("skipping jq: not installed")
 
+    # tunedeck's own modules compiled, as Python leaves them after a first run (unless
+    # PYTHONDONTWRITEBYTECODE is set, as on some build machines): every figure is of a run after the first.
+    compileall.compile_dir(str(ROOT / "tui"), quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if k != "TMUX"}
         env.update(TERM="xterm-256color", TUNEDECK_LOCAL_URL=f"http://127.0.0.1:{free_port()}",
