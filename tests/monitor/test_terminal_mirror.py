@@ -202,3 +202,23 @@ async def test_a_training_job_on_the_monitor_shows_what_textual_would(settings, 
         assert not twin.differences()
         assert "ACTIVE" in "".join(twin.mirrored.display)
     assert twin.bytes_mirrored < 0.5 * twin.bytes_textual, (twin.bytes_mirrored, twin.bytes_textual)
+
+
+async def test_redraw_writes_every_cell_again(seeded_settings, recorded):
+    app = make_app(seeded_settings, None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app_ready(app, pilot)
+        await settle(app, pilot)
+        await pilot.pause(0.2)
+        twin = recorded[0].twin
+        raw, mirrored = twin.bytes_textual, twin.bytes_mirrored
+        app.refresh()  # a plain full repaint: nothing differs, nothing is sent
+        await settle(app, pilot)
+        await pilot.pause(0.1)
+        assert twin.bytes_mirrored - mirrored < 100 < twin.bytes_textual - raw
+        raw, mirrored = twin.bytes_textual, twin.bytes_mirrored
+        app.action_redraw()
+        await settle(app, pilot)
+        await pilot.pause(0.1)
+        assert twin.bytes_mirrored - mirrored > 0.9 * (twin.bytes_textual - raw) > 1000
+        assert not twin.differences()
