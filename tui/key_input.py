@@ -63,28 +63,40 @@ class ExitEvent(threading.Event):
 
     def __init__(self) -> None:
         super().__init__()
-        self._read_end, self._write_end = os.pipe()
-        os.set_blocking(self._read_end, False)
-        os.set_blocking(self._write_end, False)
+        self._pipe: tuple[int, int] | None = None
+        self.open()
+
+    def open(self) -> None:
+        """Make the pipe, if it is not open (the driver closes it when the app suspends)."""
+        if self._pipe is None:
+            self._pipe = os.pipe()
+            for end in self._pipe:
+                os.set_blocking(end, False)
 
     def fileno(self) -> int:
-        return self._read_end
+        self.open()
+        assert self._pipe is not None
+        return self._pipe[0]
 
     def set(self) -> None:
         super().set()
-        with contextlib.suppress(OSError):  # the pipe is full (already woken) or closed (the driver is gone)
-            os.write(self._write_end, b"\0")
+        if self._pipe is not None:
+            with contextlib.suppress(OSError):  # the pipe is full: the loop is woken already
+                os.write(self._pipe[1], b"\0")
 
     def clear(self) -> None:
         super().clear()
+        if self._pipe is None:
+            return
         try:
-            while os.read(self._read_end, 512):
+            while os.read(self._pipe[0], 512):
                 pass
-        except OSError:  # drained (or closed)
+        except OSError:  # drained
             pass
 
     def close(self) -> None:
-        for end in (self._read_end, self._write_end):
+        pipe, self._pipe = self._pipe, None
+        for end in pipe or ():
             with contextlib.suppress(OSError):
                 os.close(end)
 
