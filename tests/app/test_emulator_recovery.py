@@ -31,6 +31,9 @@ async def test_the_app_restarts_the_emulator_it_started_and_says_so(tmp_path, mo
             assert await wait_for(pilot, lambda: app.manager is not None and app.backend_reachable is True)
             first = app.manager.emulator
             assert first is not None and app.manager.link.started
+            said: list[str] = []  # what the app tells the user (a notification goes after 10 s)
+            notify = app.notify
+            app.notify = lambda message, **kw: said.append(message) or notify(message, **kw)  # type: ignore[method-assign]
             first.kill()
 
             assert await wait_for(pilot, lambda: app.backend_reachable is False)
@@ -40,7 +43,6 @@ async def test_the_app_restarts_the_emulator_it_started_and_says_so(tmp_path, mo
             assert await wait_for(pilot, lambda: app.backend_reachable is True)
             assert app.sub_title.startswith("●")
             assert app.manager.emulator.pid != first.pid
-            said = [n.message for n in app._notifications]
             assert any(f"pid {first.pid}) stopped" in m and "started a new one" in m for m in said)
             assert await app.refresh_jobs()  # ctrl+r works again
     finally:
