@@ -135,3 +135,26 @@ async def test_a_job_followed_on_its_own_is_read_with_every_curve_while_it_train
         assert len(followed.curve("train_accuracy")) >= 5  # read as it trains, not only at its end
     finally:
         await manager.close()
+
+
+# Only the listing sees jobs move: a job's own watcher reads it once, then not for an hour.
+LISTING_ONLY = PollPolicy(fast=3600, slow=3600, focus=3600, discover_every=0.2)
+
+
+async def test_a_job_the_listing_sees_end_is_read_whole_with_every_curve(emulator_factory, tmp_path):
+    """A Vertex listing carries no curves: the end it reports is read whole, as the watcher
+    would have read it, so the finished job has its eval loss and accuracy."""
+    _settings, _backend, manager = await start_manager(emulator_factory, tmp_path, LISTING_ONLY)
+    events = manager.events()
+    try:
+        spec = JobSpec(display_name="listed", base_model="gemini-2.5-flash",
+                       hyperparameters=Hyperparameters(epoch_count=2, adapter_size=4),
+                       validation=ValidationChoice(split=0.25, seed=1))
+        job = await manager.launch(spec, NUMBERS)
+        finished, _seen = await next_event(events, JobFinished, timeout=120, where=lambda e: e.job.name == job.name)
+        done = manager.job(job.name)
+        assert finished.job.curve(EVAL_LOSS) and done.curve(EVAL_LOSS)
+        assert [p.step for p in done.curve(TRAIN_LOSS)] == list(range(1, done.total_steps + 1))
+        assert len(done.curve("train_accuracy")) == done.total_steps
+    finally:
+        await manager.close()

@@ -497,15 +497,24 @@ class JobManager:
     async def _discover(self) -> set[str]:
         """List the backend: add jobs made elsewhere, fold in news about known ones."""
         listed = await self._call(self.backend.list_jobs)
+        ended: list[Job] = []
         for fetched in listed:
-            if fetched.name not in self._jobs:
+            known = self._jobs.get(fetched.name)
+            if known is None:
                 self._jobs[fetched.name] = fetched
                 self._record(fetched, fetched.curves)
                 self._publish(JobAdded(fetched))
-            elif self._jobs[fetched.name].state is not JobState.DELETED:
+            elif fetched.state.finished and not known.state.finished:
+                ended.append(fetched)  # its end is read whole, every curve, as its watcher would
+            elif known.state is not JobState.DELETED:
                 self._merge(fetched.name, fetched)
             if self._background and not self._jobs[fetched.name].state.finished:
                 self._watch(fetched.name)
+        for fetched in ended:
+            try:
+                await self._poll(fetched.name)
+            except BackendError:
+                self._merge(fetched.name, fetched)  # what the listing says, at least
         return {job.name for job in listed}
 
     async def _discover_loop(self) -> None:
