@@ -35,8 +35,6 @@ class TerminalMirror:
     def __init__(self) -> None:
         self._size = Size(0, 0)
         self._rows: list[list[Cell | None]] = []
-        self.cells_sent = 0  # cells written since start (for benchmarks and tests)
-        self.cells_skipped = 0  # cells an update carried that the terminal already showed
 
     def forget(self) -> None:
         """Assume nothing about the terminal: the next updates write every cell they carry."""
@@ -73,24 +71,17 @@ class TerminalMirror:
         if not length:
             return []
         if y >= len(self._rows) or x + length > len(self._rows[y]):  # off the known screen
-            self.cells_sent += length
             return [(0, length)]
         row = self._rows[y]
         new = cells(strip)
         if new is None:  # wide characters: write the piece whole, vouch for none of it
             row[x : x + length] = [UNKNOWN] * length
-            self.cells_sent += length
             return [(0, length)]
         old = row[x : x + length]
         if old == new:
-            self.cells_skipped += length
             return []
         row[x : x + length] = new
-        runs = differing_runs(old, new)
-        sent = sum(end - start for start, end in runs)
-        self.cells_sent += sent
-        self.cells_skipped += length - sent
-        return runs
+        return differing_runs(old, new)
 
 
 class MirroredUpdate(CompositorUpdate):
